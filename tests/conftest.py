@@ -1,0 +1,74 @@
+"""Tests run on a real embedded PostgreSQL: one server per test session, the schema built
+by migrating once into a template database, and a fresh copy of it for every test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from core.clock import ManualClock
+from core.journal import Journal
+from core.rules import Rules
+from journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
+from journal.migrate import upgrade
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+TEMPLATE = "journal_template"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with embedded_server(Path(tmp_path_factory.mktemp("pg")) / "data") as url:
+        yield url
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def template_db(pg_admin_url: str) -> str:
+    """The schema, built by the migrations (so every run tests them)."""
+    await _admin(pg_admin_url, f'CREATE DATABASE "{TEMPLATE}"')
+    engine = create_engine(with_database(pg_admin_url, TEMPLATE))
+    await upgrade(engine)
+    await engine.dispose()
+    return TEMPLATE
+
+
+async def clone_database(admin_url: str, template: str) -> str:
+    name = f"test_{next(_numbers)}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+@pytest.fixture
+async def db_url(pg_admin_url: str, template_db: str) -> AsyncIterator[str]:
+    name = await clone_database(pg_admin_url, template_db)
+    yield with_database(pg_admin_url, name)
+    await _admin(pg_admin_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # A Monday in the second quarter, 10:00 in Moscow.
+    return ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=MOSCOW))
+
+
+@pytest.fixture
+async def journal(db_url: str, clock: ManualClock) -> AsyncIterator[Journal]:
+    engine = create_engine(db_url)
+    yield Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
+    await engine.dispose()
