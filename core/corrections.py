@@ -1,0 +1,138 @@
+"""The deputy's queue of corrections requested after the deadline (R7, R8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from core import entries, periods
+from core.access import Actor, ensure_staff
+from core.errors import NotFound
+from core.journal import Journal
+from core.models import (
+    CorrectionRequest,
+    Lesson,
+    Person,
+    RequestStatus,
+    SchoolClass,
+    StaffRole,
+    Subject,
+)
+
+APPROVERS = (StaffRole.DEPUTY, StaffRole.DIRECTOR)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    entity: str
+    change: dict[str, Any]
+    old: dict[str, Any] | None
+    reason: str | None
+    status: RequestStatus
+    requested_by: int
+    requested_by_name: str
+    requested_at: datetime
+    pupil_id: int
+    pupil_name: str
+    lesson_id: int
+    lesson_date: date
+    class_name: str
+    subject: str
+
+
+async def pending(journal: Journal, actor: Actor) -> list[RequestView]:
+    ensure_staff(actor, *APPROVERS)
+    return await _views(journal, actor, status=RequestStatus.PENDING)
+
+
+async def get_request(journal: Journal, actor: Actor, request_id: int) -> RequestView:
+    views = await _views(journal, actor, request_id=request_id)
+    if not views:
+        raise NotFound()
+    return views[0]
+
+
+async def _views(
+    journal: Journal,
+    actor: Actor,
+    *,
+    status: RequestStatus | None = None,
+    request_id: int | None = None,
+) -> list[RequestView]:
+    requester = aliased(Person)
+    pupil = aliased(Person)
+    query = (
+        select(CorrectionRequest, requester.full_name, pupil.full_name, Lesson.date,
+               SchoolClass.name, Subject.name)
+        .join(requester, requester.id == CorrectionRequest.requested_by)
+        .join(pupil, pupil.id == CorrectionRequest.pupil_id)
+        .join(Lesson, Lesson.id == CorrectionRequest.lesson_id)
+        .join(SchoolClass, SchoolClass.id == Lesson.class_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .where(CorrectionRequest.school_id == actor.school_id)
+        .order_by(CorrectionRequest.requested_at, CorrectionRequest.id)
+    )
+    if status is not None:
+        query = query.where(CorrectionRequest.status == status)
+    if request_id is not None:
+        query = query.where(CorrectionRequest.id == request_id)
+    async with journal.transaction() as s:
+        rows = await s.execute(query)
+        return [
+            RequestView(
+                id=r.id,
+                entity=r.entity,
+                change=r.change,
+                old=r.old,
+                reason=r.reason,
+                status=RequestStatus(r.status),
+                requested_by=r.requested_by,
+                requested_by_name=req_name,
+                requested_at=r.requested_at,
+                pupil_id=r.pupil_id,
+                pupil_name=pupil_name,
+                lesson_id=r.lesson_id,
+                lesson_date=day,
+                class_name=class_name,
+                subject=subject,
+            )
+            for r, req_name, pupil_name, day, class_name, subject in rows
+        ]
+
+
+async def decide(journal: Journal, actor: Actor, request_id: int, approve: bool) -> RequestView:
+    """The deputy (or the director) approves or declines. An approved change is applied
+    as the requester's entry; the audit log records the approver and the request (R9).
+    Deciding twice changes nothing."""
+    ensure_staff(actor, *APPROVERS)
+    async with journal.transaction() as s:
+        request = await s.get(CorrectionRequest, request_id, with_for_update=True)
+        if request is None or request.school_id != actor.school_id:
+            raise NotFound()
+        if request.status == RequestStatus.PENDING:
+            lesson = await s.get(Lesson, request.lesson_id)
+            assert lesson is not None
+            now = journal.clock.now()
+            if approve:
+                await periods.ensure_open(s, lesson.school_id, lesson.date)  # R10
+                await entries.apply(
+                    s,
+                    at=now,
+                    actor_id=actor.person_id,
+                    author_id=request.requested_by,
+                    lesson=lesson,
+                    pupil_id=request.pupil_id,
+                    entity=request.entity,
+                    change=request.change,
+                    reason=request.reason,
+                    request_id=request.id,
+                )
+            request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+            request.decided_by = actor.person_id
+            request.decided_at = now
+    return await get_request(journal, actor, request_id)

@@ -1,0 +1,337 @@
+"""Lessons: materialised per date from the timetable, with the actual teacher (R5),
+topic and homework (R13), and the lists a teacher works from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit, periods
+from core.access import (
+    Actor,
+    ensure_can_view_class,
+    ensure_can_view_lesson,
+    ensure_staff,
+    lesson_for_edit,
+    load_lesson,
+)
+from core.clock import local_today
+from core.errors import InvalidValue, NotAllowed
+from core.journal import Journal
+from core.models import (
+    Attendance,
+    Bell,
+    GroupMember,
+    Lesson,
+    Mark,
+    Person,
+    Pupil,
+    SchoolClass,
+    StaffRole,
+    Subject,
+)
+from core.people import short_name
+from core.rules import TOPIC_LESSONS_AHEAD, grade_has_marks
+
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    id: int
+    date: date
+    lesson_no: int
+    starts_at: time | None
+    ends_at: time | None
+    class_id: int
+    class_name: str
+    grade: int
+    group_id: int | None
+    subject: str
+    teacher_id: int
+    substituted: bool
+    room: str | None
+    topic: str | None
+    homework: str | None
+    attendance_taken: bool
+
+
+@dataclass(frozen=True)
+class PupilOfLesson:
+    id: int
+    full_name: str
+    short_name: str
+
+
+MATERIALISE_SQL = text(
+    """
+    INSERT INTO lessons (school_id, date, lesson_no, class_id, group_id, subject_id,
+                         teacher_id, planned_teacher_id, room)
+    SELECT t.school_id, d.day, t.lesson_no, t.class_id, t.group_id, t.subject_id,
+           t.teacher_id, t.teacher_id, t.room
+    FROM periods p
+    CROSS JOIN LATERAL generate_series(
+        GREATEST(p.starts_on, CAST(:start AS date)),
+        LEAST(p.ends_on, CAST(:end AS date)), interval '1 day') AS d(day)
+    JOIN timetable t ON t.school_id = p.school_id
+                    AND t.weekday = EXTRACT(ISODOW FROM d.day)
+    WHERE p.school_id = :school_id
+    ON CONFLICT ON CONSTRAINT uq_lessons_class_id_group_id_date_lesson_no DO NOTHING
+    """
+)
+
+
+async def materialise(session: AsyncSession, school_id: int, start: date, end: date) -> None:
+    """Create the lessons of the timetable for school days in [start, end] (idempotent).
+    Only dates inside a reporting period are school days; holidays have no lessons."""
+    await session.execute(MATERIALISE_SQL, {"school_id": school_id, "start": start, "end": end})
+
+
+def _summary_query():  # type: ignore[no-untyped-def]
+    return (
+        select(
+            Lesson,
+            SchoolClass.name,
+            SchoolClass.grade,
+            Subject.name,
+            Bell.starts_at,
+            Bell.ends_at,
+        )
+        .join(SchoolClass, SchoolClass.id == Lesson.class_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .outerjoin(
+            Bell, and_(Bell.school_id == Lesson.school_id, Bell.lesson_no == Lesson.lesson_no)
+        )
+    )
+
+
+def _summary(row) -> LessonSummary:  # type: ignore[no-untyped-def]
+    lesson, class_name, grade, subject, starts_at, ends_at = row
+    return LessonSummary(
+        id=lesson.id,
+        date=lesson.date,
+        lesson_no=lesson.lesson_no,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        class_id=lesson.class_id,
+        class_name=class_name,
+        grade=grade,
+        group_id=lesson.group_id,
+        subject=subject,
+        teacher_id=lesson.teacher_id,
+        substituted=lesson.teacher_id != lesson.planned_teacher_id,
+        room=lesson.room,
+        topic=lesson.topic,
+        homework=lesson.homework,
+        attendance_taken=lesson.attendance_taken_at is not None,
+    )
+
+
+async def teacher_day(journal: Journal, actor: Actor, day: date) -> list[LessonSummary]:
+    """The lessons the teacher gives on a day, substitutions included (R5)."""
+    ensure_staff(actor, StaffRole.TEACHER)
+    async with journal.transaction() as s:
+        await materialise(s, actor.school_id, day, day)
+        rows = await s.execute(
+            _summary_query()
+            .where(Lesson.teacher_id == actor.person_id, Lesson.date == day)
+            .order_by(Lesson.lesson_no)
+        )
+        return [_summary(r) for r in rows]
+
+
+async def class_day(journal: Journal, actor: Actor, class_id: int, day: date) -> list[LessonSummary]:
+    """A class's lessons on a day (every subgroup), for whoever may view the class."""
+    async with journal.transaction() as s:
+        await ensure_can_view_class(s, actor, class_id)
+        await materialise(s, actor.school_id, day, day)
+        rows = await s.execute(
+            _summary_query()
+            .where(Lesson.class_id == class_id, Lesson.date == day)
+            .order_by(Lesson.lesson_no, Lesson.group_id)
+        )
+        return [_summary(r) for r in rows]
+
+
+async def substitutable_lessons(journal: Journal, actor: Actor, day: date) -> list[LessonSummary]:
+    """Other teachers' lessons of the day, which a teacher may take as a substitute."""
+    ensure_staff(actor, StaffRole.TEACHER)
+    async with journal.transaction() as s:
+        await materialise(s, actor.school_id, day, day)
+        rows = await s.execute(
+            _summary_query()
+            .where(
+                Lesson.school_id == actor.school_id,
+                Lesson.date == day,
+                Lesson.teacher_id != actor.person_id,
+            )
+            .order_by(Lesson.lesson_no, SchoolClass.name)
+        )
+        return [_summary(r) for r in rows]
+
+
+async def get_lesson(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:
+    async with journal.transaction() as s:
+        await ensure_can_view_lesson(s, actor, lesson_id)
+        row = (await s.execute(_summary_query().where(Lesson.id == lesson_id))).one()
+        return _summary(row)
+
+
+async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilOfLesson]:
+    """The pupils a lesson is for: its subgroup (R20) or the whole class, as enrolled on
+    the lesson's date, sorted as in a paper journal."""
+    query = (
+        select(Pupil.person_id, Person.full_name)
+        .join(Person, Person.id == Pupil.person_id)
+        .where(
+            Pupil.class_id == lesson.class_id,
+            or_(Pupil.admitted_on.is_(None), Pupil.admitted_on <= lesson.date),
+            or_(Pupil.left_on.is_(None), Pupil.left_on > lesson.date),
+        )
+        .order_by(Person.full_name, Pupil.person_id)
+    )
+    if lesson.group_id is not None:
+        query = query.join(
+            GroupMember,
+            and_(GroupMember.pupil_id == Pupil.person_id, GroupMember.group_id == lesson.group_id),
+        )
+    rows = await session.execute(query)
+    return [PupilOfLesson(pid, name, short_name(name)) for pid, name in rows]
+
+
+async def take_as_substitute(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:
+    """R5: a teacher records that they give another teacher's lesson today; the lesson
+    then shows them as its teacher and they may fill it."""
+    ensure_staff(actor, StaffRole.TEACHER)
+    async with journal.transaction() as s:
+        lesson = await load_lesson(s, actor, lesson_id)
+        rules = await journal.school_rules(s, actor.school_id)
+        if lesson.date != local_today(journal.clock, rules.timezone):
+            raise NotAllowed("error.substitute_today_only")
+        await periods.ensure_open(s, actor.school_id, lesson.date)
+        await _set_teacher(s, journal, actor, lesson, actor.person_id)  # type: ignore[arg-type]
+    return await get_lesson(journal, actor, lesson_id)
+
+
+async def assign_substitute(
+    journal: Journal, actor: Actor, lesson_id: int, teacher_id: int
+) -> None:
+    """R5, R25: the deputy (or director, admin) records a substitution for any day."""
+    ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    async with journal.transaction() as s:
+        lesson = await load_lesson(s, actor, lesson_id)
+        await periods.ensure_open(s, actor.school_id, lesson.date)
+        teacher = await s.get(Person, teacher_id)
+        if teacher is None or teacher.school_id != actor.school_id:
+            raise InvalidValue()
+        await _set_teacher(s, journal, actor, lesson, teacher_id)
+
+
+async def _set_teacher(
+    s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson, teacher_id: int
+) -> None:
+    old = lesson.teacher_id
+    if old == teacher_id:
+        return
+    lesson.teacher_id = teacher_id
+    await audit.record(
+        s,
+        school_id=lesson.school_id,
+        at=journal.clock.now(),
+        actor_id=actor.person_id,
+        action="lesson.substitute",
+        entity="lesson",
+        key={"lesson_id": lesson.id},
+        old={"teacher_id": old},
+        new={"teacher_id": teacher_id},
+    )
+
+
+async def set_topic(journal: Journal, actor: Actor, lesson_id: int, topic: str) -> None:
+    await _set_text(journal, actor, lesson_id, "topic", topic)
+
+
+async def set_homework(journal: Journal, actor: Actor, lesson_id: int, homework: str) -> None:
+    await _set_text(journal, actor, lesson_id, "homework", homework)
+
+
+async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, value: str) -> None:
+    value = value.strip()
+    if not value or len(value) > MAX_TEXT:
+        raise InvalidValue("error.text_length", limit=MAX_TEXT)
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
+        await periods.ensure_open(s, actor.school_id, lesson.date)
+        if field == "homework":
+            grade = await s.scalar(select(SchoolClass.grade).where(SchoolClass.id == lesson.class_id))
+            if not grade_has_marks(grade or 0):
+                raise NotAllowed("error.grade1_no_homework")  # R12
+        rules = await journal.school_rules(s, actor.school_id)
+        today = local_today(journal.clock, rules.timezone)
+        if lesson.date > today and await _lessons_ahead(s, lesson, today) > TOPIC_LESSONS_AHEAD:
+            raise NotAllowed("error.too_far_ahead", limit=TOPIC_LESSONS_AHEAD)  # R13
+        now = journal.clock.now()
+        await s.execute(
+            update(Lesson)
+            .where(Lesson.id == lesson.id)
+            .values({field: value, f"{field}_set_at": now})
+        )
+
+
+async def _lessons_ahead(s: AsyncSession, lesson: Lesson, today: date) -> int:
+    """How many lessons of this subject for this class (or group) lie from tomorrow up
+    to and including this one. R13 allows entering topics up to 5 lessons ahead."""
+    await materialise(s, lesson.school_id, today + timedelta(days=1), lesson.date)
+    return int(
+        await s.scalar(
+            select(func.count())
+            .select_from(Lesson)
+            .where(
+                Lesson.class_id == lesson.class_id,
+                Lesson.group_id.is_not_distinct_from(lesson.group_id),
+                Lesson.subject_id == lesson.subject_id,
+                Lesson.date > today,
+                or_(
+                    Lesson.date < lesson.date,
+                    and_(Lesson.date == lesson.date, Lesson.lesson_no <= lesson.lesson_no),
+                ),
+            )
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class LessonCounts:
+    present: int
+    absent: int
+    late: int
+    not_taken: int
+    marks: int
+
+
+async def lesson_counts(session: AsyncSession, lesson: Lesson) -> LessonCounts:
+    pupils = await pupils_of_lesson(session, lesson)
+    statuses = dict(
+        (
+            await session.execute(
+                select(Attendance.pupil_id, Attendance.status).where(
+                    Attendance.lesson_id == lesson.id
+                )
+            )
+        ).all()
+    )
+    marks = await session.scalar(
+        select(func.count()).select_from(Mark).where(Mark.lesson_id == lesson.id)
+    )
+    values = [statuses.get(p.id) for p in pupils]
+    return LessonCounts(
+        present=values.count("present"),
+        absent=values.count("absent"),
+        late=values.count("late"),
+        not_taken=values.count(None),
+        marks=int(marks or 0),
+    )

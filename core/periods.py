@@ -1,0 +1,113 @@
+"""Reporting periods. A closed period is locked: its journal is archived and nothing in
+it can be edited; only the director reopens it, with a reason (R10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.access import Actor, ensure_staff
+from core.errors import InvalidValue, NotFound, PeriodLocked
+from core.journal import Journal
+from core.models import Period, StaffRole
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    closed: bool
+
+
+def _view(p: Period) -> PeriodView:
+    return PeriodView(p.id, p.name, p.starts_on, p.ends_on, p.closed_at is not None)
+
+
+async def period_on(session: AsyncSession, school_id: int, day: date) -> Period | None:
+    return await session.scalar(
+        select(Period).where(
+            Period.school_id == school_id, Period.starts_on <= day, Period.ends_on >= day
+        )
+    )
+
+
+async def ensure_open(session: AsyncSession, school_id: int, day: date) -> None:
+    period = await period_on(session, school_id, day)
+    if period is not None and period.closed_at is not None:
+        raise PeriodLocked(period=period.name)
+
+
+async def list_periods(journal: Journal, school_id: int) -> list[PeriodView]:
+    async with journal.transaction() as s:
+        rows = await s.scalars(
+            select(Period).where(Period.school_id == school_id).order_by(Period.starts_on)
+        )
+        return [_view(p) for p in rows]
+
+
+async def current_period(journal: Journal, school_id: int, day: date) -> PeriodView | None:
+    async with journal.transaction() as s:
+        period = await period_on(s, school_id, day)
+        if period is None:  # a holiday: the period that ended last
+            period = await s.scalar(
+                select(Period)
+                .where(Period.school_id == school_id, Period.starts_on <= day)
+                .order_by(Period.starts_on.desc())
+                .limit(1)
+            )
+        return _view(period) if period else None
+
+
+async def close_period(journal: Journal, actor: Actor, period_id: int) -> None:
+    ensure_staff(actor, StaffRole.DIRECTOR, StaffRole.DEPUTY, StaffRole.ADMIN)
+    async with journal.transaction() as s:
+        period = await _load(s, actor, period_id)
+        if period.closed_at is not None:
+            return
+        period.closed_at = journal.clock.now()
+        period.closed_by = actor.person_id
+        await _audit(s, journal, actor, period, "period.close", None)
+
+
+async def reopen_period(journal: Journal, actor: Actor, period_id: int, reason: str) -> None:
+    """R10: only by the director's order, and the order's reason is recorded."""
+    ensure_staff(actor, StaffRole.DIRECTOR)
+    if not reason.strip():
+        raise InvalidValue("error.reason_required")
+    async with journal.transaction() as s:
+        period = await _load(s, actor, period_id)
+        if period.closed_at is None:
+            return
+        period.closed_at = None
+        period.closed_by = None
+        await _audit(s, journal, actor, period, "period.reopen", reason.strip())
+
+
+async def _load(s: AsyncSession, actor: Actor, period_id: int) -> Period:
+    period = await s.get(Period, period_id, with_for_update=True)
+    if period is None or period.school_id != actor.school_id:
+        raise NotFound()
+    return period
+
+
+async def _audit(
+    s: AsyncSession, journal: Journal, actor: Actor, period: Period, action: str, reason: str | None
+) -> None:
+    await audit.record(
+        s,
+        school_id=period.school_id,
+        at=journal.clock.now(),
+        actor_id=actor.person_id,
+        action=action,
+        entity="period",
+        key={"period_id": period.id},
+        old=None,
+        new={"closed": period.closed_at is not None},
+        reason=reason,
+    )
