@@ -218,7 +218,5 @@ async def pupil_absences(
             .order_by(Lesson.date, Lesson.lesson_no)
         )
         return [
-            AbsenceEntry(lid, d, no, Presence(st), AbsenceReason(rs))
-            for lid, d, no, st, rs in rows
+            AbsenceEntry(lid, d, no, Presence(st), AbsenceReason(rs)) for lid, d, no, st, rs in rows
         ]
-

@@ -67,8 +67,14 @@ async def _views(
     requester = aliased(Person)
     pupil = aliased(Person)
     query = (
-        select(CorrectionRequest, requester.full_name, pupil.full_name, Lesson.date,
-               SchoolClass.name, Subject.name)
+        select(
+            CorrectionRequest,
+            requester.full_name,
+            pupil.full_name,
+            Lesson.date,
+            SchoolClass.name,
+            Subject.name,
+        )
         .join(requester, requester.id == CorrectionRequest.requested_by)
         .join(pupil, pupil.id == CorrectionRequest.pupil_id)
         .join(Lesson, Lesson.id == CorrectionRequest.lesson_id)

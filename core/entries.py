@@ -179,9 +179,7 @@ async def _apply_mark(
         )
         new = {k: change.get(k) for k in ("value", "work_type_id", "comment")}
         return None, new, {"mark_id": mark_id, "lesson_id": lesson.id, "pupil_id": pupil_id}
-    mark = await s.scalar(
-        select(Mark).where(Mark.id == change["mark_id"]).with_for_update()
-    )
+    mark = await s.scalar(select(Mark).where(Mark.id == change["mark_id"]).with_for_update())
     if mark is None or mark.lesson_id != lesson.id or mark.pupil_id != pupil_id:
         raise NotFound()
     key = {"mark_id": mark.id, "lesson_id": lesson.id, "pupil_id": pupil_id}

@@ -70,9 +70,7 @@ class BindingView:
     consent_needed: bool
 
 
-async def issue(
-    journal: Journal, actor: Actor, person_id: int, role: BindingRole
-) -> IssuedCode:
+async def issue(journal: Journal, actor: Actor, person_id: int, role: BindingRole) -> IssuedCode:
     async with journal.transaction() as s:
         return await _issue(s, journal, actor, person_id, role)
 
@@ -152,7 +150,13 @@ async def _issue(
         .returning(Invitation.id)
     )
     return IssuedCode(
-        code, invitation_id, person_id, person.full_name, role, class_name, expires_at  # type: ignore[arg-type]
+        code,
+        invitation_id,
+        person_id,
+        person.full_name,
+        role,
+        class_name,
+        expires_at,  # type: ignore[arg-type]
     )
 
 

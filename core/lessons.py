@@ -143,7 +143,9 @@ async def teacher_day(journal: Journal, actor: Actor, day: date) -> list[LessonS
         return [_summary(r) for r in rows]
 
 
-async def class_day(journal: Journal, actor: Actor, class_id: int, day: date) -> list[LessonSummary]:
+async def class_day(
+    journal: Journal, actor: Actor, class_id: int, day: date
+) -> list[LessonSummary]:
     """A class's lessons on a day (every subgroup), for whoever may view the class."""
     async with journal.transaction() as s:
         await ensure_can_view_class(s, actor, class_id)
@@ -266,7 +268,9 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
         lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
         await periods.ensure_open(s, actor.school_id, lesson.date)
         if field == "homework":
-            grade = await s.scalar(select(SchoolClass.grade).where(SchoolClass.id == lesson.class_id))
+            grade = await s.scalar(
+                select(SchoolClass.grade).where(SchoolClass.id == lesson.class_id)
+            )
             if not grade_has_marks(grade or 0):
                 raise NotAllowed("error.grade1_no_homework")  # R12
         rules = await journal.school_rules(s, actor.school_id)

@@ -385,9 +385,7 @@ class FinalMark(Base):
     __tablename__ = "final_marks"
     __table_args__ = (
         UniqueConstraint("period_id", "subject_id", "pupil_id"),
-        CheckConstraint(
-            "value IN ('1','2','3','4','5','осв','н/а','безотм')", name="value"
-        ),
+        CheckConstraint("value IN ('1','2','3','4','5','осв','н/а','безотм')", name="value"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

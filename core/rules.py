@@ -82,7 +82,9 @@ def weighted_average(marks: list[tuple[int, Decimal]]) -> Decimal | None:
     total_weight = sum((weight for _, weight in marks), Decimal(0))
     if not marks or total_weight == 0:
         return None
-    return _round2(sum((Decimal(value) * weight for value, weight in marks), Decimal(0)) / total_weight)
+    return _round2(
+        sum((Decimal(value) * weight for value, weight in marks), Decimal(0)) / total_weight
+    )
 
 
 def _round2(value: Decimal) -> Decimal:

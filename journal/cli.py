@@ -101,7 +101,8 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
         print(t("import.failed", count=len(failed.problems)), file=sys.stderr)
         for p in failed.problems:
             print(
-                "  " + t("import.problem", sheet=p.sheet, row=p.row, column=p.column, message=p.message),
+                "  "
+                + t("import.problem", sheet=p.sheet, row=p.row, column=p.column, message=p.message),
                 file=sys.stderr,
             )
         return 1

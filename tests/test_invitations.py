@@ -62,8 +62,11 @@ async def test_r2_expired_and_revoked_and_unknown_codes_are_refused(
     revoked = await invitations.issue(journal, admin, world.people["english"], BindingRole.STAFF)
     await invitations.revoke_code(journal, admin, revoked.invitation_id)
     clock.advance(timedelta(days=15))
-    for code, key in ((expired.code, "code.expired"), (revoked.code, "code.revoked"),
-                      ("x" * 32, "code.unknown")):
+    for code, key in (
+        (expired.code, "code.expired"),
+        (revoked.code, "code.revoked"),
+        ("x" * 32, "code.unknown"),
+    ):
         with pytest.raises(CodeRejected) as err:
             await invitations.redeem(journal, 700, code)
         assert err.value.key == key
@@ -87,7 +90,9 @@ async def test_r2_only_class_teacher_or_overseers_issue_parent_codes(
             journal, world.staff("english"), world.people["sidorov"], BindingRole.PARENT
         )
     with pytest.raises(NotAllowed):  # staff codes come from the admin
-        await invitations.issue(journal, world.staff("math"), world.people["english"], BindingRole.STAFF)
+        await invitations.issue(
+            journal, world.staff("math"), world.people["english"], BindingRole.STAFF
+        )
     codes = await invitations.issue_for_class(
         journal, world.staff("math"), world.classes["5А"], {BindingRole.PARENT, BindingRole.PUPIL}
     )
@@ -133,7 +138,9 @@ async def test_r2_failed_attempts_are_limited_per_user(
 
 
 async def test_one_account_holds_staff_and_parent_bindings(journal: Journal, world: World) -> None:
-    staff = await invitations.issue(journal, world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    staff = await invitations.issue(
+        journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
     async with journal.transaction() as s:  # the math teacher is also Kolya's guardian
         s.add(Guardianship(guardian_id=world.people["math"], pupil_id=world.people["kolya"]))
     parent = await invitations.issue(
@@ -165,7 +172,9 @@ async def test_r19_parent_consent_is_recorded_with_time(
 
 
 async def test_r24_logout_ends_the_binding(journal: Journal, world: World) -> None:
-    issued = await invitations.issue(journal, world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    issued = await invitations.issue(
+        journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
     binding = await invitations.redeem(journal, 77, issued.code)
     await invitations.logout(journal, binding.id, 77)
     assert await invitations.bindings_of(journal, 77) == []
@@ -175,7 +184,9 @@ async def test_r24_logout_ends_the_binding(journal: Journal, world: World) -> No
 
 
 async def test_r3_admin_cuts_a_compromised_binding_at_once(journal: Journal, world: World) -> None:
-    issued = await invitations.issue(journal, world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    issued = await invitations.issue(
+        journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
     binding = await invitations.redeem(journal, 78, issued.code)
     async with journal.transaction() as s:
         actor = await actor_for_binding(s, binding.id)

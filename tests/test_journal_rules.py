@@ -32,7 +32,9 @@ async def world(journal: Journal) -> World:
 
 
 async def lesson_of(journal: Journal, w: World, teacher: str, day: date, no: int) -> int:
-    found = [x for x in await lessons.teacher_day(journal, w.staff(teacher), day) if x.lesson_no == no]
+    found = [
+        x for x in await lessons.teacher_day(journal, w.staff(teacher), day) if x.lesson_no == no
+    ]
     assert found, f"{teacher} has no lesson {no} on {day}"
     return found[0].id
 
@@ -95,13 +97,19 @@ async def test_r1_class_teacher_views_class_but_does_not_edit_others_marks(
 
 async def test_r1_parent_sees_only_own_children(journal: Journal, world: World) -> None:
     start, end = MONDAY, MONDAY
-    own = await marks.pupil_marks(journal, world.parent("mother"), world.people["petya"], start, end, None)
+    own = await marks.pupil_marks(
+        journal, world.parent("mother"), world.people["petya"], start, end, None
+    )
     assert own == []
     with pytest.raises(NotAllowed):
-        await marks.pupil_marks(journal, world.parent("mother"), world.people["kolya"], start, end, None)
+        await marks.pupil_marks(
+            journal, world.parent("mother"), world.people["kolya"], start, end, None
+        )
 
 
-async def test_r1_pupil_views_only_themself_and_edits_nothing(journal: Journal, world: World) -> None:
+async def test_r1_pupil_views_only_themself_and_edits_nothing(
+    journal: Journal, world: World
+) -> None:
     me = world.pupil("petya")
     await marks.pupil_marks(journal, me, world.people["petya"], MONDAY, MONDAY, None)
     with pytest.raises(NotAllowed):
@@ -138,7 +146,9 @@ async def test_r4_roll_call_taps_cycle_and_rest_present_completes_it(
     assert statuses[world.people["petya"]] is Presence.ABSENT
     assert statuses[world.people["masha"]] is None  # not taken differs from present
     _, call = await attendance.cycle_status(journal, teacher, lesson_id, world.people["petya"])
-    assert {line.pupil.id: line.status for line in call.lines}[world.people["petya"]] is Presence.LATE
+    assert {line.pupil.id: line.status for line in call.lines}[
+        world.people["petya"]
+    ] is Presence.LATE
 
     call = await attendance.mark_rest_present(journal, teacher, lesson_id)
     assert call.taken
@@ -172,14 +182,18 @@ async def test_r5_substitute_takes_lesson_and_may_fill_it(journal: Journal, worl
 # --- R7, R8: corrections -------------------------------------------------------------------
 
 
-async def test_r7_author_corrects_until_deadline(journal: Journal, world: World, clock: ManualClock) -> None:
+async def test_r7_author_corrects_until_deadline(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
     teacher = world.staff("math")
     lesson_id = await lesson_of(journal, world, "math", MONDAY, 1)
     await marks.add_mark(journal, teacher, lesson_id, world.people["petya"], 3, "answer")
     mark_id = (await marks.lesson_marks(journal, teacher, lesson_id))[world.people["petya"]][0].id
     at(clock, MONDAY, 19, 59)
     assert await marks.change_mark(journal, teacher, mark_id, 4) is Outcome.APPLIED
-    assert (await marks.lesson_marks(journal, teacher, lesson_id))[world.people["petya"]][0].value == 4
+    assert (await marks.lesson_marks(journal, teacher, lesson_id))[world.people["petya"]][
+        0
+    ].value == 4
 
 
 async def test_r7_correction_after_deadline_needs_deputy(
@@ -199,15 +213,17 @@ async def test_r7_correction_after_deadline_needs_deputy(
         await corrections.decide(journal, teacher, 1, approve=True)
     queue = await corrections.pending(journal, world.staff("deputy"))
     assert [(r.pupil_name, r.old, r.change["value"]) for r in queue] == [
-        ("Иванов Пётр Алексеевич", {"value": 3, "work_type_id": queue[0].old["work_type_id"], "comment": None}, 5)  # type: ignore[index]
+        (
+            "Иванов Пётр Алексеевич",
+            {"value": 3, "work_type_id": queue[0].old["work_type_id"], "comment": None},
+            5,
+        )  # type: ignore[index]
     ]
     decided = await corrections.decide(journal, world.staff("deputy"), queue[0].id, approve=True)
     assert decided.status == "approved"
     assert (await marks.lesson_marks(journal, teacher, lesson_id))[petya][0].value == 5
     async with journal.transaction() as s:
-        entry = await s.scalar(
-            select(AuditEntry).where(AuditEntry.request_id == queue[0].id)
-        )
+        entry = await s.scalar(select(AuditEntry).where(AuditEntry.request_id == queue[0].id))
     assert entry is not None and entry.actor_id == world.people["deputy"]
     assert entry.old["value"] == 3 and entry.new["value"] == 5  # type: ignore[index]
     assert await corrections.pending(journal, world.staff("deputy")) == []
@@ -238,16 +254,26 @@ async def test_r8_edit_window_limits_late_new_marks(
     async with journal.transaction() as s:
         await s.execute(update(School).values(edit_window_days=7))
     at(clock, MONDAY + timedelta(days=6), 12)  # a retake within the week: direct
-    assert await marks.add_mark(journal, teacher, lesson_id, world.people["petya"], 4, "answer") is Outcome.APPLIED
+    assert (
+        await marks.add_mark(journal, teacher, lesson_id, world.people["petya"], 4, "answer")
+        is Outcome.APPLIED
+    )
     at(clock, MONDAY + timedelta(days=8), 12)  # after the window: a request
-    assert await marks.add_mark(journal, teacher, lesson_id, world.people["masha"], 4, "answer") is Outcome.REQUESTED
+    assert (
+        await marks.add_mark(journal, teacher, lesson_id, world.people["masha"], 4, "answer")
+        is Outcome.REQUESTED
+    )
     assert await count(journal, Mark) == 1
 
 
-async def test_r8_unlimited_window_by_default(journal: Journal, world: World, clock: ManualClock) -> None:
+async def test_r8_unlimited_window_by_default(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
     lesson_id = await lesson_of(journal, world, "math", MONDAY, 1)
     at(clock, MONDAY + timedelta(days=20), 12)
-    outcome = await marks.add_mark(journal, world.staff("math"), lesson_id, world.people["petya"], 5, "test")
+    outcome = await marks.add_mark(
+        journal, world.staff("math"), lesson_id, world.people["petya"], 5, "test"
+    )
     assert outcome is Outcome.APPLIED
 
 
@@ -281,7 +307,9 @@ async def test_r10_closed_period_refuses_edits_until_director_reopens(
     q2 = world.periods["2 четверть"]
     await periods.close_period(journal, world.staff("deputy"), q2)
     with pytest.raises(PeriodLocked):
-        await attendance.set_status(journal, teacher, lesson_id, world.people["petya"], Presence.ABSENT)
+        await attendance.set_status(
+            journal, teacher, lesson_id, world.people["petya"], Presence.ABSENT
+        )
     with pytest.raises(NotAllowed):
         await periods.reopen_period(journal, world.staff("deputy"), q2, "приказ")
     with pytest.raises(InvalidValue):
@@ -348,13 +376,18 @@ async def test_r13_topic_up_to_five_lessons_ahead(journal: Journal, world: World
 # --- R15: make-up --------------------------------------------------------------------------
 
 
-async def test_r15_mark_and_absence_coexist_for_make_up(journal: Journal, world: World, clock: ManualClock) -> None:
+async def test_r15_mark_and_absence_coexist_for_make_up(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
     teacher = world.staff("math")
     petya = world.people["petya"]
     lesson_id = await lesson_of(journal, world, "math", MONDAY, 1)
     await attendance.set_status(journal, teacher, lesson_id, petya, Presence.ABSENT)
     at(clock, MONDAY + timedelta(days=3), 12)
-    assert await marks.add_mark(journal, teacher, lesson_id, petya, 4, "independent") is Outcome.APPLIED
+    assert (
+        await marks.add_mark(journal, teacher, lesson_id, petya, 4, "independent")
+        is Outcome.APPLIED
+    )
     call = await attendance.roll_call(journal, teacher, lesson_id)
     assert {x.pupil.id: x.status for x in call.lines}[petya] is Presence.ABSENT
     assert [m.value for m in (await marks.lesson_marks(journal, teacher, lesson_id))[petya]] == [4]
@@ -368,7 +401,9 @@ async def test_r6_class_teacher_confirms_reasons_for_a_day(journal: Journal, wor
     math_lesson = await lesson_of(journal, world, "math", MONDAY, 1)
     eng_lesson = await lesson_of(journal, world, "english2", MONDAY, 2)
     await attendance.set_status(journal, world.staff("math"), math_lesson, kolya, Presence.ABSENT)
-    await attendance.set_status(journal, world.staff("english2"), eng_lesson, kolya, Presence.ABSENT)
+    await attendance.set_status(
+        journal, world.staff("english2"), eng_lesson, kolya, Presence.ABSENT
+    )
     with pytest.raises(NotAllowed):  # not the class teacher
         await attendance.confirm_reason(
             journal, world.staff("english2"), kolya, MONDAY, AbsenceReason.ILLNESS
@@ -377,7 +412,9 @@ async def test_r6_class_teacher_confirms_reasons_for_a_day(journal: Journal, wor
         journal, world.staff("math"), kolya, MONDAY, AbsenceReason.ILLNESS, "справка № 7"
     )
     assert covered == 2
-    absences = await attendance.pupil_absences(journal, world.parent("sidorov"), kolya, MONDAY, MONDAY)
+    absences = await attendance.pupil_absences(
+        journal, world.parent("sidorov"), kolya, MONDAY, MONDAY
+    )
     assert [a.reason for a in absences] == [AbsenceReason.ILLNESS, AbsenceReason.ILLNESS]
 
 
@@ -402,7 +439,10 @@ async def test_bulk_marks_are_all_or_nothing(journal: Journal, world: World) -> 
     lesson_id = await lesson_of(journal, world, "math", MONDAY, 1)
     with pytest.raises(NotAllowed):
         await marks.add_marks_bulk(
-            journal, teacher, lesson_id, "test",
+            journal,
+            teacher,
+            lesson_id,
+            "test",
             {world.people["petya"]: 5, world.people["dasha"]: 4},  # Dasha is in 1А
         )
     assert await count(journal, Mark) == 0

@@ -12,9 +12,7 @@ from core.journal import Journal
 async def test_migrations_build_the_whole_schema(journal: Journal) -> None:
     async with journal.transaction() as s:
         tables = set(
-            await s.scalars(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            )
+            await s.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
         )
     assert {"lessons", "attendance", "marks", "audit_log", "invitations", "bindings"} <= tables
     assert "alembic_version" in tables

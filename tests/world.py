@@ -94,7 +94,9 @@ async def build_world(journal: Journal) -> World:
                 s.add(StaffRoleRow(person_id=staff[k].id, role=r.value))
 
         year = AcademicYear(
-            school_id=school.id, name="2026/2027", starts_on=date(2026, 9, 1),
+            school_id=school.id,
+            name="2026/2027",
+            starts_on=date(2026, 9, 1),
             ends_on=date(2027, 5, 31),
         )
         s.add(year)
@@ -139,8 +141,11 @@ async def build_world(journal: Journal) -> World:
             for m in members:
                 s.add(GroupMember(group_id=g.id, pupil_id=pupils[m].id))
 
-        for no, start, end in ((1, time(8, 30), time(9, 15)), (2, time(9, 25), time(10, 10)),
-                               (3, time(10, 30), time(11, 15))):
+        for no, start, end in (
+            (1, time(8, 30), time(9, 15)),
+            (2, time(9, 25), time(10, 10)),
+            (3, time(10, 30), time(11, 15)),
+        ):
             s.add(Bell(school_id=school.id, lesson_no=no, starts_at=start, ends_at=end))
         math, eng, rus = (w.subjects[n] for n in ("Математика", "Английский язык", "Русский язык"))
         c5, c1 = w.classes["5А"], w.classes["1А"]
@@ -156,8 +161,13 @@ async def build_world(journal: Journal) -> World:
         for class_id, group_id, weekday, no, subject_id, teacher in entries:
             s.add(
                 TimetableEntry(
-                    school_id=school.id, class_id=class_id, group_id=group_id, weekday=weekday,
-                    lesson_no=no, subject_id=subject_id, teacher_id=staff[teacher].id,
+                    school_id=school.id,
+                    class_id=class_id,
+                    group_id=group_id,
+                    weekday=weekday,
+                    lesson_no=no,
+                    subject_id=subject_id,
+                    teacher_id=staff[teacher].id,
                 )
             )
         for class_id, group_id, subject_id, teacher in (
@@ -167,6 +177,12 @@ async def build_world(journal: Journal) -> World:
             (c1, None, rus, "primary"),
             (c1, None, math, "primary"),
         ):
-            s.add(Assignment(teacher_id=staff[teacher].id, subject_id=subject_id,
-                             class_id=class_id, group_id=group_id))
+            s.add(
+                Assignment(
+                    teacher_id=staff[teacher].id,
+                    subject_id=subject_id,
+                    class_id=class_id,
+                    group_id=group_id,
+                )
+            )
     return w

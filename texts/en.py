@@ -37,7 +37,7 @@ EN: dict[str, str] = {
     "import.failed": "The file was not imported: {count} problem(s) found. Nothing in the database changed.",
     "import.problem": "{sheet}, row {row}, column “{column}”: {message}",
     "import.done": "Done: {added} added, {updated} updated, {unchanged} unchanged.",
-    "import.no_school": "Name the school: --school \"Name\" (the database has several schools or none).",
+    "import.no_school": 'Name the school: --school "Name" (the database has several schools or none).',
     "cli.no_token": "BOT_TOKEN is not set. Get a token from @BotFather and put it in .env (BOT_TOKEN=...) or in the environment.",
     "cli.migrated": "The database schema is up to date.",
     "cli.invite_line": "{name} — {role}{cls}: {link} (valid until {until})",

@@ -41,7 +41,7 @@ RU: dict[str, str] = {
     "import.failed": "Файл не загружен: найдено ошибок — {count}. В базе ничего не изменилось.",
     "import.problem": "{sheet}, строка {row}, столбец «{column}»: {message}",
     "import.done": "Готово: добавлено {added}, обновлено {updated}, без изменений {unchanged}.",
-    "import.no_school": "Укажите школу: --school \"Название\" (в базе несколько школ или ни одной).",
+    "import.no_school": 'Укажите школу: --school "Название" (в базе несколько школ или ни одной).',
     # command line
     "cli.no_token": "Не задан BOT_TOKEN. Получите токен у @BotFather и укажите его в файле .env (BOT_TOKEN=...) или в переменной окружения.",
     "cli.migrated": "База данных обновлена до последней версии схемы.",
