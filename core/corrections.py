@@ -20,6 +20,7 @@ from core.models import (
     RequestStatus,
     SchoolClass,
     StaffRole,
+    StaffRoleRow,
     Subject,
 )
 
@@ -50,6 +51,24 @@ async def pending(journal: Journal, actor: Actor) -> list[RequestView]:
     return await _views(journal, actor, status=RequestStatus.PENDING)
 
 
+async def newest_pending(journal: Journal, school_id: int) -> RequestView | None:
+    """The latest pending request of a school, to announce it to the approvers."""
+    async with journal.transaction() as s:
+        request_id = await s.scalar(
+            select(CorrectionRequest.id)
+            .where(
+                CorrectionRequest.school_id == school_id,
+                CorrectionRequest.status == RequestStatus.PENDING,
+            )
+            .order_by(CorrectionRequest.id.desc())
+            .limit(1)
+        )
+    if request_id is None:
+        return None
+    views = await _views_in(journal, school_id, request_id=request_id)
+    return views[0] if views else None
+
+
 async def get_request(journal: Journal, actor: Actor, request_id: int) -> RequestView:
     views = await _views(journal, actor, request_id=request_id)
     if not views:
@@ -60,6 +79,16 @@ async def get_request(journal: Journal, actor: Actor, request_id: int) -> Reques
 async def _views(
     journal: Journal,
     actor: Actor,
+    *,
+    status: RequestStatus | None = None,
+    request_id: int | None = None,
+) -> list[RequestView]:
+    return await _views_in(journal, actor.school_id, status=status, request_id=request_id)
+
+
+async def _views_in(
+    journal: Journal,
+    school_id: int,
     *,
     status: RequestStatus | None = None,
     request_id: int | None = None,
@@ -80,7 +109,7 @@ async def _views(
         .join(Lesson, Lesson.id == CorrectionRequest.lesson_id)
         .join(SchoolClass, SchoolClass.id == Lesson.class_id)
         .join(Subject, Subject.id == Lesson.subject_id)
-        .where(CorrectionRequest.school_id == actor.school_id)
+        .where(CorrectionRequest.school_id == school_id)
         .order_by(CorrectionRequest.requested_at, CorrectionRequest.id)
     )
     if status is not None:
@@ -142,3 +171,15 @@ async def decide(journal: Journal, actor: Actor, request_id: int, approve: bool)
             request.decided_by = actor.person_id
             request.decided_at = now
     return await get_request(journal, actor, request_id)
+
+
+async def approvers(journal: Journal, school_id: int) -> list[int]:
+    """The people who decide correction requests in a school (deputies, the director)."""
+    async with journal.transaction() as s:
+        rows = await s.scalars(
+            select(StaffRoleRow.person_id)
+            .join(Person, Person.id == StaffRoleRow.person_id)
+            .where(Person.school_id == school_id, StaffRoleRow.role.in_(list(APPROVERS)))
+            .distinct()
+        )
+        return list(rows)

@@ -369,3 +369,17 @@ async def _own_binding(s: AsyncSession, binding_id: int, telegram_user_id: int) 
     if binding is None or binding.telegram_user_id != telegram_user_id or binding.revoked_at:
         raise NotAllowed("error.binding_revoked")
     return binding
+
+
+async def school_bindings(journal: Journal, actor: Actor) -> list[tuple[int, str, str]]:
+    """The school's active bindings (id, person, role), for the admin to cut one (R3)."""
+    if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+        raise NotAllowed()
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            select(Binding.id, Person.full_name, Binding.role)
+            .join(Person, Person.id == Binding.person_id)
+            .where(Person.school_id == actor.school_id, Binding.revoked_at.is_(None))
+            .order_by(Person.full_name, Binding.id)
+        )
+        return [(i, n, r) for i, n, r in rows]

@@ -14,6 +14,7 @@ from core.access import (
     Actor,
     ensure_can_view_class,
     ensure_can_view_lesson,
+    ensure_can_view_pupil,
     ensure_staff,
     lesson_for_edit,
     load_lesson,
@@ -50,6 +51,7 @@ class LessonSummary:
     class_name: str
     grade: int
     group_id: int | None
+    subject_id: int
     subject: str
     teacher_id: int
     substituted: bool
@@ -120,6 +122,7 @@ def _summary(row) -> LessonSummary:  # type: ignore[no-untyped-def]
         class_name=class_name,
         grade=grade,
         group_id=lesson.group_id,
+        subject_id=lesson.subject_id,
         subject=subject,
         teacher_id=lesson.teacher_id,
         substituted=lesson.teacher_id != lesson.planned_teacher_id,
@@ -339,3 +342,39 @@ async def lesson_counts(session: AsyncSession, lesson: Lesson) -> LessonCounts:
         not_taken=values.count(None),
         marks=int(marks or 0),
     )
+
+
+def _pupil_lessons_query(pupil_id: int, class_id: int):  # type: ignore[no-untyped-def]
+    """The lessons a pupil attends: the class's, and those of the subgroups they are in."""
+    return _summary_query().where(
+        Lesson.class_id == class_id,
+        or_(
+            Lesson.group_id.is_(None),
+            Lesson.group_id.in_(
+                select(GroupMember.group_id).where(GroupMember.pupil_id == pupil_id)
+            ),
+        ),
+    )
+
+
+async def next_school_day_lessons(
+    journal: Journal, actor: Actor, pupil_id: int, after: date, horizon_days: int = 21
+) -> list[LessonSummary]:
+    """The pupil's lessons on the first school day after ``after`` (for homework, R16)."""
+    async with journal.transaction() as s:
+        pupil = await ensure_can_view_pupil(s, actor, pupil_id)
+        await materialise(
+            s, actor.school_id, after + timedelta(days=1), after + timedelta(days=horizon_days)
+        )
+        query = _pupil_lessons_query(pupil_id, pupil.class_id)
+        first = await s.scalar(
+            select(func.min(Lesson.date)).where(
+                Lesson.id.in_(query.with_only_columns(Lesson.id)),
+                Lesson.date > after,
+                Lesson.date <= after + timedelta(days=horizon_days),
+            )
+        )
+        if first is None:
+            return []
+        rows = await s.execute(query.where(Lesson.date == first).order_by(Lesson.lesson_no))
+        return [_summary(r) for r in rows]

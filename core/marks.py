@@ -154,6 +154,41 @@ async def change_mark(
 
 
 @dataclass(frozen=True)
+class MarkRef:
+    id: int
+    lesson_id: int
+    pupil_id: int
+    value: int
+
+
+async def get_mark(journal: Journal, actor: Actor, mark_id: int) -> MarkRef:
+    """A mark on a lesson the actor fills (anything else is refused as forged)."""
+    async with journal.transaction() as s:
+        mark = await s.get(Mark, mark_id)
+        if mark is None:
+            raise NotFound()
+        await lesson_for_edit(s, actor, mark.lesson_id)
+        return MarkRef(mark.id, mark.lesson_id, mark.pupil_id, mark.value)
+
+
+async def final_marks_for(
+    journal: Journal, actor: Actor, lesson_id: int, period_id: int
+) -> dict[int, str]:
+    """The period marks already given in the lesson's subject to its pupils."""
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id)
+        pupils = [p.id for p in await pupils_of_lesson(s, lesson)]
+        rows = await s.execute(
+            select(FinalMark.pupil_id, FinalMark.value).where(
+                FinalMark.period_id == period_id,
+                FinalMark.subject_id == lesson.subject_id,
+                FinalMark.pupil_id.in_(pupils),
+            )
+        )
+        return dict(rows.all())
+
+
+@dataclass(frozen=True)
 class MarkView:
     id: int
     lesson_id: int

@@ -500,3 +500,47 @@ class RedeemAttempt(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime]
+
+
+class Account(Base):
+    """A Telegram account's place in the bot: which of its bindings it acts through now,
+    which child a parent is looking at, and the language it reads."""
+
+    __tablename__ = "accounts"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(5))
+    active_binding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bindings.id", ondelete="SET NULL")
+    )
+    active_pupil_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime]
+
+
+class ConversationState(Base):
+    """Conversation state (e.g. waiting for the homework text), kept in PostgreSQL so it
+    survives a restart and is shared by instances behind a webhook."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class NotificationPrefs(Base):
+    """A parent binding's choices for what is sent unasked (R16)."""
+
+    __tablename__ = "notification_prefs"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # NULL: the school's digest time (20:00 by default).
+    digest_time: Mapped[time | None] = mapped_column(Time)
+    absence_alerts: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

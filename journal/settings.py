@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     school_timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
 
+    # Webhook mode (several instances behind a load balancer); polling when unset.
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+
     # Rules (R7, R8, R2); per-school values in the database override the first two.
     correction_deadline: time = time(20, 0)
     edit_window_days: int | None = Field(default=None, ge=0)

@@ -30,6 +30,14 @@ def test_every_error_key_raised_in_code_is_in_the_catalogue() -> None:
     assert sorted(used - set(RU)) == []
 
 
+def test_every_text_the_bot_shows_is_in_the_catalogue() -> None:
+    used: set[str] = set()
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("notifications/*.py")]:
+        used |= set(re.findall(r'\btx\(\s*"([a-z0-9_.]+)"', path.read_text()))
+    assert len(used) > 50, "the scan found too few keys: it is broken"
+    assert sorted(used - set(RU)) == []
+
+
 def test_russian_is_the_default_and_unknown_language_falls_back() -> None:
     assert t("code.expired").startswith("Срок действия кода истёк")
     assert t("code.expired", "de") == t("code.expired")

@@ -1,0 +1,152 @@
+"""Callback data: typed, compact (ids, not names), well under Telegram's 64 bytes. The
+client can forge any of it, so every handler re-authorises through core."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Nav(StrEnum):
+    MENU = "m"
+    TODAY = "t"
+    HELP = "h"
+
+
+class NavCb(CallbackData, prefix="n"):
+    to: Nav
+
+
+class DayCb(CallbackData, prefix="d"):
+    """A teacher's lessons on a date (ordinal day number keeps it short)."""
+
+    day: int
+
+
+class LessonCb(CallbackData, prefix="l"):
+    lesson: int
+
+
+class TapCb(CallbackData, prefix="r"):
+    """One tap in the roll call."""
+
+    lesson: int
+    pupil: int
+
+
+class RestCb(CallbackData, prefix="rp"):
+    lesson: int
+
+
+class LessonAct(StrEnum):
+    MARKS = "m"
+    TOPIC = "t"
+    HOMEWORK = "h"
+    BULK = "b"
+    FINAL = "f"
+    SUBSTITUTE = "s"
+
+
+class LessonActCb(CallbackData, prefix="la"):
+    lesson: int
+    act: LessonAct
+
+
+class SubsListCb(CallbackData, prefix="sl"):
+    day: int
+
+
+class PupilMarksCb(CallbackData, prefix="pm"):
+    lesson: int
+    pupil: int
+
+
+class AddMarkCb(CallbackData, prefix="am"):
+    lesson: int
+    pupil: int
+    value: int
+    wt: int
+
+
+class MarkEditCb(CallbackData, prefix="me"):
+    """Change (value 1–5) or remove (value 0) an existing mark."""
+
+    mark: int
+    value: int
+
+
+class BulkCb(CallbackData, prefix="bk"):
+    """Bulk mode for a class test: the chosen value and work type travel in every button;
+    ``pupil`` 0 only changes the choice."""
+
+    lesson: int
+    value: int
+    wt: int
+    pupil: int = 0
+
+
+class FinalCb(CallbackData, prefix="fm"):
+    lesson: int
+    pupil: int
+    value: str = ""
+
+
+class ChildCb(CallbackData, prefix="ch"):
+    pupil: int
+
+
+class RoleCb(CallbackData, prefix="ro"):
+    binding: int
+
+
+class ConsentCb(CallbackData, prefix="cs"):
+    binding: int
+
+
+class FamilyView(StrEnum):
+    MARKS = "m"
+    ABSENCES = "a"
+    HOMEWORK = "h"
+    SETTINGS = "s"
+
+
+class FamilyCb(CallbackData, prefix="f"):
+    view: FamilyView
+
+
+class PrefCb(CallbackData, prefix="pf"):
+    """Parent's settings: ``what`` is d (digest on/off), a (alerts on/off), h (hour)."""
+
+    what: str
+    hour: int = -1
+
+
+class ClassCb(CallbackData, prefix="c"):
+    """A class teacher's read-only views: today (t), week absences (w), codes (k)."""
+
+    cls: int
+    view: str
+    day: int = 0
+
+
+class ReasonCb(CallbackData, prefix="rs"):
+    pupil: int
+    day: int
+    reason: str
+
+
+class DecideCb(CallbackData, prefix="dc"):
+    request: int
+    approve: bool
+
+
+class AdminCb(CallbackData, prefix="ad"):
+    """Admin actions: staff codes (k), bindings list (b), revoke a binding (r)."""
+
+    act: str
+    binding: int = 0
+
+
+class LogoutCb(CallbackData, prefix="lo"):
+    binding: int

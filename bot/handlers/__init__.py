@@ -1,0 +1,10 @@
+"""Routers per role, built fresh for each dispatcher. Order matters: binding first, the
+fallback last."""
+
+from aiogram import Router
+
+from bot.handlers import fallback, family, staff, start, teacher
+
+
+def routers() -> list[Router]:
+    return [m.build() for m in (start, teacher, staff, family, fallback)]

@@ -1,0 +1,280 @@
+"""Parents and pupils: marks with plain and weighted averages, absences, homework for the
+next school day (R16), a child switcher, and a parent's notification settings. Pupils
+only view, and only themselves (R1); parents see nothing before consent (R19)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot import keyboards
+from bot.callbacks import ChildCb, FamilyCb, FamilyView, PrefCb
+from bot.filters import FamilyOnly
+from bot.handlers.start import send_menu
+from bot.render import h, show
+from core import accounts, attendance, lessons, marks, periods
+from core.accounts import Session
+from core.clock import local_today
+from core.journal import Journal
+from core.models import AbsenceReason, BindingRole, Presence
+from texts import Texts
+
+RECENT = 5
+
+
+def fmt_avg(value: object) -> str:
+    return "—" if value is None else str(value).replace(".", ",")
+
+
+async def _gate(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> bool:
+    """Nothing is shown before a parent's consent (R19); nothing without a child."""
+    if session.consent_needed or session.pupil is None:
+        if session.pupil is None:
+            await show(target, tx("family.no_children"))
+        else:
+            await send_menu(target, session, journal, tx)
+        return False
+    return True
+
+
+async def _markup(session: Session, journal: Journal, tx: Texts) -> InlineKeyboardMarkup:
+    markup = keyboards.family_back(tx)
+    if session.actor and session.actor.role is BindingRole.PARENT:
+        kids = await accounts.children(journal, session.actor)
+        if len(kids) > 1:
+            markup.inline_keyboard.insert(
+                0, keyboards.children(tx, kids, session.pupil.id if session.pupil else None)
+            )
+    return markup
+
+
+def _header(tx: Texts, session: Session) -> str:
+    assert session.pupil is not None
+    return tx("family.whose", name=h(session.pupil.full_name), cls=session.pupil.class_name)
+
+
+# --- marks -------------------------------------------------------------------------------------
+
+
+async def marks_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    await show_marks(message, session, journal, tx)
+
+
+async def marks_button(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
+    await show_marks(query, session, journal, tx)
+
+
+async def show_marks(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    if not await _gate(target, session, journal, tx):
+        return
+    assert session.actor and session.pupil
+    today = local_today(journal.clock, journal.rules.timezone)
+    period = await periods.current_period(journal, session.actor.school_id, today)
+    start = period.starts_on if period else today - timedelta(days=30)
+    subjects = await marks.pupil_marks(
+        journal, session.actor, session.pupil.id, start, today, period.id if period else None
+    )
+    lines = [_header(tx, session)]
+    if period:
+        lines.append(tx("family.period", period=h(period.name)))
+    if session.pupil.grade == 1:
+        lines.append(tx("family.grade1_no_marks"))
+    recent = sorted(
+        ((m, subj.subject) for subj in subjects for m in subj.marks),
+        key=lambda pair: (pair[0].date, pair[0].id),
+        reverse=True,
+    )[:RECENT]
+    if recent:
+        lines.append("")
+        lines.append(tx("family.recent"))
+        for m, subject in recent:
+            lines.append(f"{m.date:%d.%m} {h(subject)}: <b>{m.value}</b> ({h(m.work_type)})")
+    if subjects:
+        lines.append("")
+        lines.append(tx("family.by_subject"))
+        for subj in subjects:
+            values = " ".join(str(m.value) for m in subj.marks) or "—"
+            line = tx(
+                "family.subject_line",
+                subject=h(subj.subject),
+                marks=values,
+                avg=fmt_avg(subj.average),
+                wavg=fmt_avg(subj.weighted_average),
+            )
+            if subj.final:
+                line += " · " + tx("family.final", value=subj.final)
+            lines.append(line)
+    elif session.pupil.grade != 1:
+        lines.append(tx("family.no_marks"))
+    await show(target, "\n".join(lines), await _markup(session, journal, tx))
+
+
+# --- absences ----------------------------------------------------------------------------------
+
+
+async def absences_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    await show_absences(message, session, journal, tx)
+
+
+async def absences_button(
+    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    await show_absences(query, session, journal, tx)
+
+
+async def show_absences(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    if not await _gate(target, session, journal, tx):
+        return
+    assert session.actor and session.pupil
+    today = local_today(journal.clock, journal.rules.timezone)
+    period = await periods.current_period(journal, session.actor.school_id, today)
+    start = period.starts_on if period else today - timedelta(days=30)
+    rows = await attendance.pupil_absences(journal, session.actor, session.pupil.id, start, today)
+    lines = [_header(tx, session)]
+    if not rows:
+        lines.append(tx("family.no_absences"))
+    by_day: dict[date, list[attendance.AbsenceEntry]] = {}
+    for row in rows:
+        by_day.setdefault(row.date, []).append(row)
+    for day, entries in by_day.items():
+        absent = [e for e in entries if e.status is Presence.ABSENT]
+        late = [e for e in entries if e.status is Presence.LATE]
+        parts = []
+        if absent:
+            reason = absent[0].reason
+            parts.append(
+                tx(
+                    "family.absent_lessons",
+                    count=len(absent),
+                    lessons=", ".join(str(e.lesson_no) for e in absent),
+                    reason=tx(f"reason.{reason.value}"),
+                )
+            )
+        if late:
+            parts.append(
+                tx("family.late_lessons", lessons=", ".join(str(e.lesson_no) for e in late))
+            )
+        lines.append(f"{day:%d.%m}: " + "; ".join(parts))
+    unexcused = sum(
+        1 for r in rows if r.status is Presence.ABSENT and r.reason is AbsenceReason.UNEXCUSED
+    )
+    if rows:
+        lines.append(
+            tx(
+                "family.absence_total",
+                total=sum(1 for r in rows if r.status is Presence.ABSENT),
+                unexcused=unexcused,
+            )
+        )
+    await show(target, "\n".join(lines), await _markup(session, journal, tx))
+
+
+# --- homework ----------------------------------------------------------------------------------
+
+
+async def homework_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    await show_homework(message, session, journal, tx)
+
+
+async def homework_button(
+    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    await show_homework(query, session, journal, tx)
+
+
+async def show_homework(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    if not await _gate(target, session, journal, tx):
+        return
+    assert session.actor and session.pupil
+    today = local_today(journal.clock, journal.rules.timezone)
+    day_lessons = await lessons.next_school_day_lessons(
+        journal, session.actor, session.pupil.id, today
+    )
+    lines = [_header(tx, session)]
+    if not day_lessons:
+        lines.append(tx("family.no_school_days"))
+    else:
+        lines.append(tx("family.homework_for", day=f"{day_lessons[0].date:%d.%m.%Y}"))
+        for x in day_lessons:
+            hw = x.homework or ("—" if x.grade != 1 else tx("family.grade1_no_homework"))
+            lines.append(f"{x.lesson_no}. {h(x.subject)}: {h(hw)}")
+    await show(target, "\n".join(lines), await _markup(session, journal, tx))
+
+
+# --- child switcher and settings ---------------------------------------------------------------
+
+
+async def switch_child(
+    query: CallbackQuery, callback_data: ChildCb, session: Session, journal: Journal, tx: Texts
+) -> None:
+    assert session.actor is not None
+    await accounts.switch_pupil(journal, session.actor, query.from_user.id, callback_data.pupil)
+    session = await accounts.open_session(
+        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+    )
+    await show_marks(query, session, journal, tx)
+
+
+async def settings_screen(
+    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    assert session.actor is not None
+    prefs = await accounts.get_prefs(journal, session.actor)
+    await show_prefs(query, prefs, tx)
+
+
+async def show_prefs(query: CallbackQuery, prefs: accounts.Prefs, tx: Texts) -> None:
+    hour = prefs.digest_time.hour if prefs.digest_time else DEFAULT_DIGEST_HOUR
+    await show(query, tx("prefs.title", hour=hour), keyboards.prefs(tx, prefs, DEFAULT_DIGEST_HOUR))
+
+
+DEFAULT_DIGEST_HOUR = 20
+
+
+async def change_pref(
+    query: CallbackQuery, callback_data: PrefCb, session: Session, journal: Journal, tx: Texts
+) -> None:
+    assert session.actor is not None
+    current = await accounts.get_prefs(journal, session.actor)
+    if callback_data.what == "d":
+        prefs = await accounts.set_prefs(
+            journal, session.actor, digest_enabled=not current.digest_enabled
+        )
+    elif callback_data.what == "a":
+        prefs = await accounts.set_prefs(
+            journal, session.actor, absence_alerts=not current.absence_alerts
+        )
+    else:
+        if not 0 <= callback_data.hour <= 23:
+            return
+        prefs = await accounts.set_prefs(
+            journal, session.actor, digest_time=time(callback_data.hour)
+        )
+    await show_prefs(query, prefs, tx)
+
+
+def build() -> Router:
+    router = Router(name="family")
+    router.message.filter(FamilyOnly())
+    router.callback_query.filter(FamilyOnly())
+    router.message.register(marks_command, Command("marks"))
+    router.callback_query.register(marks_button, FamilyCb.filter(F.view == FamilyView.MARKS))
+    router.message.register(absences_command, Command("absences"))
+    router.callback_query.register(absences_button, FamilyCb.filter(F.view == FamilyView.ABSENCES))
+    router.message.register(homework_command, Command("homework"))
+    router.callback_query.register(homework_button, FamilyCb.filter(F.view == FamilyView.HOMEWORK))
+    router.callback_query.register(switch_child, ChildCb.filter())
+    router.callback_query.register(settings_screen, FamilyCb.filter(F.view == FamilyView.SETTINGS))
+    router.callback_query.register(change_pref, PrefCb.filter())
+    return router

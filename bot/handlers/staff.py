@@ -1,0 +1,243 @@
+"""The class teacher (the class's journal read-only, the week's absences with reasons to
+confirm, invitation codes, R1, R2, R6), the deputy (correction requests, R7) and the admin
+(staff codes, cutting a binding, R2, R3)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot import keyboards
+from bot.callbacks import AdminCb, ClassCb, DecideCb, Nav, NavCb, ReasonCb
+from bot.filters import StaffOnly
+from bot.handlers.teacher import day_title, today
+from bot.middlewares import CallbackAnswer
+from bot.notify import request_text, tell_requester
+from bot.render import h, show, split_text
+from core import attendance, classes, corrections, invitations, lessons
+from core.access import Actor
+from core.invitations import IssuedCode
+from core.journal import Journal
+from core.models import AbsenceReason, BindingRole, StaffRole
+from texts import Texts
+
+# --- class teacher -----------------------------------------------------------------------------
+
+
+async def class_day(
+    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
+    rows = await lessons.class_day(journal, actor, callback_data.cls, day)
+    lines = [tx("class.day", day=day_title(tx, day))]
+    for x in rows:
+        taken = "✓" if x.attendance_taken else "·"
+        lines.append(
+            f"{taken} {x.lesson_no}. {h(x.class_name)} {h(x.subject)} — {h(x.topic or '—')}"
+        )
+    if not rows:
+        lines.append(tx("teacher.no_lessons"))
+    await show(query, "\n".join(lines), keyboards.class_views(tx, callback_data.cls, day))
+
+
+async def week_absences(
+    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
+    monday = day - timedelta(days=day.weekday())
+    rows = await classes.class_absences(
+        journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
+    )
+    lines = [tx("class.week", start=f"{monday:%d.%m}", end=f"{monday + timedelta(days=6):%d.%m}")]
+    markup = InlineKeyboardMarkup(inline_keyboard=[])
+    for entry in rows:
+        if not entry.lessons:
+            continue
+        reasons = ", ".join(sorted(tx(f"reason.{r.value}") for r in entry.reasons))
+        lines.append(
+            tx(
+                "class.absence_line",
+                name=h(entry.full_name),
+                day=f"{entry.date:%d.%m}",
+                count=len(entry.lessons),
+                reason=reasons,
+            )
+        )
+        if not entry.confirmed:
+            markup.inline_keyboard.append(
+                [
+                    keyboards.button(
+                        f"{entry.full_name.split()[0]} {entry.date:%d.%m}",
+                        ClassCb(cls=callback_data.cls, view="w", day=entry.date.toordinal()),
+                    )
+                ]
+            )
+            markup.inline_keyboard.append(keyboards.reasons(tx, entry.pupil_id, entry.date)[:2])
+            markup.inline_keyboard.append(keyboards.reasons(tx, entry.pupil_id, entry.date)[2:])
+    if len(lines) == 1:
+        lines.append(tx("class.no_absences"))
+    markup.inline_keyboard.append(
+        [
+            keyboards.button(
+                tx("nav.back"), ClassCb(cls=callback_data.cls, view="t", day=day.toordinal())
+            )
+        ]
+    )
+    for part in split_text("\n".join(lines))[:-1]:
+        assert isinstance(query.message, Message)
+        await query.message.answer(part)
+    await show(query, split_text("\n".join(lines))[-1], markup)
+
+
+async def confirm_reason(
+    query: CallbackQuery,
+    callback_data: ReasonCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    day = date.fromordinal(callback_data.day)
+    count = await attendance.confirm_reason(
+        journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
+    )
+    callback_answer.text = tx("class.reason_saved", count=count)
+    pupil_class = await classes.class_of_pupil(journal, actor, callback_data.pupil)
+    await week_absences(
+        query, ClassCb(cls=pupil_class, view="w", day=callback_data.day), actor, journal, tx
+    )
+
+
+async def class_codes(
+    query: CallbackQuery,
+    callback_data: ClassCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+) -> None:
+    codes = await invitations.issue_for_class(
+        journal, actor, callback_data.cls, {BindingRole.PARENT, BindingRole.PUPIL}
+    )
+    await send_codes(query, codes, journal, tx, bot)
+
+
+async def send_codes(
+    query: CallbackQuery, codes: list[IssuedCode], journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    me = await bot.me()
+    lines = [tx("codes.title", count=len(codes))]
+    for c in codes:
+        until = c.expires_at.astimezone(journal.rules.timezone)
+        lines.append(
+            tx(
+                "codes.line",
+                name=h(c.full_name),
+                role=tx(f"role.{c.role.value}"),
+                link=f"https://t.me/{me.username}?start={c.code}",
+                until=f"{until:%d.%m.%Y}",
+            )
+        )
+    assert isinstance(query.message, Message)
+    for part in split_text("\n".join(lines)):
+        await query.message.answer(part)
+
+
+# --- deputy: correction requests (R7) --------------------------------------------------------
+
+
+async def requests_command(message: Message, actor: Actor, journal: Journal, tx: Texts) -> None:
+    await list_requests(message, actor, journal, tx)
+
+
+async def requests_button(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
+    assert isinstance(query.message, Message)
+    await list_requests(query.message, actor, journal, tx)
+
+
+async def list_requests(message: Message, actor: Actor, journal: Journal, tx: Texts) -> None:
+    pending = await corrections.pending(journal, actor)
+    if not pending:
+        await message.answer(tx("requests.none"))
+        return
+    for r in pending:
+        await message.answer(request_text(tx, r), reply_markup=keyboards.decide(tx, r.id))
+
+
+async def decide(
+    query: CallbackQuery,
+    callback_data: DecideCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+) -> None:
+    request = await corrections.decide(journal, actor, callback_data.request, callback_data.approve)
+    key = "requests.approved" if request.status == "approved" else "requests.declined"
+    await show(query, request_text(tx, request) + "\n\n" + tx(key))
+    await tell_requester(bot, journal, request)
+
+
+# --- admin: staff codes, cutting a binding (R2, R3) ------------------------------------------
+
+
+async def staff_codes(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    codes = await invitations.issue_for_staff(journal, actor)
+    await send_codes(query, codes, journal, tx, bot)
+
+
+async def bindings_list(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
+    rows = await invitations.school_bindings(journal, actor)
+    await show(query, tx("admin.bindings", count=len(rows)), keyboards.admin_bindings(tx, rows))
+
+
+async def revoke(
+    query: CallbackQuery,
+    callback_data: AdminCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
+    callback_answer.text = tx("admin.revoked")
+    await bindings_list(query, actor, journal, tx)
+
+
+async def help_button(query: CallbackQuery, tx: Texts) -> None:
+    await show(query, tx("help.staff"))
+
+
+def build() -> Router:
+    router = Router(name="staff")
+    router.message.filter(StaffOnly())
+    router.callback_query.filter(StaffOnly())
+    router.callback_query.register(class_day, ClassCb.filter(F.view == "t"))
+    router.callback_query.register(week_absences, ClassCb.filter(F.view == "w"))
+    router.callback_query.register(confirm_reason, ReasonCb.filter())
+    router.callback_query.register(class_codes, ClassCb.filter(F.view == "k"))
+    router.message.register(
+        requests_command, Command("requests"), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
+    )
+    router.callback_query.register(
+        requests_button,
+        AdminCb.filter(F.act == "q"),
+        StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR),
+    )
+    router.callback_query.register(decide, DecideCb.filter())
+    router.callback_query.register(
+        staff_codes, AdminCb.filter(F.act == "k"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+    )
+    router.callback_query.register(
+        bindings_list, AdminCb.filter(F.act == "b"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+    )
+    router.callback_query.register(
+        revoke, AdminCb.filter(F.act == "r"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+    )
+    router.callback_query.register(help_button, NavCb.filter(F.to == Nav.HELP))
+    return router

@@ -1,0 +1,177 @@
+"""Binding an account with an invitation code (R2), consent (R19), the main menu, roles,
+help and logout (R24)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
+from bot.commands import set_chat_commands
+from bot.render import h, show
+from core import accounts, invitations
+from core.accounts import Session
+from core.classes import classes_led_by
+from core.journal import Journal
+from core.models import BindingRole
+from texts import Texts
+
+
+async def start_with_code(
+    message: Message, command: CommandObject, journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    await redeem(message, command.args or "", journal, tx, bot)
+
+
+async def start(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    if session.actor is None:
+        await message.answer(tx("start.welcome"))
+        return
+    await send_menu(message, session, journal, tx)
+
+
+async def code_as_text(message: Message, journal: Journal, tx: Texts, bot: Bot) -> None:
+    await redeem(message, message.text or "", journal, tx, bot)
+
+
+async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: Bot) -> None:
+    assert message.from_user is not None
+    binding = await invitations.redeem(journal, message.from_user.id, code)
+    await accounts.switch_binding(journal, message.from_user.id, binding.id)
+    await message.answer(
+        tx("start.bound", name=h(binding.full_name), role=tx(f"role.{binding.role.value}"))
+    )
+    session = await accounts.open_session(
+        journal, message.from_user.id, message.chat.id, message.from_user.language_code
+    )
+    await set_chat_commands(bot, message.chat.id, session, tx)
+    if binding.consent_needed:
+        await message.answer(tx("consent.ask"), reply_markup=keyboards.consent(tx, binding.id))
+        return
+    await send_menu(message, session, journal, tx)
+
+
+async def give_consent(
+    query: CallbackQuery, callback_data: ConsentCb, journal: Journal, tx: Texts
+) -> None:
+    await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
+    session = await accounts.open_session(
+        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+    )
+    await show(query, tx("consent.thanks"))
+    assert isinstance(query.message, Message)
+    await send_menu(query.message, session, journal, tx)
+
+
+async def menu_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    await send_menu(message, session, journal, tx)
+
+
+async def menu_button(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
+    await send_menu(query, session, journal, tx)
+
+
+async def send_menu(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    if session.actor is None:
+        await show(target, tx("start.welcome"))
+        return
+    if session.consent_needed and session.actor.binding_id is not None:
+        await show(target, tx("consent.ask"), keyboards.consent(tx, session.actor.binding_id))
+        return
+    led = await classes_led_by(journal, session.actor)
+    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led))
+
+
+def menu_title(tx: Texts, session: Session) -> str:
+    assert session.actor is not None
+    role = tx(f"role.{session.actor.role.value}")
+    title = tx("menu.title", name=h(session.full_name or ""), role=role)
+    if session.pupil and session.actor.role is BindingRole.PARENT:
+        title += "\n" + tx(
+            "menu.child", name=h(session.pupil.full_name), cls=session.pupil.class_name
+        )
+    return title
+
+
+async def help_command(message: Message, session: Session, tx: Texts) -> None:
+    if session.actor is None:
+        await message.answer(tx("help.unbound"))
+        return
+    await message.answer(tx(f"help.{help_key(session)}"))
+
+
+def help_key(session: Session) -> str:
+    assert session.actor is not None
+    return session.actor.role.value
+
+
+async def role_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    await _show_roles(message, session, journal, tx)
+
+
+async def role_list(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
+    await _show_roles(query, session, journal, tx)
+
+
+async def _show_roles(
+    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+) -> None:
+    bindings = await invitations.bindings_of(journal, session.telegram_user_id)
+    if not bindings:
+        await show(target, tx("start.welcome"))
+        return
+    active = session.actor.binding_id if session.actor else None
+    await show(target, tx("roles.choose"), keyboards.roles(tx, bindings, active))
+
+
+async def switch_role(
+    query: CallbackQuery, callback_data: RoleCb, journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    await accounts.switch_binding(journal, query.from_user.id, callback_data.binding)
+    session = await accounts.open_session(
+        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+    )
+    await set_chat_commands(bot, query.from_user.id, session, tx)
+    await send_menu(query, session, journal, tx)
+
+
+async def logout_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
+    bindings = await invitations.bindings_of(journal, session.telegram_user_id)
+    if not bindings:
+        await message.answer(tx("start.welcome"))
+        return
+    await message.answer(tx("logout.choose"), reply_markup=keyboards.logout(tx, bindings))
+
+
+async def logout(
+    query: CallbackQuery, callback_data: LogoutCb, journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    await invitations.logout(journal, callback_data.binding, query.from_user.id)
+    session = await accounts.open_session(
+        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+    )
+    await set_chat_commands(bot, query.from_user.id, session, tx)
+    await show(query, tx("logout.done"))
+
+
+def build() -> Router:
+    router = Router(name="start")
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    router.message.register(
+        code_as_text, StateFilter(None), F.text.func(invitations.looks_like_code)
+    )
+    router.callback_query.register(give_consent, ConsentCb.filter())
+    router.message.register(menu_command, Command("menu"))
+    router.callback_query.register(menu_button, NavCb.filter(F.to == Nav.MENU))
+    router.message.register(help_command, Command("help"))
+    router.message.register(role_command, Command("role"))
+    router.callback_query.register(role_list, RoleCb.filter(F.binding == 0))
+    router.callback_query.register(switch_role, RoleCb.filter(F.binding > 0))
+    router.message.register(logout_command, Command("logout"))
+    router.callback_query.register(logout, LogoutCb.filter())
+    return router

@@ -1,0 +1,475 @@
+"""The teacher with a phone in one hand: today's lessons, roll call (R4), marks, topic and
+homework (R13), substitution (R5), final marks (R11), and corrections after the deadline
+going to the deputy (R7)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import (
+    AddMarkCb,
+    BulkCb,
+    DayCb,
+    FinalCb,
+    LessonAct,
+    LessonActCb,
+    LessonCb,
+    MarkEditCb,
+    Nav,
+    NavCb,
+    PupilMarksCb,
+    RestCb,
+    SubsListCb,
+    TapCb,
+)
+from bot.filters import StaffOnly
+from bot.middlewares import CallbackAnswer
+from bot.notify import tell_approvers
+from bot.render import h, show
+from core import attendance, lessons, marks, periods
+from core.access import Actor
+from core.clock import local_today
+from core.entries import Outcome
+from core.journal import Journal
+from core.models import StaffRole
+from texts import Texts
+
+
+class Typing(StatesGroup):
+    topic = State()
+    homework = State()
+
+
+WEEKDAYS = "wd.1 wd.2 wd.3 wd.4 wd.5 wd.6 wd.7".split()
+
+
+def today(journal: Journal) -> date:
+    return local_today(journal.clock, journal.rules.timezone)
+
+
+def day_title(tx: Texts, day: date) -> str:
+    return f"{tx(WEEKDAYS[day.weekday()])}, {day:%d.%m.%Y}"
+
+
+# --- the lesson list ---------------------------------------------------------------------------
+
+
+async def today_command(message: Message, actor: Actor, journal: Journal, tx: Texts) -> None:
+    await show_day(message, actor, journal, tx, today(journal))
+
+
+async def today_button(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
+    await show_day(query, actor, journal, tx, today(journal))
+
+
+async def other_day(
+    query: CallbackQuery, callback_data: DayCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await show_day(query, actor, journal, tx, date.fromordinal(callback_data.day))
+
+
+async def show_day(
+    target: Message | CallbackQuery, actor: Actor, journal: Journal, tx: Texts, day: date
+) -> None:
+    day_lessons = await lessons.teacher_day(journal, actor, day)
+    text = tx("teacher.day", day=day_title(tx, day))
+    if not day_lessons:
+        text += "\n" + tx("teacher.no_lessons")
+    await show(target, text, keyboards.lesson_list(tx, day, day_lessons))
+
+
+async def substitution_list(
+    query: CallbackQuery, callback_data: SubsListCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    day = date.fromordinal(callback_data.day)
+    others = await lessons.substitutable_lessons(journal, actor, day)
+    await show(
+        query,
+        tx("teacher.substitute_pick", day=day_title(tx, day)),
+        keyboards.lesson_list(tx, day, others, for_substitution=True),
+    )
+
+
+async def take_substitution(
+    query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await lessons.take_as_substitute(journal, actor, callback_data.lesson)
+    await show_card(query, actor, journal, tx, callback_data.lesson)
+
+
+# --- the lesson card with the roll call -------------------------------------------------------
+
+
+async def open_lesson(
+    query: CallbackQuery,
+    callback_data: LessonCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    await show_card(query, actor, journal, tx, callback_data.lesson)
+
+
+async def show_card(
+    target: Message | CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, lesson_id)
+    call = await attendance.roll_call(journal, actor, lesson_id)
+    await show(target, card_text(tx, lesson, call), keyboards.lesson_card(tx, lesson, call))
+
+
+def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall) -> str:
+    when = (
+        f"{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}"
+        if lesson.starts_at and lesson.ends_at
+        else ""
+    )
+    lines = [
+        tx(
+            "lesson.title",
+            cls=h(lesson.class_name),
+            subject=h(lesson.subject),
+            no=lesson.lesson_no,
+            time=when,
+        ),
+        day_title(tx, lesson.date)
+        + (f" · {tx('lesson.room', room=h(lesson.room))}" if lesson.room else ""),
+    ]
+    if lesson.substituted:
+        lines.append(tx("lesson.substituted"))
+    lines.append(tx("lesson.topic_line", topic=h(lesson.topic or "—")))
+    if lesson.grade != 1:
+        lines.append(tx("lesson.homework_line", homework=h(lesson.homework or "—")))
+    c = call.counts
+    lines.append(
+        tx(
+            "lesson.counts",
+            present=c.present,
+            absent=c.absent,
+            late=c.late,
+            not_taken=c.not_taken,
+            marks=c.marks,
+        )
+    )
+    lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    return "\n".join(lines)
+
+
+async def tap_pupil(
+    query: CallbackQuery,
+    callback_data: TapCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    outcome, _ = await attendance.cycle_status(
+        journal, actor, callback_data.lesson, callback_data.pupil
+    )
+    await after_change(outcome, actor, journal, tx, bot, callback_answer)
+    await show_card(query, actor, journal, tx, callback_data.lesson)
+
+
+async def rest_present(
+    query: CallbackQuery, callback_data: RestCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await attendance.mark_rest_present(journal, actor, callback_data.lesson)
+    await show_card(query, actor, journal, tx, callback_data.lesson)
+
+
+async def after_change(
+    outcome: Outcome,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """After the deadline a change is a request (R7): say so and tell the deputy."""
+    if outcome is Outcome.REQUESTED:
+        callback_answer.text = tx("requests.sent")
+        callback_answer.show_alert = True
+        await tell_approvers(bot, journal, actor.school_id)
+    elif outcome is Outcome.APPLIED:
+        callback_answer.text = tx("saved")
+
+
+# --- topic and homework ------------------------------------------------------------------------
+
+
+async def ask_text(
+    query: CallbackQuery,
+    callback_data: LessonActCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, callback_data.lesson)
+    topic = callback_data.act is LessonAct.TOPIC
+    await state.set_state(Typing.topic if topic else Typing.homework)
+    await state.update_data(lesson=lesson.id)
+    current = lesson.topic if topic else lesson.homework
+    prompt = tx(
+        "lesson.ask_topic" if topic else "lesson.ask_homework",
+        cls=h(lesson.class_name),
+        subject=h(lesson.subject),
+    )
+    if current:
+        prompt += "\n" + tx("lesson.current", text=h(current))
+    assert isinstance(query.message, Message)
+    await query.message.answer(prompt)
+
+
+async def save_text(
+    message: Message, actor: Actor, journal: Journal, tx: Texts, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    lesson_id = int(data["lesson"])
+    if await state.get_state() == Typing.topic.state:
+        await lessons.set_topic(journal, actor, lesson_id, message.text or "")
+    else:
+        await lessons.set_homework(journal, actor, lesson_id, message.text or "")
+    await state.clear()
+    await message.answer(tx("saved"))
+    await show_card(message, actor, journal, tx, lesson_id)
+
+
+# --- marks ------------------------------------------------------------------------------------
+
+
+async def marks_screen(
+    query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await show_marks(query, actor, journal, tx, callback_data.lesson)
+
+
+async def show_marks(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, lesson_id)
+    call = await attendance.roll_call(journal, actor, lesson_id)
+    given = await marks.lesson_marks(journal, actor, lesson_id)
+    await show(
+        query,
+        tx("marks.pick_pupil", cls=h(lesson.class_name), subject=h(lesson.subject)),
+        keyboards.marks_pupils(tx, lesson_id, call, given),
+    )
+
+
+async def pupil_marks_screen(
+    query: CallbackQuery, callback_data: PupilMarksCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await show_pupil_marks(query, actor, journal, tx, callback_data.lesson, callback_data.pupil)
+
+
+async def show_pupil_marks(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int, pupil_id: int
+) -> None:
+    call = await attendance.roll_call(journal, actor, lesson_id)
+    line = next((x for x in call.lines if x.pupil.id == pupil_id), None)
+    if line is None:
+        await show(query, tx("error.pupil_not_in_lesson"))
+        return
+    existing = (await marks.lesson_marks(journal, actor, lesson_id)).get(pupil_id, [])
+    work_types = await marks.work_types(journal, actor.school_id)
+    text = tx("marks.pupil", name=h(line.pupil.full_name))
+    if existing:
+        text += "\n" + tx(
+            "marks.has", marks=", ".join(f"{m.value} ({m.work_type})" for m in existing)
+        )
+    await show(query, text, keyboards.pupil_marks(tx, lesson_id, pupil_id, existing, work_types))
+
+
+async def add_mark(
+    query: CallbackQuery,
+    callback_data: AddMarkCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    outcome = await marks.add_mark(
+        journal,
+        actor,
+        callback_data.lesson,
+        callback_data.pupil,
+        callback_data.value,
+        callback_data.wt,
+    )
+    await after_change(outcome, actor, journal, tx, bot, callback_answer)
+    await show_marks(query, actor, journal, tx, callback_data.lesson)
+
+
+async def edit_mark(
+    query: CallbackQuery,
+    callback_data: MarkEditCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    mark = await marks.get_mark(journal, actor, callback_data.mark)
+    outcome = await marks.change_mark(
+        journal, actor, callback_data.mark, callback_data.value or None
+    )
+    await after_change(outcome, actor, journal, tx, bot, callback_answer)
+    await show_pupil_marks(query, actor, journal, tx, mark.lesson_id, mark.pupil_id)
+
+
+async def bulk_start(
+    query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    work_types = await marks.work_types(journal, actor.school_id)
+    test = next((w for w in work_types if w.code == "test"), work_types[0])
+    await show_bulk(
+        query, actor, journal, tx, BulkCb(lesson=callback_data.lesson, value=5, wt=test.id)
+    )
+
+
+async def bulk_tap(
+    query: CallbackQuery,
+    callback_data: BulkCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    if callback_data.pupil:
+        outcome = await marks.add_mark(
+            journal,
+            actor,
+            callback_data.lesson,
+            callback_data.pupil,
+            callback_data.value,
+            callback_data.wt,
+        )
+        await after_change(outcome, actor, journal, tx, bot, callback_answer)
+    await show_bulk(query, actor, journal, tx, callback_data)
+
+
+async def show_bulk(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, choice.lesson)
+    call = await attendance.roll_call(journal, actor, choice.lesson)
+    given = await marks.lesson_marks(journal, actor, choice.lesson)
+    work_types = await marks.work_types(journal, actor.school_id)
+    wt_name = next((w.name for w in work_types if w.id == choice.wt), "")
+    await show(
+        query,
+        tx(
+            "bulk.title",
+            cls=h(lesson.class_name),
+            subject=h(lesson.subject),
+            value=choice.value,
+            work=h(wt_name),
+        ),
+        keyboards.bulk(tx, choice.lesson, choice.value, choice.wt, work_types, call, given),
+    )
+
+
+# --- final marks (R11) -------------------------------------------------------------------------
+
+
+async def final_screen(
+    query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await show_finals(query, actor, journal, tx, callback_data.lesson)
+
+
+async def show_finals(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, lesson_id)
+    period = await periods.current_period(journal, actor.school_id, lesson.date)
+    if period is None:
+        await show(query, tx("final.no_period"))
+        return
+    call = await attendance.roll_call(journal, actor, lesson_id)
+    finals = await marks.final_marks_for(journal, actor, lesson_id, period.id)
+    await show(
+        query,
+        tx(
+            "final.title",
+            cls=h(lesson.class_name),
+            subject=h(lesson.subject),
+            period=h(period.name),
+        ),
+        keyboards.final_pupils(tx, lesson_id, call, finals),
+    )
+
+
+async def final_pick(
+    query: CallbackQuery, callback_data: FinalCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await lessons.get_lesson(journal, actor, callback_data.lesson)
+    await show(
+        query,
+        tx("final.pick_value"),
+        keyboards.final_values(tx, callback_data.lesson, callback_data.pupil),
+    )
+
+
+async def final_set(
+    query: CallbackQuery,
+    callback_data: FinalCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    lesson = await lessons.get_lesson(journal, actor, callback_data.lesson)
+    period = await periods.current_period(journal, actor.school_id, lesson.date)
+    if period is None:
+        await show(query, tx("final.no_period"))
+        return
+    await marks.set_final_mark(
+        journal, actor, period.id, lesson.subject_id, callback_data.pupil, callback_data.value
+    )
+    callback_answer.text = tx("saved")
+    await show_finals(query, actor, journal, tx, callback_data.lesson)
+
+
+def build() -> Router:
+    router = Router(name="teacher")
+    router.message.filter(StaffOnly(StaffRole.TEACHER))
+    router.callback_query.filter(StaffOnly(StaffRole.TEACHER))
+    router.message.register(today_command, Command("today"))
+    router.callback_query.register(today_button, NavCb.filter(F.to == Nav.TODAY))
+    router.callback_query.register(other_day, DayCb.filter())
+    router.callback_query.register(substitution_list, SubsListCb.filter())
+    router.callback_query.register(
+        take_substitution, LessonActCb.filter(F.act == LessonAct.SUBSTITUTE)
+    )
+    router.callback_query.register(open_lesson, LessonCb.filter())
+    router.callback_query.register(tap_pupil, TapCb.filter())
+    router.callback_query.register(rest_present, RestCb.filter())
+    router.callback_query.register(
+        ask_text, LessonActCb.filter(F.act.in_({LessonAct.TOPIC, LessonAct.HOMEWORK}))
+    )
+    router.message.register(save_text, Typing.topic, F.text)
+    router.message.register(save_text, Typing.homework, F.text)
+    router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
+    router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())
+    router.callback_query.register(add_mark, AddMarkCb.filter())
+    router.callback_query.register(edit_mark, MarkEditCb.filter())
+    router.callback_query.register(bulk_start, LessonActCb.filter(F.act == LessonAct.BULK))
+    router.callback_query.register(bulk_tap, BulkCb.filter())
+    router.callback_query.register(final_screen, LessonActCb.filter(F.act == LessonAct.FINAL))
+    router.callback_query.register(final_pick, FinalCb.filter(F.value == ""))
+    router.callback_query.register(final_set, FinalCb.filter(F.value != ""))
+    return router

@@ -1,0 +1,355 @@
+"""Inline keyboards. They only hide what a user may not do; core decides."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import (
+    AddMarkCb,
+    AdminCb,
+    BulkCb,
+    ChildCb,
+    ClassCb,
+    ConsentCb,
+    DayCb,
+    DecideCb,
+    FamilyCb,
+    FamilyView,
+    FinalCb,
+    LessonAct,
+    LessonActCb,
+    LessonCb,
+    LogoutCb,
+    MarkEditCb,
+    Nav,
+    NavCb,
+    PrefCb,
+    PupilMarksCb,
+    ReasonCb,
+    RestCb,
+    RoleCb,
+    SubsListCb,
+    TapCb,
+)
+from core.accounts import Prefs, PupilRef, Session
+from core.attendance import RollCall
+from core.invitations import BindingView
+from core.lessons import LessonSummary
+from core.marks import FINAL_VALUES, MarkView, WorkTypeView
+from core.models import AbsenceReason, BindingRole, Presence, StaffRole
+from texts import Texts
+
+STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+
+
+def button(text: str, data: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())  # type: ignore[attr-defined]
+
+
+def main_menu(
+    tx: Texts, session: Session, class_ids: list[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    actor = session.actor
+    assert actor is not None
+    if actor.role is BindingRole.STAFF:
+        if actor.has(StaffRole.TEACHER):
+            kb.row(button(tx("menu.today"), NavCb(to=Nav.TODAY)))
+        for class_id, name in class_ids:
+            kb.row(button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t")))
+        if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
+            kb.row(button(tx("menu.requests"), AdminCb(act="q")))
+        if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+            kb.row(
+                button(tx("menu.staff_codes"), AdminCb(act="k")),
+                button(tx("menu.bindings"), AdminCb(act="b")),
+            )
+    else:
+        kb.row(
+            button(tx("menu.marks"), FamilyCb(view=FamilyView.MARKS)),
+            button(tx("menu.absences"), FamilyCb(view=FamilyView.ABSENCES)),
+        )
+        kb.row(button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK)))
+        if actor.role is BindingRole.PARENT:
+            kb.row(button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS)))
+    if session.bindings > 1:
+        kb.row(button(tx("menu.switch_role"), RoleCb(binding=0)))
+    return kb.as_markup()
+
+
+def roles(tx: Texts, bindings: list[BindingView], active: int | None) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for b in bindings:
+        mark = "• " if b.id == active else ""
+        kb.row(button(f"{mark}{b.full_name} — {tx('role.' + b.role.value)}", RoleCb(binding=b.id)))
+    return kb.as_markup()
+
+
+def logout(tx: Texts, bindings: list[BindingView]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for b in bindings:
+        kb.row(button(f"🚪 {b.full_name} — {tx('role.' + b.role.value)}", LogoutCb(binding=b.id)))
+    return kb.as_markup()
+
+
+def consent(tx: Texts, binding_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("consent.agree"), ConsentCb(binding=binding_id))]]
+    )
+
+
+def children(tx: Texts, kids: list[PupilRef], active: int | None) -> list[InlineKeyboardButton]:
+    return [
+        button(("• " if k.id == active else "") + k.full_name.split()[1], ChildCb(pupil=k.id))
+        for k in kids
+    ]
+
+
+# --- teacher -----------------------------------------------------------------------------------
+
+
+def lesson_list(
+    tx: Texts, day: date, lessons: list[LessonSummary], *, for_substitution: bool = False
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for x in lessons:
+        when = x.starts_at.strftime("%H:%M") if x.starts_at else ""
+        done = " ✓" if x.attendance_taken else ""
+        if for_substitution:
+            data: object = LessonActCb(lesson=x.id, act=LessonAct.SUBSTITUTE)
+        else:
+            data = LessonCb(lesson=x.id)
+        kb.row(button(f"{x.lesson_no}. {when} {x.class_name} {x.subject}{done}", data))
+    if not for_substitution:
+        prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
+        kb.row(
+            button(f"◀ {prev_day:%d.%m}", DayCb(day=prev_day.toordinal())),
+            button(f"{next_day:%d.%m} ▶", DayCb(day=next_day.toordinal())),
+        )
+        kb.row(button(tx("teacher.substitute"), SubsListCb(day=day.toordinal())))
+    else:
+        kb.row(button(tx("nav.back_lessons"), DayCb(day=day.toordinal())))
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+def lesson_card(tx: Texts, lesson: LessonSummary, call: RollCall) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for line in call.lines:
+        kb.button(
+            text=f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
+            callback_data=TapCb(lesson=lesson.id, pupil=line.pupil.id),
+        )
+    kb.adjust(2)
+    if call.counts.not_taken:
+        kb.row(button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id)))
+    has_marks = lesson.grade != 1  # R12
+    row = []
+    if has_marks:
+        row.append(button(tx("lesson.marks"), LessonActCb(lesson=lesson.id, act=LessonAct.MARKS)))
+    row.append(button(tx("lesson.topic"), LessonActCb(lesson=lesson.id, act=LessonAct.TOPIC)))
+    if has_marks:
+        row.append(
+            button(tx("lesson.homework"), LessonActCb(lesson=lesson.id, act=LessonAct.HOMEWORK))
+        )
+    kb.row(*row)
+    if has_marks:
+        kb.row(
+            button(tx("lesson.bulk"), LessonActCb(lesson=lesson.id, act=LessonAct.BULK)),
+            button(tx("lesson.final"), LessonActCb(lesson=lesson.id, act=LessonAct.FINAL)),
+        )
+    kb.row(button(tx("nav.back_lessons"), DayCb(day=lesson.date.toordinal())))
+    return kb.as_markup()
+
+
+def marks_pupils(
+    tx: Texts, lesson_id: int, call: RollCall, marks: dict[int, list[MarkView]]
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for line in call.lines:
+        values = ",".join(str(m.value) for m in marks.get(line.pupil.id, []))
+        suffix = f" {values}" if values else ""
+        kb.button(
+            text=f"{line.pupil.short_name}{suffix}",
+            callback_data=PupilMarksCb(lesson=lesson_id, pupil=line.pupil.id),
+        )
+    kb.adjust(2)
+    kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
+    return kb.as_markup()
+
+
+def pupil_marks(
+    tx: Texts,
+    lesson_id: int,
+    pupil_id: int,
+    existing: list[MarkView],
+    work_types: list[WorkTypeView],
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for wt in work_types:
+        kb.row(
+            button(wt.name, PupilMarksCb(lesson=lesson_id, pupil=pupil_id)),
+            *[
+                button(str(v), AddMarkCb(lesson=lesson_id, pupil=pupil_id, value=v, wt=wt.id))
+                for v in (2, 3, 4, 5)
+            ],
+        )
+    for m in existing:
+        kb.row(
+            button(
+                tx("marks.remove", value=m.value, work=m.work_type), MarkEditCb(mark=m.id, value=0)
+            )
+        )
+    kb.row(button(tx("nav.back_marks"), LessonActCb(lesson=lesson_id, act=LessonAct.MARKS)))
+    return kb.as_markup()
+
+
+def bulk(
+    tx: Texts,
+    lesson_id: int,
+    value: int,
+    wt: int,
+    work_types: list[WorkTypeView],
+    call: RollCall,
+    marks: dict[int, list[MarkView]],
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        *[
+            button(("• " if v == value else "") + str(v), BulkCb(lesson=lesson_id, value=v, wt=wt))
+            for v in (2, 3, 4, 5)
+        ]
+    )
+    kb.row(
+        *[
+            button(
+                ("• " if w.id == wt else "") + w.name.split()[0],
+                BulkCb(lesson=lesson_id, value=value, wt=w.id),
+            )
+            for w in work_types
+        ]
+    )
+    pupils = InlineKeyboardBuilder()
+    for line in call.lines:
+        given = [m for m in marks.get(line.pupil.id, []) if m.work_type == _wt_name(work_types, wt)]
+        suffix = f" — {given[-1].value}" if given else ""
+        pupils.button(
+            text=f"{line.pupil.short_name}{suffix}",
+            callback_data=BulkCb(lesson=lesson_id, value=value, wt=wt, pupil=line.pupil.id),
+        )
+    pupils.adjust(2)
+    kb.attach(pupils)
+    kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
+    return kb.as_markup()
+
+
+def _wt_name(work_types: list[WorkTypeView], wt: int) -> str:
+    return next((w.name for w in work_types if w.id == wt), "")
+
+
+def final_pupils(
+    tx: Texts, lesson_id: int, call: RollCall, finals: dict[int, str]
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for line in call.lines:
+        value = finals.get(line.pupil.id)
+        kb.button(
+            text=f"{line.pupil.short_name}" + (f" — {value}" if value else ""),
+            callback_data=FinalCb(lesson=lesson_id, pupil=line.pupil.id),
+        )
+    kb.adjust(2)
+    kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
+    return kb.as_markup()
+
+
+def final_values(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        *[button(v, FinalCb(lesson=lesson_id, pupil=pupil_id, value=v)) for v in FINAL_VALUES[:5]]
+    )
+    kb.row(
+        *[button(v, FinalCb(lesson=lesson_id, pupil=pupil_id, value=v)) for v in FINAL_VALUES[5:]]
+    )
+    kb.row(button(tx("nav.back"), LessonActCb(lesson=lesson_id, act=LessonAct.FINAL)))
+    return kb.as_markup()
+
+
+def decide(tx: Texts, request_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(tx("requests.approve"), DecideCb(request=request_id, approve=True)),
+                button(tx("requests.decline"), DecideCb(request=request_id, approve=False)),
+            ]
+        ]
+    )
+
+
+# --- family ------------------------------------------------------------------------------------
+
+
+def family_back(tx: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[button(tx("nav.menu"), NavCb(to=Nav.MENU))]])
+
+
+def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        button(tx("prefs.digest_on" if p.digest_enabled else "prefs.digest_off"), PrefCb(what="d"))
+    )
+    kb.row(
+        button(tx("prefs.alerts_on" if p.absence_alerts else "prefs.alerts_off"), PrefCb(what="a"))
+    )
+    hour = p.digest_time.hour if p.digest_time else default_hour
+    kb.row(
+        *[
+            button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
+            for h in (17, 18, 19, 20, 21)
+        ]
+    )
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+# --- class teacher -------------------------------------------------------------------------
+
+
+def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
+    kb.row(
+        button(f"◀ {prev_day:%d.%m}", ClassCb(cls=class_id, view="t", day=prev_day.toordinal())),
+        button(f"{next_day:%d.%m} ▶", ClassCb(cls=class_id, view="t", day=next_day.toordinal())),
+    )
+    kb.row(
+        button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
+        button(tx("class.codes"), ClassCb(cls=class_id, view="k")),
+    )
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+REASON_BUTTONS = (
+    (AbsenceReason.ILLNESS, "reason.illness"),
+    (AbsenceReason.PARENT_STATEMENT, "reason.parent_statement"),
+    (AbsenceReason.OTHER_EXCUSED, "reason.other_excused"),
+    (AbsenceReason.UNEXCUSED, "reason.unexcused"),
+)
+
+
+def reasons(tx: Texts, pupil_id: int, day: date) -> list[InlineKeyboardButton]:
+    return [
+        button(tx(key), ReasonCb(pupil=pupil_id, day=day.toordinal(), reason=reason.value))
+        for reason, key in REASON_BUTTONS
+    ]
+
+
+def admin_bindings(tx: Texts, rows: list[tuple[int, str, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for binding_id, name, role in rows:
+        kb.row(button(f"⛔ {name} — {tx('role.' + role)}", AdminCb(act="r", binding=binding_id)))
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()

@@ -1,0 +1,85 @@
+"""Per-update plumbing: who is acting (core session), in which language, and the
+guarantee that every callback query is answered and every user error gets a reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from core import accounts
+from core.errors import JournalError
+from core.journal import Journal
+from texts import Texts, language_of
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass
+class CallbackAnswer:
+    """What a handler wants to say in the callback's answer (a toast or an alert). The
+    middleware sends it once the handler is done; handlers never answer themselves."""
+
+    text: str | None = None
+    show_alert: bool = False
+    answered: bool = False
+
+
+class SessionMiddleware(BaseMiddleware):
+    """Outer: load the acting session (account, active binding → core Actor) and texts."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return None
+        chat = data.get("event_chat")
+        journal: Journal = data["journal"]
+        session = await accounts.open_session(
+            journal, user.id, chat.id if chat else user.id, user.language_code
+        )
+        data["session"] = session
+        data["actor"] = session.actor
+        data["tx"] = Texts(session.language or language_of(user.language_code))
+        return await handler(event, data)
+
+
+class AnswerMiddleware(BaseMiddleware):
+    """Inner: answer every callback query exactly once (the spinner never hangs); turn a
+    core error into a short reply in the user's language; never a stack trace, never
+    silence. "Message is not modified" is not an error."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tx: Texts = data["tx"]
+        answer = CallbackAnswer()
+        data["callback_answer"] = answer
+        try:
+            return await handler(event, data)
+        except JournalError as err:
+            await self._tell(event, answer, tx(err.key, **err.params))
+        except TelegramBadRequest as err:
+            if "message is not modified" not in str(err):
+                log.exception("Bot API refused a request")
+                await self._tell(event, answer, tx("error.generic"))
+        except Exception:
+            log.exception("handler failed")
+            await self._tell(event, answer, tx("error.generic"))
+        finally:
+            if isinstance(event, CallbackQuery) and not answer.answered:
+                answer.answered = True
+                await event.answer(text=answer.text, show_alert=answer.show_alert)
+        return None
+
+    @staticmethod
+    async def _tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None:
+        if isinstance(event, CallbackQuery):
+            answer.answered = True
+            await event.answer(text=text, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(text)

@@ -1,0 +1,79 @@
+"""Messages the bot sends to someone other than the user who pressed the button: a new
+correction request to the deputies, the decision back to the teacher (R7). Best effort:
+a blocked chat does not fail the user's own action."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from bot import keyboards
+from bot.render import h
+from core import accounts, corrections
+from core.corrections import RequestView
+from core.journal import Journal
+from core.models import BindingRole
+from texts import Texts
+
+log = logging.getLogger(__name__)
+
+
+def request_text(tx: Texts, r: RequestView) -> str:
+    if r.entity == "mark":
+        old = str(r.old["value"]) if r.old else "—"
+        new = "—" if r.change.get("op") == "delete" else str(r.change.get("value"))
+    else:
+        old = tx(f"status.{r.old['status']}") if r.old else "—"
+        new = tx(f"status.{r.change['status']}") if r.change.get("status") else "—"
+    return tx(
+        "requests.item",
+        teacher=h(r.requested_by_name),
+        cls=h(r.class_name),
+        subject=h(r.subject),
+        day=f"{r.lesson_date:%d.%m.%Y}",
+        pupil=h(r.pupil_name),
+        what=tx(f"requests.entity.{r.entity}"),
+        old=old,
+        new=new,
+        reason=h(r.reason or "—"),
+    )
+
+
+async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> None:
+    try:
+        await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
+    except TelegramAPIError:
+        log.warning("could not deliver a message to chat id %s", chat_id, exc_info=True)
+
+
+async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
+    """Send the newest pending request to every deputy and the director."""
+    people = await corrections.approvers(journal, school_id)
+    chats = await accounts.chats_of(journal, people, BindingRole.STAFF)
+    if not chats:
+        return
+    newest = await corrections.newest_pending(journal, school_id)
+    if newest is None:
+        return
+    tx = Texts()
+    for chat_id in chats:
+        await safe_send(
+            bot,
+            chat_id,
+            tx("requests.new") + "\n\n" + request_text(tx, newest),
+            reply_markup=keyboards.decide(tx, newest.id),
+        )
+
+
+async def tell_requester(bot: Bot, journal: Journal, request: RequestView) -> None:
+    chats = await accounts.chats_of(journal, [request.requested_by], BindingRole.STAFF)
+    tx = Texts()
+    key = (
+        "requests.approved_for_teacher"
+        if request.status == "approved"
+        else "requests.declined_for_teacher"
+    )
+    for chat_id in chats:
+        await safe_send(bot, chat_id, tx(key) + "\n\n" + request_text(tx, request))

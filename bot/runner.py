@@ -1,0 +1,101 @@
+"""Building and running the bot: long polling by default, or a webhook server (aiohttp,
+``secret_token`` checked) so that several instances can run behind a load balancer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.commands import set_default_commands
+from bot.handlers import routers
+from bot.middlewares import AnswerMiddleware, SessionMiddleware
+from bot.storage import PostgresStorage
+from bot.transport import build_bot
+from core.journal import Journal
+from journal.app import App
+from texts import Texts
+
+log = logging.getLogger(__name__)
+
+
+def build_dispatcher(journal: Journal) -> Dispatcher:
+    """One dispatcher per process; handlers get ``journal`` by name."""
+    dp = Dispatcher(storage=PostgresStorage(journal.sessions), journal=journal)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(SessionMiddleware())
+        observer.middleware(AnswerMiddleware())
+    dp.include_routers(*routers())
+    return dp
+
+
+async def prepare(bot: Bot) -> None:
+    await set_default_commands(bot, Texts())
+
+
+async def run_bot(
+    app: App,
+    *,
+    webhook: bool = False,
+    handle_signals: bool = True,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program)."""
+    settings = app.settings
+    assert settings.bot_token is not None
+    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    dp = build_dispatcher(app.journal)
+    try:
+        await prepare(bot)
+        if webhook or settings.webhook_url:
+            await serve_webhook(bot, dp, app, stop or asyncio.Event(), handle_signals)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            watcher = asyncio.create_task(_stop_when(stop, dp)) if stop else None
+            try:
+                await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=False)
+            finally:
+                if watcher:
+                    watcher.cancel()
+    finally:
+        await bot.session.close()
+
+
+async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
+    await stop.wait()
+    await dp.stop_polling()
+
+
+async def serve_webhook(
+    bot: Bot, dp: Dispatcher, app: App, stop: asyncio.Event, handle_signals: bool
+) -> None:
+    settings = app.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        web_app, path=settings.webhook_path
+    )
+    setup_application(web_app, dp, bot=bot)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    if settings.webhook_url:
+        await bot.set_webhook(
+            settings.webhook_url.rstrip("/") + settings.webhook_path,
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,62 @@
+"""How the bot talks to the Bot API: the configurable base URL, and a request middleware
+that waits out 429s (``retry_after``) and rides over short network outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger(__name__)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """Retry a request after Telegram's ``retry_after`` on 429, and with backoff on network
+    errors and 5xx, a bounded number of times; then let the error through."""
+
+    def __init__(self, attempts: int = 5, max_backoff: float = 10.0, sleep: Any = asyncio.sleep):
+        self.attempts = attempts
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as err:
+                if attempt == self.attempts:
+                    raise
+                log.warning(
+                    "429 on %s: retrying after %s s", method.__api_method__, err.retry_after
+                )
+                await self.sleep(err.retry_after)
+            except (TelegramNetworkError, TelegramServerError) as err:
+                if attempt == self.attempts:
+                    raise
+                delay = min(self.max_backoff, 0.5 * 2 ** (attempt - 1))
+                log.warning(
+                    "%s on %s: retrying in %.1f s", type(err).__name__, method.__api_method__, delay
+                )
+                await self.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def build_bot(token: str, api_base: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    session.middleware(RetryMiddleware())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -1,0 +1,262 @@
+"""A Telegram account in the bot: its bindings, the one it acts through now, the child a
+parent is looking at, the language it reads, and a parent's notification choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access import Actor, actor_for_binding
+from core.errors import InvalidValue, NotAllowed
+from core.journal import Journal
+from core.models import (
+    Account,
+    Binding,
+    BindingRole,
+    Guardianship,
+    NotificationPrefs,
+    Person,
+    Pupil,
+    SchoolClass,
+)
+
+
+@dataclass(frozen=True)
+class PupilRef:
+    id: int
+    full_name: str
+    class_name: str
+    grade: int
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is acting in this update. ``actor`` is None for an account with no binding."""
+
+    telegram_user_id: int
+    language: str | None
+    actor: Actor | None
+    full_name: str | None
+    pupil: PupilRef | None  # the child a parent looks at, or the pupil themself
+    bindings: int = 0  # how many active bindings the account holds
+    consent_needed: bool = False  # a parent who has not yet confirmed consent (R19)
+
+
+async def open_session(
+    journal: Journal, telegram_user_id: int, chat_id: int, language_code: str | None
+) -> Session:
+    """Load (and create on first contact) the account and its active binding. A revoked
+    active binding falls back to another active one, or to none (R3, R24)."""
+    async with journal.transaction() as s:
+        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        now = journal.clock.now()
+        if account is None:
+            account = Account(telegram_user_id=telegram_user_id, chat_id=chat_id, updated_at=now)
+            s.add(account)
+        elif account.chat_id != chat_id:
+            account.chat_id = chat_id
+            account.updated_at = now
+        actor = None
+        if account.active_binding_id is not None:
+            try:
+                actor = await actor_for_binding(s, account.active_binding_id)
+            except NotAllowed:
+                account.active_binding_id = None
+        if actor is None:
+            fallback = await s.scalar(
+                select(Binding.id)
+                .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+                .order_by(Binding.id)
+                .limit(1)
+            )
+            if fallback is not None:
+                account.active_binding_id = fallback
+                account.active_pupil_id = None
+                actor = await actor_for_binding(s, fallback)
+        await s.flush()
+        if actor is None:
+            return Session(telegram_user_id, account.language, None, None, None)
+        full_name = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
+        pupil = await _current_pupil(s, account, actor)
+        count = await s.scalar(
+            select(func.count())
+            .select_from(Binding)
+            .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+        )
+        consent_needed = actor.role is BindingRole.PARENT and bool(
+            await s.scalar(
+                select(func.count())
+                .select_from(Guardianship)
+                .where(
+                    Guardianship.guardian_id == actor.person_id,
+                    Guardianship.consent.is_not(True),
+                )
+            )
+        )
+        return Session(
+            telegram_user_id,
+            account.language,
+            actor,
+            full_name,
+            pupil,
+            int(count or 0),
+            consent_needed,
+        )
+
+
+async def _current_pupil(s: AsyncSession, account: Account, actor: Actor) -> PupilRef | None:
+    if actor.role is BindingRole.PUPIL:
+        return await _pupil_ref(s, actor.person_id)  # type: ignore[arg-type]
+    if actor.role is not BindingRole.PARENT:
+        return None
+    children = await _children(s, actor.person_id)  # type: ignore[arg-type]
+    chosen = next((c for c in children if c.id == account.active_pupil_id), None)
+    if chosen is None and children:
+        chosen = children[0]
+        account.active_pupil_id = chosen.id
+    return chosen
+
+
+async def _pupil_ref(s: AsyncSession, pupil_id: int) -> PupilRef | None:
+    row = (
+        await s.execute(
+            select(Pupil.person_id, Person.full_name, SchoolClass.name, SchoolClass.grade)
+            .join(Person, Person.id == Pupil.person_id)
+            .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .where(Pupil.person_id == pupil_id)
+        )
+    ).first()
+    return PupilRef(*row) if row else None
+
+
+async def _children(s: AsyncSession, guardian_id: int) -> list[PupilRef]:
+    rows = await s.execute(
+        select(Pupil.person_id, Person.full_name, SchoolClass.name, SchoolClass.grade)
+        .join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
+        .join(Person, Person.id == Pupil.person_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(Guardianship.guardian_id == guardian_id, Pupil.left_on.is_(None))
+        .order_by(Person.full_name)
+    )
+    return [PupilRef(*r) for r in rows]
+
+
+async def children(journal: Journal, actor: Actor) -> list[PupilRef]:
+    if actor.role is not BindingRole.PARENT:
+        return []
+    async with journal.transaction() as s:
+        return await _children(s, actor.person_id)  # type: ignore[arg-type]
+
+
+async def switch_binding(journal: Journal, telegram_user_id: int, binding_id: int) -> None:
+    """Act through another of the account's own bindings (a teacher who is also a parent)."""
+    async with journal.transaction() as s:
+        binding = await s.get(Binding, binding_id)
+        if binding is None or binding.telegram_user_id != telegram_user_id or binding.revoked_at:
+            raise NotAllowed()
+        await s.execute(
+            pg_insert(Account)
+            .values(
+                telegram_user_id=telegram_user_id,
+                chat_id=telegram_user_id,
+                active_binding_id=binding_id,
+                updated_at=journal.clock.now(),
+            )
+            .on_conflict_do_update(
+                index_elements=["telegram_user_id"],
+                set_={"active_binding_id": binding_id, "active_pupil_id": None},
+            )
+        )
+
+
+async def switch_pupil(
+    journal: Journal, actor: Actor, telegram_user_id: int, pupil_id: int
+) -> None:
+    """A parent of several children looks at another one of them (never someone else's)."""
+    async with journal.transaction() as s:
+        if pupil_id not in {c.id for c in await _children(s, actor.person_id or 0)}:
+            raise NotAllowed()
+        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        if account is None:
+            raise NotAllowed()
+        account.active_pupil_id = pupil_id
+
+
+async def set_language(journal: Journal, telegram_user_id: int, language: str) -> None:
+    if language not in ("ru", "en"):
+        raise InvalidValue()
+    async with journal.transaction() as s:
+        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        if account is not None:
+            account.language = language
+
+
+@dataclass(frozen=True)
+class Prefs:
+    digest_enabled: bool
+    digest_time: time | None
+    absence_alerts: bool
+
+
+async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
+    async with journal.transaction() as s:
+        row = await s.get(NotificationPrefs, _parent_binding(actor))
+        if row is None:
+            return Prefs(True, None, True)
+        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts)
+
+
+async def set_prefs(
+    journal: Journal,
+    actor: Actor,
+    *,
+    digest_enabled: bool | None = None,
+    digest_time: time | bool | None = False,
+    absence_alerts: bool | None = None,
+) -> Prefs:
+    """Change a parent's choices; ``digest_time=None`` goes back to the school's time,
+    ``False`` (the default) leaves it as it is."""
+    values: dict[str, object] = {}
+    if digest_enabled is not None:
+        values["digest_enabled"] = digest_enabled
+    if digest_time is not False:
+        values["digest_time"] = digest_time
+    if absence_alerts is not None:
+        values["absence_alerts"] = absence_alerts
+    binding_id = _parent_binding(actor)
+    async with journal.transaction() as s:
+        stmt = pg_insert(NotificationPrefs).values(binding_id=binding_id, **values)
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=["binding_id"], set_=values)
+            if values
+            else stmt.on_conflict_do_nothing()
+        )
+        await s.execute(stmt)
+    return await get_prefs(journal, actor)
+
+
+def _parent_binding(actor: Actor) -> int:
+    if actor.role is not BindingRole.PARENT or actor.binding_id is None:
+        raise NotAllowed()
+    return actor.binding_id
+
+
+async def chats_of(journal: Journal, person_ids: list[int], role: BindingRole) -> list[int]:
+    """The Telegram chats (private: the user id) where these people act in that role and
+    can still be reached."""
+    async with journal.transaction() as s:
+        rows = await s.scalars(
+            select(Binding.telegram_user_id)
+            .where(
+                Binding.person_id.in_(person_ids),
+                Binding.role == role,
+                Binding.revoked_at.is_(None),
+                Binding.unreachable_at.is_(None),
+            )
+            .distinct()
+        )
+        return list(rows)

@@ -1,0 +1,82 @@
+"""A class as its class teacher sees it: the pupils, and the week's absences (R1, R6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from core.access import Actor, ensure_can_view_class, ensure_can_view_pupil
+from core.journal import Journal
+from core.models import AbsenceReason, Attendance, BindingRole, Lesson, Person, Pupil, SchoolClass
+
+
+async def classes_led_by(journal: Journal, actor: Actor) -> list[tuple[int, str]]:
+    """The classes whose class teacher this staff member is."""
+    if actor.role is not BindingRole.STAFF or actor.person_id is None:
+        return []
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            select(SchoolClass.id, SchoolClass.name)
+            .where(SchoolClass.class_teacher_id == actor.person_id)
+            .order_by(SchoolClass.name)
+        )
+        return [(i, n) for i, n in rows]
+
+
+@dataclass
+class PupilDayAbsence:
+    """A pupil's absences on one day: one entry, however many lessons (R6)."""
+
+    pupil_id: int
+    full_name: str
+    date: date
+    lessons: list[int] = field(default_factory=list)
+    late: int = 0
+    reasons: set[AbsenceReason] = field(default_factory=set)
+
+    @property
+    def confirmed(self) -> bool:
+        return AbsenceReason.UNCONFIRMED not in self.reasons
+
+
+async def class_absences(
+    journal: Journal, actor: Actor, class_id: int, start: date, end: date
+) -> list[PupilDayAbsence]:
+    async with journal.transaction() as s:
+        await ensure_can_view_class(s, actor, class_id)
+        rows = await s.execute(
+            select(
+                Attendance.pupil_id,
+                Person.full_name,
+                Lesson.date,
+                Lesson.lesson_no,
+                Attendance.status,
+                Attendance.reason,
+            )
+            .join(Lesson, Lesson.id == Attendance.lesson_id)
+            .join(Pupil, Pupil.person_id == Attendance.pupil_id)
+            .join(Person, Person.id == Attendance.pupil_id)
+            .where(
+                Pupil.class_id == class_id,
+                Lesson.date.between(start, end),
+                Attendance.status.in_(["absent", "late"]),
+            )
+            .order_by(Person.full_name, Lesson.date, Lesson.lesson_no)
+        )
+        grouped: dict[tuple[int, date], PupilDayAbsence] = {}
+        for pupil_id, name, day, lesson_no, status, reason in rows:
+            entry = grouped.setdefault((pupil_id, day), PupilDayAbsence(pupil_id, name, day))
+            if status == "late":
+                entry.late += 1
+            else:
+                entry.lessons.append(lesson_no)
+                entry.reasons.add(AbsenceReason(reason))
+        return list(grouped.values())
+
+
+async def class_of_pupil(journal: Journal, actor: Actor, pupil_id: int) -> int:
+    async with journal.transaction() as s:
+        pupil = await ensure_can_view_pupil(s, actor, pupil_id)
+        return pupil.class_id

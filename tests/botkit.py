@@ -1,0 +1,86 @@
+"""End-to-end harness: the real bot (``run_bot``: real Dispatcher, real HTTP, long
+polling) against the local fake of the Bot API, on a real database, with the clock
+injected."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from bot.runner import run_bot
+from core import invitations
+from core.access import Actor
+from core.journal import Journal
+from core.models import BindingRole
+from fakegram import Button, FakeTelegram, FakeUser, MessageView, Press
+from journal.app import App
+from journal.settings import Settings
+
+TOKEN = "123456:TEST-TOKEN"
+USERNAME = "school_journal_bot"
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    journal: Journal
+    _next_user: int = 1000
+
+    def user(self, first_name: str = "Тест", last_name: str = "Пользователь") -> FakeUser:
+        self._next_user += 1
+        return self.fake.user(self._next_user, first_name, last_name, language_code="ru")
+
+    async def bound_user(
+        self, issuer: Actor, person_id: int, role: BindingRole, *, consent: bool = True
+    ) -> FakeUser:
+        """A user who opened their invitation link (and, as a parent, consented)."""
+        user = self.user()
+        issued = await invitations.issue(self.journal, issuer, person_id, role)
+        await user.open_deep_link(issued.code)
+        reply = await user.wait_reply()
+        assert "Готово" in (reply.text or ""), reply.text
+        if role is BindingRole.PARENT and consent:
+            await user.wait_reply()
+            await user.press_and_wait("✅ Даю согласие")
+        await self.settle(user)
+        user.reset_counters()
+        return user
+
+    async def settle(self, user: FakeUser) -> None:
+        """Skip whatever the bot has already said, so the next wait sees only new output."""
+        with contextlib.suppress(AssertionError):
+            while True:
+                await user.wait_reply(timeout=0.3)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(journal: Journal, db_url: str) -> AsyncIterator[Harness]:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(TOKEN),
+        telegram_api_base=fake.base_url,
+        database_url=db_url,
+    )
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop))
+    try:
+        yield Harness(fake, journal)
+        fake.assert_all_callbacks_answered()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+        await fake.stop()
+
+
+async def forge_press(user: FakeUser, message: MessageView, data: str) -> Press:
+    """A callback query with data the bot never offered: what a modified client can send."""
+    raw = {"text": "forged", "callback_data": data}
+    return await user._press_inline(message.stored, raw, Button("forged", data))
