@@ -43,11 +43,12 @@ async def run_bot(
     webhook: bool = False,
     handle_signals: bool = True,
     stop: asyncio.Event | None = None,
+    bot: Bot | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program)."""
     settings = app.settings
     assert settings.bot_token is not None
-    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    bot = bot or build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     dp = build_dispatcher(app.journal)
     try:
         await prepare(bot)

@@ -56,7 +56,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-def build_bot(token: str, api_base: str) -> Bot:
+def build_bot(token: str, api_base: str, *, sleep: Any = asyncio.sleep) -> Bot:
+    """A bot talking to ``api_base``; ``sleep`` is how it waits before a retry."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -49,3 +49,14 @@ def local_today(clock: Clock, tz: ZoneInfo) -> date:
 def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time on a local date."""
     return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+
+
+class ShiftedClock:
+    """Another clock moved by a fixed offset: the sandbox plays a school day on a weekend."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self.base = base
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset

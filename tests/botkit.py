@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from bot.runner import run_bot
+from bot.transport import build_bot
 from core import invitations
 from core.access import Actor
 from core.journal import Journal
@@ -28,6 +29,7 @@ USERNAME = "school_journal_bot"
 class Harness:
     fake: FakeTelegram
     journal: Journal
+    waits: list[float]  # what the bot waited before retrying a request (retry_after, backoff)
     _next_user: int = 1000
 
     def user(self, first_name: str = "Тест", last_name: str = "Пользователь") -> FakeUser:
@@ -69,10 +71,17 @@ async def running_bot(journal: Journal, db_url: str) -> AsyncIterator[Harness]:
         database_url=db_url,
     )
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    waits: list[float] = []
+
+    async def recorded_sleep(seconds: float) -> None:
+        waits.append(seconds)  # the bot's wait, recorded instead of slept
+        await asyncio.sleep(0)
+
+    bot = build_bot(TOKEN, fake.base_url, sleep=recorded_sleep)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop))
+    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop, bot=bot))
     try:
-        yield Harness(fake, journal)
+        yield Harness(fake, journal, waits)
         fake.assert_all_callbacks_answered()
     finally:
         stop.set()

@@ -1,0 +1,110 @@
+"""The bot keeps working when Telegram or the database misbehave, keeps conversations
+across a restart, and keeps secrets out of its logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import select
+
+from core import lessons
+from core.journal import Journal
+from core.models import BindingRole, Lesson
+from journal.database import asyncpg_dsn
+from tests.botkit import TOKEN, Harness, running_bot
+from tests.world import MONDAY, World, build_world
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
+    async with running_bot(journal, db_url) as harness:
+        yield harness
+
+
+async def test_429_is_retried_after_retry_after(bot: Harness, world: World) -> None:
+    user = bot.user()
+    bot.fake.faults.flood_next("sendMessage", times=1, retry_after=3)
+    await user.send("/help")
+    reply = await user.wait_reply()
+    assert "код приглашения" in (reply.text or "")
+    assert 3 in bot.waits
+
+
+async def test_blocked_user_does_not_break_the_bot(bot: Harness, world: World) -> None:
+    blocked = bot.user()
+    blocked.block_bot()
+    await blocked.send("/help")  # the reply fails with 403
+    other = bot.user()
+    await other.send("/help")
+    assert "код приглашения" in ((await other.wait_reply()).text or "")
+
+
+async def test_bot_survives_the_bot_api_being_unreachable_for_a_while(
+    bot: Harness, world: World
+) -> None:
+    bot.fake.set_unreachable(True)
+    user = bot.user()
+    await user.send("/help")  # queued at "Telegram" while the bot cannot reach it
+    bot.fake.set_unreachable(False)
+    assert "код приглашения" in ((await user.wait_reply(timeout=15)).text or "")
+
+
+async def test_bot_survives_database_connections_being_cut(
+    bot: Harness, world: World, db_url: str
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:  # what a database restart does to the app's pooled connections
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    await teacher.send("/today")
+    assert "Уроки" in ((await teacher.wait_reply()).text or "")
+
+
+async def test_conversation_state_survives_a_restart(
+    journal: Journal, db_url: str, world: World
+) -> None:
+    """The teacher pressed «Тема»; the bot restarted; the typed topic is still saved."""
+    async with running_bot(journal, db_url) as first:
+        teacher = await first.bound_user(
+            world.staff("admin"), world.people["math"], BindingRole.STAFF
+        )
+        await teacher.send("/today")
+        await teacher.wait_reply()
+        await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+        await (await teacher.press("📚 Тема")).wait_answered()
+        prompt = await teacher.wait_reply()
+        assert "тему урока" in (prompt.text or "")
+    async with running_bot(journal, db_url) as second:
+        again = second.fake.user(teacher.id, teacher.first_name, teacher.last_name)
+        await again.send("Дроби: сложение")
+        assert "Сохранено" in ((await again.wait_reply()).text or "")
+    [lesson] = await lessons.teacher_day(journal, world.staff("math"), MONDAY)
+    async with journal.transaction() as s:
+        assert await s.scalar(select(Lesson.topic).where(Lesson.id == lesson.id)) == (
+            "Дроби: сложение"
+        )
+
+
+async def test_logs_never_contain_the_bot_token(
+    bot: Harness, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    user = bot.user()
+    bot.fake.faults.server_error_next("sendMessage", times=1)
+    await user.send("/help")
+    await user.wait_reply()
+    assert caplog.records, "nothing was logged: the check would prove nothing"
+    assert all(TOKEN not in record.getMessage() for record in caplog.records)
