@@ -1,0 +1,208 @@
+"""A hand-playable console: type as simulated users, watch the bot answer.
+
+Commands (anything else is sent as a message, so "/start CODE" just works):
+
+    as <user>        switch to another user (key, id or first name)
+    users            list users
+    press <N|text>   press button N (numbered across the last keyboard) or by its text
+    show [N]         print the last N messages of the current chat (default 20)
+    doc <path>       send a file as a document
+    contact          share the current user's phone number
+    commands         show the command menu the user sees
+    block / unblock  block or unblock the bot
+    say <text>       send text literally (e.g. "say show")
+    help             this help
+    quit             leave the console
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from fakegram.server import FakeTelegram
+from fakegram.state import ChatEvent
+from fakegram.users import FakeUser, MessageView
+
+HELP = (__doc__ or "").split("\n\n", 1)[1].rstrip()
+
+InputFunc = Callable[[str], str]
+OutputFunc = Callable[[str], Any]
+
+
+def format_message(view: MessageView, *, header: str = "") -> str:
+    """Render a message with its buttons numbered (as ``press N`` expects)."""
+    lines = [f"{header}{view.text or ''}" if header else (view.text or "")]
+    if view.document:
+        doc = view.document
+        lines.append(f"📎 {doc.get('file_name', 'file')} ({doc.get('file_size', 0)} bytes)")
+    number = 1
+    for row in view.buttons:
+        cells = []
+        for button in row:
+            cells.append(f"[{number}] {button.text}")
+            number += 1
+        lines.append("   " + "   ".join(cells))
+    return "\n".join(lines)
+
+
+def _flat_buttons(view: MessageView) -> list[str]:
+    return [b.text for row in view.buttons for b in row]
+
+
+async def run_console(
+    fake: FakeTelegram,
+    users: dict[str, FakeUser],
+    *,
+    input_func: InputFunc = input,
+    output: OutputFunc = print,
+    prompt: str | None = None,
+    answer_wait: float = 2.0,
+) -> None:
+    """Read commands from stdin (in a thread) and act as the given users until EOF/quit.
+
+    After ``press`` the console waits up to ``answer_wait`` seconds for the bot's callback
+    answer so a toast/alert is printed right after the press.
+    """
+    if not users:
+        raise ValueError("run_console needs at least one user")
+    keys = list(users)
+    state = {"current": keys[0]}
+
+    def current() -> FakeUser:
+        return users[state["current"]]
+
+    owners: dict[tuple[str, int], str] = {(u.bot.username, u.id): key for key, u in users.items()}
+
+    def on_event(event: ChatEvent) -> None:
+        key = owners.get((event.bot_username, event.chat_id))
+        if key is None:
+            return
+        user = users[key]
+        who = f"[{key}] " if key != state["current"] else ""
+        if event.kind in ("sent", "edited") and event.message_id is not None:
+            msg = user.chat.messages.get(event.message_id)
+            if msg is None:
+                return
+            view = MessageView(user.chat, msg, event)
+            mark = "✎ edited " if event.kind == "edited" else ""
+            output(format_message(view, header=f"{who}🤖 {mark}#{view.message_id}: "))
+        elif event.kind == "deleted":
+            output(f"{who}🤖 deleted #{event.message_id}")
+        elif event.kind == "callback_answer":
+            text = event.detail.get("text")
+            if text:
+                style = "alert" if event.detail.get("show_alert") else "toast"
+                output(f"{who}🤖 ({style}) {text}")
+
+    fake.add_listener(on_event)
+    output(f"fakegram console — you are {current().name} ({state['current']}). Type 'help'.")
+    try:
+        while True:
+            line_prompt = prompt if prompt is not None else f"{state['current']}> "
+            try:
+                line = await asyncio.to_thread(input_func, line_prompt)
+            except (EOFError, KeyboardInterrupt):
+                break
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                if not await _execute(line, users, state, output, answer_wait):
+                    break
+            except AssertionError as exc:
+                output(f"! {exc}")
+            except Exception as exc:
+                output(f"! error: {exc!r}")
+    finally:
+        fake.remove_listener(on_event)
+
+
+async def _execute(
+    line: str,
+    users: dict[str, FakeUser],
+    state: dict[str, str],
+    output: OutputFunc,
+    answer_wait: float,
+) -> bool:
+    command, _, arg = line.partition(" ")
+    arg = arg.strip()
+    user = users[state["current"]]
+    lowered = command.lower()
+    if lowered in ("quit", "exit", ":q"):
+        return False
+    if lowered == "help":
+        output(HELP)
+    elif lowered == "as" and arg:
+        key = _find_user(users, arg)
+        if key is None:
+            output(f"! no user {arg!r}; known: {', '.join(users)}")
+        else:
+            state["current"] = key
+            output(f"you are now {users[key].name} ({key})")
+    elif lowered == "users":
+        for key, u in users.items():
+            marker = "*" if key == state["current"] else " "
+            output(f"{marker} {key}: {u.name} (id {u.id}) with @{u.bot.username}")
+    elif lowered == "show":
+        limit = int(arg) if arg.isdigit() else 20
+        for view in user.messages[-limit:]:
+            if view.deleted:
+                continue
+            who = "🤖" if view.from_bot else "🧑"
+            output(format_message(view, header=f"{who} #{view.message_id}: "))
+    elif lowered == "press" and arg:
+        await _press(user, arg, output, answer_wait)
+    elif lowered == "doc" and arg:
+        await user.send_document(shlex.split(arg)[0])
+    elif lowered == "contact":
+        await user.share_contact()
+    elif lowered == "commands":
+        for item in user.visible_commands:
+            output(f"/{item['command']} — {item['description']}")
+    elif lowered == "block":
+        user.block_bot()
+        output("bot blocked")
+    elif lowered == "unblock":
+        user.unblock_bot()
+        output("bot unblocked")
+    elif lowered == "say" and arg:
+        await user.send(arg)
+    else:
+        await user.send(line)
+    return True
+
+
+def _find_user(users: dict[str, FakeUser], arg: str) -> str | None:
+    if arg in users:
+        return arg
+    for key, u in users.items():
+        if str(u.id) == arg or u.first_name.lower() == arg.lower() or u.name == arg:
+            return key
+    return None
+
+
+async def _press(user: FakeUser, arg: str, output: OutputFunc, answer_wait: float) -> None:
+    target: str | re.Pattern[str] = arg
+    view = user.last_keyboard_message
+    if arg.isdigit():
+        buttons = _flat_buttons(view) if view is not None else []
+        if not buttons and user.reply_keyboard:
+            buttons = [b.text for row in user.reply_keyboard for b in row]
+        index = int(arg) - 1
+        if not 0 <= index < len(buttons):
+            output(f"! no button {arg}; there are {len(buttons)}")
+            return
+        target = buttons[index]
+    press = await user.press(target)
+    if press.url:
+        output(f"(opens {press.url})")
+    elif press.query is not None and answer_wait > 0:
+        # Let the answer (toast/alert) show up; a missing answer is reported, not fatal.
+        try:
+            await press.wait_answered(timeout=answer_wait)
+        except AssertionError:
+            output(f"! the bot did not answer the button within {answer_wait}s")
