@@ -123,11 +123,20 @@ class PrefCb(CallbackData, prefix="pf"):
 
 
 class ClassCb(CallbackData, prefix="c"):
-    """A class teacher's read-only views: today (t), week absences (w), codes (k)."""
+    """A class teacher's read-only views: a day (t), week absences (w), pupils (p),
+    codes (k)."""
 
     cls: int
     view: str
     day: int = 0
+
+
+class ClassPupilCb(CallbackData, prefix="cp"):
+    """A pupil's page for the class teacher: marks (m) or absences (a)."""
+
+    cls: int
+    pupil: int
+    view: str = "m"
 
 
 class ReasonCb(CallbackData, prefix="rs"):

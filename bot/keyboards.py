@@ -13,6 +13,7 @@ from bot.callbacks import (
     BulkCb,
     ChildCb,
     ClassCb,
+    ClassPupilCb,
     ConsentCb,
     DayCb,
     DecideCb,
@@ -40,6 +41,7 @@ from core.invitations import BindingView
 from core.lessons import LessonSummary
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
+from core.people import short_name
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
@@ -326,9 +328,31 @@ def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
     )
     kb.row(
         button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
-        button(tx("class.codes"), ClassCb(cls=class_id, view="k")),
+        button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
     )
+    kb.row(button(tx("class.codes"), ClassCb(cls=class_id, view="k")))
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+def class_pupils(tx: Texts, class_id: int, pupils: list[PupilRef]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for p in pupils:
+        kb.button(
+            text=short_name(p.full_name), callback_data=ClassPupilCb(cls=class_id, pupil=p.id)
+        )
+    kb.adjust(2)
+    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
+    return kb.as_markup()
+
+
+def class_pupil(tx: Texts, class_id: int, pupil_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        button(tx("menu.marks"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="m")),
+        button(tx("menu.absences"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="a")),
+    )
+    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="p")))
     return kb.as_markup()
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core.access import Actor, ensure_can_view_class, ensure_can_view_pupil
+from core.accounts import PupilRef
 from core.journal import Journal
 from core.models import AbsenceReason, Attendance, BindingRole, Lesson, Person, Pupil, SchoolClass
 
@@ -80,3 +81,30 @@ async def class_of_pupil(journal: Journal, actor: Actor, pupil_id: int) -> int:
     async with journal.transaction() as s:
         pupil = await ensure_can_view_pupil(s, actor, pupil_id)
         return pupil.class_id
+
+
+async def class_pupils(journal: Journal, actor: Actor, class_id: int) -> list[PupilRef]:
+    """The class list, for whoever may view the class (R1)."""
+    async with journal.transaction() as s:
+        await ensure_can_view_class(s, actor, class_id)
+        rows = await s.execute(
+            select(Pupil.person_id, Person.full_name, SchoolClass.name, SchoolClass.grade)
+            .join(Person, Person.id == Pupil.person_id)
+            .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+            .where(Pupil.class_id == class_id, Pupil.left_on.is_(None))
+            .order_by(Person.full_name)
+        )
+        return [PupilRef(*r) for r in rows]
+
+
+async def pupil_ref(journal: Journal, actor: Actor, pupil_id: int) -> PupilRef:
+    async with journal.transaction() as s:
+        pupil = await ensure_can_view_pupil(s, actor, pupil_id)
+        row = (
+            await s.execute(
+                select(Person.full_name, SchoolClass.name, SchoolClass.grade)
+                .join(SchoolClass, SchoolClass.id == pupil.class_id)
+                .where(Person.id == pupil_id)
+            )
+        ).one()
+        return PupilRef(pupil_id, *row)

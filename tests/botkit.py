@@ -82,6 +82,7 @@ async def running_bot(journal: Journal, db_url: str) -> AsyncIterator[Harness]:
     task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop, bot=bot))
     try:
         yield Harness(fake, journal, waits)
+        await answers_settled(fake)
         fake.assert_all_callbacks_answered()
     finally:
         stop.set()
@@ -93,3 +94,12 @@ async def forge_press(user: FakeUser, message: MessageView, data: str) -> Press:
     """A callback query with data the bot never offered: what a modified client can send."""
     raw = {"text": "forged", "callback_data": data}
     return await user._press_inline(message.stored, raw, Button("forged", data))
+
+
+async def answers_settled(fake: FakeTelegram, timeout: float = 2.0) -> None:  # noqa: ASYNC109
+    """Let the bot finish answering presses a test did not wait for (the answer follows
+    the screen's edit by a moment)."""
+    bot = fake.bot(TOKEN)
+    for query in list(bot.unanswered_callback_queries):
+        chat = bot.chats[query.chat_id]
+        await chat.notifier.wait_for(lambda q=query: q.answered or None, timeout)

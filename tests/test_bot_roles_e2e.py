@@ -156,3 +156,22 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         stop.set()
         await asyncio.wait_for(task, timeout=15)
         await fake.stop()
+
+
+async def test_r1_class_teacher_reads_a_pupils_page(bot: Harness, world: World) -> None:
+    [lesson] = await lessons.teacher_day(bot.journal, world.staff("english2"), MONDAY)
+    await attendance.set_status(
+        bot.journal, world.staff("english2"), lesson.id, world.people["kolya"], Presence.ABSENT
+    )
+    class_teacher = await bot.bound_user(
+        world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    await class_teacher.send("/menu")
+    await class_teacher.wait_reply()
+    await class_teacher.press_and_wait("👥 Мой класс 5А")
+    pupils = await class_teacher.press_and_wait("👤 Ученики")
+    assert pupils.button_texts[:3] == ["Иванов П.", "Иванова М.", "Сидоров Н."]
+    await class_teacher.press_and_wait("Сидоров Н.")
+    page = await class_teacher.press_and_wait("🚫 Пропуски")
+    assert "Сидоров Николай Андреевич" in (page.text or "")
+    assert "23.11: не был на уроках (1): 2" in (page.text or "")

@@ -178,4 +178,6 @@ EN: dict[str, str] = {
     "fallback.unbound": "To use the bot, send your invitation code or open the link on your card. More: /help.",
     "fallback.unknown": "I did not understand. Open /menu or /help.",
     "fallback.stale_button": "This button no longer works. Open /menu.",
+    "class.pupils": "👤 Pupils",
+    "class.pupils_title": "The class's pupils ({count}). Choose one:",
 }

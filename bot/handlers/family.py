@@ -16,10 +16,12 @@ from bot.filters import FamilyOnly
 from bot.handlers.start import send_menu
 from bot.render import h, show
 from core import accounts, attendance, lessons, marks, periods
-from core.accounts import Session
+from core.access import Actor
+from core.accounts import PupilRef, Session
 from core.clock import local_today
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, Presence
+from core.periods import PeriodView
 from texts import Texts
 
 RECENT = 5
@@ -53,9 +55,9 @@ async def _markup(session: Session, journal: Journal, tx: Texts) -> InlineKeyboa
     return markup
 
 
-def _header(tx: Texts, session: Session) -> str:
-    assert session.pupil is not None
-    return tx("family.whose", name=h(session.pupil.full_name), cls=session.pupil.class_name)
+def pupil_header(tx: Texts, pupil: PupilRef) -> str:
+    """Every screen says whose data it shows."""
+    return tx("family.whose", name=h(pupil.full_name), cls=pupil.class_name)
 
 
 # --- marks -------------------------------------------------------------------------------------
@@ -75,16 +77,28 @@ async def show_marks(
     if not await _gate(target, session, journal, tx):
         return
     assert session.actor and session.pupil
+    text = await marks_text(journal, session.actor, session.pupil, tx)
+    await show(target, text, await _markup(session, journal, tx))
+
+
+async def this_period(journal: Journal, actor: Actor) -> tuple[date, date, PeriodView | None]:
+    """From the current period's first day (or 30 days back in holidays) until today."""
     today = local_today(journal.clock, journal.rules.timezone)
-    period = await periods.current_period(journal, session.actor.school_id, today)
-    start = period.starts_on if period else today - timedelta(days=30)
+    period = await periods.current_period(journal, actor.school_id, today)
+    return (period.starts_on if period else today - timedelta(days=30)), today, period
+
+
+async def marks_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts) -> str:
+    """A pupil's marks this period: recent ones, then per subject with plain and weighted
+    averages and the final mark. Shared by parents, pupils and the class teacher."""
+    start, today, period = await this_period(journal, actor)
     subjects = await marks.pupil_marks(
-        journal, session.actor, session.pupil.id, start, today, period.id if period else None
+        journal, actor, pupil.id, start, today, period.id if period else None
     )
-    lines = [_header(tx, session)]
+    lines = [pupil_header(tx, pupil)]
     if period:
         lines.append(tx("family.period", period=h(period.name)))
-    if session.pupil.grade == 1:
+    if pupil.grade == 1:
         lines.append(tx("family.grade1_no_marks"))
     recent = sorted(
         ((m, subj.subject) for subj in subjects for m in subj.marks),
@@ -111,9 +125,9 @@ async def show_marks(
             if subj.final:
                 line += " · " + tx("family.final", value=subj.final)
             lines.append(line)
-    elif session.pupil.grade != 1:
+    elif pupil.grade != 1:
         lines.append(tx("family.no_marks"))
-    await show(target, "\n".join(lines), await _markup(session, journal, tx))
+    return "\n".join(lines)
 
 
 # --- absences ----------------------------------------------------------------------------------
@@ -135,11 +149,14 @@ async def show_absences(
     if not await _gate(target, session, journal, tx):
         return
     assert session.actor and session.pupil
-    today = local_today(journal.clock, journal.rules.timezone)
-    period = await periods.current_period(journal, session.actor.school_id, today)
-    start = period.starts_on if period else today - timedelta(days=30)
-    rows = await attendance.pupil_absences(journal, session.actor, session.pupil.id, start, today)
-    lines = [_header(tx, session)]
+    text = await absences_text(journal, session.actor, session.pupil, tx)
+    await show(target, text, await _markup(session, journal, tx))
+
+
+async def absences_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts) -> str:
+    start, today, _ = await this_period(journal, actor)
+    rows = await attendance.pupil_absences(journal, actor, pupil.id, start, today)
+    lines = [pupil_header(tx, pupil)]
     if not rows:
         lines.append(tx("family.no_absences"))
     by_day: dict[date, list[attendance.AbsenceEntry]] = {}
@@ -150,13 +167,12 @@ async def show_absences(
         late = [e for e in entries if e.status is Presence.LATE]
         parts = []
         if absent:
-            reason = absent[0].reason
             parts.append(
                 tx(
                     "family.absent_lessons",
                     count=len(absent),
                     lessons=", ".join(str(e.lesson_no) for e in absent),
-                    reason=tx(f"reason.{reason.value}"),
+                    reason=tx(f"reason.{absent[0].reason.value}"),
                 )
             )
         if late:
@@ -164,18 +180,11 @@ async def show_absences(
                 tx("family.late_lessons", lessons=", ".join(str(e.lesson_no) for e in late))
             )
         lines.append(f"{day:%d.%m}: " + "; ".join(parts))
-    unexcused = sum(
-        1 for r in rows if r.status is Presence.ABSENT and r.reason is AbsenceReason.UNEXCUSED
-    )
     if rows:
-        lines.append(
-            tx(
-                "family.absence_total",
-                total=sum(1 for r in rows if r.status is Presence.ABSENT),
-                unexcused=unexcused,
-            )
-        )
-    await show(target, "\n".join(lines), await _markup(session, journal, tx))
+        absent_rows = [r for r in rows if r.status is Presence.ABSENT]
+        unexcused = [r for r in absent_rows if r.reason is AbsenceReason.UNEXCUSED]
+        lines.append(tx("family.absence_total", total=len(absent_rows), unexcused=len(unexcused)))
+    return "\n".join(lines)
 
 
 # --- homework ----------------------------------------------------------------------------------
@@ -201,7 +210,7 @@ async def show_homework(
     day_lessons = await lessons.next_school_day_lessons(
         journal, session.actor, session.pupil.id, today
     )
-    lines = [_header(tx, session)]
+    lines = [pupil_header(tx, session.pupil)]
     if not day_lessons:
         lines.append(tx("family.no_school_days"))
     else:

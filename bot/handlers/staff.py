@@ -11,8 +11,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import AdminCb, ClassCb, DecideCb, Nav, NavCb, ReasonCb
+from bot.callbacks import AdminCb, ClassCb, ClassPupilCb, DecideCb, Nav, NavCb, ReasonCb
 from bot.filters import StaffOnly
+from bot.handlers.family import absences_text, marks_text
 from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
@@ -90,6 +91,29 @@ async def week_absences(
         assert isinstance(query.message, Message)
         await query.message.answer(part)
     await show(query, split_text("\n".join(lines))[-1], markup)
+
+
+async def class_pupils(
+    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    pupils = await classes.class_pupils(journal, actor, callback_data.cls)
+    await show(
+        query,
+        tx("class.pupils_title", count=len(pupils)),
+        keyboards.class_pupils(tx, callback_data.cls, pupils),
+    )
+
+
+async def class_pupil(
+    query: CallbackQuery, callback_data: ClassPupilCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    """The class teacher reads a pupil's page (R1: view, not edit)."""
+    pupil = await classes.pupil_ref(journal, actor, callback_data.pupil)
+    if callback_data.view == "a":
+        text = await absences_text(journal, actor, pupil, tx)
+    else:
+        text = await marks_text(journal, actor, pupil, tx)
+    await show(query, text, keyboards.class_pupil(tx, callback_data.cls, pupil.id))
 
 
 async def confirm_reason(
@@ -219,6 +243,8 @@ def build() -> Router:
     router.callback_query.filter(StaffOnly())
     router.callback_query.register(class_day, ClassCb.filter(F.view == "t"))
     router.callback_query.register(week_absences, ClassCb.filter(F.view == "w"))
+    router.callback_query.register(class_pupils, ClassCb.filter(F.view == "p"))
+    router.callback_query.register(class_pupil, ClassPupilCb.filter())
     router.callback_query.register(confirm_reason, ReasonCb.filter())
     router.callback_query.register(class_codes, ClassCb.filter(F.view == "k"))
     router.message.register(

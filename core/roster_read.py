@@ -1,0 +1,770 @@
+"""Reading a school roster: an XLSX workbook, or a folder (or zip) of ``<sheet>.csv`` files.
+
+Pure: no database. Every cell is checked here (format, length, duplicates inside a sheet);
+references between sheets and to what the journal already holds are checked on import
+(:mod:`core.roster`). Problems are collected, never raised, so a user sees all of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.models import StaffRole
+
+SHEETS = (
+    "teachers",
+    "classes",
+    "subjects",
+    "pupils",
+    "guardians",
+    "assignments",
+    "groups",
+    "bells",
+    "timetable",
+    "periods",
+)
+REQUIRED_SHEETS = ("teachers", "classes", "subjects", "pupils")
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "teachers": ("full_name", "roles"),
+    "classes": ("name",),
+    "subjects": ("name",),
+    "pupils": ("full_name", "class"),
+    "guardians": ("full_name", "pupil"),
+    "assignments": ("teacher", "subject", "class"),
+    "groups": ("class", "subject", "group", "pupil"),
+    "bells": ("lesson_no", "start", "end"),
+    "timetable": ("class", "weekday", "lesson_no", "subject", "teacher"),
+    "periods": ("name", "start", "end"),
+}
+
+ROLE_ALIASES: dict[str, StaffRole] = {
+    "admin": StaffRole.ADMIN,
+    "administrator": StaffRole.ADMIN,
+    "администратор": StaffRole.ADMIN,
+    "админ": StaffRole.ADMIN,
+    "director": StaffRole.DIRECTOR,
+    "директор": StaffRole.DIRECTOR,
+    "deputy": StaffRole.DEPUTY,
+    "завуч": StaffRole.DEPUTY,
+    "заместитель директора": StaffRole.DEPUTY,
+    "замдиректора": StaffRole.DEPUTY,
+    "зам. директора": StaffRole.DEPUTY,
+    "зам директора": StaffRole.DEPUTY,
+    "teacher": StaffRole.TEACHER,
+    "учитель": StaffRole.TEACHER,
+    "педагог": StaffRole.TEACHER,
+    "преподаватель": StaffRole.TEACHER,
+    "классный руководитель": StaffRole.TEACHER,
+}
+
+WEEKDAY_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("пн", "пон", "понедельник", "mon", "monday"),
+            ("вт", "вто", "вторник", "tue", "tuesday"),
+            ("ср", "сре", "среда", "wed", "wednesday"),
+            ("чт", "чет", "четверг", "thu", "thursday"),
+            ("пт", "пят", "пятница", "fri", "friday"),
+            ("сб", "суб", "суббота", "sat", "saturday"),
+            ("вс", "вос", "воскресенье", "sun", "sunday"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+YES = frozenset({"yes", "y", "да", "д", "true", "1", "+", "есть"})
+NO = frozenset({"no", "n", "нет", "н", "false", "0", "-", "отказ"})
+
+# Latin letters that look like Cyrillic ones: «5A» typed with a Latin A is class «5А».
+_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+
+
+# --- Public types ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a roster. ``row`` is the row number a spreadsheet user sees
+    (the header is row 1); ``sheet``, ``row`` and ``column`` are None when not applicable."""
+
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"лист {self.sheet}")
+        if self.row:
+            where.append(f"строка {self.row}")
+        if self.column:
+            where.append(f"столбец {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class TeacherRow:
+    row: int
+    ext: str | None
+    full_name: str
+    roles: frozenset[StaffRole]
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    row: int
+    ext: str | None
+    name: str
+    grade: int
+    class_teacher: str | None
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    row: int
+    ext: str | None
+    name: str
+    certified: bool | None  # optional column; None = leave as is
+
+
+@dataclass(frozen=True)
+class PupilRow:
+    row: int
+    ext: str | None
+    full_name: str
+    class_ref: str
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class GuardianRow:
+    row: int
+    ext: str | None
+    full_name: str
+    pupil_ref: str
+    class_ref: str | None
+    phone: str | None
+    consent: bool | None
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    row: int
+    teacher_ref: str
+    subject_ref: str
+    class_ref: str
+    group: str | None
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    row: int
+    class_ref: str
+    subject_ref: str
+    group: str
+    pupil_ref: str
+
+
+@dataclass(frozen=True)
+class BellRow:
+    row: int
+    lesson_no: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class TimetableRow:
+    row: int
+    class_ref: str
+    group: str | None
+    weekday: int
+    lesson_no: int
+    subject_ref: str
+    teacher_ref: str
+    room: str | None
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    row: int
+    name: str
+    start: date
+    end: date
+
+
+@dataclass
+class Roster:
+    """A roster as read from a file. An optional sheet that is absent is None (nothing of
+    that kind changes on import); rows with a problem are left out of the lists."""
+
+    teachers: list[TeacherRow] = field(default_factory=list)
+    classes: list[ClassRow] = field(default_factory=list)
+    subjects: list[SubjectRow] = field(default_factory=list)
+    pupils: list[PupilRow] = field(default_factory=list)
+    guardians: list[GuardianRow] | None = None
+    assignments: list[AssignmentRow] | None = None
+    groups: list[GroupRow] | None = None
+    bells: list[BellRow] | None = None
+    timetable: list[TimetableRow] | None = None
+    periods: list[PeriodRow] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    # The file could not be read, or a required sheet or column is missing: references
+    # between sheets are not worth checking then.
+    broken: bool = False
+
+
+# --- Keys for matching names --------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Whitespace collapsed: the form a name is stored in."""
+    return " ".join(text.split())
+
+
+def name_key(text: str) -> str:
+    """People, subjects, groups and periods match regardless of case, spacing and ё/е."""
+    return clean(text).casefold().replace("ё", "е")
+
+
+def class_key(text: str) -> str:
+    """«5 а», «5А» and «5A» (Latin A) are the same class."""
+    return "".join(text.split()).upper().replace("Ё", "Е").translate(_LOOKALIKES)
+
+
+# --- Entry points -------------------------------------------------------------------------
+
+
+def read_roster(path: Path | str) -> Roster:
+    """Read a roster from an XLSX workbook, a zip of CSV files or a folder of CSV files."""
+    path = Path(path)
+    if path.is_dir():
+        sheets: dict[str, list[list[Any]]] = {}
+        for file in sorted(path.iterdir()):
+            if file.is_file() and file.suffix.lower() == ".csv":
+                sheets.setdefault(file.stem.strip().lower(), _csv_rows(file.read_bytes()))
+        return _parse(sheets, [])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _unreadable("файл не найден или не читается")
+    return read_roster_bytes(data, path.name)
+
+
+def read_roster_bytes(data: bytes, filename: str) -> Roster:
+    """Read a roster received as bytes (e.g. a document sent to the bot)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        return _unreadable(
+            "один CSV-файл не содержит всех листов: пришлите книгу Excel (.xlsx) "
+            "или zip-архив с CSV-файлами"
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return _unreadable("файл не читается как книга Excel (.xlsx)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "xl/workbook.xml" not in names:
+                sheets = {}
+                for name in sorted(names):
+                    stem, dot, ext = Path(name).name.rpartition(".")
+                    if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
+                        sheets.setdefault(stem.strip().lower(), _csv_rows(archive.read(name)))
+                if not sheets:
+                    return _unreadable("в архиве нет ни книги Excel, ни CSV-файлов")
+                return _parse(sheets, [])
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return _unreadable("файл повреждён: не открывается как архив")
+    return _read_xlsx(data)
+
+
+def _unreadable(message: str) -> Roster:
+    return Roster(problems=[Problem(None, None, None, message)], broken=True)
+
+
+def _read_xlsx(data: bytes) -> Roster:
+    from openpyxl import load_workbook
+
+    sheets: dict[str, list[list[Any]]] = {}
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        return _unreadable("файл не читается как книга Excel (.xlsx)")
+    try:
+        for worksheet in workbook.worksheets:
+            if not hasattr(worksheet, "iter_rows"):
+                continue
+            name = worksheet.title.strip().lower()
+            if name in sheets:
+                continue
+            sheets[name] = [list(values) for values in worksheet.iter_rows(values_only=True)]
+    except Exception:
+        return _unreadable("книга Excel повреждена: листы не читаются")
+    finally:
+        workbook.close()
+    return _parse(sheets, [])
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in Windows-1251.
+        text = data.decode("cp1251", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+# --- Cells --------------------------------------------------------------------------------
+
+
+def _header(value: Any) -> str:
+    if value is None:
+        return ""
+    return re.sub(r"[\s-]+", "_", str(value).replace("\ufeff", "").strip().lower())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return clean(str(value).replace("\xa0", " "))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = _text(value)
+    return int(text) if re.fullmatch(r"\d{1,4}", text) else None
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?")
+_RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?: 0{1,2}:00(?::00)?)?")
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    try:
+        if m := _ISO_DATE.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _RU_DATE.fullmatch(text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::00)?")
+
+
+def _time(value: Any) -> time | None:
+    if isinstance(value, datetime):
+        return value.time()
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, float | int) and not isinstance(value, bool) and 0 <= value < 1:
+        minutes = round(float(value) * 24 * 60)  # an Excel time as a fraction of a day
+        return (datetime.min + timedelta(minutes=minutes)).time()
+    if m := _TIME.fullmatch(_text(value)):
+        hours, minutes = int(m[1]), int(m[2])
+        if hours < 24 and minutes < 60:
+            return time(hours, minutes)
+    return None
+
+
+T = TypeVar("T")
+
+
+class _Row:
+    """The cells of one data row, with checks that report problems at that row."""
+
+    def __init__(self, sheet: str, number: int, cells: dict[str, Any], problems: list[Problem]):
+        self.sheet = sheet
+        self.number = number
+        self.cells = cells
+        self.problems = problems
+        self.ok = True
+
+    def problem(self, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.sheet, self.number, column, message))
+        self.ok = False
+
+    def text(self, column: str, *, required: str | None = None, limit: int = 200) -> str | None:
+        value = _text(self.cells.get(column))
+        if not value:
+            if required:
+                self.problem(column, required)
+            return None
+        if len(value) > limit:
+            self.problem(column, f"слишком длинное значение: не больше {limit} символов")
+            return None
+        return value
+
+    def parsed(
+        self,
+        column: str,
+        parse: Callable[[Any], T | None],
+        invalid: str,
+        *,
+        required: str | None = None,
+    ) -> T | None:
+        if not _text(self.cells.get(column)):
+            if required:
+                self.problem(column, required)
+            return None
+        result = parse(self.cells.get(column))
+        if result is None:
+            self.problem(column, invalid)
+        return result
+
+    def number_in(
+        self, column: str, low: int, high: int, invalid: str, *, required: str
+    ) -> int | None:
+        def parse(value: Any) -> int | None:
+            number = _int(value)
+            return number if number is not None and low <= number <= high else None
+
+        return self.parsed(column, parse, invalid, required=required)
+
+    def flag(self, column: str, invalid: str) -> bool | None:
+        def parse(value: Any) -> bool | None:
+            text = _text(value).casefold()
+            return True if text in YES else False if text in NO else None
+
+        return self.parsed(column, parse, invalid)
+
+    def ext(self) -> str | None:
+        return self.text("id", limit=64)
+
+
+_DATE_FORMAT = "дата должна быть в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"
+_TIME_FORMAT = "время должно быть в виде ЧЧ:ММ"
+_LESSON_NO = "номер урока — целое число от 0 до 20"
+
+
+def _roles(cell: _Row) -> frozenset[StaffRole]:
+    raw = _text(cell.cells.get("roles"))
+    roles: set[StaffRole] = set()
+    for part in re.split(r"[;,/]", raw):
+        word = clean(part).casefold().replace("ё", "е")
+        if not word:
+            continue
+        role = ROLE_ALIASES.get(word)
+        if role is None:
+            cell.problem("roles", f"неизвестная роль «{clean(part)}»")
+        else:
+            roles.add(role)
+    return frozenset(roles) or frozenset({StaffRole.TEACHER})
+
+
+def _phone(value: Any) -> str | None:
+    text = _text(value)
+    if not re.fullmatch(r"\+?[\d\s()\-]{5,31}", text) or sum(c.isdigit() for c in text) < 5:
+        return None
+    return text
+
+
+def _weekday(value: Any) -> int | None:
+    number = _int(value)
+    if number is not None:
+        return number if 1 <= number <= 7 else None
+    return WEEKDAY_NAMES.get(_text(value).casefold().rstrip("."))
+
+
+def _grade_from_name(name: str) -> int | None:
+    m = re.match(r"\s*(\d{1,2})", name)
+    return int(m[1]) if m and 1 <= int(m[1]) <= 11 else None
+
+
+def _teacher(r: _Row) -> TeacherRow | None:
+    ext = r.ext()
+    full_name = r.text("full_name", required="не указано ФИО")
+    roles = _roles(r)
+    if not r.ok or full_name is None:
+        return None
+    return TeacherRow(r.number, ext, full_name, roles)
+
+
+def _class(r: _Row) -> ClassRow | None:
+    ext = r.ext()
+    name = r.text("name", required="не указано название класса", limit=20)
+    grade: int | None = None
+    if _text(r.cells.get("grade")):
+        grade = r.number_in(
+            "grade", 1, 11, "параллель — число от 1 до 11", required="не указана параллель"
+        )
+    elif name is not None:
+        grade = _grade_from_name(name)
+        if grade is None:
+            r.problem("grade", "не указана параллель (1–11)")
+    teacher = r.text("class_teacher")
+    if not r.ok or name is None or grade is None:
+        return None
+    return ClassRow(r.number, ext, name, grade, teacher)
+
+
+def _subject(r: _Row) -> SubjectRow | None:
+    ext = r.ext()
+    name = r.text("name", required="не указано название предмета", limit=100)
+    certified = r.flag("certified", "аттестация: укажите «да» или «нет»")
+    if not r.ok or name is None:
+        return None
+    return SubjectRow(r.number, ext, name, certified)
+
+
+def _pupil(r: _Row) -> PupilRow | None:
+    ext = r.ext()
+    full_name = r.text("full_name", required="не указано ФИО")
+    class_ref = r.text("class", required="не указан класс")
+    birth = r.parsed("birth_date", _date, _DATE_FORMAT)
+    if not r.ok or full_name is None or class_ref is None:
+        return None
+    return PupilRow(r.number, ext, full_name, class_ref, birth)
+
+
+def _guardian(r: _Row) -> GuardianRow | None:
+    ext = r.ext()
+    full_name = r.text("full_name", required="не указано ФИО")
+    pupil = r.text("pupil", required="не указан ученик")
+    class_ref = r.text("class")
+    phone = r.parsed("phone", _phone, "телефон должен состоять из цифр, например +79161234567")
+    consent = r.flag("consent", "согласие: укажите «да» или «нет»")
+    if not r.ok or full_name is None or pupil is None:
+        return None
+    return GuardianRow(r.number, ext, full_name, pupil, class_ref, phone, consent)
+
+
+def _assignment(r: _Row) -> AssignmentRow | None:
+    teacher = r.text("teacher", required="не указан учитель")
+    subject = r.text("subject", required="не указан предмет")
+    class_ref = r.text("class", required="не указан класс")
+    group = r.text("group", limit=40)
+    if not r.ok or teacher is None or subject is None or class_ref is None:
+        return None
+    return AssignmentRow(r.number, teacher, subject, class_ref, group)
+
+
+def _group(r: _Row) -> GroupRow | None:
+    class_ref = r.text("class", required="не указан класс")
+    subject = r.text("subject", required="не указан предмет")
+    group = r.text("group", required="не указана подгруппа", limit=40)
+    pupil = r.text("pupil", required="не указан ученик")
+    if not r.ok or class_ref is None or subject is None or group is None or pupil is None:
+        return None
+    return GroupRow(r.number, class_ref, subject, group, pupil)
+
+
+def _bell(r: _Row) -> BellRow | None:
+    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="не указан номер урока")
+    start = r.parsed("start", _time, _TIME_FORMAT, required="не указано время начала")
+    end = r.parsed("end", _time, _TIME_FORMAT, required="не указано время окончания")
+    if start is not None and end is not None and start >= end:
+        r.problem("end", "урок должен заканчиваться позже, чем начинается")
+    if not r.ok or lesson_no is None or start is None or end is None:
+        return None
+    return BellRow(r.number, lesson_no, start, end)
+
+
+def _timetable(r: _Row) -> TimetableRow | None:
+    class_ref = r.text("class", required="не указан класс")
+    group = r.text("group", limit=40)
+    weekday = r.parsed(
+        "weekday", _weekday, "день недели — число от 1 до 7", required="не указан день недели"
+    )
+    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="не указан номер урока")
+    subject = r.text("subject", required="не указан предмет")
+    teacher = r.text("teacher", required="не указан учитель")
+    room = r.text("room", limit=20)
+    if (
+        not r.ok
+        or class_ref is None
+        or weekday is None
+        or lesson_no is None
+        or subject is None
+        or teacher is None
+    ):
+        return None
+    return TimetableRow(r.number, class_ref, group, weekday, lesson_no, subject, teacher, room)
+
+
+def _period(r: _Row) -> PeriodRow | None:
+    name = r.text("name", required="не указано название периода", limit=60)
+    start = r.parsed("start", _date, _DATE_FORMAT, required="не указана дата начала")
+    end = r.parsed("end", _date, _DATE_FORMAT, required="не указана дата окончания")
+    if start is not None and end is not None and start > end:
+        r.problem("end", "период должен заканчиваться не раньше, чем начинается")
+    if not r.ok or name is None or start is None or end is None:
+        return None
+    return PeriodRow(r.number, name, start, end)
+
+
+_ROW_READERS: dict[str, Callable[[_Row], Any]] = {
+    "teachers": _teacher,
+    "classes": _class,
+    "subjects": _subject,
+    "pupils": _pupil,
+    "guardians": _guardian,
+    "assignments": _assignment,
+    "groups": _group,
+    "bells": _bell,
+    "timetable": _timetable,
+    "periods": _period,
+}
+
+
+# --- Sheets -------------------------------------------------------------------------------
+
+
+def _blank(values: Sequence[Any]) -> bool:
+    return all(_text(v) == "" for v in values)
+
+
+def _read_sheet(name: str, table: list[list[Any]], problems: list[Problem]) -> list[Any] | None:
+    """The sheet's parsed rows, or None when a required column is missing."""
+    numbered = [(n, values) for n, values in enumerate(table, start=1) if not _blank(values)]
+    if not numbered:
+        problems.append(Problem(name, 1, None, "лист пуст: нет строки заголовков"))
+        return None
+    header_no, header_values = numbered[0]
+    header = [_header(v) for v in header_values]
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
+    for column in missing:
+        problems.append(Problem(name, header_no, column, f"нет столбца «{column}»"))
+    if missing:
+        return None
+    reader = _ROW_READERS[name]
+    rows = []
+    for number, values in numbered[1:]:
+        cells: dict[str, Any] = {}
+        for column, value in zip(header, values, strict=False):
+            if column and column not in cells:
+                cells[column] = value
+        parsed = reader(_Row(name, number, cells, problems))
+        if parsed is not None:
+            rows.append(parsed)
+    return rows
+
+
+def _duplicates(
+    sheet: str,
+    rows: Iterable[Any],
+    key: Callable[[Any], Any],
+    message: Callable[[Any, int], str],
+    column: str,
+    problems: list[Problem],
+) -> None:
+    """Report every row whose key (when not None) was already seen in an earlier row."""
+    seen: dict[Any, int] = {}
+    for row in rows:
+        k = key(row)
+        if k is None:
+            continue
+        if k in seen:
+            problems.append(Problem(sheet, row.row, column, message(row, seen[k])))
+        else:
+            seen[k] = row.row
+
+
+def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
+    def same_id(row: Any, first: int) -> str:
+        return f"id «{row.ext}» повторяется (строка {first})"
+
+    def same_name(row: Any, first: int) -> str:
+        return f"повторяется ФИО без id (строка {first})"
+
+    for sheet, rows in (("teachers", roster.teachers), ("pupils", roster.pupils)):
+        _duplicates(sheet, rows, lambda r: r.ext, same_id, "id", problems)
+        _duplicates(
+            sheet,
+            rows,
+            lambda r: None if r.ext else name_key(r.full_name),
+            same_name,
+            "full_name",
+            problems,
+        )
+    _duplicates("classes", roster.classes, lambda r: r.ext, same_id, "id", problems)
+    _duplicates(
+        "classes",
+        roster.classes,
+        lambda r: class_key(r.name),
+        lambda r, first: f"класс «{r.name}» уже указан в строке {first}",
+        "name",
+        problems,
+    )
+    _duplicates("subjects", roster.subjects, lambda r: r.ext, same_id, "id", problems)
+    _duplicates(
+        "subjects",
+        roster.subjects,
+        lambda r: name_key(r.name),
+        lambda r, first: f"предмет «{r.name}» уже указан в строке {first}",
+        "name",
+        problems,
+    )
+    if roster.bells is not None:
+        _duplicates(
+            "bells",
+            roster.bells,
+            lambda r: r.lesson_no,
+            lambda r, first: f"урок № {r.lesson_no} уже указан в строке {first}",
+            "lesson_no",
+            problems,
+        )
+    if roster.periods is not None:
+        _duplicates(
+            "periods",
+            roster.periods,
+            lambda r: name_key(r.name),
+            lambda r, first: f"период «{r.name}» уже указан в строке {first}",
+            "name",
+            problems,
+        )
+
+
+def _parse(sheets: dict[str, list[list[Any]]], problems: list[Problem]) -> Roster:
+    roster = Roster(problems=problems)
+    for name in SHEETS:
+        table = sheets.get(name)
+        if table is None:
+            if name in REQUIRED_SHEETS:
+                problems.append(Problem(name, None, None, f"нет листа «{name}»"))
+                roster.broken = True
+            continue
+        rows = _read_sheet(name, table, problems)
+        if rows is None:
+            roster.broken = roster.broken or name in REQUIRED_SHEETS
+            continue
+        setattr(roster, name, rows)
+    _check_duplicates(roster, problems)
+    return roster
