@@ -93,7 +93,10 @@ async def mark_rest_present(journal: Journal, actor: Actor, lesson_id: int) -> R
         call = await _roll_call(s, lesson)
         for line in call.lines:
             if line.status is None:
-                await _set(s, journal, actor, lesson, line.pupil.id, Presence.PRESENT)
+                await _set(
+                    s, journal, actor, lesson, line.pupil.id, Presence.PRESENT, update_taken=False
+                )
+        await _update_taken(s, journal, lesson)
         return await _roll_call(s, lesson)
 
 
@@ -104,6 +107,8 @@ async def _set(
     lesson: Lesson,
     pupil_id: int,
     status: Presence | None,
+    *,
+    update_taken: bool = True,
 ) -> Outcome:
     if pupil_id not in {p.id for p in await pupils_of_lesson(s, lesson)}:
         raise NotAllowed("error.pupil_not_in_lesson")
@@ -122,7 +127,7 @@ async def _set(
         old,
         is_author=row is not None and row.author_id == actor.person_id,
     )
-    if outcome is Outcome.APPLIED:
+    if outcome is Outcome.APPLIED and update_taken:
         await _update_taken(s, journal, lesson)
     return outcome
 

@@ -29,10 +29,14 @@ class Journal:
             yield session
 
     async def school_rules(self, session: AsyncSession, school_id: int) -> SchoolRules:
+        """The school's rules, looked up once per transaction."""
+        cache_key = ("school_rules", school_id)
+        if cache_key in session.info:
+            return session.info[cache_key]  # type: ignore[no-any-return]
         school = await session.get(School, school_id)
         if school is None:
             raise NotFound()
-        return SchoolRules(
+        rules = SchoolRules(
             timezone=ZoneInfo(school.timezone) if school.timezone else self.rules.timezone,
             correction_deadline=school.correction_deadline or self.rules.correction_deadline,
             edit_window_days=(
@@ -41,3 +45,5 @@ class Journal:
                 else self.rules.edit_window_days
             ),
         )
+        session.info[cache_key] = rules
+        return rules

@@ -187,7 +187,10 @@ async def get_lesson(journal: Journal, actor: Actor, lesson_id: int) -> LessonSu
 
 async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilOfLesson]:
     """The pupils a lesson is for: its subgroup (R20) or the whole class, as enrolled on
-    the lesson's date, sorted as in a paper journal."""
+    the lesson's date, sorted as in a paper journal. Looked up once per transaction."""
+    cache_key = ("pupils_of_lesson", lesson.id)
+    if cache_key in session.info:
+        return session.info[cache_key]  # type: ignore[no-any-return]
     query = (
         select(Pupil.person_id, Person.full_name)
         .join(Person, Person.id == Pupil.person_id)
@@ -204,7 +207,9 @@ async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilO
             and_(GroupMember.pupil_id == Pupil.person_id, GroupMember.group_id == lesson.group_id),
         )
     rows = await session.execute(query)
-    return [PupilOfLesson(pid, name, short_name(name)) for pid, name in rows]
+    pupils = [PupilOfLesson(pid, name, short_name(name)) for pid, name in rows]
+    session.info[cache_key] = pupils
+    return pupils
 
 
 async def take_as_substitute(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:
