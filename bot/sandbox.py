@@ -22,7 +22,9 @@ from core.clock import ShiftedClock, SystemClock, local_today
 from core.directory import find_people
 from core.models import BindingRole
 from core.periods import period_on
+from core.roster import import_roster
 from core.schools import find_school
+from demo import SCHOOL_DIR, SCHOOL_NAME
 from fakegram import FakeTelegram, FakeUser
 from fakegram.console import run_console
 from journal.app import application
@@ -40,10 +42,6 @@ CAST = {
 
 
 async def run_sandbox(data_dir: Path) -> int:
-    from core.roster import import_roster
-
-    from demo import SCHOOL_DIR, SCHOOL_NAME
-
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=SecretStr(TOKEN),
