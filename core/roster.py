@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -251,6 +251,7 @@ class _DbPeriod(NamedTuple):
     name: str
     starts_on: date
     ends_on: date
+    closed: bool
 
 
 @dataclass
@@ -391,12 +392,19 @@ class _Snapshot:
             ).where(AcademicYear.school_id == school_id)
         ):
             s.years[name] = (year_id, starts, ends)
-        for period_id, year_id, name, starts, ends in await rows(
-            select(Period.id, Period.year_id, Period.name, Period.starts_on, Period.ends_on).where(
-                Period.school_id == school_id
-            )
+        for period_id, year_id, name, starts, ends, closed_at in await rows(
+            select(
+                Period.id,
+                Period.year_id,
+                Period.name,
+                Period.starts_on,
+                Period.ends_on,
+                Period.closed_at,
+            ).where(Period.school_id == school_id)
         ):
-            s.periods[(year_id, name_key(name))] = _DbPeriod(period_id, name, starts, ends)
+            s.periods[(year_id, name_key(name))] = _DbPeriod(
+                period_id, name, starts, ends, closed_at is not None
+            )
         s.index()
         return s
 
@@ -448,11 +456,12 @@ class _Group:
     id: int | None = None
 
 
-class _Ambiguous:
-    pass
+class _Marker:
+    """A lookup that found no single row: several, or one in another class."""
 
 
-AMBIGUOUS = _Ambiguous()
+AMBIGUOUS = _Marker()
+OTHER_CLASS = _Marker()
 
 _Slot = tuple[_Class, _Group | None, int, int]
 
@@ -761,7 +770,7 @@ class _Plan:
         assert isinstance(found, _Person)
         return found
 
-    def _find_staff(self, ref: str) -> _Person | _Ambiguous | None:
+    def _find_staff(self, ref: str) -> _Person | _Marker | None:
         node = self.staff_by_ext.get(ref)
         if node is not None:
             return node
@@ -784,6 +793,11 @@ class _Plan:
         if found is AMBIGUOUS:
             self.problem(sheet, row, "pupil", f"несколько учеников «{ref}» — укажите класс или id")
             return None
+        if found is OTHER_CLASS:
+            self.problem(
+                sheet, row, "class", f"ученик «{ref}» в листе pupils указан в другом классе"
+            )
+            return None
         if found is None:
             where = f" (класс «{class_ref}»)" if class_ref else ""
             self.problem(sheet, row, "pupil", f"ученик «{ref}»{where} не найден в листе pupils")
@@ -791,14 +805,14 @@ class _Plan:
         assert isinstance(found, _Person)
         return found
 
-    def _find_pupil(self, ref: str, klass: _Class | None) -> _Person | _Ambiguous | None:
+    def _find_pupil(self, ref: str, klass: _Class | None) -> _Person | _Marker | None:
         node = self.pupil_by_ext.get(ref)
         if node is not None:
             return node
         key = name_key(ref)
-        candidates = [
-            n for n in self.pupil_by_name.get(key, []) if klass is None or n.klass is klass
-        ]
+        named = self.pupil_by_name.get(key, [])
+        # A pupil whose own class is unknown (reported in pupils) matches any class.
+        candidates = [n for n in named if klass is None or n.klass in (klass, None)]
         if candidates:
             return candidates[0] if len(candidates) == 1 else AMBIGUOUS
         found = self.db.people_by_ext.get(ref)
@@ -812,7 +826,9 @@ class _Plan:
         ]
         if len(in_db) > 1:
             return AMBIGUOUS
-        return self._person_for_db(in_db[0]) if in_db else None
+        if in_db:
+            return self._person_for_db(in_db[0])
+        return OTHER_CLASS if named else None
 
     def _group(self, klass: _Class, subject: _Subject, name: str) -> _Group:
         key = (klass, subject, name_key(name))
@@ -865,7 +881,7 @@ class _Plan:
             pupil = self._pupil("groups", row.row, row.pupil_ref, klass, row.class_ref)
             if pupil is None:
                 continue
-            if self._pupil_class(pupil) is not klass:
+            if self._pupil_class(pupil) not in (klass, None):
                 self.problem(
                     "groups",
                     row.row,
@@ -926,7 +942,31 @@ class _Plan:
                     f"все периоды должны быть внутри одного учебного года "
                     f"({start_year}/{start_year + 1})",
                 )
-        self.year = (f"{start_year}/{start_year + 1}", first, max(r.end for r in rows))
+        name = f"{start_year}/{start_year + 1}"
+        starts, ends = first, max(r.end for r in rows)
+        found = self.db.years.get(name)
+        if found is not None:
+            year_id = found[0]
+            # Periods of that year left out of the file stay, and inside the year.
+            in_file = {name_key(row.name) for row in rows}
+            for (period_year, key), period in self.db.periods.items():
+                if period_year == year_id and key not in in_file:
+                    starts = min(starts, period.starts_on)
+                    ends = max(ends, period.ends_on)
+            for row in rows:
+                period = self.db.periods.get((year_id, name_key(row.name)))
+                if (
+                    period is not None
+                    and period.closed
+                    and ((period.starts_on, period.ends_on) != (row.start, row.end))
+                ):
+                    self.problem(
+                        "periods",
+                        row.row,
+                        "start",
+                        f"период «{period.name}» уже закрыт — его даты менять нельзя",
+                    )
+        self.year = (name, starts, ends)
 
     # -- differences ----------------------------------------------------------------------
 
@@ -1263,6 +1303,20 @@ class _Plan:
         await _update_many(session, pupils, ("person_id",), changed)
         if new:
             await session.execute(insert(pupils), new)
+        moved = [
+            {"pupil": row["person_id"], "class": row["class_id"]}
+            for row in changed
+            if row["class_id"] != self.db.pupils[row["person_id"]].class_id
+        ]
+        if moved:
+            # A pupil who changed class leaves the subgroups of the old one.
+            await session.execute(
+                text(
+                    "DELETE FROM group_members m USING groups g"
+                    " WHERE m.group_id = g.id AND m.pupil_id = :pupil AND g.class_id <> :class"
+                ),
+                moved,
+            )
 
     async def _write_guardians(self, session: AsyncSession) -> None:
         table = _table(Guardianship)

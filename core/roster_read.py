@@ -83,6 +83,48 @@ WEEKDAY_NAMES = {
     for name in names
 }
 
+# Russian names of sheets and columns are understood too.
+SHEET_ALIASES = {
+    "сотрудники": "teachers",
+    "учителя": "teachers",
+    "классы": "classes",
+    "предметы": "subjects",
+    "ученики": "pupils",
+    "родители": "guardians",
+    "представители": "guardians",
+    "нагрузка": "assignments",
+    "подгруппы": "groups",
+    "звонки": "bells",
+    "расписание": "timetable",
+    "периоды": "periods",
+}
+COLUMN_ALIASES = {
+    "фио": "full_name",
+    "роли": "roles",
+    "роль": "roles",
+    "название": "name",
+    "класс": "class",
+    "параллель": "grade",
+    "классный_руководитель": "class_teacher",
+    "дата_рождения": "birth_date",
+    "ученик": "pupil",
+    "телефон": "phone",
+    "согласие": "consent",
+    "учитель": "teacher",
+    "предмет": "subject",
+    "подгруппа": "group",
+    "группа": "group",
+    "день_недели": "weekday",
+    "день": "weekday",
+    "номер_урока": "lesson_no",
+    "урок": "lesson_no",
+    "кабинет": "room",
+    "начало": "start",
+    "конец": "end",
+    "окончание": "end",
+    "аттестация": "certified",
+}
+
 YES = frozenset({"yes", "y", "да", "д", "true", "1", "+", "есть"})
 NO = frozenset({"no", "n", "нет", "н", "false", "0", "-", "отказ"})
 
@@ -208,7 +250,9 @@ class PeriodRow:
 @dataclass
 class Roster:
     """A roster as read from a file. An optional sheet that is absent is None (nothing of
-    that kind changes on import); rows with a problem are left out of the lists."""
+    that kind changes on import). A row whose key cells (names, references) are unusable
+    is left out; a row with a problem elsewhere stays, so that references to it still
+    resolve and only the real problem is reported (any problem stops the import)."""
 
     teachers: list[TeacherRow] = field(default_factory=list)
     classes: list[ClassRow] = field(default_factory=list)
@@ -254,7 +298,7 @@ def read_roster(path: Path | str) -> Roster:
         sheets: dict[str, list[list[Any]]] = {}
         for file in sorted(path.iterdir()):
             if file.is_file() and file.suffix.lower() == ".csv":
-                sheets.setdefault(file.stem.strip().lower(), _csv_rows(file.read_bytes()))
+                sheets.setdefault(_sheet_name(file.stem), _csv_rows(file.read_bytes()))
         return _parse(sheets, [])
     try:
         data = path.read_bytes()
@@ -281,7 +325,7 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
                 for name in sorted(names):
                     stem, dot, ext = Path(name).name.rpartition(".")
                     if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
-                        sheets.setdefault(stem.strip().lower(), _csv_rows(archive.read(name)))
+                        sheets.setdefault(_sheet_name(stem), _csv_rows(archive.read(name)))
                 if not sheets:
                     return _unreadable("в архиве нет ни книги Excel, ни CSV-файлов")
                 return _parse(sheets, [])
@@ -306,9 +350,11 @@ def _read_xlsx(data: bytes) -> Roster:
         for worksheet in workbook.worksheets:
             if not hasattr(worksheet, "iter_rows"):
                 continue
-            name = worksheet.title.strip().lower()
+            name = _sheet_name(worksheet.title)
             if name in sheets:
                 continue
+            if hasattr(worksheet, "reset_dimensions"):
+                worksheet.reset_dimensions()  # some programs write a wrong sheet size
             sheets[name] = [list(values) for values in worksheet.iter_rows(values_only=True)]
     except Exception:
         return _unreadable("книга Excel повреждена: листы не читаются")
@@ -334,7 +380,13 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
 def _header(value: Any) -> str:
     if value is None:
         return ""
-    return re.sub(r"[\s-]+", "_", str(value).replace("\ufeff", "").strip().lower())
+    name = re.sub(r"[\s-]+", "_", str(value).replace("\ufeff", "").strip().lower())
+    return COLUMN_ALIASES.get(name, name)
+
+
+def _sheet_name(name: str) -> str:
+    name = name.strip().lower()
+    return SHEET_ALIASES.get(name, name)
 
 
 def _text(value: Any) -> str:
@@ -512,7 +564,7 @@ def _teacher(r: _Row) -> TeacherRow | None:
     ext = r.ext()
     full_name = r.text("full_name", required="не указано ФИО")
     roles = _roles(r)
-    if not r.ok or full_name is None:
+    if full_name is None:
         return None
     return TeacherRow(r.number, ext, full_name, roles)
 
@@ -530,16 +582,16 @@ def _class(r: _Row) -> ClassRow | None:
         if grade is None:
             r.problem("grade", "не указана параллель (1–11)")
     teacher = r.text("class_teacher")
-    if not r.ok or name is None or grade is None:
+    if name is None:
         return None
-    return ClassRow(r.number, ext, name, grade, teacher)
+    return ClassRow(r.number, ext, name, grade or 0, teacher)
 
 
 def _subject(r: _Row) -> SubjectRow | None:
     ext = r.ext()
     name = r.text("name", required="не указано название предмета", limit=100)
     certified = r.flag("certified", "аттестация: укажите «да» или «нет»")
-    if not r.ok or name is None:
+    if name is None:
         return None
     return SubjectRow(r.number, ext, name, certified)
 
@@ -549,7 +601,7 @@ def _pupil(r: _Row) -> PupilRow | None:
     full_name = r.text("full_name", required="не указано ФИО")
     class_ref = r.text("class", required="не указан класс")
     birth = r.parsed("birth_date", _date, _DATE_FORMAT)
-    if not r.ok or full_name is None or class_ref is None:
+    if full_name is None or class_ref is None:
         return None
     return PupilRow(r.number, ext, full_name, class_ref, birth)
 
@@ -561,7 +613,7 @@ def _guardian(r: _Row) -> GuardianRow | None:
     class_ref = r.text("class")
     phone = r.parsed("phone", _phone, "телефон должен состоять из цифр, например +79161234567")
     consent = r.flag("consent", "согласие: укажите «да» или «нет»")
-    if not r.ok or full_name is None or pupil is None:
+    if full_name is None or pupil is None:
         return None
     return GuardianRow(r.number, ext, full_name, pupil, class_ref, phone, consent)
 
