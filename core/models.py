@@ -544,3 +544,127 @@ class NotificationPrefs(Base):
     # NULL: the school's digest time (20:00 by default).
     digest_time: Mapped[time | None] = mapped_column(Time)
     absence_alerts: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class OutboxMessage(Base):
+    """A message sent unasked (digest, alert, round), queued before it is delivered.
+
+    ``key`` makes building idempotent. ``status``: pending → sent | failed | unreachable;
+    a pending row is claimed by a sender until ``claimed_until`` (a lease), and is due at
+    ``next_attempt_at`` (NULL: now). See notifications/outbox.py and sender.py.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'unreachable')", name="status"),
+        Index(
+            "ix_outbox_due",
+            text("COALESCE(next_attempt_at, '-infinity'::timestamptz)"),
+            "id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_chat_pending", "chat_id", "id", postgresql_where=text("status = 'pending'")
+        ),
+        Index("ix_outbox_status_kind", "status", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
+    reply_markup: Mapped[dict[str, Any] | None]
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    status: Mapped[str] = mapped_column(String(12), server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    failed_at: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Declared last: in the class body this name shadows sqlalchemy's text().
+    text: Mapped[str] = mapped_column(Text)
+
+
+# --- notifications: what was sent unasked, what was read, what parents suggested ---------
+
+
+class Digest(Base):
+    """A parent binding's daily digest (R16) and its read receipt (R17). A row means the
+    digest for that day was built (``parts`` messages queued; 0 when there was nothing
+    new), so re-running the job builds nothing twice. ``read_at``: «Прочитано ✓» pressed."""
+
+    __tablename__ = "digests"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime]
+    parts: Mapped[int] = mapped_column(SmallInteger)
+    read_at: Mapped[datetime | None]
+
+
+class AbsenceSuggestion(Base):
+    """A parent's suggested reason for a pupil's absence on a day: it waits in the class
+    teacher's queue; only the class teacher confirms a reason, from documents (R6)."""
+
+    __tablename__ = "absence_suggestions"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "day", "suggested_by"),
+        CheckConstraint(
+            "reason IN ('illness', 'parent_statement', 'other_excused')", name="reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    suggested_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
+    suggested_at: Mapped[datetime]
+
+
+class AbsenceAlertState(Base):
+    """What the last instant absence alert (or correction) told a parent binding about a
+    pupil's day: its version and the absent lessons it announced."""
+
+    __tablename__ = "absence_alert_states"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(SmallInteger)
+    lessons: Mapped[list[int]] = mapped_column(JSONB)  # lesson ids announced as absent
+    updated_at: Mapped[datetime]
+
+
+class NotificationJobRun(Base):
+    """A scheduled notification job done for a school and a due time (slot), so that a
+    missed run is caught up once and a second instance does not repeat it."""
+
+    __tablename__ = "notification_job_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[datetime] = mapped_column(primary_key=True)
+    done_at: Mapped[datetime]
+    items: Mapped[int] = mapped_column(Integer)
+
+
+# Digests gather the marks recorded since the previous digest.
+Index("ix_marks_updated_at", Mark.__table__.c.updated_at)

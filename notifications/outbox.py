@@ -1,14 +1,39 @@
 """The outbox: every notification is first a row with a unique key, inserted
 idempotently; a sender delivers the rows. Re-running a job creates nothing new.
 
-This module is the contract between the jobs that build notifications and the sender.
+This module is the contract between the jobs that build notifications and the sender
+(``notifications/sender.py``): jobs call :func:`enqueue` inside their own transaction,
+so a notification exists exactly when the change that caused it was committed.
+
+A row's life: ``pending`` → ``sent`` (with Telegram's ``message_id``), ``failed`` (with
+the error), or ``unreachable`` (the user blocked the bot or deleted the account). Nothing
+is dropped silently: every row ends in one of those three states, ``attempts`` counts
+the tries, ``last_error`` keeps the last error.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.journal import Journal
+
+MAX_KEY_LENGTH = 255
+ENQUEUE_CHUNK = 5000  # rows per INSERT statement (one round trip each)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # a permanent error (400 bad request, gave up retrying): see last_error
+    UNREACHABLE = "unreachable"  # 403: blocked by the user or account deactivated
 
 
 @dataclass(frozen=True)
@@ -29,3 +54,114 @@ class OutboxItem:
     reply_markup: dict[str, Any] | None = None
     not_before: datetime | None = None  # deliver no earlier than this (UTC)
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+_INSERT = text(
+    """
+    INSERT INTO outbox
+        (key, kind, chat_id, binding_id, text, reply_markup, meta, not_before, next_attempt_at)
+    SELECT u.key, u.kind, u.chat_id, u.binding_id, u.text,
+           CAST(u.reply_markup AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
+    FROM unnest(
+        CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chat_ids AS bigint[]),
+        CAST(:binding_ids AS bigint[]), CAST(:texts AS text[]), CAST(:markups AS text[]),
+        CAST(:metas AS text[]), CAST(:not_befores AS timestamptz[])
+    ) AS u(key, kind, chat_id, binding_id, text, reply_markup, meta, not_before)
+    ON CONFLICT (key) DO NOTHING
+    """
+)
+
+
+def _check(item: OutboxItem) -> None:
+    if not item.key or len(item.key) > MAX_KEY_LENGTH:
+        raise ValueError(f"outbox key must be 1..{MAX_KEY_LENGTH} characters: {item.key!r}")
+    if item.not_before is not None and item.not_before.tzinfo is None:
+        raise ValueError(f"not_before must be an aware datetime: {item.key!r}")
+
+
+def _chunk(items: Sequence[OutboxItem]) -> dict[str, list[Any]]:
+    return {
+        "keys": [i.key for i in items],
+        "kinds": [i.kind for i in items],
+        "chat_ids": [i.chat_id for i in items],
+        "binding_ids": [i.binding_id for i in items],
+        "texts": [i.text for i in items],
+        "markups": [
+            None if i.reply_markup is None else json.dumps(i.reply_markup, ensure_ascii=False)
+            for i in items
+        ],
+        "metas": [json.dumps(i.meta, ensure_ascii=False) for i in items],
+        "not_befores": [i.not_before for i in items],
+    }
+
+
+async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
+    """Queue ``items`` in the caller's transaction; returns how many rows were inserted.
+
+    Idempotent: an item whose key is already in the outbox (sent or not) is skipped
+    (``ON CONFLICT (key) DO NOTHING``), so re-running a job creates nothing new. Rows go
+    in with one ``INSERT … SELECT FROM unnest(…)`` per 5,000 items, in the given order
+    (which is the delivery order for the items of one chat).
+    """
+    batch: list[OutboxItem] = []
+    inserted = 0
+    for item in items:
+        _check(item)
+        batch.append(item)
+        if len(batch) >= ENQUEUE_CHUNK:
+            inserted += await _insert(session, batch)
+            batch = []
+    if batch:
+        inserted += await _insert(session, batch)
+    return inserted
+
+
+async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
+    result = await session.execute(_INSERT, _chunk(items))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    """How many outbox rows are in each state (``pending`` includes rows in flight)."""
+
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sent + self.failed + self.unreachable
+
+    @property
+    def undelivered(self) -> int:
+        return self.failed + self.unreachable
+
+
+async def delivery_stats(
+    journal: Journal,
+    *,
+    kind: str | None = None,
+    key_prefix: str | None = None,
+    binding_ids: Sequence[int] | None = None,
+) -> DeliveryStats:
+    """Counts per delivery state, optionally for one kind of message, keys starting with
+    ``key_prefix`` (e.g. ``friday_round:2026-11-27:``) or some bindings (a class)."""
+    conditions = ["TRUE"]
+    params: dict[str, Any] = {}
+    if kind is not None:
+        conditions.append("kind = :kind")
+        params["kind"] = kind
+    if key_prefix is not None:
+        conditions.append("starts_with(key, :prefix)")
+        params["prefix"] = key_prefix
+    if binding_ids is not None:
+        conditions.append("binding_id = ANY(CAST(:bindings AS bigint[]))")
+        params["bindings"] = list(binding_ids)
+    query = text(
+        f"SELECT status, count(*) FROM outbox WHERE {' AND '.join(conditions)} GROUP BY status"
+    )
+    async with journal.transaction() as s:
+        counts = {status: int(n) for status, n in (await s.execute(query, params)).all()}
+    return DeliveryStats(**{s.value: counts.get(s.value, 0) for s in DeliveryStatus})

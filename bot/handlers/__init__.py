@@ -3,8 +3,8 @@ fallback last."""
 
 from aiogram import Router
 
-from bot.handlers import fallback, family, staff, start, teacher
+from bot.handlers import fallback, family, notices, staff, start, teacher
 
 
 def routers() -> list[Router]:
-    return [m.build() for m in (start, teacher, staff, family, fallback)]
+    return [m.build() for m in (start, teacher, staff, family, notices, fallback)]

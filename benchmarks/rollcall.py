@@ -1,0 +1,880 @@
+"""Roll call under load: N teachers take the roll call at the same time.
+
+    python -m benchmarks rollcall                  # 100 teachers: burst, then human pace
+    python -m benchmarks rollcall --think 0 --runs 3
+    python -m benchmarks rollcall --teachers 3 --runs 0 --sql   # one update's SQL, quick
+
+What runs: a fresh embedded PostgreSQL in a temporary folder (migrated), a school built
+straight through the ORM (N teachers, N classes of 30 pupils, one lesson per teacher on
+Monday 23.11.2026, lesson numbers 1..7 spread), the local fake Bot API (rate limits off)
+and the real bot (``run_bot``: Dispatcher, long polling, real HTTP), all in this process
+except PostgreSQL. Every teacher is bound with an invitation code first (not measured).
+Then, in every run, all teachers at once: ``/today`` → their lesson → two pupils →
+«✅ Остальные присутствуют». Phases (``--think``): a burst (each teacher acts as soon as
+the previous answer is complete: 100 updates in flight, a throughput test) and a human
+pace (a pause of about ``think`` seconds before every action).
+
+What is measured (``time.perf_counter``), per update:
+
+* delivery → answer: from the moment the fake hands the update to the bot (its
+  ``getUpdates`` response containing it is ready) to the bot's first answer in that chat
+  (the message, the edit or answerCallbackQuery, whichever reaches the fake first);
+* delivery → complete: … to the last expected answer (for a button: the edit *and*
+  answerCallbackQuery, i.e. the spinner stops; a refused answer — the query expired after
+  15 s — counts as complete at the edit and is reported as an error);
+* press → answer / complete: what the user feels, the wait for the long poll included;
+* CPU seconds of this process (bot, fake and simulated users) and of PostgreSQL.
+
+Between runs the day's lessons (and with them attendance) are deleted, so every run is
+"the first roll call of the day" again, materialisation of the lessons included.
+
+Finally one teacher runs the same flow alone with SQL accounting on: CPU, statements,
+transactions and connection checkouts per update, and the time spent inside database
+calls; ``--sql`` lists the statements. This shows what one update costs without queueing.
+The exit status is 1 when anything went wrong (an error, a wrong roll call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+TOKEN = "123456:BENCH-TOKEN"
+USERNAME = "school_journal_bot"
+MOSCOW = ZoneInfo("Europe/Moscow")
+MONDAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=MOSCOW)
+GOAL_P95_MS = 50.0
+
+STEP_TITLES = {
+    "today": "/today",
+    "open": "open lesson",
+    "tap": "tap pupil",
+    "rest": "rest present",
+}
+LESSON_BUTTON = re.compile(r"^\d+\. \d\d:\d\d ")
+REST_BUTTON = "✅ Остальные присутствуют"
+
+SURNAMES = [
+    ("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"),
+    ("Попов", "Попова"), ("Васильев", "Васильева"), ("Петров", "Петрова"),
+    ("Соколов", "Соколова"), ("Михайлов", "Михайлова"), ("Новиков", "Новикова"),
+    ("Фёдоров", "Фёдорова"), ("Морозов", "Морозова"), ("Волков", "Волкова"),
+    ("Алексеев", "Алексеева"), ("Лебедев", "Лебедева"), ("Семёнов", "Семёнова"),
+    ("Егоров", "Егорова"), ("Павлов", "Павлова"), ("Козлов", "Козлова"),
+    ("Степанов", "Степанова"), ("Николаев", "Николаева"), ("Орлов", "Орлова"),
+    ("Андреев", "Андреева"), ("Макаров", "Макарова"), ("Никитин", "Никитина"),
+    ("Захаров", "Захарова"), ("Зайцев", "Зайцева"), ("Соловьёв", "Соловьёва"),
+    ("Борисов", "Борисова"), ("Яковлев", "Яковлева"), ("Григорьев", "Григорьева"),
+]  # fmt: skip
+MALE = ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья",
+        "Кирилл", "Михаил", "Никита", "Матвей", "Роман", "Егор", "Иван"]  # fmt: skip
+FEMALE = ["Анастасия", "Мария", "Анна", "Виктория", "Екатерина", "Наталья", "Марина",
+          "Полина", "София", "Дарья", "Алиса", "Ксения", "Елена", "Ольга", "Вера"]  # fmt: skip
+PATRONYMICS = [("Александрович", "Александровна"), ("Дмитриевич", "Дмитриевна"),
+               ("Сергеевич", "Сергеевна"), ("Андреевич", "Андреевна"),
+               ("Игоревич", "Игоревна"), ("Олегович", "Олеговна")]  # fmt: skip
+SUBJECTS = ["Математика", "Русский язык", "Литература", "История", "Физика", "Химия",
+            "Биология", "География", "Английский язык", "Информатика"]  # fmt: skip
+LETTERS = "АБВГДЕЖЗИКЛМНОПРСТ"
+
+
+def person_name(n: int) -> str:
+    female = n % 2 == 1
+    surname = SURNAMES[(n * 7) % len(SURNAMES)][female]
+    first = (FEMALE if female else MALE)[(n * 11 + n // 3) % len(MALE)]
+    patronymic = PATRONYMICS[(n * 5 + n // 7) % len(PATRONYMICS)][female]
+    return f"{surname} {first} {patronymic}"
+
+
+# --- measurement --------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One user action and the bot's reaction to it (times from ``perf_counter``)."""
+
+    kind: str
+    chat_id: int
+    callback: bool
+    pressed: float = 0.0
+    delivered: float | None = None
+    first_answer: float | None = None
+    reply: float | None = None  # the bot's message or edit
+    answered: float | None = None  # answerCallbackQuery
+    answer_error: str | None = None  # answerCallbackQuery refused (e.g. the query expired)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    sql: dict[str, Any] = field(default_factory=dict)  # filled in the traced pass
+
+    @property
+    def complete(self) -> float | None:
+        if self.reply is None:
+            return None
+        if self.callback and self.answered is None:
+            return None if self.answer_error is None else self.reply
+        return max(self.reply, self.answered or 0.0)
+
+
+class Recorder:
+    """Attributes the fake's deliveries and the bot's answers to the user's current step.
+
+    A simulated user waits for the bot before acting again, so a chat has at most one step
+    in flight and the chat id is enough to attribute everything."""
+
+    def __init__(self) -> None:
+        self.current: dict[int, Step] = {}
+        self.steps: list[Step] = []
+        self.unattributed = 0
+
+    def reset(self) -> None:
+        self.current.clear()
+        self.steps = []
+        self.unattributed = 0
+
+    def begin(self, chat_id: int, kind: str, callback: bool) -> Step:
+        step = Step(kind, chat_id, callback)
+        self.current[chat_id] = step
+        self.steps.append(step)
+        step.pressed = time.perf_counter()
+        return step
+
+    def delivered(self, updates: list[dict[str, Any]], now: float) -> None:
+        for update in updates:
+            chat_id = _update_chat(update)
+            step = self.current.get(chat_id) if chat_id is not None else None
+            if step is not None and step.delivered is None:
+                step.delivered = now
+
+    def answer_failed(self, chat_id: int, description: str) -> None:
+        step = self.current.get(chat_id)
+        if step is not None and step.callback and step.answered is None:
+            step.answer_error = description
+            if step.complete is not None:
+                step.done.set()
+
+    def on_event(self, event: Any) -> None:
+        if event.kind not in ("sent", "edited", "callback_answer"):
+            return
+        now = time.perf_counter()
+        step = self.current.get(event.chat_id)
+        if step is None or step.delivered is None:
+            self.unattributed += 1
+            return
+        if step.first_answer is None:
+            step.first_answer = now
+        if event.kind == "callback_answer":
+            if step.answered is None:
+                step.answered = now
+        elif step.reply is None:
+            step.reply = now
+        if step.complete is not None:
+            step.done.set()
+
+
+def _update_chat(update: dict[str, Any]) -> int | None:
+    if "message" in update:
+        return int(update["message"]["chat"]["id"])
+    if "callback_query" in update:
+        query = update["callback_query"]
+        message = query.get("message") or {}
+        chat = message.get("chat") or query["from"]
+        return int(chat["id"])
+    return None
+
+
+def make_fake(recorder: Recorder) -> Any:
+    """The fake Bot API, instrumented: the moment a getUpdates response is ready is the
+    moment the update is handed to the bot."""
+    from fakegram import FakeTelegram, RateLimits
+
+    class InstrumentedFake(FakeTelegram):
+        async def dispatch(
+            self, bot: Any, method: str, raw: dict[str, Any], files: Any = None
+        ) -> tuple[int, Any]:
+            status, body = await super().dispatch(bot, method, raw, files)
+            if method == "getUpdates" and status == 200 and body.get("result"):
+                recorder.delivered(body["result"], time.perf_counter())
+            elif method == "answerCallbackQuery" and status != 200:
+                query = bot.callback_queries.get(str(raw.get("callback_query_id")))
+                if query is not None:
+                    recorder.answer_failed(query.chat_id, str(body.get("description")))
+            return status, body
+
+    fake = InstrumentedFake(limits=RateLimits.unlimited(), reply_timeout=60.0)
+    fake.add_listener(recorder.on_event)
+    return fake
+
+
+class SqlCounter:
+    """Statements, transactions, pool checkouts and time waiting for the database."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.enabled = False
+        self.statements = 0
+        self.transactions = 0
+        self.checkouts = 0
+        self.db_time = 0.0
+        self.log: list[str] = []
+        sync = engine.sync_engine
+
+        @event.listens_for(sync, "before_cursor_execute")
+        def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            conn.info.setdefault("bench_t0", []).append(time.perf_counter())
+            if self.enabled:
+                self.statements += 1
+                self.log.append(_short_sql(statement))
+
+        @event.listens_for(sync, "after_cursor_execute")
+        def _after(conn: Any, *args: Any) -> None:
+            stack = conn.info.get("bench_t0")
+            started = stack.pop() if stack else None
+            if self.enabled and started is not None:
+                self.db_time += time.perf_counter() - started
+
+        @event.listens_for(sync, "begin")
+        def _begin(conn: Any) -> None:
+            if self.enabled:
+                self.transactions += 1
+
+        @event.listens_for(sync.pool, "checkout")
+        def _checkout(*args: Any) -> None:
+            if self.enabled:
+                self.checkouts += 1
+
+    def snapshot(self) -> tuple[int, int, int, float, int]:
+        return self.statements, self.transactions, self.checkouts, self.db_time, len(self.log)
+
+
+def _short_sql(statement: str) -> str:
+    text = " ".join(statement.split())
+    text = re.sub(r"SELECT .*? FROM", "SELECT … FROM", text, count=1)
+    return text[:150]
+
+
+class LogCounter(logging.Handler):
+    """Keeps the bot's warnings and errors out of the table: counted, the first few kept."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if len(self.records) < 3:
+            message = " | ".join(record.getMessage().splitlines())
+            self.records.append(f"{record.levelname} {record.name}: {message[:160]}")
+
+    def take(self) -> tuple[int, list[str]]:
+        taken = (self.count, self.records)
+        self.count, self.records = 0, []
+        return taken
+
+
+class CpuMeter:
+    """CPU seconds of this process (bot, fake and simulated users share it) and of the
+    PostgreSQL server (postmaster and every backend)."""
+
+    def __init__(self, backend_pid: int | None) -> None:
+        self.server = None
+        try:
+            import psutil
+
+            if backend_pid is not None:
+                self.server = psutil.Process(psutil.Process(backend_pid).ppid())
+        except Exception:
+            self.server = None
+
+    def read(self) -> tuple[float, dict[int, float] | None]:
+        own = time.process_time()
+        if self.server is None:
+            return own, None
+        times: dict[int, float] = {}
+        with contextlib.suppress(Exception):
+            for proc in [self.server, *self.server.children(recursive=True)]:
+                with contextlib.suppress(Exception):
+                    cpu = proc.cpu_times()
+                    times[proc.pid] = cpu.user + cpu.system
+        return own, times
+
+    @staticmethod
+    def server_delta(
+        before: dict[int, float] | None, after: dict[int, float] | None
+    ) -> float | None:
+        """CPU the server used in between (backends that started count whole; the last
+        moments of backends that exited are lost, which is rare with a pool)."""
+        if before is None or after is None:
+            return None
+        return sum(max(0.0, t - before.get(pid, 0.0)) for pid, t in after.items())
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def stats_row(label: str, values_s: list[float]) -> str:
+    ms = [v * 1000 for v in values_s]
+    if not ms:
+        return f"  {label:<24}{0:>6}"
+    cells = [percentile(ms, 50), percentile(ms, 95), percentile(ms, 99), max(ms)]
+    cells.append(sum(ms) / len(ms))
+    return f"  {label:<24}{len(ms):>6}" + "".join(f"{c:>9.1f}" for c in cells)
+
+
+HEADER = f"  {'(ms)':<24}{'count':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'mean':>9}"
+
+
+# --- the school ---------------------------------------------------------------------------------
+
+
+@dataclass
+class School:
+    school_id: int
+    teacher_ids: list[int]
+    pupils_per_class: int
+
+
+async def build_school(journal: Any, teachers: int, pupils: int) -> School:
+    from core.models import (
+        AcademicYear,
+        Assignment,
+        Bell,
+        Period,
+        Person,
+        Pupil,
+        SchoolClass,
+        StaffRole,
+        StaffRoleRow,
+        Subject,
+        TimetableEntry,
+    )
+    from core.schools import ensure_school
+
+    if teachers > 7 * len(LETTERS):
+        raise SystemExit(f"at most {7 * len(LETTERS)} teachers")
+    async with journal.transaction() as s:
+        school = await ensure_school(s, "Школа № 1 (бенчмарк)")
+        year = AcademicYear(
+            school_id=school.id,
+            name="2026/2027",
+            starts_on=date(2026, 9, 1),
+            ends_on=date(2027, 5, 31),
+        )
+        s.add(year)
+        await s.flush()
+        s.add(
+            Period(
+                school_id=school.id,
+                year_id=year.id,
+                name="2 четверть",
+                starts_on=date(2026, 11, 5),
+                ends_on=date(2026, 12, 28),
+            )
+        )
+        subjects = [Subject(school_id=school.id, name=name) for name in SUBJECTS]
+        staff = [Person(school_id=school.id, full_name=person_name(i)) for i in range(teachers)]
+        s.add_all(subjects + staff)
+        for no in range(1, 8):
+            start = datetime.combine(MONDAY, dtime(8, 30)) + timedelta(minutes=55 * (no - 1))
+            s.add(
+                Bell(
+                    school_id=school.id,
+                    lesson_no=no,
+                    starts_at=start.time(),
+                    ends_at=(start + timedelta(minutes=45)).time(),
+                )
+            )
+        await s.flush()
+        s.add_all(StaffRoleRow(person_id=p.id, role=StaffRole.TEACHER.value) for p in staff)
+        classes = [
+            SchoolClass(
+                school_id=school.id,
+                name=f"{5 + i % 7}{LETTERS[i // 7]}",
+                grade=5 + i % 7,
+                class_teacher_id=staff[i].id,
+            )
+            for i in range(teachers)
+        ]
+        kids = [
+            Person(school_id=school.id, full_name=person_name(1000 + i * pupils + k))
+            for i in range(teachers)
+            for k in range(pupils)
+        ]
+        s.add_all(classes + kids)
+        await s.flush()
+        s.add_all(
+            Pupil(person_id=kid.id, class_id=classes[n // pupils].id) for n, kid in enumerate(kids)
+        )
+        for i, (teacher, cls) in enumerate(zip(staff, classes, strict=True)):
+            subject = subjects[i % len(subjects)]
+            s.add(
+                TimetableEntry(
+                    school_id=school.id,
+                    class_id=cls.id,
+                    weekday=MONDAY.isoweekday(),
+                    lesson_no=1 + i % 7,
+                    subject_id=subject.id,
+                    teacher_id=teacher.id,
+                    room=str(100 + i),
+                )
+            )
+            s.add(Assignment(teacher_id=teacher.id, subject_id=subject.id, class_id=cls.id))
+    return School(school.id, [p.id for p in staff], pupils)
+
+
+async def reset_day(journal: Any) -> None:
+    """Forget the day's lessons (attendance goes with them; the audit log is append-only
+    and stays): the next /today starts over."""
+    from sqlalchemy import text
+
+    async with journal.transaction() as s:
+        await s.execute(text("DELETE FROM lessons"))
+        await s.execute(text("ANALYZE"))
+
+
+async def check_day(journal: Any, school: School, teachers: list[int], taps: int) -> list[str]:
+    """Every roll call done: ``taps`` pupils absent, the rest present, the lesson taken."""
+    from sqlalchemy import func, select
+
+    from core.models import Attendance, Lesson
+
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            select(
+                Lesson.teacher_id,
+                Lesson.attendance_taken_at.is_not(None),
+                func.count(Attendance.pupil_id).filter(Attendance.status == "absent"),
+                func.count(Attendance.pupil_id).filter(Attendance.status == "present"),
+            )
+            .outerjoin(Attendance, Attendance.lesson_id == Lesson.id)
+            .where(Lesson.date == MONDAY, Lesson.teacher_id.in_(teachers))
+            .group_by(Lesson.id)
+        )
+        found = {t: (taken, a, p) for t, taken, a, p in rows}
+    problems = []
+    want = (True, taps, school.pupils_per_class - taps)
+    for teacher in teachers:
+        if found.get(teacher) != want:
+            problems.append(f"teacher {teacher}: {found.get(teacher)} instead of {want}")
+    return problems
+
+
+# --- the harness ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    fake: Any
+    recorder: Recorder
+    journal: Any
+    sql: SqlCounter
+    cpu: CpuMeter
+    logs: LogCounter
+    school: School
+    users: list[Any]
+    timeout: float
+
+
+async def act(env: Env, user: Any, kind: str, action: Callable[[], Awaitable[Any]]) -> Step:
+    step = env.recorder.begin(user.id, kind, callback=kind != "today")
+    before = env.sql.snapshot()
+    cpu_before = time.process_time()
+    await action()
+    try:
+        await asyncio.wait_for(step.done.wait(), env.timeout)
+    except TimeoutError:
+        raise AssertionError(
+            f"{user.name}: no complete answer to {kind!r} within {env.timeout} s "
+            f"(delivered={step.delivered is not None}, reply={step.reply is not None}, "
+            f"answered={step.answered is not None})"
+        ) from None
+    if env.sql.enabled:
+        after = env.sql.snapshot()
+        step.sql = {
+            "statements": after[0] - before[0],
+            "transactions": after[1] - before[1],
+            "checkouts": after[2] - before[2],
+            "db_time": after[3] - before[3],
+            "log": env.sql.log[before[4] : after[4]],
+            "cpu": time.process_time() - cpu_before,
+        }
+    return step
+
+
+async def teacher_flow(env: Env, user: Any, taps: int, think: float, rng: random.Random) -> None:
+    async def pause() -> None:
+        if think > 0:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
+    if think > 0:
+        await asyncio.sleep(rng.uniform(0, think))  # teachers do not start in lockstep
+    await act(env, user, "today", lambda: user.send("/today"))
+    await pause()
+    await act(env, user, "open", lambda: user.press(LESSON_BUTTON))
+    for _ in range(taps):
+        await pause()
+        await act(env, user, "tap", lambda: user.press(lambda b: b.text.startswith("▫️")))
+    await pause()
+    await act(env, user, "rest", lambda: user.press(REST_BUTTON))
+
+
+@dataclass
+class RunResult:
+    steps: list[Step]
+    wall: float
+    teachers: int
+    errors: list[str]
+    cpu_bot: float
+    cpu_db: float | None
+
+
+async def measured_run(env: Env, users: list[Any], taps: int, think: float, seed: int) -> RunResult:
+    await reset_day(env.journal)
+    env.recorder.reset()
+    for user in users:
+        user.drain()
+    rng = random.Random(seed)
+    errors_before = len(env.fake.bot().errors)
+    unanswered_before = {q.id for q in env.fake.unanswered_callback_queries}
+    env.logs.take()
+    cpu_before = env.cpu.read()
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(
+        *(teacher_flow(env, u, taps, think, rng) for u in users), return_exceptions=True
+    )
+    wall = time.perf_counter() - started
+    cpu_after = env.cpu.read()
+    errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
+    api_errors = Counter(
+        f"Bot API error {e.method}: {e.error_code} {e.description}"
+        for e in env.fake.bot().errors[errors_before:]
+    )
+    errors += [f"{n} × {text_}" for text_, n in api_errors.items()]
+    logged, first = env.logs.take()
+    if logged:
+        errors.append(f"the bot logged {logged} warnings/errors, the first: {first[0]}")
+    unanswered = [q for q in env.fake.unanswered_callback_queries if q.id not in unanswered_before]
+    if unanswered:
+        errors.append(f"{len(unanswered)} callback queries never answered")
+    if not errors:
+        teacher_ids = [env.school.teacher_ids[env.users.index(u)] for u in users]
+        errors += await check_day(env.journal, env.school, teacher_ids, taps)
+    cpu_db = CpuMeter.server_delta(cpu_before[1], cpu_after[1])
+    return RunResult(
+        list(env.recorder.steps), wall, len(users), errors, cpu_after[0] - cpu_before[0], cpu_db
+    )
+
+
+def report_run(title: str, result: RunResult) -> tuple[float, float]:
+    steps = [s for s in result.steps if s.first_answer is not None and s.delivered is not None]
+    served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]
+    complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]
+    felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]
+    felt_complete = [s.complete - s.pressed for s in steps if s.complete]  # type: ignore[operator]
+    polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]
+    calls = result.teachers
+    print(
+        f"\n{title}: {len(steps)} updates in {result.wall:.2f} s → "
+        f"{len(steps) / result.wall:.1f} updates/s, {calls / result.wall:.1f} roll calls/s"
+    )
+    n = max(len(steps), 1)
+    db = (
+        f", PostgreSQL {result.cpu_db:.1f} s = {result.cpu_db / n * 1000:.1f} ms/update"
+        if result.cpu_db is not None
+        else ""
+    )
+    print(
+        f"  CPU: bot+fake process {result.cpu_bot:.1f} s = "
+        f"{result.cpu_bot / n * 1000:.1f} ms/update{db}"
+    )
+    print(HEADER)
+    print(stats_row("delivery → answer", served))
+    print(stats_row("delivery → complete", complete))
+    print(stats_row("press → answer", felt))
+    print(stats_row("press → complete", felt_complete))
+    print(stats_row("press → delivery", polled))
+    print("  delivery → answer, by step:")
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for s in steps:
+        by_kind[s.kind].append(s.first_answer - s.delivered)  # type: ignore[operator]
+    for kind, title_ in STEP_TITLES.items():
+        if by_kind.get(kind):
+            print(stats_row("  " + title_, by_kind[kind]))
+    for error in result.errors[:10]:
+        print(f"  ERROR {error}")
+    if len(result.errors) > 10:
+        print(f"  … and {len(result.errors) - 10} more errors")
+    return percentile([v * 1000 for v in served], 50), percentile([v * 1000 for v in served], 95)
+
+
+def report_trace(steps: list[Step], show_sql: bool) -> None:
+    print("\nOne teacher alone (no contention), SQL accounting on; best of 3 rounds by CPU:")
+    print(
+        f"  {'update':<16}{'answer ms':>10}{'complete':>10}{'cpu ms':>8}{'stmts':>7}{'tx':>5}"
+        f"{'conns':>7}{'db wait ms':>11}"
+    )
+    for s in steps:
+        answer = (s.first_answer - s.delivered) * 1000  # type: ignore[operator]
+        complete = (s.complete - s.delivered) * 1000  # type: ignore[operator]
+        sql = s.sql
+        print(
+            f"  {STEP_TITLES[s.kind]:<16}{answer:>10.1f}{complete:>10.1f}{sql['cpu'] * 1000:>8.1f}"
+            f"{sql['statements']:>7}{sql['transactions']:>5}{sql['checkouts']:>7}"
+            f"{sql['db_time'] * 1000:>11.1f}"
+        )
+    if show_sql:
+        for s in steps:
+            print(f"\n  -- {STEP_TITLES[s.kind]}: statements by text")
+            for text_, n in Counter(s.sql["log"]).most_common():
+                print(f"  {n:>4} × {text_}")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def embedded_database(keep: str | None) -> Iterator[str]:
+    from journal.database import embedded_server
+
+    if keep:
+        with embedded_server(Path(keep) / "pgdata") as url:
+            yield url
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-rollcall-") as tmp,
+        embedded_server(Path(tmp) / "pgdata") as url,
+    ):
+        yield url
+
+
+async def bench(admin_url: str, args: argparse.Namespace) -> int:
+    """The benchmark on a running PostgreSQL server (its admin URL): a database of its
+    own is created, and dropped at the end."""
+    import asyncpg
+    from pydantic import SecretStr
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from bot.runner import run_bot
+    from bot.transport import build_bot
+    from core import invitations
+    from core.access import Actor
+    from core.clock import ManualClock
+    from core.journal import Journal
+    from core.models import BindingRole
+    from journal.app import App
+    from journal.database import asyncpg_dsn, create_engine, with_database
+    from journal.migrate import upgrade
+    from journal.settings import Settings
+
+    t0 = time.perf_counter()
+    name = f"rollcall_{os.getpid()}_{time.time_ns()}"
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        server_version = await conn.fetchval("SHOW server_version")
+        cpu = CpuMeter(await conn.fetchval("SELECT pg_backend_pid()"))
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    db_url = with_database(admin_url, name)
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    t_migrated = time.perf_counter()
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(TOKEN),
+        telegram_api_base="http://127.0.0.1:1",
+        database_url=db_url,
+    )
+    clock = ManualClock(NOW)
+    journal = Journal(async_sessionmaker(engine, expire_on_commit=False), clock, settings.rules())
+    sql = SqlCounter(engine)
+    school = await build_school(journal, args.teachers, args.pupils)
+    t_built = time.perf_counter()
+
+    recorder = Recorder()
+    fake = make_fake(recorder)
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    settings = settings.model_copy(update={"telegram_api_base": fake.base_url})
+    app = App(settings=settings, engine=engine, journal=journal, database_url=db_url)
+    stop = asyncio.Event()
+    bot = build_bot(TOKEN, fake.base_url)
+    logs = LogCounter()
+    logging.getLogger().addHandler(logs)
+    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop, bot=bot))
+    code = 0
+    try:
+        users = [
+            fake.user(500_000 + i, f"Учитель{i}", "Бенчмарк", language_code="ru")
+            for i in range(args.teachers + 1)  # +1: the teacher of the traced pass
+        ]
+        env = Env(fake, recorder, journal, sql, cpu, logs, school, users[:-1], args.timeout)
+        await bind_all(env, users, school, invitations, Actor, BindingRole)
+        t_bound = time.perf_counter()
+        print(
+            f"rollcall: {args.teachers} teachers × (/today, open, {args.taps} taps, "
+            f"«остальные присутствуют»), {args.pupils} pupils per class"
+        )
+        print(
+            f"setup (not measured): PostgreSQL {server_version} embedded, migrated in "
+            f"{t_migrated - t0:.1f} s, school built in {t_built - t_migrated:.1f} s, "
+            f"{args.teachers} teachers bound in {t_bound - t_built:.1f} s"
+        )
+        for think in args.think:
+            summary = []
+            if think > 0:
+                title = (
+                    f"paced: a teacher pauses {think / 2:g}–{think * 1.5:g} s before each "
+                    f"action (starts spread over {think:g} s)"
+                )
+            else:
+                title = "burst: every teacher acts as soon as the previous answer is complete"
+            print(f"\n=== {title}")
+            for run in range(1, args.runs + 1):
+                result = await measured_run(env, env.users, args.taps, think, seed=run)
+                summary.append(report_run(f"run {run}", result))
+                if result.errors:
+                    code = 1
+            if summary:
+                worst = max(p95 for _, p95 in summary)
+                verdict = "met" if worst <= GOAL_P95_MS else "MISSED"
+                p50s = ", ".join(f"{p50:.0f}" for p50, _ in summary)
+                p95s = ", ".join(f"{p95:.0f}" for _, p95 in summary)
+                print(
+                    f"\ndelivery → answer: p50 {p50s} ms; p95 {p95s} ms. "
+                    f"Goal p95 ≤ {GOAL_P95_MS:.0f} ms: {verdict}"
+                )
+
+        if not args.no_trace:
+            # Three rounds, the best of each step shown: the first warms the caches
+            # (SQL compilation, prepared statements) when there were no measured runs.
+            rounds = []
+            for _ in range(3):
+                await reset_day(journal)
+                recorder.reset()
+                sql.enabled = True
+                users[-1].drain()
+                await teacher_flow(env, users[-1], args.taps, 0.0, random.Random(0))
+                sql.enabled = False
+                rounds.append(list(recorder.steps))
+            best = [min(column, key=lambda s: s.sql["cpu"]) for column in zip(*rounds, strict=True)]
+            report_trace(best, args.sql)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        await fake.stop()
+        await engine.dispose()
+        logging.getLogger().removeHandler(logs)
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+        try:
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+    return code
+
+
+async def bind_all(
+    env: Env, users: list[Any], school: School, invitations: Any, actor: Any, role: Any
+) -> None:
+    """Issue a staff code per teacher and let each open their deep link (the last user
+    is bound to the first teacher too: the traced pass runs as a second account)."""
+    system = actor.system(school.school_id)
+    sem = asyncio.Semaphore(20)
+
+    async def bind(user: Any, person_id: int) -> None:
+        issued = await invitations.issue(env.journal, system, person_id, role.STAFF)
+        async with sem:
+            await user.open_deep_link(issued.code)
+            await user.wait_reply(30.0, predicate=lambda m: "Готово" in (m.text or ""))
+
+    # Reissuing revokes a person's unused code: the second account of the first teacher
+    # gets its code only once the first account has used theirs.
+    *teachers, tracer = users
+    await asyncio.gather(*(bind(u, p) for u, p in zip(teachers, school.teacher_ids, strict=True)))
+    await bind(tracer, school.teacher_ids[0])
+    # Let the bot finish whatever it still says (the menu), then start from silence.
+    bot = env.fake.bot()
+    quiet_since = time.perf_counter()
+    seen = sum(len(c.events) for c in bot.chats.values())
+    while time.perf_counter() - quiet_since < 0.5:
+        await asyncio.sleep(0.1)
+        now_seen = sum(len(c.events) for c in bot.chats.values())
+        if now_seen != seen or bot.pending_update_count:
+            seen, quiet_since = now_seen, time.perf_counter()
+    for user in users:
+        user.drain()
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not values or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"not a list of non-negative numbers: {text!r}")
+    return values
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks rollcall",
+        description="N teachers take the roll call concurrently against the fake Bot API.",
+    )
+    parser.add_argument("--teachers", type=int, default=100, help="simulated teachers (100)")
+    parser.add_argument("--pupils", type=int, default=30, help="pupils per class (30)")
+    parser.add_argument("--taps", type=int, default=2, help="pupils marked absent (2)")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="measured runs per phase (2; 0: trace only)"
+    )
+    parser.add_argument(
+        "--think",
+        type=_floats,
+        default=[0.0, 2.0],
+        help="comma-separated mean pauses before each action, seconds, one phase each "
+        "(default 0,2: a burst, then a human pace); 0: act as soon as answered",
+    )
+    parser.add_argument("--timeout", type=float, default=120.0, help="per answer, seconds")
+    parser.add_argument("--no-trace", action="store_true", help="skip the one-teacher trace")
+    parser.add_argument("--sql", action="store_true", help="list the traced statements")
+    parser.add_argument("--data-dir", help="keep the database here instead of a temp dir")
+    args = parser.parse_args(argv)
+    if args.teachers < 1 or args.pupils < args.taps + 1 or args.runs < 0:
+        parser.error("need at least 1 teacher and more pupils than taps")
+    if args.runs == 0 and args.no_trace:
+        parser.error("nothing to do: --runs 0 and --no-trace")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    with embedded_database(args.data_dir) as admin_url:
+        return asyncio.run(bench(admin_url, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

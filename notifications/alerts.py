@@ -1,0 +1,219 @@
+"""Alerts about absences.
+
+**Instant alert to parents** (per binding, ``NotificationPrefs.absence_alerts``). A job
+runs every minute and compares each pupil's roll call today with what the parent was last
+told about that day (``absence_alert_states``):
+
+* the first absence of the day → one alert listing every lesson missed so far, so a
+  morning's lessons marked within the same minute, or caught up together, are one alert;
+* more lessons missed later the same day are *merged*, not alerted: they come in the
+  evening digest — unless the pupil was marked present (or late) at a lesson after the
+  last announced absence and then absent again (left school): that is a follow-up alert;
+* a lesson the parent was told about is no longer an absence (marked present after all,
+  or the mark removed) → a correction message stating the day as it now stands.
+
+Every message gets the next version of the pupil-day for that binding, and the key
+``absence:<binding>:<pupil>:<date>:v<n>``; the state moves in the same transaction as the
+queueing, so nothing is said twice.
+
+**Threshold alert to the class teacher**: a pupil with ``absence_days_threshold`` (3) or
+more days this week with an absence not excused (unconfirmed or unexcused), or who
+missed ``absence_month_share`` (30 %) of this month's lessons with a roll call; at most
+once per pupil per week, and once per month.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import feed
+from core.feed import AlertParent, AlertSubject, ThresholdPupil, TodayMark
+from core.models import BindingRole, Presence
+from notifications.callbacks import SuggestCb
+from notifications.compose import button, day_label, first_names, h, markup
+from notifications.outbox import OutboxItem
+from notifications.rules import NotificationRules
+from texts import Texts
+
+
+class AlertKind(StrEnum):
+    ALERT = "absence_alert"
+    FOLLOW_UP = "absence_follow_up"
+    CORRECTION = "absence_correction"
+
+
+def decide(announced: list[int], marks: list[TodayMark]) -> AlertKind | None:
+    """What a parent who was last told that ``announced`` lessons were missed today should
+    hear now, given today's roll call ``marks`` (None: nothing)."""
+    absent = {m.lesson_id for m in marks if m.status is Presence.ABSENT}
+    told = set(announced)
+    if not told:
+        return AlertKind.ALERT if absent else None
+    if told - absent:
+        return AlertKind.CORRECTION
+    added = absent - told
+    if not added:
+        return None
+    last_told = max(m.lesson_no for m in marks if m.lesson_id in told)
+    first_new = min(m.lesson_no for m in marks if m.lesson_id in added)
+    came_back = any(
+        m.status is not Presence.ABSENT and last_told < m.lesson_no < first_new for m in marks
+    )
+    return AlertKind.FOLLOW_UP if came_back else None
+
+
+def alert_key(binding_id: int, pupil_id: int, day: date, version: int) -> str:
+    return f"absence:{binding_id}:{pupil_id}:{day.isoformat()}:v{version}"
+
+
+AlertState = tuple[int, int, date, int, list[int]]
+
+
+async def build_absence_alerts(
+    s: AsyncSession, default_tz: ZoneInfo, now: datetime
+) -> tuple[list[OutboxItem], list[AlertState]]:
+    """The alerts and corrections due now, and the new states to save with them."""
+    items: list[OutboxItem] = []
+    states: list[AlertState] = []
+    catalogues: dict[str, Texts] = {}
+    for subject in await feed.alert_subjects(s, now, default_tz):
+        for parent in subject.parents:
+            kind = decide(parent.announced, subject.marks)
+            if kind is None:
+                continue
+            r = parent.recipient
+            tx = catalogues.setdefault(r.language, Texts(r.language))
+            version = parent.version + 1
+            absent = subject.absent
+            items.append(
+                OutboxItem(
+                    key=alert_key(r.binding_id, subject.pupil_id, subject.day, version),
+                    chat_id=r.chat_id,
+                    kind=AlertKind.CORRECTION.value
+                    if kind is AlertKind.CORRECTION
+                    else AlertKind.ALERT.value,
+                    text=render_alert(tx, kind, subject),
+                    binding_id=r.binding_id,
+                    reply_markup=_suggest_markup(tx, parent, subject) if absent else None,
+                    meta={
+                        "pupil_id": subject.pupil_id,
+                        "day": subject.day.isoformat(),
+                        "version": version,
+                        "lessons": [m.lesson_id for m in absent],
+                    },
+                )
+            )
+            states.append(
+                (
+                    r.binding_id,
+                    subject.pupil_id,
+                    subject.day,
+                    version,
+                    [m.lesson_id for m in absent],
+                )
+            )
+    return items, states
+
+
+def _lessons(marks: list[TodayMark]) -> str:
+    return ", ".join(f"{m.lesson_no} ({h(m.subject)})" for m in marks)
+
+
+def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
+    params = {
+        "name": h(first_names(subject.full_name)),
+        "cls": h(subject.class_name),
+        "day": day_label(tx, subject.day),
+        "lessons": _lessons(subject.absent),
+    }
+    if kind is AlertKind.ALERT:
+        return tx("alert.absent", **params) + "\n" + tx("alert.hint")
+    if kind is AlertKind.FOLLOW_UP:
+        return tx("alert.absent_again", **params)
+    if subject.absent:
+        return tx("alert.corrected_some", **params)
+    return tx("alert.corrected_none", **params)
+
+
+def _suggest_markup(tx: Texts, parent: AlertParent, subject: AlertSubject) -> dict | None:
+    data = SuggestCb(
+        binding=parent.recipient.binding_id, pupil=subject.pupil_id, day=subject.day.toordinal()
+    )
+    return markup([[button(tx("digest.suggest"), data.pack())]])
+
+
+# --- thresholds for the class teacher ------------------------------------------------------
+
+
+def week_key(binding_id: int, pupil_id: int, monday: date) -> str:
+    return f"threshold:week:{binding_id}:{pupil_id}:{monday.isoformat()}"
+
+
+def month_key(binding_id: int, pupil_id: int, first: date) -> str:
+    return f"threshold:month:{binding_id}:{pupil_id}:{first:%Y-%m}"
+
+
+async def build_thresholds(
+    s: AsyncSession, rules: NotificationRules, school_id: int, day: date
+) -> list[OutboxItem]:
+    """Threshold alerts for the class teachers of a school, as of ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    first = day.replace(day=1)
+    weekly = await feed.week_absence_days(s, school_id, monday, day, rules.absence_days_threshold)
+    monthly = await feed.month_absence_share(
+        s,
+        school_id,
+        first,
+        day,
+        rules.absence_month_share,
+        rules.absence_month_min_lessons,
+    )
+    teachers = await feed.recipients(
+        s, [p.class_teacher_id for p in weekly + monthly], BindingRole.STAFF
+    )
+    items: list[OutboxItem] = []
+    for pupil in weekly:
+        for r in teachers.get(pupil.class_teacher_id, []):
+            tx = Texts(r.language)
+            text = (
+                _threshold_head(tx, pupil)
+                + "\n"
+                + tx(
+                    "threshold.week",
+                    start=f"{monday:%d.%m}",
+                    end=f"{day:%d.%m}",
+                    count=len(pupil.days),
+                    days=", ".join(day_label(tx, d) for d in pupil.days),
+                )
+            )
+            items.append(_threshold_item(week_key(r.binding_id, pupil.pupil_id, monday), r, text))
+    for pupil in monthly:
+        for r in teachers.get(pupil.class_teacher_id, []):
+            tx = Texts(r.language)
+            text = (
+                _threshold_head(tx, pupil)
+                + "\n"
+                + tx(
+                    "threshold.month",
+                    month=f"{first:%m.%Y}",
+                    share=round(100 * pupil.absent / pupil.total),
+                    absent=pupil.absent,
+                    total=pupil.total,
+                )
+            )
+            items.append(_threshold_item(month_key(r.binding_id, pupil.pupil_id, first), r, text))
+    return items
+
+
+def _threshold_head(tx: Texts, pupil: ThresholdPupil) -> str:
+    return tx("threshold.title", name=h(first_names(pupil.full_name)), cls=h(pupil.class_name))
+
+
+def _threshold_item(key: str, r: feed.Recipient, text: str) -> OutboxItem:
+    return OutboxItem(
+        key=key, chat_id=r.chat_id, kind="absence_threshold", text=text, binding_id=r.binding_id
+    )

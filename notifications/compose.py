@@ -1,0 +1,130 @@
+"""Composing notification messages: HTML escaping, Telegram's length limit, inline
+keyboards as plain JSON (an outbox row holds them until the sender delivers them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from notifications.outbox import OutboxItem
+from texts import Texts
+
+TEXT_LIMIT = 4096
+SAFE_LIMIT = 3900  # room for Telegram counting in UTF-16 units and for a part header
+MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
+
+Keyboard = list[list[dict[str, str]]]
+
+
+def h(value: object) -> str:
+    """Escape user-supplied text for HTML parse mode."""
+    return escape(str(value), quote=False)
+
+
+def clip(value: str, limit: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def utf16_len(value: str) -> int:
+    return len(value.encode("utf-16-le")) // 2
+
+
+def first_names(full_name: str) -> str:
+    """«Иванов Пётр Алексеевич» → «Иванов Пётр»: surname and first name, as parents read it."""
+    return " ".join(full_name.split()[:2]) or full_name
+
+
+def given_name(full_name: str) -> str:
+    """«Иванов Пётр Алексеевич» → «Пётр»."""
+    parts = full_name.split()
+    return parts[1] if len(parts) >= 2 else full_name
+
+
+def short(full_name: str) -> str:
+    """«Иванов Пётр Алексеевич» → «Иванов П.»."""
+    parts = full_name.split()
+    return f"{parts[0]} {parts[1][0]}." if len(parts) >= 2 else full_name
+
+
+def day_label(tx: Texts, day: date) -> str:
+    """«пн 23.11»."""
+    return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
+
+
+def button(text: str, data: str) -> dict[str, str]:
+    return {"text": text, "callback_data": data}
+
+
+def markup(rows: Keyboard) -> dict[str, Any] | None:
+    return {"inline_keyboard": rows} if rows else None
+
+
+def split_blocks(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
+    """Join blocks (a few whole lines of HTML each, shown with a blank line between them)
+    into as few messages as fit under the limit. A message breaks between blocks, or
+    between the lines of a block too long alone; every line is complete HTML, so no
+    message ends inside a tag."""
+    whole = "\n\n".join(blocks)
+    if 2 * len(whole) <= limit or utf16_len(whole) <= limit:  # the usual case: one message
+        return [whole] if whole else []
+    parts: list[str] = []
+    current = ""
+
+    def push(piece: str, separator: str) -> None:
+        nonlocal current
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if current and utf16_len(candidate) > limit:
+            parts.append(current)
+            current = piece
+        else:
+            current = candidate
+
+    for block in blocks:
+        if utf16_len(block) <= limit:
+            push(block, "\n\n")
+            continue
+        for i, line in enumerate(block.split("\n")):
+            # No line built here comes near the limit (texts are clipped); cut if one did.
+            push(
+                line if utf16_len(line) <= limit else line[: limit // 2], "\n\n" if i == 0 else "\n"
+            )
+    if current:
+        parts.append(current)
+    return parts
+
+
+def numbered(key: str, index: int) -> str:
+    """The outbox key of the n-th part of a message: ``key``, ``key:part2``, …"""
+    return key if index == 0 else f"{key}:part{index + 1}"
+
+
+def items_for(
+    key: str,
+    chat_id: int,
+    kind: str,
+    parts: list[str],
+    *,
+    binding_id: int | None,
+    keyboard: Keyboard | None = None,
+    meta: dict[str, Any] | None = None,
+) -> list[OutboxItem]:
+    """One outbox item per part; the buttons go under the last part."""
+    items = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        items.append(
+            OutboxItem(
+                key=numbered(key, i),
+                chat_id=chat_id,
+                kind=kind,
+                text=part,
+                binding_id=binding_id,
+                reply_markup=markup(keyboard) if last and keyboard else None,
+                meta={**(meta or {}), "part": i + 1, "parts": len(parts)}
+                if len(parts) > 1
+                else dict(meta or {}),
+            )
+        )
+    return items

@@ -1,0 +1,273 @@
+"""The parents' daily digest (R16): one message per parent binding per day with all their
+children — the marks recorded since the previous digest (subject, value, work type),
+the day's absences and lateness with the reason's state, and the homework for the next
+school day — with «Прочитано ✓» (R17) and «Указать причину пропуска» (R6) under it.
+
+Building is set-based: a handful of queries gather the content of every due parent at
+once (core/feed.py), then each digest is rendered and queued. Nothing new for a parent:
+no message (unless the rules say otherwise); either way the (binding, day) is recorded as
+built, so re-running the job queues nothing new. What many digests share (a class's
+homework, a mark line, a date) is rendered once per language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import feed
+from core.feed import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
+from core.models import AbsenceReason, Presence
+from core.rules import grade_has_marks
+from notifications.callbacks import digest_read_data, suggest_data
+from notifications.compose import (
+    Keyboard,
+    button,
+    clip,
+    day_label,
+    first_names,
+    given_name,
+    h,
+    items_for,
+    split_blocks,
+)
+from notifications.outbox import OutboxItem
+from notifications.rules import NotificationRules
+from texts import Texts
+
+KIND = "digest"
+HOMEWORK_CLIP = 300
+REASON_ORDER = {r: i for i, r in enumerate(AbsenceReason)}
+
+HomeworkKey = tuple[int, date, frozenset[int]]  # class, date, the pupil's subgroups
+NO_GROUPS: frozenset[int] = frozenset()
+NO_HOMEWORK: list[HomeworkLine] = []
+
+
+@dataclass(slots=True)
+class ChildDay:
+    """What a digest says about one child."""
+
+    child: Child
+    marks: list[MarkLine] = field(default_factory=list)
+    absences: list[AbsenceLine] = field(default_factory=list)
+    homework_day: date | None = None
+    homework: list[HomeworkLine] = field(default_factory=list)
+    homework_key: HomeworkKey | None = None  # children with the same key share the list
+
+    @property
+    def empty(self) -> bool:
+        return not (self.marks or self.absences or self.homework)
+
+    @property
+    def unconfirmed_absence(self) -> bool:
+        return any(
+            a.status is Presence.ABSENT and a.reason is AbsenceReason.UNCONFIRMED
+            for a in self.absences
+        )
+
+
+@dataclass
+class DigestBatch:
+    """What one run built: the outbox items, and every (binding, day, parts) it covered."""
+
+    items: list[OutboxItem] = field(default_factory=list)
+    built: list[tuple[int, date, int]] = field(default_factory=list)
+
+
+def digest_key(binding_id: int, day: date) -> str:
+    return f"digest:{binding_id}:{day.isoformat()}"
+
+
+async def build_digests(
+    s: AsyncSession, rules: NotificationRules, default_tz: ZoneInfo, now: datetime
+) -> DigestBatch:
+    """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built."""
+    targets = await feed.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
+    batch = DigestBatch()
+    if not targets:
+        return batch
+    content = await _gather(s, rules, targets, now)
+    renderers: dict[str, DigestRenderer] = {}
+    for target in targets:
+        renderer = renderers.get(target.language)
+        if renderer is None:
+            renderer = renderers[target.language] = DigestRenderer(Texts(target.language))
+        days = content[(target.binding_id, target.day)]
+        parts, keyboard = renderer.digest(target, days, skip_empty=rules.digest_skip_empty)
+        batch.built.append((target.binding_id, target.day, len(parts)))
+        if parts:
+            batch.items += items_for(
+                digest_key(target.binding_id, target.day),
+                target.chat_id,
+                KIND,
+                parts,
+                binding_id=target.binding_id,
+                keyboard=keyboard,
+            )
+    return batch
+
+
+async def _gather(
+    s: AsyncSession, rules: NotificationRules, targets: list[DigestTarget], now: datetime
+) -> dict[tuple[int, date], list[ChildDay]]:
+    pupils = sorted({c.pupil_id for t in targets for c in t.children})
+    since = min(t.since for t in targets)
+    marks = await feed.marks_recorded(s, pupils, since, now)
+    absences = await feed.day_absences(
+        s, [t.school_id for t in targets], pupils, [t.day for t in targets]
+    )
+    class_days = {
+        (c.class_id, t.day) for t in targets for c in t.children if grade_has_marks(c.grade)
+    }
+    next_days = await feed.next_school_days(s, class_days, rules.homework_horizon_days)
+    homework = await feed.homework_on(s, {(c, d) for (c, _), d in next_days.items()})
+    by_group = any(x.group_id is not None for lines in homework.values() for x in lines)
+    groups = (
+        {p: frozenset(g) for p, g in (await feed.groups_of(s, pupils)).items()} if by_group else {}
+    )
+    shared: dict[HomeworkKey, list[HomeworkLine]] = {}
+    content: dict[tuple[int, date], list[ChildDay]] = {}
+    no_marks: list[MarkLine] = []
+    no_absences: list[AbsenceLine] = []
+    for t in targets:
+        days = []
+        for child in t.children:
+            recorded = marks.get(child.pupil_id, no_marks)
+            if recorded and t.since > since:  # this parent's previous digest was later
+                recorded = [m for m in recorded if m.recorded_at >= t.since]
+            entry = ChildDay(child, recorded, absences.get((child.pupil_id, t.day), no_absences))
+            next_day = next_days.get((child.class_id, t.day))
+            if next_day is not None and grade_has_marks(child.grade):  # R12
+                lines = homework.get((child.class_id, next_day), NO_HOMEWORK)
+                mine = groups.get(child.pupil_id, NO_GROUPS) if groups else NO_GROUPS
+                key = (child.class_id, next_day, mine)
+                if key not in shared:
+                    shared[key] = [x for x in lines if x.group_id is None or x.group_id in mine]
+                entry.homework_day, entry.homework, entry.homework_key = next_day, shared[key], key
+            days.append(entry)
+        content[(t.binding_id, t.day)] = days
+    return content
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+class DigestRenderer:
+    """Renders digests in one language, remembering what recurs across parents."""
+
+    def __init__(self, tx: Texts) -> None:
+        self.tx = tx
+        self._read = tx("digest.read")
+        self._suggest = tx("digest.suggest")
+        self._quiet = tx("digest.no_marks_absences")
+        self._titles: dict[date, str] = {}
+        self._days: dict[date, str] = {}
+        self._marks: dict[tuple[str, int, str, date | None], str] = {}
+        self._homework: dict[HomeworkKey, str] = {}
+
+    def day(self, value: date) -> str:
+        label = self._days.get(value)
+        if label is None:
+            label = self._days[value] = day_label(self.tx, value)
+        return label
+
+    def digest(
+        self, target: DigestTarget, children: list[ChildDay], *, skip_empty: bool
+    ) -> tuple[list[str], Keyboard]:
+        """The digest's messages (several when long) and its buttons; no messages when
+        there is nothing new and empty digests are skipped."""
+        tx = self.tx
+        nothing = all(c.empty for c in children)
+        if nothing and skip_empty:
+            return [], []
+        title = self._titles.get(target.day)
+        if title is None:
+            title = self._titles[target.day] = tx("digest.title", day=self.day(target.day))
+        blocks = [title]
+        if nothing:
+            blocks.append(tx("digest.nothing_new"))
+        else:
+            blocks += [self.child(c, target.day) for c in children]
+        day = target.day.toordinal()
+        keyboard: Keyboard = [[button(self._read, digest_read_data(target.binding_id, day))]]
+        absent = [c for c in children if c.unconfirmed_absence]
+        for c in absent:
+            label = (
+                self._suggest
+                if len(absent) == 1
+                else tx("digest.suggest_for", name=given_name(c.child.full_name))
+            )
+            keyboard.append([button(label, suggest_data(target.binding_id, c.child.pupil_id, day))])
+        return split_blocks(blocks), keyboard
+
+    def child(self, c: ChildDay, day: date) -> str:
+        tx = self.tx
+        name = h(first_names(c.child.full_name))
+        lines = [tx("digest.child", name=name, cls=h(c.child.class_name))]
+        if not c.marks and not c.absences:
+            lines.append(self._quiet)
+        lines += [self.mark(m, day) for m in c.marks]
+        if c.absences:
+            absent = [a for a in c.absences if a.status is Presence.ABSENT]
+            late = [a for a in c.absences if a.status is Presence.LATE]
+            if absent:
+                reasons = sorted({a.reason for a in absent}, key=REASON_ORDER.__getitem__)
+                lines.append(
+                    tx(
+                        "digest.absent",
+                        lessons=lesson_list(absent),
+                        reason=", ".join(tx(f"reason.{r.value}") for r in reasons),
+                    )
+                )
+            if late:
+                lines.append(tx("digest.late", lessons=lesson_list(late)))
+        if c.homework and c.homework_key is not None and c.homework_day is not None:
+            lines.append(self.homework(c.homework_key, c.homework_day, c.homework))
+        return "\n".join(lines)
+
+    def mark(self, m: MarkLine, day: date) -> str:
+        earlier = m.lesson_date if m.lesson_date != day else None
+        key = (m.subject, m.value, m.work_type, earlier)
+        line = self._marks.get(key)
+        if line is None:
+            line = self._marks[key] = self.tx(
+                "digest.mark" if earlier is None else "digest.mark_earlier",
+                subject=h(m.subject),
+                value=m.value,
+                work=h(m.work_type),
+                date=f"{m.lesson_date:%d.%m}",
+            )
+        return line
+
+    def homework(self, key: HomeworkKey, next_day: date, lines: list[HomeworkLine]) -> str:
+        block = self._homework.get(key)
+        if block is None:
+            tx = self.tx
+            block = self._homework[key] = "\n".join(
+                [tx("digest.homework", day=self.day(next_day))]
+                + [
+                    tx(
+                        "digest.homework_line",
+                        subject=h(x.subject),
+                        text=h(clip(x.homework, HOMEWORK_CLIP)),
+                    )
+                    for x in lines
+                ]
+            )
+        return block
+
+
+def render_digest(
+    tx: Texts, target: DigestTarget, children: list[ChildDay], *, skip_empty: bool
+) -> tuple[list[str], Keyboard]:
+    """One digest's messages and buttons (see ``DigestRenderer.digest``)."""
+    return DigestRenderer(tx).digest(target, children, skip_empty=skip_empty)
+
+
+def lesson_list(lines: list[AbsenceLine]) -> str:
+    """«1 (Математика), 2 (Английский язык)»."""
+    return ", ".join(f"{a.lesson_no} ({h(a.subject)})" for a in lines)

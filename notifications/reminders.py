@@ -1,0 +1,79 @@
+"""The teachers' evening reminder (R4, R13): a teacher whose lessons today still lack the
+roll call, the topic or the homework (no homework in grade 1, R12) gets one message
+listing them, with a button opening each lesson's card in the bot, before the deadline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import feed
+from core.feed import IncompleteLesson
+from core.models import BindingRole
+from notifications.callbacks import lesson_button_data
+from notifications.compose import Keyboard, button, day_label, h, items_for, split_blocks
+from notifications.outbox import OutboxItem
+from texts import Texts
+
+KIND = "teacher_reminder"
+
+
+def reminder_key(binding_id: int, day: date) -> str:
+    return f"reminder:{binding_id}:{day.isoformat()}"
+
+
+async def build_teacher_reminders(
+    s: AsyncSession, school_id: int, day: date, deadline: time
+) -> list[OutboxItem]:
+    lessons = await feed.incomplete_lessons(s, school_id, day)
+    by_teacher: dict[int, list[IncompleteLesson]] = defaultdict(list)
+    for lesson in lessons:
+        by_teacher[lesson.teacher_id].append(lesson)
+    teachers = await feed.recipients(s, list(by_teacher), BindingRole.STAFF)
+    items: list[OutboxItem] = []
+    for teacher_id, own in by_teacher.items():
+        for r in teachers.get(teacher_id, []):
+            tx = Texts(r.language)
+            text, keyboard = render_reminder(tx, day, deadline, own)
+            items += items_for(
+                reminder_key(r.binding_id, day),
+                r.chat_id,
+                KIND,
+                split_blocks([text]),
+                binding_id=r.binding_id,
+                keyboard=keyboard,
+                meta={"day": day.isoformat(), "lessons": [x.lesson_id for x in own]},
+            )
+    return items
+
+
+def render_reminder(
+    tx: Texts, day: date, deadline: time, lessons: list[IncompleteLesson]
+) -> tuple[str, Keyboard]:
+    lines = [tx("remind.title", day=day_label(tx, day), deadline=f"{deadline:%H:%M}")]
+    keyboard: Keyboard = []
+    for x in lessons:
+        missing = [
+            tx(key)
+            for key, lacking in (
+                ("remind.roll_call", x.no_roll_call),
+                ("remind.topic", x.no_topic),
+                ("remind.homework", x.no_homework),
+            )
+            if lacking
+        ]
+        lines.append(
+            tx(
+                "remind.line",
+                no=x.lesson_no,
+                cls=h(x.class_name),
+                subject=h(x.subject),
+                missing=", ".join(missing),
+            )
+        )
+        keyboard.append(
+            [button(f"{x.lesson_no}. {x.class_name} {x.subject}", lesson_button_data(x.lesson_id))]
+        )
+    return "\n".join(lines), keyboard[:100]

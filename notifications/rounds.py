@@ -1,0 +1,165 @@
+"""The weekly absence-reason round (R6). On Friday (a setting) each class teacher gets
+the week's absences without a confirmed reason, one entry per pupil and day however
+many lessons, with what the parents suggested, and one-tap buttons: illness
+(certificate), parent's statement, other excused, unexcused. A tap confirms the reason
+for the whole day through ``core.attendance.confirm_reason`` (audited). What is still
+unconfirmed is reminded on Monday morning, for the week before.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import feed
+from core.feed import ClassRound, Recipient, RoundEntry
+from core.models import AbsenceReason, BindingRole
+from notifications.callbacks import RoundCb
+from notifications.compose import (
+    SAFE_LIMIT,
+    Keyboard,
+    button,
+    clip,
+    day_label,
+    first_names,
+    h,
+    markup,
+    numbered,
+    short,
+    utf16_len,
+)
+from notifications.outbox import OutboxItem
+from texts import Texts
+
+ENTRIES_PER_MESSAGE = 12  # 5 buttons each: well under Telegram's 100 per keyboard
+NOTE_CLIP = 200
+REASONS = (
+    AbsenceReason.ILLNESS,
+    AbsenceReason.PARENT_STATEMENT,
+    AbsenceReason.OTHER_EXCUSED,
+    AbsenceReason.UNEXCUSED,
+)
+
+
+class RoundKind(StrEnum):
+    FRIDAY = "friday_round"
+    MONDAY = "monday_reminder"
+
+
+def round_key(kind: RoundKind, binding_id: int, class_id: int, start: date) -> str:
+    prefix = "round" if kind is RoundKind.FRIDAY else "round-reminder"
+    return f"{prefix}:{binding_id}:{class_id}:{start.isoformat()}"
+
+
+def week_of(kind: RoundKind, day: date) -> tuple[date, date]:
+    """Friday: this week from Monday to the round's day. Monday: the week before."""
+    monday = day - timedelta(days=day.weekday())
+    if kind is RoundKind.FRIDAY:
+        return monday, day
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+async def build_round(
+    s: AsyncSession, kind: RoundKind, school_id: int, day: date
+) -> list[OutboxItem]:
+    start, end = week_of(kind, day)
+    classes = await feed.unconfirmed_absences(s, school_id, start, end)
+    teachers = await feed.recipients(s, [c.class_teacher_id for c in classes], BindingRole.STAFF)
+    items: list[OutboxItem] = []
+    for c in classes:
+        for r in teachers.get(c.class_teacher_id, []):
+            tx = Texts(r.language)
+            parts, keyboards = render_round(tx, kind, r, c, start, end)
+            key = round_key(kind, r.binding_id, c.class_id, start)
+            for i, (part, keyboard) in enumerate(zip(parts, keyboards, strict=True)):
+                items.append(
+                    OutboxItem(
+                        key=numbered(key, i),
+                        chat_id=r.chat_id,
+                        kind=kind.value,
+                        text=part,
+                        binding_id=r.binding_id,
+                        reply_markup=markup(keyboard),
+                        meta={
+                            "class_id": c.class_id,
+                            "start": start.isoformat(),
+                            "part": i + 1,
+                            "parts": len(parts),
+                        },
+                    )
+                )
+    return items
+
+
+def render_round(
+    tx: Texts, kind: RoundKind, r: Recipient, c: ClassRound, start: date, end: date
+) -> tuple[list[str], list[Keyboard]]:
+    """Messages of at most ENTRIES_PER_MESSAGE entries each (and under the length
+    limit), every one with the buttons of its own entries."""
+    title_key = "round.title" if kind is RoundKind.FRIDAY else "round.reminder_title"
+    title = tx(
+        title_key,
+        cls=h(c.class_name),
+        start=f"{start:%d.%m}",
+        end=f"{end:%d.%m}",
+        count=len(c.entries),
+    )
+    parts: list[str] = []
+    keyboards: list[Keyboard] = []
+    text, keyboard, count = title, [], 0
+    for n, entry in enumerate(c.entries, start=1):
+        block = entry_text(tx, n, entry)
+        if count and (
+            count >= ENTRIES_PER_MESSAGE or utf16_len(text) + utf16_len(block) + 2 > SAFE_LIMIT
+        ):
+            parts.append(text)
+            keyboards.append(keyboard)
+            text, keyboard, count = tx("round.continued", cls=h(c.class_name)), [], 0
+        text += "\n\n" + block
+        keyboard += entry_buttons(tx, r.binding_id, n, entry)
+        count += 1
+    parts.append(text)
+    keyboards.append(keyboard)
+    return parts, keyboards
+
+
+def entry_text(tx: Texts, n: int, entry: RoundEntry) -> str:
+    lines = [
+        tx(
+            "round.entry",
+            n=n,
+            name=h(first_names(entry.full_name)),
+            day=day_label(tx, entry.day),
+            count=len(entry.lessons),
+            lessons=", ".join(str(no) for no in entry.lessons),
+        )
+    ]
+    for sg in entry.suggestions:
+        note = tx("round.note", note=h(clip(sg.note, NOTE_CLIP))) if sg.note else ""
+        lines.append(
+            tx(
+                "round.suggestion",
+                parent=h(short(sg.parent_name)),
+                reason=tx(f"reason.{sg.reason.value}"),
+                note=note,
+            )
+        )
+    if not entry.suggestions:
+        lines.append(tx("round.no_suggestion"))
+    return "\n".join(lines)
+
+
+def entry_title(n: int, entry: RoundEntry) -> str:
+    return f"{n}. {short(entry.full_name)} {entry.day:%d.%m}"
+
+
+def entry_buttons(tx: Texts, binding_id: int, n: int, entry: RoundEntry) -> Keyboard:
+    day = entry.day.toordinal()
+
+    def data(reason: str) -> str:
+        return RoundCb(binding=binding_id, pupil=entry.pupil_id, day=day, reason=reason).pack()
+
+    reasons = [button(tx(f"reason.{r.value}"), data(r.value)) for r in REASONS]
+    return [[button(entry_title(n, entry), data(""))], reasons[:2], reasons[2:]]

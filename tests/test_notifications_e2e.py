@@ -1,0 +1,167 @@
+"""End to end: notifications built by the jobs, delivered by the outbox sender through the
+local Bot API fake, and the buttons under them pressed by people on their phones."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.transport import build_bot
+from core import feed
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
+from notifications.callbacks import UnreadCb
+from notifications.scheduler import NotificationJobs
+from notifications.sender import Sender
+from tests.botkit import TOKEN, Harness, forge_press, running_bot
+from tests.test_notifications import (
+    FRIDAY,
+    TUESDAY,
+    at,
+    bind,
+    school_day_for_5a,
+    week_of_absences,
+)
+from tests.world import MONDAY, World, build_world
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
+    async with running_bot(journal, db_url) as harness:
+        yield harness
+
+
+async def deliver(harness: Harness) -> int:
+    """One pass of the outbox sender, as the running app would make."""
+    client = build_bot(TOKEN, harness.fake.base_url)
+    try:
+        sender = Sender(
+            harness.journal.sessions,
+            client,
+            harness.journal.clock,
+            rate=1000.0,
+            per_chat_interval=0.0,
+            jitter=0.0,
+        )
+        return await sender.run_once()
+    finally:
+        await client.session.close()
+
+
+async def test_r16_r17_parent_gets_the_digest_and_marks_it_read(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(bot.journal).digests() == 1
+    assert await deliver(bot) == 1
+
+    digest = await parent.wait_reply()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    assert "Иванов Пётр" in (digest.text or "") and "Иванова Мария" in (digest.text or "")
+    assert digest.button_texts == ["Прочитано ✓", "Указать причину пропуска"]
+
+    press = await parent.press("Прочитано ✓", message=digest)
+    answer = await press.wait_answered()
+    assert "прочитана" in (answer.get("text") or "")
+    await parent.wait_reply()  # the button shows it is done
+    assert digest.button_texts == ["✅ Прочитано", "Указать причину пропуска"]
+    async with bot.journal.transaction() as s:
+        read_at = await s.scalar(select(Digest.read_at).where(Digest.day == MONDAY))
+    assert read_at == clock.now()
+
+
+async def test_r6_parent_suggests_the_reason_with_a_comment_from_the_digest(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    await NotificationJobs(bot.journal).digests()
+    await deliver(bot)
+    digest = await parent.wait_reply()
+
+    ask = await parent.press_and_wait("Указать причину пропуска", message=digest)
+    assert "Иванов Пётр Алексеевич" in (ask.text or "") and "23.11.2026" in (ask.text or "")
+    saved = await parent.press_and_wait("🤒 Болезнь", message=ask)
+    assert "Передано классному руководителю" in (saved.text or "")
+    await parent.send("Температура, справку принесём в среду")
+    thanks = await parent.wait_reply()
+    assert "Комментарий передан" in (thanks.text or "")
+
+    async with bot.journal.transaction() as s:
+        suggestion = (await s.execute(select(AbsenceSuggestion))).scalar_one()
+        reasons = set(await s.scalars(select(Attendance.reason)))
+    assert (suggestion.pupil_id, suggestion.day, suggestion.reason) == (
+        world.people["petya"],
+        MONDAY,
+        "illness",
+    )
+    assert suggestion.note == "Температура, справку принесём в среду"
+    assert reasons == {"unconfirmed"}  # a suggestion, not a confirmation
+
+
+async def test_r6_class_teacher_confirms_illness_from_the_friday_round(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await week_of_absences(bot.journal, world, clock)
+    at(clock, FRIDAY, 14, 0)
+    assert await NotificationJobs(bot.journal).friday_round() == 1
+    assert await deliver(bot) == 1
+
+    round_ = await teacher.wait_reply()
+    assert "Причины пропусков: 5А" in (round_.text or "")
+    assert "Иванова С.: болезнь (справка) — «температура»" in (round_.text or "")
+    press = await teacher.press("болезнь (справка)", message=round_)  # Пётр, Tuesday
+    answer = await press.wait_answered()
+    assert "Причина записана (2 ур.)" in (answer.get("text") or "")
+    await teacher.wait_reply()
+    assert "✓ 1. Иванов П. 24.11 — болезнь (справка)" in round_.button_texts
+    assert round_.button_texts.count("болезнь (справка)") == 1  # Коля's entry is left
+
+    async with bot.journal.transaction() as s:
+        rows = (
+            await s.execute(
+                select(Attendance.reason, Attendance.reason_confirmed_by)
+                .join(Lesson, Lesson.id == Attendance.lesson_id)
+                .where(Attendance.pupil_id == world.people["petya"], Lesson.date == TUESDAY)
+            )
+        ).all()
+        audited = list(
+            await s.scalars(
+                select(AuditEntry.actor_id).where(AuditEntry.action == "attendance.reason")
+            )
+        )
+    assert rows == [("illness", world.people["math"])] * 2
+    assert audited == [world.people["math"]] * 2
+
+
+async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    mother = await bind(bot.journal, world.people["mother"])
+    await bind(bot.journal, world.people["sidorov"])
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(bot.journal).digests() == 2
+    await feed.mark_digest_read(bot.journal, 700_000 + world.people["mother"], mother, MONDAY)
+
+    await teacher.send("/menu")
+    menu = await teacher.wait_reply()
+    # The class teacher's screen links here (the lead wires the button): UnreadCb(cls=…).
+    await forge_press(teacher, menu, UnreadCb(cls=world.classes["5А"]).pack())
+    screen = await teacher.wait_reply()
+    assert "Не прочитали сводки: 5А, 23.11–29.11" in (screen.text or "")
+    assert "Сидоров Андрей Петрович (Николай): прочитано 0 из 1" in (screen.text or "")
+    assert "Иванова Светлана" not in (screen.text or "")

@@ -1,0 +1,421 @@
+"""The outbox and its sender, against a real PostgreSQL and the fake Bot API (real HTTP,
+a real aiogram Bot). Time moves by the injected clock; pacing waits are recorded by a
+fake monotonic timer instead of being slept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from sqlalchemy import func, select
+
+from bot.transport import build_bot
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import Binding, OutboxMessage, Person, School
+from fakegram import FakeTelegram, FakeUser, RateLimits
+from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
+from notifications.sender import Sender, SenderHalted
+
+TOKEN = "123456:OUTBOX-TEST"
+KEYBOARD = {"inline_keyboard": [[{"text": "Прочитано", "callback_data": "read:1"}]]}
+
+
+class FakeTimer:
+    """A monotonic clock that moves only when the sender sleeps; records every wait."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    # Real flood limits are the benchmark's business; here 429s come only when a test asks.
+    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
+        server.add_bot(TOKEN, "school_journal_bot")
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+    bot = build_bot(TOKEN, fake.base_url)
+    yield bot
+    await bot.session.close()
+
+
+def make_sender(journal: Journal, bot: Bot, timer: FakeTimer | None = None, **kw: Any) -> Sender:
+    options: dict[str, Any] = {"rate": 1000.0, "per_chat_interval": 0.0, "jitter": 0.0}
+    if timer is not None:
+        options.update(monotonic=timer.monotonic, sleep=timer.sleep)
+    options.update(kw)
+    return Sender(journal.sessions, bot, journal.clock, **options)
+
+
+def users(fake: FakeTelegram, count: int, first_id: int = 5001) -> list[FakeUser]:
+    """People who started the bot long ago: the bot may write to them."""
+    return [fake.user(first_id + i, f"Родитель{i}", known=True) for i in range(count)]
+
+
+def item(key: str, chat_id: int, **kw: Any) -> OutboxItem:
+    return OutboxItem(key=key, chat_id=chat_id, kind="digest", text=f"<b>{key}</b>", **kw)
+
+
+async def put(journal: Journal, items: list[OutboxItem]) -> int:
+    async with journal.transaction() as s:
+        return await enqueue(s, items)
+
+
+async def row(journal: Journal, key: str) -> OutboxMessage:
+    async with journal.transaction() as s:
+        found = await s.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+    assert found is not None, key
+    return found
+
+
+async def bind(journal: Journal, telegram_user_id: int) -> int:
+    """A parent bound to this Telegram account; returns the binding id."""
+    async with journal.transaction() as s:
+        school = await s.scalar(select(School).where(School.name == "Школа"))
+        if school is None:
+            school = School(name="Школа")
+            s.add(school)
+            await s.flush()
+        person = Person(school_id=school.id, full_name=f"Родитель {telegram_user_id}")
+        s.add(person)
+        await s.flush()
+        binding = Binding(
+            telegram_user_id=telegram_user_id,
+            person_id=person.id,
+            role="parent",
+            created_at=journal.clock.now(),
+        )
+        s.add(binding)
+        await s.flush()
+        return binding.id
+
+
+def texts(user: FakeUser) -> list[str]:
+    return [m.text or "" for m in user.bot_messages]
+
+
+# ------------------------------------------------------------------------ enqueue
+
+
+async def test_enqueueing_the_same_notification_twice_keeps_one_row(journal: Journal) -> None:
+    items = [item("digest:1:2026-11-23", 5001), item("digest:2:2026-11-23", 5002)]
+    assert await put(journal, items) == 2
+    assert await put(journal, items) == 0
+    assert await put(journal, [item("digest:1:2026-11-23", 5001), item("x:3", 5003)]) == 1
+    async with journal.transaction() as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+
+
+async def test_a_large_broadcast_is_enqueued_in_chunks_once(journal: Journal) -> None:
+    items = [item(f"round:{n}", 10_000 + n % 2000) for n in range(12_001)]
+    items.append(items[0])  # a duplicate inside one call is skipped too
+    assert await put(journal, items) == 12_001
+    assert await put(journal, items) == 0
+    assert (await delivery_stats(journal)).pending == 12_001
+
+
+async def test_enqueue_refuses_a_naive_not_before(journal: Journal) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        await put(journal, [item("k", 1, not_before=journal.clock.now().replace(tzinfo=None))])
+
+
+# ------------------------------------------------------------------------ sending
+
+
+async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    anna, boris = users(fake, 2)
+    await put(
+        journal,
+        [
+            item("a:1", anna.id, reply_markup=KEYBOARD),
+            item("a:2", anna.id),
+            item("b:1", boris.id),
+        ],
+    )
+    sender = make_sender(journal, bot)
+    sent = 0
+    while n := await sender.run_once():
+        sent += n
+    assert sent == 3
+    assert texts(anna) == ["a:1", "a:2"]  # in enqueue order, HTML parsed
+    assert anna.bot_messages[0].button_texts == ["Прочитано"]
+    assert texts(boris) == ["b:1"]
+    for key, user, index in (("a:1", anna, 0), ("a:2", anna, 1), ("b:1", boris, 0)):
+        stored = await row(journal, key)
+        assert stored.status == "sent"
+        assert stored.sent_at == clock.now()
+        assert stored.message_id == user.bot_messages[index].message_id
+        assert stored.attempts == 1
+        assert stored.claimed_until is None
+    assert await delivery_stats(journal) == DeliveryStats(sent=3)
+    assert await sender.run_once() == 0
+
+
+async def test_two_senders_side_by_side_deliver_every_message_exactly_once(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    people = users(fake, 50)
+    await put(journal, [item(f"m:{u.id}:{n}", u.id) for n in range(4) for u in people])
+    stop = asyncio.Event()
+    senders = [
+        make_sender(journal, bot, batch=10, worker_id=f"w{i}", idle_poll=0.02) for i in range(2)
+    ]
+
+    async def until_drained() -> None:
+        for _ in range(600):
+            if not (await delivery_stats(journal)).pending:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+
+    await asyncio.wait_for(
+        asyncio.gather(until_drained(), *(s.run(stop) for s in senders)), timeout=30
+    )
+    for u in people:  # each exactly once, and in order
+        assert texts(u) == [f"m:{u.id}:{n}" for n in range(4)]
+    assert fake.stats.calls["sendMessage"] == 200
+    assert sum(s.stats.sent for s in senders) == 200
+    assert all(s.stats.sent > 0 for s in senders)
+    assert await delivery_stats(journal) == DeliveryStats(sent=200)
+
+
+@pytest.mark.parametrize("leave", ["block_bot", "deactivate"])
+async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock, leave: str
+) -> None:
+    gone, stays = users(fake, 2)
+    binding_id = await bind(journal, gone.id)
+    getattr(gone, leave)()
+    await put(
+        journal,
+        [
+            item("gone:1", gone.id, binding_id=binding_id),
+            item("gone:2", gone.id, binding_id=binding_id),
+            item("stays:1", stays.id),
+        ],
+    )
+    sender = make_sender(journal, bot)
+    while await sender.run_once() or (await delivery_stats(journal)).pending:
+        pass
+    assert texts(stays) == ["stays:1"]
+    assert gone.bot_messages == []
+    assert len(gone.chat.errors) == 1  # one 403, then nothing more is tried
+    first, second = await row(journal, "gone:1"), await row(journal, "gone:2")
+    assert (first.status, first.error_code) == ("unreachable", 403)
+    assert "Forbidden" in (first.last_error or "")
+    assert second.status == "unreachable" and second.attempts == 0
+    async with journal.transaction() as s:
+        binding = await s.get(Binding, binding_id)
+    assert binding is not None and binding.unreachable_at == clock.now()
+
+    # Later notifications for that binding are closed without calling Telegram.
+    await put(journal, [item("gone:3", gone.id, binding_id=binding_id)])
+    assert await sender.run_once() == 0
+    assert (await row(journal, "gone:3")).status == "unreachable"
+    assert len(gone.chat.errors) == 1
+    assert sender.stats.unreachable == 1 and sender.stats.closed_unreachable == 1
+    assert await delivery_stats(journal) == DeliveryStats(sent=1, unreachable=3)
+
+
+async def test_bad_request_marks_the_row_failed_with_telegrams_reason(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    (known,) = users(fake, 1)
+    await put(journal, [item("stranger", 777_000), item("known", known.id)])
+    sender = make_sender(journal, bot)
+    await sender.run_once()
+    stranger = await row(journal, "stranger")
+    assert (stranger.status, stranger.error_code) == ("failed", 400)
+    assert stranger.last_error == "Bad Request: chat not found"
+    assert stranger.failed_at is not None
+    assert texts(known) == ["known"]
+    assert await delivery_stats(journal, kind="digest") == DeliveryStats(sent=1, failed=1)
+
+
+async def test_429_is_waited_out_then_the_message_is_delivered(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    first, second = users(fake, 2)
+    await put(journal, [item("one", first.id)])
+    fake.faults.flood_next("sendMessage", retry_after=1)
+    timer = FakeTimer()
+    sender = make_sender(journal, bot, timer)
+
+    assert await sender.run_once() == 0
+    flooded = await row(journal, "one")
+    assert (flooded.status, flooded.error_code, flooded.attempts) == ("pending", 429, 1)
+    assert flooded.next_attempt_at == clock.now() + timedelta(seconds=1)
+
+    await put(journal, [item("two", second.id)])
+    assert await sender.run_once() == 1  # another chat, but only after the pause
+    assert texts(first) == [] and texts(second) == ["two"]
+    assert max(timer.waits) == pytest.approx(1.0, abs=0.01)  # the whole sender paused 1 s
+    assert await sender.run_once() == 0  # not before retry_after has passed
+
+    clock.advance(timedelta(seconds=1))
+    assert await sender.run_once() == 1
+    assert texts(first) == ["one"]
+    assert (await row(journal, "one")).attempts == 2
+    assert sender.stats.flood_waits == 1 and fake.stats.too_many_requests == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda f: f.faults.server_error_next("sendMessage", times=2, error_code=502),
+        lambda f: f.faults.server_error_next("sendMessage", times=2, error_code=502, html=True),
+        lambda f: f.faults.drop_next("sendMessage", times=2),
+    ],
+    ids=["5xx", "5xx-html-page", "connection-dropped"],
+)
+async def test_server_and_network_errors_are_retried_with_backoff(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock, fault: Any
+) -> None:
+    (parent,) = users(fake, 1)
+    await put(journal, [item("retry-me", parent.id)])
+    fault(fake)
+    sender = make_sender(journal, bot, base_backoff=1.0)
+
+    assert await sender.run_once() == 0
+    assert (await row(journal, "retry-me")).next_attempt_at == clock.now() + timedelta(seconds=1)
+    clock.advance(timedelta(seconds=1))
+    assert await sender.run_once() == 0
+    stored = await row(journal, "retry-me")
+    assert stored.next_attempt_at == clock.now() + timedelta(seconds=2)  # doubled
+    assert stored.last_error
+
+    clock.advance(timedelta(seconds=1))
+    assert await sender.run_once() == 0  # still backing off
+    clock.advance(timedelta(seconds=1))
+    assert await sender.run_once() == 1
+    assert texts(parent) == ["retry-me"]
+    stored = await row(journal, "retry-me")
+    assert (stored.status, stored.attempts) == ("sent", 3)
+
+
+async def test_retries_end_in_failed_with_the_last_error(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    (parent,) = users(fake, 1)
+    await put(journal, [item("doomed", parent.id)])
+    fake.faults.server_error_next("sendMessage", times=3, error_code=500)
+    sender = make_sender(journal, bot, max_attempts=3, base_backoff=1.0)
+    for _ in range(3):
+        await sender.run_once()
+        clock.advance(timedelta(minutes=1))
+    stored = await row(journal, "doomed")
+    assert (stored.status, stored.attempts) == ("failed", 3)
+    assert stored.last_error is not None and stored.last_error.startswith("gave up after 3")
+    assert await delivery_stats(journal) == DeliveryStats(failed=1)
+
+
+async def test_not_before_is_respected_and_does_not_hold_back_later_messages(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    (parent,) = users(fake, 1)
+    tomorrow = clock.now() + timedelta(hours=20)
+    await put(journal, [item("later", parent.id, not_before=tomorrow), item("now", parent.id)])
+    sender = make_sender(journal, bot)
+    assert await sender.run_once() == 1
+    assert texts(parent) == ["now"]
+    clock.set(tomorrow - timedelta(seconds=1))
+    assert await sender.run_once() == 0
+    clock.set(tomorrow)
+    assert await sender.run_once() == 1
+    assert texts(parent) == ["now", "later"]
+
+
+async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    (parent,) = users(fake, 1)
+    await put(journal, [item("orphan", parent.id)])
+    crashed = make_sender(journal, bot, worker_id="crashed", lease=timedelta(seconds=60))
+    assert [r.key for r in await crashed.claim()] == ["orphan"]  # ... and then it died
+
+    survivor = make_sender(journal, bot, worker_id="survivor")
+    assert await survivor.run_once() == 0  # the lease still holds
+    clock.advance(timedelta(seconds=59))
+    assert await survivor.run_once() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await survivor.run_once() == 1
+    assert texts(parent) == ["orphan"]
+    stored = await row(journal, "orphan")
+    assert (stored.status, stored.attempts, stored.claimed_by) == ("sent", 2, None)
+
+
+async def test_a_rejected_token_halts_the_sender_without_touching_the_rows(
+    journal: Journal, fake: FakeTelegram
+) -> None:
+    (parent,) = users(fake, 1)
+    await put(journal, [item("kept", parent.id)])
+    wrong = build_bot("999:WRONG", fake.base_url)
+    try:
+        with pytest.raises(SenderHalted, match="401"):
+            await make_sender(journal, wrong).run_once()
+    finally:
+        await wrong.session.close()
+    stored = await row(journal, "kept")
+    assert (stored.status, stored.attempts, stored.claimed_until) == ("pending", 0, None)
+
+
+async def test_the_sender_keeps_its_pace_globally_and_per_chat(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    a, b, c = users(fake, 3)
+    await put(journal, [item(f"{u.id}:{n}", u.id) for n in range(2) for u in (a, b, c)])
+    timer = FakeTimer()
+    sender = make_sender(journal, bot, timer, rate=10.0, per_chat_interval=1.0)
+    assert await sender.run_once() == 3  # one message per chat per batch
+    assert timer.waits == pytest.approx([0.1, 0.1])  # 10 messages/s, evenly spaced
+    assert await sender.run_once() == 0  # every chat had a message less than 1 s ago
+    sent = 3
+    while sent < 6:
+        if not (n := await sender.run_once()):
+            await timer.sleep(sender.pace.next_ready_in() or 0.0)
+        sent += n
+    # Each chat's second message went 1 s after its first (at 1.0, 1.1 and 1.2 s).
+    assert timer.now - 1000.0 == pytest.approx(1.2)
+    assert (await delivery_stats(journal)).sent == 6
+    for u in (a, b, c):
+        assert texts(u) == [f"{u.id}:0", f"{u.id}:1"]
+
+
+async def test_a_stopped_sender_finishes_its_sends_and_gives_back_the_rest(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    people = users(fake, 3)
+    await put(journal, [item(f"stop:{u.id}", u.id) for u in people])
+    sender = make_sender(journal, bot, rate=0.5)  # one message, then a 2 s wait
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    for _ in range(500):
+        if fake.stats.sends:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert await delivery_stats(journal) == DeliveryStats(pending=2, sent=1)
+    for u in people[1:]:
+        stored = await row(journal, f"stop:{u.id}")
+        assert (stored.claimed_by, stored.claimed_until, stored.attempts) == (None, None, 0)
+    assert sender.stats.released == 2

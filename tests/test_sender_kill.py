@@ -1,0 +1,195 @@
+"""The kill test: a broadcast of 10,000 messages to 2,000 chats, delivered by a sender in a
+separate process (``notifications.sender.main``, the ``python -m notifications.sender``
+entry) that is killed with SIGKILL at random moments and started again until the outbox
+is drained. Nothing may be lost, and the only duplicates allowed are messages that were
+in flight (claimed, not yet recorded) when a process died.
+
+The processes are forked by ``tests/sender_launcher.py``, which pays aiogram's slow
+import once. This is inherently real time (processes, sockets, kills), so the fake Bot
+API's flood limits are relaxed and the sender runs fast: about 15-20 s in all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.journal import Journal
+from core.models import OutboxMessage
+from fakegram import FakeTelegram, RateLimits
+from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
+
+TOKEN = "123456:KILL-TEST"
+CHATS = 2_000
+PER_CHAT = 5
+KILLS = 5
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 60.0  # seconds for any answer of the launcher (a sender drains in about 15 s)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    limits = RateLimits(global_limit=20_000, per_chat_rate=1_000.0, per_chat_burst=1_000)
+    async with FakeTelegram(limits=limits) as server:
+        server.add_bot(TOKEN, "school_journal_bot")
+        yield server
+
+
+def sender_args(db_url: str, fake: FakeTelegram, worker: str) -> list[str]:
+    """``python -m notifications.sender`` arguments: fast pace, short lease."""
+    return [
+        *("--database-url", db_url, "--api-base", fake.base_url, "--token", TOKEN),
+        *("--rate", "5000", "--per-chat-interval", "0", "--batch", "100"),
+        *("--lease", "6", "--request-timeout", "3", "--idle-poll", "0.05"),
+        *("--worker-id", worker, "--exit-when-drained"),
+    ]
+
+
+class Launcher:
+    """tests/sender_launcher.py: forks sender processes on demand (see there why)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.process = process
+        self.log = log
+
+    @classmethod
+    async def start(cls, log: Path) -> Launcher:
+        with log.open("wb") as sink:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(ROOT / "tests" / "sender_launcher.py"),
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=sink,
+            )
+        return cls(process, log)
+
+    async def _line(self) -> list[str]:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), WAIT)
+        assert line, f"the launcher died: {self.log.read_text()[-3000:]}"
+        return line.decode().split()
+
+    async def ready(self) -> None:
+        assert await self._line() == ["ready"]
+
+    async def run(self, args: list[str]) -> int:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(args) + "\n").encode())
+        await self.process.stdin.drain()
+        word, pid = await self._line()
+        assert word == "started"
+        return int(pid)
+
+    async def exited(self) -> int:
+        word, _, code = await self._line()
+        assert word == "exited"
+        return int(code)
+
+    async def close(self) -> None:
+        if self.process.returncode is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                await asyncio.wait_for(self.process.wait(), 5)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def in_flight(journal: Journal, worker: str) -> set[str]:
+    """Rows the worker claimed and did not record: the only ones it may have duplicated."""
+    async with journal.transaction() as s:
+        keys = await s.scalars(
+            select(OutboxMessage.key).where(
+                OutboxMessage.claimed_by == worker, OutboxMessage.status == "pending"
+            )
+        )
+        return set(keys)
+
+
+def delivered(fake: FakeTelegram) -> Counter[str]:
+    """How many times each key reached its chat (the message text is the key)."""
+    counts: Counter[str] = Counter()
+    for chat in fake.bot(TOKEN).chats.values():
+        for message in chat.bot_messages():
+            counts[message.text or ""] += 1
+    return counts
+
+
+async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight(
+    journal: Journal, db_url: str, fake: FakeTelegram, tmp_path: Path
+) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    launcher = await Launcher.start(tmp_path / "senders.log")  # imports while we enqueue
+    try:
+        chats = [fake.user(700_000 + i, f"Родитель{i}", known=True).id for i in range(CHATS)]
+        items = [
+            OutboxItem(key=f"kill:{c}:{n}", chat_id=c, kind="broadcast", text=f"kill:{c}:{n}")
+            for n in range(PER_CHAT)
+            for c in chats
+        ]
+        async with journal.transaction() as s:
+            assert await enqueue(s, items) == CHATS * PER_CHAT
+        await launcher.ready()
+
+        exposed: set[str] = set()  # keys in flight at some kill
+        exposed_total = 0
+        for trial in range(KILLS):
+            worker = f"killed-{trial}"
+            before = fake.stats.sends
+            pid = await launcher.run(sender_args(db_url, fake, worker))
+            for _ in range(400):  # until it is really sending, then a random moment
+                if fake.stats.sends > before:
+                    break
+                await asyncio.sleep(0.025)
+            await asyncio.sleep(rng.uniform(0.05, 0.5))
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            if await launcher.exited() != -signal.SIGKILL:
+                break  # it drained the outbox before the kill
+            flying = await in_flight(journal, worker)
+            exposed |= flying
+            exposed_total += len(flying)
+
+        await launcher.run(sender_args(db_url, fake, "survivor"))
+        assert await launcher.exited() == 0, (tmp_path / "senders.log").read_text()[-3000:]
+    finally:
+        await launcher.close()
+
+    counts = delivered(fake)
+    keys = {i.key for i in items}
+    lost = keys - set(counts)
+    duplicated = {key: n - 1 for key, n in counts.items() if n > 1}
+    report = (
+        f"seed {seed}: lost {len(lost)}, duplicated {sum(duplicated.values())}, "
+        f"in flight at kills {exposed_total}"
+    )
+    print(report)
+    assert exposed_total > 0, report  # the kills did hit sends in flight
+    assert not lost, report
+    assert set(counts) == keys, report
+    assert sum(duplicated.values()) <= exposed_total, report
+    assert set(duplicated) <= exposed, report
+    assert await delivery_stats(journal) == DeliveryStats(sent=CHATS * PER_CHAT), report
+    async with journal.transaction() as s:
+        unrecorded = await s.scalar(select(func.count()).where(OutboxMessage.message_id.is_(None)))
+    assert unrecorded == 0, report
+    for chat_id in chats[:100]:  # per chat, the order of the queue held
+        texts = [m.text for m in fake.bot(TOKEN).chats[chat_id].bot_messages()]
+        firsts = list(dict.fromkeys(texts))
+        assert firsts == [f"kill:{chat_id}:{n}" for n in range(PER_CHAT)], report
