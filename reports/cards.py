@@ -1,0 +1,231 @@
+"""Printable invitation cards (R2): an A4 PDF, eight cards a page (2 × 4) with dashed
+cut lines. Each card names the school, the person, their role and class, and carries
+the code in a readable monospace and a QR code of the bot's deep link
+``https://t.me/<bot>?start=<code>``, with three lines of instructions.
+
+The codes themselves are issued by ``core.invitations`` (which checks who may issue
+them); a card only prints what was issued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from core.access import Actor
+from core.invitations import IssuedCode
+from core.journal import Journal
+from core.models import BindingRole
+from core.reporting import school_name as find_school_name
+from reports import MONO, SANS, SANS_BOLD, day_text, file_name, register_fonts
+from texts import Texts
+
+COLUMNS, ROWS = 2, 4
+CARDS_PER_PAGE = COLUMNS * ROWS
+MARGIN = 10 * mm  # printers do not print to the edge of the sheet
+PADDING = 11
+QR_SIZE = 108  # points, the quiet zone included (≈ 38 mm)
+GREY = Color(0.35, 0.35, 0.35)
+CUT = Color(0.6, 0.6, 0.6)
+
+
+def deep_link(bot_username: str | None, code: str) -> str:
+    """The link a phone opens from the QR code; the bare code when the bot's name is
+    unknown (the person then sends the code to the bot)."""
+    return f"https://t.me/{bot_username}?start={code}" if bot_username else code
+
+
+@dataclass(frozen=True)
+class Card:
+    school: str
+    full_name: str
+    role: str  # as the card reads: родитель / ученик / сотрудник
+    class_name: str | None
+    code: str
+    link: str
+    valid_until: date
+
+
+def cards_for(
+    codes: Sequence[IssuedCode],
+    school_name: str,
+    bot_username: str | None,
+    timezone: ZoneInfo,
+    lang: str = "ru",
+) -> list[Card]:
+    tx = Texts(lang)
+    return [
+        Card(
+            school=school_name,
+            full_name=c.full_name,
+            role=tx(f"role.{c.role.value}"),
+            class_name=c.class_name,
+            code=c.code,
+            link=deep_link(bot_username, c.code),
+            valid_until=c.expires_at.astimezone(timezone).date(),
+        )
+        for c in codes
+    ]
+
+
+def cards_pdf(cards: Sequence[Card], lang: str = "ru") -> bytes:
+    """The cards laid out on A4 pages, eight a page."""
+    register_fonts()
+    tx = Texts(lang)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle(tx("card.title"))
+    canvas.setCreator("school-journal-bot")
+    width, height = A4
+    card_w = (width - 2 * MARGIN) / COLUMNS
+    card_h = (height - 2 * MARGIN) / ROWS
+    for start in range(0, len(cards), CARDS_PER_PAGE):
+        page = cards[start : start + CARDS_PER_PAGE]
+        _cut_lines(canvas, card_w, card_h, len(page))
+        for n, card in enumerate(page):
+            col, row = n % COLUMNS, n // COLUMNS
+            x = MARGIN + col * card_w
+            y = height - MARGIN - (row + 1) * card_h
+            _card(canvas, tx, card, x, y, card_w, card_h)
+        canvas.showPage()
+    if not cards:
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _cut_lines(canvas: Canvas, card_w: float, card_h: float, count: int) -> None:
+    """Dashed lines around every card on the page: cut along them."""
+    canvas.saveState()
+    canvas.setStrokeColor(CUT)
+    canvas.setLineWidth(0.5)
+    canvas.setDash(4, 3)
+    _, height = A4
+    for n in range(count):
+        col, row = n % COLUMNS, n // COLUMNS
+        x = MARGIN + col * card_w
+        y = height - MARGIN - (row + 1) * card_h
+        canvas.rect(x, y, card_w, card_h, stroke=1, fill=0)
+    canvas.restoreState()
+
+
+def _lines(text: str, font: str, size: float, width: float, limit: int) -> list[str]:
+    lines = simpleSplit(text, font, size, width) or [""]
+    if len(lines) > limit:
+        lines = lines[:limit]
+        lines[-1] = lines[-1].rstrip() + "…"
+    return lines
+
+
+def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h: float) -> None:
+    top = y + h - PADDING
+    # The QR code in the top right corner (its own white quiet zone included).
+    qr = QrCodeWidget(card.link, barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE)
+    drawing = Drawing(QR_SIZE, QR_SIZE)
+    drawing.add(qr)
+    qr_x, qr_y = x + w - PADDING - QR_SIZE + 6, top - QR_SIZE + 6
+    renderPDF.draw(drawing, canvas, qr_x, qr_y)
+
+    # Left of it: the school, the person, the role and class.
+    text_w = qr_x - x - PADDING
+    cursor = top - 8
+    canvas.setFillColor(GREY)
+    for line in _lines(card.school, SANS, 7.5, text_w, 2):
+        canvas.setFont(SANS, 7.5)
+        canvas.drawString(x + PADDING, cursor, line)
+        cursor -= 9.5
+    cursor -= 5
+    canvas.setFillColor(black)
+    for line in _lines(card.full_name, SANS_BOLD, 11.5, text_w, 3):
+        canvas.setFont(SANS_BOLD, 11.5)
+        canvas.drawString(x + PADDING, cursor, line)
+        cursor -= 14
+    cursor -= 1
+    role = card.role + (f" · {tx('card.class', cls=card.class_name)}" if card.class_name else "")
+    for line in _lines(role, SANS, 9, text_w, 2):
+        canvas.setFont(SANS, 9)
+        canvas.drawString(x + PADDING, cursor, line)
+        cursor -= 11
+
+    # Under the QR code: the code itself, for typing it in by hand.
+    code_y = qr_y - 8
+    label = tx("card.code")
+    canvas.setFont(SANS, 8)
+    canvas.setFillColor(GREY)
+    canvas.drawString(x + PADDING, code_y, label)
+    label_w = canvas.stringWidth(label + " ", SANS, 8)
+    code_size = 11.0
+    while code_size > 6 and (
+        canvas.stringWidth(card.code, MONO, code_size) > w - 2 * PADDING - label_w
+    ):
+        code_size -= 0.5
+    canvas.setFont(MONO, code_size)
+    canvas.setFillColor(black)
+    canvas.drawString(x + PADDING + label_w, code_y, card.code)
+
+    # At the bottom: what to do with the card.
+    steps = [
+        tx("card.step1"),
+        tx("card.step2"),
+        tx("card.step3", until=day_text(card.valid_until)),
+    ]
+    lines = [line for step in steps for line in _lines(step, SANS, 7.5, w - 2 * PADDING, 2)]
+    cursor = y + PADDING + 9.5 * (len(lines) - 1)
+    canvas.setFont(SANS, 7.5)
+    for line in lines:
+        canvas.drawString(x + PADDING, cursor, line)
+        cursor -= 9.5
+
+
+async def invite_pdf(
+    journal: Journal,
+    codes: list[IssuedCode],
+    school_name: str,
+    bot_username: str | None,
+    path: Path | str,
+    lang: str = "ru",
+) -> Path:
+    """For ``journal invite … --pdf FILE``: write the cards of the issued codes."""
+    cards = cards_for(codes, school_name, bot_username, journal.rules.timezone, lang)
+    data = await asyncio.to_thread(cards_pdf, cards, lang)
+    target = Path(path)
+    await asyncio.to_thread(target.write_bytes, data)
+    return target
+
+
+async def invite_cards(
+    journal: Journal,
+    actor: Actor,
+    codes: list[IssuedCode],
+    bot_username: str | None,
+    lang: str = "ru",
+) -> tuple[str, bytes]:
+    """For the bot's «Коды приглашения»: the cards as a document, (file name, bytes), to
+    send with ``BufferedInputFile``."""
+    school = await find_school_name(journal, actor.school_id)
+    cards = cards_for(codes, school, bot_username, journal.rules.timezone, lang)
+    data = await asyncio.to_thread(cards_pdf, cards, lang)
+    classes = {c.class_name for c in codes if c.class_name}
+    tx = Texts(lang)
+    if codes and all(c.role is BindingRole.STAFF for c in codes):
+        who = tx("card.file_staff")
+    elif len(classes) == 1 and all(c.class_name for c in codes):
+        who = classes.pop()
+    else:
+        who = tx("card.file_all")
+    stem = tx("card.file", who=who)
+    return file_name(stem, "pdf"), data

@@ -1,0 +1,651 @@
+"""XLSX reports for the school's staff (R9, R21), built with openpyxl from the plain data
+of ``core.reporting`` (which checks who may see what).
+
+Every workbook: a title line, a bold header row, panes frozen under the header (and
+beside the names), columns wide enough to read, numbers stored as numbers (averages
+rounded to two places, shares in percent to one place), dates as dates. Each public
+function returns ``(file name, bytes)``, ready for ``BufferedInputFile`` or a file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core import reporting
+from core.access import Actor
+from core.journal import Journal
+from core.reporting import (
+    Accumulation,
+    AttendanceCounts,
+    ClassAttendance,
+    FillingReport,
+    MarkAudit,
+    MarksSummary,
+    ParentsActivity,
+)
+from reports import day_text, file_name
+from texts import Texts
+
+MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+INT = "0"
+DEC = "0.00"
+PCT = "0.0"
+DATE = "DD.MM.YYYY"
+DATETIME = "DD.MM.YYYY HH:MM"
+TEXT = "@"
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=12)
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    format: str | None = None
+    width: float | None = None  # None: fit the contents
+
+
+def _number(value: Decimal | int | None) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: the local wall-clock time (core gives local times)."""
+    return moment.replace(tzinfo=None) if moment is not None else None
+
+
+def _final(value: str | None) -> int | str | None:
+    """A period mark: 1–5 as a number, осв / н/а / безотм as text (R11)."""
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def _table(
+    ws: Worksheet,
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Any]],
+    *,
+    frozen_columns: int = 0,
+    bold_last: bool = False,
+) -> None:
+    """Row 1: the title; row 2: the bold header; the data from row 3; panes frozen
+    under the header and right of the first ``frozen_columns`` columns."""
+    ws.cell(row=1, column=1, value=title).font = TITLE
+    for c, column in enumerate(columns, start=1):
+        cell = ws.cell(row=2, column=c, value=column.header)
+        cell.font = BOLD
+        cell.alignment = HEADER_ALIGN
+    for r, values in enumerate(rows, start=3):
+        for c, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if column.format and value is not None:
+                cell.number_format = column.format
+            if bold_last and r == len(rows) + 2:
+                cell.font = BOLD
+    for c, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = column.width or _fit(
+            column, [row[c - 1] for row in rows]
+        )
+    ws.freeze_panes = ws.cell(row=3, column=frozen_columns + 1)
+
+
+def _fit(column: Column, values: Sequence[Any]) -> float:
+    def shown(value: Any) -> int:
+        if value is None:
+            return 0
+        if isinstance(value, datetime):
+            return 16
+        if isinstance(value, date):
+            return 10
+        if isinstance(value, float):
+            return len(f"{value:.2f}")
+        return len(str(value))
+
+    longest_word = max((len(w) for w in column.header.split()), default=4)
+    content = max((shown(v) for v in values), default=0)
+    return float(min(50, max(6, longest_word + 2, content + 2, min(len(column.header), 18))))
+
+
+def _save(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _yes_no(tx: Texts, value: bool | None) -> str:
+    if value is None:
+        return tx("report.unknown")
+    return tx("report.yes") if value else tx("report.no")
+
+
+def _month_title(tx: Texts, month: date) -> str:
+    return tx("report.month_year", month=tx(f"report.month.{month.month}"), year=month.year)
+
+
+def _until_note(tx: Texts, report_end: date, until: date) -> str:
+    return tx("report.until", day=day_text(until)) if until < report_end else ""
+
+
+def _counts_columns(tx: Texts) -> list[Column]:
+    return [
+        Column(tx("report.col.lessons"), INT),
+        Column(tx("report.col.missed"), INT),
+        Column(tx("report.col.excused"), INT),
+        Column(tx("report.col.unexcused"), INT),
+        Column(tx("report.col.unconfirmed"), INT),
+        Column(tx("report.col.late"), INT),
+    ]
+
+
+def _counts(c: AttendanceCounts) -> list[int]:
+    return [c.lessons, c.missed, c.excused, c.unexcused, c.unconfirmed, c.late]
+
+
+# --- attendance by month (R21) -------------------------------------------------------------
+
+
+def attendance_month_workbook(report: ClassAttendance, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tx("report.sheet.attendance")
+    columns = [
+        Column("№", INT, 5),
+        Column(tx("report.col.pupil")),
+        *(Column(f"{d:%d.%m}", INT, 6.5) for d in report.days),
+        *_counts_columns(tx),
+    ]
+    rows: list[list[Any]] = []
+    for n, p in enumerate(report.pupils, start=1):
+        rows.append(
+            [
+                n,
+                p.full_name,
+                *(p.missed_by_day.get(d) or None for d in report.days),
+                *_counts(p.counts),
+            ]
+        )
+    rows.append(
+        [
+            None,
+            tx("report.total"),
+            *(sum(p.missed_by_day.get(d, 0) for p in report.pupils) for d in report.days),
+            *_counts(report.totals),
+        ]
+    )
+    title = tx(
+        "report.title.attendance_month",
+        cls=report.class_name,
+        month=_month_title(tx, report.start),
+    ) + _until_note(tx, report.end, report.until)
+    _table(ws, title, columns, rows, frozen_columns=2, bold_last=True)
+    return wb
+
+
+async def attendance_month_xlsx(
+    journal: Journal, actor: Actor, class_id: int, month: date, lang: str = "ru"
+) -> tuple[str, bytes]:
+    """R21: the class's attendance by month."""
+    report = await reporting.class_attendance_month(journal, actor, class_id, month)
+    tx = Texts(lang)
+    name = tx("report.file.attendance_month", cls=report.class_name, month=f"{month:%Y-%m}")
+    return file_name(name, "xlsx"), _save(attendance_month_workbook(report, lang))
+
+
+# --- the summary sheet of attendance for a period (R21) -----------------------------------
+
+
+def attendance_summary_workbook(report: ClassAttendance, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tx("report.sheet.attendance_summary")
+    columns = [
+        Column("№", INT, 5),
+        Column(tx("report.col.pupil")),
+        *(Column(tx("report.col.missed_in", subject=s.name), INT) for s in report.subjects),
+        *_counts_columns(tx),
+        Column(tx("report.col.missed_percent"), PCT),
+    ]
+
+    def subject_missed(p: reporting.PupilAttendance, subject_id: int) -> int | None:
+        counts = p.by_subject.get(subject_id)
+        return counts.missed if counts is not None else None
+
+    rows: list[list[Any]] = []
+    for n, p in enumerate(report.pupils, start=1):
+        rows.append(
+            [
+                n,
+                p.full_name,
+                *(subject_missed(p, s.id) for s in report.subjects),
+                *_counts(p.counts),
+                _number(reporting.percent(p.counts.missed, p.counts.lessons)),
+            ]
+        )
+    rows.append(
+        [
+            None,
+            tx("report.total"),
+            *(sum(subject_missed(p, s.id) or 0 for p in report.pupils) for s in report.subjects),
+            *_counts(report.totals),
+            _number(reporting.percent(report.totals.missed, report.totals.lessons)),
+        ]
+    )
+    title = tx(
+        "report.title.attendance_summary",
+        cls=report.class_name,
+        start=day_text(report.start),
+        end=day_text(report.end),
+    ) + _until_note(tx, report.end, report.until)
+    _table(ws, title, columns, rows, frozen_columns=2, bold_last=True)
+    return wb
+
+
+async def attendance_summary_xlsx(
+    journal: Journal, actor: Actor, class_id: int, start: date, end: date, lang: str = "ru"
+) -> tuple[str, bytes]:
+    """R21: the summary sheet of attendance for [start, end]."""
+    report = await reporting.attendance_summary(journal, actor, class_id, start, end)
+    tx = Texts(lang)
+    name = tx(
+        "report.file.attendance_summary",
+        cls=report.class_name,
+        start=f"{start:%Y-%m-%d}",
+        end=f"{end:%Y-%m-%d}",
+    )
+    return file_name(name, "xlsx"), _save(attendance_summary_workbook(report, lang))
+
+
+# --- the summary sheet of marks for a period (R21) ----------------------------------------
+
+
+def marks_summary_workbook(report: MarksSummary, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    title = tx(
+        "report.title.marks",
+        cls=report.class_name,
+        period=report.period.name,
+        start=day_text(report.period.starts_on),
+        end=day_text(report.period.ends_on),
+    )
+    ws = wb.active
+    ws.title = tx("report.sheet.marks")
+    columns = [
+        Column("№", INT, 5),
+        Column(tx("report.col.pupil")),
+        Column(tx("report.col.subject")),
+        Column(tx("report.col.marks"), TEXT),
+        Column(tx("report.col.marks_count"), INT),
+        Column(tx("report.col.average"), DEC),
+        Column(tx("report.col.weighted"), DEC),
+        Column(tx("report.col.final")),
+    ]
+    rows: list[list[Any]] = []
+    for n, p in enumerate(report.pupils, start=1):
+        for s in p.subjects:
+            rows.append(
+                [
+                    n,
+                    p.full_name,
+                    s.subject,
+                    " ".join(str(v) for v in s.values) or None,
+                    len(s.marks),
+                    _number(s.average),
+                    _number(s.weighted_average),
+                    _final(s.final),
+                ]
+            )
+    _table(ws, title, columns, rows, frozen_columns=2)
+
+    matrix = wb.create_sheet(tx("report.sheet.marks_matrix"))
+    columns = [Column("№", INT, 5), Column(tx("report.col.pupil"))]
+    for s in report.subjects:
+        columns += [
+            Column(tx("report.col.subject_weighted", subject=s.name), DEC),
+            Column(tx("report.col.subject_final", subject=s.name)),
+        ]
+    rows = []
+    for n, p in enumerate(report.pupils, start=1):
+        row: list[Any] = [n, p.full_name]
+        for s in report.subjects:
+            result = p.subject(s.id)
+            row += [
+                _number(result.weighted_average) if result else None,
+                _final(result.final) if result else None,
+            ]
+        rows.append(row)
+    _table(matrix, title, columns, rows, frozen_columns=2)
+    return wb
+
+
+async def marks_summary_xlsx(
+    journal: Journal, actor: Actor, class_id: int, period_id: int, lang: str = "ru"
+) -> tuple[str, bytes]:
+    """R21: the summary sheet of marks for a reporting period, with averages."""
+    report = await reporting.marks_summary(journal, actor, class_id, period_id)
+    tx = Texts(lang)
+    name = tx("report.file.marks", cls=report.class_name, period=report.period.name)
+    return file_name(name, "xlsx"), _save(marks_summary_workbook(report, lang))
+
+
+# --- накопляемость (R21) --------------------------------------------------------------------
+
+
+def accumulation_workbook(report: Accumulation, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tx("report.sheet.accumulation")
+    columns = [
+        Column(tx("report.col.class")),
+        Column(tx("report.col.subject")),
+        Column(tx("report.col.pupils"), INT),
+        Column(tx("report.col.no_marks"), INT),
+        Column(tx("report.col.one_mark"), INT),
+        Column(tx("report.col.no_marks_percent"), PCT),
+        Column(tx("report.col.one_mark_percent"), PCT),
+        Column(tx("report.col.few_marks_percent"), PCT),
+    ]
+    rows = [
+        [
+            r.class_name,
+            r.subject,
+            r.pupils,
+            r.no_marks,
+            r.one_mark,
+            _number(r.no_marks_percent),
+            _number(r.one_mark_percent),
+            _number(r.few_marks_percent),
+        ]
+        for r in report.rows
+    ]
+    title = tx(
+        "report.title.accumulation",
+        period=report.period.name,
+        start=day_text(report.start),
+        end=day_text(report.until),
+    )
+    _table(ws, title, columns, rows, frozen_columns=2)
+    return wb
+
+
+async def accumulation_xlsx(
+    journal: Journal,
+    actor: Actor,
+    period_id: int,
+    class_id: int | None = None,
+    lang: str = "ru",
+) -> tuple[str, bytes]:
+    """R21 (накопляемость): pupils with no marks or a single mark so far, per class and
+    subject."""
+    report = await reporting.mark_accumulation(journal, actor, period_id, class_id)
+    tx = Texts(lang)
+    name = tx("report.file.accumulation", period=report.period.name)
+    return file_name(name, "xlsx"), _save(accumulation_workbook(report, lang))
+
+
+# --- teachers' filling of the journal (R21) -----------------------------------------------
+
+
+def filling_workbook(report: FillingReport, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    title = tx("report.title.filling", start=day_text(report.start), end=day_text(report.end))
+    ws = wb.active
+    ws.title = tx("report.sheet.filling")
+    columns = [
+        Column(tx("report.col.teacher")),
+        Column(tx("report.col.lessons_given"), INT),
+        Column(tx("report.col.no_roll_call"), INT),
+        Column(tx("report.col.no_topic"), INT),
+        Column(tx("report.col.no_homework"), INT),
+        Column(tx("report.col.with_gaps"), INT),
+        Column(tx("report.col.filled_percent"), PCT),
+    ]
+    rows = [
+        [
+            t.teacher,
+            t.lessons,
+            t.no_roll_call,
+            t.no_topic,
+            t.no_homework,
+            t.with_gaps,
+            _number(reporting.percent(t.lessons - t.with_gaps, t.lessons)),
+        ]
+        for t in report.teachers
+    ]
+    _table(ws, title, columns, rows, frozen_columns=1)
+
+    gaps = wb.create_sheet(tx("report.sheet.filling_lessons"))
+    missing = tx("report.missing")
+    columns = [
+        Column(tx("report.col.teacher")),
+        Column(tx("report.col.date"), DATE),
+        Column(tx("report.col.lesson_no"), INT),
+        Column(tx("report.col.class")),
+        Column(tx("report.col.subject")),
+        Column(tx("report.col.roll_call")),
+        Column(tx("report.col.topic")),
+        Column(tx("report.col.homework")),
+    ]
+    rows = [
+        [
+            g.teacher,
+            g.date,
+            g.lesson_no,
+            g.class_name,
+            g.subject,
+            missing if g.no_roll_call else None,
+            missing if g.no_topic else None,
+            missing if g.no_homework else None,
+        ]
+        for g in report.gaps
+    ]
+    _table(gaps, title, columns, rows, frozen_columns=1)
+    return wb
+
+
+async def filling_xlsx(
+    journal: Journal,
+    actor: Actor,
+    start: date,
+    end: date,
+    class_id: int | None = None,
+    lang: str = "ru",
+) -> tuple[str, bytes]:
+    """R21: teachers' filling of the journal (roll call, topic, homework by 20:00)."""
+    report = await reporting.teacher_filling(journal, actor, start, end, class_id)
+    tx = Texts(lang)
+    name = tx("report.file.filling", start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")
+    return file_name(name, "xlsx"), _save(filling_workbook(report, lang))
+
+
+# --- parents' activity (R17, R18, R19, R21) ----------------------------------------------
+
+
+def parents_workbook(report: ParentsActivity, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    title = tx("report.title.parents", start=day_text(report.since), end=day_text(report.until)) + (
+        "" if report.reading_recorded else tx("report.parents_no_reading")
+    )
+    ws = wb.active
+    ws.title = tx("report.sheet.parents")
+    columns = [
+        Column(tx("report.col.class")),
+        Column(tx("report.col.pupil")),
+        Column(tx("report.col.parent")),
+        Column(tx("report.col.bound")),
+        Column(tx("report.col.bound_at"), DATE),
+        Column(tx("report.col.consent")),
+        Column(tx("report.col.consent_at"), DATE),
+        Column(tx("report.col.unreachable")),
+        Column(tx("report.col.unreachable_at"), DATE),
+        Column(tx("report.col.opted_out")),
+        Column(tx("report.col.opt_out_at"), DATE),
+        Column(tx("report.col.digests_sent"), INT),
+        Column(tx("report.col.digests_read"), INT),
+        Column(tx("report.col.last_read_at"), DATETIME),
+    ]
+    rows = []
+    for r in report.rows:
+        rows.append(
+            [
+                r.class_name,
+                r.pupil,
+                r.guardian,
+                _yes_no(tx, r.bound),
+                _naive(r.bound_at),
+                _yes_no(tx, r.consent),
+                _naive(r.consent_at),
+                _yes_no(tx, r.unreachable) if r.bound else None,
+                _naive(r.unreachable_at),
+                _yes_no(tx, r.opted_out),
+                _naive(r.opt_out_at),
+                r.reading.sent if r.reading else None,
+                r.reading.read if r.reading else None,
+                _naive(r.reading.last_read_at) if r.reading else None,
+            ]
+        )
+    _table(ws, title, columns, rows, frozen_columns=3)
+
+    summary = wb.create_sheet(tx("report.sheet.parents_summary"))
+    columns = [
+        Column(tx("report.col.class")),
+        Column(tx("report.col.parents"), INT),
+        Column(tx("report.col.bound"), INT),
+        Column(tx("report.col.consent"), INT),
+        Column(tx("report.col.unreachable"), INT),
+        Column(tx("report.col.opted_out"), INT),
+        Column(tx("report.col.reading"), INT),
+    ]
+    per_class: dict[str, dict[str, set[int]]] = {}
+    for r in report.rows:
+        sets = per_class.setdefault(
+            r.class_name,
+            {k: set() for k in ("all", "bound", "consent", "unreachable", "opted", "reading")},
+        )
+        sets["all"].add(r.guardian_id)
+        for key, flag in (
+            ("bound", r.bound),
+            ("consent", r.consent is True),
+            ("unreachable", r.unreachable),
+            ("opted", r.opted_out),
+            ("reading", r.reading is not None and r.reading.read > 0),
+        ):
+            if flag:
+                sets[key].add(r.guardian_id)
+    rows = [
+        [
+            name,
+            len(sets["all"]),
+            len(sets["bound"]),
+            len(sets["consent"]),
+            len(sets["unreachable"]),
+            len(sets["opted"]),
+            len(sets["reading"]) if report.reading_recorded else None,
+        ]
+        for name, sets in per_class.items()
+    ]
+    _table(summary, title, columns, rows, frozen_columns=1)
+    return wb
+
+
+async def parents_xlsx(
+    journal: Journal, actor: Actor, class_id: int | None = None, lang: str = "ru"
+) -> tuple[str, bytes]:
+    """R21: parents' activity: bound, consented, reachable, opted out, reading."""
+    report = await reporting.parents_activity(journal, actor, class_id)
+    tx = Texts(lang)
+    name = tx("report.file.parents", day=f"{report.until:%Y-%m-%d}")
+    return file_name(name, "xlsx"), _save(parents_workbook(report, lang))
+
+
+# --- the mark-change audit (R9) -------------------------------------------------------------
+
+
+def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = tx("report.sheet.audit")
+    columns = [
+        Column(tx("report.col.when"), DATETIME),
+        Column(tx("report.col.who")),
+        Column(tx("report.col.action")),
+        Column(tx("report.col.pupil")),
+        Column(tx("report.col.class")),
+        Column(tx("report.col.lesson_date"), DATE),
+        Column(tx("report.col.lesson_no"), INT),
+        Column(tx("report.col.subject")),
+        Column(tx("report.col.period")),
+        Column(tx("report.col.old")),
+        Column(tx("report.col.new")),
+        Column(tx("report.col.work_type")),
+        Column(tx("report.col.reason")),
+        Column(tx("report.col.request"), INT),
+        Column(tx("report.col.requested_by")),
+    ]
+    known = {"mark.add", "mark.set", "mark.delete", "final_mark.set"}
+    rows = [
+        [
+            _naive(r.at),
+            r.actor or tx("report.system"),
+            tx(f"report.action.{r.action}") if r.action in known else r.action,
+            r.pupil,
+            r.class_name,
+            r.lesson_date,
+            r.lesson_no,
+            r.subject,
+            r.period,
+            _final(r.old),
+            _final(r.new),
+            r.work_type,
+            r.reason,
+            r.request_id,
+            r.requested_by,
+        ]
+        for r in report.rows
+    ]
+    title = tx(
+        "report.title.audit",
+        year=report.year,
+        start=day_text(report.start),
+        end=day_text(report.end),
+    )
+    _table(ws, title, columns, rows, frozen_columns=1)
+    return wb
+
+
+async def audit_xlsx(
+    journal: Journal,
+    actor: Actor,
+    year_id: int | None = None,
+    class_id: int | None = None,
+    lang: str = "ru",
+) -> tuple[str, bytes]:
+    """R9: the year's mark changes: who, when, old → new, reason, request."""
+    report = await reporting.mark_audit(journal, actor, year_id, class_id)
+    tx = Texts(lang)
+    name = tx("report.file.audit", year=report.year.replace("/", "-"))
+    return file_name(name, "xlsx"), _save(audit_workbook(report, lang))

@@ -1,0 +1,126 @@
+"""Printable invitation cards (R2): eight a page, each with the person, the role, the code
+and a QR code that a phone's camera turns into the bot's deep link."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from core import invitations
+from core.invitations import IssuedCode, code_hash
+from core.journal import Journal
+from core.models import BindingRole
+from reports import FONT_DIR
+from reports.cards import cards_pdf, invite_cards, invite_pdf
+from tests.world import World, build_world
+
+BOT = "school1_journal_bot"
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def nine_codes(journal: Journal, world: World) -> list[IssuedCode]:
+    """The seven staff members and the two pupils of 1А."""
+    admin = world.staff("admin")
+    staff = await invitations.issue_for_staff(journal, admin)
+    pupils = await invitations.issue_for_class(
+        journal, admin, world.classes["1А"], {BindingRole.PUPIL}
+    )
+    assert (len(staff), len(pupils)) == (7, 2)
+    return staff + pupils
+
+
+def pages_of(data: bytes) -> list[tuple[str, list[str]]]:
+    """Each page's text and the QR codes a scanner reads on it (rendered at 200 dpi)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        pages = []
+        for page in pdf:
+            # pdfium reports a hyphen ending a line as U+FFFE (a "soft hyphen"); a code may
+            # end with "-".
+            text = page.get_textpage().get_text_range().replace("\ufffe", "-\n")
+            image = page.render(scale=200 / 72).to_pil()
+            found = zxingcpp.read_barcodes(image)
+            assert all(b.format == zxingcpp.BarcodeFormat.QRCode for b in found)
+            pages.append((text, [b.text for b in found]))
+        return pages
+    finally:
+        pdf.close()
+
+
+async def test_r2_nine_cards_print_on_two_pages_with_scannable_deep_links(
+    journal: Journal, world: World, nine_codes: list[IssuedCode], tmp_path: Path
+) -> None:
+    target = tmp_path / "cards.pdf"
+    written = await invite_pdf(journal, nine_codes, "Школа № 1", BOT, target)
+    assert written == target
+    pages = pages_of(target.read_bytes())
+    assert len(pages) == 2
+    assert [len(links) for _, links in pages] == [8, 1]
+    links = sorted(link for _, found in pages for link in found)
+    assert links == sorted(f"https://t.me/{BOT}?start={c.code}" for c in nine_codes)
+
+
+async def test_r2_a_card_names_the_person_role_class_and_code_in_russian(
+    journal: Journal, world: World, nine_codes: list[IssuedCode]
+) -> None:
+    name, data = await invite_cards(journal, world.staff("admin"), nine_codes, BOT)
+    assert name == "Коды_приглашения_школа.pdf"
+    text = re.sub(r"\s+", " ", " ".join(t for t, _ in pages_of(data)))
+    for code in nine_codes:
+        surname, *_ = code.full_name.split()
+        assert surname in text
+        assert code.code in text  # typed by hand when there is no camera
+    assert "Школа № 1" in text
+    assert "Иванова Дарья Алексеевна" in text and "ученик · класс 1А" in text
+    assert "сотрудник" in text
+    # The instructions, and the code's expiry: the clock's day + 14 (R2).
+    assert "1. Отсканируйте QR-код камерой телефона." in text
+    assert "2. Нажмите «Запустить» (Start) в Telegram." in text
+    assert "3. Готово — журнал откроется. Код действует до 07.12.2026." in text
+    assert b"/FontFile2" in data  # the Cyrillic font travels inside the PDF
+
+
+async def test_r2_class_teacher_gets_the_class_cards_as_a_document(
+    journal: Journal, world: World
+) -> None:
+    teacher = world.staff("math")  # 5А's class teacher
+    codes = await invitations.issue_for_class(
+        journal, teacher, world.classes["5А"], {BindingRole.PARENT, BindingRole.PUPIL}
+    )
+    name, data = await invite_cards(journal, teacher, codes, BOT)
+    assert name == "Коды_приглашения_5А.pdf"
+    ((text, links),) = pages_of(data)  # 3 pupils and 2 parents: one page
+    assert len(links) == 5
+    assert "родитель · класс 5А" in re.sub(r"\s+", " ", text)
+    # The printed codes are the live ones: each redeems to its person.
+    mother = next(c for c in codes if c.full_name == "Иванова Светлана Николаевна")
+    assert len(mother.code) >= 32 and code_hash(mother.code) != mother.code
+    bound = await invitations.redeem(journal, 4242, mother.code)
+    assert (bound.role, bound.full_name) == (BindingRole.PARENT, mother.full_name)
+
+
+async def test_r2_admin_gets_the_staff_cards_as_a_document(journal: Journal, world: World) -> None:
+    admin = world.staff("admin")
+    codes = await invitations.issue_for_staff(journal, admin)
+    name, data = await invite_cards(journal, admin, codes, BOT)
+    assert name == "Коды_приглашения_сотрудники.pdf"
+    assert [len(links) for _, links in pages_of(data)] == [7]
+
+
+def test_cards_use_only_the_fonts_shipped_with_the_project() -> None:
+    assert sorted(p.name for p in FONT_DIR.glob("*.ttf")) == [
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans.ttf",
+        "DejaVuSansMono.ttf",
+    ]
+    assert "Bitstream" in (FONT_DIR / "LICENSE").read_text()
+    assert cards_pdf([]).startswith(b"%PDF")
