@@ -42,6 +42,7 @@ from core.lessons import LessonSummary
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 from core.people import short_name
+from notifications.callbacks import UnreadCb
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
@@ -309,7 +310,7 @@ def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
     kb.row(
         *[
             button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
-            for h in (17, 18, 19, 20, 21)
+            for h in sorted({17, 18, 19, 20, 21, default_hour})
         ]
     )
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
@@ -331,6 +332,7 @@ def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
         button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
     )
     kb.row(button(tx("class.codes"), ClassCb(cls=class_id, view="k")))
+    kb.row(button(tx("unread.button"), UnreadCb(cls=class_id, day=day.toordinal())))
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
     return kb.as_markup()
 

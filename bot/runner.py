@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -18,14 +21,22 @@ from bot.storage import PostgresStorage
 from bot.transport import build_bot
 from core.journal import Journal
 from journal.app import App
+from notifications.rules import NotificationRules
 from texts import Texts
 
 log = logging.getLogger(__name__)
 
 
-def build_dispatcher(journal: Journal) -> Dispatcher:
-    """One dispatcher per process; handlers get ``journal`` by name."""
-    dp = Dispatcher(storage=PostgresStorage(journal.sessions), journal=journal)
+def build_dispatcher(
+    journal: Journal, notification_rules: NotificationRules | None = None
+) -> Dispatcher:
+    """One dispatcher per process; handlers get ``journal`` (and ``notification_rules``)
+    by name."""
+    dp = Dispatcher(
+        storage=PostgresStorage(journal.sessions),
+        journal=journal,
+        notification_rules=notification_rules or NotificationRules(),
+    )
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(SessionMiddleware())
         observer.middleware(AnswerMiddleware())
@@ -44,26 +55,42 @@ async def run_bot(
     handle_signals: bool = True,
     stop: asyncio.Event | None = None,
     bot: Bot | None = None,
+    alongside: Callable[[Bot], AbstractAsyncContextManager[None]] | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program)."""
+    """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program).
+    ``alongside(bot)`` (the notification scheduler and sender) runs while the bot does and
+    is stopped before the bot's HTTP session closes."""
     settings = app.settings
     assert settings.bot_token is not None
     bot = bot or build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
-    dp = build_dispatcher(app.journal)
+    dp = build_dispatcher(app.journal, settings.notification_rules())
     try:
         await prepare(bot)
-        if webhook or settings.webhook_url:
-            await serve_webhook(bot, dp, app, stop or asyncio.Event(), handle_signals)
-        else:
-            await bot.delete_webhook(drop_pending_updates=False)
-            watcher = asyncio.create_task(_stop_when(stop, dp)) if stop else None
-            try:
-                await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=False)
-            finally:
-                if watcher:
-                    watcher.cancel()
+        async with alongside(bot) if alongside else contextlib.nullcontext():
+            await _serve(bot, dp, app, webhook, handle_signals, stop)
     finally:
         await bot.session.close()
+
+
+async def _serve(
+    bot: Bot,
+    dp: Dispatcher,
+    app: App,
+    webhook: bool,
+    handle_signals: bool,
+    stop: asyncio.Event | None,
+) -> None:
+    settings = app.settings
+    if webhook or settings.webhook_url:
+        await serve_webhook(bot, dp, app, stop or asyncio.Event(), handle_signals)
+        return
+    await bot.delete_webhook(drop_pending_updates=False)
+    watcher = asyncio.create_task(_stop_when(stop, dp)) if stop else None
+    try:
+        await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=False)
+    finally:
+        if watcher:
+            watcher.cancel()
 
 
 async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:

@@ -4,9 +4,9 @@ parent is looking at, the language it reads, and a parent's notification choices
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +60,8 @@ async def open_session(
         elif account.chat_id != chat_id:
             account.chat_id = chat_id
             account.updated_at = now
+        # Whoever writes to the bot has not blocked it: deliver to them again.
+        await _mark_reachable(s, telegram_user_id, None)
         actor = None
         if account.active_binding_id is not None:
             try:
@@ -106,6 +108,25 @@ async def open_session(
             int(count or 0),
             consent_needed,
         )
+
+
+async def set_reachable(journal: Journal, telegram_user_id: int, reachable: bool) -> None:
+    """The user blocked the bot (``reachable=False``) or unblocked it: the outbox stops or
+    resumes delivering to their bindings, and the class teacher sees it."""
+    async with journal.transaction() as s:
+        await _mark_reachable(s, telegram_user_id, None if reachable else journal.clock.now())
+
+
+async def _mark_reachable(s: AsyncSession, telegram_user_id: int, since: datetime | None) -> None:
+    """``since`` None: reachable again; a moment: unreachable from then."""
+    was = Binding.unreachable_at
+    flip = was.is_not(None) if since is None else was.is_(None)
+    await s.execute(
+        update(Binding)
+        .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None), flip)
+        .values(unreachable_at=since)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _current_pupil(s: AsyncSession, account: Account, actor: Actor) -> PupilRef | None:

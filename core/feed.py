@@ -671,6 +671,8 @@ class UnreadReport:
     start: date
     end: date
     parents: list[UnreadParent]
+    # Parents Telegram refuses to deliver to (they blocked the bot): name, children, since.
+    unreachable: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 async def unread_digests(
@@ -703,7 +705,27 @@ async def unread_digests(
             ),
             {"cls": class_id, "start": start, "end": end},
         )
-        return UnreadReport(cls.name, start, end, [UnreadParent(*r) for r in rows])
+        parents = [UnreadParent(*r) for r in rows]
+        unreachable = await s.execute(
+            text(
+                """
+                SELECT gp.full_name,
+                       string_agg(DISTINCT split_part(cp.full_name, ' ', 2), ', '),
+                       max(b.unreachable_at)
+                FROM pupils p
+                JOIN people cp ON cp.id = p.person_id
+                JOIN guardianships g ON g.pupil_id = p.person_id
+                JOIN people gp ON gp.id = g.guardian_id
+                JOIN bindings b ON b.person_id = g.guardian_id AND b.role = 'parent'
+                               AND b.revoked_at IS NULL AND b.unreachable_at IS NOT NULL
+                WHERE p.class_id = :cls
+                GROUP BY gp.id, gp.full_name
+                ORDER BY gp.full_name
+                """
+            ),
+            {"cls": class_id},
+        )
+        return UnreadReport(cls.name, start, end, parents, [(n, c, at) for n, c, at in unreachable])
 
 
 # --- instant absence alerts -----------------------------------------------------------------

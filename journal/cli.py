@@ -1,4 +1,5 @@
-"""The ``journal`` command: run, migrate, import, invite, sandbox."""
+"""The ``journal`` command: run, migrate, import, invite, report, revoke, backup,
+verify-backup, restore, sandbox."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from core import directory, invitations
+from core import directory, invitations, revert
 from core.access import Actor
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
 from core.models import BindingRole
 from core.schools import find_school
+from journal import backup
 from journal.app import App, application, configure_logging
+from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
+from reports import cards
+from reports.cli import add_report_parser, report_command
 from texts import t
 
 
@@ -45,6 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--pupils", action="store_true", help="with --class: pupils' codes")
     inv.add_argument("--role", choices=[r.value for r in BindingRole], help="with --person")
     inv.add_argument("--school", help="school name; default: the only school")
+    inv.add_argument("--pdf", type=Path, help="also write printable A4 cards with QR codes here")
+
+    add_report_parser(sub)
+
+    rev = sub.add_parser(
+        "revoke", help="R3: cut a Telegram binding; with --since, undo what it did since then"
+    )
+    which = rev.add_mutually_exclusive_group(required=True)
+    which.add_argument("--list", action="store_true", help="list the active bindings")
+    which.add_argument("--binding", type=int, help="the binding's id (see --list)")
+    rev.add_argument("--since", help='when the compromise began, "ДД.ММ.ГГГГ ЧЧ:ММ" (school time)')
+    rev.add_argument("--reason", default="", help="why (kept in the audit log)")
+    rev.add_argument("--yes", action="store_true", help="revert without asking")
+    rev.add_argument("--school", help="school name; default: the only school")
+
+    bak = sub.add_parser("backup", help="R22: dump the database to the backup folders, signed")
+    bak.add_argument(
+        "--to", type=Path, action="append", help="a folder (repeat); default BACKUP_DIRS"
+    )
+
+    ver = sub.add_parser("verify-backup", help="check a backup's checksum and signature")
+    ver.add_argument("manifest", type=Path)
+
+    res = sub.add_parser("restore", help="restore a verified backup into an empty database")
+    res.add_argument("manifest", type=Path)
+    target = res.add_mutually_exclusive_group()
+    target.add_argument("--database", help="another database on the same server (created)")
+    target.add_argument("--url", help="a database URL (postgresql://…); must be empty")
 
     sandbox = sub.add_parser("sandbox", help="play the bot in a terminal, no token needed")
     sandbox.add_argument("--data-dir", type=Path, default=Path("data/sandbox"))
@@ -67,10 +102,19 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(t("cli.no_token"), file=sys.stderr)
             return 2
         from bot.runner import run_bot  # the bot is wired only when it is asked for
+        from journal.service import background
 
         async with application(settings) as app:
-            await run_bot(app, webhook=args.webhook)
+            await run_bot(app, webhook=args.webhook, alongside=lambda bot: background(app, bot))
         return 0
+    if args.command == "verify-backup":
+        result = backup.verify(args.manifest, settings.backup_key())
+        print(
+            "\n".join(backup.verify_lines(result, t)), file=sys.stdout if result.ok else sys.stderr
+        )
+        return 0 if result.ok else 1
+    if args.command == "restore":
+        return await restore_command(args, settings)
     if args.command == "sandbox":
         from bot.sandbox import run_sandbox
 
@@ -83,6 +127,12 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await import_command(app, args.path, args.school)
         if args.command == "invite":
             return await invite_command(app, args)
+        if args.command == "report":
+            return await report_command(app, args)
+        if args.command == "revoke":
+            return await revoke_command(app, args)
+        if args.command == "backup":
+            return await backup_command(app, args.to)
     return 2
 
 
@@ -99,12 +149,8 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
         summary = await import_roster(app.journal, path, school_name=school_name)
     except ImportFailed as failed:
         print(t("import.failed", count=len(failed.problems)), file=sys.stderr)
-        for p in failed.problems:
-            print(
-                "  "
-                + t("import.problem", sheet=p.sheet, row=p.row, column=p.column, message=p.message),
-                file=sys.stderr,
-            )
+        for problem in failed.problems:
+            print(f"  {problem}", file=sys.stderr)
         return 1
     for line in summary.lines():
         print(line)
@@ -151,6 +197,9 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
         print(t("cli.no_username"), file=sys.stderr)
     for code in codes:
         print(invite_line(code, username, app))
+    if args.pdf:
+        written = await cards.invite_pdf(journal, codes, school.name, username, args.pdf)
+        print(t("cli.cards_written", path=str(written), count=len(codes)))
     return 0
 
 
@@ -164,6 +213,113 @@ def invite_line(code: IssuedCode, username: str | None, app: App) -> str:
         link=deep_link(username, code.code),
         until=until,
     )
+
+
+async def revoke_command(app: App, args: argparse.Namespace) -> int:
+    """R3: ``--list`` the bindings; ``--binding ID`` cuts one at once; with ``--since`` the
+    changes made through it since then are listed and, once confirmed, reverted."""
+    journal = app.journal
+    async with journal.transaction() as s:
+        school = await find_school(s, args.school)
+    if school is None:
+        print(t("import.no_school"), file=sys.stderr)
+        return 2
+    admin = Actor.system(school.id)
+    tz = journal.rules.timezone
+    try:
+        if args.list:
+            for binding_id, name, role in await invitations.school_bindings(journal, admin):
+                print(t("cli.binding_line", id=binding_id, name=name, role=t(f"role.{role}")))
+            return 0
+        reason = args.reason or t("cli.revoke_reason")
+        if not args.since:
+            await invitations.revoke_binding(journal, admin, args.binding, reason)
+            print(t("cli.revoked", id=args.binding))
+            return 0
+        since = parse_moment(args.since, tz)
+        items = await revert.preview(journal, admin, args.binding, since)
+        for item in items:
+            print("  " + revert.describe(item, t, tz))
+        if not items:
+            print(t("revert.nothing_found", since=f"{since:%d.%m.%Y %H:%M}"))
+        elif not args.yes and not await confirm(t("cli.revert_confirm", count=len(items))):
+            print(t("cli.revert_cancelled"))
+            return 1
+        summary = await revert.revert(journal, admin, args.binding, since, reason)
+    except ValueError:
+        print(t("cli.bad_moment", value=args.since), file=sys.stderr)
+        return 2
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    for line in revert.summary_lines(summary, t, tz):
+        print(line)
+    return 0
+
+
+async def confirm(question: str) -> bool:
+    answer = await asyncio.to_thread(input, question)
+    return answer.strip().lower() in ("y", "yes", "д", "да")
+
+
+def parse_moment(value: str, tz: ZoneInfo) -> datetime:
+    """ "ДД.ММ.ГГГГ ЧЧ:ММ" (or ISO) in the school's time → an aware moment."""
+    value = value.strip()
+    for layout in ("%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(value, layout).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+async def backup_command(app: App, to: list[Path] | None) -> int:
+    settings = app.settings
+    try:
+        result = await backup.backup(
+            app.database_url,
+            to or backup.parse_dirs(settings.backup_dirs),
+            settings.backup_key(),
+            app.journal.clock,
+            keep=settings.backup_keep,
+            bin_dir=settings.pg_bin_dir,
+        )
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    print("\n".join(backup.backup_lines(result, t)))
+    return 0
+
+
+async def restore_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Into ``--url``, another ``--database`` of the journal's server, or (default) the
+    journal's own database, which must be empty: the disaster-recovery case."""
+    try:
+        if args.url:
+            result = await backup.restore(
+                args.manifest, args.url, settings.backup_key(), bin_dir=settings.pg_bin_dir
+            )
+        else:
+            async with open_database(settings.database_url, settings.data_dir) as url:
+                if args.database:
+                    await ensure_database(with_database(url, "postgres"), args.database)
+                    url = with_database(url, args.database)
+                result = await backup.restore(
+                    args.manifest, url, settings.backup_key(), bin_dir=settings.pg_bin_dir
+                )
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    manifest = result.manifest
+    print(
+        t(
+            "backup.restored",
+            database=result.database,
+            file=manifest.file,
+            revision=manifest.schema_revision or "—",
+        )
+    )
+    return 0
 
 
 if __name__ == "__main__":

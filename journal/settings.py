@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.rules import Rules
+from notifications.rules import NotificationRules
 
 
 class Settings(BaseSettings):
@@ -38,11 +39,48 @@ class Settings(BaseSettings):
     invitation_ttl_days: int = Field(default=14, ge=1)
     redeem_attempts_per_hour: int = Field(default=5, ge=1)
 
+    # Notifications (R4, R6, R13, R16, R17): times are the school's local time.
+    digest_time: time = time(20, 0)
+    digest_skip_empty: bool = True
+    friday_round_day: int = Field(default=5, ge=1, le=7)
+    friday_round_time: time = time(14, 0)
+    monday_reminder_time: time = time(8, 0)
+    teacher_reminder_time: time = time(18, 30)
+    absence_days_threshold: int = Field(default=3, ge=1, le=7)
+    absence_month_share: float = Field(default=0.3, gt=0, le=1)
+    absence_month_min_lessons: int = Field(default=10, ge=1)
+    threshold_check_time: time = time(20, 15)
+    catch_up_hours: float = Field(default=6, ge=0, le=24)
+    sweep_minutes: int = Field(default=5, ge=1, le=60)
+    homework_horizon_days: int = Field(default=21, ge=1, le=60)
+    notifications_enabled: bool = True
+
+    # The outbox sender (Telegram's limits: ~30 messages/s per bot, ~1/s per chat).
+    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    paid_broadcast: bool = False
+    send_per_chat_interval: float = Field(default=1.0, ge=0)
+    send_batch: int = Field(default=50, ge=1, le=1000)
+    send_lease_seconds: float = Field(default=60.0, ge=5)
+    send_max_attempts: int = Field(default=20, ge=1)
+    send_idle_poll: float = Field(default=1.0, gt=0)
+
+    # Backups (R22): at least two folders on different media, a signing key.
+    backup_dirs: str = ""
+    backup_hmac_key: SecretStr | None = None
+    backup_every_days: int = Field(default=7, ge=1, le=14)
+    backup_keep: int = Field(default=8, ge=1)
+    pg_bin_dir: Path | None = None
+
     @field_validator("school_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @field_validator("pg_bin_dir", "backup_hmac_key", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("edit_window_days", mode="before")
     @classmethod
@@ -57,3 +95,23 @@ class Settings(BaseSettings):
             invitation_ttl_days=self.invitation_ttl_days,
             redeem_attempts_per_hour=self.redeem_attempts_per_hour,
         )
+
+    def notification_rules(self) -> NotificationRules:
+        return NotificationRules(
+            digest_time=self.digest_time,
+            digest_skip_empty=self.digest_skip_empty,
+            friday_round_day=self.friday_round_day,
+            friday_round_time=self.friday_round_time,
+            monday_reminder_time=self.monday_reminder_time,
+            teacher_reminder_time=self.teacher_reminder_time,
+            absence_days_threshold=self.absence_days_threshold,
+            absence_month_share=self.absence_month_share,
+            absence_month_min_lessons=self.absence_month_min_lessons,
+            threshold_check_time=self.threshold_check_time,
+            catch_up_hours=self.catch_up_hours,
+            sweep_minutes=self.sweep_minutes,
+            homework_horizon_days=self.homework_horizon_days,
+        )
+
+    def backup_key(self) -> bytes:
+        return self.backup_hmac_key.get_secret_value().encode() if self.backup_hmac_key else b""

@@ -488,6 +488,7 @@ class Sender:
         clock: Clock,
         *,
         rate: float = 25.0,
+        paid_broadcast: bool = False,
         per_chat_interval: float = 1.0,
         batch: int = 50,
         lease: timedelta = timedelta(seconds=60),
@@ -510,6 +511,9 @@ class Sender:
         self.bot = bot
         self.clock = clock
         self.batch = batch
+        # Telegram's paid broadcasts (allow_paid_broadcast, Stars per message) lift the
+        # bot-wide limit to 1000 messages/s; ``rate`` is then raised accordingly.
+        self.paid_broadcast = paid_broadcast
         self.lease = lease
         # A send must end well inside its lease, or another sender may claim it again.
         self.request_timeout = request_timeout or max(1.0, min(30.0, lease.total_seconds() / 3))
@@ -653,6 +657,7 @@ class Sender:
                 chat_id=row.chat_id,
                 text=row.text,
                 parse_mode=ParseMode.HTML,
+                allow_paid_broadcast=self.paid_broadcast or None,
                 reply_markup=(
                     InlineKeyboardMarkup.model_validate(row.reply_markup)
                     if row.reply_markup

@@ -45,6 +45,13 @@ RU: dict[str, str] = {
     # command line
     "cli.no_token": "Не задан BOT_TOKEN. Получите токен у @BotFather и укажите его в файле .env (BOT_TOKEN=...) или в переменной окружения.",
     "cli.migrated": "База данных обновлена до последней версии схемы.",
+    "cli.cards_written": "Карточки для печати ({count}) сохранены в {path}",
+    "cli.binding_line": "{id}: {name}, {role}",
+    "cli.revoke_reason": "доступ закрыт администратором (journal revoke)",
+    "cli.revoked": "Привязка {id} отключена: с этого аккаунта больше нельзя работать в журнале.",
+    "cli.revert_confirm": "Отменить эти изменения ({count})? [да/нет] ",
+    "cli.revert_cancelled": "Ничего не отменено. Привязка не отключена; чтобы отключить её без отмены изменений, запустите команду без --since.",
+    "cli.bad_moment": "Не понял время «{value}». Напишите так: ДД.ММ.ГГГГ ЧЧ:ММ, например 23.11.2026 14:30.",
     "cli.invite_line": "{name} — {role}{cls}: {link} (действует до {until})",
     "cli.invite_none": "Некому выдавать коды: проверьте класс или ФИО.",
     "cli.person_not_found": "Не нашёл «{name}» в школе.",
@@ -252,6 +259,8 @@ RU: dict[str, str] = {
     "unread.title": "<b>Не прочитали сводки: {cls}, {start}–{end}</b>",
     "unread.line": "{name} ({children}): прочитано {read} из {sent}",
     "unread.none": "Все родители прочитали отправленные сводки 👍",
+    "unread.unreachable_title": "<b>Не получают сообщения</b> (заблокировали бота; попросите нажать /start):",
+    "unread.unreachable_line": "{name} ({children}): с {since}",
     # reports (reports/xlsx.py, reports/statement.py; R9, R18, R21)
     "report.yes": "да",
     "report.no": "нет",

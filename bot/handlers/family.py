@@ -22,6 +22,7 @@ from core.clock import local_today
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, Presence
 from core.periods import PeriodView
+from notifications.rules import NotificationRules
 from texts import Texts
 
 RECENT = 5
@@ -236,23 +237,31 @@ async def switch_child(
 
 
 async def settings_screen(
-    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+    query: CallbackQuery,
+    session: Session,
+    journal: Journal,
+    tx: Texts,
+    notification_rules: NotificationRules,
 ) -> None:
     assert session.actor is not None
     prefs = await accounts.get_prefs(journal, session.actor)
-    await show_prefs(query, prefs, tx)
+    await show_prefs(query, prefs, tx, notification_rules.digest_time.hour)
 
 
-async def show_prefs(query: CallbackQuery, prefs: accounts.Prefs, tx: Texts) -> None:
-    hour = prefs.digest_time.hour if prefs.digest_time else DEFAULT_DIGEST_HOUR
-    await show(query, tx("prefs.title", hour=hour), keyboards.prefs(tx, prefs, DEFAULT_DIGEST_HOUR))
-
-
-DEFAULT_DIGEST_HOUR = 20
+async def show_prefs(
+    query: CallbackQuery, prefs: accounts.Prefs, tx: Texts, school_hour: int
+) -> None:
+    hour = prefs.digest_time.hour if prefs.digest_time else school_hour
+    await show(query, tx("prefs.title", hour=hour), keyboards.prefs(tx, prefs, school_hour))
 
 
 async def change_pref(
-    query: CallbackQuery, callback_data: PrefCb, session: Session, journal: Journal, tx: Texts
+    query: CallbackQuery,
+    callback_data: PrefCb,
+    session: Session,
+    journal: Journal,
+    tx: Texts,
+    notification_rules: NotificationRules,
 ) -> None:
     assert session.actor is not None
     current = await accounts.get_prefs(journal, session.actor)
@@ -270,7 +279,7 @@ async def change_pref(
         prefs = await accounts.set_prefs(
             journal, session.actor, digest_time=time(callback_data.hour)
         )
-    await show_prefs(query, prefs, tx)
+    await show_prefs(query, prefs, tx, notification_rules.digest_time.hour)
 
 
 def build() -> Router:

@@ -258,6 +258,19 @@ async def unread_view(
         )
     if not report.parents:
         lines.append(tx("unread.none"))
+    if report.unreachable:
+        lines.append("")
+        lines.append(tx("unread.unreachable_title"))
+        tz = journal.rules.timezone
+        for name, children, since in report.unreachable:
+            lines.append(
+                tx(
+                    "unread.unreachable_line",
+                    name=h(name),
+                    children=h(children),
+                    since=f"{since.astimezone(tz):%d.%m}",
+                )
+            )
     prev_week, next_week = monday - timedelta(days=7), monday + timedelta(days=7)
     markup = InlineKeyboardMarkup(
         inline_keyboard=[

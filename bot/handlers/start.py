@@ -4,8 +4,9 @@ help and logout (R24)."""
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import keyboards
 from bot.callbacks import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
@@ -158,8 +159,17 @@ async def logout(
     await show(query, tx("logout.done"))
 
 
+async def chat_member_changed(event: ChatMemberUpdated, journal: Journal) -> None:
+    """The user blocked or unblocked the bot: notifications stop or resume."""
+    if event.chat.type != ChatType.PRIVATE:
+        return
+    gone = event.new_chat_member.status in (ChatMemberStatus.KICKED, ChatMemberStatus.LEFT)
+    await accounts.set_reachable(journal, event.from_user.id, not gone)
+
+
 def build() -> Router:
     router = Router(name="start")
+    router.my_chat_member.register(chat_member_changed)
     router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     router.message.register(

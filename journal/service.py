@@ -1,0 +1,107 @@
+"""What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
+in-process), the outbox sender, and the scheduled backup. Built here, in the composition
+root, from settings; the bot itself is started by ``bot.runner.run_bot``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from journal.app import App
+from journal.backup import parse_dirs, scheduled_backup
+from notifications.scheduler import NotificationJobs, build_scheduler
+from notifications.sender import Sender
+
+log = logging.getLogger(__name__)
+
+# How long a stopping sender may take to record the sends in flight.
+SENDER_STOP_TIMEOUT = 30.0
+
+
+def build_sender(app: App, bot: Bot) -> Sender:
+    settings = app.settings
+    return Sender(
+        app.journal.sessions,
+        bot,
+        app.journal.clock,
+        rate=settings.send_rate,
+        paid_broadcast=settings.paid_broadcast,
+        per_chat_interval=settings.send_per_chat_interval,
+        batch=settings.send_batch,
+        lease=timedelta(seconds=settings.send_lease_seconds),
+        max_attempts=settings.send_max_attempts,
+        idle_poll=settings.send_idle_poll,
+    )
+
+
+def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
+    """R22: look hourly whether a backup is due (every ``BACKUP_EVERY_DAYS``); False when
+    backups are not configured (a warning is logged: the regulation is then unmet)."""
+    settings = app.settings
+    destinations = parse_dirs(settings.backup_dirs)
+    key = settings.backup_key()
+    if len(destinations) < 2 or not key:
+        log.warning("scheduled backups are off: set BACKUP_DIRS (two folders) and BACKUP_HMAC_KEY")
+        return False
+
+    async def job() -> None:
+        try:
+            result = await scheduled_backup(
+                app.database_url,
+                destinations,
+                key,
+                app.journal.clock,
+                every_days=settings.backup_every_days,
+                keep=settings.backup_keep,
+                bin_dir=settings.pg_bin_dir,
+            )
+        except Exception:  # logged by scheduled_backup; try again at the next hour
+            return
+        if result is not None:
+            log.info("scheduled backup written: %s", result.manifest.file)
+
+    scheduler.add_job(
+        job,
+        IntervalTrigger(hours=1, timezone=app.journal.rules.timezone),
+        id="backup",
+        next_run_time=app.journal.clock.now(),
+    )
+    return True
+
+
+@contextlib.asynccontextmanager
+async def background(app: App, bot: Bot) -> AsyncIterator[None]:
+    """Run the scheduler (notification jobs, backups) and the outbox sender while the
+    block runs; stop them cleanly (the sender records its sends in flight) on exit."""
+    settings = app.settings
+    if settings.notifications_enabled:
+        scheduler = build_scheduler(NotificationJobs(app.journal, settings.notification_rules()))
+    else:
+        scheduler = AsyncIOScheduler(timezone=app.journal.rules.timezone)
+    add_backup_job(scheduler, app)
+    scheduler.start()
+    stop = asyncio.Event()
+    sender_task = (
+        asyncio.create_task(build_sender(app, bot).run(stop))
+        if settings.notifications_enabled
+        else None
+    )
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        stop.set()
+        if sender_task is not None:
+            try:
+                await asyncio.wait_for(sender_task, SENDER_STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("the outbox sender did not stop in time; its leases will expire")
+            except Exception:
+                log.exception("the outbox sender failed")

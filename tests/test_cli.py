@@ -1,0 +1,161 @@
+"""The ``journal`` command as a school admin uses it: import the demo school, print invitation
+cards, write a report, revoke an account, back up, verify, restore."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import asyncpg
+import openpyxl
+import pypdfium2
+import pytest
+from pydantic import SecretStr
+
+from demo import SCHOOL_DIR, SCHOOL_NAME
+from journal.cli import build_parser, dispatch
+from journal.database import asyncpg_dsn, with_database
+from journal.settings import Settings
+
+KEY = "cli-test-backup-key-0123456789"
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        bot_username="school_journal_bot",
+        backup_hmac_key=SecretStr(KEY),
+        backup_dirs=f"{tmp_path / 'disk1'},{tmp_path / 'disk2'}",
+    )
+
+
+async def journal_cmd(settings: Settings, *argv: str) -> int:
+    return await dispatch(build_parser().parse_args(list(argv)), settings)
+
+
+@pytest.fixture
+async def school(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await journal_cmd(settings, "import", str(SCHOOL_DIR), "--school", SCHOOL_NAME) == 0
+    capsys.readouterr()
+
+
+async def count(db_url: str, sql: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        return int(await conn.fetchval(sql))
+    finally:
+        await conn.close()
+
+
+async def test_import_twice_changes_nothing_the_second_time(
+    settings: Settings, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(settings, "import", str(SCHOOL_DIR), "--school", SCHOOL_NAME) == 0
+    pupils = await count(db_url, "SELECT count(*) FROM pupils")
+    assert pupils > 50
+    capsys.readouterr()
+    assert await journal_cmd(settings, "import", str(SCHOOL_DIR)) == 0
+    assert await count(db_url, "SELECT count(*) FROM pupils") == pupils
+    out = capsys.readouterr().out
+    assert "Ученики: добавлено 0, изменено 0" in out and "Изменений нет." in out
+    assert not re.search(r"(добавлено|изменено) [1-9]", out)
+
+
+async def test_broken_roster_lists_each_problem_with_its_place(
+    settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in SCHOOL_DIR.glob("*.csv"):
+        (broken / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    classes = broken / "classes.csv"
+    classes.write_text(classes.read_text(encoding="utf-8").replace(",5,", ",15,"), encoding="utf-8")
+    assert await journal_cmd(settings, "import", str(broken)) == 1
+    err = capsys.readouterr().err
+    assert "лист classes, строка 3, столбец grade" in err and "ничего не изменилось" in err
+
+
+async def test_r2_invite_writes_printable_cards_and_links(
+    settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = tmp_path / "cards.pdf"
+    assert (
+        await journal_cmd(settings, "invite", "--class", "5А", "--parents", "--pdf", str(pdf)) == 0
+    )
+    links = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
+    assert links and all("school_journal_bot?start=" in x for x in links)
+    document = pypdfium2.PdfDocument(pdf.read_bytes())
+    assert len(document) == -(-len(links) // 8)  # eight cards a page
+
+
+async def test_r21_report_writes_an_xlsx_for_the_class(
+    settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    code = await journal_cmd(
+        settings,
+        "report",
+        "attendance-month",
+        "--class",
+        "5А",
+        "--month",
+        "2026-11",
+        "-o",
+        str(out),
+    )
+    assert code == 0, capsys.readouterr().err
+    (written,) = out.iterdir()
+    book = openpyxl.load_workbook(io.BytesIO(written.read_bytes()))
+    cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c]
+    assert any("5А" in str(c) for c in cells)
+
+
+async def test_r3_revoke_lists_and_cuts_a_binding(
+    settings: Settings, school: None, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(settings, "revoke", "--list") == 0
+    assert capsys.readouterr().out == ""  # nobody has bound yet
+    assert await journal_cmd(settings, "revoke", "--binding", "999999") == 1
+    assert capsys.readouterr().err.strip()
+    assert await journal_cmd(settings, "revoke", "--binding", "1", "--since", "вчера") == 2
+    assert "ДД.ММ.ГГГГ" in capsys.readouterr().err
+
+
+async def test_r22_backup_verify_restore_and_tamper(
+    settings: Settings,
+    school: None,
+    db_url: str,
+    pg_admin_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await journal_cmd(settings, "backup") == 0
+    capsys.readouterr()
+    manifests = sorted(tmp_path.glob("disk*/*.manifest.json"))
+    assert len(manifests) == 2
+    assert await journal_cmd(settings, "verify-backup", str(manifests[0])) == 0
+
+    name = f"cli_restore_{tmp_path.name}"[:60]
+    assert await journal_cmd(settings, "restore", str(manifests[0]), "--database", name) == 0
+    restored = with_database(db_url, name)
+    sql = "SELECT count(*) FROM pupils"
+    assert await count(restored, sql) == await count(db_url, sql)
+    # the database is no longer empty: a second restore into it is refused
+    assert await journal_cmd(settings, "restore", str(manifests[0]), "--database", name) == 1
+    assert name in capsys.readouterr().err
+
+    dump = next(manifests[1].parent.glob("*.dump"))
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dump.write_bytes(bytes(data))
+    assert await journal_cmd(settings, "verify-backup", str(manifests[1])) == 1
+    conn = await asyncpg.connect(asyncpg_dsn(pg_admin_url))
+    try:
+        await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
