@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -71,7 +71,7 @@ def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
         job,
         IntervalTrigger(hours=1, timezone=app.journal.rules.timezone),
         id="backup",
-        next_run_time=app.journal.clock.now(),
+        next_run_time=datetime.now(app.journal.rules.timezone),  # at once (scheduler's time)
     )
     return True
 

@@ -243,7 +243,8 @@ def build_scheduler(jobs: NotificationJobs) -> AsyncIOScheduler:
         jobs.run_due,
         IntervalTrigger(minutes=rules.sweep_minutes, timezone=tz),
         id="sweep",
-        next_run_time=jobs.journal.clock.now(),
+        # "now" in the scheduler's own (wall-clock) time: the jobs read the journal's clock.
+        next_run_time=datetime.now(tz),
     )
     scheduler.add_job(jobs.digests, CronTrigger(minute="0,30", timezone=tz), id="digests")
 

@@ -43,6 +43,10 @@ async def school(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None
     capsys.readouterr()
 
 
+def manifests_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob("disk*/*.manifest.json"))
+
+
 async def count(db_url: str, sql: str) -> int:
     conn = await asyncpg.connect(asyncpg_dsn(db_url))
     try:
@@ -136,7 +140,7 @@ async def test_r22_backup_verify_restore_and_tamper(
 ) -> None:
     assert await journal_cmd(settings, "backup") == 0
     capsys.readouterr()
-    manifests = sorted(tmp_path.glob("disk*/*.manifest.json"))
+    manifests = manifests_in(tmp_path)
     assert len(manifests) == 2
     assert await journal_cmd(settings, "verify-backup", str(manifests[0])) == 0
 

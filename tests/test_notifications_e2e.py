@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from bot.transport import build_bot
 from core import feed
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
+from journal.app import App
+from journal.service import background
+from journal.settings import Settings
 from notifications.callbacks import UnreadCb
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
@@ -165,3 +169,33 @@ async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(
     assert "Не прочитали сводки: 5А, 23.11–29.11" in (screen.text or "")
     assert "Сидоров Андрей Петрович (Николай): прочитано 0 из 1" in (screen.text or "")
     assert "Иванова Светлана" not in (screen.text or "")
+
+
+async def test_r16_the_running_app_builds_and_delivers_the_digest_by_itself(
+    bot: Harness, world: World, clock: ManualClock, db_url: str
+) -> None:
+    """What ``journal run`` starts beside the bot (journal.service.background): the
+    scheduler's start-up sweep builds the day's digests, the outbox sender delivers them."""
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 21, 30)  # the app was down at 20:00 and comes up at 21:30
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(TOKEN),
+        telegram_api_base=bot.fake.base_url,
+        database_url=db_url,
+        send_rate=1000,
+        send_per_chat_interval=0,
+        send_idle_poll=0.05,
+    )
+    app = App(settings=settings, engine=None, journal=bot.journal, database_url=db_url)  # type: ignore[arg-type]
+    client = build_bot(TOKEN, bot.fake.base_url)
+    try:
+        async with background(app, client):
+            digest = await parent.wait_reply(timeout=10)
+    finally:
+        await client.session.close()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    async with bot.journal.transaction() as s:
+        sent = await s.scalar(select(func.count()).select_from(Digest).where(Digest.day == MONDAY))
+    assert sent == 1
