@@ -4,7 +4,7 @@ it can be edited; only the director reopens it, with a reason (R10)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from core import audit
 from core.access import Actor, ensure_staff
 from core.errors import InvalidValue, NotFound, PeriodLocked
 from core.journal import Journal
-from core.models import Period, StaffRole
+from core.models import Period, School, SchoolClass, StaffRole
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,42 @@ async def current_period(journal: Journal, school_id: int, day: date) -> PeriodV
                 .limit(1)
             )
         return _view(period) if period else None
+
+
+@dataclass(frozen=True)
+class ClosedPeriod:
+    """A closed period with what its archive needs: the school and its classes."""
+
+    school_id: int
+    school_name: str
+    period: PeriodView
+    closed_at: datetime
+    classes: list[tuple[int, str]]  # (id, name)
+
+
+async def closed_periods(journal: Journal) -> list[ClosedPeriod]:
+    """Every closed period of every school (for the archive, R10/R22)."""
+    async with journal.transaction() as s:
+        rows = (
+            await s.execute(
+                select(Period, School.name)
+                .join(School, School.id == Period.school_id)
+                .where(Period.closed_at.is_not(None))
+                .order_by(Period.school_id, Period.starts_on)
+            )
+        ).all()
+        classes: dict[int, list[tuple[int, str]]] = {}
+        for class_id, school_id, name in await s.execute(
+            select(SchoolClass.id, SchoolClass.school_id, SchoolClass.name).order_by(
+                SchoolClass.grade, SchoolClass.name
+            )
+        ):
+            classes.setdefault(school_id, []).append((class_id, name))
+        return [
+            ClosedPeriod(p.school_id, name, _view(p), p.closed_at, classes.get(p.school_id, []))
+            for p, name in rows
+            if p.closed_at is not None
+        ]
 
 
 async def close_period(journal: Journal, actor: Actor, period_id: int) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import time
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import School, WorkType
+from core.access import Actor, ensure_staff
+from core.errors import InvalidValue, NotFound
+from core.journal import Journal
+from core.models import School, StaffRole, WorkType
 from core.rules import DEFAULT_WORK_TYPES
+
+# R8: the edit windows a school may choose (days after the lesson); 0 = the lesson day only.
+EDIT_WINDOWS = (0, 7, 14, 21, 30)
 
 
 async def ensure_school(session: AsyncSession, name: str) -> School:
@@ -36,3 +45,41 @@ async def find_school(session: AsyncSession, name: str | None) -> School | None:
         return await session.scalar(select(School).where(School.name == name))
     schools = list(await session.scalars(select(School).limit(2)))
     return schools[0] if len(schools) == 1 else None
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    name: str
+    correction_deadline: time
+    edit_window_days: int | None  # None: the deployment's EDIT_WINDOW_DAYS
+
+
+async def school_settings(journal: Journal, actor: Actor) -> SchoolSettings:
+    async with journal.transaction() as s:
+        school = await s.get(School, actor.school_id)
+        if school is None:
+            raise NotFound()
+        return SchoolSettings(school.name, school.correction_deadline, school.edit_window_days)
+
+
+async def set_school_rules(
+    journal: Journal,
+    actor: Actor,
+    *,
+    correction_deadline: time | None = None,
+    edit_window_days: int | None = None,
+    default_edit_window: bool = False,
+) -> SchoolSettings:
+    """R7, R8: the school's same-day deadline and edit window (the director or admin)."""
+    ensure_staff(actor, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    if edit_window_days is not None and edit_window_days not in EDIT_WINDOWS:
+        raise InvalidValue("error.edit_window", allowed=", ".join(map(str, EDIT_WINDOWS)))
+    async with journal.transaction() as s:
+        school = await s.get(School, actor.school_id, with_for_update=True)
+        if school is None:
+            raise NotFound()
+        if correction_deadline is not None:
+            school.correction_deadline = correction_deadline
+        if edit_window_days is not None or default_edit_window:
+            school.edit_window_days = edit_window_days
+        return SchoolSettings(school.name, school.correction_deadline, school.edit_window_days)

@@ -1,4 +1,4 @@
-"""The ``journal`` command: run, migrate, import, invite, report, revoke, backup,
+"""The ``journal`` command: run, migrate, import, invite, report, revoke, backup, archive,
 verify-backup, restore, sandbox."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core import directory, invitations, revert
+from core import directory, invitations, revert, schools
 from core.access import Actor
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
@@ -19,6 +19,7 @@ from core.models import BindingRole
 from core.schools import find_school
 from journal import backup
 from journal.app import App, application, configure_logging
+from journal.archive import archive_closed_periods
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
 from reports import cards
@@ -71,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     bak.add_argument(
         "--to", type=Path, action="append", help="a folder (repeat); default BACKUP_DIRS"
     )
+
+    sch = sub.add_parser("school", help="show or set the school's deadline and edit window")
+    sch.add_argument("--deadline", help="R7: same-day correction deadline, HH:MM (20:00)")
+    sch.add_argument(
+        "--edit-window",
+        choices=["none", "7", "14", "21", "30", "default"],
+        help="R8: days after a lesson a mark may be added without approval "
+        "(none: the lesson day only; default: EDIT_WINDOW_DAYS)",
+    )
+    sch.add_argument("--school", help="school name; default: the only school")
+
+    sub.add_parser("archive", help="export closed periods' summary sheets into BACKUP_DIRS/archive")
 
     ver = sub.add_parser("verify-backup", help="check a backup's checksum and signature")
     ver.add_argument("manifest", type=Path)
@@ -133,6 +146,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await revoke_command(app, args)
         if args.command == "backup":
             return await backup_command(app, args.to)
+        if args.command == "archive":
+            return await archive_command(app)
+        if args.command == "school":
+            return await school_command(app, args)
     return 2
 
 
@@ -288,6 +305,64 @@ async def backup_command(app: App, to: list[Path] | None) -> int:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1
     print("\n".join(backup.backup_lines(result, t)))
+    return 0
+
+
+async def school_command(app: App, args: argparse.Namespace) -> int:
+    async with app.journal.transaction() as s:
+        school = await find_school(s, args.school)
+    if school is None:
+        print(t("import.no_school"), file=sys.stderr)
+        return 2
+    admin = Actor.system(school.id)
+    try:
+        deadline = time.fromisoformat(args.deadline) if args.deadline else None
+    except ValueError:
+        print(t("cli.bad_deadline", value=args.deadline), file=sys.stderr)
+        return 2
+    window = args.edit_window
+    window_days = 0 if window == "none" else None if window in (None, "default") else int(window)
+    try:
+        if deadline is not None or window is not None:
+            current = await schools.set_school_rules(
+                app.journal,
+                admin,
+                correction_deadline=deadline,
+                edit_window_days=window_days,
+                default_edit_window=window == "default",
+            )
+        else:
+            current = await schools.school_settings(app.journal, admin)
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    days = current.edit_window_days
+    if days is None:
+        days = app.settings.edit_window_days
+        shown = t("cli.window_default", value=t("cli.window_unlimited") if days is None else days)
+    else:
+        shown = t("cli.window_days", days=days) if days else t("cli.window_none")
+    print(
+        t(
+            "cli.school_rules",
+            name=current.name,
+            deadline=f"{current.correction_deadline:%H:%M}",
+            window=shown,
+        )
+    )
+    return 0
+
+
+async def archive_command(app: App) -> int:
+    roots = backup.parse_dirs(app.settings.backup_dirs)
+    if not roots:
+        print(t("cli.archive_no_dirs"), file=sys.stderr)
+        return 2
+    written = await archive_closed_periods(app.journal, roots)
+    for folder in written:
+        print(t("cli.archived", path=str(folder)))
+    if not written:
+        print(t("cli.archive_nothing"))
     return 0
 
 

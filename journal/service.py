@@ -1,6 +1,7 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
-in-process), the outbox sender, and the scheduled backup. Built here, in the composition
-root, from settings; the bot itself is started by ``bot.runner.run_bot``."""
+in-process), the outbox sender, the scheduled backup and the archive of closed periods.
+Built here, in the composition root, from settings; the bot itself is started by
+``bot.runner.run_bot``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from journal.app import App
+from journal.archive import archive_closed_periods
 from journal.backup import parse_dirs, scheduled_backup
 from notifications.scheduler import NotificationJobs, build_scheduler
 from notifications.sender import Sender
@@ -76,6 +78,27 @@ def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
     return True
 
 
+def add_archive_job(scheduler: AsyncIOScheduler, app: App) -> bool:
+    """R10, R22: export closed periods' summary sheets into the backup folders, hourly."""
+    roots = parse_dirs(app.settings.backup_dirs)
+    if not roots:
+        return False
+
+    async def job() -> None:
+        try:
+            await archive_closed_periods(app.journal, roots)
+        except Exception:
+            log.exception("archiving closed periods failed; trying again in an hour")
+
+    scheduler.add_job(
+        job,
+        IntervalTrigger(hours=1, timezone=app.journal.rules.timezone),
+        id="archive",
+        next_run_time=datetime.now(app.journal.rules.timezone),
+    )
+    return True
+
+
 @contextlib.asynccontextmanager
 async def background(app: App, bot: Bot) -> AsyncIterator[None]:
     """Run the scheduler (notification jobs, backups) and the outbox sender while the
@@ -86,6 +109,7 @@ async def background(app: App, bot: Bot) -> AsyncIterator[None]:
     else:
         scheduler = AsyncIOScheduler(timezone=app.journal.rules.timezone)
     add_backup_job(scheduler, app)
+    add_archive_job(scheduler, app)
     scheduler.start()
     stop = asyncio.Event()
     sender_task = (

@@ -163,3 +163,42 @@ async def test_r22_backup_verify_restore_and_tamper(
         await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def test_r22_closing_a_period_archives_its_summary_sheets_once(
+    settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(settings, "archive") == 0
+    assert "уже в архиве" in capsys.readouterr().out  # nothing closed yet
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url or ""))
+    try:
+        await conn.execute("UPDATE periods SET closed_at = now() WHERE name = '1 четверть'")
+    finally:
+        await conn.close()
+
+    assert await journal_cmd(settings, "archive") == 0
+    folders = [line.split(" в ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert len(folders) == 2  # one in each backup folder
+    for folder in map(Path, folders):
+        names = sorted(p.name for p in folder.iterdir() if p.suffix == ".xlsx")
+        assert len(names) == 4  # marks and attendance of 1А and 5А
+        assert any("5А" in n for n in names)
+        book = openpyxl.load_workbook(folder / names[0])
+        assert book.sheetnames
+
+    assert await journal_cmd(settings, "archive") == 0
+    assert "уже в архиве" in capsys.readouterr().out  # written once
+
+
+async def test_r7_r8_school_sets_its_deadline_and_edit_window(
+    settings: Settings, school: None, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(settings, "school") == 0
+    assert "до 20:00" in capsys.readouterr().out
+    assert await journal_cmd(settings, "school", "--deadline", "19:30", "--edit-window", "14") == 0
+    assert "до 19:30" in capsys.readouterr().out
+    sql = "SELECT extract(hour FROM correction_deadline) * 100 + edit_window_days FROM schools"
+    assert await count(db_url, sql) == 1914
+    assert await journal_cmd(settings, "school", "--deadline", "25:00") == 2
+    assert "ЧЧ:ММ" in capsys.readouterr().err
+    assert await count(db_url, sql) == 1914  # unchanged
