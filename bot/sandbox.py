@@ -14,20 +14,24 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runner import run_bot
 from core import invitations
 from core.access import Actor
 from core.clock import ShiftedClock, SystemClock, local_today
 from core.directory import find_people
+from core.journal import Journal
 from core.models import BindingRole
 from core.periods import period_on
 from core.roster import import_roster
 from core.schools import find_school
 from demo import SCHOOL_DIR, SCHOOL_NAME
+from demo.generate import read_csv_folder
 from fakegram import FakeTelegram, FakeUser
 from fakegram.console import run_console
 from journal.app import application
+from journal.service import background
 from journal.settings import Settings
 
 TOKEN = "100000:SANDBOX"
@@ -48,6 +52,7 @@ async def run_sandbox(data_dir: Path) -> int:
         bot_username=USERNAME,
         data_dir=data_dir,
         database_url=None,
+        send_idle_poll=0.2,
     )
     clock = ShiftedClock(SystemClock(), timedelta(0))
     async with application(settings, clock) as app:
@@ -63,7 +68,11 @@ async def run_sandbox(data_dir: Path) -> int:
         fake.add_bot(TOKEN, USERNAME)
         app.settings.telegram_api_base = fake.base_url
         stop = asyncio.Event()
-        task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop))
+        task = asyncio.create_task(
+            run_bot(
+                app, handle_signals=False, stop=stop, alongside=lambda bot: background(app, bot)
+            )
+        )
         try:
             users = await _bind_cast(fake, journal, admin, school.id)
             today = local_today(clock, journal.rules.timezone)
@@ -78,7 +87,9 @@ async def run_sandbox(data_dir: Path) -> int:
     return 0
 
 
-async def _offset_to_school_day(session, school_id: int, journal) -> timedelta:  # type: ignore[no-untyped-def]
+async def _offset_to_school_day(
+    session: AsyncSession, school_id: int, journal: Journal
+) -> timedelta:
     """How far to move the clock to reach a school day at 10:00 (zero on a school day)."""
     tz = journal.rules.timezone
     now = SystemClock().now().astimezone(tz)
@@ -93,14 +104,8 @@ async def _offset_to_school_day(session, school_id: int, journal) -> timedelta: 
 
 
 async def _bind_cast(
-    fake: FakeTelegram,
-    journal,
-    admin: Actor,
-    school_id: int,  # type: ignore[no-untyped-def]
+    fake: FakeTelegram, journal: Journal, admin: Actor, school_id: int
 ) -> dict[str, FakeUser]:
-    from demo import SCHOOL_DIR
-    from demo.generate import read_csv_folder
-
     roster = read_csv_folder(SCHOOL_DIR)
     guardian = next(g for g in roster["guardians"] if g["class"] == "5А")
     cast = {
@@ -118,7 +123,7 @@ async def _bind_cast(
 
 async def _bound(
     fake: FakeTelegram,
-    journal,  # type: ignore[no-untyped-def]
+    journal: Journal,
     admin: Actor,
     person_id: int,
     role: BindingRole,

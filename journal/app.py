@@ -66,6 +66,9 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # APScheduler tells about every job it adds and runs: keep that for DEBUG.
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(token))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime, time
@@ -131,6 +132,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sandbox":
         from bot.sandbox import run_sandbox
 
+        logging.getLogger().setLevel(logging.WARNING)  # the console is the sandbox's output
         return await run_sandbox(args.data_dir)
     async with application(settings, migrate=True if args.command == "migrate" else None) as app:
         if args.command == "migrate":
