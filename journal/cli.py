@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core import directory, invitations, revert, schools
-from core.access import Actor
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
 from core.models import BindingRole
@@ -21,6 +20,7 @@ from core.schools import find_school
 from journal import backup
 from journal.app import App, application, configure_logging
 from journal.archive import archive_closed_periods
+from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
 from reports import cards
@@ -177,12 +177,10 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
 
 
 async def invite_command(app: App, args: argparse.Namespace) -> int:
-    async with app.journal.transaction() as s:
-        school = await find_school(s, args.school)
+    school = await school_for(app.journal, args.school)
     if school is None:
-        print(t("import.no_school"), file=sys.stderr)
         return 2
-    admin = Actor.system(school.id)
+    admin = school.admin
     journal = app.journal
     try:
         if args.staff:
@@ -238,12 +236,10 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     """R3: ``--list`` the bindings; ``--binding ID`` cuts one at once; with ``--since`` the
     changes made through it since then are listed and, once confirmed, reverted."""
     journal = app.journal
-    async with journal.transaction() as s:
-        school = await find_school(s, args.school)
+    school = await school_for(journal, args.school)
     if school is None:
-        print(t("import.no_school"), file=sys.stderr)
         return 2
-    admin = Actor.system(school.id)
+    admin = school.admin
     tz = journal.rules.timezone
     try:
         if args.list:
@@ -311,12 +307,10 @@ async def backup_command(app: App, to: list[Path] | None) -> int:
 
 
 async def school_command(app: App, args: argparse.Namespace) -> int:
-    async with app.journal.transaction() as s:
-        school = await find_school(s, args.school)
+    school = await school_for(app.journal, args.school)
     if school is None:
-        print(t("import.no_school"), file=sys.stderr)
         return 2
-    admin = Actor.system(school.id)
+    admin = school.admin
     try:
         deadline = time.fromisoformat(args.deadline) if args.deadline else None
     except ValueError:

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import directory, reporting
-from core.access import Actor
 from core.clock import local_today
 from core.errors import JournalError
-from core.schools import find_school
+from journal.console import school_for
 from reports import statement, xlsx
 from texts import t
 
@@ -89,12 +88,10 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
     """Write the report; print where. 0 when written, 1 for a journal error (unknown
     class, nothing found), 2 for a usage error."""
     journal = app.journal
-    async with journal.transaction() as s:
-        school = await find_school(s, args.school)
+    school = await school_for(journal, args.school)
     if school is None:
-        print(t("import.no_school"), file=sys.stderr)
         return 2
-    admin = Actor.system(school.id)
+    admin = school.admin
     today = local_today(journal.clock, journal.rules.timezone)
     lang = args.lang
     try:
