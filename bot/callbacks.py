@@ -151,7 +151,9 @@ class DecideCb(CallbackData, prefix="dc"):
 
 
 class AdminCb(CallbackData, prefix="ad"):
-    """Admin actions: staff codes (k), bindings list (b), revoke a binding (r)."""
+    """Admin actions: staff codes (k), bindings list (b), revoke a binding (r), the
+    accounts whose actions may be voided (v), void one's actions: cut, ask since when (w),
+    how to load the roster (i)."""
 
     act: str
     binding: int = 0
@@ -159,3 +161,30 @@ class AdminCb(CallbackData, prefix="ad"):
 
 class LogoutCb(CallbackData, prefix="lo"):
     binding: int
+
+
+class ReportCb(CallbackData, prefix="rpt"):
+    """Reports (R9, R18, R21): ``kind`` empty shows the list; ``cls`` 0 is the whole school
+    (or, for a kind that needs a class, asks for one); ``when`` 0 is the current month,
+    period or year, else a month's first day (ordinal) or a period id."""
+
+    kind: str = ""
+    cls: int = 0
+    when: int = 0
+
+
+class RevertCb(CallbackData, prefix="rv"):
+    """Voiding a compromised account's actions (R3): preview (p) from the moment ``at``
+    (Unix time), execute (x), cancel (c)."""
+
+    binding: int
+    act: str
+    at: int = 0
+
+
+class PeriodCb(CallbackData, prefix="pd"):
+    """Reporting periods (R10): the list (period 0), one period (s), close it (c), ask
+    the director's reason to reopen it (o)."""
+
+    period: int = 0
+    act: str = "s"

@@ -45,8 +45,9 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def looks_like_code(text: str) -> bool:
-    return bool(CODE_PATTERN.match(text.strip()))
+def looks_like_code(text: str | None) -> bool:
+    """Text that may be a code (a document or a photo has no text: not a code)."""
+    return text is not None and bool(CODE_PATTERN.match(text.strip()))
 
 
 @dataclass(frozen=True)

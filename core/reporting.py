@@ -81,6 +81,13 @@ async def _report_classes(s: AsyncSession, actor: Actor, class_id: int | None) -
     return classes
 
 
+async def report_classes(journal: Journal, actor: Actor) -> list[tuple[int, str]]:
+    """The classes the actor may take reports on (id, name): every class for an overseer,
+    their own for a class teacher; NotAllowed for anyone else."""
+    async with journal.transaction() as s:
+        return [(c.id, c.name) for c in await _report_classes(s, actor, None)]
+
+
 # --- shared pieces --------------------------------------------------------------------------
 
 

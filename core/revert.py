@@ -156,6 +156,55 @@ class RevertSummary:
 
 # --- use cases ----------------------------------------------------------------------------
 
+# A binding cut this many days ago can still have its actions voided from the bot (the
+# compromise is often found out after the lost phone was cut).
+RECENTLY_CUT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """A binding as the admin picks it for a revert."""
+
+    id: int
+    full_name: str
+    role: BindingRole
+    revoked_at: datetime | None
+
+
+async def accounts(journal: Journal, actor: Actor) -> list[AccountRef]:
+    """The school's bindings whose actions may be voided: the active ones and those cut
+    in the last ``RECENTLY_CUT_DAYS`` days, staff first (R3)."""
+    _ensure_may_revert(actor, journal.clock.now())
+    cut_since = journal.clock.now() - timedelta(days=RECENTLY_CUT_DAYS)
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
+            .join(Person, Person.id == Binding.person_id)
+            .where(
+                Person.school_id == actor.school_id,
+                or_(Binding.revoked_at.is_(None), Binding.revoked_at >= cut_since),
+            )
+            .order_by(Binding.role != BindingRole.STAFF.value, Person.full_name, Binding.id)
+        )
+        return [AccountRef(i, n, BindingRole(r), at) for i, n, r, at in rows]
+
+
+async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef:
+    """One binding of the actor's school, for the admin (R3)."""
+    _ensure_may_revert(actor, journal.clock.now())
+    async with journal.transaction() as s:
+        row = (
+            await s.execute(
+                select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
+                .join(Person, Person.id == Binding.person_id)
+                .where(Binding.id == binding_id, Person.school_id == actor.school_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound()
+        i, n, r, at = row
+        return AccountRef(i, n, BindingRole(r), at)
+
 
 async def preview(
     journal: Journal, actor: Actor, binding_id: int, since: datetime

@@ -12,8 +12,9 @@ computed in memory and written with a few batched statements per table.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, text, tuple_, u
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.access import Actor, ensure_staff
 from core.errors import ImportFailed
 from core.journal import Journal
 from core.models import (
@@ -37,6 +39,7 @@ from core.models import (
     Pupil,
     School,
     SchoolClass,
+    StaffRole,
     StaffRoleRow,
     Subject,
     TimetableEntry,
@@ -62,6 +65,8 @@ __all__ = [
     "Roster",
     "SheetCounts",
     "apply_roster",
+    "ensure_may_import",
+    "import_for_school",
     "import_roster",
     "import_roster_bytes",
     "read_roster",
@@ -80,6 +85,10 @@ SHEET_TITLES = {
     "timetable": "Расписание",
     "periods": "Учебные периоды",
 }
+
+
+# Told the stage an import has reached: "read", "check", "write".
+Progress = Callable[[str], Awaitable[None]]
 
 
 # --- Summary ------------------------------------------------------------------------------
@@ -162,10 +171,49 @@ async def import_roster(
 
 
 async def import_roster_bytes(
-    journal: Journal, data: bytes, filename: str, *, school_name: str, dry_run: bool = False
+    journal: Journal,
+    data: bytes,
+    filename: str,
+    *,
+    school_name: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
-    roster = read_roster_bytes(data, filename)
-    return await apply_roster(journal, roster, school_name=school_name, dry_run=dry_run)
+    if progress is not None:
+        await progress("read")
+    roster = await asyncio.to_thread(read_roster_bytes, data, filename)
+    return await apply_roster(
+        journal, roster, school_name=school_name, dry_run=dry_run, progress=progress
+    )
+
+
+# Who loads the roster into a school from the bot: its administrator (or the director).
+IMPORTERS = (StaffRole.ADMIN, StaffRole.DIRECTOR)
+
+
+def ensure_may_import(actor: Actor) -> None:
+    """Raise NotAllowed unless the actor may load the school's roster (before a download)."""
+    ensure_staff(actor, *IMPORTERS)
+
+
+async def import_for_school(
+    journal: Journal,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """The roster sent to the bot as a document, imported into the actor's own school
+    (all or nothing, like ``journal import``). Only the school's administrator or
+    director; ``progress`` hears the stages (read, check, write)."""
+    ensure_may_import(actor)
+    async with journal.transaction() as s:
+        school = await s.get(School, actor.school_id)
+        if school is None:
+            raise ImportFailed([Problem(None, None, None, "школа не найдена")])
+        name = school.name
+    return await import_roster_bytes(journal, data, filename, school_name=name, progress=progress)
 
 
 class _DryRun(Exception):
@@ -175,9 +223,15 @@ class _DryRun(Exception):
 
 
 async def apply_roster(
-    journal: Journal, roster: Roster, *, school_name: str, dry_run: bool = False
+    journal: Journal,
+    roster: Roster,
+    *,
+    school_name: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import a roster already read (see :func:`read_roster`)."""
+    """Import a roster already read (see :func:`read_roster`). ``progress``, if given, is
+    awaited with the stage reached: "check", then "write" (a large file takes a while)."""
     if roster.broken:
         raise ImportFailed(_sorted(roster.problems))
     try:
@@ -188,6 +242,8 @@ async def apply_roster(
             created = school_id is None
             if created:
                 school_id = (await ensure_school(session, school_name)).id
+            if progress is not None:
+                await progress("check")
             snapshot = _Snapshot() if created else await _Snapshot.load(session, school_id)
             plan = _Plan(roster, snapshot, journal.clock.now())
             plan.resolve()
@@ -198,6 +254,8 @@ async def apply_roster(
             if dry_run:
                 summary.school_id = None if created else school_id
                 raise _DryRun(summary)
+            if progress is not None:
+                await progress("write")
             await plan.write(session, school_id)
             return summary
     except _DryRun as rollback:

@@ -66,7 +66,7 @@ async def test_r2_class_teacher_gets_codes_for_the_class_parents_and_pupils(
     await class_teacher.wait_reply()
     await class_teacher.press_and_wait("👥 Мой класс 5А")
     await class_teacher.press("🔑 Коды для родителей и учеников")
-    codes = await class_teacher.wait_reply()
+    codes = await class_teacher.wait_reply(predicate=lambda m: m.document is None)  # after the PDF
     assert "Сидоров Андрей Петрович — родитель: https://t.me/" + USERNAME in (codes.text or "")
     link = next(line for line in (codes.text or "").splitlines() if "Сидоров Андрей" in line)
     code = link.split("start=")[1].split()[0]

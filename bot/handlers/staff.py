@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.callbacks import AdminCb, ClassCb, ClassPupilCb, DecideCb, Nav, NavCb, ReasonCb
@@ -23,6 +23,7 @@ from core.access import Actor
 from core.invitations import IssuedCode
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, StaffRole
+from reports.cards import invite_cards
 from texts import Texts
 
 # --- class teacher -----------------------------------------------------------------------------
@@ -146,13 +147,28 @@ async def class_codes(
     codes = await invitations.issue_for_class(
         journal, actor, callback_data.cls, {BindingRole.PARENT, BindingRole.PUPIL}
     )
-    await send_codes(query, codes, journal, tx, bot)
+    await send_codes(query, codes, actor, journal, tx, bot)
 
 
 async def send_codes(
-    query: CallbackQuery, codes: list[IssuedCode], journal: Journal, tx: Texts, bot: Bot
+    query: CallbackQuery,
+    codes: list[IssuedCode],
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
 ) -> None:
+    """R2: the printable cards (A4 PDF, eight a page, a QR code of the deep link on each),
+    then the same links as text, for handing one over in a private chat."""
+    assert isinstance(query.message, Message)
+    if not codes:
+        await query.message.answer(tx("codes.none"))
+        return
     me = await bot.me()
+    name, data = await invite_cards(journal, actor, codes, me.username, tx.lang)
+    await query.message.answer_document(
+        BufferedInputFile(data, filename=name), caption=tx("card.caption", count=len(codes))
+    )
     lines = [tx("codes.title", count=len(codes))]
     for c in codes:
         until = c.expires_at.astimezone(journal.rules.timezone)
@@ -165,7 +181,6 @@ async def send_codes(
                 until=f"{until:%d.%m.%Y}",
             )
         )
-    assert isinstance(query.message, Message)
     for part in split_text("\n".join(lines)):
         await query.message.answer(part)
 
@@ -212,7 +227,7 @@ async def staff_codes(
     query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
     codes = await invitations.issue_for_staff(journal, actor)
-    await send_codes(query, codes, journal, tx, bot)
+    await send_codes(query, codes, actor, journal, tx, bot)
 
 
 async def bindings_list(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:

@@ -1,0 +1,441 @@
+"""End to end for the school's administration in the bot (issue 5): printable invitation
+cards (R2), the roster sent as a document, reports as documents (R9, R18, R21), voiding a
+compromised account's actions (R3) and closing / reopening periods (R10)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select, update
+
+from bot.callbacks import AdminCb, ReportCb, RevertCb
+from bot.handlers import admin as admin_handlers
+from core import attendance, invitations, lessons, marks
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import (
+    AuditEntry,
+    Binding,
+    BindingRole,
+    Guardianship,
+    Mark,
+    Period,
+    Person,
+    Presence,
+    Pupil,
+)
+from fakegram import FakeUser, MessageView
+from tests.botkit import USERNAME, Harness, forge_press, running_bot
+from tests.conftest import MOSCOW
+from tests.world import MONDAY, PUPILS, STAFF, World, build_world
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
+    async with running_bot(journal, db_url) as harness:
+        yield harness
+
+
+async def staff_user(bot: Harness, world: World, who: str) -> FakeUser:
+    user = await bot.bound_user(world.staff("admin"), world.people[who], BindingRole.STAFF)
+    await user.send("/menu")
+    await user.wait_reply()
+    return user
+
+
+def pdf_pages(data: bytes) -> list[tuple[str, list[str]]]:
+    """Each page's text and the QR codes a phone's camera reads on it."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        pages = []
+        for page in pdf:
+            text = page.get_textpage().get_text_range().replace("\ufffe", "-\n")
+            found = zxingcpp.read_barcodes(page.render(scale=200 / 72).to_pil())
+            pages.append((text, [b.text for b in found]))
+        return pages
+    finally:
+        pdf.close()
+
+
+def is_document(view: MessageView) -> bool:
+    return view.document is not None
+
+
+# --- R2: invitation cards --------------------------------------------------------------------
+
+
+async def test_r2_admin_gets_staff_codes_as_a_printable_pdf_and_old_codes_are_revoked(
+    bot: Harness, world: World
+) -> None:
+    old = await invitations.issue(
+        bot.journal, world.staff("admin"), world.people["english"], BindingRole.STAFF
+    )
+    admin = await staff_user(bot, world, "admin")
+    await admin.press("🔑 Коды сотрудников")
+    cards = await admin.wait_reply(predicate=is_document)
+    assert cards.document is not None
+    assert cards.document["file_name"] == "Коды_приглашения_сотрудники.pdf"
+    assert "Распечатайте" in (cards.caption or "")
+    data = cards.file_bytes
+    assert data is not None and data.startswith(b"%PDF")
+    pages = pdf_pages(data)
+    assert len(pages) == 1  # seven staff members, eight cards a page
+    links = pages[0][1]
+    assert len(links) == len(STAFF)
+    assert all(link.startswith(f"https://t.me/{USERNAME}?start=") for link in links)
+    text = re.sub(r"\s+", " ", pages[0][0])
+    assert "Смирнов Павел Олегович" in text and "Школа № 1" in text
+
+    # The links follow as text too, for handing one over in a private chat.
+    listing = await admin.wait_reply(predicate=lambda m: "Коды приглашения" in (m.text or ""))
+    assert "Смирнов Павел Олегович — сотрудник: https://t.me/" in (listing.text or "")
+
+    # Reissuing revoked the code printed before; the new card's QR code works.
+    english = bot.user("Павел", "Смирнов")
+    await english.open_deep_link(old.code)
+    assert "отозван" in ((await english.wait_reply()).text or "")
+    scanned = bot.user("Новый", "Сотрудник")
+    await scanned.open_deep_link(links[0].split("start=")[1])
+    assert "Готово" in ((await scanned.wait_reply()).text or "")
+
+
+async def test_r2_class_teacher_gets_the_class_cards_as_a_pdf(bot: Harness, world: World) -> None:
+    teacher = await staff_user(bot, world, "math")
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press("🔑 Коды для родителей и учеников")
+    cards = await teacher.wait_reply(predicate=is_document)
+    assert cards.document is not None
+    assert cards.document["file_name"] == "Коды_приглашения_5А.pdf"
+    assert cards.file_bytes is not None
+    [(text, links)] = pdf_pages(cards.file_bytes)  # three pupils and two parents: one page
+    assert len(links) == 5
+    assert "родитель · класс 5А" in re.sub(r"\s+", " ", text)
+
+
+# --- the roster sent as a document --------------------------------------------------------------
+
+ROLE_WORDS = {"admin": "администратор", "director": "директор", "deputy": "завуч"}
+
+
+def world_roster(*, extra_pupil: str | None = None, wrong_class: bool = False) -> bytes:
+    """The test school as its administrator keeps it in Excel (plus a change)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    teachers = wb.create_sheet("Сотрудники")
+    teachers.append(["ФИО", "Роли"])
+    for _, (name, roles) in STAFF.items():
+        words = sorted(ROLE_WORDS.get(r.value, "учитель") for r in roles)
+        teachers.append([name, "; ".join(words)])
+    classes = wb.create_sheet("Классы")
+    classes.append(["Название", "Параллель", "Классный руководитель"])
+    classes.append(["5А", 5, STAFF["math"][0]])
+    classes.append(["1А", 1, STAFF["primary"][0]])
+    subjects = wb.create_sheet("Предметы")
+    subjects.append(["Название"])
+    for name in ("Математика", "Английский язык", "Русский язык"):
+        subjects.append([name])
+    pupils = wb.create_sheet("Ученики")
+    pupils.append(["ФИО", "Класс"])
+    for name, class_name in PUPILS.values():
+        pupils.append([name, "5Б" if wrong_class and class_name == "5А" else class_name])
+    if extra_pupil:
+        pupils.append([extra_pupil, "1А"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+async def pupil_count(journal: Journal) -> int:
+    async with journal.transaction() as s:
+        return int(await s.scalar(select(func.count()).select_from(Pupil)) or 0)
+
+
+async def test_admin_sends_a_broken_roster_gets_every_problem_and_nothing_changes(
+    bot: Harness, world: World
+) -> None:
+    admin = await staff_user(bot, world, "admin")
+    await admin.press_and_wait("📥 Загрузить список школы")
+    before = await pupil_count(bot.journal)
+    await admin.send_document(world_roster(wrong_class=True), "школа.xlsx")
+    reply = await admin.wait_reply(predicate=lambda m: "не загружен" in (m.text or ""))
+    text = reply.text or ""
+    assert "ошибок — 3" in text and "ничего не изменилось" in text
+    assert "лист pupils, строка 2, столбец class: класс «5Б» не найден" in text
+    assert reply.edits >= 1  # the progress message became the answer
+    assert await pupil_count(bot.journal) == before
+
+
+async def test_admin_sends_a_good_roster_and_gets_the_summary(bot: Harness, world: World) -> None:
+    admin = await staff_user(bot, world, "admin")
+    await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
+    reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    text = reply.text or ""
+    assert "Ученики: добавлено 1" in text
+    async with bot.journal.transaction() as s:
+        found = await s.scalar(
+            select(func.count())
+            .select_from(Pupil)
+            .join(Person, Person.id == Pupil.person_id)
+            .where(Person.full_name == "Новикова Алиса Павловна")
+        )
+    assert found == 1
+    # The same file again changes nothing.
+    await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
+    again = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    assert "Изменений нет." in (again.text or "")
+
+
+async def test_a_large_roster_shows_its_progress_in_one_message(
+    bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_handlers, "PROGRESS_EVERY", 0.0)  # as if each stage took long
+    admin = await staff_user(bot, world, "admin")
+    await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
+    reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    stages = [version.get("text", "") for version in reply.history]
+    assert stages[0] == "⏳ Получаю файл «школа.xlsx»…"
+    assert len(stages) >= 2 and all(text.startswith("⏳") for text in stages)
+    assert len([m for m in admin.bot_messages if m.message_id > reply.message_id]) == 0
+
+
+async def test_roster_that_is_not_a_workbook_or_too_large_or_not_from_an_admin_is_refused(
+    bot: Harness, world: World
+) -> None:
+    admin = await staff_user(bot, world, "admin")
+    await admin.send_document(b"just some notes", "notes.txt")
+    assert "не книга Excel" in ((await admin.wait_reply()).text or "")
+    await admin.send_document(b"x" * (11 * 1024 * 1024), "huge.xlsx")
+    assert "слишком большой" in ((await admin.wait_reply()).text or "")
+
+    teacher = await staff_user(bot, world, "english")
+    before = await pupil_count(bot.journal)
+    await teacher.send_document(world_roster(extra_pupil="Чужой Ученик Иванович"), "school.xlsx")
+    assert "недоступно" in ((await teacher.wait_reply()).text or "")
+    assert await pupil_count(bot.journal) == before
+
+
+# --- reports as documents ---------------------------------------------------------------------
+
+
+async def test_r21_admin_gets_the_class_attendance_for_the_month_as_xlsx(
+    bot: Harness, world: World
+) -> None:
+    [lesson] = await lessons.teacher_day(bot.journal, world.staff("math"), MONDAY)
+    await attendance.set_status(
+        bot.journal, world.staff("math"), lesson.id, world.people["kolya"], Presence.ABSENT
+    )
+    admin = await staff_user(bot, world, "admin")
+    await admin.press_and_wait("📊 Отчёты")
+    await admin.press_and_wait("Посещаемость за месяц")
+    await admin.press("5А")
+    report = await admin.wait_reply(predicate=is_document)
+    assert report.document is not None
+    assert report.document["file_name"] == "Посещаемость_5А_2026-11.xlsx"
+    assert "5А, ноябрь 2026 г." in (report.caption or "")
+    assert report.file_bytes is not None
+    ws = load_workbook(io.BytesIO(report.file_bytes)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert str(rows[0][0]).startswith("Посещаемость класса 5А за ноябрь 2026 г.")
+    header = rows[1]
+    kolya = next(r for r in rows if r[1] == "Сидоров Николай Андреевич")
+    assert kolya[header.index("23.11")] == 1
+    assert kolya[header.index("Пропущено уроков")] == 1
+    # The menu now offers the same report for another month.
+    sent = await admin.wait_reply(predicate=lambda m: "отправлен" in (m.text or ""))
+    assert "• ноябрь" in sent.button_texts and "октябрь" in sent.button_texts
+
+
+async def test_r21_whole_school_report_and_class_teacher_report_for_own_class(
+    bot: Harness, world: World
+) -> None:
+    director = await staff_user(bot, world, "director")
+    await director.press_and_wait("📊 Отчёты")
+    await director.press("Накопляемость отметок")
+    report = await director.wait_reply(predicate=is_document)
+    assert report.document is not None and report.document["file_name"].endswith(".xlsx")
+    assert "вся школа, 2 четверть" in (report.caption or "")
+
+    teacher = await staff_user(bot, world, "math")
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    menu = await teacher.press_and_wait("📊 Отчёты по классу")
+    assert "класс 5А" in (menu.text or "")
+    await teacher.press("Сводная ведомость отметок")
+    marks_report = await teacher.wait_reply(predicate=is_document)
+    assert marks_report.document is not None
+    assert marks_report.document["file_name"].startswith("Сводная_ведомость_5А")
+
+
+async def test_r18_class_teacher_gets_statements_for_opted_out_parents_as_pdf(
+    bot: Harness, world: World
+) -> None:
+    teacher = await staff_user(bot, world, "math")
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press_and_wait("📊 Отчёты по классу")
+    press = await teacher.press("Ведомости для родителей без эл. дневника")
+    answer = await press.wait_answered()
+    assert "отказались от электронного дневника" in (answer.get("text") or "")
+
+    async with bot.journal.transaction() as s:
+        await s.execute(
+            update(Guardianship)
+            .where(Guardianship.guardian_id == world.people["mother"])
+            .values(diary_opt_out=True)
+        )
+    await teacher.press("Ведомости для родителей без эл. дневника")
+    statements = await teacher.wait_reply(predicate=is_document)
+    assert statements.document is not None
+    assert statements.document["file_name"].endswith(".pdf")
+    assert statements.file_bytes is not None
+    pages = pdf_pages(statements.file_bytes)
+    text = " ".join(t for t, _ in pages)
+    assert "Иванов Пётр Алексеевич" in text and "Иванова Мария Алексеевна" in text
+    assert "Сидоров" not in text  # his father reads the diary in the bot
+
+
+async def test_r1_forged_report_and_revert_buttons_change_nothing(
+    bot: Harness, world: World
+) -> None:
+    victim = await staff_user(bot, world, "director")
+    teacher = await staff_user(bot, world, "math")  # 5А's class teacher, not 1А's
+    screen = teacher.last_message
+    assert screen is not None
+
+    press = await forge_press(teacher, screen, ReportCb(kind="m", cls=world.classes["1А"]).pack())
+    answer = await press.wait_answered()
+    assert "недоступно" in (answer.get("text") or "") and answer.get("show_alert")
+    press = await forge_press(teacher, screen, ReportCb(kind="n").pack())  # whole school
+    await press.wait_answered()
+
+    async with bot.journal.transaction() as s:
+        director_binding = await s.scalar(
+            select(Binding.id).where(Binding.person_id == world.people["director"])
+        )
+    assert director_binding is not None
+    for data in (
+        AdminCb(act="w", binding=director_binding).pack(),
+        RevertCb(binding=director_binding, act="x", at=1).pack(),
+        AdminCb(act="v").pack(),
+    ):
+        press = await forge_press(teacher, screen, data)
+        answer = await press.wait_answered()
+        assert answer.get("show_alert")
+    async with bot.journal.transaction() as s:
+        assert (
+            await s.scalar(select(Binding.revoked_at).where(Binding.id == director_binding)) is None
+        )
+    assert not any(
+        m.document and m.document["file_name"].startswith("Посещаемость_1А")
+        for m in teacher.bot_messages
+    )
+    await victim.send("/menu")
+    assert "Соколова" in ((await victim.wait_reply()).text or "")
+
+
+# --- R3: a compromised account ------------------------------------------------------------------
+
+
+def at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
+    moment = datetime(2026, 11, 23, hour, minute, tzinfo=MOSCOW)
+    clock.set(moment)
+    return moment
+
+
+async def test_r3_admin_cuts_the_account_and_undoes_its_marks_since_the_moment(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await staff_user(bot, world, "math")
+    admin = await staff_user(bot, world, "admin")
+    math, p = world.staff("math"), world.people
+    [lesson] = await lessons.teacher_day(bot.journal, math, MONDAY)
+
+    at(clock, 10, 10)  # an ordinary morning
+    await marks.add_mark(bot.journal, math, lesson.id, p["petya"], 5, "answer")
+    at(clock, 10, 40)  # after the phone was stolen (reported at 10:30)
+    await marks.add_mark(bot.journal, math, lesson.id, p["kolya"], 2, "answer")
+    async with bot.journal.transaction() as s:
+        petya_mark = await s.scalar(select(Mark.id).where(Mark.pupil_id == p["petya"]))
+    assert petya_mark is not None
+    await marks.change_mark(bot.journal, math, petya_mark, 2)
+    at(clock, 11, 0)
+
+    await admin.press_and_wait("⛔ Отключить аккаунт")
+    await admin.press_and_wait("↩️ Отменить действия с аккаунта")
+    ask = await admin.press_and_wait("Кузнецова Елена Викторовна — сотрудник")
+    assert "закрыт" in (ask.text or "") and "ДД.ММ.ГГГГ ЧЧ:ММ" in (ask.text or "")
+    assert "Сегодня с 00:00" in ask.button_texts
+    # The account is cut at once, before the admin even answers.
+    await teacher.send("/today")
+    assert "код приглашения" in ((await teacher.wait_reply()).text or "")
+
+    bad = await admin.send_and_wait("вчера вечером")
+    assert "ДД.ММ.ГГГГ ЧЧ:ММ" in (bad.text or "")
+    preview = await admin.send_and_wait("23.11.2026 10:30")
+    text = preview.text or ""
+    assert "после 23.11.2026 10:30 — 2, будет отменено — 2" in text
+    assert "Сидоров Николай Андреевич" in text
+    await admin.press("✅ Отменить эти изменения")
+    done = await admin.wait_reply(predicate=lambda m: "Отменены" in (m.text or ""))
+    assert "Доступ с аккаунта был закрыт раньше." in (done.text or "")
+    assert "после 23.11.2026 10:30: 2" in (done.text or "")
+
+    async with bot.journal.transaction() as s:
+        rows = (await s.execute(select(Mark.pupil_id, Mark.value))).all()
+    assert rows == [(p["petya"], 5)]  # the journal as it was at 10:30
+
+
+async def test_r3_admin_may_cancel_after_the_cut(bot: Harness, world: World) -> None:
+    await staff_user(bot, world, "english")
+    admin = await staff_user(bot, world, "admin")
+    await admin.press_and_wait("⛔ Отключить аккаунт")
+    await admin.press_and_wait("↩️ Отменить действия с аккаунта")
+    await admin.press_and_wait("Смирнов Павел Олегович — сотрудник")
+    done = await admin.press_and_wait("✖️ Не отменять действия")
+    assert "остаётся закрытым" in (done.text or "")
+    # The conversation is over: the next text is not taken for a moment.
+    reply = await admin.send_and_wait("23.11.2026 09:00")
+    assert "Не понял сообщение" in (reply.text or "")
+
+
+# --- R10: closing and reopening a period ------------------------------------------------------
+
+
+async def test_r10_admin_closes_a_period_and_only_the_director_reopens_it_with_a_reason(
+    bot: Harness, world: World
+) -> None:
+    q2 = world.periods["2 четверть"]
+    admin = await staff_user(bot, world, "admin")
+    await admin.press_and_wait("🔒 Учебные периоды")
+    card = await admin.press_and_wait(lambda b: b.text.startswith("🔓 2 четверть"))
+    assert "Закрыть его?" in (card.text or "")
+    closed = await admin.press_and_wait("🔒 Закрыть период")
+    assert "закрыт" in (closed.text or "")
+    assert "🔓 Открыть период" not in closed.button_texts  # the admin cannot reopen
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is not None
+
+    director = await staff_user(bot, world, "director")
+    await director.press_and_wait("🔒 Учебные периоды")
+    await director.press_and_wait(lambda b: b.text.startswith("🔒 2 четверть"))
+    ask = await director.press_and_wait("🔓 Открыть период")
+    assert "основание" in (ask.text or "")
+    await director.send("Приказ № 45 от 23.11.2026")
+    reopened = await director.wait_reply()
+    assert "открыт" in (reopened.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is None
+        reason = await s.scalar(
+            select(AuditEntry.reason).where(AuditEntry.action == "period.reopen")
+        )
+    assert reason == "Приказ № 45 от 23.11.2026"
