@@ -276,6 +276,7 @@ class TimetableEntry(Base):
             "class_id", "group_id", "weekday", "lesson_no", postgresql_nulls_not_distinct=True
         ),
         CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday"),
+        Index("ix_timetable_school_weekday", "school_id", "weekday"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
