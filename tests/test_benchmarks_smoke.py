@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
-from benchmarks import rollcall
+from benchmarks import district, rollcall
 
 
 async def test_rollcall_benchmark_runs(
@@ -15,3 +17,40 @@ async def test_rollcall_benchmark_runs(
     out = capsys.readouterr().out
     assert "delivery → answer" in out and "ERROR" not in out
     assert "One teacher alone" in out
+
+
+async def test_district_benchmark_runs(
+    pg_admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = district.parse_args(
+        ["--schools", "2", "--pupils-per-school", "60", "--days", "3", "--reads", "2"]
+    )
+    report = await district.run(pg_admin_url, args)
+    out = capsys.readouterr().out
+    assert report.ok, report.problems
+    assert "import time, total" in out and "database size" in out and "PROBLEM" not in out
+    assert report.size_month > report.size_imported > 0
+
+    # The row counts, recomputed here from the same generated rosters.
+    days = district.school_days(district.FIRST_DAY, 3)
+    assert [d.isoweekday() for d in days] == [4, 5, 1]  # Thu 05.11, Fri 06.11, Mon 09.11
+    pupils = lessons = attendance = 0
+    for school in district.rosters(2, 60):
+        roster = school.roster
+        size = Counter(row["class"] for row in roster["pupils"])
+        group = Counter((r["class"], r["subject"], r["group"]) for r in roster["groups"])
+        pupils += len(roster["pupils"])
+        for day in days:
+            for entry in roster["timetable"]:
+                if int(entry["weekday"]) == day.isoweekday():
+                    lessons += 1
+                    key = (entry["class"], entry["subject"], entry["group"])
+                    attendance += group[key] if entry["group"] else size[entry["class"]]
+    counts = report.counts
+    assert 50 <= pupils <= 150
+    assert (counts["schools"], counts["pupils"]) == (2, pupils)
+    assert (counts["lessons"], counts["attendance"]) == (lessons, attendance)
+    assert 0 < counts["marks"] < attendance
+    assert counts["audit_log"] == attendance + counts["marks"] + counts["confirmed reasons"]
+    assert report.sample is not None and report.sample.timed("mark_rest_present").calls
+    assert len(report.reads) >= 5 and all(len(t.runs) == 2 for t in report.reads)
