@@ -58,8 +58,10 @@ from core.roster_read import (
     read_roster_bytes,
 )
 from core.schools import ensure_school
+from texts import DEFAULT_LANGUAGE, t
 
 __all__ = [
+    "AddedPupil",
     "ImportSummary",
     "Problem",
     "Roster",
@@ -73,18 +75,8 @@ __all__ = [
     "read_roster_bytes",
 ]
 
-SHEET_TITLES = {
-    "teachers": "Сотрудники",
-    "classes": "Классы",
-    "subjects": "Предметы",
-    "pupils": "Ученики",
-    "guardians": "Родители (связи с учениками)",
-    "assignments": "Нагрузка учителей",
-    "groups": "Состав подгрупп",
-    "bells": "Звонки",
-    "timetable": "Расписание",
-    "periods": "Учебные периоды",
-}
+# The title of each sheet in a summary: a key of the texts catalogue.
+SHEET_TITLES = {sheet: f"roster.sheet.{sheet}" for sheet in SHEETS}
 
 
 # Told the stage an import has reached: "read", "check", "write".
@@ -113,12 +105,21 @@ class SheetCounts:
             self.removed + other.removed,
         )
 
-    def text(self) -> str:
-        parts = [f"добавлено {self.added}", f"изменено {self.updated}"]
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        parts = [
+            t("roster.counts.added", lang, count=self.added),
+            t("roster.counts.updated", lang, count=self.updated),
+        ]
         if self.removed:
-            parts.append(f"удалено {self.removed}")
-        parts.append(f"без изменений {self.unchanged}")
+            parts.append(t("roster.counts.removed", lang, count=self.removed))
+        parts.append(t("roster.counts.unchanged", lang, count=self.unchanged))
         return ", ".join(parts)
+
+
+class AddedPupil(NamedTuple):
+    id: int
+    full_name: str
+    class_name: str
 
 
 @dataclass
@@ -130,6 +131,8 @@ class ImportSummary:
     school_created: bool
     sheets: dict[str, SheetCounts] = field(default_factory=dict)
     dry_run: bool = False
+    # The pupils the import added (not a dry run's): their cards may be printed at once.
+    added_pupils: list[AddedPupil] = field(default_factory=list)
 
     @property
     def total(self) -> SheetCounts:
@@ -142,19 +145,24 @@ class ImportSummary:
     def changed(self) -> bool:
         return self.school_created or self.total.changed
 
-    def lines(self) -> list[str]:
-        """A short summary in Russian, one line per sheet and a total."""
+    def lines(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+        """A short summary in ``lang`` (Russian by default), one line per sheet and a total."""
         lines = []
         if self.school_created:
-            lines.append(f"Новая школа «{self.school_name}».")
+            lines.append(t("roster.summary.new_school", lang, school=self.school_name))
         for sheet in SHEETS:
             if sheet in self.sheets:
-                lines.append(f"{SHEET_TITLES[sheet]}: {self.sheets[sheet].text()}")
-        lines.append(f"Всего: {self.total.text()}" if self.changed else "Изменений нет.")
+                title = t(SHEET_TITLES[sheet], lang)
+                counts = self.sheets[sheet].text(lang)
+                lines.append(t("roster.summary.sheet", lang, sheet=title, counts=counts))
+        if self.changed:
+            lines.append(t("roster.summary.total", lang, counts=self.total.text(lang)))
+        else:
+            lines.append(t("roster.summary.unchanged", lang))
         return lines
 
-    def text(self) -> str:
-        return "\n".join(self.lines())
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return "\n".join(self.lines(lang))
 
 
 # --- Entry points -------------------------------------------------------------------------
@@ -211,7 +219,7 @@ async def import_for_school(
     async with journal.transaction() as s:
         school = await s.get(School, actor.school_id)
         if school is None:
-            raise ImportFailed([Problem(None, None, None, "школа не найдена")])
+            raise ImportFailed([Problem(None, None, None, "roster.school_not_found")])
         name = school.name
     return await import_roster_bytes(journal, data, filename, school_name=name, progress=progress)
 
@@ -257,6 +265,7 @@ async def apply_roster(
             if progress is not None:
                 await progress("write")
             await plan.write(session, school_id)
+            summary.added_pupils = plan.added_pupils()
             return summary
     except _DryRun as rollback:
         return rollback.summary
@@ -558,8 +567,19 @@ class _Plan:
         self.timetable_scope: set[_Class] = set()
         self.year: tuple[str, date, date] | None = None
 
-    def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(sheet, row, column, message))
+    def problem(
+        self, sheet: str, row: int | None, column: str | None, key: str, /, **params: Any
+    ) -> None:
+        self.problems.append(Problem(sheet, row, column, key, params))
+
+    def _taken(self, sheet: str, row: int | None, what: str, found: _DbClass | _DbSubject) -> None:
+        """A ``what`` ("class" or "subject") of the file whose name another row of the
+        journal has."""
+        if found.external_id:
+            key = f"roster.{what}_taken_by_id"
+            self.problem(sheet, row, "name", key, name=found.name, id=found.external_id)
+        else:
+            self.problem(sheet, row, "name", f"roster.{what}_name_taken", name=found.name)
 
     # -- resolution ---------------------------------------------------------------------
 
@@ -611,8 +631,11 @@ class _Plan:
                     sheet,
                     rec.row,
                     "id",
-                    f"id «{rec.ext}» уже указан для «{node.full_name}» "
-                    f"(лист {node.sheet}, строка {node.row})",
+                    "roster.id_taken",
+                    id=rec.ext,
+                    name=node.full_name,
+                    sheet=node.sheet,
+                    row=node.row,
                 )
                 continue
             self._attach(node, sheet, rec)
@@ -626,7 +649,8 @@ class _Plan:
                     sheet,
                     rec.row,
                     "full_name",
-                    f"ФИО «{rec.full_name}» есть у нескольких людей с разными id — укажите id",
+                    "roster.name_ambiguous_in_file",
+                    name=rec.full_name,
                 )
                 continue
             node = candidates[0] if candidates else new_node(sheet, rec)
@@ -662,7 +686,8 @@ class _Plan:
                     node.sheet,
                     node.row,
                     "full_name",
-                    f"в журнале уже несколько людей с ФИО «{node.full_name}» — укажите id",
+                    "roster.name_ambiguous_in_journal",
+                    name=node.full_name,
                 )
 
         for node in self.people:
@@ -693,7 +718,9 @@ class _Plan:
                     sheet,
                     rec.row,
                     "full_name",
-                    f"«{rec.full_name}» уже указан в строке {previous.row} — укажите id",
+                    "roster.name_listed_without_id",
+                    name=rec.full_name,
+                    first=previous.row,
                 )
             return
         if sheet == "teachers":
@@ -740,7 +767,7 @@ class _Plan:
         for node, row in zip(nodes, rows, strict=True):
             for found in self.db.classes_by_key.get(class_key(node.name), []):
                 if found.id not in self.class_of_db:
-                    self.problem("classes", node.row, "name", _taken("класс", found))
+                    self._taken("classes", node.row, "class", found)
             if row.class_teacher is not None:
                 node.teacher = self._staff("classes", row.row, "class_teacher", row.class_teacher)
 
@@ -777,7 +804,7 @@ class _Plan:
         for node in nodes:
             for found in self.db.subjects_by_key.get(name_key(node.name), []):
                 if found.id not in self.subject_of_db:
-                    self.problem("subjects", node.row, "name", _taken("предмет", found))
+                    self._taken("subjects", node.row, "subject", found)
 
     def _claim_subject(self, node: _Subject, found: _DbSubject) -> None:
         node.db = found
@@ -797,7 +824,7 @@ class _Plan:
             found = (exact or candidates or [None])[0]
         if found is not None:
             return self._class_for_db(found)
-        self.problem(sheet, row, column, f"класс «{ref}» не найден в листе classes")
+        self.problem(sheet, row, column, "roster.class_not_found", ref=ref)
         return None
 
     def _subject(self, sheet: str, row: int, column: str, ref: str) -> _Subject | None:
@@ -814,16 +841,16 @@ class _Plan:
                 node = _Subject(found.name, found.external_id, None, None, found, found.id)
                 self.subject_of_db[found.id] = node
             return node
-        self.problem(sheet, row, column, f"предмет «{ref}» не найден в листе subjects")
+        self.problem(sheet, row, column, "roster.subject_not_found", ref=ref)
         return None
 
     def _staff(self, sheet: str, row: int, column: str, ref: str) -> _Person | None:
         found = self._find_staff(ref)
         if found is AMBIGUOUS:
-            self.problem(sheet, row, column, f"несколько сотрудников с ФИО «{ref}» — укажите id")
+            self.problem(sheet, row, column, "roster.staff_ambiguous", ref=ref)
             return None
         if found is None:
-            self.problem(sheet, row, column, f"учитель «{ref}» не найден в листе teachers")
+            self.problem(sheet, row, column, "roster.teacher_not_found", ref=ref)
             return None
         assert isinstance(found, _Person)
         return found
@@ -849,16 +876,18 @@ class _Plan:
     ) -> _Person | None:
         found = self._find_pupil(ref, klass)
         if found is AMBIGUOUS:
-            self.problem(sheet, row, "pupil", f"несколько учеников «{ref}» — укажите класс или id")
+            self.problem(sheet, row, "pupil", "roster.pupil_ambiguous", ref=ref)
             return None
         if found is OTHER_CLASS:
-            self.problem(
-                sheet, row, "class", f"ученик «{ref}» в листе pupils указан в другом классе"
-            )
+            self.problem(sheet, row, "class", "roster.pupil_in_other_class", ref=ref)
             return None
         if found is None:
-            where = f" (класс «{class_ref}»)" if class_ref else ""
-            self.problem(sheet, row, "pupil", f"ученик «{ref}»{where} не найден в листе pupils")
+            if class_ref:
+                self.problem(
+                    sheet, row, "pupil", "roster.pupil_not_found_in_class", ref=ref, cls=class_ref
+                )
+            else:
+                self.problem(sheet, row, "pupil", "roster.pupil_not_found", ref=ref)
             return None
         assert isinstance(found, _Person)
         return found
@@ -923,7 +952,7 @@ class _Plan:
                     "guardians",
                     row.row,
                     "full_name",
-                    "ученик указан своим же представителем — укажите id",
+                    "roster.pupil_own_guardian",
                 )
                 continue
             link = (node, pupil)
@@ -944,7 +973,9 @@ class _Plan:
                     "groups",
                     row.row,
                     "pupil",
-                    f"ученик «{row.pupil_ref}» не из класса «{klass.name}»",
+                    "roster.pupil_not_in_class",
+                    ref=row.pupil_ref,
+                    cls=klass.name,
                 )
                 continue
             group = self._group(klass, subject, row.group)
@@ -977,8 +1008,10 @@ class _Plan:
                     "timetable",
                     row.row,
                     "lesson_no",
-                    f"у класса «{klass.name}» уже стоит урок № {row.lesson_no} "
-                    f"в этот день (строка {self.slots[slot][3]})",
+                    "roster.slot_taken",
+                    cls=klass.name,
+                    lesson_no=row.lesson_no,
+                    first=self.slots[slot][3],
                 )
                 continue
             self.timetable_scope.add(klass)
@@ -997,8 +1030,8 @@ class _Plan:
                     "periods",
                     row.row,
                     "end",
-                    f"все периоды должны быть внутри одного учебного года "
-                    f"({start_year}/{start_year + 1})",
+                    "roster.periods_one_year",
+                    year=f"{start_year}/{start_year + 1}",
                 )
         name = f"{start_year}/{start_year + 1}"
         starts, ends = first, max(r.end for r in rows)
@@ -1022,7 +1055,8 @@ class _Plan:
                         "periods",
                         row.row,
                         "start",
-                        f"период «{period.name}» уже закрыт — его даты менять нельзя",
+                        "roster.period_closed",
+                        name=period.name,
                     )
         self.year = (name, starts, ends)
 
@@ -1203,6 +1237,18 @@ class _Plan:
             return None
         found = self.db.years.get(self.year[0])
         return found[0] if found else None
+
+    def added_pupils(self) -> list[AddedPupil]:
+        """The pupils new to the school, once written (ids known), by class and name."""
+        added = [
+            AddedPupil(n.id, n.full_name, n.klass.name)
+            for n in self.people
+            if n.pupil is not None
+            and n.id is not None
+            and n.klass is not None
+            and n.id not in self.db.pupils
+        ]
+        return sorted(added, key=lambda p: (class_key(p.class_name), name_key(p.full_name)))
 
     # -- writing --------------------------------------------------------------------------
 
@@ -1538,12 +1584,6 @@ class _Plan:
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _taken(what: str, found: _DbClass | _DbSubject) -> str:
-    if found.external_id:
-        return f"{what} «{found.name}» уже есть в журнале с другим id «{found.external_id}»"
-    return f"название «{found.name}» уже занято: в журнале другой {what} с этим названием"
 
 
 def _tally(counts: SheetCounts, added: bool, updated: bool) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.models import StaffRole
+from texts import DEFAULT_LANGUAGE, t
 
 SHEETS = (
     "teachers",
@@ -138,22 +139,44 @@ _LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a roster. ``row`` is the row number a spreadsheet user sees
-    (the header is row 1); ``sheet``, ``row`` and ``column`` are None when not applicable."""
+    (the header is row 1); ``sheet``, ``row`` and ``column`` are None when not applicable.
+    What is wrong is a key of the texts catalogue (``roster.*``) with its ``params``, so a
+    problem reads in the user's language; ``message`` and ``str()`` are Russian."""
 
     sheet: str | None
     row: int | None
     column: str | None
-    message: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> str:
+        """What is wrong, in Russian (the default language)."""
+        return self.text()
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """What is wrong, in ``lang``."""
+        return t(self.key, lang, **self.params)
+
+    def where(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The place in the file: «лист pupils, строка 2, столбец class» (empty if none)."""
         where = []
         if self.sheet:
-            where.append(f"лист {self.sheet}")
+            where.append(t("roster.where.sheet", lang, sheet=self.sheet))
         if self.row:
-            where.append(f"строка {self.row}")
+            where.append(t("roster.where.row", lang, row=self.row))
         if self.column:
-            where.append(f"столбец {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+            where.append(t("roster.where.column", lang, column=self.column))
+        return ", ".join(where)
+
+    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The place and what is wrong, in ``lang``."""
+        where = self.where(lang)
+        message = self.text(lang)
+        return t("roster.where.problem", lang, where=where, message=message) if where else message
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @dataclass(frozen=True)
@@ -303,7 +326,7 @@ def read_roster(path: Path | str) -> Roster:
     try:
         data = path.read_bytes()
     except OSError:
-        return _unreadable("файл не найден или не читается")
+        return _unreadable("roster.unreadable.missing")
     return read_roster_bytes(data, path.name)
 
 
@@ -311,12 +334,9 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
     """Read a roster received as bytes (e.g. a document sent to the bot)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        return _unreadable(
-            "один CSV-файл не содержит всех листов: пришлите книгу Excel (.xlsx) "
-            "или zip-архив с CSV-файлами"
-        )
+        return _unreadable("roster.unreadable.single_csv")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return _unreadable("файл не читается как книга Excel (.xlsx)")
+        return _unreadable("roster.unreadable.not_xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -327,15 +347,15 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
                     if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
                         sheets.setdefault(_sheet_name(stem), _csv_rows(archive.read(name)))
                 if not sheets:
-                    return _unreadable("в архиве нет ни книги Excel, ни CSV-файлов")
+                    return _unreadable("roster.unreadable.empty_zip")
                 return _parse(sheets, [])
     except (zipfile.BadZipFile, OSError, ValueError):
-        return _unreadable("файл повреждён: не открывается как архив")
+        return _unreadable("roster.unreadable.bad_zip")
     return _read_xlsx(data)
 
 
-def _unreadable(message: str) -> Roster:
-    return Roster(problems=[Problem(None, None, None, message)], broken=True)
+def _unreadable(key: str) -> Roster:
+    return Roster(problems=[Problem(None, None, None, key)], broken=True)
 
 
 def _read_xlsx(data: bytes) -> Roster:
@@ -345,7 +365,7 @@ def _read_xlsx(data: bytes) -> Roster:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        return _unreadable("файл не читается как книга Excel (.xlsx)")
+        return _unreadable("roster.unreadable.not_xlsx")
     try:
         for worksheet in workbook.worksheets:
             if not hasattr(worksheet, "iter_rows"):
@@ -357,7 +377,7 @@ def _read_xlsx(data: bytes) -> Roster:
                 worksheet.reset_dimensions()  # some programs write a wrong sheet size
             sheets[name] = [list(values) for values in worksheet.iter_rows(values_only=True)]
     except Exception:
-        return _unreadable("книга Excel повреждена: листы не читаются")
+        return _unreadable("roster.unreadable.bad_sheets")
     finally:
         workbook.close()
     return _parse(sheets, [])
@@ -469,8 +489,8 @@ class _Row:
         self.problems = problems
         self.ok = True
 
-    def problem(self, column: str | None, message: str) -> None:
-        self.problems.append(Problem(self.sheet, self.number, column, message))
+    def problem(self, column: str | None, key: str, /, **params: Any) -> None:
+        self.problems.append(Problem(self.sheet, self.number, column, key, params))
         self.ok = False
 
     def text(self, column: str, *, required: str | None = None, limit: int = 200) -> str | None:
@@ -480,7 +500,7 @@ class _Row:
                 self.problem(column, required)
             return None
         if len(value) > limit:
-            self.problem(column, f"слишком длинное значение: не больше {limit} символов")
+            self.problem(column, "roster.too_long", limit=limit)
             return None
         return value
 
@@ -521,9 +541,10 @@ class _Row:
         return self.text("id", limit=64)
 
 
-_DATE_FORMAT = "дата должна быть в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"
-_TIME_FORMAT = "время должно быть в виде ЧЧ:ММ"
-_LESSON_NO = "номер урока — целое число от 0 до 20"
+# Keys of the texts catalogue: what a cell must look like.
+_DATE_FORMAT = "roster.invalid.date"
+_TIME_FORMAT = "roster.invalid.time"
+_LESSON_NO = "roster.invalid.lesson_no"
 
 
 def _roles(cell: _Row) -> frozenset[StaffRole]:
@@ -535,7 +556,7 @@ def _roles(cell: _Row) -> frozenset[StaffRole]:
             continue
         role = ROLE_ALIASES.get(word)
         if role is None:
-            cell.problem("roles", f"неизвестная роль «{clean(part)}»")
+            cell.problem("roles", "roster.unknown_role", role=clean(part))
         else:
             roles.add(role)
     return frozenset(roles) or frozenset({StaffRole.TEACHER})
@@ -562,7 +583,7 @@ def _grade_from_name(name: str) -> int | None:
 
 def _teacher(r: _Row) -> TeacherRow | None:
     ext = r.ext()
-    full_name = r.text("full_name", required="не указано ФИО")
+    full_name = r.text("full_name", required="roster.required.full_name")
     roles = _roles(r)
     if full_name is None:
         return None
@@ -571,16 +592,16 @@ def _teacher(r: _Row) -> TeacherRow | None:
 
 def _class(r: _Row) -> ClassRow | None:
     ext = r.ext()
-    name = r.text("name", required="не указано название класса", limit=20)
+    name = r.text("name", required="roster.required.class_name", limit=20)
     grade: int | None = None
     if _text(r.cells.get("grade")):
         grade = r.number_in(
-            "grade", 1, 11, "параллель — число от 1 до 11", required="не указана параллель"
+            "grade", 1, 11, "roster.invalid.grade", required="roster.required.grade"
         )
     elif name is not None:
         grade = _grade_from_name(name)
         if grade is None:
-            r.problem("grade", "не указана параллель (1–11)")
+            r.problem("grade", "roster.required.grade_range")
     teacher = r.text("class_teacher")
     if name is None:
         return None
@@ -589,8 +610,8 @@ def _class(r: _Row) -> ClassRow | None:
 
 def _subject(r: _Row) -> SubjectRow | None:
     ext = r.ext()
-    name = r.text("name", required="не указано название предмета", limit=100)
-    certified = r.flag("certified", "аттестация: укажите «да» или «нет»")
+    name = r.text("name", required="roster.required.subject_name", limit=100)
+    certified = r.flag("certified", "roster.invalid.certified")
     if name is None:
         return None
     return SubjectRow(r.number, ext, name, certified)
@@ -598,8 +619,8 @@ def _subject(r: _Row) -> SubjectRow | None:
 
 def _pupil(r: _Row) -> PupilRow | None:
     ext = r.ext()
-    full_name = r.text("full_name", required="не указано ФИО")
-    class_ref = r.text("class", required="не указан класс")
+    full_name = r.text("full_name", required="roster.required.full_name")
+    class_ref = r.text("class", required="roster.required.class")
     birth = r.parsed("birth_date", _date, _DATE_FORMAT)
     if full_name is None or class_ref is None:
         return None
@@ -608,20 +629,20 @@ def _pupil(r: _Row) -> PupilRow | None:
 
 def _guardian(r: _Row) -> GuardianRow | None:
     ext = r.ext()
-    full_name = r.text("full_name", required="не указано ФИО")
-    pupil = r.text("pupil", required="не указан ученик")
+    full_name = r.text("full_name", required="roster.required.full_name")
+    pupil = r.text("pupil", required="roster.required.pupil")
     class_ref = r.text("class")
-    phone = r.parsed("phone", _phone, "телефон должен состоять из цифр, например +79161234567")
-    consent = r.flag("consent", "согласие: укажите «да» или «нет»")
+    phone = r.parsed("phone", _phone, "roster.invalid.phone")
+    consent = r.flag("consent", "roster.invalid.consent")
     if full_name is None or pupil is None:
         return None
     return GuardianRow(r.number, ext, full_name, pupil, class_ref, phone, consent)
 
 
 def _assignment(r: _Row) -> AssignmentRow | None:
-    teacher = r.text("teacher", required="не указан учитель")
-    subject = r.text("subject", required="не указан предмет")
-    class_ref = r.text("class", required="не указан класс")
+    teacher = r.text("teacher", required="roster.required.teacher")
+    subject = r.text("subject", required="roster.required.subject")
+    class_ref = r.text("class", required="roster.required.class")
     group = r.text("group", limit=40)
     if not r.ok or teacher is None or subject is None or class_ref is None:
         return None
@@ -629,35 +650,35 @@ def _assignment(r: _Row) -> AssignmentRow | None:
 
 
 def _group(r: _Row) -> GroupRow | None:
-    class_ref = r.text("class", required="не указан класс")
-    subject = r.text("subject", required="не указан предмет")
-    group = r.text("group", required="не указана подгруппа", limit=40)
-    pupil = r.text("pupil", required="не указан ученик")
+    class_ref = r.text("class", required="roster.required.class")
+    subject = r.text("subject", required="roster.required.subject")
+    group = r.text("group", required="roster.required.group", limit=40)
+    pupil = r.text("pupil", required="roster.required.pupil")
     if not r.ok or class_ref is None or subject is None or group is None or pupil is None:
         return None
     return GroupRow(r.number, class_ref, subject, group, pupil)
 
 
 def _bell(r: _Row) -> BellRow | None:
-    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="не указан номер урока")
-    start = r.parsed("start", _time, _TIME_FORMAT, required="не указано время начала")
-    end = r.parsed("end", _time, _TIME_FORMAT, required="не указано время окончания")
+    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="roster.required.lesson_no")
+    start = r.parsed("start", _time, _TIME_FORMAT, required="roster.required.start_time")
+    end = r.parsed("end", _time, _TIME_FORMAT, required="roster.required.end_time")
     if start is not None and end is not None and start >= end:
-        r.problem("end", "урок должен заканчиваться позже, чем начинается")
+        r.problem("end", "roster.invalid.bell_order")
     if not r.ok or lesson_no is None or start is None or end is None:
         return None
     return BellRow(r.number, lesson_no, start, end)
 
 
 def _timetable(r: _Row) -> TimetableRow | None:
-    class_ref = r.text("class", required="не указан класс")
+    class_ref = r.text("class", required="roster.required.class")
     group = r.text("group", limit=40)
     weekday = r.parsed(
-        "weekday", _weekday, "день недели — число от 1 до 7", required="не указан день недели"
+        "weekday", _weekday, "roster.invalid.weekday", required="roster.required.weekday"
     )
-    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="не указан номер урока")
-    subject = r.text("subject", required="не указан предмет")
-    teacher = r.text("teacher", required="не указан учитель")
+    lesson_no = r.number_in("lesson_no", 0, 20, _LESSON_NO, required="roster.required.lesson_no")
+    subject = r.text("subject", required="roster.required.subject")
+    teacher = r.text("teacher", required="roster.required.teacher")
     room = r.text("room", limit=20)
     if (
         not r.ok
@@ -672,11 +693,11 @@ def _timetable(r: _Row) -> TimetableRow | None:
 
 
 def _period(r: _Row) -> PeriodRow | None:
-    name = r.text("name", required="не указано название периода", limit=60)
-    start = r.parsed("start", _date, _DATE_FORMAT, required="не указана дата начала")
-    end = r.parsed("end", _date, _DATE_FORMAT, required="не указана дата окончания")
+    name = r.text("name", required="roster.required.period_name", limit=60)
+    start = r.parsed("start", _date, _DATE_FORMAT, required="roster.required.start_date")
+    end = r.parsed("end", _date, _DATE_FORMAT, required="roster.required.end_date")
     if start is not None and end is not None and start > end:
-        r.problem("end", "период должен заканчиваться не раньше, чем начинается")
+        r.problem("end", "roster.invalid.period_order")
     if not r.ok or name is None or start is None or end is None:
         return None
     return PeriodRow(r.number, name, start, end)
@@ -707,13 +728,13 @@ def _read_sheet(name: str, table: list[list[Any]], problems: list[Problem]) -> l
     """The sheet's parsed rows, or None when a required column is missing."""
     numbered = [(n, values) for n, values in enumerate(table, start=1) if not _blank(values)]
     if not numbered:
-        problems.append(Problem(name, 1, None, "лист пуст: нет строки заголовков"))
+        problems.append(Problem(name, 1, None, "roster.empty_sheet"))
         return None
     header_no, header_values = numbered[0]
     header = [_header(v) for v in header_values]
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
     for column in missing:
-        problems.append(Problem(name, header_no, column, f"нет столбца «{column}»"))
+        problems.append(Problem(name, header_no, column, "roster.no_column", {"column": column}))
     if missing:
         return None
     reader = _ROW_READERS[name]
@@ -733,54 +754,63 @@ def _duplicates(
     sheet: str,
     rows: Iterable[Any],
     key: Callable[[Any], Any],
-    message: Callable[[Any, int], str],
+    message: str,
+    params: Callable[[Any], dict[str, Any]],
     column: str,
     problems: list[Problem],
 ) -> None:
-    """Report every row whose key (when not None) was already seen in an earlier row."""
+    """Report every row whose key (when not None) was already seen in an earlier row:
+    ``message`` is the catalogue key, with ``params(row)`` and ``first`` (that earlier row)."""
     seen: dict[Any, int] = {}
     for row in rows:
         k = key(row)
         if k is None:
             continue
         if k in seen:
-            problems.append(Problem(sheet, row.row, column, message(row, seen[k])))
+            problems.append(
+                Problem(sheet, row.row, column, message, {**params(row), "first": seen[k]})
+            )
         else:
             seen[k] = row.row
 
 
 def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
-    def same_id(row: Any, first: int) -> str:
-        return f"id «{row.ext}» повторяется (строка {first})"
+    same_id = "roster.duplicate.id"
 
-    def same_name(row: Any, first: int) -> str:
-        return f"повторяется ФИО без id (строка {first})"
+    def ext(row: Any) -> dict[str, Any]:
+        return {"id": row.ext}
+
+    def name(row: Any) -> dict[str, Any]:
+        return {"name": row.name}
 
     for sheet, rows in (("teachers", roster.teachers), ("pupils", roster.pupils)):
-        _duplicates(sheet, rows, lambda r: r.ext, same_id, "id", problems)
+        _duplicates(sheet, rows, lambda r: r.ext, same_id, ext, "id", problems)
         _duplicates(
             sheet,
             rows,
             lambda r: None if r.ext else name_key(r.full_name),
-            same_name,
+            "roster.duplicate.full_name",
+            lambda r: {},
             "full_name",
             problems,
         )
-    _duplicates("classes", roster.classes, lambda r: r.ext, same_id, "id", problems)
+    _duplicates("classes", roster.classes, lambda r: r.ext, same_id, ext, "id", problems)
     _duplicates(
         "classes",
         roster.classes,
         lambda r: class_key(r.name),
-        lambda r, first: f"класс «{r.name}» уже указан в строке {first}",
+        "roster.duplicate.class",
+        name,
         "name",
         problems,
     )
-    _duplicates("subjects", roster.subjects, lambda r: r.ext, same_id, "id", problems)
+    _duplicates("subjects", roster.subjects, lambda r: r.ext, same_id, ext, "id", problems)
     _duplicates(
         "subjects",
         roster.subjects,
         lambda r: name_key(r.name),
-        lambda r, first: f"предмет «{r.name}» уже указан в строке {first}",
+        "roster.duplicate.subject",
+        name,
         "name",
         problems,
     )
@@ -789,7 +819,8 @@ def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
             "bells",
             roster.bells,
             lambda r: r.lesson_no,
-            lambda r, first: f"урок № {r.lesson_no} уже указан в строке {first}",
+            "roster.duplicate.bell",
+            lambda r: {"lesson_no": r.lesson_no},
             "lesson_no",
             problems,
         )
@@ -798,7 +829,8 @@ def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
             "periods",
             roster.periods,
             lambda r: name_key(r.name),
-            lambda r, first: f"период «{r.name}» уже указан в строке {first}",
+            "roster.duplicate.period",
+            name,
             "name",
             problems,
         )
@@ -810,7 +842,7 @@ def _parse(sheets: dict[str, list[list[Any]]], problems: list[Problem]) -> Roste
         table = sheets.get(name)
         if table is None:
             if name in REQUIRED_SHEETS:
-                problems.append(Problem(name, None, None, f"нет листа «{name}»"))
+                problems.append(Problem(name, None, None, "roster.no_sheet", {"sheet": name}))
                 roster.broken = True
             continue
         rows = _read_sheet(name, table, problems)

@@ -665,7 +665,10 @@ async def test_a_missing_required_column_is_reported(journal: Journal, tmp_path:
 async def test_a_missing_required_sheet_is_reported(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path, edited(subjects=None)))
     assert roster.broken
-    assert roster.problems == [Problem("subjects", None, None, "нет листа «subjects»")]
+    assert roster.problems == [
+        Problem("subjects", None, None, "roster.no_sheet", {"sheet": "subjects"})
+    ]
+    assert roster.problems[0].message == "нет листа «subjects»"
 
 
 async def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(
@@ -745,6 +748,50 @@ async def test_cell_mistakes_are_explained_in_russian(tmp_path: Path) -> None:
         ("guardians", 2, "consent", "согласие: укажите «да» или «нет»"),
         ("periods", 2, "end", "период должен заканчиваться не раньше, чем начинается"),
     ]
+
+
+async def test_problems_and_the_summary_read_in_english_too(
+    journal: Journal, tmp_path: Path
+) -> None:
+    sheets = replace_line("pupils", "Алексеев Иван Петрович,5А", "Алексеев Иван Петрович,5Б")
+    with pytest.raises(ImportFailed) as error:
+        await import_folder(journal, tmp_path, sheets, "broken")
+    [problem] = error.value.problems
+    assert problem.key == "roster.class_not_found" and problem.params == {"ref": "5Б"}
+    assert (
+        str(problem) == "лист pupils, строка 2, столбец class: класс «5Б» не найден в листе classes"
+    )
+    assert problem.text("en") == "class “5Б” is not found in sheet classes"
+    assert problem.render("en") == (
+        "sheet pupils, row 2, column class: class “5Б” is not found in sheet classes"
+    )
+    unreadable = read_roster_bytes(b"x", "roster.xlsx").problems[0]
+    assert unreadable.render("en") == "the file cannot be read as an Excel workbook (.xlsx)"
+
+    summary = await import_folder(journal, tmp_path, ROSTER, "good")
+    english = summary.lines("en")
+    assert english[0] == f"New school “{SCHOOL}”."
+    assert english[1] == "Staff: added 3, changed 0, unchanged 0"
+    assert english[-1] == "Total: added 25, changed 0, unchanged 0"
+    assert summary.lines()[1] == "Сотрудники: добавлено 3, изменено 0, без изменений 0"
+    again = await import_folder(journal, tmp_path, ROSTER, "again")
+    assert again.lines("en")[-1] == "No changes."
+
+
+def test_every_roster_text_key_in_the_importer_is_in_the_catalogue() -> None:
+    import re
+
+    from core.roster import SHEET_TITLES
+    from texts.ru import RU
+
+    root = Path(__file__).resolve().parent.parent
+    used = set(SHEET_TITLES.values())
+    for name in ("core/roster_read.py", "core/roster.py"):
+        used |= set(re.findall(r'"(roster\.[a-z0-9_.]+)"', (root / name).read_text()))
+    for what in ("class", "subject"):
+        used |= {f"roster.{what}_taken_by_id", f"roster.{what}_name_taken"}
+    assert len(used) > 60, "the scan found too few keys: it is broken"
+    assert sorted(used - set(RU)) == []
 
 
 async def test_the_same_lesson_slot_twice_is_an_error(journal: Journal, tmp_path: Path) -> None:
