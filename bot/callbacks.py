@@ -188,3 +188,30 @@ class PeriodCb(CallbackData, prefix="pd"):
 
     period: int = 0
     act: str = "s"
+
+
+class BindingsCb(CallbackData, prefix="bl"):
+    """The school's active bindings, for the admin to cut one (R3): a page (l), cut one
+    (r), ask for a name to search (f). ``role`` filters: "" all, s staff, p parents,
+    u pupils; ``q`` 1 applies the admin's last search (kept in the FSM storage)."""
+
+    act: str = "l"
+    role: str = ""
+    page: int = 0
+    q: int = 0
+    binding: int = 0
+
+
+class RulesCb(CallbackData, prefix="sr"):
+    """The school's rules (R7, R8): show (what ""), set the edit window (w: days, -1 the
+    deployment's default) or the same-day deadline (d: minutes after midnight)."""
+
+    what: str = ""
+    value: int = 0
+
+
+class CardsCb(CallbackData, prefix="nc"):
+    """Invitation cards for the pupils an import has just added (R2); ``token`` names the
+    import (its pupils are kept in the FSM storage)."""
+
+    token: int

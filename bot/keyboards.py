@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -10,7 +10,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import (
     AddMarkCb,
     AdminCb,
+    BindingsCb,
     BulkCb,
+    CardsCb,
     ChildCb,
     ClassCb,
     ClassPupilCb,
@@ -35,6 +37,7 @@ from bot.callbacks import (
     RestCb,
     RevertCb,
     RoleCb,
+    RulesCb,
     SubsListCb,
     TapCb,
 )
@@ -78,7 +81,10 @@ def main_menu(
                 button(tx("menu.staff_codes"), AdminCb(act="k")),
                 button(tx("menu.bindings"), AdminCb(act="b")),
             )
-            kb.row(button(tx("menu.roster"), AdminCb(act="i")))
+            kb.row(
+                button(tx("menu.roster"), AdminCb(act="i")),
+                button(tx("menu.rules"), RulesCb()),
+            )
     else:
         kb.row(
             button(tx("menu.marks"), FamilyCb(view=FamilyView.MARKS)),
@@ -390,11 +396,97 @@ def reasons(tx: Texts, pupil_id: int, day: date) -> list[InlineKeyboardButton]:
     ]
 
 
-def admin_bindings(tx: Texts, rows: list[tuple[int, str, str]]) -> InlineKeyboardMarkup:
+# The bindings list's role filters: callback value and label key.
+BINDING_FILTERS = (
+    ("", "bindings.all"),
+    ("s", "bindings.staff"),
+    ("p", "bindings.parents"),
+    ("u", "bindings.pupils"),
+)
+
+
+def admin_bindings(
+    tx: Texts, rows: list[tuple[int, str, str]], view: BindingsCb, pages: int
+) -> InlineKeyboardMarkup:
+    """One page of the bindings (R3): a tap cuts one; ◀ ▶ pages, a role filter, a search."""
     kb = InlineKeyboardBuilder()
     for binding_id, name, role in rows:
-        kb.row(button(f"⛔ {name} — {tx('role.' + role)}", AdminCb(act="r", binding=binding_id)))
+        cut = BindingsCb(act="r", role=view.role, page=view.page, q=view.q, binding=binding_id)
+        kb.row(button(f"⛔ {name} — {tx('role.' + role)}", cut))
+    pager = []
+    if view.page > 0:
+        pager.append(
+            button(f"◀ {view.page}", BindingsCb(role=view.role, page=view.page - 1, q=view.q))
+        )
+    if view.page < pages - 1:
+        pager.append(
+            button(f"{view.page + 2} ▶", BindingsCb(role=view.role, page=view.page + 1, q=view.q))
+        )
+    if pager:
+        kb.row(*pager)
+    kb.row(
+        *[
+            button(("• " if role == view.role else "") + tx(key), BindingsCb(role=role, q=view.q))
+            for role, key in BINDING_FILTERS
+        ]
+    )
+    search = [button(tx("bindings.search"), BindingsCb(act="f", role=view.role))]
+    if view.q:
+        search.append(button(tx("bindings.search_reset"), BindingsCb(role=view.role)))
+    kb.row(*search)
     kb.row(button(tx("admin.revert"), AdminCb(act="v")))
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+def bindings_search(tx: Texts, role: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("bindings.search_cancel"), BindingsCb(role=role))]]
+    )
+
+
+def new_pupil_cards(tx: Texts, token: int, count: int) -> InlineKeyboardMarkup:
+    """Under an import's summary: the cards of the pupils it added (R2)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("roster.cards", count=count), CardsCb(token=token))]]
+    )
+
+
+# The school's rules (R7, R8): the same-day deadlines offered (any other is set by the CLI).
+DEADLINES = (time(18, 0), time(19, 0), time(20, 0), time(21, 0))
+
+
+def school_rules(
+    tx: Texts, deadline: time, window: int | None, windows: tuple[int, ...], default: str
+) -> InlineKeyboardMarkup:
+    """The edit window (days after the lesson, or the deployment's default) and the
+    deadline; the current choice marked •."""
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        *[
+            button(
+                ("• " if days == window else "")
+                + (tx("rules.button_days", days=days) if days else tx("rules.button_none")),
+                RulesCb(what="w", value=days),
+            )
+            for days in windows
+        ]
+    )
+    kb.row(
+        button(
+            ("• " if window is None else "") + tx("rules.button_default", value=default),
+            RulesCb(what="w", value=-1),
+        )
+    )
+    kb.row(
+        *[
+            button(
+                ("• " if at == deadline else "") + f"⏰ {at:%H:%M}",
+                RulesCb(what="d", value=at.hour * 60 + at.minute),
+            )
+            for at in DEADLINES
+        ]
+    )
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
     return kb.as_markup()
 

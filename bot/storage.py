@@ -4,8 +4,10 @@ survives a restart and is shared by every instance behind a webhook."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import select
@@ -50,3 +52,10 @@ class PostgresStorage(BaseStorage):
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""
+
+
+def side_slot(state: FSMContext, name: str) -> FSMContext:
+    """A second slot of the same chat, kept apart from the conversation (which
+    ``state.clear()`` wipes): what a screen remembers between presses, e.g. the admin's
+    search or the pupils an import has just added."""
+    return FSMContext(state.storage, replace(state.key, destiny=name))

@@ -104,6 +104,49 @@ async def issue_for_class(
         return [await _issue(s, journal, actor, pid, role) for pid, role in people]
 
 
+async def issue_for_pupils(
+    journal: Journal, actor: Actor, pupil_ids: list[int], roles: set[BindingRole]
+) -> list[IssuedCode]:
+    """Codes for some pupils and/or their parents: a pupil admitted during the year gets
+    the cards at once (R2). Whoever may issue a class's codes may issue these (checked
+    per person); a parent already signed in to the bot needs no new card (their
+    children appear in it by themselves), so only parents with no active binding get one.
+    Pupils who are not (or no longer) the school's are refused."""
+    async with journal.transaction() as s:
+        found = list(
+            await s.scalars(
+                select(Pupil.person_id)
+                .join(Person, Person.id == Pupil.person_id)
+                .where(
+                    Pupil.person_id.in_(pupil_ids),
+                    Pupil.left_on.is_(None),
+                    Person.school_id == actor.school_id,
+                )
+                .order_by(Person.full_name, Person.id)
+            )
+        )
+        if len(found) != len(set(pupil_ids)):
+            raise NotFound()
+        people: list[tuple[int, BindingRole]] = []
+        if BindingRole.PUPIL in roles:
+            people += [(p, BindingRole.PUPIL) for p in found]
+        if BindingRole.PARENT in roles:
+            bound = select(Binding.id).where(
+                Binding.person_id == Guardianship.guardian_id,
+                Binding.role == BindingRole.PARENT,
+                Binding.revoked_at.is_(None),
+            )
+            guardians = await s.scalars(
+                select(Guardianship.guardian_id)
+                .join(Person, Person.id == Guardianship.guardian_id)
+                .where(Guardianship.pupil_id.in_(found), ~bound.exists())
+                .group_by(Guardianship.guardian_id, Person.full_name)
+                .order_by(Person.full_name)
+            )
+            people += [(g, BindingRole.PARENT) for g in guardians]
+        return [await _issue(s, journal, actor, pid, role) for pid, role in people]
+
+
 async def issue_for_staff(journal: Journal, actor: Actor) -> list[IssuedCode]:
     async with journal.transaction() as s:
         staff = await s.scalars(
@@ -372,7 +415,47 @@ async def _own_binding(s: AsyncSession, binding_id: int, telegram_user_id: int) 
     return binding
 
 
-async def school_bindings(journal: Journal, actor: Actor) -> list[tuple[int, str, str]]:
+BINDINGS_PER_PAGE = 20  # Telegram takes at most 100 buttons under a message
+
+
+@dataclass(frozen=True)
+class BindingsPage:
+    """One page of the school's active bindings (id, person, role), for the admin to cut
+    one (R3): ``total`` of them match the role and the search; ``page`` counts from 0."""
+
+    rows: list[tuple[int, str, str]]
+    total: int
+    page: int
+    pages: int
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold().replace("ё", "е")
+
+
+async def find_bindings(
+    journal: Journal,
+    actor: Actor,
+    *,
+    role: BindingRole | None = None,
+    search: str = "",
+    page: int = 0,
+    per_page: int = BINDINGS_PER_PAGE,
+) -> BindingsPage:
+    """A page of the school's active bindings, of one role if given, whose person's name
+    holds every word of ``search`` (any case, ё = е). A page past the end shows the last."""
+    rows = await school_bindings(journal, actor, role=role)
+    words = _folded(search).split()
+    if words:
+        rows = [r for r in rows if all(w in _folded(r[1]) for w in words)]
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(page, 0), pages - 1)
+    return BindingsPage(rows[page * per_page : (page + 1) * per_page], len(rows), page, pages)
+
+
+async def school_bindings(
+    journal: Journal, actor: Actor, *, role: BindingRole | None = None
+) -> list[tuple[int, str, str]]:
     """The school's active bindings (id, person, role), for the admin to cut one (R3)."""
     if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
         raise NotAllowed()
@@ -380,7 +463,11 @@ async def school_bindings(journal: Journal, actor: Actor) -> list[tuple[int, str
         rows = await s.execute(
             select(Binding.id, Person.full_name, Binding.role)
             .join(Person, Person.id == Binding.person_id)
-            .where(Person.school_id == actor.school_id, Binding.revoked_at.is_(None))
+            .where(
+                Person.school_id == actor.school_id,
+                Binding.revoked_at.is_(None),
+                *([Binding.role == role.value] if role is not None else []),
+            )
             .order_by(Person.full_name, Binding.id)
         )
         return [(i, n, r) for i, n, r in rows]

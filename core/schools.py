@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.access import Actor, ensure_staff
+from core import audit
+from core.access import OVERSEERS, Actor, ensure_staff
 from core.errors import InvalidValue, NotFound
 from core.journal import Journal
 from core.models import School, StaffRole, WorkType
@@ -54,7 +55,13 @@ class SchoolSettings:
     edit_window_days: int | None  # None: the deployment's EDIT_WINDOW_DAYS
 
 
+# Who sets the school's rules (R7, R8); the deputy, who applies them, may read them.
+RULE_SETTERS = (StaffRole.DIRECTOR, StaffRole.ADMIN)
+
+
 async def school_settings(journal: Journal, actor: Actor) -> SchoolSettings:
+    """The school's deadline and edit window, for its director, admin or deputy."""
+    ensure_staff(actor, *OVERSEERS)
     async with journal.transaction() as s:
         school = await s.get(School, actor.school_id)
         if school is None:
@@ -70,16 +77,38 @@ async def set_school_rules(
     edit_window_days: int | None = None,
     default_edit_window: bool = False,
 ) -> SchoolSettings:
-    """R7, R8: the school's same-day deadline and edit window (the director or admin)."""
-    ensure_staff(actor, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    """R7, R8: the school's same-day deadline and edit window (the director or admin).
+    A change is recorded in the audit log."""
+    ensure_staff(actor, *RULE_SETTERS)
     if edit_window_days is not None and edit_window_days not in EDIT_WINDOWS:
         raise InvalidValue("error.edit_window", allowed=", ".join(map(str, EDIT_WINDOWS)))
     async with journal.transaction() as s:
         school = await s.get(School, actor.school_id, with_for_update=True)
         if school is None:
             raise NotFound()
+        old = _rules_snapshot(school)
         if correction_deadline is not None:
             school.correction_deadline = correction_deadline
         if edit_window_days is not None or default_edit_window:
             school.edit_window_days = edit_window_days
+        new = _rules_snapshot(school)
+        if new != old:
+            await audit.record(
+                s,
+                school_id=school.id,
+                at=journal.clock.now(),
+                actor_id=actor.person_id,
+                action="school.rules",
+                entity="school",
+                key={"school_id": school.id},
+                old=old,
+                new=new,
+            )
         return SchoolSettings(school.name, school.correction_deadline, school.edit_window_days)
+
+
+def _rules_snapshot(school: School) -> dict[str, object]:
+    return {
+        "correction_deadline": f"{school.correction_deadline:%H:%M}",
+        "edit_window_days": school.edit_window_days,
+    }

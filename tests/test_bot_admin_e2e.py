@@ -1,13 +1,15 @@
 """End to end for the school's administration in the bot (issue 5): printable invitation
-cards (R2), the roster sent as a document, reports as documents (R9, R18, R21), voiding a
-compromised account's actions (R3) and closing / reopening periods (R10)."""
+cards (R2) — for the pupils a roster upload added too, the roster sent as a document,
+reports as documents (R9, R18, R21), the bindings list (paged, filtered, searched) and
+voiding a compromised account's actions (R3), closing / reopening periods (R10), the
+school's rules (R7, R8) and the staff's /help."""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, time
 
 import pypdfium2 as pdfium
 import pytest
@@ -15,10 +17,11 @@ import zxingcpp
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
 
-from bot.callbacks import AdminCb, ReportCb, RevertCb
+from bot.callbacks import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
 from bot.handlers import admin as admin_handlers
 from core import attendance, invitations, lessons, marks
 from core.clock import ManualClock
+from core.errors import NotAllowed, NotFound
 from core.journal import Journal
 from core.models import (
     AuditEntry,
@@ -30,11 +33,12 @@ from core.models import (
     Person,
     Presence,
     Pupil,
+    School,
 )
 from fakegram import FakeUser, MessageView
 from tests.botkit import USERNAME, Harness, forge_press, running_bot
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, PUPILS, STAFF, World, build_world
+from tests.world import GUARDIANS, MONDAY, PUPILS, STAFF, World, build_world
 
 
 @pytest.fixture
@@ -109,6 +113,7 @@ async def test_r2_admin_gets_staff_codes_as_a_printable_pdf_and_old_codes_are_re
     scanned = bot.user("Новый", "Сотрудник")
     await scanned.open_deep_link(links[0].split("start=")[1])
     assert "Готово" in ((await scanned.wait_reply()).text or "")
+    await scanned.wait_reply()  # the menu follows: let the bot finish before it stops
 
 
 async def test_r2_class_teacher_gets_the_class_cards_as_a_pdf(bot: Harness, world: World) -> None:
@@ -129,8 +134,14 @@ async def test_r2_class_teacher_gets_the_class_cards_as_a_pdf(bot: Harness, worl
 ROLE_WORDS = {"admin": "администратор", "director": "директор", "deputy": "завуч"}
 
 
-def world_roster(*, extra_pupil: str | None = None, wrong_class: bool = False) -> bytes:
-    """The test school as its administrator keeps it in Excel (plus a change)."""
+def world_roster(
+    *,
+    extra_pupil: str | None = None,
+    wrong_class: bool = False,
+    extra_parents: tuple[str, ...] = (),
+) -> bytes:
+    """The test school as its administrator keeps it in Excel (plus a change); with
+    ``extra_parents``, a parents sheet too, where they are the extra pupil's."""
     wb = Workbook()
     wb.remove(wb.active)
     teachers = wb.create_sheet("Сотрудники")
@@ -152,6 +163,14 @@ def world_roster(*, extra_pupil: str | None = None, wrong_class: bool = False) -
         pupils.append([name, "5Б" if wrong_class and class_name == "5А" else class_name])
     if extra_pupil:
         pupils.append([extra_pupil, "1А"])
+    if extra_parents:
+        parents = wb.create_sheet("Родители")
+        parents.append(["ФИО", "Ученик", "Класс"])
+        for name, children in GUARDIANS.values():
+            for child in children:
+                parents.append([name, *PUPILS[child]])
+        for name in extra_parents:
+            parents.append([name, extra_pupil, "1А"])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -224,6 +243,78 @@ async def test_roster_that_is_not_a_workbook_or_too_large_or_not_from_an_admin_i
     await teacher.send_document(world_roster(extra_pupil="Чужой Ученик Иванович"), "school.xlsx")
     assert "недоступно" in ((await teacher.wait_reply()).text or "")
     assert await pupil_count(bot.journal) == before
+
+
+async def test_r2_pupils_added_by_an_upload_get_their_cards_at_once(
+    bot: Harness, world: World
+) -> None:
+    """A pupil admitted during the year: the summary names them, and one press gives the
+    cards of the pupil and of their parents not yet in the bot (the mother of three is)."""
+    await bot.bound_user(world.staff("admin"), world.people["mother"], BindingRole.PARENT)
+    admin = await staff_user(bot, world, "admin")
+    roster = world_roster(
+        extra_pupil="Новикова Алиса Павловна",
+        extra_parents=("Новиков Павел Игоревич", GUARDIANS["mother"][0]),
+    )
+    await admin.send_document(roster, "школа.xlsx")
+    reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    assert "Новые ученики (1):\n• Новикова Алиса Павловна, 1А" in (reply.text or "")
+    assert reply.button_texts == ["🖨 Карточки для новых учеников (1)"]
+
+    await admin.press("🖨 Карточки для новых учеников (1)")
+    cards = await admin.wait_reply(predicate=is_document)
+    assert cards.document is not None and cards.file_bytes is not None
+    assert cards.document["file_name"] == "Коды_приглашения_1А.pdf"
+    [(text, links)] = pdf_pages(cards.file_bytes)
+    text = re.sub(r"\s+", " ", text)
+    assert len(links) == 2
+    assert "Новикова Алиса Павловна" in text and "Новиков Павел Игоревич" in text
+    assert GUARDIANS["mother"][0] not in text  # already in the bot: the new child shows up
+    listing = await admin.wait_reply(predicate=lambda m: "Коды приглашения" in (m.text or ""))
+    assert "Новикова Алиса Павловна — ученик: https://t.me/" in (listing.text or "")
+    for link in links:
+        scanned = bot.user("Новый", "Пользователь")
+        await scanned.open_deep_link(link.split("start=")[1])
+        assert "Готово" in ((await scanned.wait_reply()).text or "")
+        await scanned.wait_reply()  # the consent question or the menu
+
+    # The same file again adds nobody: no button; a button of another upload is refused.
+    await admin.send_document(roster, "школа.xlsx")
+    again = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    assert "Изменений нет." in (again.text or "") and again.button_texts == []
+    press = await forge_press(admin, again, CardsCb(token=1).pack())
+    answer = await press.wait_answered()
+    assert "больше не хранится" in (answer.get("text") or "") and answer.get("show_alert")
+
+
+async def test_a_whole_school_upload_sends_the_cards_to_the_class_teachers(
+    bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_handlers, "NEW_CARDS_MAX", 0)  # as if a thousand were added
+    admin = await staff_user(bot, world, "admin")
+    await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
+    reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
+    assert "• Новикова Алиса Павловна, 1А" in (reply.text or "")
+    assert "«Мой класс» → «Коды для родителей и учеников»" in (reply.text or "")
+    assert reply.button_texts == []
+
+
+async def test_r2_new_pupils_cards_are_refused_to_those_who_may_not_issue_them(
+    world: World, journal: Journal
+) -> None:
+    """Core checks every card: a teacher of another class gets nothing, even with the ids."""
+    with pytest.raises(NotAllowed):
+        await invitations.issue_for_pupils(
+            journal, world.staff("english"), [world.people["dasha"]], {BindingRole.PUPIL}
+        )
+    with pytest.raises(NotFound):  # not a pupil
+        await invitations.issue_for_pupils(
+            journal, world.staff("admin"), [world.people["mother"]], {BindingRole.PUPIL}
+        )
+    issued = await invitations.issue_for_pupils(
+        journal, world.staff("primary"), [world.people["dasha"]], {BindingRole.PARENT}
+    )
+    assert [(c.full_name, c.role) for c in issued] == [(GUARDIANS["mother"][0], BindingRole.PARENT)]
 
 
 # --- reports as documents ---------------------------------------------------------------------
@@ -439,3 +530,193 @@ async def test_r10_admin_closes_a_period_and_only_the_director_reopens_it_with_a
             select(AuditEntry.reason).where(AuditEntry.action == "period.reopen")
         )
     assert reason == "Приказ № 45 от 23.11.2026"
+
+
+# --- R3: the bindings list, paged, filtered and searched -----------------------------------------
+
+
+async def add_bindings(journal: Journal, world: World) -> None:
+    """150 active bindings straight in the database: 100 parents (Ковалёва Анна among
+    them), 40 pupils and 10 staff members."""
+    async with journal.transaction() as s:
+        people = []
+        for n in range(150):
+            name = "Ковалёва Анна Игоревна" if n == 42 else f"Тестов{n:03d} Тест Тестович"
+            people.append(Person(school_id=world.school_id, full_name=name))
+        s.add_all(people)
+        await s.flush()
+        now = journal.clock.now()
+        for n, person in enumerate(people):
+            role = BindingRole.PARENT if n < 100 else BindingRole.PUPIL if n < 140 else "staff"
+            s.add(
+                Binding(
+                    telegram_user_id=900_000 + n,
+                    person_id=person.id,
+                    role=str(role),
+                    created_at=now,
+                )
+            )
+
+
+def button_count(view: MessageView) -> int:
+    return len(view.button_texts)
+
+
+async def test_r3_the_bindings_list_pages_filters_and_finds_among_150(
+    bot: Harness, world: World
+) -> None:
+    await add_bindings(bot.journal, world)
+    admin = await staff_user(bot, world, "admin")  # the 151st binding
+    first = await admin.press_and_wait("⛔ Отключить аккаунт")
+    assert "Активные входы (151)" in (first.text or "")
+    assert "1–20 из 151 (страница 1 из 8)" in (first.text or "")
+    assert button_count(first) < 40  # Telegram refuses more than 100
+    assert "2 ▶" in first.button_texts and not any(b.startswith("◀") for b in first.button_texts)
+    second = await admin.press_and_wait("2 ▶")
+    assert "21–40 из 151 (страница 2 из 8)" in (second.text or "")
+    assert "◀ 1" in second.button_texts and "3 ▶" in second.button_texts
+
+    parents = await admin.press_and_wait("Родители")
+    assert "Активные входы (100)" in (parents.text or "") and "Показаны: Родители." in (
+        parents.text or ""
+    )
+    assert "• Родители" in parents.button_texts
+    assert all(t.endswith("— родитель") for t in parents.button_texts if t.startswith("⛔"))
+    last = await forge_press(admin, parents, BindingsCb(role="p", page=99).pack())
+    await last.wait_answered()
+    shown = admin.last_keyboard_message
+    assert shown is not None and "(страница 5 из 5)" in (shown.text or "")
+
+    ask = await admin.press_and_wait("🔎 Найти")
+    assert "часть ФИО" in (ask.text or "")
+    found = await admin.send_and_wait("коВАЛЕВА   ан")  # any case, ё = е
+    assert "🔎 Поиск: «коВАЛЕВА ан»" in (found.text or "")
+    cut = [t for t in found.button_texts if t.startswith("⛔")]
+    assert cut == ["⛔ Ковалёва Анна Игоревна — родитель"]
+    press = await admin.press("⛔ Ковалёва Анна Игоревна — родитель")
+    assert "Доступ закрыт" in ((await press.wait_answered()).get("text") or "")
+    after = await admin.wait_reply()
+    assert "Никого не нашлось." in (after.text or "")
+    async with bot.journal.transaction() as s:
+        revoked = await s.scalar(
+            select(Binding.revoked_at)
+            .join(Person, Person.id == Binding.person_id)
+            .where(Person.full_name == "Ковалёва Анна Игоревна")
+        )
+    assert revoked is not None
+    back = await admin.press_and_wait("✖️ Сбросить поиск")
+    assert "Активные входы (99)" in (back.text or "")
+    everyone = await admin.press_and_wait("Все")
+    assert "Активные входы (150)" in (everyone.text or "")
+
+    # A teacher's forged buttons: core refuses, nothing is cut.
+    teacher = await staff_user(bot, world, "english")
+    screen = teacher.last_message
+    assert screen is not None
+    async with bot.journal.transaction() as s:
+        victim = await s.scalar(
+            select(Binding.id).where(Binding.person_id == world.people["admin"])
+        )
+    assert victim is not None
+    for data in (BindingsCb().pack(), BindingsCb(act="r", binding=victim).pack()):
+        press = await forge_press(teacher, screen, data)
+        answer = await press.wait_answered()
+        assert "недоступно" in (answer.get("text") or "") and answer.get("show_alert")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Binding.revoked_at).where(Binding.id == victim)) is None
+
+
+# --- R7, R8: the school's rules -----------------------------------------------------------------
+
+
+async def school_rules(journal: Journal, world: World) -> tuple[time, int | None]:
+    async with journal.transaction() as s:
+        school = await s.get(School, world.school_id)
+        assert school is not None
+        return school.correction_deadline, school.edit_window_days
+
+
+async def test_r7_r8_the_director_sets_the_deadline_and_the_edit_window(
+    bot: Harness, world: World
+) -> None:
+    director = await staff_user(bot, world, "director")
+    screen = await director.press_and_wait("⚙️ Правила школы")
+    text = screen.text or ""
+    assert "Правила школы «Школа № 1»" in text and "до 20:00 в день урока" in text
+    assert "без ограничения срока. Действует настройка сервера по умолчанию." in text
+    assert "• По умолчанию сервера: без ограничения" in screen.button_texts
+    assert "• ⏰ 20:00" in screen.button_texts
+    assert [b for b in screen.button_texts if "дн." in b or b == "Нет"] == [
+        "Нет",
+        "7 дн.",
+        "14 дн.",
+        "21 дн.",
+        "30 дн.",
+    ]
+
+    press = await director.press("14 дн.")
+    assert (await press.wait_answered()).get("text") == "Правила школы изменены ✓"
+    changed = await director.wait_reply()
+    assert "в течение 14 дн. после урока" in (changed.text or "")
+    assert "• 14 дн." in changed.button_texts
+    await director.press_and_wait("⏰ 18:00")
+    assert await school_rules(bot.journal, world) == (time(18, 0), 14)
+    await director.press_and_wait("Нет")
+    assert await school_rules(bot.journal, world) == (time(18, 0), 0)
+    back = await director.press_and_wait("По умолчанию сервера: без ограничения")
+    assert "• По умолчанию сервера: без ограничения" in back.button_texts
+    assert await school_rules(bot.journal, world) == (time(18, 0), None)
+    async with bot.journal.transaction() as s:
+        audited = list(
+            await s.scalars(select(AuditEntry.new).where(AuditEntry.action == "school.rules"))
+        )
+    assert audited[0] == {"correction_deadline": "20:00", "edit_window_days": 14}
+    assert len(audited) == 4
+
+    # Forged values: core accepts only the windows offered.
+    for data, words in (
+        (RulesCb(what="w", value=5).pack(), "Окно для пересдачи может быть только таким"),
+        (RulesCb(what="d", value=5000).pack(), "Недопустимое значение"),
+    ):
+        press = await forge_press(director, back, data)
+        answer = await press.wait_answered()
+        assert words in (answer.get("text") or "") and answer.get("show_alert")
+    assert await school_rules(bot.journal, world) == (time(18, 0), None)
+
+
+async def test_r7_r8_a_deputy_or_teacher_cannot_change_the_rules(
+    bot: Harness, world: World
+) -> None:
+    deputy = await staff_user(bot, world, "deputy")
+    menu = deputy.last_message
+    assert menu is not None and "⚙️ Правила школы" not in menu.button_texts
+    for who in (deputy, await staff_user(bot, world, "math")):
+        screen = who.last_message
+        assert screen is not None
+        for data in (RulesCb(what="w", value=7).pack(), RulesCb(what="d", value=18 * 60).pack()):
+            press = await forge_press(who, screen, data)
+            answer = await press.wait_answered()
+            assert "недоступно" in (answer.get("text") or "") and answer.get("show_alert")
+    assert await school_rules(bot.journal, world) == (time(20, 0), None)
+    # The deputy, who applies them, may read them; a teacher may not even do that.
+    teacher = who
+    press = await forge_press(teacher, screen, RulesCb().pack())
+    assert "недоступно" in ((await press.wait_answered()).get("text") or "")
+    deputy_screen = deputy.last_message
+    assert deputy_screen is not None
+    await forge_press(deputy, deputy_screen, RulesCb().pack())
+    shown = await deputy.wait_reply(predicate=lambda m: "Правила школы" in (m.text or ""))
+    assert shown.button_texts == ["☰ Меню"]
+
+
+# --- /help ---------------------------------------------------------------------------------------
+
+
+async def test_help_tells_the_administration_about_its_tools(bot: Harness, world: World) -> None:
+    admin = await staff_user(bot, world, "admin")
+    text = (await admin.send_and_wait("/help")).text or ""
+    for words in ("📊 Отчёты", "Учебные периоды", ".xlsx", "отменить действия", "Правила школы"):
+        assert words in text, words
+    teacher = await staff_user(bot, world, "math")
+    text = (await teacher.send_and_wait("/help")).text or ""
+    assert "/today" in text and "Правила школы" not in text

@@ -580,6 +580,7 @@ EN: dict[str, str] = {
     "roster.added_pupils": "New pupils ({count}):",
     "roster.added_more": "… and {count} more.",
     "roster.cards": "🖨 Cards for the new pupils ({count})",
+    "roster.cards_by_class": "The class teacher issues the pupils' and parents' invitation cards: “My class” → “Codes for parents and pupils” (or the command journal invite --class … --pdf).",
     "error.cards_gone": "The new pupils of that upload are no longer kept. Issue the codes from the class teacher's “My class”, or upload the roster again.",
     "bindings.all": "All",
     "bindings.staff": "Staff",

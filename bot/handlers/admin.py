@@ -1,6 +1,7 @@
 """The school's administration in the bot (issue 5): the roster sent as a document (all or
-nothing, progress shown in one message), reports sent as documents (R9, R18, R21), voiding
-what a compromised account did (R3), and closing / reopening reporting periods (R10).
+nothing, progress shown in one message) and the cards of the pupils it added (R2), reports
+sent as documents (R9, R18, R21), voiding what a compromised account did (R3), closing /
+reopening reporting periods (R10) and the school's rules: deadline and edit window (R7, R8).
 
 Thin: core decides who may do what, so a forged button changes nothing."""
 
@@ -25,17 +26,20 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import AdminCb, PeriodCb, ReportCb, RevertCb
+from bot.callbacks import AdminCb, CardsCb, PeriodCb, ReportCb, RevertCb, RulesCb
 from bot.filters import StaffOnly
+from bot.handlers.staff import send_codes
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show, split_text
-from core import invitations, periods, reporting, revert, roster
+from bot.storage import side_slot
+from core import invitations, periods, reporting, revert, roster, schools
 from core.access import Actor
 from core.clock import at_local, local_today
-from core.errors import ImportFailed, NotAllowed, NotFound
+from core.errors import ImportFailed, InvalidValue, NotAllowed, NotFound
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
+from core.schools import SchoolSettings
 from reports import statement, xlsx
 from texts import Texts
 
@@ -99,13 +103,15 @@ class ProgressMessage:
         with contextlib.suppress(TelegramAPIError):
             await self.message.edit_text(text)
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """The message becomes the answer (the rest, if long, follows; the keyboard goes
+        under the last part)."""
         if self.task is not None:
             await self.task
         parts = split_text(text)
-        await self.message.edit_text(parts[0])
-        for part in parts[1:]:
-            await self.message.answer(part)
+        await self.message.edit_text(parts[0], reply_markup=markup if len(parts) == 1 else None)
+        for n, part in enumerate(parts[1:], start=2):
+            await self.message.answer(part, reply_markup=markup if n == len(parts) else None)
 
 
 async def roster_help(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
@@ -114,10 +120,11 @@ async def roster_help(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
 
 
 async def roster_document(
-    message: Message, actor: Actor, journal: Journal, tx: Texts, bot: Bot
+    message: Message, actor: Actor, journal: Journal, tx: Texts, bot: Bot, state: FSMContext
 ) -> None:
     """The admin sends the roster workbook: download, import all or nothing, and answer
-    with the summary or every problem (sheet, row, column)."""
+    with the summary or every problem (sheet, row, column); the pupils it added are
+    named, with a button for their (and their parents') invitation cards."""
     roster.ensure_may_import(actor)  # before downloading anything
     document = message.document
     assert document is not None
@@ -142,11 +149,64 @@ async def roster_document(
         )
     except ImportFailed as failed:
         lines = [tx("roster.failed", file=shown, count=len(failed.problems))]
-        lines += [f"• {h(problem)}" for problem in failed.problems]
+        lines += [f"• {h(problem.render(tx.lang))}" for problem in failed.problems]
         await progress.finish("\n".join(lines))
         return
-    lines = [tx("roster.done", file=shown)] + [h(line) for line in summary.lines()]
-    await progress.finish("\n".join(lines))
+    lines = [tx("roster.done", file=shown)] + [h(line) for line in summary.lines(tx.lang)]
+    added = summary.added_pupils
+    markup = None
+    if added:
+        lines.append(tx("roster.added_pupils", count=len(added)))
+        lines += [f"• {h(p.full_name)}, {h(p.class_name)}" for p in added[:ADDED_SHOWN]]
+        if len(added) > ADDED_SHOWN:
+            lines.append(tx("roster.added_more", count=len(added) - ADDED_SHOWN))
+        if len(added) <= NEW_CARDS_MAX:
+            token = await remember_added(state, [p.id for p in added])
+            markup = keyboards.new_pupil_cards(tx, token, len(added))
+        else:  # a whole school's first upload: the cards go class by class
+            lines.append(tx("roster.cards_by_class"))
+    await progress.finish("\n".join(lines), markup)
+
+
+# --- the cards of the pupils an import added (R2: a new pupil gets their cards at once) ------
+
+ADDED_SHOWN = 30  # names listed under the summary; the cards cover them all
+NEW_CARDS_MAX = 100  # more pupils (a first upload): by class, not one PDF and 100s of links
+CARDS_SLOT = "cards"  # the pupils of the chat's last imports, kept aside from conversations
+IMPORTS_KEPT = 3
+
+
+async def remember_added(state: FSMContext, pupil_ids: list[int]) -> int:
+    """Keep the pupils an import added for the cards button; the token naming the import
+    is its first new pupil's id (ids are never reused)."""
+    token = min(pupil_ids)
+    slot = side_slot(state, CARDS_SLOT)
+    kept = [i for i in (await slot.get_data()).get("imports", []) if i[0] != token]
+    await slot.set_data({"imports": [*kept[-(IMPORTS_KEPT - 1) :], [token, pupil_ids]]})
+    return token
+
+
+async def new_pupil_cards(
+    query: CallbackQuery,
+    callback_data: CardsCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    state: FSMContext,
+) -> None:
+    """Codes for the new pupils and their parents not yet in the bot: the printable cards,
+    then the links (core checks that the actor may issue each one)."""
+    imports = (await side_slot(state, CARDS_SLOT).get_data()).get("imports", [])
+    pupil_ids = next((ids for token, ids in imports if token == callback_data.token), None)
+    if pupil_ids is None:
+        raise NotFound("error.cards_gone")
+    assert isinstance(query.message, Message)
+    await bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+    codes = await invitations.issue_for_pupils(
+        journal, actor, pupil_ids, {BindingRole.PARENT, BindingRole.PUPIL}
+    )
+    await send_codes(query, codes, actor, journal, tx, bot)
 
 
 # --- reports as documents (R9, R18, R21) -------------------------------------------------------
@@ -570,6 +630,80 @@ async def period_reason_typed(
     await _show_period(message, actor, journal, tx, p)
 
 
+# --- the school's rules: the same-day deadline and the edit window (R7, R8) -------------------
+
+
+def _window(tx: Texts, days: int | None) -> str:
+    if days is None:
+        return tx("rules.window_unlimited")
+    return tx("rules.window_days", days=days) if days else tx("rules.window_none")
+
+
+def _window_short(tx: Texts, days: int | None) -> str:
+    if days is None:
+        return tx("rules.button_unlimited")
+    return tx("rules.button_days", days=days) if days else tx("rules.button_none")
+
+
+async def rules_show(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
+    await _show_rules(query, actor, journal, tx, await schools.school_settings(journal, actor))
+
+
+async def rules_set(
+    query: CallbackQuery,
+    callback_data: RulesCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Core refuses anyone but the director and the admin, and any window not offered."""
+    value = callback_data.value
+    if callback_data.what == "w":
+        current = await schools.set_school_rules(
+            journal,
+            actor,
+            edit_window_days=None if value == -1 else value,
+            default_edit_window=value == -1,
+        )
+    elif callback_data.what == "d":
+        if not 0 <= value < 24 * 60:
+            raise InvalidValue()
+        deadline = clock_time(value // 60, value % 60)
+        current = await schools.set_school_rules(journal, actor, correction_deadline=deadline)
+    else:
+        raise NotFound()
+    callback_answer.text = tx("rules.saved")
+    await _show_rules(query, actor, journal, tx, current)
+
+
+async def _show_rules(
+    target: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, current: SchoolSettings
+) -> None:
+    default = journal.rules.edit_window_days
+    window = _window(tx, default if current.edit_window_days is None else current.edit_window_days)
+    if current.edit_window_days is None:
+        window += " " + tx("rules.window_is_default")
+    text = tx(
+        "rules.title",
+        name=h(current.name),
+        deadline=f"{current.correction_deadline:%H:%M}",
+        window=window,
+    )
+    if actor.has(*schools.RULE_SETTERS):
+        markup = keyboards.school_rules(
+            tx,
+            current.correction_deadline,
+            current.edit_window_days,
+            schools.EDIT_WINDOWS,
+            _window_short(tx, default),
+        )
+        text += "\n" + tx("rules.hint")
+    else:
+        markup = keyboards.family_back(tx)
+    await show(target, text, markup)
+
+
 def build() -> Router:
     router = Router(name="admin")
     router.message.filter(StaffOnly())
@@ -594,4 +728,8 @@ def build() -> Router:
         period_reopen_ask, PeriodCb.filter(F.act == "o"), StaffOnly(StaffRole.DIRECTOR)
     )
     router.message.register(period_reason_typed, PeriodFlow.reason, F.text)
+    # The cards of new pupils and the school's rules: core decides who may.
+    router.callback_query.register(new_pupil_cards, CardsCb.filter())
+    router.callback_query.register(rules_show, RulesCb.filter(F.what == ""))
+    router.callback_query.register(rules_set, RulesCb.filter(F.what != ""))
     return router

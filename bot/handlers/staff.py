@@ -1,6 +1,7 @@
 """The class teacher (the class's journal read-only, the week's absences with reasons to
 confirm, invitation codes, R1, R2, R6), the deputy (correction requests, R7) and the admin
-(staff codes, cutting a binding, R2, R3)."""
+(staff codes; cutting a binding from a paged list filtered by role and searched by name,
+R2, R3)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,32 @@ from datetime import date, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import AdminCb, ClassCb, ClassPupilCb, DecideCb, Nav, NavCb, ReasonCb
+from bot.callbacks import (
+    AdminCb,
+    BindingsCb,
+    ClassCb,
+    ClassPupilCb,
+    DecideCb,
+    Nav,
+    NavCb,
+    ReasonCb,
+)
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
+from bot.handlers.start import help_text
 from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
+from bot.storage import side_slot
 from core import attendance, classes, corrections, invitations, lessons
 from core.access import Actor
+from core.errors import NotFound
 from core.invitations import IssuedCode
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, StaffRole
@@ -230,9 +245,122 @@ async def staff_codes(
     await send_codes(query, codes, actor, journal, tx, bot)
 
 
-async def bindings_list(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
-    rows = await invitations.school_bindings(journal, actor)
-    await show(query, tx("admin.bindings", count=len(rows)), keyboards.admin_bindings(tx, rows))
+ROLE_FILTERS = {
+    "": None,
+    "s": BindingRole.STAFF,
+    "p": BindingRole.PARENT,
+    "u": BindingRole.PUPIL,
+}
+SEARCH_SLOT = "bindings"  # the admin's last search, kept aside from conversations
+SEARCH_MAX = 60
+
+
+class BindingsFlow(StatesGroup):
+    search = State()  # waiting for part of a name
+
+
+async def bindings_list(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, state: FSMContext
+) -> None:
+    """From the menu: the first page, every role, no search."""
+    await bindings_screen(query, actor, journal, tx, state, BindingsCb())
+
+
+async def bindings_page(
+    query: CallbackQuery,
+    callback_data: BindingsCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+) -> None:
+    await bindings_screen(query, actor, journal, tx, state, callback_data)
+
+
+async def bindings_screen(
+    target: Message | CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+    view: BindingsCb,
+) -> None:
+    """A page of the school's active bindings (R3): 20 a page (Telegram takes at most 100
+    buttons under a message), filtered by role and by the admin's search."""
+    if view.role not in ROLE_FILTERS:
+        raise NotFound()
+    if await state.get_state() == BindingsFlow.search.state:
+        await state.clear()  # the admin went back instead of typing a name
+    search = ""
+    if view.q:
+        search = str((await side_slot(state, SEARCH_SLOT).get_data()).get("q", ""))
+    page = await invitations.find_bindings(
+        journal, actor, role=ROLE_FILTERS[view.role], search=search, page=view.page
+    )
+    view = BindingsCb(role=view.role, page=page.page, q=1 if search else 0)
+    lines = [tx("admin.bindings", count=page.total)]
+    if view.role:
+        lines.append(tx("bindings.shown", who=tx(dict(keyboards.BINDING_FILTERS)[view.role])))
+    if search:
+        lines.append(tx("bindings.searched", text=h(search)))
+    if not page.rows:
+        lines.append(tx("bindings.none"))
+    elif page.pages > 1:
+        first = page.page * invitations.BINDINGS_PER_PAGE + 1
+        lines.append(
+            tx(
+                "bindings.page",
+                first=first,
+                last=first + len(page.rows) - 1,
+                total=page.total,
+                page=page.page + 1,
+                pages=page.pages,
+            )
+        )
+    markup = keyboards.admin_bindings(tx, page.rows, view, page.pages)
+    await show(target, "\n".join(lines), markup)
+
+
+async def bindings_search_ask(
+    query: CallbackQuery,
+    callback_data: BindingsCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+) -> None:
+    await invitations.find_bindings(journal, actor, per_page=1)  # core: may the actor at all
+    await state.set_state(BindingsFlow.search)
+    await state.update_data(role=callback_data.role)
+    await show(query, tx("bindings.ask"), keyboards.bindings_search(tx, callback_data.role))
+
+
+async def bindings_search_typed(
+    message: Message, actor: Actor, journal: Journal, tx: Texts, state: FSMContext
+) -> None:
+    text = " ".join((message.text or "").split())[:SEARCH_MAX]
+    if not text:
+        await message.answer(tx("bindings.ask"))
+        return
+    role = str((await state.get_data()).get("role", ""))
+    await state.clear()
+    await side_slot(state, SEARCH_SLOT).set_data({"q": text})
+    await bindings_screen(message, actor, journal, tx, state, BindingsCb(role=role, q=1))
+
+
+async def revoke_from_page(
+    query: CallbackQuery,
+    callback_data: BindingsCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
+    callback_answer.text = tx("admin.revoked")
+    await callback_answer.send()
+    await bindings_screen(query, actor, journal, tx, state, callback_data)
 
 
 async def revoke(
@@ -241,15 +369,17 @@ async def revoke(
     actor: Actor,
     journal: Journal,
     tx: Texts,
+    state: FSMContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """A button of the list as it was before paging (an old message)."""
     await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
     callback_answer.text = tx("admin.revoked")
-    await bindings_list(query, actor, journal, tx)
+    await bindings_list(query, actor, journal, tx, state)
 
 
-async def help_button(query: CallbackQuery, tx: Texts) -> None:
-    await show(query, tx("help.staff"))
+async def help_button(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
+    await show(query, help_text(tx, actor))
 
 
 def build() -> Router:
@@ -280,5 +410,10 @@ def build() -> Router:
     router.callback_query.register(
         revoke, AdminCb.filter(F.act == "r"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     )
+    # The paged list: core refuses anyone but the admin and the director.
+    router.callback_query.register(bindings_page, BindingsCb.filter(F.act == "l"))
+    router.callback_query.register(bindings_search_ask, BindingsCb.filter(F.act == "f"))
+    router.callback_query.register(revoke_from_page, BindingsCb.filter(F.act == "r"))
+    router.message.register(bindings_search_typed, BindingsFlow.search, F.text)
     router.callback_query.register(help_button, NavCb.filter(F.to == Nav.HELP))
     return router

@@ -13,6 +13,7 @@ from bot.callbacks import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
 from bot.commands import set_chat_commands
 from bot.render import h, show
 from core import accounts, invitations
+from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
 from core.journal import Journal
@@ -102,12 +103,15 @@ async def help_command(message: Message, session: Session, tx: Texts) -> None:
     if session.actor is None:
         await message.answer(tx("help.unbound"))
         return
-    await message.answer(tx(f"help.{help_key(session)}"))
+    await message.answer(help_text(tx, session.actor))
 
 
-def help_key(session: Session) -> str:
-    assert session.actor is not None
-    return session.actor.role.value
+def help_text(tx: Texts, actor: Actor) -> str:
+    """What the account can do in its role; the administration reads its part too."""
+    text = tx(f"help.{actor.role.value}")
+    if actor.oversees_school:
+        text += "\n\n" + tx("help.admin")
+    return text
 
 
 async def role_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
