@@ -173,6 +173,12 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
         return 1
     for line in summary.lines():
         print(line)
+    if summary.added_pupils:  # R2: a new pupil gets their cards at once
+        print(t("roster.added_pupils", count=len(summary.added_pupils)))
+        for pupil in summary.added_pupils:
+            print(f"  {pupil.full_name}, {pupil.class_name}")
+        for class_name in sorted({p.class_name for p in summary.added_pupils}):
+            print(t("cli.cards_hint", cls=class_name))
     return 0
 
 

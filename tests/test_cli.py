@@ -61,7 +61,9 @@ async def test_import_twice_changes_nothing_the_second_time(
     assert await journal_cmd(settings, "import", str(SCHOOL_DIR), "--school", SCHOOL_NAME) == 0
     pupils = await count(db_url, "SELECT count(*) FROM pupils")
     assert pupils > 50
-    capsys.readouterr()
+    first = capsys.readouterr().out
+    assert f"Новые ученики ({pupils}):" in first
+    assert "journal invite --class 5А --pdf cards-5А.pdf" in first
     assert await journal_cmd(settings, "import", str(SCHOOL_DIR)) == 0
     assert await count(db_url, "SELECT count(*) FROM pupils") == pupils
     out = capsys.readouterr().out

@@ -38,6 +38,7 @@ EN: dict[str, str] = {
     "import.no_school": 'Name the school: --school "Name" (the database has several schools or none).',
     "cli.no_token": "BOT_TOKEN is not set. Get a token from @BotFather and put it in .env (BOT_TOKEN=...) or in the environment.",
     "cli.migrated": "The database schema is up to date.",
+    "cli.cards_hint": "Invitation cards of class {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Could not read the time '{value}'. Write HH:MM, e.g. 20:00.",
     "cli.school_rules": "{name}: the author corrects until {deadline} on the lesson day; {window}.",
     "cli.window_none": "new marks for past lessons only through the deputy",

@@ -43,6 +43,7 @@ RU: dict[str, str] = {
     # command line
     "cli.no_token": "Не задан BOT_TOKEN. Получите токен у @BotFather и укажите его в файле .env (BOT_TOKEN=...) или в переменной окружения.",
     "cli.migrated": "База данных обновлена до последней версии схемы.",
+    "cli.cards_hint": "Карточки-приглашения класса {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Не понял время «{value}». Напишите ЧЧ:ММ, например 20:00.",
     "cli.school_rules": "{name}: исправления автором — до {deadline} в день урока; {window}.",
     "cli.window_none": "новые оценки за прошедшие уроки — только через заместителя директора",
