@@ -21,6 +21,7 @@ from core.models import (
     NotificationPrefs,
     Person,
     Pupil,
+    School,
     SchoolClass,
 )
 
@@ -219,16 +220,18 @@ async def set_language(journal: Journal, telegram_user_id: int, language: str) -
 @dataclass(frozen=True)
 class Prefs:
     digest_enabled: bool
-    digest_time: time | None
+    digest_time: time | None  # the parent's own hour; None: the school's
     absence_alerts: bool
+    school_time: time | None = None  # the school's digest hour; None: the deployment's
 
 
 async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
     async with journal.transaction() as s:
         row = await s.get(NotificationPrefs, _parent_binding(actor))
+        school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
         if row is None:
-            return Prefs(True, None, True)
-        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts)
+            return Prefs(True, None, True, school_time)
+        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time)
 
 
 async def set_prefs(

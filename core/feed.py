@@ -155,8 +155,8 @@ _DIGEST_PARENTS_SQL = """
            COALESCE(a.chat_id, b.telegram_user_id),
            COALESCE(a.language, pe.language, 'ru'),
            COALESCE(prev.built_at, due.due_at - interval '1 day')
-    FROM unnest($1::integer[], $2::date[], $3::time[], $4::timestamptz[])
-         AS due(school_id, day, at, due_at)
+    FROM unnest($1::integer[], $2::date[], $3::time[], $4::timestamptz[], $5::time[])
+         AS due(school_id, day, at, due_at, school_at)
     JOIN people pe ON pe.school_id = due.school_id
     JOIN bindings b ON b.person_id = pe.id
     LEFT JOIN notification_prefs np ON np.binding_id = b.id
@@ -164,7 +164,7 @@ _DIGEST_PARENTS_SQL = """
     LEFT JOIN digests prev ON prev.binding_id = b.id AND prev.day = due.day - 1
     WHERE b.role = 'parent' AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
       AND COALESCE(np.digest_enabled, true)
-      AND COALESCE(np.digest_time, $5::time) = due.at
+      AND COALESCE(np.digest_time, due.school_at) = due.at
       AND NOT EXISTS (SELECT 1 FROM digests dg WHERE dg.binding_id = b.id AND dg.day = due.day)
     ORDER BY b.id, due.day
 """
@@ -196,10 +196,11 @@ async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
 
 async def due_digest_slots(
     s: AsyncSession, now: datetime, tz: ZoneInfo, default_time: time, window: timedelta
-) -> list[tuple[int, date, time, datetime]]:
-    """(school, day, local time, instant) of every digest time in use — the school's and
-    the hours parents chose — that passed in (now - window, now], in each school's
-    timezone. Computed here rather than per row in SQL: there are only a few."""
+) -> list[tuple[int, date, time, datetime, time]]:
+    """(school, day, local time, instant, the school's own time) of every digest time in
+    use — the school's (its own, or ``default_time``) and the hours parents chose — that
+    passed in (now - window, now], in each school's timezone. Computed here rather than
+    per row in SQL: there are only a few."""
     chosen = set(
         await s.scalars(
             select(NotificationPrefs.digest_time)
@@ -207,14 +208,16 @@ async def due_digest_slots(
             .distinct()
         )
     )
+    own = {i: at for i, at in await s.execute(select(School.id, School.digest_time))}
     slots = []
     for school_id, zone in await school_zones(s, tz):
+        school_at = own.get(school_id) or default_time
         today = now.astimezone(zone).date()
         for day in (today, today - timedelta(days=1)):
-            for at in {default_time, *chosen}:
+            for at in {school_at, *chosen}:
                 due = at_local(day, at, zone)
                 if now - window < due <= now:
-                    slots.append((school_id, day, at, due))
+                    slots.append((school_id, day, at, due, school_at))
     return slots
 
 
@@ -236,7 +239,7 @@ async def digest_targets(
         [x[1] for x in slots],
         [x[2] for x in slots],
         [x[3] for x in slots],
-        default_time,
+        [x[4] for x in slots],
     )
     if not parents:
         return []

@@ -101,6 +101,8 @@ class School(Base):
     correction_deadline: Mapped[time] = mapped_column(Time, server_default=text("'20:00'"))
     # R8: days after the lesson a mark may still be added (retake); NULL = never limited.
     edit_window_days: Mapped[int | None] = mapped_column(Integer)
+    # R16: the parents' digest hour here; NULL = the deployment's DIGEST_TIME.
+    digest_time: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
 
 

@@ -53,6 +53,7 @@ class SchoolSettings:
     name: str
     correction_deadline: time
     edit_window_days: int | None  # None: the deployment's EDIT_WINDOW_DAYS
+    digest_time: time | None = None  # None: the deployment's DIGEST_TIME
 
 
 # Who sets the school's rules (R7, R8); the deputy, who applies them, may read them.
@@ -66,7 +67,7 @@ async def school_settings(journal: Journal, actor: Actor) -> SchoolSettings:
         school = await s.get(School, actor.school_id)
         if school is None:
             raise NotFound()
-        return SchoolSettings(school.name, school.correction_deadline, school.edit_window_days)
+        return _settings(school)
 
 
 async def set_school_rules(
@@ -76,8 +77,10 @@ async def set_school_rules(
     correction_deadline: time | None = None,
     edit_window_days: int | None = None,
     default_edit_window: bool = False,
+    digest_time: time | bool | None = False,
 ) -> SchoolSettings:
-    """R7, R8: the school's same-day deadline and edit window (the director or admin).
+    """R7, R8, R16: the school's same-day deadline, edit window and parents' digest hour
+    (the director or admin).
     A change is recorded in the audit log."""
     ensure_staff(actor, *RULE_SETTERS)
     if edit_window_days is not None and edit_window_days not in EDIT_WINDOWS:
@@ -91,6 +94,8 @@ async def set_school_rules(
             school.correction_deadline = correction_deadline
         if edit_window_days is not None or default_edit_window:
             school.edit_window_days = edit_window_days
+        if digest_time is not False:  # None: back to the deployment's DIGEST_TIME
+            school.digest_time = digest_time  # type: ignore[assignment]
         new = _rules_snapshot(school)
         if new != old:
             await audit.record(
@@ -104,11 +109,18 @@ async def set_school_rules(
                 old=old,
                 new=new,
             )
-        return SchoolSettings(school.name, school.correction_deadline, school.edit_window_days)
+        return _settings(school)
+
+
+def _settings(school: School) -> SchoolSettings:
+    return SchoolSettings(
+        school.name, school.correction_deadline, school.edit_window_days, school.digest_time
+    )
 
 
 def _rules_snapshot(school: School) -> dict[str, object]:
     return {
         "correction_deadline": f"{school.correction_deadline:%H:%M}",
         "edit_window_days": school.edit_window_days,
+        "digest_time": f"{school.digest_time:%H:%M}" if school.digest_time else None,
     }

@@ -74,13 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", type=Path, action="append", help="a folder (repeat); default BACKUP_DIRS"
     )
 
-    sch = sub.add_parser("school", help="show or set the school's deadline and edit window")
+    sch = sub.add_parser(
+        "school", help="show or set the school's deadline, edit window and digest hour"
+    )
     sch.add_argument("--deadline", help="R7: same-day correction deadline, HH:MM (20:00)")
     sch.add_argument(
         "--edit-window",
         choices=["none", "7", "14", "21", "30", "default"],
         help="R8: days after a lesson a mark may be added without approval "
         "(none: the lesson day only; default: EDIT_WINDOW_DAYS)",
+    )
+    sch.add_argument(
+        "--digest-time",
+        help="R16: the parents' digest hour here, HH:MM, or 'default' (DIGEST_TIME)",
     )
     sch.add_argument("--school", help="school name; default: the only school")
 
@@ -319,19 +325,23 @@ async def school_command(app: App, args: argparse.Namespace) -> int:
     admin = school.admin
     try:
         deadline = time.fromisoformat(args.deadline) if args.deadline else None
+        digest: time | bool | None = False  # False: leave it; None: back to DIGEST_TIME
+        if args.digest_time:
+            digest = None if args.digest_time == "default" else time.fromisoformat(args.digest_time)
     except ValueError:
-        print(t("cli.bad_deadline", value=args.deadline), file=sys.stderr)
+        print(t("cli.bad_deadline", value=args.deadline or args.digest_time), file=sys.stderr)
         return 2
     window = args.edit_window
     window_days = 0 if window == "none" else None if window in (None, "default") else int(window)
     try:
-        if deadline is not None or window is not None:
+        if deadline is not None or window is not None or digest is not False:
             current = await schools.set_school_rules(
                 app.journal,
                 admin,
                 correction_deadline=deadline,
                 edit_window_days=window_days,
                 default_edit_window=window == "default",
+                digest_time=digest,
             )
         else:
             current = await schools.school_settings(app.journal, admin)
@@ -350,6 +360,7 @@ async def school_command(app: App, args: argparse.Namespace) -> int:
             name=current.name,
             deadline=f"{current.correction_deadline:%H:%M}",
             window=shown,
+            digest=f"{current.digest_time or app.settings.digest_time:%H:%M}",
         )
     )
     return 0

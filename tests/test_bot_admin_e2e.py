@@ -670,7 +670,11 @@ async def test_r7_r8_the_director_sets_the_deadline_and_the_edit_window(
         audited = list(
             await s.scalars(select(AuditEntry.new).where(AuditEntry.action == "school.rules"))
         )
-    assert audited[0] == {"correction_deadline": "20:00", "edit_window_days": 14}
+    assert audited[0] == {
+        "correction_deadline": "20:00",
+        "edit_window_days": 14,
+        "digest_time": None,
+    }
     assert len(audited) == 4
 
     # Forged values: core accepts only the windows offered.

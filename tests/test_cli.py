@@ -201,6 +201,8 @@ async def test_r7_r8_school_sets_its_deadline_and_edit_window(
     assert "до 19:30" in capsys.readouterr().out
     sql = "SELECT extract(hour FROM correction_deadline) * 100 + edit_window_days FROM schools"
     assert await count(db_url, sql) == 1914
+    assert await journal_cmd(settings, "school", "--digest-time", "19:00") == 0
+    assert "сводка родителям — в 19:00" in capsys.readouterr().out
     assert await journal_cmd(settings, "school", "--deadline", "25:00") == 2
     assert "ЧЧ:ММ" in capsys.readouterr().err
     assert await count(db_url, sql) == 1914  # unchanged

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from bot.callbacks import LessonCb
-from core import attendance, feed, lessons, marks
+from core import accounts, attendance, feed, lessons, marks, schools
+from core.access import actor_for_binding
 from core.clock import ManualClock
 from core.errors import NotAllowed
 from core.journal import Journal
@@ -174,6 +175,28 @@ async def test_r16_digest_tells_a_parent_about_all_children_in_one_message(
     assert "Задано" not in dasha_block  # no homework in grade 1 (R12)
     assert "Новых отметок и пропусков нет" in dasha_block
     assert [t for t, _ in buttons(digest)] == ["Прочитано ✓", "Указать причину пропуска"]
+
+
+async def test_r16_a_school_sends_at_its_own_hour_and_a_parent_at_theirs(
+    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
+) -> None:
+    director = world.staff("admin")
+    await schools.set_school_rules(journal, director, digest_time=time(19, 0))
+    binding = await bind(journal, world.people["mother"])
+    await school_day_for_5a(journal, world)
+
+    at(clock, MONDAY, 19, 0)  # the school's hour, not DIGEST_TIME (20:00)
+    assert await jobs.digests() == 1
+    at(clock, MONDAY, 20, 0)
+    assert await jobs.digests() == 0
+
+    async with journal.transaction() as s:
+        parent = await actor_for_binding(s, binding)
+    prefs = await accounts.get_prefs(journal, parent)
+    assert prefs.school_time == time(19, 0)  # what the parent's settings screen shows
+    await schools.set_school_rules(journal, director, digest_time=None)  # back to 20:00
+    at(clock, TUESDAY, 19, 0)
+    assert await jobs.digests() == 0
 
 
 async def test_r16_nothing_new_means_no_message_and_rerunning_creates_nothing(

@@ -40,7 +40,7 @@ EN: dict[str, str] = {
     "cli.migrated": "The database schema is up to date.",
     "cli.cards_hint": "Invitation cards of class {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Could not read the time '{value}'. Write HH:MM, e.g. 20:00.",
-    "cli.school_rules": "{name}: the author corrects until {deadline} on the lesson day; {window}.",
+    "cli.school_rules": "{name}: the author corrects until {deadline} on the lesson day; {window}; parents' digest at {digest}.",
     "cli.window_none": "new marks for past lessons only through the deputy",
     "cli.window_days": "new marks (retakes) within {days} days after the lesson",
     "cli.window_default": "retake window as EDIT_WINDOW_DAYS says ({value})",

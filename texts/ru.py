@@ -45,7 +45,7 @@ RU: dict[str, str] = {
     "cli.migrated": "База данных обновлена до последней версии схемы.",
     "cli.cards_hint": "Карточки-приглашения класса {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Не понял время «{value}». Напишите ЧЧ:ММ, например 20:00.",
-    "cli.school_rules": "{name}: исправления автором — до {deadline} в день урока; {window}.",
+    "cli.school_rules": "{name}: исправления автором — до {deadline} в день урока; {window}; сводка родителям — в {digest}.",
     "cli.window_none": "новые оценки за прошедшие уроки — только через заместителя директора",
     "cli.window_days": "новые оценки (пересдача) — в течение {days} дн. после урока",
     "cli.window_default": "окно для пересдачи — по настройке EDIT_WINDOW_DAYS ({value})",

@@ -245,12 +245,13 @@ async def settings_screen(
 ) -> None:
     assert session.actor is not None
     prefs = await accounts.get_prefs(journal, session.actor)
-    await show_prefs(query, prefs, tx, notification_rules.digest_time.hour)
+    await show_prefs(query, prefs, tx, notification_rules)
 
 
 async def show_prefs(
-    query: CallbackQuery, prefs: accounts.Prefs, tx: Texts, school_hour: int
+    query: CallbackQuery, prefs: accounts.Prefs, tx: Texts, rules: NotificationRules
 ) -> None:
+    school_hour = (prefs.school_time or rules.digest_time).hour
     hour = prefs.digest_time.hour if prefs.digest_time else school_hour
     await show(query, tx("prefs.title", hour=hour), keyboards.prefs(tx, prefs, school_hour))
 
@@ -279,7 +280,7 @@ async def change_pref(
         prefs = await accounts.set_prefs(
             journal, session.actor, digest_time=time(callback_data.hour)
         )
-    await show_prefs(query, prefs, tx, notification_rules.digest_time.hour)
+    await show_prefs(query, prefs, tx, notification_rules)
 
 
 def build() -> Router:
