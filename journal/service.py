@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,6 +43,14 @@ def build_sender(app: App, bot: Bot) -> Sender:
     )
 
 
+def hourly(
+    scheduler: AsyncIOScheduler, app: App, job: Callable[[], Awaitable[None]], name: str
+) -> None:
+    """Run ``job`` at start and then every hour."""
+    scheduler.add_job(job, IntervalTrigger(hours=1, timezone=app.journal.rules.timezone), id=name)
+    scheduler.add_job(job, id=f"{name}_on_start")  # no trigger: once, at start
+
+
 def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
     """R22: look hourly whether a backup is due (every ``BACKUP_EVERY_DAYS``); False when
     backups are not configured (a warning is logged: the regulation is then unmet)."""
@@ -69,12 +77,7 @@ def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
         if result is not None:
             log.info("scheduled backup written: %s", result.manifest.file)
 
-    scheduler.add_job(
-        job,
-        IntervalTrigger(hours=1, timezone=app.journal.rules.timezone),
-        id="backup",
-        next_run_time=datetime.now(app.journal.rules.timezone),  # at once (scheduler's time)
-    )
+    hourly(scheduler, app, job, "backup")
     return True
 
 
@@ -90,12 +93,7 @@ def add_archive_job(scheduler: AsyncIOScheduler, app: App) -> bool:
         except Exception:
             log.exception("archiving closed periods failed; trying again in an hour")
 
-    scheduler.add_job(
-        job,
-        IntervalTrigger(hours=1, timezone=app.journal.rules.timezone),
-        id="archive",
-        next_run_time=datetime.now(app.journal.rules.timezone),
-    )
+    hourly(scheduler, app, job, "archive")
     return True
 
 

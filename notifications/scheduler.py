@@ -240,12 +240,9 @@ def build_scheduler(jobs: NotificationJobs) -> AsyncIOScheduler:
         jobs.absence_alerts, IntervalTrigger(minutes=1, timezone=tz), id="absence_alerts"
     )
     scheduler.add_job(
-        jobs.run_due,
-        IntervalTrigger(minutes=rules.sweep_minutes, timezone=tz),
-        id="sweep",
-        # "now" in the scheduler's own (wall-clock) time: the jobs read the journal's clock.
-        next_run_time=datetime.now(tz),
+        jobs.run_due, IntervalTrigger(minutes=rules.sweep_minutes, timezone=tz), id="sweep"
     )
+    scheduler.add_job(jobs.run_due, id="sweep_on_start")  # no trigger: once, at start
     scheduler.add_job(jobs.digests, CronTrigger(minute="0,30", timezone=tz), id="digests")
 
     def cron(at: time, **fields: object) -> CronTrigger:
