@@ -25,11 +25,20 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 @dataclass
 class CallbackAnswer:
     """What a handler wants to say in the callback's answer (a toast or an alert). The
-    middleware sends it once the handler is done; handlers never answer themselves."""
+    middleware sends it once the handler is done, unless the handler called ``send``
+    earlier: once the change is made, so that the spinner stops before the slower
+    redrawing of the screen. Handlers never answer the query themselves."""
 
     text: str | None = None
     show_alert: bool = False
     answered: bool = False
+    query: CallbackQuery | None = None
+
+    async def send(self) -> None:
+        """Answer the callback query now (once; later calls do nothing)."""
+        if self.query is not None and not self.answered:
+            self.answered = True
+            await self.query.answer(text=self.text, show_alert=self.show_alert)
 
 
 class SessionMiddleware(BaseMiddleware):
@@ -57,7 +66,7 @@ class AnswerMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tx: Texts = data["tx"]
-        answer = CallbackAnswer()
+        answer = CallbackAnswer(query=event if isinstance(event, CallbackQuery) else None)
         data["callback_answer"] = answer
         try:
             return await handler(event, data)
@@ -71,15 +80,16 @@ class AnswerMiddleware(BaseMiddleware):
             log.exception("handler failed")
             await self._tell(event, answer, tx("error.generic"))
         finally:
-            if isinstance(event, CallbackQuery) and not answer.answered:
-                answer.answered = True
-                await event.answer(text=answer.text, show_alert=answer.show_alert)
+            await answer.send()
         return None
 
     @staticmethod
     async def _tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None:
         if isinstance(event, CallbackQuery):
-            answer.answered = True
-            await event.answer(text=text, show_alert=True)
+            if not answer.answered:
+                answer.answered = True
+                await event.answer(text=text, show_alert=True)
+            elif isinstance(event.message, Message):  # answered already: say it in the chat
+                await event.message.answer(text)
         elif isinstance(event, Message):
             await event.answer(text)
