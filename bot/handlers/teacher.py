@@ -114,17 +114,35 @@ async def open_lesson(
     journal: Journal,
     tx: Texts,
     state: FSMContext,
+    raw_state: str | None,
+    callback_answer: CallbackAnswer,
 ) -> None:
-    await state.clear()
-    await show_card(query, actor, journal, tx, callback_data.lesson)
+    if raw_state is not None:  # a topic was being typed: opening a lesson abandons it
+        await state.clear()
+    await show_card(query, actor, journal, tx, callback_data.lesson, callback_answer)
 
 
 async def show_card(
-    target: Message | CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+    target: Message | CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    lesson_id: int,
+    callback_answer: CallbackAnswer | None = None,
 ) -> None:
-    lesson = await lessons.get_lesson(journal, actor, lesson_id)
     call = await attendance.roll_call(journal, actor, lesson_id)
-    await show(target, card_text(tx, lesson, call), keyboards.lesson_card(tx, lesson, call))
+    if callback_answer is not None:
+        await callback_answer.send()
+    await show_roll_call(target, tx, call)
+
+
+async def show_roll_call(
+    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall
+) -> None:
+    """The lesson card with the roll call, drawn from what the use case returned."""
+    await show(
+        target, card_text(tx, call.lesson, call), keyboards.lesson_card(tx, call.lesson, call)
+    )
 
 
 def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall) -> str:
@@ -173,18 +191,24 @@ async def tap_pupil(
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    outcome, _ = await attendance.cycle_status(
+    outcome, call = await attendance.cycle_status(
         journal, actor, callback_data.lesson, callback_data.pupil
     )
     await after_change(outcome, actor, journal, tx, bot, callback_answer)
-    await show_card(query, actor, journal, tx, callback_data.lesson)
+    await show_roll_call(query, tx, call)
 
 
 async def rest_present(
-    query: CallbackQuery, callback_data: RestCb, actor: Actor, journal: Journal, tx: Texts
+    query: CallbackQuery,
+    callback_data: RestCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
 ) -> None:
-    await attendance.mark_rest_present(journal, actor, callback_data.lesson)
-    await show_card(query, actor, journal, tx, callback_data.lesson)
+    call = await attendance.mark_rest_present(journal, actor, callback_data.lesson)
+    await callback_answer.send()
+    await show_roll_call(query, tx, call)
 
 
 async def after_change(
@@ -195,13 +219,16 @@ async def after_change(
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """After the deadline a change is a request (R7): say so and tell the deputy."""
+    """Say how a change went, at once (the spinner stops before the screen is redrawn).
+    After the deadline a change is a request (R7): say so and tell the deputy."""
     if outcome is Outcome.REQUESTED:
         callback_answer.text = tx("requests.sent")
         callback_answer.show_alert = True
-        await tell_approvers(bot, journal, actor.school_id)
     elif outcome is Outcome.APPLIED:
         callback_answer.text = tx("saved")
+    await callback_answer.send()
+    if outcome is Outcome.REQUESTED:
+        await tell_approvers(bot, journal, actor.school_id)
 
 
 # --- topic and homework ------------------------------------------------------------------------
