@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+
+from benchmarks import embedded_database
 
 TOKEN = "123456:BENCH-DELIVER"
 LIMIT = 30  # Telegram: about 30 messages per second per bot
@@ -48,21 +46,6 @@ class Result:
     handled_429: int
     enqueue_s: float
     enqueue_again_s: float
-
-
-@contextlib.contextmanager
-def embedded_database(keep: str | None) -> Iterator[str]:
-    from journal.database import embedded_server
-
-    if keep:
-        with embedded_server(Path(keep) / "pgdata") as url:
-            yield url
-        return
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-deliver-") as tmp,
-        embedded_server(Path(tmp) / "pgdata") as url,
-    ):
-        yield url
 
 
 async def fresh_database(admin_url: str, name: str) -> str:
@@ -244,7 +227,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     logging.getLogger("notifications.sender").setLevel(logging.ERROR)  # 429s: in the table
-    with embedded_database(args.data_dir) as admin_url:
+    with embedded_database(args.data_dir, "deliver") as admin_url:
         return asyncio.run(bench(admin_url, args))
 
 

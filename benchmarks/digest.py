@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
@@ -38,6 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from benchmarks import embedded_database
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BUILD_AT = datetime(2026, 11, 23, 20, 0, tzinfo=MOSCOW)  # Monday
@@ -213,21 +214,6 @@ COUNTED = [
     "attendance",
     "marks",
 ]
-
-
-@contextlib.contextmanager
-def embedded_database(keep: str | None) -> Iterator[str]:
-    from journal.database import embedded_server
-
-    if keep:
-        with embedded_server(Path(keep) / "pgdata") as url:
-            yield url
-        return
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-digest-") as tmp,
-        embedded_server(Path(tmp) / "pgdata") as url,
-    ):
-        yield url
 
 
 async def generate(engine: Any, pupils: int) -> dict[str, float]:
@@ -467,5 +453,5 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    with embedded_database(args.keep) as admin_url:
+    with embedded_database(args.keep, "digest") as admin_url:
         return asyncio.run(bench(admin_url, args))

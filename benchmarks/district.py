@@ -79,6 +79,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks import embedded_database
+
 TZ_NAME = "Europe/Moscow"
 TZ = ZoneInfo(TZ_NAME)
 FIRST_DAY = date(2026, 11, 5)  # the first day of «2 четверть» (05.11–28.12.2026)
@@ -1119,21 +1121,6 @@ def print_report(r: Report, args: argparse.Namespace) -> None:
 # --- main ---------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def embedded_database(keep: str | None) -> Iterator[str]:
-    from journal.database import embedded_server
-
-    if keep:
-        with embedded_server(Path(keep) / "pgdata") as url:
-            yield url
-        return
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-district-") as tmp,
-        embedded_server(Path(tmp) / "pgdata") as url,
-    ):
-        yield url
-
-
 async def bench(admin_url: str, args: argparse.Namespace) -> int:
     report = await run(admin_url, args)
     return 0 if report.ok else 1
@@ -1175,7 +1162,7 @@ def main(argv: list[str]) -> int:
         from journal.database import normalise_url
 
         return asyncio.run(bench(normalise_url(args.database_url), args))
-    with embedded_database(args.keep) as admin_url:
+    with embedded_database(args.keep, "district") as admin_url:
         return asyncio.run(bench(admin_url, args))
 
 

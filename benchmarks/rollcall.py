@@ -65,16 +65,17 @@ import random
 import re
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from benchmarks import embedded_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-TOKEN"
@@ -919,21 +920,6 @@ def report_trace(steps: list[Step], show_sql: bool) -> None:
 # --- main ---------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def embedded_database(keep: str | None) -> Iterator[str]:
-    from journal.database import embedded_server
-
-    if keep:
-        with embedded_server(Path(keep) / "pgdata") as url:
-            yield url
-        return
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-rollcall-") as tmp,
-        embedded_server(Path(tmp) / "pgdata") as url,
-    ):
-        yield url
-
-
 async def bench(admin_url: str, args: argparse.Namespace) -> int:
     """The benchmark on a running PostgreSQL server (its admin URL): a database of its
     own is created, and dropped at the end."""
@@ -1178,7 +1164,7 @@ def main(argv: list[str]) -> int:
     if args.serve_bot:
         asyncio.run(serve_bot(*args.serve_bot))
         return 0
-    with embedded_database(args.data_dir) as admin_url:
+    with embedded_database(args.data_dir, "rollcall") as admin_url:
         return asyncio.run(bench(admin_url, args))
 
 
