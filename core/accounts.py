@@ -5,10 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.access import Actor, actor_for_binding
 from core.errors import InvalidValue, NotAllowed
@@ -23,6 +37,8 @@ from core.models import (
     Pupil,
     School,
     SchoolClass,
+    StaffRole,
+    StaffRoleRow,
 )
 
 
@@ -51,7 +67,147 @@ async def open_session(
     journal: Journal, telegram_user_id: int, chat_id: int, language_code: str | None
 ) -> Session:
     """Load (and create on first contact) the account and its active binding. A revoked
-    active binding falls back to another active one, or to none (R3, R24)."""
+    active binding falls back to another active one, or to none (R3, R24).
+
+    Runs on every update, so the usual case (a known account, same chat, an active
+    binding, nothing to repair) is one read-only statement; anything that must be written
+    goes through the locked path below."""
+    async with journal.sessions() as s:
+        # One statement, no transaction around it: no BEGIN/COMMIT round trips.
+        conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        row = (await conn.execute(_session_query(), {"uid": telegram_user_id})).first()
+    session = _session_from_row(telegram_user_id, chat_id, row)
+    if session is not None:
+        return session
+    return await _open_session_locked(journal, telegram_user_id, chat_id)
+
+
+@cache
+def _session_query() -> Select[Any]:
+    """The account (``uid``), its active binding's actor, name, current pupil, the number
+    of active bindings, whether any of them is marked unreachable and a parent's missing
+    consent. Built once: building it takes longer than running it."""
+    telegram_user_id = bindparam("uid", type_=BigInteger)
+    active = (Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+    mine = aliased(Binding)
+    roles = (
+        select(func.array_agg(StaffRoleRow.role))
+        .where(StaffRoleRow.person_id == mine.person_id)
+        .scalar_subquery()
+    )
+    counts = (
+        select(
+            func.count().label("bindings"),
+            func.count(Binding.unreachable_at).label("unreachable"),
+        )
+        .where(*active)
+        .subquery()
+    )
+    consent_missing = (
+        select(Guardianship.guardian_id)
+        .where(Guardianship.guardian_id == mine.person_id, Guardianship.consent.is_not(True))
+        .exists()
+    )
+    # The pupil themself; for a parent the child chosen before if still theirs, else the
+    # first child by name (as _current_pupil does). The role tests depend on the outer row
+    # only, so PostgreSQL skips the branch that does not apply (a one-time filter).
+    own = _pupil_lateral(Pupil.person_id == mine.person_id, mine.role == BindingRole.PUPIL.value)
+    child = _pupil_lateral(
+        Guardianship.guardian_id == mine.person_id,
+        mine.role == BindingRole.PARENT.value,
+        Pupil.left_on.is_(None),
+        guardian=True,
+    )
+    pupil = [
+        func.coalesce(own.c[name], child.c[name]).label(name)
+        for name in ("pupil_id", "pupil_name", "class_name", "grade")
+    ]
+    return (
+        select(
+            Account.chat_id,
+            Account.language,
+            Account.active_binding_id,
+            Account.active_pupil_id,
+            mine.id.label("binding_id"),
+            mine.person_id,
+            mine.role,
+            Person.school_id,
+            Person.full_name,
+            roles.label("staff_roles"),
+            counts.c.bindings,
+            counts.c.unreachable,
+            consent_missing.label("consent_missing"),
+            *pupil,
+        )
+        .select_from(Account)
+        .join(counts, true())
+        .outerjoin(mine, and_(mine.id == Account.active_binding_id, mine.revoked_at.is_(None)))
+        .outerjoin(Person, Person.id == mine.person_id)
+        .outerjoin(own, true())
+        .outerjoin(child, true())
+        .where(Account.telegram_user_id == telegram_user_id)
+    )
+
+
+def _pupil_lateral(*where: ColumnElement[bool], guardian: bool = False) -> Any:
+    person = aliased(Person)
+    query = select(
+        Pupil.person_id.label("pupil_id"),
+        person.full_name.label("pupil_name"),
+        SchoolClass.name.label("class_name"),
+        SchoolClass.grade.label("grade"),
+    )
+    if guardian:
+        query = query.join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
+    return (
+        query.join(person, person.id == Pupil.person_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(*where)
+        .order_by(
+            Pupil.person_id.is_not_distinct_from(Account.active_pupil_id).desc(),
+            person.full_name,
+            Pupil.person_id,
+        )
+        .limit(1)
+        .lateral()
+    )
+
+
+def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None) -> Session | None:
+    """The session the row describes, or None when something must be written first (a new
+    account, another chat, a binding to fall back from, an unreachable mark to clear, a
+    parent's child to choose)."""
+    if row is None or row.chat_id != chat_id or row.unreachable:
+        return None
+    if row.binding_id is None:
+        if row.active_binding_id is None and not row.bindings:
+            return Session(telegram_user_id, row.language, None, None, None)
+        return None
+    role = BindingRole(row.role)
+    if role is BindingRole.PARENT and row.pupil_id is not None:
+        if row.pupil_id != row.active_pupil_id:
+            return None
+    roles: frozenset[StaffRole] = frozenset()
+    if role is BindingRole.STAFF and row.staff_roles:
+        roles = frozenset(StaffRole(r) for r in row.staff_roles)
+    actor = Actor(row.person_id, row.school_id, role, roles, row.binding_id)
+    pupil = None
+    if role in (BindingRole.PUPIL, BindingRole.PARENT) and row.pupil_id is not None:
+        pupil = PupilRef(row.pupil_id, row.pupil_name, row.class_name, row.grade)
+    return Session(
+        telegram_user_id,
+        row.language,
+        actor,
+        row.full_name,
+        pupil,
+        int(row.bindings),
+        role is BindingRole.PARENT and bool(row.consent_missing),
+    )
+
+
+async def _open_session_locked(journal: Journal, telegram_user_id: int, chat_id: int) -> Session:
+    """The account row locked: create it, follow the chat, fall back from a revoked
+    binding, clear the unreachable mark, choose a parent's child."""
     async with journal.transaction() as s:
         account = await s.get(Account, telegram_user_id, with_for_update=True)
         now = journal.clock.now()

@@ -1,0 +1,107 @@
+"""``open_session`` runs on every update: in the usual case it is one read, and what it
+answers is what the locked path (which repairs the account) would answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+
+from core import accounts
+from core.journal import Journal
+from core.models import Binding, BindingRole, Guardianship
+from tests.test_notifications import bind
+from tests.world import World, build_world
+
+USER = 555_100
+
+
+class Statements:
+    def __init__(self, journal: Journal) -> None:
+        self.engine = journal.sessions.kw["bind"].sync_engine
+        self.texts: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.texts
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.texts.append(statement)
+
+
+async def fast_and_locked(journal: Journal) -> accounts.Session:
+    """The session of a settled account: one statement, the same as the locked path."""
+    await accounts.open_session(journal, USER, USER, "ru")  # settles the account
+    with Statements(journal) as texts:
+        fast = await accounts.open_session(journal, USER, USER, "ru")
+    assert len(texts) == 1, texts
+    assert fast == await accounts._open_session_locked(journal, USER, USER)
+    return fast
+
+
+async def test_unbound_account(journal: Journal) -> None:
+    session = await fast_and_locked(journal)
+    assert session == accounts.Session(USER, None, None, None, None)
+
+
+@pytest.mark.parametrize("name", ["director", "admin", "math"])
+async def test_staff(journal: Journal, name: str) -> None:
+    world: World = await build_world(journal)
+    binding = await bind(journal, world.people[name], BindingRole.STAFF, telegram_user_id=USER)
+    session = await fast_and_locked(journal)
+    assert session.actor is not None
+    assert session.actor.staff_roles == world.roles[name]
+    assert session.actor.binding_id == binding
+    assert session.bindings == 1 and session.pupil is None and not session.consent_needed
+
+
+async def test_pupil(journal: Journal) -> None:
+    world: World = await build_world(journal)
+    await bind(journal, world.people["masha"], BindingRole.PUPIL, telegram_user_id=USER)
+    session = await fast_and_locked(journal)
+    assert session.pupil is not None and session.pupil.id == world.people["masha"]
+    assert session.pupil.class_name == "5А" and session.pupil.grade == 5
+
+
+@pytest.mark.parametrize("consent", [True, False])
+async def test_parent_of_several_keeps_the_chosen_child(journal: Journal, consent: bool) -> None:
+    world: World = await build_world(journal)
+    await bind(journal, world.people["mother"], telegram_user_id=USER, consent=consent)
+    session = await fast_and_locked(journal)
+    assert session.pupil is not None and session.pupil.id == world.people["petya"]  # by name
+    assert session.consent_needed is not consent
+    actor = session.actor
+    assert actor is not None
+    await accounts.switch_pupil(journal, actor, USER, world.people["dasha"])
+    session = await fast_and_locked(journal)
+    assert session.pupil is not None and session.pupil.id == world.people["dasha"]
+    assert session.pupil.class_name == "1А"
+
+
+async def test_revoked_binding_falls_back_then_is_fast_again(journal: Journal) -> None:
+    world: World = await build_world(journal)
+    first = await bind(journal, world.people["math"], BindingRole.STAFF, telegram_user_id=USER)
+    second = await bind(journal, world.people["sidorov"], telegram_user_id=USER)
+    assert (await fast_and_locked(journal)).bindings == 2
+    async with journal.transaction() as s:
+        await s.execute(
+            update(Binding).where(Binding.id == first).values(revoked_at=journal.clock.now())
+        )
+    session = await accounts.open_session(journal, USER, USER, "ru")
+    assert session.actor is not None and session.actor.binding_id == second
+    assert (await fast_and_locked(journal)) == session
+    async with journal.transaction() as s:
+        await s.execute(update(Guardianship).values(consent=None))
+    assert (await fast_and_locked(journal)).consent_needed
+
+
+async def test_another_chat_is_written(journal: Journal) -> None:
+    await accounts.open_session(journal, USER, USER, "ru")
+    await accounts.open_session(journal, USER, 42, "ru")
+    with Statements(journal) as texts:
+        await accounts.open_session(journal, USER, 42, "ru")
+    assert len(texts) == 1
