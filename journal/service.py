@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from journal.app import App
 from journal.archive import archive_closed_periods
-from journal.backup import parse_dirs, scheduled_backup
+from journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
 from notifications.scheduler import NotificationJobs, build_scheduler
 from notifications.sender import Sender
 
@@ -57,7 +57,7 @@ def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
     settings = app.settings
     destinations = parse_dirs(settings.backup_dirs)
     key = settings.backup_key()
-    if len(destinations) < 2 or not key:
+    if len(destinations) < MIN_DESTINATIONS or len(key) < MIN_KEY_BYTES:
         log.warning("scheduled backups are off: set BACKUP_DIRS (two folders) and BACKUP_HMAC_KEY")
         return False
 
