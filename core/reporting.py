@@ -164,6 +164,19 @@ class _LessonRow:
     topic: str | None
 
 
+# The columns of a _LessonRow, in its order.
+_LESSON_COLUMNS = (
+    Lesson.id,
+    Lesson.date,
+    Lesson.lesson_no,
+    Lesson.class_id,
+    Lesson.group_id,
+    Lesson.subject_id,
+    Lesson.teacher_id,
+    Lesson.topic,
+)
+
+
 async def _today(s: AsyncSession, journal: Journal, school_id: int) -> tuple[date, ZoneInfo]:
     rules = await journal.school_rules(s, school_id)
     return local_today(journal.clock, rules.timezone), rules.timezone
@@ -191,16 +204,7 @@ async def _lessons(
     s: AsyncSession, class_ids: Iterable[int], start: date, end: date
 ) -> list[_LessonRow]:
     rows = await s.execute(
-        select(
-            Lesson.id,
-            Lesson.date,
-            Lesson.lesson_no,
-            Lesson.class_id,
-            Lesson.group_id,
-            Lesson.subject_id,
-            Lesson.teacher_id,
-            Lesson.topic,
-        )
+        select(*_LESSON_COLUMNS)
         .where(Lesson.class_id.in_(list(class_ids)), Lesson.date.between(start, end))
         .order_by(Lesson.date, Lesson.lesson_no, Lesson.group_id)
     )
@@ -1230,18 +1234,7 @@ async def _statements(
         if extra:
             lessons += [
                 _LessonRow(*r)
-                for r in await s.execute(
-                    select(
-                        Lesson.id,
-                        Lesson.date,
-                        Lesson.lesson_no,
-                        Lesson.class_id,
-                        Lesson.group_id,
-                        Lesson.subject_id,
-                        Lesson.teacher_id,
-                        Lesson.topic,
-                    ).where(Lesson.id.in_(list(extra)))
-                )
+                for r in await s.execute(select(*_LESSON_COLUMNS).where(Lesson.id.in_(list(extra))))
             ]
             lessons.sort(key=lambda x: (x.date, x.lesson_no))
         names = await _subject_names(s, {x.subject_id for x in lessons})
