@@ -348,6 +348,15 @@ async def bindings_search_typed(
     await bindings_screen(message, actor, journal, tx, state, BindingsCb(role=role, q=1))
 
 
+async def cut(
+    journal: Journal, actor: Actor, binding_id: int, tx: Texts, callback_answer: CallbackAnswer
+) -> None:
+    """R3: cut the binding at once (core checks who may) and say so before redrawing."""
+    await invitations.revoke_binding(journal, actor, binding_id, "revoked by admin")
+    callback_answer.text = tx("admin.revoked")
+    await callback_answer.send()
+
+
 async def revoke_from_page(
     query: CallbackQuery,
     callback_data: BindingsCb,
@@ -357,9 +366,7 @@ async def revoke_from_page(
     state: FSMContext,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
-    callback_answer.text = tx("admin.revoked")
-    await callback_answer.send()
+    await cut(journal, actor, callback_data.binding, tx, callback_answer)
     await bindings_screen(query, actor, journal, tx, state, callback_data)
 
 
@@ -373,8 +380,7 @@ async def revoke(
     callback_answer: CallbackAnswer,
 ) -> None:
     """A button of the list as it was before paging (an old message)."""
-    await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
-    callback_answer.text = tx("admin.revoked")
+    await cut(journal, actor, callback_data.binding, tx, callback_answer)
     await bindings_list(query, actor, journal, tx, state)
 
 
