@@ -68,15 +68,26 @@ async def run_bot(
     stop: asyncio.Event | None = None,
     bot: Bot | None = None,
     alongside: Callable[[Bot], AbstractAsyncContextManager[None]] | None = None,
+    serve_only: bool = False,
+    on_listening: Callable[[], None] | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program).
     ``alongside(bot)`` (the notification scheduler and sender) runs while the bot does and
-    is stopped before the bot's HTTP session closes."""
+    is stopped before the bot's HTTP session closes. ``serve_only``: an extra webhook
+    worker (``journal run --workers N``), which only handles updates (the first process
+    sets the menu and the webhook and runs ``alongside``) and calls ``on_listening`` once
+    its port is open."""
     settings = app.settings
     assert settings.bot_token is not None
     bot = bot or build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     dp = build_dispatcher(app.journal, settings.notification_rules())
     try:
+        if serve_only:
+            freeze_startup_heap()
+            await serve_webhook(
+                bot, dp, app, stop or asyncio.Event(), handle_signals, False, on_listening
+            )
+            return
         await prepare(bot)
         async with alongside(bot) if alongside else contextlib.nullcontext():
             await _serve(bot, dp, app, webhook, handle_signals, stop)
@@ -111,8 +122,17 @@ async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
 
 
 async def serve_webhook(
-    bot: Bot, dp: Dispatcher, app: App, stop: asyncio.Event, handle_signals: bool
+    bot: Bot,
+    dp: Dispatcher,
+    app: App,
+    stop: asyncio.Event,
+    handle_signals: bool,
+    set_webhook: bool = True,
+    on_listening: Callable[[], None] | None = None,
 ) -> None:
+    """Serve the webhook until ``stop``. With ``WEBHOOK_WORKERS`` > 1 the port is opened
+    with SO_REUSEPORT, so that the workers share it and the kernel spreads Telegram's
+    connections over them."""
     settings = app.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     web_app = web.Application()
@@ -122,13 +142,21 @@ async def serve_webhook(
     setup_application(web_app, dp, bot=bot)
     runner = web.AppRunner(web_app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    site = web.TCPSite(
+        runner,
+        settings.webhook_host,
+        settings.webhook_port,
+        reuse_port=True if settings.webhook_workers > 1 else None,
+    )
     await site.start()
-    if settings.webhook_url:
+    if on_listening is not None:
+        on_listening()
+    if set_webhook and settings.webhook_url:
         await bot.set_webhook(
             settings.webhook_url.rstrip("/") + settings.webhook_path,
             secret_token=secret,
             allowed_updates=dp.resolve_used_update_types(),
+            max_connections=settings.webhook_max_connections,
         )
     log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
     if handle_signals:

@@ -23,6 +23,7 @@ from journal.archive import archive_closed_periods
 from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
+from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers
 from reports import cards
 from reports.cli import add_report_parser, report_command
 from texts import t
@@ -38,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot (long polling, or a webhook server)")
     run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="webhook mode: N processes share the port (default WEBHOOK_WORKERS, 1)",
+    )
+    run.add_argument(SERVE_ONLY_FLAG, action="store_true", help=argparse.SUPPRESS)
 
     sub.add_parser("migrate", help="apply database migrations")
 
@@ -121,12 +129,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if settings.bot_token is None or not settings.bot_token.get_secret_value():
             print(t("cli.no_token"), file=sys.stderr)
             return 2
-        from bot.runner import run_bot  # the bot is wired only when it is asked for
-        from journal.service import background
-
-        async with application(settings) as app:
-            await run_bot(app, webhook=args.webhook, alongside=lambda bot: background(app, bot))
-        return 0
+        return await run_command(args, settings)
     if args.command == "verify-backup":
         result = backup.verify(args.manifest, settings.backup_key())
         print(
@@ -159,6 +162,31 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "school":
             return await school_command(app, args)
     return 2
+
+
+async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run_bot  # the bot is wired only when it is asked for
+    from journal.service import background
+
+    if args.workers is not None:
+        if args.workers < 1:
+            print(t("cli.workers_invalid"), file=sys.stderr)
+            return 2
+        settings = settings.model_copy(update={"webhook_workers": args.workers})
+    webhook = args.webhook or bool(settings.webhook_url)
+    if settings.webhook_workers > 1 and not webhook:
+        print(t("cli.workers_need_webhook"), file=sys.stderr)
+        return 2
+    if args.serve_only:  # an extra worker, started by the first process below
+        async with application(settings, migrate=False) as app:
+            await run_bot(app, webhook=True, serve_only=True, on_listening=announce_ready)
+        return 0
+    async with (
+        application(settings) as app,
+        extra_workers(app.database_url, settings.webhook_workers),
+    ):
+        await run_bot(app, webhook=webhook, alongside=lambda bot: background(app, bot))
+    return 0
 
 
 async def import_command(app: App, path: Path, school: str | None) -> int:

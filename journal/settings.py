@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # Processes serving the webhook on the one port (SO_REUSEPORT): Python uses one core a
+    # process, so a burst of updates is served by all cores only with several.
+    webhook_workers: int = Field(default=1, ge=1, le=64)
+    # How many updates Telegram may have in flight to the webhook at once (1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     # Rules (R7, R8, R2); per-school values in the database override the first two.
     correction_deadline: time = time(20, 0)

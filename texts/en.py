@@ -37,6 +37,8 @@ EN: dict[str, str] = {
     "import.failed": "The file was not imported: {count} problem(s) found. Nothing in the database changed.",
     "import.no_school": 'Name the school: --school "Name" (the database has several schools or none).',
     "cli.no_token": "BOT_TOKEN is not set. Get a token from @BotFather and put it in .env (BOT_TOKEN=...) or in the environment.",
+    "cli.workers_invalid": "The number of processes (--workers) must be at least 1.",
+    "cli.workers_need_webhook": "Several processes (--workers, WEBHOOK_WORKERS) work only in webhook mode: add --webhook or set WEBHOOK_URL.",
     "cli.migrated": "The database schema is up to date.",
     "cli.cards_hint": "Invitation cards of class {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Could not read the time '{value}'. Write HH:MM, e.g. 20:00.",

@@ -42,6 +42,8 @@ RU: dict[str, str] = {
     "import.no_school": 'Укажите школу: --school "Название" (в базе несколько школ или ни одной).',
     # command line
     "cli.no_token": "Не задан BOT_TOKEN. Получите токен у @BotFather и укажите его в файле .env (BOT_TOKEN=...) или в переменной окружения.",
+    "cli.workers_invalid": "Число процессов (--workers) должно быть не меньше 1.",
+    "cli.workers_need_webhook": "Несколько процессов (--workers, WEBHOOK_WORKERS) работают только в режиме вебхука: добавьте --webhook или задайте WEBHOOK_URL.",
     "cli.migrated": "База данных обновлена до последней версии схемы.",
     "cli.cards_hint": "Карточки-приглашения класса {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.bad_deadline": "Не понял время «{value}». Напишите ЧЧ:ММ, например 20:00.",

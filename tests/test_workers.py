@@ -1,0 +1,114 @@
+"""``journal run --webhook --workers N``: several processes serve one webhook port, a
+worker that dies is started again, and a stop stops them all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+from pydantic import SecretStr
+
+from fakegram import FakeTelegram
+from journal.cli import build_parser, dispatch
+from journal.settings import Settings
+from journal.workers import SERVE_ONLY_FLAG
+from tests.botkit import TOKEN, USERNAME
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_until(check: Callable[[], bool]) -> None:
+    """Poll ``check`` (what a user or an operator would look at) until it holds (30 s)."""
+    async with asyncio.timeout(30):
+        while not check():  # noqa: ASYNC110 (other processes: nothing to await)
+            await asyncio.sleep(0.1)
+
+
+def extra_workers_of(parent: psutil.Process) -> list[psutil.Process]:
+    return [p for p in parent.children() if SERVE_ONLY_FLAG in p.cmdline()]
+
+
+def serves_port(process: psutil.Process, port: int) -> bool:
+    """The process holds a connection Telegram opened to the webhook port."""
+    return any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+        for c in process.net_connections(kind="tcp")
+    )
+
+
+async def test_two_webhook_workers_share_the_port_restart_and_stop(
+    db_url: str, tmp_path: Path
+) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE=fake.base_url,
+        DATABASE_URL=db_url,
+        DATA_DIR=str(tmp_path / "data"),
+        WEBHOOK_URL=f"http://127.0.0.1:{port}",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        NOTIFICATIONS_ENABLED="false",
+        LOG_LEVEL="WARNING",
+    )
+    main = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "journal", "run", "--workers", "2", cwd=tmp_path, env=env
+    )
+    parent = psutil.Process(main.pid)
+    try:
+        await wait_until(lambda: fake.bot(TOKEN).webhook is not None)
+        await wait_until(lambda: len(extra_workers_of(parent)) == 1)
+        [worker] = extra_workers_of(parent)
+
+        async def everyone_is_answered(first_id: int) -> None:
+            users = [fake.user(first_id + i, f"Учитель{i}", "Тестов") for i in range(24)]
+            for user in users:
+                await user.send("/start")
+            replies = await asyncio.gather(*(u.wait_reply(timeout=30) for u in users))
+            assert all(r.text for r in replies)
+
+        # 24 users at once: the fake opens several connections, the kernel spreads them.
+        await everyone_is_answered(7000)
+        assert serves_port(parent, port) and serves_port(worker, port)
+
+        worker.send_signal(signal.SIGKILL)
+        replaced = lambda: [p.pid for p in extra_workers_of(parent)] not in ([], [worker.pid])  # noqa: E731
+        await wait_until(replaced)
+        await everyone_is_answered(8000)
+        [restarted] = extra_workers_of(parent)
+    finally:
+        if main.returncode is None:
+            main.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(main.wait(), timeout=60)
+        await fake.stop()
+    assert code == 0
+    assert not psutil.pid_exists(restarted.pid) or restarted.status() == psutil.STATUS_ZOMBIE
+
+
+async def test_workers_need_webhook_mode(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(TOKEN),
+        database_url=db_url,
+        data_dir=tmp_path,
+    )
+    code = await dispatch(build_parser().parse_args(["run", "--workers", "2"]), settings)
+    assert code == 2
+    assert "вебхука" in capsys.readouterr().err
