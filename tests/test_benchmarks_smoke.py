@@ -19,6 +19,18 @@ async def test_rollcall_benchmark_runs(
     assert "One teacher alone" in out
 
 
+async def test_rollcall_benchmark_runs_webhook_workers(
+    pg_admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = rollcall.parse_args(
+        ["--teachers", "4", "--pupils", "10", "--runs", "1", "--think", "0", "--workers", "2"]
+    )
+    assert await rollcall.bench(pg_admin_url, args) == 0
+    out = capsys.readouterr().out
+    assert "2 webhook worker processes" in out
+    assert "delivery → answer" in out and "ERROR" not in out
+
+
 async def test_district_benchmark_runs(
     pg_admin_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
