@@ -10,8 +10,10 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.storage import PostgresStorage
 from core import accounts
 from core.errors import JournalError
 from core.journal import Journal
@@ -42,7 +44,15 @@ class CallbackAnswer:
 
 
 class SessionMiddleware(BaseMiddleware):
-    """Outer: load the acting session (account, active binding → core Actor) and texts."""
+    """Outer: load the acting session (account, active binding → core Actor) and texts,
+    and the chat's conversation state in the same statement. It stands in for aiogram's
+    FSM middleware (the dispatcher is built with ``disable_fsm``), which would read the
+    state with a query of its own on every update: ``state`` and ``raw_state`` are set
+    here as it sets them."""
+
+    def __init__(self, fsm: FSMContextMiddleware, storage: PostgresStorage) -> None:
+        self.fsm = fsm
+        self.storage = storage
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
@@ -50,9 +60,18 @@ class SessionMiddleware(BaseMiddleware):
             return None
         chat = data.get("event_chat")
         journal: Journal = data["journal"]
+        context = self.fsm.resolve_event_context(data["bot"], data)
         session = await accounts.open_session(
-            journal, user.id, chat.id if chat else user.id, user.language_code
+            journal,
+            user.id,
+            chat.id if chat else user.id,
+            user.language_code,
+            self.storage.key_of(context.key) if context else None,
         )
+        data["fsm_storage"] = self.storage
+        if context is not None:
+            data["state"] = context
+            data["raw_state"] = session.conversation_state
         data["session"] = session
         data["actor"] = session.actor
         data["tx"] = Texts(session.language or language_of(user.language_code))

@@ -33,13 +33,15 @@ def build_dispatcher(
 ) -> Dispatcher:
     """One dispatcher per process; handlers get ``journal`` (and ``notification_rules``)
     by name."""
+    storage = PostgresStorage(journal.sessions)
     dp = Dispatcher(
-        storage=PostgresStorage(journal.sessions),
+        storage=storage,
+        disable_fsm=True,  # SessionMiddleware reads the state with the session
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
     )
     for observer in (dp.message, dp.callback_query):
-        observer.outer_middleware(SessionMiddleware())
+        observer.outer_middleware(SessionMiddleware(dp.fsm, storage))
         observer.middleware(AnswerMiddleware())
     dp.include_routers(*routers())
     return dp

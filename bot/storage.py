@@ -26,10 +26,14 @@ class PostgresStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         await self._upsert(key, {"state": value})
 
+    def key_of(self, key: StorageKey) -> str:
+        """The row's key (``SessionMiddleware`` reads the state along with the session)."""
+        return self.keys.build(key)
+
     async def get_state(self, key: StorageKey) -> str | None:
         async with self.sessions() as s:
             return await s.scalar(
-                select(ConversationState.state).where(ConversationState.key == self.keys.build(key))
+                select(ConversationState.state).where(ConversationState.key == self.key_of(key))
             )
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -38,7 +42,7 @@ class PostgresStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self.sessions() as s:
             data = await s.scalar(
-                select(ConversationState.data).where(ConversationState.key == self.keys.build(key))
+                select(ConversationState.data).where(ConversationState.key == self.key_of(key))
             )
         return dict(data or {})
 
@@ -46,7 +50,7 @@ class PostgresStorage(BaseStorage):
         async with self.sessions() as s, s.begin():
             await s.execute(
                 insert(ConversationState)
-                .values(key=self.keys.build(key), **values)
+                .values(key=self.key_of(key), **values)
                 .on_conflict_do_update(index_elements=["key"], set_=values)
             )
 

@@ -3,7 +3,7 @@ parent is looking at, the language it reads, and a parent's notification choices
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from functools import cache
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    String,
     and_,
     bindparam,
     func,
@@ -31,6 +32,7 @@ from core.models import (
     Account,
     Binding,
     BindingRole,
+    ConversationState,
     Guardianship,
     NotificationPrefs,
     Person,
@@ -61,25 +63,45 @@ class Session:
     pupil: PupilRef | None  # the child a parent looks at, or the pupil themself
     bindings: int = 0  # how many active bindings the account holds
     consent_needed: bool = False  # a parent who has not yet confirmed consent (R19)
+    conversation_state: str | None = None  # what the chat is in the middle of, if anything
 
 
 async def open_session(
-    journal: Journal, telegram_user_id: int, chat_id: int, language_code: str | None
+    journal: Journal,
+    telegram_user_id: int,
+    chat_id: int,
+    language_code: str | None,
+    conversation: str | None = None,
 ) -> Session:
     """Load (and create on first contact) the account and its active binding. A revoked
-    active binding falls back to another active one, or to none (R3, R24).
+    active binding falls back to another active one, or to none (R3, R24). With
+    ``conversation`` (the adapter's key of this chat's conversation) its state comes
+    along: what the user is in the middle of typing, if anything.
 
     Runs on every update, so the usual case (a known account, same chat, an active
-    binding, nothing to repair) is one read-only statement; anything that must be written
-    goes through the locked path below."""
+    binding, nothing to repair) is one read-only statement, the conversation included;
+    anything that must be written goes through the locked path below."""
     async with journal.sessions() as s:
         # One statement, no transaction around it: no BEGIN/COMMIT round trips.
         conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        row = (await conn.execute(_session_query(), {"uid": telegram_user_id})).first()
+        row = (
+            await conn.execute(_session_query(), {"uid": telegram_user_id, "ckey": conversation})
+        ).first()
     session = _session_from_row(telegram_user_id, chat_id, row)
-    if session is not None:
-        return session
-    return await _open_session_locked(journal, telegram_user_id, chat_id)
+    if session is None:
+        session = await _open_session_locked(journal, telegram_user_id, chat_id)
+        if conversation is not None:
+            async with journal.sessions() as s:
+                state = await s.scalar(_conversation_state(), {"ckey": conversation})
+            session = replace(session, conversation_state=state)
+    return session
+
+
+@cache
+def _conversation_state() -> Select[Any]:
+    return select(ConversationState.state).where(
+        ConversationState.key == bindparam("ckey", type_=String)
+    )
 
 
 @cache
@@ -137,6 +159,7 @@ def _session_query() -> Select[Any]:
             counts.c.bindings,
             counts.c.unreachable,
             consent_missing.label("consent_missing"),
+            _conversation_state().scalar_subquery().label("conversation_state"),
             *pupil,
         )
         .select_from(Account)
@@ -181,7 +204,14 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
         return None
     if row.binding_id is None:
         if row.active_binding_id is None and not row.bindings:
-            return Session(telegram_user_id, row.language, None, None, None)
+            return Session(
+                telegram_user_id,
+                row.language,
+                None,
+                None,
+                None,
+                conversation_state=row.conversation_state,
+            )
         return None
     role = BindingRole(row.role)
     if role is BindingRole.PARENT and row.pupil_id is not None:
@@ -202,6 +232,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
         pupil,
         int(row.bindings),
         role is BindingRole.PARENT and bool(row.consent_missing),
+        row.conversation_state,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from core import accounts
 from core.journal import Journal
-from core.models import Binding, BindingRole, Guardianship
+from core.models import Binding, BindingRole, ConversationState, Guardianship
 from tests.test_notifications import bind
 from tests.world import World, build_world
 
@@ -105,3 +105,20 @@ async def test_another_chat_is_written(journal: Journal) -> None:
     with Statements(journal) as texts:
         await accounts.open_session(journal, USER, 42, "ru")
     assert len(texts) == 1
+
+
+async def test_the_conversation_state_comes_in_the_same_statement(journal: Journal) -> None:
+    """The bot reads the chat's conversation (e.g. waiting for the homework text) with the
+    session: no second query per update, on the fast path and on the locked one."""
+    key = f"1:{USER}:{USER}:default"
+    fresh = await accounts.open_session(journal, USER, USER, "ru", key)  # the locked path
+    assert fresh.conversation_state is None
+    async with journal.transaction() as s:
+        s.add(ConversationState(key=key, state="Typing:homework"))
+    with Statements(journal) as texts:
+        session = await accounts.open_session(journal, USER, USER, "ru", key)
+    assert len(texts) == 1 and session.conversation_state == "Typing:homework"
+    moved = await accounts.open_session(journal, USER, 42, "ru", key)  # another chat: locked
+    assert moved.conversation_state == "Typing:homework"
+    other = await accounts.open_session(journal, USER, 42, "ru", "1:42:42:other")
+    assert other.conversation_state is None
