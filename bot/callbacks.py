@@ -191,9 +191,10 @@ class PeriodCb(CallbackData, prefix="pd"):
 
 
 class BindingsCb(CallbackData, prefix="bl"):
-    """The school's active bindings, for the admin to cut one (R3): a page (l), cut one
-    (r), ask for a name to search (f). ``role`` filters: "" all, s staff, p parents,
-    u pupils; ``q`` 1 applies the admin's last search (kept in the FSM storage)."""
+    """The school's active bindings, for the admin to cut one (R3): a page (l), ask to
+    cut one (r), cut it once confirmed (y), ask for a name to search (f). ``role``
+    filters: "" all, s staff, p parents, u pupils; ``q`` 1 applies the admin's last
+    search (kept in the FSM storage)."""
 
     act: str = "l"
     role: str = ""

@@ -408,7 +408,8 @@ BINDING_FILTERS = (
 def admin_bindings(
     tx: Texts, rows: list[tuple[int, str, str]], view: BindingsCb, pages: int
 ) -> InlineKeyboardMarkup:
-    """One page of the bindings (R3): a tap cuts one; ◀ ▶ pages, a role filter, a search."""
+    """One page of the bindings (R3): a tap asks to confirm cutting one; ◀ ▶ pages, a role
+    filter, a search."""
     kb = InlineKeyboardBuilder()
     for binding_id, name, role in rows:
         cut = BindingsCb(act="r", role=view.role, page=view.page, q=view.q, binding=binding_id)
@@ -437,6 +438,18 @@ def admin_bindings(
     kb.row(button(tx("admin.revert"), AdminCb(act="v")))
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
     return kb.as_markup()
+
+
+def confirm_cut(tx: Texts, view: BindingsCb, binding_id: int) -> InlineKeyboardMarkup:
+    """Yes cuts the binding and goes back to the page it was chosen on; no just goes back."""
+    back = BindingsCb(role=view.role, page=view.page, q=view.q)
+    yes = BindingsCb(act="y", role=view.role, page=view.page, q=view.q, binding=binding_id)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tx("bindings.confirm_yes"), yes)],
+            [button(tx("bindings.confirm_no"), back)],
+        ]
+    )
 
 
 def bindings_search(tx: Texts, role: str) -> InlineKeyboardMarkup:

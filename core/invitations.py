@@ -408,6 +408,28 @@ async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason
             binding.revoked_reason = reason
 
 
+async def binding_to_cut(journal: Journal, actor: Actor, binding_id: int) -> tuple[str, str]:
+    """The person and role of an active binding of the actor's school, for the admin to
+    confirm before cutting it (R3)."""
+    if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+        raise NotAllowed()
+    async with journal.transaction() as s:
+        row = (
+            await s.execute(
+                select(Person.full_name, Binding.role)
+                .join(Person, Person.id == Binding.person_id)
+                .where(
+                    Binding.id == binding_id,
+                    Person.school_id == actor.school_id,
+                    Binding.revoked_at.is_(None),
+                )
+            )
+        ).first()
+    if row is None:
+        raise NotFound("error.binding_gone")
+    return row[0], row[1]
+
+
 async def _own_binding(s: AsyncSession, binding_id: int, telegram_user_id: int) -> Binding:
     binding = await s.get(Binding, binding_id)
     if binding is None or binding.telegram_user_id != telegram_user_id or binding.revoked_at:

@@ -593,7 +593,8 @@ async def test_r3_the_bindings_list_pages_filters_and_finds_among_150(
     assert "🔎 Поиск: «коВАЛЕВА ан»" in (found.text or "")
     cut = [t for t in found.button_texts if t.startswith("⛔")]
     assert cut == ["⛔ Ковалёва Анна Игоревна — родитель"]
-    press = await admin.press("⛔ Ковалёва Анна Игоревна — родитель")
+    await admin.press_and_wait("⛔ Ковалёва Анна Игоревна — родитель")
+    press = await admin.press("⛔ Да, отключить")
     assert "Доступ закрыт" in ((await press.wait_answered()).get("text") or "")
     after = await admin.wait_reply()
     assert "Никого не нашлось." in (after.text or "")
@@ -618,12 +619,41 @@ async def test_r3_the_bindings_list_pages_filters_and_finds_among_150(
             select(Binding.id).where(Binding.person_id == world.people["admin"])
         )
     assert victim is not None
-    for data in (BindingsCb().pack(), BindingsCb(act="r", binding=victim).pack()):
+    forged = (
+        BindingsCb().pack(),
+        BindingsCb(act="r", binding=victim).pack(),
+        BindingsCb(act="y", binding=victim).pack(),
+    )
+    for data in forged:
         press = await forge_press(teacher, screen, data)
         answer = await press.wait_answered()
         assert "недоступно" in (answer.get("text") or "") and answer.get("show_alert")
     async with bot.journal.transaction() as s:
         assert await s.scalar(select(Binding.revoked_at).where(Binding.id == victim)) is None
+
+
+async def test_r3_cutting_asks_first_and_no_cuts_nothing(bot: Harness, world: World) -> None:
+    teacher = await staff_user(bot, world, "english")
+    admin = await staff_user(bot, world, "admin")
+    await admin.press_and_wait("⛔ Отключить аккаунт")
+    ask = await admin.press_and_wait("⛔ Смирнов Павел Олегович — сотрудник")
+    assert "Смирнов Павел Олегович — сотрудник?" in (ask.text or "")
+    assert "новым кодом приглашения" in (ask.text or "")
+    back = await admin.press_and_wait("◀ Нет, к списку")
+    assert "Активные входы (2)" in (back.text or "")
+    await teacher.send("/today")
+    assert "код приглашения" not in ((await teacher.wait_reply()).text or "")
+
+    # Cut meanwhile (by another admin): the stale list's button says so, nothing breaks.
+    async with bot.journal.transaction() as s:
+        binding = await s.scalar(
+            select(Binding.id).where(Binding.person_id == world.people["english"])
+        )
+    assert binding is not None
+    await invitations.revoke_binding(bot.journal, world.staff("admin"), binding, "test")
+    press = await admin.press("⛔ Смирнов Павел Олегович — сотрудник")
+    answer = await press.wait_answered()
+    assert "уже закрыт" in (answer.get("text") or "") and answer.get("show_alert")
 
 
 # --- R7, R8: the school's rules -----------------------------------------------------------------

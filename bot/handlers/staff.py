@@ -348,13 +348,25 @@ async def bindings_search_typed(
     await bindings_screen(message, actor, journal, tx, state, BindingsCb(role=role, q=1))
 
 
-async def cut(
-    journal: Journal, actor: Actor, binding_id: int, tx: Texts, callback_answer: CallbackAnswer
+async def confirm_cut(
+    query: CallbackQuery, callback_data: BindingsCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    """R3: cut the binding at once (core checks who may) and say so before redrawing."""
-    await invitations.revoke_binding(journal, actor, binding_id, "revoked by admin")
-    callback_answer.text = tx("admin.revoked")
-    await callback_answer.send()
+    """R3: a tap on a name asks first (the list is long, a thumb slips); core checks who
+    may see it."""
+    await ask_to_cut(query, callback_data, callback_data.binding, actor, journal, tx)
+
+
+async def ask_to_cut(
+    query: CallbackQuery,
+    view: BindingsCb,
+    binding_id: int,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+) -> None:
+    name, role = await invitations.binding_to_cut(journal, actor, binding_id)
+    text = tx("bindings.confirm", name=h(name), role=tx(f"role.{role}"))
+    await show(query, text, keyboards.confirm_cut(tx, view, binding_id))
 
 
 async def revoke_from_page(
@@ -366,22 +378,19 @@ async def revoke_from_page(
     state: FSMContext,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await cut(journal, actor, callback_data.binding, tx, callback_answer)
+    """Confirmed: cut the binding at once (core checks who may), say so before redrawing
+    the page it was chosen on."""
+    await invitations.revoke_binding(journal, actor, callback_data.binding, "revoked by admin")
+    callback_answer.text = tx("admin.revoked")
+    await callback_answer.send()
     await bindings_screen(query, actor, journal, tx, state, callback_data)
 
 
 async def revoke(
-    query: CallbackQuery,
-    callback_data: AdminCb,
-    actor: Actor,
-    journal: Journal,
-    tx: Texts,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: AdminCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    """A button of the list as it was before paging (an old message)."""
-    await cut(journal, actor, callback_data.binding, tx, callback_answer)
-    await bindings_list(query, actor, journal, tx, state)
+    """A button of the list as it was before paging (an old message): asks first too."""
+    await ask_to_cut(query, BindingsCb(), callback_data.binding, actor, journal, tx)
 
 
 async def help_button(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
@@ -419,7 +428,8 @@ def build() -> Router:
     # The paged list: core refuses anyone but the admin and the director.
     router.callback_query.register(bindings_page, BindingsCb.filter(F.act == "l"))
     router.callback_query.register(bindings_search_ask, BindingsCb.filter(F.act == "f"))
-    router.callback_query.register(revoke_from_page, BindingsCb.filter(F.act == "r"))
+    router.callback_query.register(confirm_cut, BindingsCb.filter(F.act == "r"))
+    router.callback_query.register(revoke_from_page, BindingsCb.filter(F.act == "y"))
     router.message.register(bindings_search_typed, BindingsFlow.search, F.text)
     router.callback_query.register(help_button, NavCb.filter(F.to == Nav.HELP))
     return router
