@@ -34,10 +34,10 @@ phase (``--think``), and the report says for each whether it is met and, if not,
 What is measured (``time.perf_counter``), per update:
 
 * delivery → answer: from the moment the fake hands the update to the bot (its
-  ``getUpdates`` response containing it is ready, or its webhook POST starts) to the bot's first answer in that chat
-  (the message, the edit or answerCallbackQuery, whichever reaches the fake first; the
-  bot answers a button's callback query as soon as the change is made, before it redraws
-  the screen);
+  ``getUpdates`` response containing it is ready, or its webhook POST starts) to the
+  bot's first answer in that chat (the message, the edit or answerCallbackQuery,
+  whichever reaches the fake first; the bot answers a button's callback query as soon as
+  the change is made, before it redraws the screen);
 * delivery → complete: … to the last expected answer (for a button: the edit *and*
   answerCallbackQuery, i.e. the spinner stops; a refused answer — the query expired after
   15 s — counts as complete at the edit and is reported as an error);
