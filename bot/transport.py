@@ -4,7 +4,9 @@ that waits out 429s (``retry_after``) and rides over short network outages."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from aiogram import Bot
@@ -14,7 +16,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
@@ -77,9 +79,33 @@ class KeepResponseTypes(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class BotSession(AiohttpSession):
+    """aiogram's session, except that a successful edit is not read back. Telegram answers
+    an edit with the whole message again, its keyboard included (a roll call: 35 buttons),
+    and aiogram would build it into its types (~0.2 ms of CPU, on every tap) for a result
+    the bot never reads. A successful edit gives ``True`` (what Telegram itself returns
+    for an inline message's edit); an error is read and raised as always."""
+
+    UNREAD = (EditMessageText, EditMessageReplyMarkup)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.edited = Response[bool](ok=True, result=True)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        if isinstance(method, self.UNREAD) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            with contextlib.suppress(ValueError):
+                answer = self.json_loads(content)
+                if isinstance(answer, dict) and answer.get("ok") is True:
+                    return self.edited  # type: ignore[return-value]
+        return super().check_response(bot, method, status_code, content)
+
+
 def build_bot(token: str, api_base: str, *, sleep: Any = asyncio.sleep) -> Bot:
     """A bot talking to ``api_base``; ``sleep`` is how it waits before a retry."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    session = BotSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
     session.middleware(KeepResponseTypes())
     session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

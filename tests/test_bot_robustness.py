@@ -108,3 +108,34 @@ async def test_logs_never_contain_the_bot_token(
     await user.wait_reply()
     assert caplog.records, "nothing was logged: the check would prove nothing"
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
+
+
+async def test_an_edit_is_not_read_back_but_its_errors_still_are() -> None:
+    """BotSession skips building the edited message into aiogram's types; Telegram's
+    refusals of an edit (not modified, too long, no such message) are raised as always."""
+    from aiogram.exceptions import TelegramBadRequest
+
+    from bot.transport import build_bot
+    from fakegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, "school_journal_bot")
+    bot = build_bot(TOKEN, fake.base_url)
+    try:
+        user = fake.user(9001, "Анна", "Тестова")
+        await user.send("/start")  # the chat must exist before the bot can write to it
+        sent = await bot.send_message(user.id, "Перекличка")
+        assert sent.message_id > 0  # a sent message is read: the bot keeps its id
+        assert (
+            await bot.edit_message_text("Перекличка ✓", chat_id=user.id, message_id=sent.message_id)
+            is True
+        )
+        assert fake.bot(TOKEN).chats[user.id].messages[sent.message_id].text == "Перекличка ✓"
+        with pytest.raises(TelegramBadRequest, match="message is not modified"):
+            await bot.edit_message_text("Перекличка ✓", chat_id=user.id, message_id=sent.message_id)
+        with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+            await bot.edit_message_text("x", chat_id=user.id, message_id=999_999)
+    finally:
+        await bot.session.close()
+        await fake.stop()
