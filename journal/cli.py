@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime, time
@@ -23,7 +24,7 @@ from journal.archive import archive_closed_periods
 from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
-from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers
+from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
 from reports import cards
 from reports.cli import add_report_parser, report_command
 from texts import t
@@ -178,8 +179,17 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         print(t("cli.workers_need_webhook"), file=sys.stderr)
         return 2
     if args.serve_only:  # an extra worker, started by the first process below
-        async with application(settings, migrate=False) as app:
-            await run_bot(app, webhook=True, serve_only=True, on_listening=announce_ready)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with application(settings, migrate=False) as app, stop_with_parent(stop):
+            await run_bot(
+                app,
+                webhook=True,
+                serve_only=True,
+                handle_signals=False,
+                stop=stop,
+                on_listening=announce_ready,
+            )
         return 0
     async with (
         application(settings) as app,

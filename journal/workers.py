@@ -82,6 +82,10 @@ class Workers:
                 env=self.env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
+                # Not in the terminal's process group: Ctrl+C reaches the first process
+                # only, which stops the workers with SIGTERM (a worker still starting up
+                # would otherwise die of it and be counted as a crash).
+                start_new_session=True,
             )
             self.processes[index] = process
             assert process.stdout is not None
@@ -127,6 +131,27 @@ class Workers:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+@contextlib.asynccontextmanager
+async def stop_with_parent(stop: asyncio.Event, every: float = 1.0) -> AsyncIterator[None]:
+    """In a worker: set ``stop`` if the first process goes away without stopping it (killed
+    with SIGKILL, say), so that no orphan keeps the port."""
+    parent = os.getppid()
+
+    async def watch() -> None:
+        while os.getppid() == parent:  # noqa: ASYNC110 (nothing to await: the OS reparents)
+            await asyncio.sleep(every)
+        log.error("the first process (pid %d) is gone: this webhook worker stops", parent)
+        stop.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 @contextlib.asynccontextmanager

@@ -4,6 +4,7 @@ worker that dies is started again, and a stop stops them all."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -47,13 +48,7 @@ def serves_port(process: psutil.Process, port: int) -> bool:
     )
 
 
-async def test_two_webhook_workers_share_the_port_restart_and_stop(
-    db_url: str, tmp_path: Path
-) -> None:
-    fake = FakeTelegram()
-    await fake.start()
-    fake.add_bot(TOKEN, USERNAME)
-    port = free_port()
+def run_env(fake: FakeTelegram, db_url: str, tmp_path: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         BOT_TOKEN=TOKEN,
@@ -66,9 +61,29 @@ async def test_two_webhook_workers_share_the_port_restart_and_stop(
         NOTIFICATIONS_ENABLED="false",
         LOG_LEVEL="WARNING",
     )
-    main = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "journal", "run", "--workers", "2", cwd=tmp_path, env=env
+    return env
+
+
+async def journal_run_two_workers(
+    fake: FakeTelegram, db_url: str, tmp_path: Path, port: int, stderr: int
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "journal", "run", "--workers", "2"),
+        cwd=tmp_path,
+        env=run_env(fake, db_url, tmp_path, port),
+        stderr=stderr,
+        start_new_session=True,  # a process group of its own, as in a terminal
     )
+
+
+async def test_two_webhook_workers_share_the_port_restart_and_stop(
+    db_url: str, tmp_path: Path
+) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    port = free_port()
+    main = await journal_run_two_workers(fake, db_url, tmp_path, port, asyncio.subprocess.PIPE)
     parent = psutil.Process(main.pid)
     try:
         await wait_until(lambda: fake.bot(TOKEN).webhook is not None)
@@ -93,11 +108,42 @@ async def test_two_webhook_workers_share_the_port_restart_and_stop(
         [restarted] = extra_workers_of(parent)
     finally:
         if main.returncode is None:
-            main.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(main.wait(), timeout=60)
+            os.killpg(main.pid, signal.SIGINT)  # Ctrl+C: the whole group gets it
+        assert main.stderr is not None
+        _, log = await asyncio.wait_for(main.communicate(), timeout=60)
         await fake.stop()
-    assert code == 0
+    assert main.returncode == 0
     assert not psutil.pid_exists(restarted.pid) or restarted.status() == psutil.STATUS_ZOMBIE
+    # Restarted once, after the SIGKILL; Ctrl+C stopped the workers without a restart.
+    assert (log or b"").decode().count("starting it again") == 1
+
+
+async def test_a_worker_does_not_outlive_a_killed_first_process(
+    db_url: str, tmp_path: Path
+) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    # No pipe: an orphaned worker would hold it open, and waiting for the first process
+    # would wait for that too.
+    main = await journal_run_two_workers(
+        fake, db_url, tmp_path, free_port(), asyncio.subprocess.DEVNULL
+    )
+    parent = psutil.Process(main.pid)
+    workers: list[psutil.Process] = []
+    try:
+        await wait_until(lambda: len(extra_workers_of(parent)) == 1)
+        workers = extra_workers_of(parent)
+        await wait_until(lambda: fake.bot(TOKEN).webhook is not None)  # the worker listens
+        parent.kill()  # no chance to stop its workers
+        await main.wait()
+        gone, _ = await asyncio.to_thread(psutil.wait_procs, workers, timeout=20)
+        assert gone == workers  # it noticed and stopped: the port is free again
+    finally:
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+        await fake.stop()
 
 
 async def test_workers_need_webhook_mode(
