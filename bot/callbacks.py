@@ -131,6 +131,17 @@ class ClassCb(CallbackData, prefix="c"):
     day: int = 0
 
 
+class ReissueCb(CallbackData, prefix="ri"):
+    """Reissuing invitation cards of a class (``cls``) or, with ``cls`` 0, of the staff:
+    ``person`` 0 lists the holders of valid cards; a person asks to confirm; ``ok`` 1 does
+    it (the person's valid card is revoked and a new one issued)."""
+
+    cls: int = 0
+    person: int = 0
+    role: str = ""
+    ok: int = 0
+
+
 class ClassPupilCb(CallbackData, prefix="cp"):
     """A pupil's page for the class teacher: marks (m) or absences (a)."""
 

@@ -33,6 +33,7 @@ from bot.callbacks import (
     PrefCb,
     PupilMarksCb,
     ReasonCb,
+    ReissueCb,
     ReportCb,
     RestCb,
     RevertCb,
@@ -43,7 +44,7 @@ from bot.callbacks import (
 )
 from core.accounts import Prefs, PupilRef, Session
 from core.attendance import RollCall
-from core.invitations import BindingView
+from core.invitations import BindingView, CardHolder
 from core.lessons import LessonSummary
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
@@ -358,6 +359,39 @@ def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
     kb.row(button(tx("unread.button"), UnreadCb(cls=class_id, day=day.toordinal())))
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
     return kb.as_markup()
+
+
+def reissue_offer(tx: Texts, class_id: int) -> InlineKeyboardMarkup:
+    """Under the note that some hold a valid card already: reissue chosen ones."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("codes.reissue"), ReissueCb(cls=class_id))]]
+    )
+
+
+def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for holder in holders[:90]:  # Telegram takes at most 100 buttons under a message
+        kb.button(
+            text=f"{short_name(holder.full_name)} · {tx(f'role.{holder.role.value}')}",
+            callback_data=ReissueCb(cls=class_id, person=holder.person_id, role=holder.role.value),
+        )
+    kb.adjust(1)
+    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
+    return kb.as_markup()
+
+
+def reissue_confirm(tx: Texts, class_id: int, person_id: int, role: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(
+                    tx("codes.reissue_yes"),
+                    ReissueCb(cls=class_id, person=person_id, role=role, ok=1),
+                ),
+                button(tx("nav.back"), ReissueCb(cls=class_id)),
+            ]
+        ]
+    )
 
 
 def class_pupils(tx: Texts, class_id: int, pupils: list[PupilRef]) -> InlineKeyboardMarkup:

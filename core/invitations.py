@@ -1,8 +1,11 @@
 """Invitation codes and Telegram bindings (R2, R3, R19, R24).
 
-A code is personal and single-use, expires, can be revoked, carries 192 random bits from
-the OS's CSPRNG, fits a Telegram deep link (``/start <code>``: at most 64 characters of
-``A-Za-z0-9_-``), and only its SHA-256 is stored.
+A code is personal and single-use, expires, can be revoked, carries at least 128 random
+bits from the OS's CSPRNG (28 characters of a 31-letter alphabet: 138 bits), fits a
+Telegram deep link (``/start <code>``: at most 64 characters of ``A-Za-z0-9_-``), and
+only its SHA-256 is stored. The alphabet has no look-alikes (no 0/O, 1/l/I), so a code can
+be typed from paper: it is printed in groups of four, and a typed code is read in any case
+with spaces and dashes ignored.
 """
 
 from __future__ import annotations
@@ -33,21 +36,49 @@ from core.models import (
     StaffRoleRow,
 )
 
-CODE_BYTES = 24  # 192 bits → 32 URL-safe characters
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: readable on paper
+CODE_LENGTH = 28  # 28 · log2(31) ≈ 138.7 random bits
+CODE_GROUP = 4  # printed as ABCD-EFGH-…
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, dashes (also typographic ones)
+# Cyrillic letters that look like Latin ones, as typed from paper on a Russian layout.
+_CYRILLIC = str.maketrans("АВЕКМНРСТУХавекмнрстух", "ABEKMHPCTYXABEKMHPCTYX")
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def grouped(code: str) -> str:
+    """The code as printed: groups of four joined by dashes (still a valid deep link)."""
+    return "-".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+def normalised(code: str) -> str:
+    """A typed code: spaces and dashes dropped, upper case, Cyrillic look-alikes as Latin."""
+    return _SEPARATORS.sub("", code).translate(_CYRILLIC).upper()
 
 
 def code_hash(code: str) -> str:
+    """The stored hash of a code as issued (or as typed: separators and case do not count
+    for codes of the readable alphabet)."""
     return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _hashes_of(typed: str) -> list[str]:
+    """Hashes a typed code may match: the readable form, and the text as typed (codes
+    issued before the readable alphabet were case-sensitive base64url)."""
+    return list(dict.fromkeys([code_hash(normalised(typed)), code_hash(typed.strip())]))
 
 
 def looks_like_code(text: str | None) -> bool:
     """Text that may be a code (a document or a photo has no text: not a code)."""
-    return text is not None and bool(CODE_PATTERN.match(text.strip()))
+    if text is None:
+        return False
+    if CODE_PATTERN.match(text.strip()):
+        return True
+    typed = normalised(text)  # typed from paper: groups, any case
+    return len(typed) == CODE_LENGTH and all(c in CODE_ALPHABET for c in typed)
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,26 @@ class IssuedCode:
     role: BindingRole
     class_name: str | None
     expires_at: datetime
+    children: str | None = None  # a parent's card names the child (or children)
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """Codes issued by a batch (a class, the staff, new pupils), and the people skipped:
+    those who hold a valid card already (it stays valid) and those already in the bot."""
+
+    codes: list[IssuedCode]
+    skipped_valid: int = 0
+    skipped_bound: int = 0
+
+
+@dataclass(frozen=True)
+class CardHolder:
+    """Someone whose valid, unused card may be reissued (the old one is then revoked)."""
+
+    person_id: int
+    full_name: str
+    role: BindingRole
 
 
 @dataclass(frozen=True)
@@ -72,45 +123,49 @@ class BindingView:
 
 
 async def issue(journal: Journal, actor: Actor, person_id: int, role: BindingRole) -> IssuedCode:
+    """A new code for one person; their earlier unused codes of the role are revoked."""
     async with journal.transaction() as s:
         return await _issue(s, journal, actor, person_id, role)
 
 
-async def issue_for_class(
-    journal: Journal, actor: Actor, class_id: int, roles: set[BindingRole]
-) -> list[IssuedCode]:
-    """Codes for a class's parents and/or pupils (R2: class teacher or secretary)."""
+async def issue_for_person(
+    journal: Journal, actor: Actor, person_id: int, role: BindingRole, *, reissue: bool = False
+) -> IssueResult:
+    """A code for one person unless they are in the bot already or (without ``reissue``)
+    hold a valid card; with ``reissue`` the valid card is revoked and a new one issued."""
     async with journal.transaction() as s:
-        people: list[tuple[int, BindingRole]] = []
-        pupils = list(
-            await s.scalars(
-                select(Pupil.person_id)
-                .join(Person, Person.id == Pupil.person_id)
-                .where(Pupil.class_id == class_id, Pupil.left_on.is_(None))
-                .order_by(Person.full_name)
-            )
-        )
-        if BindingRole.PUPIL in roles:
-            people += [(p, BindingRole.PUPIL) for p in pupils]
-        if BindingRole.PARENT in roles:
-            guardians = await s.scalars(
-                select(Guardianship.guardian_id)
-                .join(Person, Person.id == Guardianship.guardian_id)
-                .where(Guardianship.pupil_id.in_(pupils))
-                .group_by(Guardianship.guardian_id, Person.full_name)
-                .order_by(Person.full_name)
-            )
-            people += [(g, BindingRole.PARENT) for g in guardians]
-        return [await _issue(s, journal, actor, pid, role) for pid, role in people]
+        person = await s.get(Person, person_id)
+        if person is None or person.school_id != actor.school_id:
+            raise NotFound()
+        await _check_may_issue(s, actor, person, role)
+        return await _batch(s, journal, actor, [(person_id, role)], reissue=reissue)
+
+
+async def issue_for_class(
+    journal: Journal,
+    actor: Actor,
+    class_id: int,
+    roles: set[BindingRole],
+    *,
+    reissue: bool = False,
+) -> IssueResult:
+    """Codes for a class's parents and/or pupils (R2: class teacher or secretary): only
+    for those who are not in the bot and hold no valid card (valid cards stay valid, so
+    a parent of two classes keeps the first class's card). ``reissue`` (asked for
+    explicitly, after a confirmation) revokes the valid cards and issues new ones."""
+    async with journal.transaction() as s:
+        await _check_class(s, actor, class_id)
+        people = await _class_people(s, [class_id], roles, by_pupil=False)
+        return await _batch(s, journal, actor, people, reissue=reissue)
 
 
 async def issue_for_pupils(
     journal: Journal, actor: Actor, pupil_ids: list[int], roles: set[BindingRole]
-) -> list[IssuedCode]:
+) -> IssueResult:
     """Codes for some pupils and/or their parents: a pupil admitted during the year gets
     the cards at once (R2). Whoever may issue a class's codes may issue these (checked
     per person); a parent already signed in to the bot needs no new card (their
-    children appear in it by themselves), so only parents with no active binding get one.
+    children appear in it by themselves), and one holding a valid card keeps it.
     Pupils who are not (or no longer) the school's are refused."""
     async with journal.transaction() as s:
         found = list(
@@ -127,36 +182,141 @@ async def issue_for_pupils(
         )
         if len(found) != len(set(pupil_ids)):
             raise NotFound()
-        people: list[tuple[int, BindingRole]] = []
-        if BindingRole.PUPIL in roles:
-            people += [(p, BindingRole.PUPIL) for p in found]
-        if BindingRole.PARENT in roles:
-            bound = select(Binding.id).where(
-                Binding.person_id == Guardianship.guardian_id,
-                Binding.role == BindingRole.PARENT,
-                Binding.revoked_at.is_(None),
-            )
-            guardians = await s.scalars(
-                select(Guardianship.guardian_id)
-                .join(Person, Person.id == Guardianship.guardian_id)
-                .where(Guardianship.pupil_id.in_(found), ~bound.exists())
-                .group_by(Guardianship.guardian_id, Person.full_name)
-                .order_by(Person.full_name)
-            )
-            people += [(g, BindingRole.PARENT) for g in guardians]
-        return [await _issue(s, journal, actor, pid, role) for pid, role in people]
+        people = await _class_people(s, found, roles, by_pupil=True)
+        return await _batch(s, journal, actor, people)
 
 
-async def issue_for_staff(journal: Journal, actor: Actor) -> list[IssuedCode]:
+async def issue_for_staff(journal: Journal, actor: Actor, *, reissue: bool = False) -> IssueResult:
+    """Codes for the school's staff who are not in the bot and hold no valid card (all
+    of those not in the bot with ``reissue``)."""
+    if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+        raise NotAllowed()
     async with journal.transaction() as s:
-        staff = await s.scalars(
-            select(Person.id)
-            .join(StaffRoleRow, StaffRoleRow.person_id == Person.id)
-            .where(Person.school_id == actor.school_id)
-            .group_by(Person.id, Person.full_name)
-            .order_by(Person.full_name)
+        people = await _staff_people(s, actor.school_id)
+        return await _batch(s, journal, actor, people, reissue=reissue)
+
+
+async def reissuable(journal: Journal, actor: Actor, class_id: int | None) -> list[CardHolder]:
+    """The people of a class (its pupils and parents) or, with ``class_id`` None, the
+    staff, who hold a valid unused card and are not in the bot: those whose card the
+    issuer may reissue."""
+    async with journal.transaction() as s:
+        if class_id is None:
+            if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+                raise NotAllowed()
+            people = await _staff_people(s, actor.school_id)
+        else:
+            await _check_class(s, actor, class_id)
+            people = await _class_people(
+                s, [class_id], {BindingRole.PARENT, BindingRole.PUPIL}, by_pupil=False
+            )
+        bound, valid = await _holders(s, journal, people)
+        keep = [(p, r) for p, r in people if (p, r) in valid and (p, r) not in bound]
+        names = dict(
+            (
+                await s.execute(
+                    select(Person.id, Person.full_name).where(Person.id.in_([p for p, _ in keep]))
+                )
+            ).all()
         )
-        return [await _issue(s, journal, actor, pid, BindingRole.STAFF) for pid in staff]
+        return [CardHolder(p, names[p], r) for p, r in keep]
+
+
+async def _check_class(s: AsyncSession, actor: Actor, class_id: int) -> None:
+    school_class = await s.get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != actor.school_id:
+        raise NotFound()
+    if not actor.oversees_school and not await is_class_teacher(s, actor, class_id):
+        raise NotAllowed()
+
+
+async def _class_people(
+    s: AsyncSession, ids: list[int], roles: set[BindingRole], *, by_pupil: bool
+) -> list[tuple[int, BindingRole]]:
+    """Pupils (of the classes ``ids``, or the pupils ``ids``) and/or their parents, by name."""
+    if by_pupil:
+        pupils = ids
+    else:
+        pupils = list(
+            await s.scalars(
+                select(Pupil.person_id)
+                .join(Person, Person.id == Pupil.person_id)
+                .where(Pupil.class_id.in_(ids), Pupil.left_on.is_(None))
+                .order_by(Person.full_name, Person.id)
+            )
+        )
+    people: list[tuple[int, BindingRole]] = []
+    if BindingRole.PUPIL in roles:
+        people += [(p, BindingRole.PUPIL) for p in pupils]
+    if BindingRole.PARENT in roles:
+        guardians = await s.scalars(
+            select(Guardianship.guardian_id)
+            .join(Person, Person.id == Guardianship.guardian_id)
+            .where(Guardianship.pupil_id.in_(pupils))
+            .group_by(Guardianship.guardian_id, Person.full_name)
+            .order_by(Person.full_name, Guardianship.guardian_id)
+        )
+        people += [(g, BindingRole.PARENT) for g in guardians]
+    return people
+
+
+async def _staff_people(s: AsyncSession, school_id: int) -> list[tuple[int, BindingRole]]:
+    staff = await s.scalars(
+        select(Person.id)
+        .join(StaffRoleRow, StaffRoleRow.person_id == Person.id)
+        .where(Person.school_id == school_id)
+        .group_by(Person.id, Person.full_name)
+        .order_by(Person.full_name, Person.id)
+    )
+    return [(pid, BindingRole.STAFF) for pid in staff]
+
+
+async def _holders(
+    s: AsyncSession, journal: Journal, people: list[tuple[int, BindingRole]]
+) -> tuple[set[tuple[int, BindingRole]], set[tuple[int, BindingRole]]]:
+    """Of ``people``: who is in the bot with the role, and who holds a valid unused code."""
+    ids = list({p for p, _ in people})
+    bound = {
+        (p, BindingRole(r))
+        for p, r in await s.execute(
+            select(Binding.person_id, Binding.role).where(
+                Binding.person_id.in_(ids), Binding.revoked_at.is_(None)
+            )
+        )
+    }
+    valid = {
+        (p, BindingRole(r))
+        for p, r in await s.execute(
+            select(Invitation.person_id, Invitation.role).where(
+                Invitation.person_id.in_(ids),
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > journal.clock.now(),
+            )
+        )
+    }
+    return bound, valid
+
+
+async def _batch(
+    s: AsyncSession,
+    journal: Journal,
+    actor: Actor,
+    people: list[tuple[int, BindingRole]],
+    *,
+    reissue: bool = False,
+) -> IssueResult:
+    bound, valid = await _holders(s, journal, people)
+    codes: list[IssuedCode] = []
+    skipped_valid = skipped_bound = 0
+    for person_id, role in people:
+        if (person_id, role) in bound:
+            skipped_bound += 1
+        elif (person_id, role) in valid and not reissue:
+            skipped_valid += 1
+        else:
+            codes.append(await _issue(s, journal, actor, person_id, role))
+    return IssueResult(codes, skipped_valid, skipped_bound)
 
 
 async def _issue(
@@ -165,7 +325,7 @@ async def _issue(
     person = await s.get(Person, person_id)
     if person is None or person.school_id != actor.school_id:
         raise NotFound()
-    class_name = await _check_may_issue(s, actor, person, role)
+    class_name, children = await _check_may_issue(s, actor, person, role)
     now = journal.clock.now()
     # Reissuing revokes the person's earlier unused codes for the same role.
     await s.execute(
@@ -201,45 +361,63 @@ async def _issue(
         role,
         class_name,
         expires_at,  # type: ignore[arg-type]
+        children,
     )
 
 
 async def _check_may_issue(
     s: AsyncSession, actor: Actor, person: Person, role: BindingRole
-) -> str | None:
+) -> tuple[str | None, str | None]:
     """R2: the admin issues staff codes; the class teacher (or the school's overseers)
-    issues parents' and pupils' codes. Returns the class name for the card."""
+    issues parents' and pupils' codes. Returns the class name for the card and, for a
+    parent, the names of the children (of the classes the issuer may issue for)."""
     if role is BindingRole.STAFF:
         if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
             raise NotAllowed()
         if not await s.scalar(select(StaffRoleRow.role).where(StaffRoleRow.person_id == person.id)):
             raise InvalidValue("error.not_staff")
-        return None
+        return None, None
     if role is BindingRole.PUPIL:
-        class_ids = list(
-            await s.scalars(select(Pupil.class_id).where(Pupil.person_id == person.id))
+        rows = list(
+            (
+                await s.execute(
+                    select(Pupil.class_id, Pupil.person_id).where(Pupil.person_id == person.id)
+                )
+            ).all()
         )
     else:
-        class_ids = list(
-            await s.scalars(
-                select(Pupil.class_id)
-                .join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
-                .where(Guardianship.guardian_id == person.id)
-            )
+        rows = list(
+            (
+                await s.execute(
+                    select(Pupil.class_id, Pupil.person_id)
+                    .join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
+                    .where(Guardianship.guardian_id == person.id, Pupil.left_on.is_(None))
+                )
+            ).all()
         )
-    if not class_ids:
+    if not rows:
         raise InvalidValue("error.not_pupil" if role is BindingRole.PUPIL else "error.not_parent")
     if not actor.oversees_school:
-        allowed = [c for c in class_ids if await is_class_teacher(s, actor, c)]
+        allowed = {c for c in {c for c, _ in rows} if await is_class_teacher(s, actor, c)}
         if not allowed:
             raise NotAllowed()
-        class_ids = allowed
+        rows = [(c, p) for c, p in rows if c in allowed]
+    class_ids = sorted({c for c, _ in rows})
     names = list(
         await s.scalars(
             select(SchoolClass.name).where(SchoolClass.id.in_(class_ids)).order_by(SchoolClass.name)
         )
     )
-    return ", ".join(names)
+    children = None
+    if role is BindingRole.PARENT:
+        children = ", ".join(
+            await s.scalars(
+                select(Person.full_name)
+                .where(Person.id.in_([p for _, p in rows]))
+                .order_by(Person.full_name)
+            )
+        )
+    return ", ".join(names), children
 
 
 async def revoke_code(journal: Journal, actor: Actor, invitation_id: int) -> None:
@@ -254,11 +432,24 @@ async def revoke_code(journal: Journal, actor: Actor, invitation_id: int) -> Non
             invitation.revoked_at = journal.clock.now()
 
 
+REDEEM_LOCK_NAMESPACE = 0x636F6465  # "code": advisory locks of redeem attempts per account
+
+
 async def redeem(journal: Journal, telegram_user_id: int, code: str) -> BindingView:
     """Bind a Telegram account with a code. Atomic: of many concurrent redeems of one
-    code exactly one succeeds. Failed attempts are limited per Telegram user (R2)."""
+    code exactly one succeeds. Failed attempts are limited per Telegram user (R2): the
+    account's attempts are serialised by an advisory lock, so counting the failures,
+    trying the code and recording a failure are one step (no burst outruns the limit)."""
     now = journal.clock.now()
+    hashes = _hashes_of(code)
     async with journal.transaction() as s:
+        await s.execute(
+            select(
+                func.pg_advisory_xact_lock(
+                    REDEEM_LOCK_NAMESPACE, func.hashtext(str(telegram_user_id))
+                )
+            )
+        )
         failures = await s.scalar(
             select(func.count())
             .select_from(RedeemAttempt)
@@ -269,13 +460,11 @@ async def redeem(journal: Journal, telegram_user_id: int, code: str) -> BindingV
         )
         if (failures or 0) >= journal.rules.redeem_attempts_per_hour:
             raise TooManyAttempts()
-    code = code.strip()
-    async with journal.transaction() as s:
         invitation = (
             await s.execute(
                 update(Invitation)
                 .where(
-                    Invitation.code_hash == code_hash(code),
+                    Invitation.code_hash.in_(hashes),
                     Invitation.used_at.is_(None),
                     Invitation.revoked_at.is_(None),
                     Invitation.expires_at > now,
@@ -287,10 +476,9 @@ async def redeem(journal: Journal, telegram_user_id: int, code: str) -> BindingV
         if invitation is not None:
             binding_id = await _bind(s, journal, telegram_user_id, *invitation)
             return await _binding_view(s, binding_id)
-    # Not redeemed: record the failure, then say why (unknown, used, expired, revoked).
-    async with journal.transaction() as s:
+        # Not redeemed: record the failure (committed), then say why.
         await s.execute(insert(RedeemAttempt).values(telegram_user_id=telegram_user_id, at=now))
-        found = await s.scalar(select(Invitation).where(Invitation.code_hash == code_hash(code)))
+        found = await s.scalar(select(Invitation).where(Invitation.code_hash.in_(hashes)))
     if found is None:
         raise CodeRejected("code.unknown")
     if found.revoked_at is not None:

@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--role", choices=[r.value for r in BindingRole], help="with --person")
     inv.add_argument("--school", help="school name; default: the only school")
     inv.add_argument("--pdf", type=Path, help="also write printable A4 cards with QR codes here")
+    inv.add_argument(
+        "--reissue",
+        action="store_true",
+        help="revoke the valid cards of the people chosen and issue new ones "
+        "(a whole class or the staff also needs --yes)",
+    )
+    inv.add_argument("--yes", action="store_true", help="confirm --reissue for many people")
 
     add_report_parser(sub)
 
@@ -232,9 +239,12 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
         return 2
     admin = school.admin
     journal = app.journal
+    if args.reissue and not args.person and not args.yes:
+        print(t("cli.reissue_confirm"), file=sys.stderr)
+        return 2
     try:
         if args.staff:
-            codes = await invitations.issue_for_staff(journal, admin)
+            result = await invitations.issue_for_staff(journal, admin, reissue=args.reissue)
         elif args.class_name:
             found = await directory.find_class(journal, school.id, args.class_name)
             if found is None:
@@ -242,8 +252,12 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
                 return 1
             roles = {BindingRole.PARENT} if args.parents else set()
             roles |= {BindingRole.PUPIL} if args.pupils else set()
-            codes = await invitations.issue_for_class(
-                journal, admin, found.id, roles or {BindingRole.PARENT, BindingRole.PUPIL}
+            result = await invitations.issue_for_class(
+                journal,
+                admin,
+                found.id,
+                roles or {BindingRole.PARENT, BindingRole.PUPIL},
+                reissue=args.reissue,
             )
         else:
             people = await directory.find_people(journal, school.id, args.person)
@@ -252,11 +266,21 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
                 print(t(key, name=args.person), file=sys.stderr)
                 return 1
             role = BindingRole(args.role or BindingRole.PARENT)
-            codes = [await invitations.issue(journal, admin, people[0].id, role)]
+            result = await invitations.issue_for_person(
+                journal, admin, people[0].id, role, reissue=args.reissue
+            )
     except JournalError as err:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1
+    codes = result.codes
+    if result.skipped_valid or result.skipped_bound:
+        print(
+            t("cli.invite_skipped", valid=result.skipped_valid, bound=result.skipped_bound),
+            file=sys.stderr,
+        )
     if not codes:
+        if result.skipped_valid or result.skipped_bound:
+            return 0  # everyone has a card or is in the bot: nothing to do
         print(t("cli.invite_none"), file=sys.stderr)
         return 1
     username = app.settings.bot_username
@@ -276,7 +300,8 @@ def invite_line(code: IssuedCode, username: str | None, app: App) -> str:
         "cli.invite_line",
         name=code.full_name,
         role=t(f"role.{code.role.value}"),
-        cls=f", {code.class_name}" if code.class_name else "",
+        cls=(f", {code.class_name}" if code.class_name else "")
+        + (f", {t('card.child', names=code.children)}" if code.children else ""),
         link=deep_link(username, code.code),
         until=until,
     )

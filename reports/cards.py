@@ -27,7 +27,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from core.access import Actor
-from core.invitations import IssuedCode
+from core.invitations import IssuedCode, grouped
 from core.journal import Journal
 from core.models import BindingRole
 from core.reporting import school_name as find_school_name
@@ -55,9 +55,10 @@ class Card:
     full_name: str
     role: str  # as the card reads: родитель / ученик / сотрудник
     class_name: str | None
-    code: str
+    code: str  # as printed: in groups of four
     link: str
     valid_until: date
+    children: str | None = None  # a parent's card names the child
 
 
 def cards_for(
@@ -74,9 +75,10 @@ def cards_for(
             full_name=c.full_name,
             role=tx(f"role.{c.role.value}"),
             class_name=c.class_name,
-            code=c.code,
+            code=grouped(c.code),
             link=deep_link(bot_username, c.code),
             valid_until=c.expires_at.astimezone(timezone).date(),
+            children=c.children,
         )
         for c in codes
     ]
@@ -160,6 +162,11 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
         canvas.setFont(SANS, 9)
         canvas.drawString(x + PADDING, cursor, line)
         cursor -= 11
+    if card.children:
+        for line in _lines(tx("card.child", names=card.children), SANS, 8.5, text_w, 2):
+            canvas.setFont(SANS, 8.5)
+            canvas.drawString(x + PADDING, cursor, line)
+            cursor -= 10
 
     # Under the QR code: the code itself, for typing it in by hand.
     code_y = qr_y - 8

@@ -314,7 +314,9 @@ async def test_r2_new_pupils_cards_are_refused_to_those_who_may_not_issue_them(
     issued = await invitations.issue_for_pupils(
         journal, world.staff("primary"), [world.people["dasha"]], {BindingRole.PARENT}
     )
-    assert [(c.full_name, c.role) for c in issued] == [(GUARDIANS["mother"][0], BindingRole.PARENT)]
+    assert [(c.full_name, c.role) for c in issued.codes] == [
+        (GUARDIANS["mother"][0], BindingRole.PARENT)
+    ]
 
 
 # --- reports as documents ---------------------------------------------------------------------

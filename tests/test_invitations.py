@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from core.clock import ManualClock
 from core.errors import CodeRejected, NotAllowed, TooManyAttempts
 from core.invitations import code_hash
 from core.journal import Journal
-from core.models import Binding, BindingRole, Guardianship, Invitation
+from core.models import Binding, BindingRole, Guardianship, Invitation, RedeemAttempt
 from tests.world import World, build_world
 
 
@@ -34,7 +35,7 @@ async def test_r2_code_is_random_fits_a_deep_link_and_is_stored_only_as_hash(
     )
     assert issued.code != other.code
     assert len(issued.code) <= 64 and invitations.looks_like_code(issued.code)
-    assert len(issued.code) * 6 >= 128  # ≥ 128 bits of base64url
+    assert len(issued.code) * math.log2(len(invitations.CODE_ALPHABET)) >= 128
     async with journal.transaction() as s:
         stored = list(await s.scalars(select(Invitation.code_hash)))
     assert code_hash(issued.code) in stored
@@ -96,7 +97,7 @@ async def test_r2_only_class_teacher_or_overseers_issue_parent_codes(
     codes = await invitations.issue_for_class(
         journal, world.staff("math"), world.classes["5А"], {BindingRole.PARENT, BindingRole.PUPIL}
     )
-    assert sorted((c.role.value, c.full_name) for c in codes) == [
+    assert sorted((c.role.value, c.full_name) for c in codes.codes) == [
         ("parent", "Иванова Светлана Николаевна"),
         ("parent", "Сидоров Андрей Петрович"),
         ("pupil", "Иванов Пётр Алексеевич"),
@@ -197,3 +198,124 @@ async def test_r3_admin_cuts_a_compromised_binding_at_once(journal: Journal, wor
     async with journal.transaction() as s:
         with pytest.raises(NotAllowed):
             await actor_for_binding(s, binding.id)
+
+
+# --- issuing a class's cards again (issue 9) -----------------------------------------------
+
+
+async def test_r2_issuing_a_class_again_keeps_the_cards_already_handed_out(
+    journal: Journal, world: World
+) -> None:
+    teacher, roles = world.staff("math"), {BindingRole.PARENT, BindingRole.PUPIL}
+    first = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
+    assert len(first.codes) == 5
+    again = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
+    assert (again.codes, again.skipped_valid, again.skipped_bound) == ([], 5, 0)
+    for i, code in enumerate(first.codes):  # every printed card still works
+        assert (await invitations.redeem(journal, 3000 + i, code.code)).person_id == code.person_id
+    bound = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
+    assert (bound.codes, bound.skipped_valid, bound.skipped_bound) == ([], 0, 5)
+
+
+async def test_r2_a_parent_of_two_classes_keeps_the_first_class_card_when_the_second_is_issued(
+    journal: Journal, world: World
+) -> None:
+    roles = {BindingRole.PARENT}
+    fifth = await invitations.issue_for_class(
+        journal, world.staff("math"), world.classes["5А"], roles
+    )
+    mother = next(c for c in fifth.codes if c.person_id == world.people["mother"])
+    first = await invitations.issue_for_class(
+        journal, world.staff("primary"), world.classes["1А"], roles
+    )
+    assert first.codes == [] and first.skipped_valid == 1  # the mother holds a valid card
+    bound = await invitations.redeem(journal, 77, mother.code)
+    assert bound.full_name == "Иванова Светлана Николаевна"
+
+
+async def test_r2_reissuing_a_chosen_person_revokes_only_their_card(
+    journal: Journal, world: World
+) -> None:
+    teacher, roles = world.staff("math"), {BindingRole.PARENT, BindingRole.PUPIL}
+    first = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
+    holders = await invitations.reissuable(journal, teacher, world.classes["5А"])
+    assert len(holders) == 5
+    petya = next(c for c in first.codes if c.person_id == world.people["petya"])
+    plain = await invitations.issue_for_person(journal, teacher, petya.person_id, BindingRole.PUPIL)
+    assert (plain.codes, plain.skipped_valid) == ([], 1)  # without reissue: kept
+    new = await invitations.issue_for_person(
+        journal, teacher, petya.person_id, BindingRole.PUPIL, reissue=True
+    )
+    [card] = new.codes
+    with pytest.raises(CodeRejected) as old:
+        await invitations.redeem(journal, 1, petya.code)
+    assert old.value.key == "code.revoked"
+    assert (await invitations.redeem(journal, 1, card.code)).person_id == petya.person_id
+    masha = next(c for c in first.codes if c.person_id == world.people["masha"])
+    assert (await invitations.redeem(journal, 2, masha.code)).person_id == masha.person_id
+    with pytest.raises(NotAllowed):  # another class's teacher may not list 5А's cards
+        await invitations.reissuable(journal, world.staff("primary"), world.classes["5А"])
+
+
+async def test_r2_staff_cards_skip_staff_already_in_the_bot_even_when_reissued(
+    journal: Journal, world: World
+) -> None:
+    admin = world.staff("admin")
+    first = await invitations.issue_for_staff(journal, admin)
+    math = next(c for c in first.codes if c.person_id == world.people["math"])
+    await invitations.redeem(journal, 500, math.code)
+    again = await invitations.issue_for_staff(journal, admin, reissue=True)
+    assert world.people["math"] not in [c.person_id for c in again.codes]
+    assert (len(again.codes), again.skipped_bound) == (len(first.codes) - 1, 1)
+
+
+async def test_r2_a_code_typed_from_paper_in_any_case_with_spaces_and_dashes_is_accepted(
+    journal: Journal, world: World
+) -> None:
+    issued = await invitations.issue(
+        journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    assert not set("0O1lI") & set(issued.code)
+    printed = invitations.grouped(issued.code)
+    assert printed.count("-") == 6
+    typed = " ".join(printed.lower().split("-"))
+    assert invitations.looks_like_code(typed) and invitations.looks_like_code(printed)
+    assert not invitations.looks_like_code("привет, как мне войти в журнал")
+    assert (await invitations.redeem(journal, 901, typed)).person_id == world.people["math"]
+
+
+async def test_r2_a_code_issued_before_the_readable_alphabet_still_works(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    legacy = "Ab3_-xYz" * 4  # base64url, case-sensitive
+    async with journal.transaction() as s:
+        s.add(
+            Invitation(
+                school_id=world.school_id,
+                code_hash=code_hash(legacy),
+                person_id=world.people["math"],
+                role=BindingRole.STAFF.value,
+                created_at=clock.now(),
+                expires_at=clock.now() + timedelta(days=14),
+            )
+        )
+    assert (await invitations.redeem(journal, 902, legacy)).person_id == world.people["math"]
+
+
+async def test_r2_forty_wrong_codes_sent_at_once_are_limited_to_five(
+    journal: Journal, world: World
+) -> None:
+    results = await asyncio.gather(
+        *(invitations.redeem(journal, 4040, f"WRONG{i:023d}") for i in range(40)),
+        return_exceptions=True,
+    )
+    evaluated = [r for r in results if isinstance(r, CodeRejected)]
+    refused = [r for r in results if isinstance(r, TooManyAttempts)]
+    assert (len(evaluated), len(refused)) == (5, 35)
+    async with journal.transaction() as s:
+        recorded = await s.scalar(
+            select(func.count())
+            .select_from(RedeemAttempt)
+            .where(RedeemAttempt.telegram_user_id == 4040)
+        )
+    assert recorded == 5

@@ -203,10 +203,10 @@ async def new_pupil_cards(
         raise NotFound("error.cards_gone")
     assert isinstance(query.message, Message)
     await bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    codes = await invitations.issue_for_pupils(
+    result = await invitations.issue_for_pupils(
         journal, actor, pupil_ids, {BindingRole.PARENT, BindingRole.PUPIL}
     )
-    await send_codes(query, codes, actor, journal, tx, bot)
+    await send_codes(query, result, actor, journal, tx, bot)
 
 
 # --- reports as documents (R9, R18, R21) -------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.callbacks import (
     Nav,
     NavCb,
     ReasonCb,
+    ReissueCb,
 )
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
@@ -35,7 +36,7 @@ from bot.storage import side_slot
 from core import attendance, classes, corrections, invitations, lessons
 from core.access import Actor
 from core.errors import NotFound
-from core.invitations import IssuedCode
+from core.invitations import IssueResult
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, StaffRole
 from reports.cards import invite_cards
@@ -159,25 +160,89 @@ async def class_codes(
     tx: Texts,
     bot: Bot,
 ) -> None:
-    codes = await invitations.issue_for_class(
+    """Cards for those of the class who have none valid and are not in the bot; valid
+    cards stay valid (R2). Reissuing is a separate, confirmed step."""
+    result = await invitations.issue_for_class(
         journal, actor, callback_data.cls, {BindingRole.PARENT, BindingRole.PUPIL}
     )
-    await send_codes(query, codes, actor, journal, tx, bot)
+    await send_codes(query, result, actor, journal, tx, bot, reissue_scope=callback_data.cls)
 
 
-async def send_codes(
+async def reissue(
     query: CallbackQuery,
-    codes: list[IssuedCode],
+    callback_data: ReissueCb,
     actor: Actor,
     journal: Journal,
     tx: Texts,
     bot: Bot,
 ) -> None:
+    """Reissue one person's valid card: pick the person, read what it does, confirm."""
+    scope = callback_data.cls or None
+    holders = await invitations.reissuable(journal, actor, scope)
+    if not callback_data.person:
+        if not holders:
+            await show(query, tx("codes.reissue_none"))
+            return
+        await show(
+            query,
+            tx("codes.reissue_pick"),
+            keyboards.reissue_pick(tx, callback_data.cls, holders),
+        )
+        return
+    holder = next(
+        (
+            x
+            for x in holders
+            if x.person_id == callback_data.person and x.role.value == callback_data.role
+        ),
+        None,
+    )
+    if holder is None:
+        await show(query, tx("codes.reissue_gone"))
+        return
+    if not callback_data.ok:
+        await show(
+            query,
+            tx(
+                "codes.reissue_confirm",
+                name=h(holder.full_name),
+                role=tx(f"role.{holder.role.value}"),
+            ),
+            keyboards.reissue_confirm(tx, callback_data.cls, holder.person_id, holder.role.value),
+        )
+        return
+    result = await invitations.issue_for_person(
+        journal, actor, holder.person_id, holder.role, reissue=True
+    )
+    await show(query, tx("codes.reissued", name=h(holder.full_name)))
+    await send_codes(query, result, actor, journal, tx, bot)
+
+
+async def send_codes(
+    query: CallbackQuery,
+    result: IssueResult,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    bot: Bot,
+    *,
+    reissue_scope: int | None = None,
+) -> None:
     """R2: the printable cards (A4 PDF, eight a page, a QR code of the deep link on each),
-    then the same links as text, for handing one over in a private chat."""
+    then the same links as text, for handing one over in a private chat; then who was
+    skipped, with the reissue button (``reissue_scope``: the class, 0 for the staff)."""
     assert isinstance(query.message, Message)
+    codes = result.codes
+    skipped = []
+    if result.skipped_valid:
+        skipped.append(tx("codes.skipped_valid", count=result.skipped_valid))
+    if result.skipped_bound:
+        skipped.append(tx("codes.skipped_bound", count=result.skipped_bound))
+    offer = None
+    if result.skipped_valid and reissue_scope is not None:
+        offer = keyboards.reissue_offer(tx, reissue_scope)
     if not codes:
-        await query.message.answer(tx("codes.none"))
+        await query.message.answer("\n".join(skipped) or tx("codes.none"), reply_markup=offer)
         return
     me = await bot.me()
     name, data = await invite_cards(journal, actor, codes, me.username, tx.lang)
@@ -191,13 +256,16 @@ async def send_codes(
             tx(
                 "codes.line",
                 name=h(c.full_name),
-                role=tx(f"role.{c.role.value}"),
+                role=tx(f"role.{c.role.value}")
+                + (f", {tx('card.child', names=h(c.children))}" if c.children else ""),
                 link=f"https://t.me/{me.username}?start={c.code}",
                 until=f"{until:%d.%m.%Y}",
             )
         )
     for part in split_text("\n".join(lines)):
         await query.message.answer(part)
+    if skipped:
+        await query.message.answer("\n".join(skipped), reply_markup=offer)
 
 
 # --- deputy: correction requests (R7) --------------------------------------------------------
@@ -241,8 +309,8 @@ async def decide(
 async def staff_codes(
     query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
-    codes = await invitations.issue_for_staff(journal, actor)
-    await send_codes(query, codes, actor, journal, tx, bot)
+    result = await invitations.issue_for_staff(journal, actor)
+    await send_codes(query, result, actor, journal, tx, bot, reissue_scope=0)
 
 
 ROLE_FILTERS = {
@@ -407,6 +475,7 @@ def build() -> Router:
     router.callback_query.register(class_pupil, ClassPupilCb.filter())
     router.callback_query.register(confirm_reason, ReasonCb.filter())
     router.callback_query.register(class_codes, ClassCb.filter(F.view == "k"))
+    router.callback_query.register(reissue, ReissueCb.filter())  # core checks who may
     router.message.register(
         requests_command, Command("requests"), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
     )
