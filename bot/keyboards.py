@@ -372,7 +372,7 @@ def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> InlineK
     kb = InlineKeyboardBuilder()
     for holder in holders[:90]:  # Telegram takes at most 100 buttons under a message
         kb.button(
-            text=f"{short_name(holder.full_name)} · {tx(f'role.{holder.role.value}')}",
+            text=f"{holder.full_name} · {tx(f'role.{holder.role.value}')}",
             callback_data=ReissueCb(cls=class_id, person=holder.person_id, role=holder.role.value),
         )
     kb.adjust(1)

@@ -80,13 +80,13 @@ def is_document(view: MessageView) -> bool:
 # --- R2: invitation cards --------------------------------------------------------------------
 
 
-async def test_r2_admin_gets_staff_codes_as_a_printable_pdf_and_old_codes_are_revoked(
+async def test_r2_admin_gets_staff_cards_only_for_staff_without_a_card_or_the_bot(
     bot: Harness, world: World
 ) -> None:
     old = await invitations.issue(
         bot.journal, world.staff("admin"), world.people["english"], BindingRole.STAFF
     )
-    admin = await staff_user(bot, world, "admin")
+    admin = await staff_user(bot, world, "admin")  # the admin is in the bot already
     await admin.press("🔑 Коды сотрудников")
     cards = await admin.wait_reply(predicate=is_document)
     assert cards.document is not None
@@ -95,25 +95,77 @@ async def test_r2_admin_gets_staff_codes_as_a_printable_pdf_and_old_codes_are_re
     data = cards.file_bytes
     assert data is not None and data.startswith(b"%PDF")
     pages = pdf_pages(data)
-    assert len(pages) == 1  # seven staff members, eight cards a page
+    assert len(pages) == 1
     links = pages[0][1]
-    assert len(links) == len(STAFF)
+    assert len(links) == len(STAFF) - 2  # not the admin (in the bot), not English (a card)
     assert all(link.startswith(f"https://t.me/{USERNAME}?start=") for link in links)
     text = re.sub(r"\s+", " ", pages[0][0])
-    assert "Смирнов Павел Олегович" in text and "Школа № 1" in text
+    assert "Школа № 1" in text and "Смирнов Павел Олегович" not in text
 
     # The links follow as text too, for handing one over in a private chat.
     listing = await admin.wait_reply(predicate=lambda m: "Коды приглашения" in (m.text or ""))
-    assert "Смирнов Павел Олегович — сотрудник: https://t.me/" in (listing.text or "")
+    assert " — сотрудник: https://t.me/" in (listing.text or "")
+    skipped = await admin.wait_reply(predicate=lambda m: "Не выданы" in (m.text or ""))
+    assert "Не выданы 1: у них уже есть действующая карточка" in (skipped.text or "")
+    assert "Не выданы 1: они уже вошли в бот." in (skipped.text or "")
+    assert skipped.button_texts == ["🔁 Перевыпустить"]
 
-    # Reissuing revoked the code printed before; the new card's QR code works.
+    # The card printed before still works; so does a new card's QR code.
     english = bot.user("Павел", "Смирнов")
     await english.open_deep_link(old.code)
-    assert "отозван" in ((await english.wait_reply()).text or "")
+    assert "Готово" in ((await english.wait_reply()).text or "")
+    await english.wait_reply()
     scanned = bot.user("Новый", "Сотрудник")
     await scanned.open_deep_link(links[0].split("start=")[1])
     assert "Готово" in ((await scanned.wait_reply()).text or "")
     await scanned.wait_reply()  # the menu follows: let the bot finish before it stops
+
+
+async def test_r2_tapping_class_codes_twice_keeps_handed_out_cards_and_reissue_asks_first(
+    bot: Harness, world: World
+) -> None:
+    teacher = await staff_user(bot, world, "math")
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press("🔑 Коды для родителей и учеников")
+    first = await teacher.wait_reply(predicate=lambda m: "Коды приглашения" in (m.text or ""))
+    petya_line = next(x for x in (first.text or "").splitlines() if "Иванов Пётр" in x)
+    petya_old = petya_line.split("start=")[1].split()[0]
+    masha_line = next(x for x in (first.text or "").splitlines() if "Иванова Мария" in x)
+    masha_code = masha_line.split("start=")[1].split()[0]
+    assert "родитель: https://t.me/" in (first.text or "")
+    assert "ребёнок: Сидоров Николай Андреевич" in (first.text or "")
+
+    # Again: nobody's card is revoked, nothing new is printed; the reissue is offered.
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press("🔑 Коды для родителей и учеников")
+    again = await teacher.wait_reply(predicate=lambda m: "Не выданы" in (m.text or ""))
+    assert "Не выданы 5: у них уже есть действующая карточка, она остаётся в силе." == again.text
+    pick = await teacher.press_and_wait("🔁 Перевыпустить")
+    assert "Прежняя карточка этого человека перестанет действовать" in (pick.text or "")
+    ask = await teacher.press_and_wait("Иванов Пётр Алексеевич · ученик")
+    assert "Перевыпустить карточку: Иванов Пётр Алексеевич (ученик)?" in (ask.text or "")
+    assert "Прежняя карточка перестанет действовать сразу" in (ask.text or "")
+    assert ask.button_texts == ["Да, перевыпустить", "« Назад"]
+    await teacher.press("Да, перевыпустить")
+    cards = await teacher.wait_reply(predicate=is_document)
+    assert cards.file_bytes is not None
+    [(_, links)] = pdf_pages(cards.file_bytes)
+    assert len(links) == 1
+    petya_new = links[0].split("start=")[1]
+
+    old_card = bot.user("Пётр", "Иванов")
+    await old_card.open_deep_link(petya_old)
+    assert "отозван" in ((await old_card.wait_reply()).text or "")
+    new_card = bot.user("Пётр", "Иванов")
+    await new_card.open_deep_link(petya_new)
+    assert "Готово" in ((await new_card.wait_reply()).text or "")
+    await new_card.wait_reply()
+    sister = bot.user("Мария", "Иванова")  # another pupil's card was not touched
+    await sister.open_deep_link(masha_code)
+    assert "Готово" in ((await sister.wait_reply()).text or "")
+    await sister.wait_reply()
 
 
 async def test_r2_class_teacher_gets_the_class_cards_as_a_pdf(bot: Harness, world: World) -> None:
@@ -126,7 +178,9 @@ async def test_r2_class_teacher_gets_the_class_cards_as_a_pdf(bot: Harness, worl
     assert cards.file_bytes is not None
     [(text, links)] = pdf_pages(cards.file_bytes)  # three pupils and two parents: one page
     assert len(links) == 5
-    assert "родитель · класс 5А" in re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+", " ", text)
+    assert "родитель · класс 5А" in text
+    assert "ребёнок: Сидоров Николай Андреевич" in text  # a parent's card names the child
 
 
 # --- the roster sent as a document --------------------------------------------------------------

@@ -203,6 +203,7 @@ EN: dict[str, str] = {
     "codes.reissued": "Card reissued: {name}. The earlier one no longer works.",
     "codes.reissue_gone": "Nothing to reissue: this person is already in the bot or their card is no longer valid.",
     "codes.line": "{name} — {role}: {link} (until {until})",
+    "codes.line_parent": "{name} — {role}: {link} (until {until}), child: {children}",
     "admin.bindings": "Active sign-ins ({count}). Tap one to cut access at once (e.g. a lost phone):",
     "admin.revoked": "Access cut.",
     "fallback.unbound": "To use the bot, send your invitation code or open the link on your card. More: /help.",

@@ -254,12 +254,12 @@ async def send_codes(
         until = c.expires_at.astimezone(journal.rules.timezone)
         lines.append(
             tx(
-                "codes.line",
+                "codes.line_parent" if c.children else "codes.line",
                 name=h(c.full_name),
-                role=tx(f"role.{c.role.value}")
-                + (f", {tx('card.child', names=h(c.children))}" if c.children else ""),
+                role=tx(f"role.{c.role.value}"),
                 link=f"https://t.me/{me.username}?start={c.code}",
                 until=f"{until:%d.%m.%Y}",
+                children=h(c.children or ""),
             )
         )
     for part in split_text("\n".join(lines)):
