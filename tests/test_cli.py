@@ -98,6 +98,24 @@ async def test_r2_invite_writes_printable_cards_and_links(
     assert len(document) == -(-len(links) // 8)  # eight cards a page
 
 
+async def test_r2_invite_again_keeps_the_cards_and_reissue_asks_for_confirmation(
+    settings: Settings, school: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(settings, "invite", "--class", "5А", "--parents") == 0
+    first = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
+    assert first and all("ребёнок: " in x for x in first)  # a parent's line names the child
+    assert await journal_cmd(settings, "invite", "--class", "5А", "--parents") == 0
+    out = capsys.readouterr()
+    assert "https://t.me/" not in out.out
+    assert f"Не выданы: {len(first)} — уже есть действующая карточка" in out.err
+    assert await journal_cmd(settings, "invite", "--class", "5А", "--parents", "--reissue") == 2
+    assert "Чтобы подтвердить, добавьте --yes" in capsys.readouterr().err
+    code = await journal_cmd(settings, "invite", "--class", "5А", "--parents", "--reissue", "--yes")
+    assert code == 0
+    again = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
+    assert len(again) == len(first) and set(again).isdisjoint(first)
+
+
 async def test_r21_report_writes_an_xlsx_for_the_class(
     settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
