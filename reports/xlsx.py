@@ -3,8 +3,11 @@ of ``core.reporting`` (which checks who may see what).
 
 Every workbook: a title line, a bold header row, panes frozen under the header (and
 beside the names), columns wide enough to read, numbers stored as numbers (averages
-rounded to two places, shares in percent to one place), dates as dates. Each public
-function returns ``(file name, bytes)``, ready for ``BufferedInputFile`` or a file.
+rounded to two places, shares in percent to one place), dates as dates, text as text:
+every string cell (a name from the roster, a topic, a reason) is written through
+:func:`as_text`, so ``=HYPERLINK(…)`` or ``=cmd|…`` typed into the roster is never a
+formula in the deputy's Excel (OWASP, formula injection). Each public function returns
+``(file name, bytes)``, ready for ``BufferedInputFile`` or a file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -57,6 +61,25 @@ class Column:
     width: float | None = None  # None: fit the contents
 
 
+# What makes a spreadsheet read a cell as a formula (or a DDE call): OWASP's list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """A string that a spreadsheet would take for a formula gets a leading apostrophe (and
+    stays a text cell); anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _text_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    cell = ws.cell(row=row, column=column, value=as_text(value))
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, whatever the text
+    return cell
+
+
 def _number(value: Decimal | int | None) -> float | int | None:
     if value is None:
         return None
@@ -88,14 +111,14 @@ def _table(
 ) -> None:
     """Row 1: the title; row 2: the bold header; the data from row 3; panes frozen
     under the header and right of the first ``frozen_columns`` columns."""
-    ws.cell(row=1, column=1, value=title).font = TITLE
+    _text_cell(ws, 1, 1, title).font = TITLE
     for c, column in enumerate(columns, start=1):
-        cell = ws.cell(row=2, column=c, value=column.header)
+        cell = _text_cell(ws, 2, c, column.header)
         cell.font = BOLD
         cell.alignment = HEADER_ALIGN
     for r, values in enumerate(rows, start=3):
         for c, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = _text_cell(ws, r, c, value)
             if column.format and value is not None:
                 cell.number_format = column.format
             if bold_last and r == len(rows) + 2:

@@ -20,7 +20,7 @@ from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed
 from core.journal import Journal
-from core.models import AbsenceReason, Binding, BindingRole, Guardianship, Presence
+from core.models import AbsenceReason, Binding, BindingRole, Guardianship, Person, Presence
 from reports import statement, xlsx
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World, build_world
@@ -511,6 +511,52 @@ async def test_r9_mark_audit_for_the_year(journal: Journal, school: School) -> N
     )
     assert rows[2 + 8][12:] == ("ошибка ввода", school.request_id, "Кузнецова Елена Викторовна")
     assert rows[-1][2:5] == ("итоговая выставлена", "Сидоров Николай Андреевич", "5А")
+
+
+# --- names from the roster never become formulas (issue 12) ----------------------------------
+
+HOSTILE = {
+    "petya": '=HYPERLINK("http://evil.example/","нажми")',
+    "sidorov": "=cmd|' /C calc'!A0",
+    "math": "+1+1 Кузнецова",
+    "deputy": "@SUM(A1)",
+    "masha": "-2+3",
+    "kolya": "\t=1+1",
+}
+
+
+async def test_names_typed_as_formulas_are_written_as_text_in_every_report(
+    journal: Journal, school: School, clock: ManualClock
+) -> None:
+    w = school.w
+    admin = w.staff("admin")
+    sidorov = await invitations.issue(journal, admin, w.people["sidorov"], BindingRole.PARENT)
+    await invitations.redeem(journal, 1002, sidorov.code)
+    async with journal.transaction() as s:
+        for who, name in HOSTILE.items():
+            await s.execute(update(Person).where(Person.id == w.people[who]).values(full_name=name))
+    c5, period = w.classes["5А"], school.period
+    start, end = date(2026, 11, 1), date(2026, 12, 31)
+    files = [
+        await xlsx.attendance_month_xlsx(journal, admin, c5, NOVEMBER),
+        await xlsx.attendance_summary_xlsx(journal, admin, c5, start, end),
+        await xlsx.marks_summary_xlsx(journal, admin, c5, period),
+        await xlsx.accumulation_xlsx(journal, admin, period),
+        await xlsx.filling_xlsx(journal, admin, start, end),
+        await xlsx.parents_xlsx(journal, admin),
+        await xlsx.audit_xlsx(journal, admin),
+    ]
+    seen: set[str] = set()
+    for name, data in files:
+        wb = load_workbook(io.BytesIO(data))
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (name, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str):
+                        assert not cell.value.startswith(xlsx.FORMULA_STARTS), (name, cell.value)
+                        seen |= {n for n in HOSTILE.values() if cell.value == "'" + n}
+    assert seen == set(HOSTILE.values())  # each name is there, as text, apostrophe first
 
 
 # --- who may see reports (R1) ------------------------------------------------------------
