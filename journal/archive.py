@@ -18,6 +18,7 @@ from core.access import Actor
 from core.errors import JournalError
 from core.journal import Journal
 from core.periods import ClosedPeriod, closed_periods
+from journal.private import private_dir, write_private
 from reports import xlsx
 from texts import t
 
@@ -60,10 +61,10 @@ def _write(folder: Path, files: Sequence[tuple[str, bytes]]) -> None:
     """Write into a temporary folder and rename it: a folder is there whole or not at all."""
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    private_dir(partial)  # summary sheets hold personal data: the service's user only
     for name, data in files:
-        (partial / name).write_bytes(data)
-    (partial / COMPLETE).write_text("")
+        write_private(partial / name, data)
+    write_private(partial / COMPLETE, b"")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
 

