@@ -5,8 +5,9 @@ at most the messages that were in flight at that moment:
 
 1. *Claim.* One short transaction picks a small batch of due rows with
    ``FOR UPDATE SKIP LOCKED`` and writes a lease on them (``claimed_by``,
-   ``claimed_until = now + lease``) and counts the attempt. Two senders (two instances of
-   the app) therefore never claim the same row while its lease runs.
+   ``claimed_until = now() + lease``, by the database's clock) and counts the attempt.
+   Two senders (two instances of the app, whatever their clocks) therefore never claim
+   the same row while its lease runs.
 2. *Send.* Each row is sent to Telegram outside any transaction.
 3. *Record.* The outcome (``sent`` + ``message_id``, a retry time, ``failed`` or
    ``unreachable``) is written right after the answer; outcomes that arrive while a write
@@ -47,8 +48,10 @@ Rules the sender keeps:
 * 401 (bad token) / 404 (wrong API base): nothing is marked; the claimed rows are
   released and the sender halts (``run`` waits ``halt_pause`` and tries again).
 
-Time: ``not_before``, leases and retry times use the injected clock (``core.clock``);
-pacing uses a monotonic time source and ``sleep``, both injectable for tests.
+Time: leases (``claimed_until``) are written and compared with the database's clock
+(``now()``), so instances whose clocks disagree never take each other's claimed rows;
+``not_before`` and retry times use the injected clock (``core.clock``); pacing uses a
+monotonic time source and ``sleep``, both injectable for tests.
 
 ``rate`` is per sender: when several instances send, give each its share (or let the
 429 handling absorb the overshoot).
@@ -130,7 +133,7 @@ _CLAIM = text(
         FROM outbox o
         WHERE o.status = 'pending'
           AND COALESCE(o.next_attempt_at, '-infinity') <= :now
-          AND (o.claimed_until IS NULL OR o.claimed_until <= :now)
+          AND (o.claimed_until IS NULL OR o.claimed_until <= now())  -- the database's clock
           AND o.chat_id <> ALL (CAST(:cooling AS bigint[]))
           -- the first message of its chat (but a later-scheduled one does not count)
           AND o.id = (
@@ -146,7 +149,7 @@ _CLAIM = text(
     )
     UPDATE outbox o
     SET claimed_by = :worker,
-        claimed_until = :until,
+        claimed_until = now() + CAST(:lease AS interval),
         attempts = o.attempts + CASE WHEN picked.unreachable THEN 0 ELSE 1 END
     FROM picked
     WHERE o.id = picked.id
@@ -221,7 +224,7 @@ _CLOSE_UNREACHABLE_CHATS = text(
     SET status = 'unreachable', failed_at = :at,
         last_error = 'not sent: an earlier message to this chat got 403'
     WHERE status = 'pending' AND chat_id = ANY(CAST(:chats AS bigint[]))
-      AND (claimed_until IS NULL OR claimed_until <= :at)
+      AND (claimed_until IS NULL OR claimed_until <= now())
     """
 )
 
@@ -587,7 +590,7 @@ class Sender:
                 _CLAIM,
                 {
                     "now": now,
-                    "until": now + self.lease,
+                    "lease": self.lease,
                     "worker": self.worker_id,
                     "batch": self.batch,
                     "cooling": self.pace.cooling(),

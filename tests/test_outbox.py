@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.transport import build_bot
 from core.clock import ManualClock
@@ -344,6 +344,25 @@ async def test_not_before_is_respected_and_does_not_hold_back_later_messages(
     assert texts(parent) == ["now", "later"]
 
 
+async def lease_left(journal: Journal, key: str) -> float:
+    """Seconds of the row's lease left, by the database's clock."""
+    async with journal.transaction() as s:
+        left = await s.scalar(
+            text("SELECT extract(epoch FROM claimed_until - now()) FROM outbox WHERE key = :k"),
+            {"k": key},
+        )
+    return float(left)
+
+
+async def let_leases_run_out(journal: Journal, seconds: float) -> None:
+    """The database's clock cannot be moved: move the leases back instead."""
+    async with journal.transaction() as s:
+        await s.execute(
+            text("UPDATE outbox SET claimed_until = claimed_until - make_interval(secs => :s)"),
+            {"s": seconds},
+        )
+
+
 async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
     journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:
@@ -351,16 +370,35 @@ async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
     await put(journal, [item("orphan", parent.id)])
     crashed = make_sender(journal, bot, worker_id="crashed", lease=timedelta(seconds=60))
     assert [r.key for r in await crashed.claim()] == ["orphan"]  # ... and then it died
+    assert 55 < await lease_left(journal, "orphan") <= 60
 
     survivor = make_sender(journal, bot, worker_id="survivor")
     assert await survivor.run_once() == 0  # the lease still holds
-    clock.advance(timedelta(seconds=59))
+    await let_leases_run_out(journal, 55)
     assert await survivor.run_once() == 0
-    clock.advance(timedelta(seconds=1))
+    await let_leases_run_out(journal, 5)
     assert await survivor.run_once() == 1
     assert texts(parent) == ["orphan"]
     stored = await row(journal, "orphan")
     assert (stored.status, stored.attempts, stored.claimed_by) == ("sent", 2, None)
+
+
+async def test_two_senders_whose_clocks_differ_by_minutes_never_take_each_others_rows(
+    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+) -> None:
+    parents = users(fake, 6)
+    await put(journal, [item(f"m{i}", p.id) for i, p in enumerate(parents)])
+    behind = ManualClock(clock.now() - timedelta(minutes=5))
+    ahead = ManualClock(clock.now() + timedelta(minutes=5))
+    slow = Sender(journal.sessions, bot, behind, worker_id="slow", batch=3, rate=1000.0)
+    fast = Sender(journal.sessions, bot, ahead, worker_id="fast", batch=10, rate=1000.0)
+    taken_slow = {r.key for r in await slow.claim()}
+    taken_fast = {r.key for r in await fast.claim()}
+    assert len(taken_slow) == 3 and len(taken_fast) == 3
+    assert taken_slow.isdisjoint(taken_fast)
+    assert await fast.claim() == []  # ten minutes ahead, and still the slow one's rows wait
+    for key in taken_slow:
+        assert 55 < await lease_left(journal, key) <= 60  # the database's minute, not 5 min off
 
 
 async def test_a_rejected_token_halts_the_sender_without_touching_the_rows(
