@@ -57,6 +57,21 @@ async def test_r2_parent_binds_with_code_consents_and_sees_only_own_child(
     assert "Иванов" not in (marks.text or "")
 
 
+async def test_r2_a_parent_types_the_code_from_the_paper_card_in_lower_case_with_spaces(
+    bot: Harness, world: World
+) -> None:
+    issued = await invitations.issue(
+        bot.journal, world.staff("math"), world.people["sidorov"], BindingRole.PARENT
+    )
+    printed = invitations.grouped(issued.code)  # as on the card: ABCD-EFGH-…
+    typed = "  " + " ".join(printed.lower().split("-")) + " "
+    parent = bot.user("Андрей", "Сидоров")
+    await parent.send(typed)
+    bound = await parent.wait_reply()
+    assert "Сидоров Андрей Петрович" in (bound.text or "")
+    await parent.wait_reply()  # the consent question follows
+
+
 async def test_r19_parent_sees_nothing_before_consent(bot: Harness, world: World) -> None:
     parent = await bot.bound_user(
         world.staff("math"), world.people["sidorov"], BindingRole.PARENT, consent=False
