@@ -82,7 +82,8 @@ class RetryMiddleware(BaseRequestMiddleware):
                 async with turn:
                     return await self._retry(make_request, bot, method, err)
             finally:
-                if not turn.locked() and self._chat_turns.get(chat) is turn:
+                idle = not turn.locked() and not getattr(turn, "_waiters", None)
+                if idle and self._chat_turns.get(chat) is turn:
                     del self._chat_turns[chat]
         except RETRIED as err:
             return await self._retry(make_request, bot, method, err)
