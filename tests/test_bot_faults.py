@@ -49,12 +49,31 @@ async def test_a_button_pressed_in_a_429_storm_stops_spinning_and_the_screen_com
     await teacher.wait_reply()
     bot.fake.faults.flood_storm("editMessageText", "sendMessage", seconds=40, retry_after=5)
     press = await teacher.press(lambda b: "5А Математика" in b.text)
-    await press.wait_answered(timeout=10)
+    answer = await press.wait_answered(timeout=10)
+    assert GENERIC not in (answer.get("text") or "")
     card = await teacher.wait_reply(timeout=10)
     assert "5А" in (card.text or "") and GENERIC not in (card.text or "")
     assert bot.waits.count(5) >= 8  # every retry_after honoured, not five attempts
     assert not [m for m in teacher.bot_messages if GENERIC in (m.text or "")]
     assert not tracebacks(caplog)
+
+
+async def test_a_storm_longer_than_the_bot_can_wait_is_logged_in_a_line_not_a_traceback(
+    bot: Harness, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    bot.fake.faults.flood_storm("editMessageText", "sendMessage", seconds=600, retry_after=30)
+    press = await teacher.press(lambda b: "5А Математика" in b.text)
+    await press.wait_answered(timeout=10)  # the spinner stopped all the same
+    for _ in range(100):
+        if any("did not take the reply" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    assert any("did not take the reply" in r.getMessage() for r in caplog.records)
+    assert not tracebacks(caplog)
+    assert max(bot.waits) <= 30 and sum(bot.waits) <= 2 * 120 + 10
 
 
 async def test_an_html_502_page_from_telegram_is_retried(
