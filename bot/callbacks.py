@@ -14,6 +14,7 @@ from pydantic import Field
 #: past the year 9999) does not match the button's filter at all: it is a stale button
 #: («Кнопка устарела»), not a database or calendar error.
 Num = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]  # what PostgreSQL's integer holds
+BigId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # a bigint id: lesson, mark, …
 Day = Annotated[int, Field(ge=0, le=date.max.toordinal())]  # a date's ordinal (0: none)
 UnixTime = Annotated[int, Field(ge=0, le=253_402_300_799)]  # up to 9999-12-31
 
@@ -35,18 +36,18 @@ class DayCb(CallbackData, prefix="d"):
 
 
 class LessonCb(CallbackData, prefix="l"):
-    lesson: Num
+    lesson: BigId
 
 
 class TapCb(CallbackData, prefix="r"):
     """One tap in the roll call."""
 
-    lesson: Num
+    lesson: BigId
     pupil: Num
 
 
 class RestCb(CallbackData, prefix="rp"):
-    lesson: Num
+    lesson: BigId
 
 
 class LessonAct(StrEnum):
@@ -59,7 +60,7 @@ class LessonAct(StrEnum):
 
 
 class LessonActCb(CallbackData, prefix="la"):
-    lesson: Num
+    lesson: BigId
     act: LessonAct
 
 
@@ -68,12 +69,12 @@ class SubsListCb(CallbackData, prefix="sl"):
 
 
 class PupilMarksCb(CallbackData, prefix="pm"):
-    lesson: Num
+    lesson: BigId
     pupil: Num
 
 
 class AddMarkCb(CallbackData, prefix="am"):
-    lesson: Num
+    lesson: BigId
     pupil: Num
     value: Num
     wt: Num
@@ -82,7 +83,7 @@ class AddMarkCb(CallbackData, prefix="am"):
 class MarkEditCb(CallbackData, prefix="me"):
     """Change (value 1–5) or remove (value 0) an existing mark."""
 
-    mark: Num
+    mark: BigId
     value: Num
 
 
@@ -90,14 +91,14 @@ class BulkCb(CallbackData, prefix="bk"):
     """Bulk mode for a class test: the chosen value and work type travel in every button;
     ``pupil`` 0 only changes the choice."""
 
-    lesson: Num
+    lesson: BigId
     value: Num
     wt: Num
     pupil: Num = 0
 
 
 class FinalCb(CallbackData, prefix="fm"):
-    lesson: Num
+    lesson: BigId
     pupil: Num
     value: str = ""
 
@@ -107,11 +108,11 @@ class ChildCb(CallbackData, prefix="ch"):
 
 
 class RoleCb(CallbackData, prefix="ro"):
-    binding: Num
+    binding: BigId
 
 
 class ConsentCb(CallbackData, prefix="cs"):
-    binding: Num
+    binding: BigId
 
 
 class FamilyView(StrEnum):
@@ -156,7 +157,7 @@ class ReasonCb(CallbackData, prefix="rs"):
 
 
 class DecideCb(CallbackData, prefix="dc"):
-    request: Num
+    request: BigId
     approve: bool
 
 
@@ -166,11 +167,11 @@ class AdminCb(CallbackData, prefix="ad"):
     how to load the roster (i)."""
 
     act: str
-    binding: Num = 0
+    binding: BigId = 0
 
 
 class LogoutCb(CallbackData, prefix="lo"):
-    binding: Num
+    binding: BigId
 
 
 class ReportCb(CallbackData, prefix="rpt"):
@@ -187,7 +188,7 @@ class RevertCb(CallbackData, prefix="rv"):
     """Voiding a compromised account's actions (R3): preview (p) from the moment ``at``
     (Unix time), execute (x), cancel (c)."""
 
-    binding: Num
+    binding: BigId
     act: str
     at: UnixTime = 0
 
@@ -210,7 +211,7 @@ class BindingsCb(CallbackData, prefix="bl"):
     role: str = ""
     page: Num = 0
     q: Num = 0
-    binding: Num = 0
+    binding: BigId = 0
 
 
 class RulesCb(CallbackData, prefix="sr"):

@@ -141,7 +141,8 @@ async def test_several_first_messages_of_a_new_user_at_once_are_all_answered(
     "data",
     [
         "d:3652060",  # a day past 9999-12-31
-        "l:9223372036854775807",  # a 64-bit lesson id
+        "l:18446744073709551616",  # a lesson id past 64 bits
+        "pm:1:9223372036854775807",  # a 64-bit pupil id (pupils' ids are 32-bit)
         "r:1:-9223372036854775808",
         "rs:1:3652060:i",
         "rv:1:p:99999999999999999",
@@ -205,3 +206,16 @@ async def test_while_the_database_is_down_every_message_and_press_gets_an_answer
     finally:
         await engine.dispose()
         await asyncio.sleep(0)
+
+
+async def test_a_forged_button_with_the_largest_lesson_id_finds_no_lesson_and_says_so(
+    bot: Harness, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    lessons = await teacher.wait_reply()
+    caplog.clear()
+    press = await forge_press(teacher, lessons, "l:9223372036854775807")
+    answer = await press.wait_answered()
+    assert answer.get("text") and GENERIC not in answer["text"]
+    assert not tracebacks(caplog)
