@@ -3,9 +3,20 @@ client can forge any of it, so every handler re-authorises through core."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+#: Every number a button carries is bounded, so that a forged one (a 64-bit id, a day
+#: past the year 9999) does not match the button's filter at all: it is a stale button
+#: («Кнопка устарела»), not a database or calendar error.
+Num = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]  # what PostgreSQL's integer holds
+BigId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # a bigint id: lesson, mark, …
+Day = Annotated[int, Field(ge=0, le=date.max.toordinal())]  # a date's ordinal (0: none)
+UnixTime = Annotated[int, Field(ge=0, le=253_402_300_799)]  # up to 9999-12-31
 
 
 class Nav(StrEnum):
@@ -21,22 +32,22 @@ class NavCb(CallbackData, prefix="n"):
 class DayCb(CallbackData, prefix="d"):
     """A teacher's lessons on a date (ordinal day number keeps it short)."""
 
-    day: int
+    day: Day
 
 
 class LessonCb(CallbackData, prefix="l"):
-    lesson: int
+    lesson: BigId
 
 
 class TapCb(CallbackData, prefix="r"):
     """One tap in the roll call."""
 
-    lesson: int
-    pupil: int
+    lesson: BigId
+    pupil: Num
 
 
 class RestCb(CallbackData, prefix="rp"):
-    lesson: int
+    lesson: BigId
 
 
 class LessonAct(StrEnum):
@@ -49,59 +60,59 @@ class LessonAct(StrEnum):
 
 
 class LessonActCb(CallbackData, prefix="la"):
-    lesson: int
+    lesson: BigId
     act: LessonAct
 
 
 class SubsListCb(CallbackData, prefix="sl"):
-    day: int
+    day: Day
 
 
 class PupilMarksCb(CallbackData, prefix="pm"):
-    lesson: int
-    pupil: int
+    lesson: BigId
+    pupil: Num
 
 
 class AddMarkCb(CallbackData, prefix="am"):
-    lesson: int
-    pupil: int
-    value: int
-    wt: int
+    lesson: BigId
+    pupil: Num
+    value: Num
+    wt: Num
 
 
 class MarkEditCb(CallbackData, prefix="me"):
     """Change (value 1–5) or remove (value 0) an existing mark."""
 
-    mark: int
-    value: int
+    mark: BigId
+    value: Num
 
 
 class BulkCb(CallbackData, prefix="bk"):
     """Bulk mode for a class test: the chosen value and work type travel in every button;
     ``pupil`` 0 only changes the choice."""
 
-    lesson: int
-    value: int
-    wt: int
-    pupil: int = 0
+    lesson: BigId
+    value: Num
+    wt: Num
+    pupil: Num = 0
 
 
 class FinalCb(CallbackData, prefix="fm"):
-    lesson: int
-    pupil: int
+    lesson: BigId
+    pupil: Num
     value: str = ""
 
 
 class ChildCb(CallbackData, prefix="ch"):
-    pupil: int
+    pupil: Num
 
 
 class RoleCb(CallbackData, prefix="ro"):
-    binding: int
+    binding: BigId
 
 
 class ConsentCb(CallbackData, prefix="cs"):
-    binding: int
+    binding: BigId
 
 
 class FamilyView(StrEnum):
@@ -119,16 +130,16 @@ class PrefCb(CallbackData, prefix="pf"):
     """Parent's settings: ``what`` is d (digest on/off), a (alerts on/off), h (hour)."""
 
     what: str
-    hour: int = -1
+    hour: Num = -1
 
 
 class ClassCb(CallbackData, prefix="c"):
     """A class teacher's read-only views: a day (t), week absences (w), pupils (p),
     codes (k)."""
 
-    cls: int
+    cls: Num
     view: str
-    day: int = 0
+    day: Day = 0
 
 
 class ReissueCb(CallbackData, prefix="ri"):
@@ -145,19 +156,19 @@ class ReissueCb(CallbackData, prefix="ri"):
 class ClassPupilCb(CallbackData, prefix="cp"):
     """A pupil's page for the class teacher: marks (m) or absences (a)."""
 
-    cls: int
-    pupil: int
+    cls: Num
+    pupil: Num
     view: str = "m"
 
 
 class ReasonCb(CallbackData, prefix="rs"):
-    pupil: int
-    day: int
+    pupil: Num
+    day: Day
     reason: str
 
 
 class DecideCb(CallbackData, prefix="dc"):
-    request: int
+    request: BigId
     approve: bool
 
 
@@ -167,11 +178,11 @@ class AdminCb(CallbackData, prefix="ad"):
     how to load the roster (i)."""
 
     act: str
-    binding: int = 0
+    binding: BigId = 0
 
 
 class LogoutCb(CallbackData, prefix="lo"):
-    binding: int
+    binding: BigId
 
 
 class ReportCb(CallbackData, prefix="rpt"):
@@ -180,24 +191,24 @@ class ReportCb(CallbackData, prefix="rpt"):
     period or year, else a month's first day (ordinal) or a period id."""
 
     kind: str = ""
-    cls: int = 0
-    when: int = 0
+    cls: Num = 0
+    when: Num = 0
 
 
 class RevertCb(CallbackData, prefix="rv"):
     """Voiding a compromised account's actions (R3): preview (p) from the moment ``at``
     (Unix time), execute (x), cancel (c)."""
 
-    binding: int
+    binding: BigId
     act: str
-    at: int = 0
+    at: UnixTime = 0
 
 
 class PeriodCb(CallbackData, prefix="pd"):
     """Reporting periods (R10): the list (period 0), one period (s), close it (c), ask
     the director's reason to reopen it (o)."""
 
-    period: int = 0
+    period: Num = 0
     act: str = "s"
 
 
@@ -209,9 +220,9 @@ class BindingsCb(CallbackData, prefix="bl"):
 
     act: str = "l"
     role: str = ""
-    page: int = 0
-    q: int = 0
-    binding: int = 0
+    page: Num = 0
+    q: Num = 0
+    binding: BigId = 0
 
 
 class RulesCb(CallbackData, prefix="sr"):
@@ -219,11 +230,11 @@ class RulesCb(CallbackData, prefix="sr"):
     deployment's default) or the same-day deadline (d: minutes after midnight)."""
 
     what: str = ""
-    value: int = 0
+    value: Num = 0
 
 
 class CardsCb(CallbackData, prefix="nc"):
     """Invitation cards for the pupils an import has just added (R2); ``token`` names the
     import (its pupils are kept in the FSM storage)."""
 
-    token: int
+    token: Num

@@ -8,12 +8,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from aiogram import BaseMiddleware
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
+from sqlalchemy import exc as sa_exc
 
 from bot.storage import PostgresStorage
+from bot.transport import answer_first
 from core import accounts
 from core.errors import JournalError
 from core.journal import Journal
@@ -61,13 +71,24 @@ class SessionMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         journal: Journal = data["journal"]
         context = self.fsm.resolve_event_context(data["bot"], data)
-        session = await accounts.open_session(
-            journal,
-            user.id,
-            chat.id if chat else user.id,
-            user.language_code,
-            self.storage.key_of(context.key) if context else None,
-        )
+        try:
+            session = await accounts.open_session(
+                journal,
+                user.id,
+                chat.id if chat else user.id,
+                user.language_code,
+                self.storage.key_of(context.key) if context else None,
+            )
+        except Exception as err:
+            if not database_unavailable(err):
+                raise
+            # No database, so no account and no saved language: Telegram's language.
+            log.warning("database unavailable: %s: %s", type(err).__name__, err)
+            tx = Texts(language_of(user.language_code))
+            query = event if isinstance(event, CallbackQuery) else None
+            answer = CallbackAnswer(query=query)
+            await tell(event, answer, tx("error.journal_unavailable"))
+            return None
         data["fsm_storage"] = self.storage
         if context is not None:
             data["state"] = context
@@ -87,23 +108,51 @@ class AnswerMiddleware(BaseMiddleware):
         tx: Texts = data["tx"]
         answer = CallbackAnswer(query=event if isinstance(event, CallbackQuery) else None)
         data["callback_answer"] = answer
+        # Should Telegram make the handler's requests wait, the query is answered first.
+        token = answer_first.set(answer.send if answer.query is not None else None)
         try:
             return await handler(event, data)
         except JournalError as err:
-            await self._tell(event, answer, tx(err.key, **err.params))
+            await tell(event, answer, tx(err.key, **err.params))
         except TelegramBadRequest as err:
             if "message is not modified" not in str(err):
-                log.exception("Bot API refused a request")
-                await self._tell(event, answer, tx("error.generic"))
-        except Exception:
-            log.exception("handler failed")
-            await self._tell(event, answer, tx("error.generic"))
+                log.warning("Bot API refused a request: %s", err)
+                await tell(event, answer, tx("error.generic"))
+        except TELEGRAM_DOWN as err:  # retried as long as it could help: not a bug
+            log.warning("Telegram did not take the reply: %s: %s", type(err).__name__, err)
+            await tell(event, answer, tx("error.generic"))
+        except Exception as err:
+            if database_unavailable(err):
+                log.warning("database unavailable: %s: %s", type(err).__name__, err)
+                await tell(event, answer, tx("error.journal_unavailable"))
+            elif isinstance(event, CallbackQuery) and out_of_range(err):
+                log.warning("forged button %r: %s", event.data, err)
+                answer.text, answer.show_alert = tx("fallback.stale_button"), True
+            else:
+                log.exception("handler failed")
+                await tell(event, answer, tx("error.generic"))
         finally:
-            await answer.send()
+            answer_first.reset(token)
+            try:
+                await answer.send()
+            except (TelegramAPIError, *TELEGRAM_DOWN) as err:
+                log.warning("could not answer a callback query: %s", err)
         return None
 
-    @staticmethod
-    async def _tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None:
+
+#: Telegram's failures that the transport has already retried as long as it could help.
+TELEGRAM_DOWN: tuple[type[Exception], ...] = (
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramNetworkError,
+    ClientDecodeError,
+)
+
+
+async def tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None:
+    """Say ``text`` in the callback's answer (an alert) if it is not answered yet, else in
+    the chat. Telegram refusing even this is logged in one line (nothing else to do)."""
+    try:
         if isinstance(event, CallbackQuery):
             if not answer.answered:
                 answer.answered = True
@@ -112,3 +161,52 @@ class AnswerMiddleware(BaseMiddleware):
                 await event.message.answer(text)
         elif isinstance(event, Message):
             await event.answer(text)
+    except (TelegramAPIError, *TELEGRAM_DOWN) as err:
+        log.warning("could not tell the user %r: %s", text[:40], err)
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """Whether ``err`` (or what caused it) says the database cannot be reached: refused or
+    dropped connections, a server shutting down or starting up, a pool or connect timeout.
+    Not a bug and not the user's doing: the user is asked to come back in a minute."""
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, DATABASE_DOWN):
+            return True
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, asyncpg.PostgresError) and (
+            str(getattr(cause, "sqlstate", "") or "").startswith(("08", "57P"))
+        ):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, no socket file
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    sa_exc.TimeoutError,  # the pool's
+    sa_exc.InvalidatePoolError,
+)
+
+
+def out_of_range(err: BaseException) -> bool:
+    """A number in a forged button the database or the calendar cannot hold."""
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OverflowError | asyncpg.exceptions.NumericValueOutOfRangeError):
+            return True
+        if isinstance(cause, ValueError) and "out of range" in str(cause):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -1,11 +1,14 @@
 """How the bot talks to the Bot API: the configurable base URL, and a request middleware
-that waits out 429s (``retry_after``) and rides over short network outages."""
+that waits out 429s (``retry_after``), Telegram's 5xx and HTML error pages and short
+network outages, answering a callback query before it waits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 
@@ -15,21 +18,52 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, TelegramMethod
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
 
 
-class RetryMiddleware(BaseRequestMiddleware):
-    """Retry a request after Telegram's ``retry_after`` on 429, and with backoff on network
-    errors and 5xx, a bounded number of times; then let the error through."""
+#: Set by the update's middleware while a callback query is being handled: answers the
+#: query (once). The retry middleware calls it before it waits, so that the user's spinner
+#: stops whatever Telegram's front does to the rest of the update's requests.
+answer_first: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "answer_first", default=None
+)
 
-    def __init__(self, attempts: int = 5, max_backoff: float = 10.0, sleep: Any = asyncio.sleep):
-        self.attempts = attempts
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """Retry a request while it can still help: after every 429 (waiting its
+    ``retry_after``) and, with backoff, after network errors, 5xx and answers that are not
+    Telegram's JSON (an nginx HTML error page), as long as the waits fit in ``budget``
+    seconds (``answer_budget`` for answering a callback query, whose lifetime is short);
+    then let the error through. Requests to a chat that got a 429 wait their turn one by
+    one (a burst to one chat is not a herd retrying together after each ``retry_after``).
+    Before any wait during a callback query the query is answered first."""
+
+    def __init__(
+        self,
+        budget: float = 120.0,
+        answer_budget: float = 10.0,
+        max_backoff: float = 10.0,
+        sleep: Any = asyncio.sleep,
+    ):
+        self.budget = budget
+        self.answer_budget = answer_budget
         self.max_backoff = max_backoff
         self.sleep = sleep
+        self._chat_turns: dict[Any, asyncio.Lock] = {}
 
     async def __call__(
         self,
@@ -37,25 +71,66 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as err:
+            chat = getattr(method, "chat_id", None)
+            if chat is None:
+                return await self._retry(make_request, bot, method, err)
+            turn = self._chat_turns.setdefault(chat, asyncio.Lock())
+            try:
+                async with turn:
+                    return await self._retry(make_request, bot, method, err)
+            finally:
+                idle = not turn.locked() and not getattr(turn, "_waiters", None)
+                if idle and self._chat_turns.get(chat) is turn:
+                    del self._chat_turns[chat]
+        except RETRIED as err:
+            return await self._retry(make_request, bot, method, err)
+
+    async def _retry(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        err: Exception,
+    ) -> Response[TelegramType]:
+        is_answer = isinstance(method, AnswerCallbackQuery)
+        left = self.answer_budget if is_answer else self.budget
+        backoffs = 0
+        name = method.__api_method__
+        while True:
+            if isinstance(err, TelegramRetryAfter):
+                delay = float(err.retry_after)
+                reason = "429"
+            else:
+                delay = min(self.max_backoff, 0.5 * 2**backoffs)
+                backoffs += 1
+                reason = type(err).__name__
+            if delay > left:
+                log.warning("%s on %s: giving up (would wait %.1f s)", reason, name, delay)
+                raise err
+            left -= delay
+            if not is_answer:
+                answer = answer_first.get()
+                if answer is not None:
+                    with contextlib.suppress(Exception):  # it has its own retries and log
+                        await answer()
+            log.warning("%s on %s: retrying in %.1f s", reason, name, delay)
+            await self.sleep(delay)
             try:
                 return await make_request(bot, method)
-            except TelegramRetryAfter as err:
-                if attempt == self.attempts:
-                    raise
-                log.warning(
-                    "429 on %s: retrying after %s s", method.__api_method__, err.retry_after
-                )
-                await self.sleep(err.retry_after)
-            except (TelegramNetworkError, TelegramServerError) as err:
-                if attempt == self.attempts:
-                    raise
-                delay = min(self.max_backoff, 0.5 * 2 ** (attempt - 1))
-                log.warning(
-                    "%s on %s: retrying in %.1f s", type(err).__name__, method.__api_method__, delay
-                )
-                await self.sleep(delay)
-        raise AssertionError("unreachable")
+            except (TelegramRetryAfter, *RETRIED) as again:
+                err = again
+
+
+#: What is worth trying again (besides 429): the network, Telegram's 5xx, and an answer
+#: that is not Telegram's JSON at all (its front's HTML error page).
+RETRIED: tuple[type[Exception], ...] = (
+    TelegramNetworkError,
+    TelegramServerError,
+    ClientDecodeError,
+)
 
 
 class KeepResponseTypes(BaseRequestMiddleware):

@@ -240,12 +240,17 @@ async def _open_session_locked(journal: Journal, telegram_user_id: int, chat_id:
     """The account row locked: create it, follow the chat, fall back from a revoked
     binding, clear the unreachable mark, choose a parent's child."""
     async with journal.transaction() as s:
-        account = await s.get(Account, telegram_user_id, with_for_update=True)
         now = journal.clock.now()
-        if account is None:
-            account = Account(telegram_user_id=telegram_user_id, chat_id=chat_id, updated_at=now)
-            s.add(account)
-        elif account.chat_id != chat_id:
+        # First contact is idempotent: several first messages at once create one account
+        # (the others wait here for it, then lock it below).
+        await s.execute(
+            pg_insert(Account)
+            .values(telegram_user_id=telegram_user_id, chat_id=chat_id, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[Account.telegram_user_id])
+        )
+        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        assert account is not None  # inserted above, or already there
+        if account.chat_id != chat_id:
             account.chat_id = chat_id
             account.updated_at = now
         # Whoever writes to the bot has not blocked it: deliver to them again.

@@ -143,6 +143,7 @@ class FaultRule:
     retry_after: int | None = None
     delay: float = 0.0
     html_body: bool = False
+    until: float | None = None  # a storm: every call until this time of the fake's clock
 
 
 class Faults:
@@ -152,9 +153,10 @@ class Faults:
     client sees a network error) until it is set back to False.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.rules: list[FaultRule] = []
         self.unreachable = False
+        self.clock: Clock = clock or (lambda: 0.0)
 
     def clear(self) -> None:
         self.rules.clear()
@@ -193,6 +195,23 @@ class Faults:
         rule.html_body = html
         return rule
 
+    def flood_storm(
+        self, *methods: str, seconds: float, retry_after: int = 5, html: bool = False
+    ) -> list[FaultRule]:
+        """A 429 storm: every call of ``methods`` (all, if none given) for the next
+        ``seconds`` of the fake's clock is answered 429 with ``retry_after`` (or, with
+        ``html``, a 502 HTML page, as Telegram's front sends in a bad minute)."""
+        until = self.clock() + seconds
+        rules = []
+        for method in methods or ("*",):
+            if html:
+                rule = self.server_error_next(method, 1 << 30, html=True)
+            else:
+                rule = self.flood_next(method, 1 << 30, retry_after=retry_after)
+            rule.until = until
+            rules.append(rule)
+        return rules
+
     def drop_next(self, method: str = "*", times: int = 1) -> FaultRule:
         """Close the connection without an answer for the next calls."""
         return self._add(FaultRule(method, times, "drop"))
@@ -203,6 +222,8 @@ class Faults:
 
     def take(self, method: str) -> FaultRule | None:
         name = method.lower()
+        now = self.clock()
+        self.rules = [r for r in self.rules if r.until is None or now < r.until]
         for rule in self.rules:
             if rule.remaining > 0 and rule.method in ("*", name):
                 rule.remaining -= 1

@@ -148,7 +148,7 @@ class FakeTelegram:
         self.bots: dict[str, FakeBot] = {}
         self.users: dict[tuple[int, str], FakeUser] = {}
         self.files: dict[str, StoredFile] = {}
-        self.faults = Faults()
+        self.faults = Faults(lambda: self.clock())
         self.stats = Stats()
         self.closing = False
         self.base_url = ""

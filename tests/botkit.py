@@ -59,9 +59,24 @@ class Harness:
                 await user.wait_reply(timeout=0.3)
 
 
+class VirtualTime:
+    """The fake Bot API's clock, moved on only by the bot's own waits (``virtual_time``):
+    a 429 storm of a minute, or a minute of flood control, passes without a minute of
+    wall clock, and Telegram's limits (the callback query's 15 s, per-chat pace) hold."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @contextlib.asynccontextmanager
-async def running_bot(journal: Journal, db_url: str) -> AsyncIterator[Harness]:
-    fake = FakeTelegram()
+async def running_bot(
+    journal: Journal, db_url: str, *, virtual_time: bool = False
+) -> AsyncIterator[Harness]:
+    clock = VirtualTime() if virtual_time else None
+    fake = FakeTelegram(clock=clock) if clock else FakeTelegram()
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
     settings = Settings(
@@ -75,6 +90,8 @@ async def running_bot(journal: Journal, db_url: str) -> AsyncIterator[Harness]:
 
     async def recorded_sleep(seconds: float) -> None:
         waits.append(seconds)  # the bot's wait, recorded instead of slept
+        if clock is not None:
+            clock.now += seconds
         await asyncio.sleep(0)
 
     bot = build_bot(TOKEN, fake.base_url, sleep=recorded_sleep)

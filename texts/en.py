@@ -2,6 +2,7 @@
 
 EN: dict[str, str] = {
     "error.generic": "Something went wrong. Please try again a little later.",
+    "error.journal_unavailable": "The journal is unavailable for a moment, please try again in a minute.",
     "error.not_allowed": "You cannot do this.",
     "error.not_found": "That record was not found; it may have changed. Open the menu again.",
     "error.invalid_value": "That value is not allowed.",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.middlewares import CallbackAnswer
 from core.accounts import Session
 from texts import Texts
+
+log = logging.getLogger(__name__)
 
 
 async def unknown_message(message: Message, session: Session, tx: Texts) -> None:
@@ -17,7 +21,9 @@ async def unknown_message(message: Message, session: Session, tx: Texts) -> None
 async def unknown_button(
     query: CallbackQuery, session: Session, tx: Texts, callback_answer: CallbackAnswer
 ) -> None:
-    """A stale or forged button, or one of a role the account no longer acts in."""
+    """A stale or forged button (a number out of range does not match any button's
+    filter), or one of a role the account no longer acts in: one line in the log."""
+    log.info("stale or forged button from user %s: %r", query.from_user.id, query.data)
     callback_answer.text = tx("fallback.stale_button")
     callback_answer.show_alert = True
 
