@@ -217,14 +217,16 @@ async def _check_may_issue(
         return None
     if role is BindingRole.PUPIL:
         class_ids = list(
-            await s.scalars(select(Pupil.class_id).where(Pupil.person_id == person.id))
+            await s.scalars(
+                select(Pupil.class_id).where(Pupil.person_id == person.id, Pupil.left_on.is_(None))
+            )
         )
-    else:
+    else:  # a pupil who left the school gets no codes, nor do parents only of leavers
         class_ids = list(
             await s.scalars(
                 select(Pupil.class_id)
                 .join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
-                .where(Guardianship.guardian_id == person.id)
+                .where(Guardianship.guardian_id == person.id, Pupil.left_on.is_(None))
             )
         )
     if not class_ids:
