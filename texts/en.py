@@ -26,6 +26,7 @@ EN: dict[str, str] = {
     "error.not_staff": "This person is not on the school's staff.",
     "error.not_pupil": "This person is not a pupil.",
     "error.not_parent": "This person is not listed as a pupil's parent.",
+    "error.left_school": "The pupil has left the school: no more invitation codes for them or their parents.",
     "code.unknown": "Code not found. Check it is complete, or ask the class teacher (parents, pupils) or the school admin (staff) for a new one.",
     "code.used": "This code has already been used. If it was not you, tell the school admin and ask for a new code.",
     "code.expired": "This code has expired. Ask the class teacher or the school admin for a new one.",
