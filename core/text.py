@@ -23,6 +23,7 @@ _NAME_INVISIBLE = regex.compile(
     r"(?!(?<=[\p{Extended_Pictographic}\uFE0F\p{Emoji_Modifier}])\u200d"
     r"(?=\p{Extended_Pictographic}))[\p{Cc}\p{Cf}]"
 )
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029", " "))
 _GRAPHEME = regex.compile(r"\X")
 
 
@@ -43,9 +44,10 @@ def has_controls(text: str) -> bool:
 def normalise_name(text: str) -> str:
     """A name as it is stored: Unicode NFC, no control or invisible characters, single
     spaces, no spaces at the ends. «Иван\\u200bов  Пётр» → «Иванов Пётр»."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(" " if c in "\t\n\r\x0b\x0c\x85\u2028\u2029" else c for c in text)
-    text = _NAME_INVISIBLE.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():  # control, format or separator characters (rare)
+        text = _NAME_INVISIBLE.sub("", text.translate(_LINE_BREAKS))
     return " ".join(text.split())
 
 
