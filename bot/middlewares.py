@@ -27,6 +27,7 @@ from bot.transport import answer_first
 from core import accounts
 from core.errors import JournalError
 from core.journal import Journal
+from core.text import clean_typed, has_controls
 from texts import Texts, language_of
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,24 @@ class CallbackAnswer:
         if self.query is not None and not self.answered:
             self.answered = True
             await self.query.answer(text=self.text, show_alert=self.show_alert)
+
+
+class TypedTextMiddleware(BaseMiddleware):
+    """Outer, on messages: the one door for typed text. Control characters (a NUL, which
+    PostgreSQL refuses, and the other invisible ones) are taken out of the text and the
+    caption before any handler sees them; line breaks and tabs stay. A message without
+    any is passed on as it is (one search)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            update = {
+                field: clean_typed(value)
+                for field, value in (("text", event.text), ("caption", event.caption))
+                if value is not None and has_controls(value)
+            }
+            if update:
+                event = event.model_copy(update=update)
+        return await handler(event, data)
 
 
 class SessionMiddleware(BaseMiddleware):

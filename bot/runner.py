@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.commands import set_default_commands
 from bot.handlers import routers
-from bot.middlewares import AnswerMiddleware, SessionMiddleware
+from bot.middlewares import AnswerMiddleware, SessionMiddleware, TypedTextMiddleware
 from bot.storage import PostgresStorage
 from bot.transport import build_bot
 from core.journal import Journal
@@ -40,6 +40,7 @@ def build_dispatcher(
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
     )
+    dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(SessionMiddleware(dp.fsm, storage))
         observer.middleware(AnswerMiddleware())

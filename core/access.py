@@ -139,12 +139,16 @@ async def ensure_can_view_pupil(session: AsyncSession, actor: Actor, pupil_id: i
 
 
 async def is_guardian(session: AsyncSession, actor: Actor, pupil_id: int) -> bool:
+    """A parent of the pupil, who is still at the school (a parent does not see a child
+    who left; the staff still do, for reports)."""
     return bool(
         await session.scalar(
             select(
                 exists().where(
                     Guardianship.guardian_id == actor.person_id,
                     Guardianship.pupil_id == pupil_id,
+                    Pupil.person_id == Guardianship.pupil_id,
+                    Pupil.left_on.is_(None),
                 )
             )
         )

@@ -365,6 +365,18 @@ async def _issue(
     )
 
 
+async def _only_leavers(s: AsyncSession, person_id: int, role: BindingRole) -> bool:
+    """Whether the person is a pupil who left (or, as a parent, only of such pupils)."""
+    query = select(Pupil.person_id)
+    if role is BindingRole.PUPIL:
+        query = query.where(Pupil.person_id == person_id)
+    else:
+        query = query.join(Guardianship, Guardianship.pupil_id == Pupil.person_id).where(
+            Guardianship.guardian_id == person_id
+        )
+    return await s.scalar(query.limit(1)) is not None
+
+
 async def _check_may_issue(
     s: AsyncSession, actor: Actor, person: Person, role: BindingRole
 ) -> tuple[str | None, str | None]:
@@ -381,7 +393,9 @@ async def _check_may_issue(
         rows = list(
             (
                 await s.execute(
-                    select(Pupil.class_id, Pupil.person_id).where(Pupil.person_id == person.id)
+                    select(Pupil.class_id, Pupil.person_id).where(
+                        Pupil.person_id == person.id, Pupil.left_on.is_(None)
+                    )
                 )
             ).all()
         )
@@ -396,6 +410,8 @@ async def _check_may_issue(
             ).all()
         )
     if not rows:
+        if await _only_leavers(s, person.id, role):
+            raise InvalidValue("error.left_school")
         raise InvalidValue("error.not_pupil" if role is BindingRole.PUPIL else "error.not_parent")
     if not actor.oversees_school:
         allowed = {c for c in {c for c, _ in rows} if await is_class_teacher(s, actor, c)}

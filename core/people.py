@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from core.text import first_grapheme
+
 
 def short_name(full_name: str) -> str:
-    """«Иванова Мария Петровна» → «Иванова М.» (surname first, as in a paper journal)."""
+    """«Иванова Мария Петровна» → «Иванова М.» (surname first, as in a paper journal).
+    The initial is the first character a reader sees, so a combined emoji or a letter with
+    a combining accent is never cut in half."""
     parts = full_name.split()
     if len(parts) < 2:
         return full_name
-    return f"{parts[0]} {parts[1][0]}."
+    return f"{parts[0]} {first_grapheme(parts[1])}."
 
 
 def first_names(full_name: str) -> str:

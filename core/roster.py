@@ -25,15 +25,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, ensure_staff
+from core.clock import local_today
 from core.errors import ImportFailed
 from core.journal import Journal
 from core.models import (
     AcademicYear,
     Assignment,
     Bell,
+    Binding,
+    BindingRole,
     Group,
     GroupMember,
     Guardianship,
+    Invitation,
     Period,
     Person,
     Pupil,
@@ -63,6 +67,7 @@ from texts import DEFAULT_LANGUAGE, t
 __all__ = [
     "AddedPupil",
     "ImportSummary",
+    "NamedPupil",
     "Problem",
     "Roster",
     "SheetCounts",
@@ -78,6 +83,9 @@ __all__ = [
 # The title of each sheet in a summary: a key of the texts catalogue.
 SHEET_TITLES = {sheet: f"roster.sheet.{sheet}" for sheet in SHEETS}
 
+
+# Why a binding ended when its pupil left the school (stored, for the admin's lists).
+LEFT_REASON = "left the school"
 
 # Told the stage an import has reached: "read", "check", "write".
 Progress = Callable[[str], Awaitable[None]]
@@ -122,6 +130,21 @@ class AddedPupil(NamedTuple):
     class_name: str
 
 
+class NamedPupil(NamedTuple):
+    full_name: str
+    class_name: str
+
+
+NAMES_SHOWN = 20  # pupils named in a summary line; the rest are counted
+
+
+def _names(pupils: Sequence[NamedPupil], lang: str) -> str:
+    shown = ", ".join(f"{p.full_name} ({p.class_name})" for p in pupils[:NAMES_SHOWN])
+    if len(pupils) > NAMES_SHOWN:
+        shown += " " + t("roster.added_more", lang, count=len(pupils) - NAMES_SHOWN)
+    return shown
+
+
 @dataclass
 class ImportSummary:
     """What an import did (or, for a dry run, would do), per sheet of the file."""
@@ -133,6 +156,10 @@ class ImportSummary:
     dry_run: bool = False
     # The pupils the import added (not a dry run's): their cards may be printed at once.
     added_pupils: list[AddedPupil] = field(default_factory=list)
+    # Leavers this file records (a date in «дата выбытия»), and the pupils the journal
+    # holds that the file does not list (they stay: a warning, not a deletion).
+    left_pupils: list[NamedPupil] = field(default_factory=list)
+    missing_pupils: list[NamedPupil] = field(default_factory=list)
 
     @property
     def total(self) -> SheetCounts:
@@ -159,6 +186,13 @@ class ImportSummary:
             lines.append(t("roster.summary.total", lang, counts=self.total.text(lang)))
         else:
             lines.append(t("roster.summary.unchanged", lang))
+        if self.left_pupils:
+            names = _names(self.left_pupils, lang)
+            lines.append(t("roster.summary.left", lang, count=len(self.left_pupils), names=names))
+        if self.missing_pupils:
+            names = _names(self.missing_pupils, lang)
+            count = len(self.missing_pupils)
+            lines.append(t("roster.summary.missing", lang, count=count, names=names))
         return lines
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -253,12 +287,15 @@ async def apply_roster(
             if progress is not None:
                 await progress("check")
             snapshot = _Snapshot() if created else await _Snapshot.load(session, school_id)
-            plan = _Plan(roster, snapshot, journal.clock.now())
+            today = local_today(journal.clock, journal.rules.timezone)
+            plan = _Plan(roster, snapshot, journal.clock.now(), today)
             plan.resolve()
             problems = roster.problems + plan.problems
             if problems:
                 raise ImportFailed(_sorted(problems))
             summary = ImportSummary(school_id, school_name, created, plan.counts, dry_run)
+            summary.left_pupils = plan.left_pupils()
+            summary.missing_pupils = plan.missing_pupils()
             if dry_run:
                 summary.school_id = None if created else school_id
                 raise _DryRun(summary)
@@ -304,6 +341,8 @@ class _DbSubject(NamedTuple):
 class _DbPupil(NamedTuple):
     class_id: int
     birth_date: date | None
+    admitted_on: date | None = None
+    left_on: date | None = None
 
 
 class _DbSlot(NamedTuple):
@@ -392,12 +431,14 @@ class _Snapshot:
             )
         ):
             s.subjects[r[0]] = _DbSubject(*r)
-        for person_id, class_id, birth in await rows(
-            select(Pupil.person_id, Pupil.class_id, Pupil.birth_date)
+        for person_id, class_id, birth, admitted, left in await rows(
+            select(
+                Pupil.person_id, Pupil.class_id, Pupil.birth_date, Pupil.admitted_on, Pupil.left_on
+            )
             .join(SchoolClass, SchoolClass.id == Pupil.class_id)
             .where(in_school)
         ):
-            s.pupils[person_id] = _DbPupil(class_id, birth)
+            s.pupils[person_id] = _DbPupil(class_id, birth, admitted, left)
         for guardian_id, pupil_id, consent, consent_at in await rows(
             select(
                 Guardianship.guardian_id,
@@ -534,10 +575,11 @@ _Slot = tuple[_Class, _Group | None, int, int]
 
 
 class _Plan:
-    def __init__(self, roster: Roster, db: _Snapshot, now: datetime) -> None:
+    def __init__(self, roster: Roster, db: _Snapshot, now: datetime, today: date) -> None:
         self.roster = roster
         self.db = db
         self.now = now
+        self.today = today  # the school's local date
         self.problems: list[Problem] = []
         self.counts: dict[str, SheetCounts] = {}
 
@@ -935,6 +977,9 @@ class _Plan:
             klass = self._class("pupils", row.row, "class", row.class_ref)
             if node is not None and node.pupil is row:
                 node.klass = klass
+            if row.left_on is not None and row.left_on > self.today:
+                day = f"{row.left_on:%d.%m.%Y}"
+                self.problem("pupils", row.row, "left_on", "roster.left_in_future", day=day)
 
     def _guardians(self, rows: list[GuardianRow]) -> None:
         for row in rows:
@@ -1096,9 +1141,12 @@ class _Plan:
         assert node.pupil is not None and node.klass is not None and node.id is not None
         current = self.db.pupils[node.id]
         birth = node.pupil.birth_date
+        admitted, left = node.pupil.admitted_on, node.pupil.left_on
         return (
             node.klass.id != current.class_id
             or (birth is not None and birth != current.birth_date)
+            or (admitted is not None and admitted != current.admitted_on)
+            or (left is not None and left != current.left_on)
             or self._person_changed(node)
         )
 
@@ -1250,6 +1298,32 @@ class _Plan:
         ]
         return sorted(added, key=lambda p: (class_key(p.class_name), name_key(p.full_name)))
 
+    def _newly_left(self) -> list[_Person]:
+        """The pupils whose leaving this file records (not recorded before)."""
+        return [
+            n
+            for n in self.people
+            if n.pupil is not None
+            and n.pupil.left_on is not None
+            and (n.id is None or n.id not in self.db.pupils or self.db.pupils[n.id].left_on is None)
+        ]
+
+    def left_pupils(self) -> list[NamedPupil]:
+        left = [
+            NamedPupil(n.full_name, n.klass.name if n.klass else "") for n in self._newly_left()
+        ]
+        return sorted(left, key=lambda p: (class_key(p.class_name), name_key(p.full_name)))
+
+    def missing_pupils(self) -> list[NamedPupil]:
+        """The journal's pupils (not left) whom the file's pupils sheet does not list."""
+        listed = {n.id for n in self.people if n.pupil is not None and n.id is not None}
+        missing = [
+            NamedPupil(self.db.people[pid].full_name, self.db.classes[p.class_id].name)
+            for pid, p in self.db.pupils.items()
+            if p.left_on is None and pid not in listed and pid in self.db.people
+        ]
+        return sorted(missing, key=lambda p: (class_key(p.class_name), name_key(p.full_name)))
+
     # -- writing --------------------------------------------------------------------------
 
     async def write(self, session: AsyncSession, school_id: int) -> None:
@@ -1259,6 +1333,7 @@ class _Plan:
         await self._write_pupils(session)
         if self.roster.guardians is not None:
             await self._write_guardians(session)
+        await self._end_leavers(session)
         await self._write_groups(session)
         if self.roster.groups is not None:
             await self._write_members(session)
@@ -1387,21 +1462,27 @@ class _Plan:
             assert node.klass is not None and node.id is not None
             current = self.db.pupils.get(node.id)
             if current is None:
+                # A pupil added to a school that has pupils arrives today (R21: the
+                # movement report), unless the file gives the date; a first upload
+                # sets up the school and records no arrivals.
+                arrived = node.pupil.admitted_on or (self.today if self.db.pupils else None)
                 new.append(
                     {
                         "person_id": node.id,
                         "class_id": node.klass.id,
                         "birth_date": node.pupil.birth_date,
+                        "admitted_on": arrived,
+                        "left_on": node.pupil.left_on,
                     }
                 )
-            elif node.klass.id != current.class_id or (
-                node.pupil.birth_date is not None and node.pupil.birth_date != current.birth_date
-            ):
+            elif self._pupil_changed(node):
                 changed.append(
                     {
                         "person_id": node.id,
                         "class_id": node.klass.id,
                         "birth_date": node.pupil.birth_date or current.birth_date,
+                        "admitted_on": node.pupil.admitted_on or current.admitted_on,
+                        "left_on": node.pupil.left_on or current.left_on,
                     }
                 )
         await _update_many(session, pupils, ("person_id",), changed)
@@ -1420,6 +1501,50 @@ class _Plan:
                     " WHERE m.group_id = g.id AND m.pupil_id = :pupil AND g.class_id <> :class"
                 ),
                 moved,
+            )
+
+    async def _end_leavers(self, session: AsyncSession) -> None:
+        """A leaver's unused codes are revoked and their bindings end; so do those of
+        each parent left with no child in the school (a parent with another child keeps
+        theirs, and no longer sees the one who left). Their history stays."""
+        left = [n.id for n in self._newly_left() if n.id is not None]
+        if not left:
+            return
+        guardians = set(
+            await session.scalars(
+                select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(left))
+            )
+        )
+        staying: set[int] = set()
+        if guardians:
+            staying = set(
+                await session.scalars(
+                    select(Guardianship.guardian_id)
+                    .join(Pupil, Pupil.person_id == Guardianship.pupil_id)
+                    .where(Guardianship.guardian_id.in_(guardians), Pupil.left_on.is_(None))
+                )
+            )
+        for people, role in ((left, BindingRole.PUPIL), (guardians - staying, BindingRole.PARENT)):
+            if not people:
+                continue
+            await session.execute(
+                update(Invitation)
+                .where(
+                    Invitation.person_id.in_(people),
+                    Invitation.role == role.value,
+                    Invitation.used_at.is_(None),
+                    Invitation.revoked_at.is_(None),
+                )
+                .values(revoked_at=self.now)
+            )
+            await session.execute(
+                update(Binding)
+                .where(
+                    Binding.person_id.in_(people),
+                    Binding.role == role.value,
+                    Binding.revoked_at.is_(None),
+                )
+                .values(revoked_at=self.now, revoked_reason=LEFT_REASON)
             )
 
     async def _write_guardians(self, session: AsyncSession) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.models import StaffRole
+from core.text import normalise_name
 from texts import DEFAULT_LANGUAGE, t
 
 SHEETS = (
@@ -33,6 +34,15 @@ SHEETS = (
     "periods",
 )
 REQUIRED_SHEETS = ("teachers", "classes", "subjects", "pupils")
+
+# What a roster file may unpack: a school of a thousand pupils is well under 1 MB, so a
+# file beyond these is refused before it is unpacked (a zip bomb must neither hang the
+# import nor fill the memory).
+MAX_UNPACKED_MB = 50  # all the files of an archive (or of a folder) together
+MAX_ENTRIES = 500  # files inside an archive (a workbook holds a few dozen)
+MAX_RATIO = 100  # unpacked / packed size of an archive above RATIO_FREE_MB
+RATIO_FREE_MB = 5  # small archives may compress as well as they like
+MAX_CELL = 10_000  # characters in one cell (the longest real value is 200)
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "teachers": ("full_name", "roles"),
@@ -124,6 +134,10 @@ COLUMN_ALIASES = {
     "конец": "end",
     "окончание": "end",
     "аттестация": "certified",
+    "дата_выбытия": "left_on",
+    "выбыл": "left_on",
+    "дата_прибытия": "admitted_on",
+    "прибыл": "admitted_on",
 }
 
 YES = frozenset({"yes", "y", "да", "д", "true", "1", "+", "есть"})
@@ -211,6 +225,10 @@ class PupilRow:
     full_name: str
     class_ref: str
     birth_date: date | None
+    # Optional columns; None = leave as is. A leaver (moved to another school) has the
+    # date they left: from it they are off the roll call; their history stays.
+    admitted_on: date | None = None
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -297,8 +315,9 @@ class Roster:
 
 
 def clean(text: str) -> str:
-    """Whitespace collapsed: the form a name is stored in."""
-    return " ".join(text.split())
+    """The form a name is stored in: NFC, no control or zero-width characters, single
+    spaces (:func:`core.text.normalise_name`)."""
+    return normalise_name(text)
 
 
 def name_key(text: str) -> str:
@@ -318,11 +337,17 @@ def read_roster(path: Path | str) -> Roster:
     """Read a roster from an XLSX workbook, a zip of CSV files or a folder of CSV files."""
     path = Path(path)
     if path.is_dir():
+        files = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() == ".csv"]
+        total = sum(f.stat().st_size for f in files)
+        if total > MAX_UNPACKED_MB * 1024 * 1024:
+            return _too_big(total)
         sheets: dict[str, list[list[Any]]] = {}
-        for file in sorted(path.iterdir()):
-            if file.is_file() and file.suffix.lower() == ".csv":
-                sheets.setdefault(_sheet_name(file.stem), _csv_rows(file.read_bytes()))
-        return _parse(sheets, [])
+        problems: list[Problem] = []
+        for file in files:
+            name = _sheet_name(file.stem)
+            if name not in sheets:
+                sheets[name] = _csv_rows(file.read_bytes(), name, problems)
+        return _parse(sheets, problems)
     try:
         data = path.read_bytes()
     except OSError:
@@ -339,31 +364,90 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
         return _unreadable("roster.unreadable.not_xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bounded = _check_archive(archive, len(data))
+            if bounded is not None:
+                return bounded
             names = archive.namelist()
             if "xl/workbook.xml" not in names:
-                sheets = {}
+                sheets: dict[str, list[list[Any]]] = {}
+                problems: list[Problem] = []
                 for name in sorted(names):
                     stem, dot, ext = Path(name).name.rpartition(".")
                     if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
-                        sheets.setdefault(_sheet_name(stem), _csv_rows(archive.read(name)))
+                        sheet = _sheet_name(stem)
+                        if sheet not in sheets:
+                            sheets[sheet] = _csv_rows(archive.read(name), sheet, problems)
                 if not sheets:
                     return _unreadable("roster.unreadable.empty_zip")
-                return _parse(sheets, [])
-    except (zipfile.BadZipFile, OSError, ValueError):
+                return _parse(sheets, problems)
+            formulas = _has_formulas(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return _unreadable("roster.unreadable.bad_zip")
-    return _read_xlsx(data)
+    return _read_xlsx(data, formulas)
 
 
-def _unreadable(key: str) -> Roster:
-    return Roster(problems=[Problem(None, None, None, key)], broken=True)
+def _unreadable(key: str, **params: Any) -> Roster:
+    return Roster(problems=[Problem(None, None, None, key, params)], broken=True)
 
 
-def _read_xlsx(data: bytes) -> Roster:
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}" if size >= 10 * 1024 * 1024 else f"{size / 1024 / 1024:.1f}"
+
+
+def _too_big(size: int) -> Roster:
+    return _unreadable("roster.unreadable.too_big", size=_megabytes(size), limit=MAX_UNPACKED_MB)
+
+
+def _check_archive(archive: zipfile.ZipFile, packed: int) -> Roster | None:
+    """Refuse an archive that would unpack beyond the bounds, from its directory alone
+    (nothing is unpacked; ``zipfile`` never yields more than an entry's declared size)."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        return _unreadable(
+            "roster.unreadable.too_many_files", count=len(entries), limit=MAX_ENTRIES
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_UNPACKED_MB * 1024 * 1024:
+        return _too_big(total)
+    if total > RATIO_FREE_MB * 1024 * 1024 and total > MAX_RATIO * max(packed, 1):
+        return _unreadable(
+            "roster.unreadable.ratio",
+            size=_megabytes(total),
+            ratio=total // max(packed, 1),
+            limit=MAX_RATIO,
+        )
+    return None
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether any sheet of the workbook holds a formula (its XML has an ``<f>`` cell)."""
+    return any(
+        _FORMULA_TAG.search(archive.read(name))
+        for name in archive.namelist()
+        if name.startswith("xl/worksheets/") and name.endswith(".xml")
+    )
+
+
+class Uncomputed:
+    """A formula cell whose value the file does not hold (written by a program that does
+    not compute formulas): reported at its place, never read as empty."""
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"Uncomputed({self.formula!r})"
+
+
+def _xlsx_sheets(data: bytes, *, data_only: bool) -> dict[str, list[list[Any]]] | Roster:
     from openpyxl import load_workbook
 
     sheets: dict[str, list[list[Any]]] = {}
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except Exception:
         return _unreadable("roster.unreadable.not_xlsx")
     try:
@@ -380,18 +464,73 @@ def _read_xlsx(data: bytes) -> Roster:
         return _unreadable("roster.unreadable.bad_sheets")
     finally:
         workbook.close()
+    return sheets
+
+
+def _read_xlsx(data: bytes, formulas: bool = False) -> Roster:
+    """The cells' values; a formula is read by the value Excel saved with it. A formula
+    saved without its value (the file was never opened in a spreadsheet program) is a
+    problem at its cell, not an empty cell."""
+    sheets = _xlsx_sheets(data, data_only=True)
+    if isinstance(sheets, Roster) or not formulas:
+        return sheets if isinstance(sheets, Roster) else _parse(sheets, [])
+    written = _xlsx_sheets(data, data_only=False)
+    if isinstance(written, Roster):
+        return written
+    for name, table in sheets.items():
+        for values, raw in zip(table, written.get(name, []), strict=False):
+            for n, (value, formula) in enumerate(zip(values, raw, strict=False)):
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    values[n] = Uncomputed(formula)
     return _parse(sheets, [])
 
 
-def _csv_rows(data: bytes) -> list[list[Any]]:
+def _decode(data: bytes) -> str:
+    """A CSV file's text: UTF-8, UTF-16 (with a byte-order mark, or without one when
+    every other byte is zero) or, failing those, Windows-1251 (Excel's "CSV" on Windows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    sample = data[:4096]
+    if len(sample) >= 4:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
+            return data.decode("utf-16-le", errors="replace")
+        if even.count(0) > len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
+            return data.decode("utf-16-be", errors="replace")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in Windows-1251.
-        text = data.decode("cp1251", errors="replace")
+        return data.decode("cp1251", errors="replace")
+
+
+def _csv_rows(
+    data: bytes, sheet: str = "", problems: list[Problem] | None = None
+) -> list[list[Any]]:
+    """The rows of a CSV file. A cell longer than MAX_CELL stops the sheet's reading with
+    a problem at its row (the csv module's own limit is 128 KiB a field)."""
+    text = _decode(data).replace("\x00", "")
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[Any]] = []
+    try:
+        for row in reader:
+            if any(len(cell) > MAX_CELL for cell in row):
+                raise csv.Error("field larger than MAX_CELL")
+            rows.append(row)
+    except csv.Error:
+        if problems is not None:
+            problems.append(
+                Problem(
+                    sheet or None,
+                    reader.line_num,
+                    None,
+                    "roster.cell_too_long",
+                    {"limit": MAX_CELL},
+                )
+            )
+        rows.append([])  # what was read stays, so the other problems are found too
+    return rows
 
 
 # --- Cells --------------------------------------------------------------------------------
@@ -424,6 +563,8 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return value.strftime("%H:%M")
+    if isinstance(value, Uncomputed):
+        return value.formula
     return clean(str(value).replace("\xa0", " "))
 
 
@@ -488,6 +629,12 @@ class _Row:
         self.cells = cells
         self.problems = problems
         self.ok = True
+        self.blanked: set[str] = set()  # formula cells without a value
+        for column, value in list(cells.items()):
+            if isinstance(value, Uncomputed):  # said once, at its place; then read as blank
+                self.problem(column, "roster.formula_without_value", formula=value.formula[:60])
+                cells[column] = None
+                self.blanked.add(column)
 
     def problem(self, column: str | None, key: str, /, **params: Any) -> None:
         self.problems.append(Problem(self.sheet, self.number, column, key, params))
@@ -496,7 +643,7 @@ class _Row:
     def text(self, column: str, *, required: str | None = None, limit: int = 200) -> str | None:
         value = _text(self.cells.get(column))
         if not value:
-            if required:
+            if required and column not in self.blanked:
                 self.problem(column, required)
             return None
         if len(value) > limit:
@@ -513,7 +660,7 @@ class _Row:
         required: str | None = None,
     ) -> T | None:
         if not _text(self.cells.get(column)):
-            if required:
+            if required and column not in self.blanked:
                 self.problem(column, required)
             return None
         result = parse(self.cells.get(column))
@@ -622,9 +769,13 @@ def _pupil(r: _Row) -> PupilRow | None:
     full_name = r.text("full_name", required="roster.required.full_name")
     class_ref = r.text("class", required="roster.required.class")
     birth = r.parsed("birth_date", _date, _DATE_FORMAT)
+    admitted = r.parsed("admitted_on", _date, _DATE_FORMAT)
+    left = r.parsed("left_on", _date, _DATE_FORMAT)
+    if admitted is not None and left is not None and left < admitted:
+        r.problem("left_on", "roster.invalid.left_before_admitted")
     if full_name is None or class_ref is None:
         return None
-    return PupilRow(r.number, ext, full_name, class_ref, birth)
+    return PupilRow(r.number, ext, full_name, class_ref, birth, admitted, left)
 
 
 def _guardian(r: _Row) -> GuardianRow | None:

@@ -32,6 +32,7 @@ KINDS = (
     "parents",  # parents' activity
     "audit",  # the year's mark changes (R9)
     "statement",  # R18: the monthly statement for opted-out parents (PDF)
+    "movement",  # pupil movement: arrivals and leavers (R21)
 )
 
 
@@ -46,7 +47,8 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
             "marks --class NAME [--period NAME]; accumulation [--period NAME] [--class NAME]; "
             "filling [--from DATE --to DATE] [--class NAME]; parents [--class NAME]; "
             "audit [--year 2026/2027] [--class NAME]; "
-            "statement --class NAME | --pupil NAME [--month YYYY-MM]"
+            "statement --class NAME | --pupil NAME [--month YYYY-MM]; "
+            "movement [--period NAME | --from DATE --to DATE] [--class NAME]"
         ),
     )
     report.add_argument("kind", choices=KINDS)
@@ -124,6 +126,9 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
         elif kind == "audit":
             year_id = await reporting.find_year(journal, school.id, args.year)
             name, data = await xlsx.audit_xlsx(journal, admin, year_id, class_id, lang)
+        elif kind == "movement":
+            start, end = await _range(app, school.id, args, today, whole_period=True)
+            name, data = await xlsx.movement_xlsx(journal, admin, start, end, class_id, lang)
         elif args.pupil:
             pupil_id = await _pupil_id(app, school.id, args.pupil)
             name, data = await statement.statement_pdf(journal, admin, pupil_id, month, lang)

@@ -36,6 +36,7 @@ from core.reporting import (
     MarkAudit,
     MarksSummary,
     ParentsActivity,
+    PupilMovement,
 )
 from reports import day_text, file_name
 from texts import Texts
@@ -602,6 +603,69 @@ async def parents_xlsx(
     tx = Texts(lang)
     name = tx("report.file.parents", day=f"{report.until:%Y-%m-%d}")
     return file_name(name, "xlsx"), _save(parents_workbook(report, lang))
+
+
+# --- pupil movement: arrivals and leavers (R21) ---------------------------------------------
+
+
+def movement_workbook(report: PupilMovement, lang: str = "ru") -> Workbook:
+    tx = Texts(lang)
+    wb = Workbook()
+    title = tx("report.title.movement", start=day_text(report.start), end=day_text(report.end))
+    ws = wb.active
+    ws.title = tx("report.sheet.movement")
+    columns = [
+        Column(tx("report.col.date"), DATE),
+        Column(tx("report.col.movement")),
+        Column(tx("report.col.class")),
+        Column(tx("report.col.pupil")),
+    ]
+    rows = [
+        [
+            m.day,
+            tx("report.movement.arrived") if m.arrived else tx("report.movement.left"),
+            m.class_name,
+            m.pupil,
+        ]
+        for m in report.moves
+    ]
+    _table(ws, title, columns, rows, frozen_columns=1)
+    summary = wb.create_sheet(tx("report.sheet.movement_summary"))
+    columns = [
+        Column(tx("report.col.class")),
+        Column(tx("report.col.at_start"), INT),
+        Column(tx("report.col.arrived"), INT),
+        Column(tx("report.col.left"), INT),
+        Column(tx("report.col.at_end"), INT),
+    ]
+    rows = [[c.class_name, c.at_start, c.arrived, c.left, c.at_end] for c in report.classes]
+    if len(report.classes) > 1:
+        rows.append(
+            [
+                tx("report.total"),
+                *(sum(getattr(c, k) for c in report.classes) for k in _MOVEMENT_COUNTS),
+            ]
+        )
+    _table(summary, title, columns, rows, frozen_columns=1, bold_last=len(report.classes) > 1)
+    return wb
+
+
+_MOVEMENT_COUNTS = ("at_start", "arrived", "left", "at_end")
+
+
+async def movement_xlsx(
+    journal: Journal,
+    actor: Actor,
+    start: date,
+    end: date,
+    class_id: int | None = None,
+    lang: str = "ru",
+) -> tuple[str, bytes]:
+    """R21: pupils who arrived and who left in [start, end], per class with its roll."""
+    report = await reporting.pupil_movement(journal, actor, start, end, class_id)
+    tx = Texts(lang)
+    name = tx("report.file.movement", start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")
+    return file_name(name, "xlsx"), _save(movement_workbook(report, lang))
 
 
 # --- the mark-change audit (R9) -------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -42,6 +43,8 @@ from core.periods import PeriodView
 from core.schools import SchoolSettings
 from reports import statement, xlsx
 from texts import Texts
+
+log = logging.getLogger(__name__)
 
 ADMINS = (StaffRole.ADMIN, StaffRole.DIRECTOR)
 OVERSEERS = (StaffRole.ADMIN, StaffRole.DIRECTOR, StaffRole.DEPUTY)
@@ -141,9 +144,9 @@ async def roster_document(
     shown = h(name)
     first = await message.answer(tx("roster.stage.download", file=shown))
     progress = ProgressMessage(first, lambda stage: tx(f"roster.stage.{stage}", file=shown))
-    data = await bot.download(document, destination=io.BytesIO())
-    assert isinstance(data, io.BytesIO)
     try:
+        data = await bot.download(document, destination=io.BytesIO())
+        assert isinstance(data, io.BytesIO)
         summary = await roster.import_for_school(
             journal, actor, data.getvalue(), name, progress=progress.stage
         )
@@ -151,6 +154,10 @@ async def roster_document(
         lines = [tx("roster.failed", file=shown, count=len(failed.problems))]
         lines += [f"• {h(problem.render(tx.lang))}" for problem in failed.problems]
         await progress.finish("\n".join(lines))
+        return
+    except Exception:  # the progress message always ends with a result
+        log.exception("roster upload %r failed", name)
+        await progress.finish(tx("roster.failed_unexpected", file=shown))
         return
     lines = [tx("roster.done", file=shown)] + [h(line) for line in summary.lines(tx.lang)]
     added = summary.added_pupils
