@@ -39,6 +39,14 @@ class RestCb(CallbackData, prefix="rp"):
     lesson: int
 
 
+class RollPageCb(CallbackData, prefix="rg"):
+    """Another page of a very large class's roll call (more pupils than one keyboard
+    holds)."""
+
+    lesson: int
+    page: int
+
+
 class LessonAct(StrEnum):
     MARKS = "m"
     TOPIC = "t"

@@ -37,6 +37,7 @@ from bot.callbacks import (
     RestCb,
     RevertCb,
     RoleCb,
+    RollPageCb,
     RulesCb,
     SubsListCb,
     TapCb,
@@ -156,17 +157,47 @@ def lesson_list(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def lesson_card(tx: Texts, lesson: LessonSummary, call: RollCall) -> InlineKeyboardMarkup:
-    """The roll call: two pupils a row. Built directly: InlineKeyboardBuilder deep-copies
-    every button, which made this keyboard cost ~30 times more (the hot path, R4)."""
+ROLL_CALL_PAGE = 80  # pupils a page: with the lesson's buttons, under Telegram's 100
+
+
+def roll_call_pages(call: RollCall) -> int:
+    return max(1, -(-len(call.lines) // ROLL_CALL_PAGE))
+
+
+def roll_call_page_of(call: RollCall, pupil_id: int) -> int:
+    """The page a pupil's button is on (a tap redraws the page it was made on)."""
+    for index, line in enumerate(call.lines):
+        if line.pupil.id == pupil_id:
+            return index // ROLL_CALL_PAGE
+    return 0
+
+
+def lesson_card(
+    tx: Texts, lesson: LessonSummary, call: RollCall, page: int = 0
+) -> InlineKeyboardMarkup:
+    """The roll call: two pupils a row (a class larger than one keyboard holds is paged,
+    ◀ ▶). Built directly: InlineKeyboardBuilder deep-copies every button, which made this
+    keyboard cost ~30 times more (the hot path, R4)."""
+    pages = roll_call_pages(call)
+    page = min(max(page, 0), pages - 1)
+    lines = call.lines
+    if pages > 1:
+        lines = lines[page * ROLL_CALL_PAGE : (page + 1) * ROLL_CALL_PAGE]
     taps = [
         InlineKeyboardButton(
             text=f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
             callback_data=TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
         )
-        for line in call.lines
+        for line in lines
     ]
     rows = [taps[i : i + 2] for i in range(0, len(taps), 2)]
+    if pages > 1:
+        pager = []
+        if page > 0:
+            pager.append(button(f"◀ {page}", RollPageCb(lesson=lesson.id, page=page - 1)))
+        if page < pages - 1:
+            pager.append(button(f"{page + 2} ▶", RollPageCb(lesson=lesson.id, page=page + 1)))
+        rows.append(pager)
     if call.counts.not_taken:
         rows.append([button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
     has_marks = lesson.grade != 1  # R12

@@ -126,6 +126,7 @@ EN: dict[str, str] = {
     "rollcall.hint": "Tap a pupil: ▫️ → ❌ absent → 🕒 late → ✅ present.",
     "rollcall.taken": "Attendance taken ✓",
     "rollcall.rest_present": "✅ Everyone else present",
+    "rollcall.page": "Pupils {first}–{last} of {total}.",
     "lesson.marks": "📝 Marks",
     "lesson.topic": "📚 Topic",
     "lesson.homework": "🏠 Homework",

@@ -131,6 +131,7 @@ RU: dict[str, str] = {
     "rollcall.hint": "Нажмите на ученика: ▫️ → ❌ Н → 🕒 опоздал → ✅ присутствует.",
     "rollcall.taken": "Посещаемость отмечена ✓",
     "rollcall.rest_present": "✅ Остальные присутствуют",
+    "rollcall.page": "Ученики {first}–{last} из {total}.",
     "lesson.marks": "📝 Отметки",
     "lesson.topic": "📚 Тема",
     "lesson.homework": "🏠 ДЗ",

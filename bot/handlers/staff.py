@@ -55,6 +55,8 @@ async def class_day(
         lines.append(
             f"{taken} {x.lesson_no}. {h(x.class_name)} {h(x.subject)} — {h(x.topic or '—')}"
         )
+        if x.homework:
+            lines.append("    " + tx("lesson.homework_line", homework=h(x.homework)))
     if not rows:
         lines.append(tx("teacher.no_lessons"))
     await show(query, "\n".join(lines), keyboards.class_views(tx, callback_data.cls, day))
