@@ -63,6 +63,18 @@ class LessonActCb(CallbackData, prefix="la"):
 
 class SubsListCb(CallbackData, prefix="sl"):
     day: int
+    page: int = 0
+
+
+class SubCb(CallbackData, prefix="sb"):
+    """The deputy's substitutions (R5, R25): the school's lessons of a day (d), the
+    teachers to pick for one lesson (l), a teacher picked (t); paged."""
+
+    act: str = "d"
+    day: int = 0
+    lesson: int = 0
+    teacher: int = 0
+    page: int = 0
 
 
 class PupilMarksCb(CallbackData, prefix="pm"):

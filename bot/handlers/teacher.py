@@ -40,6 +40,7 @@ from core.clock import local_today
 from core.entries import Outcome
 from core.journal import Journal
 from core.models import StaffRole
+from notifications.substitutions import announce_substitution
 from texts import Texts
 
 
@@ -94,7 +95,7 @@ async def substitution_list(
     await show(
         query,
         tx("teacher.substitute_pick", day=day_title(tx, day)),
-        keyboards.lesson_list(tx, day, others, for_substitution=True),
+        keyboards.substitution_list(tx, day, others, callback_data.page),
     )
 
 
@@ -102,6 +103,7 @@ async def take_substitution(
     query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     await lessons.take_as_substitute(journal, actor, callback_data.lesson)
+    await announce_substitution(journal, callback_data.lesson)  # R5: the regular teacher
     await show_card(query, actor, journal, tx, callback_data.lesson)
 
 
