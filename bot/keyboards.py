@@ -723,3 +723,12 @@ def period_card(tx: Texts, period_id: int, closed: bool, may_reopen: bool) -> In
         kb.row(button(tx("periods.reopen"), PeriodCb(period=period_id, act="o")))
     kb.row(button(tx("nav.back"), PeriodCb()))
     return kb.as_markup()
+
+
+def period_close_early(tx: Texts, period_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tx("periods.close_early"), PeriodCb(period=period_id, act="e"))],
+            [button(tx("periods.keep_open"), PeriodCb(period=period_id, act="s"))],
+        ]
+    )

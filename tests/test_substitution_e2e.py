@@ -117,9 +117,7 @@ async def test_r5_the_console_records_a_substitution(
     assert await journal_cmd(*common, "--teacher", "Кузнецова Елена Викторовна") == 1
     assert "--group" in capsys.readouterr().err  # two groups at that hour: which one?
     assert (
-        await journal_cmd(
-            *common, "--group", "2 группа", "--teacher", "Смирнов Павел Олегович"
-        )
+        await journal_cmd(*common, "--group", "2 группа", "--teacher", "Смирнов Павел Олегович")
         == 0
     )
     assert "ведёт Смирнов Павел Олегович" in capsys.readouterr().out
