@@ -50,6 +50,14 @@ class RestCb(CallbackData, prefix="rp"):
     lesson: BigId
 
 
+class RollPageCb(CallbackData, prefix="rg"):
+    """Another page of a very large class's roll call (more pupils than one keyboard
+    holds)."""
+
+    lesson: BigId
+    page: Num
+
+
 class LessonAct(StrEnum):
     MARKS = "m"
     TOPIC = "t"
@@ -66,6 +74,18 @@ class LessonActCb(CallbackData, prefix="la"):
 
 class SubsListCb(CallbackData, prefix="sl"):
     day: Day
+    page: Num = 0
+
+
+class SubCb(CallbackData, prefix="sb"):
+    """The deputy's substitutions (R5, R25): the school's lessons of a day (d), the
+    teachers to pick for one lesson (l), a teacher picked (t); paged."""
+
+    act: str = "d"
+    day: Day = 0
+    lesson: BigId = 0
+    teacher: Num = 0
+    page: Num = 0
 
 
 class PupilMarksCb(CallbackData, prefix="pm"):
@@ -147,10 +167,10 @@ class ReissueCb(CallbackData, prefix="ri"):
     ``person`` 0 lists the holders of valid cards; a person asks to confirm; ``ok`` 1 does
     it (the person's valid card is revoked and a new one issued)."""
 
-    cls: int = 0
-    person: int = 0
+    cls: Num = 0
+    person: Num = 0
     role: str = ""
-    ok: int = 0
+    ok: Num = 0
 
 
 class ClassPupilCb(CallbackData, prefix="cp"):

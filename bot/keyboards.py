@@ -38,14 +38,16 @@ from bot.callbacks import (
     RestCb,
     RevertCb,
     RoleCb,
+    RollPageCb,
     RulesCb,
+    SubCb,
     SubsListCb,
     TapCb,
 )
 from core.accounts import Prefs, PupilRef, Session
 from core.attendance import RollCall
 from core.invitations import BindingView, CardHolder
-from core.lessons import LessonSummary
+from core.lessons import LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 from core.people import short_name
@@ -72,6 +74,8 @@ def main_menu(
             kb.row(button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t")))
         if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
             kb.row(button(tx("menu.requests"), AdminCb(act="q")))
+        if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):
+            kb.row(button(tx("menu.substitutions"), SubCb()))
         if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR, StaffRole.DEPUTY):
             kb.row(
                 button(tx("menu.reports"), ReportCb()),
@@ -157,17 +161,152 @@ def lesson_list(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def lesson_card(tx: Texts, lesson: LessonSummary, call: RollCall) -> InlineKeyboardMarkup:
-    """The roll call: two pupils a row. Built directly: InlineKeyboardBuilder deep-copies
-    every button, which made this keyboard cost ~30 times more (the hot path, R4)."""
+ROLL_CALL_PAGE = 80  # pupils a page: with the lesson's buttons, under Telegram's 100
+
+
+def roll_call_pages(call: RollCall) -> int:
+    return max(1, -(-len(call.lines) // ROLL_CALL_PAGE))
+
+
+def roll_call_page_of(call: RollCall, pupil_id: int) -> int:
+    """The page a pupil's button is on (a tap redraws the page it was made on)."""
+    for index, line in enumerate(call.lines):
+        if line.pupil.id == pupil_id:
+            return index // ROLL_CALL_PAGE
+    return 0
+
+
+SCHOOL_LESSONS_PAGE = 30  # a school's day has hundreds of lessons: paged
+
+
+def _pager(page: int, pages: int, data: object) -> list[InlineKeyboardButton]:
+    """◀ ▶ between pages; ``data`` is a callback with a ``page`` field."""
+    row = []
+    if page > 0:
+        row.append(button(f"◀ {page}", data.model_copy(update={"page": page - 1})))  # type: ignore[attr-defined]
+    if page < pages - 1:
+        row.append(button(f"{page + 2} ▶", data.model_copy(update={"page": page + 1})))  # type: ignore[attr-defined]
+    return row
+
+
+def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:  # type: ignore[type-arg]
+    """The items of a page (clamped), the page and the number of pages."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    return items[page * size : (page + 1) * size], page, pages
+
+
+def school_lesson_label(tx: Texts, x: SchoolLesson) -> str:
+    """A lesson told apart from the others at the same hour: its teacher and subgroup."""
+    lesson = x.lesson
+    return tx(
+        "teacher.substitute_button",
+        no=lesson.lesson_no,
+        time=lesson.starts_at.strftime("%H:%M") if lesson.starts_at else "",
+        cls=lesson.class_name,
+        subject=lesson.subject,
+        group=f" ({x.group})" if x.group else "",
+        teacher=x.teacher,
+    )
+
+
+def substitution_list(
+    tx: Texts, day: date, others: list[SchoolLesson], page: int
+) -> InlineKeyboardMarkup:
+    """Other teachers' lessons of the day to take as a substitute (R5), paged."""
+    shown, page, pages = page_of(others, page, SCHOOL_LESSONS_PAGE)
+    rows = [
+        [
+            button(
+                school_lesson_label(tx, x),
+                LessonActCb(lesson=x.lesson.id, act=LessonAct.SUBSTITUTE),
+            )
+        ]
+        for x in shown
+    ]
+    pager = _pager(page, pages, SubsListCb(day=day.toordinal(), page=page))
+    if pager:
+        rows.append(pager)
+    rows.append([button(tx("nav.back_lessons"), DayCb(day=day.toordinal()))])
+    rows.append([button(tx("nav.menu"), NavCb(to=Nav.MENU))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def school_day_lessons(
+    tx: Texts, day: date, rows_in: list[SchoolLesson], page: int
+) -> InlineKeyboardMarkup:
+    """The deputy's day (R5, R25): a tap on a lesson picks its substitute; paged."""
+    shown, page, pages = page_of(rows_in, page, SCHOOL_LESSONS_PAGE)
+    rows = [
+        [
+            button(
+                ("🔁 " if x.lesson.substituted else "") + school_lesson_label(tx, x),
+                SubCb(act="l", day=day.toordinal(), lesson=x.lesson.id),
+            )
+        ]
+        for x in shown
+    ]
+    pager = _pager(page, pages, SubCb(act="d", day=day.toordinal(), page=page))
+    if pager:
+        rows.append(pager)
+    prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
+    rows.append(
+        [
+            button(f"◀ {prev_day:%d.%m}", SubCb(act="d", day=prev_day.toordinal())),
+            button(f"{next_day:%d.%m} ▶", SubCb(act="d", day=next_day.toordinal())),
+        ]
+    )
+    rows.append([button(tx("nav.menu"), NavCb(to=Nav.MENU))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+TEACHERS_PAGE = 30
+
+
+def substitute_teachers(
+    tx: Texts, day: date, lesson_id: int, teachers: list[tuple[int, str]], current: int, page: int
+) -> InlineKeyboardMarkup:
+    shown, page, pages = page_of(teachers, page, TEACHERS_PAGE)
+    kb = InlineKeyboardBuilder()
+    for teacher_id, name in shown:
+        kb.button(
+            text=("• " if teacher_id == current else "") + short_name(name),
+            callback_data=SubCb(act="t", day=day.toordinal(), lesson=lesson_id, teacher=teacher_id),
+        )
+    kb.adjust(2)
+    pager = _pager(page, pages, SubCb(act="l", day=day.toordinal(), lesson=lesson_id, page=page))
+    if pager:
+        kb.row(*pager)
+    kb.row(button(tx("nav.back"), SubCb(act="d", day=day.toordinal())))
+    return kb.as_markup()
+
+
+def lesson_card(
+    tx: Texts, lesson: LessonSummary, call: RollCall, page: int = 0
+) -> InlineKeyboardMarkup:
+    """The roll call: two pupils a row (a class larger than one keyboard holds is paged,
+    ◀ ▶). Built directly: InlineKeyboardBuilder deep-copies every button, which made this
+    keyboard cost ~30 times more (the hot path, R4)."""
+    pages = roll_call_pages(call)
+    page = min(max(page, 0), pages - 1)
+    lines = call.lines
+    if pages > 1:
+        lines = lines[page * ROLL_CALL_PAGE : (page + 1) * ROLL_CALL_PAGE]
     taps = [
         InlineKeyboardButton(
             text=f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
             callback_data=TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
         )
-        for line in call.lines
+        for line in lines
     ]
     rows = [taps[i : i + 2] for i in range(0, len(taps), 2)]
+    if pages > 1:
+        pager = []
+        if page > 0:
+            pager.append(button(f"◀ {page}", RollPageCb(lesson=lesson.id, page=page - 1)))
+        if page < pages - 1:
+            pager.append(button(f"{page + 2} ▶", RollPageCb(lesson=lesson.id, page=page + 1)))
+        rows.append(pager)
     if call.counts.not_taken:
         rows.append([button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
     has_marks = lesson.grade != 1  # R12
@@ -618,3 +757,12 @@ def period_card(tx: Texts, period_id: int, closed: bool, may_reopen: bool) -> In
         kb.row(button(tx("periods.reopen"), PeriodCb(period=period_id, act="o")))
     kb.row(button(tx("nav.back"), PeriodCb()))
     return kb.as_markup()
+
+
+def period_close_early(tx: Texts, period_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tx("periods.close_early"), PeriodCb(period=period_id, act="e"))],
+            [button(tx("periods.keep_open"), PeriodCb(period=period_id, act="s"))],
+        ]
+    )

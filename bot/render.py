@@ -1,30 +1,64 @@
-"""Showing a screen: edit the message a button belongs to (never re-send), or send one."""
+"""Showing a screen: edit the message a button belongs to (never re-send), or send one.
+
+Every screen goes out under Telegram's limits, whatever the data: a text longer than
+4096 characters (as Telegram counts them: after HTML parsing, in UTF-16 code units) is
+split at line boundaries into several messages, the keyboard under the last one; a
+keyboard of more than 100 buttons is spread over several messages and a row of more
+than 8 buttons is wrapped. Screens whose lists can grow page them where that reads
+better; this layer makes sure nothing is ever refused for its size."""
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 TELEGRAM_TEXT_LIMIT = 4096
+KEYBOARD_BUTTONS_LIMIT = 100  # buttons under one message
+ROW_BUTTONS_LIMIT = 8  # buttons in one row
+KEYBOARD_BYTES_LIMIT = 9_000  # Telegram refuses a markup past about 10 kB of JSON
+CONTINUED = "⬇️"  # the text of a message that only carries the rest of a keyboard
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 async def show(
     target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """A callback edits its own message in place; a message gets a new answer."""
+    """A callback edits its own message in place (with the first part, when the screen
+    takes several messages); a message gets a new answer. The rest follows as new
+    messages, the keyboard under the last."""
+    messages = screen_messages(text, markup)
     if isinstance(target, CallbackQuery):
         message = target.message
         if isinstance(message, Message):
+            first_text, first_markup = messages[0]
             try:
-                await message.edit_text(text, reply_markup=markup)
+                await message.edit_text(first_text, reply_markup=first_markup)
             except TelegramBadRequest as err:
                 if "message is not modified" not in str(err):
                     raise
+            for part_text, part_markup in messages[1:]:
+                await message.answer(part_text, reply_markup=part_markup)
             return
         target = target.message  # type: ignore[assignment]
-    await target.answer(text, reply_markup=markup)  # type: ignore[union-attr]
+    for part_text, part_markup in messages:
+        await target.answer(part_text, reply_markup=part_markup)  # type: ignore[union-attr]
+
+
+def screen_messages(
+    text: str, markup: InlineKeyboardMarkup | None = None
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The messages a screen takes: its text split under the limit, then its keyboard in
+    pieces Telegram accepts (the first under the text's last part)."""
+    parts = split_text(text) or [CONTINUED]
+    keyboards = split_keyboard(markup) if markup is not None else [None]
+    messages: list[tuple[str, InlineKeyboardMarkup | None]] = [(p, None) for p in parts]
+    messages[-1] = (parts[-1], keyboards[0])
+    messages += [(CONTINUED, kb) for kb in keyboards[1:]]
+    return messages
 
 
 def h(text: object) -> str:
@@ -32,23 +66,99 @@ def h(text: object) -> str:
     return escape(str(text), quote=False)
 
 
+def visible_length(html_text: str) -> int:
+    """What Telegram counts against its limit: the text after HTML parsing, in UTF-16
+    code units (an emoji outside the BMP counts twice; «&amp;» counts once)."""
+    plain = unescape(_TAG.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split on line breaks into messages Telegram accepts (each ≤ ``limit``)."""
+    """Split on line breaks into messages Telegram accepts (each ≤ ``limit`` as Telegram
+    counts it). A single line longer than that is cut between words, as plain text, so
+    that no tag or entity is cut in two."""
     parts: list[str] = []
-    current = ""
+    current: list[str] = []
+    size = 0
     for line in text.split("\n"):
-        while len(line) > limit:
+        length = visible_length(line)
+        if length > limit:
             if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
+                parts.append("\n".join(current))
+                current, size = [], 0
+            parts.extend(_cut_line(line, limit))
+            continue
+        added = length + (1 if current else 0)
+        if current and size + added > limit:
+            parts.append("\n".join(current))
+            current, size = [line], length
         else:
-            current = candidate
+            current.append(line)
+            size += added
     if current:
-        parts.append(current)
-    return parts
+        parts.append("\n".join(current))
+    return [p for p in parts if p.strip()]
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """A line over the limit, as plain text in pieces ending at a space where possible."""
+    plain = unescape(_TAG.sub("", line))
+    pieces: list[str] = []
+    while plain:
+        piece = _utf16_prefix(plain, limit)
+        if len(piece) < len(plain):
+            space = piece.rfind(" ")
+            if space > len(piece) // 2:
+                piece = piece[: space + 1]
+        pieces.append(escape(piece, quote=False))
+        plain = plain[len(piece) :]
+    return pieces
+
+
+def _utf16_prefix(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` of at most ``limit`` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
+def split_keyboard(
+    markup: InlineKeyboardMarkup,
+    per_message: int = KEYBOARD_BUTTONS_LIMIT,
+    per_row: int = ROW_BUTTONS_LIMIT,
+    max_bytes: int = KEYBOARD_BYTES_LIMIT,
+) -> list[InlineKeyboardMarkup]:
+    """Rows wrapped at ``per_row`` buttons, then spread over keyboards of at most
+    ``per_message`` buttons and ``max_bytes`` of JSON (a row is never torn apart). The
+    same markup comes back when it fits, which is every keyboard of a paged screen."""
+    rows = markup.inline_keyboard
+    sizes = [sum(_button_bytes(b) for b in row) + 2 for row in rows]
+    if (
+        all(len(r) <= per_row for r in rows)
+        and sum(len(r) for r in rows) <= per_message
+        and sum(sizes) <= max_bytes
+    ):
+        return [markup]
+    wrapped: list[list[InlineKeyboardButton]] = []
+    for row in rows:
+        wrapped += [row[i : i + per_row] for i in range(0, len(row), per_row)]
+    keyboards: list[list[list[InlineKeyboardButton]]] = [[]]
+    count = size = 0
+    for row in wrapped:
+        row_size = sum(_button_bytes(b) for b in row) + 2
+        if keyboards[-1] and (count + len(row) > per_message or size + row_size > max_bytes):
+            keyboards.append([])
+            count = size = 0
+        keyboards[-1].append(row)
+        count += len(row)
+        size += row_size
+    return [InlineKeyboardMarkup(inline_keyboard=k) for k in keyboards]
+
+
+def _button_bytes(button: InlineKeyboardButton) -> int:
+    """About what the button weighs in the markup's JSON (cheap: the roll call is hot)."""
+    fields = (button.text, button.callback_data or "", button.url or "")
+    return sum(len(f.encode("utf-8")) for f in fields) + 48

@@ -24,7 +24,9 @@ from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
 from core.models import (
     Attendance,
+    AuditEntry,
     Bell,
+    Group,
     GroupMember,
     Lesson,
     Mark,
@@ -32,6 +34,7 @@ from core.models import (
     Pupil,
     SchoolClass,
     StaffRole,
+    StaffRoleRow,
     Subject,
 )
 from core.people import short_name
@@ -161,21 +164,96 @@ async def class_day(
         return [_summary(r) for r in rows]
 
 
-async def substitutable_lessons(journal: Journal, actor: Actor, day: date) -> list[LessonSummary]:
-    """Other teachers' lessons of the day, which a teacher may take as a substitute."""
+@dataclass(frozen=True)
+class SchoolLesson:
+    """A lesson of the school's day as a substitution is chosen from: who gives it and
+    which subgroup it is for, so two «7В Английский язык» lessons read apart (R5, R20)."""
+
+    lesson: LessonSummary
+    teacher: str
+    group: str | None
+    planned_teacher: str
+
+
+async def _school_lessons(
+    s: AsyncSession, school_id: int, day: date, *, not_by: int | None = None
+) -> list[SchoolLesson]:
+    await materialise(s, school_id, day, day)
+    query = _summary_query().where(Lesson.school_id == school_id, Lesson.date == day)
+    if not_by is not None:
+        query = query.where(Lesson.teacher_id != not_by)
+    rows = [
+        _summary(r)
+        for r in await s.execute(query.order_by(Lesson.lesson_no, SchoolClass.name, Lesson.id))
+    ]
+    people = {r.teacher_id for r in rows}
+    lesson_ids = [r.id for r in rows]
+    planned = (
+        dict(
+            (
+                await s.execute(
+                    select(Lesson.id, Lesson.planned_teacher_id).where(Lesson.id.in_(lesson_ids))
+                )
+            ).all()
+        )
+        if lesson_ids
+        else {}
+    )
+    people |= set(planned.values())
+    names = (
+        dict(
+            (
+                await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(people)))
+            ).all()
+        )
+        if people
+        else {}
+    )
+    group_ids = {r.group_id for r in rows if r.group_id is not None}
+    groups = (
+        dict((await s.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids)))).all())
+        if group_ids
+        else {}
+    )
+    return [
+        SchoolLesson(
+            r,
+            short_name(names.get(r.teacher_id, "")),
+            groups.get(r.group_id) if r.group_id is not None else None,
+            short_name(names.get(planned.get(r.id, r.teacher_id), "")),
+        )
+        for r in rows
+    ]
+
+
+async def substitutable_lessons(journal: Journal, actor: Actor, day: date) -> list[SchoolLesson]:
+    """Other teachers' lessons of the day, which a teacher may take as a substitute, each
+    with its teacher and subgroup."""
     ensure_staff(actor, StaffRole.TEACHER)
     async with journal.transaction() as s:
-        await materialise(s, actor.school_id, day, day)
+        return await _school_lessons(s, actor.school_id, day, not_by=actor.person_id)
+
+
+async def school_day(journal: Journal, actor: Actor, day: date) -> list[SchoolLesson]:
+    """Every lesson of the school's day, for the deputy who assigns substitutes (R5, R25)."""
+    ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    async with journal.transaction() as s:
+        return await _school_lessons(s, actor.school_id, day)
+
+
+async def school_teachers(journal: Journal, actor: Actor) -> list[tuple[int, str]]:
+    """The school's teachers (id, full name), by name: who may be made a substitute."""
+    ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    async with journal.transaction() as s:
         rows = await s.execute(
-            _summary_query()
+            select(Person.id, Person.full_name)
+            .join(StaffRoleRow, StaffRoleRow.person_id == Person.id)
             .where(
-                Lesson.school_id == actor.school_id,
-                Lesson.date == day,
-                Lesson.teacher_id != actor.person_id,
+                Person.school_id == actor.school_id, StaffRoleRow.role == StaffRole.TEACHER.value
             )
-            .order_by(Lesson.lesson_no, SchoolClass.name)
+            .order_by(Person.full_name, Person.id)
         )
-        return [_summary(r) for r in rows]
+        return [(pid, name) for pid, name in rows]
 
 
 async def get_lesson(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:
@@ -236,8 +314,79 @@ async def assign_substitute(
         await periods.ensure_open(s, actor.school_id, lesson.date)
         teacher = await s.get(Person, teacher_id)
         if teacher is None or teacher.school_id != actor.school_id:
-            raise InvalidValue()
+            raise InvalidValue("error.substitute_not_teacher")
+        is_teacher = await s.scalar(
+            select(func.count())
+            .select_from(StaffRoleRow)
+            .where(
+                StaffRoleRow.person_id == teacher_id,
+                StaffRoleRow.role == StaffRole.TEACHER.value,
+            )
+        )
+        if not is_teacher:
+            raise InvalidValue("error.substitute_not_teacher")
         await _set_teacher(s, journal, actor, lesson, teacher_id)
+
+
+@dataclass(frozen=True)
+class SubstitutionNotice:
+    """The lesson's latest change of teacher, as the teachers concerned are told of it."""
+
+    change_id: int  # the audit entry
+    lesson: LessonSummary
+    group: str | None
+    old_teacher_id: int
+    new_teacher_id: int
+    new_teacher: str
+    old_teacher: str
+    by_id: int | None
+
+
+async def substitution_notice(journal: Journal, lesson_id: int) -> SubstitutionNotice | None:
+    """What the latest substitution on a lesson was (from the audit log, R9), for telling
+    the regular teacher (R5); None if its teacher was never changed."""
+    async with journal.transaction() as s:
+        school_id = await s.scalar(select(Lesson.school_id).where(Lesson.id == lesson_id))
+        entry = await s.scalar(
+            select(AuditEntry)
+            .where(
+                # The change was just made: the recent entries of the school (indexed).
+                AuditEntry.school_id == school_id,
+                AuditEntry.at >= journal.clock.now() - timedelta(days=1),
+                AuditEntry.entity == "lesson",
+                AuditEntry.action == "lesson.substitute",
+                AuditEntry.entity_key["lesson_id"].as_integer() == lesson_id,
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        )
+        if entry is None or not entry.old or not entry.new:
+            return None
+        row = (await s.execute(_summary_query().where(Lesson.id == lesson_id))).one()
+        summary = _summary(row)
+        old_id, new_id = int(entry.old["teacher_id"]), int(entry.new["teacher_id"])
+        names = dict(
+            (
+                await s.execute(
+                    select(Person.id, Person.full_name).where(Person.id.in_([old_id, new_id]))
+                )
+            ).all()
+        )
+        group = (
+            await s.scalar(select(Group.name).where(Group.id == summary.group_id))
+            if summary.group_id is not None
+            else None
+        )
+        return SubstitutionNotice(
+            entry.id,
+            summary,
+            group,
+            old_id,
+            new_id,
+            names.get(new_id, ""),
+            names.get(old_id, ""),
+            entry.actor_id,
+        )
 
 
 async def _set_teacher(

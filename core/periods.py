@@ -3,6 +3,7 @@ it can be edited; only the director reopens it, with a reason (R10)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.access import Actor, ensure_staff
+from core.clock import local_today
 from core.errors import InvalidValue, NotFound, PeriodLocked
 from core.journal import Journal
 from core.models import Period, School, SchoolClass, StaffRole
@@ -111,22 +113,48 @@ async def close_period(journal: Journal, actor: Actor, period_id: int) -> None:
         await _audit(s, journal, actor, period, "period.close", None)
 
 
+async def closes_early(journal: Journal, actor: Actor, period_id: int) -> date | None:
+    """The period's last day, if closing it now would be before that day (R10: the bot
+    asks to confirm, a period closed early locks lessons still to come)."""
+    ensure_staff(actor, StaffRole.DIRECTOR, StaffRole.DEPUTY, StaffRole.ADMIN)
+    async with journal.transaction() as s:
+        period = await _load(s, actor, period_id, lock=False)
+        rules = await journal.school_rules(s, actor.school_id)
+        today = local_today(journal.clock, rules.timezone)
+        return period.ends_on if period.closed_at is None and today < period.ends_on else None
+
+
+_ORDER = re.compile(r"(приказ|распоряжени|решени|№|order|no\.?\s*\d)", re.IGNORECASE)
+
+
+def check_reason(reason: str) -> str:
+    """R10: the grounds for reopening: an order's number («приказ № 15»), or a reason of
+    a few words (two words, eight characters, letters in it); «ok» is not a reason."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidValue("error.reason_required")
+    is_order = bool(_ORDER.search(reason)) and any(c.isdigit() for c in reason)
+    letters = sum(c.isalpha() for c in reason)
+    if not is_order and (len(reason.split()) < 2 or len(reason) < 8 or letters < 4):
+        raise InvalidValue("error.reason_too_short")
+    return reason
+
+
 async def reopen_period(journal: Journal, actor: Actor, period_id: int, reason: str) -> None:
     """R10: only by the director's order, and the order's reason is recorded."""
     ensure_staff(actor, StaffRole.DIRECTOR)
-    if not reason.strip():
-        raise InvalidValue("error.reason_required")
+    reason = check_reason(reason)
     async with journal.transaction() as s:
         period = await _load(s, actor, period_id)
         if period.closed_at is None:
             return
         period.closed_at = None
         period.closed_by = None
-        await _audit(s, journal, actor, period, "period.reopen", reason.strip())
+        await _audit(s, journal, actor, period, "period.reopen", reason)
 
 
-async def _load(s: AsyncSession, actor: Actor, period_id: int) -> Period:
-    period = await s.get(Period, period_id, with_for_update=True)
+async def _load(s: AsyncSession, actor: Actor, period_id: int, *, lock: bool = True) -> Period:
+    period = await s.get(Period, period_id, with_for_update=lock)
     if period is None or period.school_id != actor.school_id:
         raise NotFound()
     return period

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 Clock = Callable[[], float]
+
+# Telegram's limits on an inline keyboard beyond its 100 buttons (checked in methods.py):
+INLINE_ROW_LIMIT = 8  # buttons in one row
+INLINE_MARKUP_BYTES = 10_000  # "reply markup is too long" past about 10 kB of JSON
+
+
+def inline_keyboard_problem(rows: list[list[dict[str, Any]]]) -> str | None:
+    """Telegram's description of what is wrong with an inline keyboard's size, if any."""
+    if any(len(row) > INLINE_ROW_LIMIT for row in rows):
+        return "REPLY_MARKUP_TOO_LONG"
+    size = len(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > INLINE_MARKUP_BYTES:
+        return "reply markup is too long"
+    return None
 
 
 @dataclass

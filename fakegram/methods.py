@@ -29,7 +29,7 @@ from fakegram.formatting import (
     strip_text,
     utf16_len,
 )
-from fakegram.limits import FloodError
+from fakegram.limits import FloodError, inline_keyboard_problem
 from fakegram.state import FakeBot, FakeChat, StoredFile, StoredMessage, WebhookState
 
 if TYPE_CHECKING:
@@ -255,6 +255,9 @@ def _validate_inline_keyboard(fake: FakeTelegram, rows: Any) -> dict[str, Any] |
             result.append(clean_row)
     if total > MAX_INLINE_BUTTONS:
         raise bad_request("REPLY_MARKUP_TOO_LONG")
+    problem = inline_keyboard_problem(result)
+    if problem:
+        raise bad_request(problem)
     if not result:
         return None
     return {"inline_keyboard": result}

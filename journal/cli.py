@@ -1,5 +1,5 @@
-"""The ``journal`` command: run, migrate, import, invite, report, revoke, backup, archive,
-verify-backup, restore, sandbox."""
+"""The ``journal`` command: run, migrate, import, invite, report, revoke, substitute,
+backup, archive, verify-backup, restore, sandbox."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core import directory, invitations, revert, schools
+from core import directory, invitations, lessons, revert, schools
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
 from core.models import BindingRole
@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--reason", default="", help="why (kept in the audit log)")
     rev.add_argument("--yes", action="store_true", help="revert without asking")
     rev.add_argument("--school", help="school name; default: the only school")
+
+    subst = sub.add_parser(
+        "substitute", help="R5: record that another teacher gives a lesson (the teachers are told)"
+    )
+    subst.add_argument("--date", required=True, help="the lesson's day, YYYY-MM-DD or ДД.ММ.ГГГГ")
+    subst.add_argument("--class", dest="class_name", required=True, help="the class, e.g. 5А")
+    subst.add_argument("--lesson", type=int, required=True, help="the lesson's number that day")
+    subst.add_argument("--teacher", required=True, help="the substitute's full name or id")
+    subst.add_argument("--group", help="the subgroup's name, when the class is split (R20)")
+    subst.add_argument("--school", help="school name; default: the only school")
 
     bak = sub.add_parser("backup", help="R22: dump the database to the backup folders, signed")
     bak.add_argument(
@@ -163,6 +173,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await report_command(app, args)
         if args.command == "revoke":
             return await revoke_command(app, args)
+        if args.command == "substitute":
+            return await substitute_command(app, args)
         if args.command == "backup":
             return await backup_command(app, args.to)
         if args.command == "archive":
@@ -344,6 +356,77 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
         return 1
     for line in revert.summary_lines(summary, t, tz):
         print(line)
+    return 0
+
+
+def parse_day(value: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+async def substitute_command(app: App, args: argparse.Namespace) -> int:
+    """R5, R25: the deputy's substitution from the console; the outbox tells the teachers."""
+    journal = app.journal
+    school = await school_for(journal, args.school)
+    if school is None:
+        return 2
+    try:
+        day = parse_day(args.date)
+    except ValueError:
+        print(t("cli.bad_date", value=args.date), file=sys.stderr)
+        return 2
+    found = await directory.find_class(journal, school.id, args.class_name)
+    if found is None:
+        print(t("cli.class_not_found", name=args.class_name), file=sys.stderr)
+        return 1
+    people = await directory.find_people(journal, school.id, args.teacher)
+    if len(people) != 1:
+        key = "cli.person_not_found" if not people else "cli.person_ambiguous"
+        print(t(key, name=args.teacher), file=sys.stderr)
+        return 1
+    try:
+        candidates = [
+            x
+            for x in await lessons.school_day(journal, school.admin, day)
+            if x.lesson.class_id == found.id and x.lesson.lesson_no == args.lesson
+        ]
+        if args.group:
+            candidates = [x for x in candidates if (x.group or "") == args.group.strip()]
+        if not candidates:
+            print(
+                t("cli.lesson_not_found", cls=found.name, no=args.lesson, day=f"{day:%d.%m.%Y}"),
+                file=sys.stderr,
+            )
+            return 1
+        if len(candidates) > 1:
+            groups = ", ".join(x.group or "—" for x in candidates)
+            print(t("cli.lesson_ambiguous", groups=groups), file=sys.stderr)
+            return 1
+        lesson = candidates[0]
+        await lessons.assign_substitute(journal, school.admin, lesson.lesson.id, people[0].id)
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    from notifications.substitutions import announce_substitution
+
+    told = await announce_substitution(journal, lesson.lesson.id)
+    group = f" ({lesson.group})" if lesson.group else ""
+    print(
+        t(
+            "cli.substituted",
+            day=f"{day:%d.%m.%Y}",
+            no=args.lesson,
+            cls=found.name,
+            subject=lesson.lesson.subject,
+            group=group,
+            teacher=people[0].name,
+            told=told,
+        )
+    )
     return 0
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from bot.callbacks import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
 from bot.handlers import admin as admin_handlers
-from core import attendance, invitations, lessons, marks
+from core import attendance, invitations, lessons, marks, periods
 from core.clock import ManualClock
 from core.errors import NotAllowed, NotFound
 from core.journal import Journal
@@ -566,7 +566,8 @@ async def test_r10_admin_closes_a_period_and_only_the_director_reopens_it_with_a
     await admin.press_and_wait("🔒 Учебные периоды")
     card = await admin.press_and_wait(lambda b: b.text.startswith("🔓 2 четверть"))
     assert "Закрыть его?" in (card.text or "")
-    closed = await admin.press_and_wait("🔒 Закрыть период")
+    await admin.press_and_wait("🔒 Закрыть период")  # before its last day: asks first
+    closed = await admin.press_and_wait("🔒 Да, закрыть досрочно")
     assert "закрыт" in (closed.text or "")
     assert "🔓 Открыть период" not in closed.button_texts  # the admin cannot reopen
     async with bot.journal.transaction() as s:
@@ -586,6 +587,58 @@ async def test_r10_admin_closes_a_period_and_only_the_director_reopens_it_with_a
             select(AuditEntry.reason).where(AuditEntry.action == "period.reopen")
         )
     assert reason == "Приказ № 45 от 23.11.2026"
+
+
+async def test_r10_closing_a_period_early_asks_to_confirm(bot: Harness, world: World) -> None:
+    q2 = world.periods["2 четверть"]  # ends 28.12.2026; today is 23.11.2026
+    deputy = await staff_user(bot, world, "deputy")
+    await deputy.press_and_wait("🔒 Учебные периоды")
+    await deputy.press_and_wait(lambda b: b.text.startswith("🔓 2 четверть"))
+    ask = await deputy.press_and_wait("🔒 Закрыть период")
+    assert "ещё не закончился" in (ask.text or "")
+    assert "28.12.2026" in (ask.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is None
+    kept = await deputy.press_and_wait("✖️ Не закрывать")
+    assert "открыт" in (kept.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is None
+    await deputy.press_and_wait("🔒 Закрыть период")
+    await deputy.press_and_wait("🔒 Да, закрыть досрочно")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is not None
+    # A period whose last day has passed closes without the question.
+    q1 = world.periods["1 четверть"]
+    await deputy.press_and_wait("« Назад")
+    await deputy.press_and_wait(lambda b: b.text.startswith("🔓 1 четверть"))
+    closed = await deputy.press_and_wait("🔒 Закрыть период")
+    assert "ещё не закончился" not in (closed.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q1)) is not None
+
+
+async def test_r10_reopening_needs_a_real_reason(bot: Harness, world: World) -> None:
+    q2 = world.periods["2 четверть"]
+    await periods.close_period(bot.journal, world.staff("director"), q2)
+    director = await staff_user(bot, world, "director")
+    await director.press_and_wait("🔒 Учебные периоды")
+    await director.press_and_wait(lambda b: b.text.startswith("🔒 2 четверть"))
+    await director.press_and_wait("🔓 Открыть период")
+    for lazy in ("ok", "да да", "1234567890"):
+        refused = await director.send_and_wait(lazy)
+        assert "Это не основание" in (refused.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is not None
+    # Still asked: the next message is taken as the reason.
+    await director.send("приказ № 15")
+    reopened = await director.wait_reply()
+    assert "открыт" in (reopened.text or "")
+    async with bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is None
+        reason = await s.scalar(
+            select(AuditEntry.reason).where(AuditEntry.action == "period.reopen")
+        )
+    assert reason == "приказ № 15"
 
 
 # --- R3: the bindings list, paged, filtered and searched -----------------------------------------

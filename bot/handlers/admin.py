@@ -596,6 +596,14 @@ async def period_close(
     tx: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """R10: closing before the period's last day asks first, saying so (act e: confirmed)."""
+    if callback_data.act == "c":
+        end = await periods.closes_early(journal, actor, callback_data.period)
+        if end is not None:
+            p = await _period(journal, actor, callback_data.period)
+            text = tx("periods.confirm_early", name=h(p.name), end=f"{end:%d.%m.%Y}")
+            await show(query, text, keyboards.period_close_early(tx, p.id))
+            return
     await periods.close_period(journal, actor, callback_data.period)
     p = await _period(journal, actor, callback_data.period)
     callback_answer.text = tx("periods.closed", name=p.name)
@@ -627,8 +635,10 @@ async def period_reason_typed(
         await state.clear()
         raise NotFound()
     reason = (message.text or "").strip()
-    if not reason:
-        await message.answer(tx("error.reason_required"))
+    try:
+        periods.check_reason(reason)
+    except InvalidValue as err:  # the director types again; the question still stands
+        await message.answer(tx(err.key, **err.params))
         return
     await state.clear()
     await periods.reopen_period(journal, actor, period_id, reason)
@@ -730,7 +740,7 @@ def build() -> Router:
     router.callback_query.register(revert_cancel, RevertCb.filter(F.act == "c"), admins)
     router.callback_query.register(periods_list, PeriodCb.filter(F.period == 0), overseers)
     router.callback_query.register(period_show, PeriodCb.filter(F.act == "s"), overseers)
-    router.callback_query.register(period_close, PeriodCb.filter(F.act == "c"), overseers)
+    router.callback_query.register(period_close, PeriodCb.filter(F.act.in_({"c", "e"})), overseers)
     router.callback_query.register(
         period_reopen_ask, PeriodCb.filter(F.act == "o"), StaffOnly(StaffRole.DIRECTOR)
     )

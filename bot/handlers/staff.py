@@ -24,6 +24,7 @@ from bot.callbacks import (
     NavCb,
     ReasonCb,
     ReissueCb,
+    SubCb,
 )
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
@@ -39,6 +40,7 @@ from core.errors import NotFound
 from core.invitations import IssueResult
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, StaffRole
+from notifications.substitutions import announce_substitution
 from reports.cards import invite_cards
 from texts import Texts
 
@@ -56,6 +58,8 @@ async def class_day(
         lines.append(
             f"{taken} {x.lesson_no}. {h(x.class_name)} {h(x.subject)} — {h(x.topic or '—')}"
         )
+        if x.homework:
+            lines.append("    " + tx("lesson.homework_line", homework=h(x.homework)))
     if not rows:
         lines.append(tx("teacher.no_lessons"))
     await show(query, "\n".join(lines), keyboards.class_views(tx, callback_data.cls, day))
@@ -303,6 +307,81 @@ async def decide(
     await tell_requester(bot, journal, request)
 
 
+# --- deputy: substitutions (R5, R25) ---------------------------------------------------------
+
+
+def _lesson_name(tx: Texts, x: lessons.SchoolLesson) -> str:
+    group = f" ({h(x.group)})" if x.group else ""
+    return f"{x.lesson.lesson_no}. {h(x.lesson.class_name)} {h(x.lesson.subject)}{group}"
+
+
+async def substitutions(
+    query: CallbackQuery, callback_data: SubCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    """The school's lessons of a day (today first), paged; a tap picks a substitute."""
+    day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
+    rows = await lessons.school_day(journal, actor, day)
+    lines = [tx("subs.day", day=day_title(tx, day))]
+    if not rows:
+        lines.append(tx("subs.no_lessons"))
+    shown, page, pages = keyboards.page_of(rows, callback_data.page, keyboards.SCHOOL_LESSONS_PAGE)
+    if pages > 1:
+        first = page * keyboards.SCHOOL_LESSONS_PAGE + 1
+        lines.append(tx("subs.page", first=first, last=first + len(shown) - 1, total=len(rows)))
+    await show(query, "\n".join(lines), keyboards.school_day_lessons(tx, day, rows, page))
+
+
+async def substitute_pick(
+    query: CallbackQuery, callback_data: SubCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    day = date.fromordinal(callback_data.day)
+    lesson = await _school_lesson(journal, actor, day, callback_data.lesson)
+    teachers = await lessons.school_teachers(journal, actor)
+    await show(
+        query,
+        tx(
+            "subs.pick_teacher",
+            lesson=_lesson_name(tx, lesson),
+            teacher=h(lesson.teacher),
+            planned=h(lesson.planned_teacher),
+        ),
+        keyboards.substitute_teachers(
+            tx, day, lesson.lesson.id, teachers, lesson.lesson.teacher_id, callback_data.page
+        ),
+    )
+
+
+async def substitute_set(
+    query: CallbackQuery,
+    callback_data: SubCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await lessons.assign_substitute(journal, actor, callback_data.lesson, callback_data.teacher)
+    await announce_substitution(journal, callback_data.lesson)  # R5: both teachers are told
+    day = date.fromordinal(callback_data.day)
+    lesson = await _school_lesson(journal, actor, day, callback_data.lesson)
+    callback_answer.text = tx("saved")
+    await show(
+        query,
+        tx("subs.assigned", lesson=_lesson_name(tx, lesson), teacher=h(lesson.teacher)),
+        keyboards.school_day_lessons(tx, day, await lessons.school_day(journal, actor, day), 0),
+    )
+
+
+async def _school_lesson(
+    journal: Journal, actor: Actor, day: date, lesson_id: int
+) -> lessons.SchoolLesson:
+    found = next(
+        (x for x in await lessons.school_day(journal, actor, day) if x.lesson.id == lesson_id), None
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
 # --- admin: staff codes, cutting a binding (R2, R3) ------------------------------------------
 
 
@@ -485,6 +564,10 @@ def build() -> Router:
         StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR),
     )
     router.callback_query.register(decide, DecideCb.filter())
+    deputies = StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    router.callback_query.register(substitutions, SubCb.filter(F.act == "d"), deputies)
+    router.callback_query.register(substitute_pick, SubCb.filter(F.act == "l"), deputies)
+    router.callback_query.register(substitute_set, SubCb.filter(F.act == "t"), deputies)
     router.callback_query.register(
         staff_codes, AdminCb.filter(F.act == "k"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     )

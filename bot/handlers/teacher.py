@@ -26,6 +26,7 @@ from bot.callbacks import (
     NavCb,
     PupilMarksCb,
     RestCb,
+    RollPageCb,
     SubsListCb,
     TapCb,
 )
@@ -39,6 +40,7 @@ from core.clock import local_today
 from core.entries import Outcome
 from core.journal import Journal
 from core.models import StaffRole
+from notifications.substitutions import announce_substitution
 from texts import Texts
 
 
@@ -93,7 +95,7 @@ async def substitution_list(
     await show(
         query,
         tx("teacher.substitute_pick", day=day_title(tx, day)),
-        keyboards.lesson_list(tx, day, others, for_substitution=True),
+        keyboards.substitution_list(tx, day, others, callback_data.page),
     )
 
 
@@ -101,6 +103,7 @@ async def take_substitution(
     query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     await lessons.take_as_substitute(journal, actor, callback_data.lesson)
+    await announce_substitution(journal, callback_data.lesson)  # R5: the regular teacher
     await show_card(query, actor, journal, tx, callback_data.lesson)
 
 
@@ -137,15 +140,32 @@ async def show_card(
 
 
 async def show_roll_call(
-    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall
+    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall, page: int = 0
 ) -> None:
     """The lesson card with the roll call, drawn from what the use case returned."""
     await show(
-        target, card_text(tx, call.lesson, call), keyboards.lesson_card(tx, call.lesson, call)
+        target,
+        card_text(tx, call.lesson, call, page),
+        keyboards.lesson_card(tx, call.lesson, call, page),
     )
 
 
-def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall) -> str:
+async def roll_call_page(
+    query: CallbackQuery,
+    callback_data: RollPageCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    call = await attendance.roll_call(journal, actor, callback_data.lesson)
+    await callback_answer.send()
+    await show_roll_call(query, tx, call, callback_data.page)
+
+
+def card_text(
+    tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall, page: int = 0
+) -> str:
     when = (
         f"{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}"
         if lesson.starts_at and lesson.ends_at
@@ -179,6 +199,12 @@ def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCal
         )
     )
     lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    pages = keyboards.roll_call_pages(call)
+    if pages > 1:
+        page = min(max(page, 0), pages - 1)
+        first = page * keyboards.ROLL_CALL_PAGE + 1
+        last = min(len(call.lines), first + keyboards.ROLL_CALL_PAGE - 1)
+        lines.append(tx("rollcall.page", first=first, last=last, total=len(call.lines)))
     return "\n".join(lines)
 
 
@@ -195,7 +221,7 @@ async def tap_pupil(
         journal, actor, callback_data.lesson, callback_data.pupil
     )
     await after_change(outcome, actor, journal, tx, bot, callback_answer)
-    await show_roll_call(query, tx, call)
+    await show_roll_call(query, tx, call, keyboards.roll_call_page_of(call, callback_data.pupil))
 
 
 async def rest_present(
@@ -485,6 +511,7 @@ def build() -> Router:
     router.callback_query.register(open_lesson, LessonCb.filter())
     router.callback_query.register(tap_pupil, TapCb.filter())
     router.callback_query.register(rest_present, RestCb.filter())
+    router.callback_query.register(roll_call_page, RollPageCb.filter())
     router.callback_query.register(
         ask_text, LessonActCb.filter(F.act.in_({LessonAct.TOPIC, LessonAct.HOMEWORK}))
     )
