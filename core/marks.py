@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, entries
+from core import audit, entries, periods
 from core.access import Actor, ensure_can_view_pupil, lesson_for_edit
 from core.entries import Outcome
 from core.errors import InvalidValue, NotAllowed, NotFound, PeriodLocked
@@ -208,6 +208,7 @@ async def change_needs_reason(journal: Journal, actor: Actor, mark_id: int) -> b
         if mark is None:
             raise NotFound()
         lesson = await lesson_for_edit(s, actor, mark.lesson_id)
+        await periods.ensure_open(s, lesson.school_id, lesson.date)  # R10: refuse at once
         return await entries.would_be_request(
             s,
             journal,

@@ -413,11 +413,11 @@ async def save_mark_reason(
     if not reason or len(reason) > REASON_LIMIT:
         await message.answer(tx("error.correction_reason_empty"))
         return  # still waiting for the reason
+    await state.clear()  # whatever happens next, the prompt is answered
     mark = await marks.get_mark(journal, actor, int(data["mark"]))
     outcome = await marks.change_mark(
         journal, actor, mark.id, int(data["value"]) or None, reason=reason
     )
-    await state.clear()
     if outcome is Outcome.REQUESTED:
         await message.answer(tx("requests.sent"))
         await tell_approvers(bot, journal, actor.school_id)
