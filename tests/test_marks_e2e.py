@@ -228,3 +228,19 @@ async def test_final_mark_value_screen_says_whose_mark_it_is(bot: Harness, world
     screen = await teacher.press_and_wait(lambda b: b.text.startswith("Иванов П."))
     text = screen.text or ""
     assert "Иванов Пётр Алексеевич" in text and "Математика" in text and "четверть" in text
+
+
+async def test_a_command_while_the_reason_is_awaited_abandons_the_correction(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    await give_petya_a_three(teacher)
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=MOSCOW))
+    await teacher.press_and_wait("→ 2")
+    day = await teacher.send_and_wait("/today")
+    assert "5А Математика" in " ".join(day.button_texts)
+    await teacher.send("ошибка")
+    await teacher.wait_reply()  # not taken as the reason
+    async with bot.journal.transaction() as s:
+        assert (await s.scalars(select(CorrectionRequest))).all() == []
+    assert await marks_in_db(bot.journal) == [(world.people["petya"], 3, "answer")]
