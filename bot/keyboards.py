@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -356,13 +357,27 @@ def pupil_marks(
     kb = InlineKeyboardBuilder()
     for wt in work_types:
         kb.row(
-            button(wt.name, PupilMarksCb(lesson=lesson_id, pupil=pupil_id)),
+            button(
+                tx("marks.work_type", work=wt.name, weight=weight_text(wt.weight)),
+                PupilMarksCb(lesson=lesson_id, pupil=pupil_id),
+            ),
             *[
                 button(str(v), AddMarkCb(lesson=lesson_id, pupil=pupil_id, value=v, wt=wt.id))
                 for v in (2, 3, 4, 5)
             ],
         )
     for m in existing:
+        kb.row(
+            button(
+                tx("marks.change_label", value=m.value, work=m.work_type),
+                PupilMarksCb(lesson=lesson_id, pupil=pupil_id),
+            ),
+            *[
+                button(tx("marks.change_to", value=v), MarkEditCb(mark=m.id, value=v))
+                for v in (2, 3, 4, 5)
+                if v != m.value
+            ],
+        )
         kb.row(
             button(
                 tx("marks.remove", value=m.value, work=m.work_type), MarkEditCb(mark=m.id, value=0)
@@ -391,7 +406,8 @@ def bulk(
     kb.row(
         *[
             button(
-                ("• " if w.id == wt else "") + w.name.split()[0],
+                ("• " if w.id == wt else "")
+                + tx("marks.work_type", work=w.name.split()[0], weight=weight_text(w.weight)),
                 BulkCb(lesson=lesson_id, value=value, wt=w.id),
             )
             for w in work_types
@@ -409,6 +425,20 @@ def bulk(
     kb.attach(pupils)
     kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
     return kb.as_markup()
+
+
+def weight_text(weight: Decimal) -> str:
+    """A work type's weight as a teacher reads it: 1, 1.5, 2."""
+    return format(weight.normalize(), "f")
+
+
+def mark_reason_cancel(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMarkup:
+    """Under the prompt for a correction's reason: «Отмена» goes back to the pupil's marks."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tx("marks.reason_cancel"), PupilMarksCb(lesson=lesson_id, pupil=pupil_id))]
+        ]
+    )
 
 
 def _wt_name(work_types: list[WorkTypeView], wt: int) -> str:

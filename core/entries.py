@@ -56,6 +56,8 @@ async def submit(
         changes_existing=old is not None,
         is_author=is_author,
     ):
+        if reason is not None and not reason.strip():
+            raise InvalidValue("error.correction_reason_empty")
         await s.execute(
             insert(CorrectionRequest).values(
                 school_id=lesson.school_id,
@@ -82,6 +84,26 @@ async def submit(
         reason=reason,
     )
     return Outcome.APPLIED
+
+
+async def would_be_request(
+    s: AsyncSession,
+    journal: Journal,
+    lesson: Lesson,
+    *,
+    changes_existing: bool,
+    is_author: bool,
+) -> bool:
+    """Whether ``submit`` would turn this change into a request for the deputy (R7, R8):
+    the bot then asks for the reason before submitting it."""
+    rules = await journal.school_rules(s, lesson.school_id)
+    return needs_approval(
+        now=journal.clock.now(),
+        lesson_date=lesson.date,
+        rules=rules,
+        changes_existing=changes_existing,
+        is_author=is_author,
+    )
 
 
 async def apply(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, entries
+from core import audit, entries, periods
 from core.access import Actor, ensure_can_view_pupil, lesson_for_edit
 from core.entries import Outcome
 from core.errors import InvalidValue, NotAllowed, NotFound, PeriodLocked
@@ -99,6 +99,53 @@ async def add_marks_bulk(
         }
 
 
+async def set_bulk_mark(
+    journal: Journal,
+    actor: Actor,
+    lesson_id: int,
+    pupil_id: int,
+    value: int,
+    work_type: int | str,
+) -> Outcome:
+    """Bulk mode (a class test): one mark per pupil, lesson and work type. Tapping a pupil
+    who already has a mark of this work type on the lesson changes it to ``value`` (the
+    same value again changes nothing); it never adds a second one. The lesson row is
+    locked first, so two racing taps are serialised and the second finds the first's
+    mark."""
+    if value not in MARK_VALUES:
+        raise InvalidValue("error.mark_value")
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
+        await _ensure_lesson_takes_marks(s, lesson, pupil_id)
+        wt = await _work_type(s, lesson.school_id, work_type)
+        mark = await s.scalar(
+            select(Mark)
+            .where(
+                Mark.lesson_id == lesson.id,
+                Mark.pupil_id == pupil_id,
+                Mark.work_type_id == wt.id,
+            )
+            .order_by(Mark.created_at.desc(), Mark.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if mark is None:
+            return await _add(s, journal, actor, lesson_id, pupil_id, value, wt.id, None)
+        if mark.value == value:
+            return Outcome.UNCHANGED
+        return await entries.submit(
+            s,
+            journal,
+            actor,
+            lesson,
+            pupil_id,
+            "mark",
+            {"op": "set", "mark_id": mark.id, "value": value},
+            entries.mark_snapshot(mark),
+            is_author=mark.author_id == actor.person_id,
+        )
+
+
 async def _add(
     s: AsyncSession,
     journal: Journal,
@@ -150,6 +197,24 @@ async def change_mark(
             entries.mark_snapshot(mark),
             is_author=mark.author_id == actor.person_id,
             reason=reason,
+        )
+
+
+async def change_needs_reason(journal: Journal, actor: Actor, mark_id: int) -> bool:
+    """Whether changing or removing this mark now is a request for the deputy (R7): after
+    the deadline, or not by its author. The teacher is then asked for the reason first."""
+    async with journal.transaction() as s:
+        mark = await s.get(Mark, mark_id)
+        if mark is None:
+            raise NotFound()
+        lesson = await lesson_for_edit(s, actor, mark.lesson_id)
+        await periods.ensure_open(s, lesson.school_id, lesson.date)  # R10: refuse at once
+        return await entries.would_be_request(
+            s,
+            journal,
+            lesson,
+            changes_existing=True,
+            is_author=mark.author_id == actor.person_id,
         )
 
 

@@ -49,6 +49,14 @@ class Typing(StatesGroup):
     homework = State()
 
 
+class MarkReason(StatesGroup):
+    """A mark correction after the deadline waits for its typed reason (R7)."""
+
+    typing = State()
+
+
+REASON_LIMIT = 200
+
 WEEKDAYS = "wd.1 wd.2 wd.3 wd.4 wd.5 wd.6 wd.7".split()
 
 
@@ -327,7 +335,12 @@ async def pupil_marks_screen(
 
 
 async def show_pupil_marks(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int, pupil_id: int
+    query: CallbackQuery | Message,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    lesson_id: int,
+    pupil_id: int,
 ) -> None:
     call = await attendance.roll_call(journal, actor, lesson_id)
     line = next((x for x in call.lines if x.pupil.id == pupil_id), None)
@@ -373,13 +386,82 @@ async def edit_mark(
     tx: Texts,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    state: FSMContext,
 ) -> None:
+    """Change a mark to another value in one tap, or remove it (value 0). After the
+    deadline (R7) the change is a request: the teacher is asked for the reason first."""
     mark = await marks.get_mark(journal, actor, callback_data.mark)
-    outcome = await marks.change_mark(
-        journal, actor, callback_data.mark, callback_data.value or None
-    )
+    value = callback_data.value or None
+    if value != mark.value and await marks.change_needs_reason(journal, actor, mark.id):
+        await ask_mark_reason(query, actor, journal, tx, state, mark, value)
+        return
+    outcome = await marks.change_mark(journal, actor, callback_data.mark, value)
     await after_change(outcome, actor, journal, tx, bot, callback_answer)
     await show_pupil_marks(query, actor, journal, tx, mark.lesson_id, mark.pupil_id)
+
+
+# --- the reason of a mark correction after the deadline (R7) ----------------------------------
+
+
+async def ask_mark_reason(
+    query: CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    state: FSMContext,
+    mark: marks.MarkRef,
+    value: int | None,
+) -> None:
+    existing = (await marks.lesson_marks(journal, actor, mark.lesson_id)).get(mark.pupil_id, [])
+    work = next((m.work_type for m in existing if m.id == mark.id), "")
+    call = await attendance.roll_call(journal, actor, mark.lesson_id)
+    name = next((x.pupil.full_name for x in call.lines if x.pupil.id == mark.pupil_id), "")
+    await state.set_state(MarkReason.typing)
+    await state.update_data(mark=mark.id, value=value or 0)
+    await show(
+        query,
+        tx(
+            "marks.ask_reason",
+            name=h(name),
+            old=mark.value,
+            new=value if value is not None else "—",
+            work=h(work),
+        ),
+        keyboards.mark_reason_cancel(tx, mark.lesson_id, mark.pupil_id),
+    )
+
+
+async def save_mark_reason(
+    message: Message, actor: Actor, journal: Journal, tx: Texts, state: FSMContext, bot: Bot
+) -> None:
+    data = await state.get_data()
+    reason = (message.text or "").strip()
+    if not reason or len(reason) > REASON_LIMIT:
+        await message.answer(tx("error.correction_reason_empty"))
+        return  # still waiting for the reason
+    await state.clear()  # whatever happens next, the prompt is answered
+    mark = await marks.get_mark(journal, actor, int(data["mark"]))
+    outcome = await marks.change_mark(
+        journal, actor, mark.id, int(data["value"]) or None, reason=reason
+    )
+    if outcome is Outcome.REQUESTED:
+        await message.answer(tx("requests.sent"))
+        await tell_approvers(bot, journal, actor.school_id)
+    elif outcome is Outcome.APPLIED:
+        await message.answer(tx("saved"))
+    await show_pupil_marks(message, actor, journal, tx, mark.lesson_id, mark.pupil_id)
+
+
+async def abandons_mark_reason(event: CallbackQuery | Message, state: FSMContext) -> bool:
+    """A filter, checked before any handler runs: any button or command while a reason is
+    awaited abandons the correction, and the press or command is then handled as usual
+    («Отмена» leads back to the pupil's marks). It never matches itself."""
+    await state.clear()
+    return False
+
+
+async def never_called(event: CallbackQuery | Message) -> None:  # pragma: no cover
+    """The handler behind ``abandons_mark_reason``, whose filter never lets it run."""
 
 
 async def bulk_start(
@@ -402,7 +484,7 @@ async def bulk_tap(
     callback_answer: CallbackAnswer,
 ) -> None:
     if callback_data.pupil:
-        outcome = await marks.add_mark(
+        outcome = await marks.set_bulk_mark(
             journal,
             actor,
             callback_data.lesson,
@@ -411,6 +493,8 @@ async def bulk_tap(
             callback_data.wt,
         )
         await after_change(outcome, actor, journal, tx, bot, callback_answer)
+        if outcome is Outcome.UNCHANGED:
+            return  # the screen already shows this mark; a redraw could only race a newer one
     await show_bulk(query, actor, journal, tx, callback_data)
 
 
@@ -421,7 +505,7 @@ async def show_bulk(
     call = await attendance.roll_call(journal, actor, choice.lesson)
     given = await marks.lesson_marks(journal, actor, choice.lesson)
     work_types = await marks.work_types(journal, actor.school_id)
-    wt_name = next((w.name for w in work_types if w.id == choice.wt), "")
+    wt = next((w for w in work_types if w.id == choice.wt), None)
     await show(
         query,
         tx(
@@ -429,7 +513,8 @@ async def show_bulk(
             cls=h(lesson.class_name),
             subject=h(lesson.subject),
             value=choice.value,
-            work=h(wt_name),
+            work=h(wt.name if wt else ""),
+            weight=keyboards.weight_text(wt.weight) if wt else "—",
         ),
         keyboards.bulk(tx, choice.lesson, choice.value, choice.wt, work_types, call, given),
     )
@@ -469,10 +554,16 @@ async def show_finals(
 async def final_pick(
     query: CallbackQuery, callback_data: FinalCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    await lessons.get_lesson(journal, actor, callback_data.lesson)
+    lesson = await lessons.get_lesson(journal, actor, callback_data.lesson)
+    period = await periods.current_period(journal, actor.school_id, lesson.date)
+    call = await attendance.roll_call(journal, actor, callback_data.lesson)
+    name = next((x.pupil.full_name for x in call.lines if x.pupil.id == callback_data.pupil), None)
+    if period is None or name is None:
+        await show(query, tx("final.no_period" if period is None else "error.pupil_not_in_lesson"))
+        return
     await show(
         query,
-        tx("final.pick_value"),
+        tx("final.pick_value", name=h(name), subject=h(lesson.subject), period=h(period.name)),
         keyboards.final_values(tx, callback_data.lesson, callback_data.pupil),
     )
 
@@ -501,6 +592,10 @@ def build() -> Router:
     router = Router(name="teacher")
     router.message.filter(StaffOnly(StaffRole.TEACHER))
     router.callback_query.filter(StaffOnly(StaffRole.TEACHER))
+    router.callback_query.register(never_called, MarkReason.typing, abandons_mark_reason)
+    router.message.register(
+        never_called, MarkReason.typing, F.text.startswith("/"), abandons_mark_reason
+    )
     router.message.register(today_command, Command("today"))
     router.callback_query.register(today_button, NavCb.filter(F.to == Nav.TODAY))
     router.callback_query.register(other_day, DayCb.filter())
@@ -517,6 +612,7 @@ def build() -> Router:
     )
     router.message.register(save_text, Typing.topic, F.text)
     router.message.register(save_text, Typing.homework, F.text)
+    router.message.register(save_mark_reason, MarkReason.typing, F.text, ~F.text.startswith("/"))
     router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
     router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())
     router.callback_query.register(add_mark, AddMarkCb.filter())
