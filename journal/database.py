@@ -94,13 +94,22 @@ def normalise_url(url: str) -> str:
     return url
 
 
+CONNECT_TIMEOUT = 10.0
+
+
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     """The engine. No ``pool_pre_ping`` (with asyncpg it costs BEGIN, a query and ROLLBACK,
     three round trips, on every checkout): instead the BEGIN that the transaction needs
     anyway is sent when a connection is checked out, and a connection the server has
     dropped (a restart, a killed backend) fails there, before any work: the pool replaces
-    it, and every connection older than it, and tries once more."""
-    engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
+    it, and every connection older than it, and tries once more.
+
+    A connection attempt gives up after ``CONNECT_TIMEOUT`` seconds (asyncpg's default is
+    60): a server that does not answer at all (a host that is down, a dropped network)
+    then reads as "unavailable" to the user within seconds, as a stopped one does."""
+    connect_args = dict(kwargs.pop("connect_args", None) or {})  # type: ignore[call-overload]  # kwargs are passed through untyped
+    connect_args.setdefault("timeout", CONNECT_TIMEOUT)
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)  # type: ignore[arg-type]
     event.listen(engine.sync_engine.pool, "checkout", _begin_on_checkout)
     return engine
 

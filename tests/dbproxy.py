@@ -39,6 +39,17 @@ class DatabaseProxy:
             transport.abort()
         self._pipes.clear()
 
+    async def black_hole(self) -> None:
+        """What a dropped network does: every open connection cut, and new ones accepted
+        but never answered (no refusal the client could act on at once)."""
+        await self.down()
+        self._server = await asyncio.start_server(self._hold, "127.0.0.1", self.port)
+
+    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._pipes.add(writer)
+        with contextlib.suppress(Exception):
+            await reader.read()  # until the client gives up or the proxy is taken down
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_unix_connection(self.target)

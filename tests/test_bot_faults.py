@@ -208,6 +208,39 @@ async def test_while_the_database_is_down_every_message_and_press_gets_an_answer
         await asyncio.sleep(0)
 
 
+async def test_a_database_that_stops_answering_gets_the_unavailable_reply_within_seconds(
+    journal: Journal,
+    proxy: DatabaseProxy,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server behind a dropped network refuses nothing, it just never answers: without
+    a connect timeout asyncpg would wait 60 s before the user heard anything."""
+    monkeypatch.setattr("journal.database.CONNECT_TIMEOUT", 1.0)
+    engine = create_engine(proxy.url, pool_timeout=2)
+    through_proxy = Journal(
+        async_sessionmaker(engine, expire_on_commit=False), journal.clock, journal.rules
+    )
+    try:
+        async with running_bot(through_proxy, proxy.url, virtual_time=True) as bot:
+            teacher = await bot.bound_user(
+                world.staff("admin"), world.people["math"], BindingRole.STAFF
+            )
+            caplog.clear()
+            await proxy.black_hole()
+            await teacher.send("/today")
+            assert UNAVAILABLE in ((await teacher.wait_reply(timeout=10)).text or "")
+            assert not tracebacks(caplog)
+            await proxy.down()
+            await proxy.up()
+            await teacher.send("/today")
+            assert "Уроки" in ((await teacher.wait_reply(timeout=10)).text or "")
+    finally:
+        await engine.dispose()
+        await asyncio.sleep(0)
+
+
 async def test_a_forged_button_with_the_largest_lesson_id_finds_no_lesson_and_says_so(
     bot: Harness, world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
