@@ -156,6 +156,14 @@ def lesson_list(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def typing_prompt(tx: Texts, lesson_id: int) -> InlineKeyboardMarkup:
+    """Under a topic or homework prompt: «Отмена» goes back to the card (any button press
+    abandons the prompt, see ``SessionMiddleware``)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("lesson.cancel_typing"), LessonCb(lesson=lesson_id))]]
+    )
+
+
 def lesson_card(tx: Texts, lesson: LessonSummary, call: RollCall) -> InlineKeyboardMarkup:
     """The roll call: two pupils a row. Built directly: InlineKeyboardBuilder deep-copies
     every button, which made this keyboard cost ~30 times more (the hot path, R4)."""

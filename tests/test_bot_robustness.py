@@ -139,3 +139,43 @@ async def test_an_edit_is_not_read_back_but_its_errors_still_are() -> None:
     finally:
         await bot.session.close()
         await fake.stop()
+
+
+async def _topic_of_mondays_lesson(journal: Journal, world: World) -> str | None:
+    [lesson] = await lessons.teacher_day(journal, world.staff("math"), MONDAY)
+    async with journal.transaction() as s:
+        return await s.scalar(select(Lesson.topic).where(Lesson.id == lesson.id))
+
+
+async def test_a_message_after_pressing_today_does_not_become_the_topic(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    await (await teacher.press("📚 Тема")).wait_answered()
+    assert "тему урока" in ((await teacher.wait_reply()).text or "")
+    await teacher.send("/today")  # the teacher moved on
+    assert "Уроки" in ((await teacher.wait_reply()).text or "")
+    await teacher.send("привет")
+    await teacher.wait_reply()
+    assert await _topic_of_mondays_lesson(journal, world) is None
+
+
+async def test_cancel_on_the_topic_prompt_keeps_the_old_topic(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    [lesson] = await lessons.teacher_day(journal, world.staff("math"), MONDAY)
+    await lessons.set_topic(journal, world.staff("math"), lesson.id, "Дроби")
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    await (await teacher.press("📚 Тема")).wait_answered()
+    prompt = await teacher.wait_reply()
+    assert "Сейчас: Дроби" in (prompt.text or "")
+    await (await teacher.press("✖️ Отмена")).wait_answered()
+    await teacher.send("привет")
+    await teacher.wait_reply()
+    assert await _topic_of_mondays_lesson(journal, world) == "Дроби"

@@ -134,6 +134,7 @@ EN: dict[str, str] = {
     "lesson.ask_topic": "Type the lesson topic ({cls}, {subject}) in one message.",
     "lesson.ask_homework": "Type the homework ({cls}, {subject}) in one message.",
     "lesson.current": "Now: {text}",
+    "lesson.cancel_typing": "✖️ Cancel",
     "marks.pick_pupil": "<b>Marks: {cls} · {subject}</b>\nChoose a pupil.",
     "marks.pupil": "<b>{name}</b>\nChoose the work type and the mark.",
     "marks.has": "Already given: {marks}",

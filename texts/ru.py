@@ -139,6 +139,7 @@ RU: dict[str, str] = {
     "lesson.ask_topic": "Напишите тему урока ({cls}, {subject}) одним сообщением.",
     "lesson.ask_homework": "Напишите домашнее задание ({cls}, {subject}) одним сообщением.",
     "lesson.current": "Сейчас: {text}",
+    "lesson.cancel_typing": "✖️ Отмена",
     "marks.pick_pupil": "<b>Отметки: {cls} · {subject}</b>\nВыберите ученика.",
     "marks.pupil": "<b>{name}</b>\nВыберите вид работы и отметку.",
     "marks.has": "Уже есть: {marks}",

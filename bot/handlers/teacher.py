@@ -113,12 +113,8 @@ async def open_lesson(
     actor: Actor,
     journal: Journal,
     tx: Texts,
-    state: FSMContext,
-    raw_state: str | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    if raw_state is not None:  # a topic was being typed: opening a lesson abandons it
-        await state.clear()
     await show_card(query, actor, journal, tx, callback_data.lesson, callback_answer)
 
 
@@ -244,6 +240,9 @@ async def ask_text(
 ) -> None:
     lesson = await lessons.get_lesson(journal, actor, callback_data.lesson)
     topic = callback_data.act is LessonAct.TOPIC
+    await lessons.ensure_text_allowed(
+        journal, actor, lesson.id, "topic" if topic else "homework"
+    )  # R10, R12, R13 before the typing, not after
     await state.set_state(Typing.topic if topic else Typing.homework)
     await state.update_data(lesson=lesson.id)
     current = lesson.topic if topic else lesson.homework
@@ -255,7 +254,7 @@ async def ask_text(
     if current:
         prompt += "\n" + tx("lesson.current", text=h(current))
     assert isinstance(query.message, Message)
-    await query.message.answer(prompt)
+    await query.message.answer(prompt, reply_markup=keyboards.typing_prompt(tx, lesson.id))
 
 
 async def save_text(
