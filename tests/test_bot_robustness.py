@@ -10,11 +10,12 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
+from bot.callbacks import LessonAct, LessonActCb
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson
 from journal.database import asyncpg_dsn
-from tests.botkit import TOKEN, Harness, running_bot
+from tests.botkit import TOKEN, Harness, forge_press, running_bot
 from tests.world import MONDAY, World, build_world
 
 
@@ -179,3 +180,35 @@ async def test_cancel_on_the_topic_prompt_keeps_the_old_topic(
     await teacher.send("привет")
     await teacher.wait_reply()
     assert await _topic_of_mondays_lesson(journal, world) == "Дроби"
+
+
+async def test_r12_first_grade_homework_is_refused_before_asking(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["primary"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    card = await teacher.press_and_wait(lambda b: b.text.startswith("1."))
+    lesson_id = (await lessons.teacher_day(journal, world.staff("primary"), MONDAY))[0].id
+    press = await forge_press(
+        teacher, card, LessonActCb(lesson=lesson_id, act=LessonAct.HOMEWORK).pack()
+    )
+    answer = await press.wait_answered()
+    assert "В 1 классе домашние задания не задаются" in (answer.get("text") or "")
+    await teacher.send("с. 5")  # no prompt was opened: this is not saved as homework
+    await teacher.wait_reply()
+    async with journal.transaction() as s:
+        assert await s.scalar(select(Lesson.homework).where(Lesson.id == lesson_id)) is None
+
+
+async def test_r13_a_topic_six_lessons_ahead_is_refused_before_asking(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    for _ in range(8):  # Monday → the Tuesday after next: the 6th maths lesson ahead
+        await teacher.press_and_wait(lambda b: b.text.endswith("▶"))
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    answer = await (await teacher.press("📚 Тема")).wait_answered()
+    assert "не больше чем на 5 уроков вперёд" in (answer.get("text") or "")
