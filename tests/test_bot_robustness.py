@@ -212,3 +212,16 @@ async def test_r13_a_topic_six_lessons_ahead_is_refused_before_asking(
     await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
     answer = await (await teacher.press("📚 Тема")).wait_answered()
     assert "не больше чем на 5 уроков вперёд" in (answer.get("text") or "")
+
+
+async def test_next_weeks_wednesday_is_one_tap_from_today_and_its_card_says_what_can_be_done_ahead(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")  # Monday 23.11
+    await teacher.wait_reply()
+    day = await teacher.press_and_wait("Ср 2")  # Wednesday 02.12, next week
+    assert "02.12" in (day.text or "")
+    card = await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    assert "Урок ещё впереди" in (card.text or "")
+    assert "отметить присутствие" in (card.text or "")

@@ -134,6 +134,8 @@ EN: dict[str, str] = {
     "lesson.ask_topic": "Type the lesson topic ({cls}, {subject}) in one message.",
     "lesson.ask_homework": "Type the homework ({cls}, {subject}) in one message.",
     "lesson.current": "Now: {text}",
+    "lesson.ahead": "ℹ️ This lesson is ahead: the topic and homework can be entered now; the roll call and marks only on the lesson day.",
+    "lesson.ahead_grade1": "ℹ️ This lesson is ahead: the topic can be entered now; the roll call only on the lesson day.",
     "lesson.cancel_typing": "✖️ Cancel",
     "marks.pick_pupil": "<b>Marks: {cls} · {subject}</b>\nChoose a pupil.",
     "marks.pupil": "<b>{name}</b>\nChoose the work type and the mark.",

@@ -129,19 +129,23 @@ async def show_card(
     call = await attendance.roll_call(journal, actor, lesson_id)
     if callback_answer is not None:
         await callback_answer.send()
-    await show_roll_call(target, tx, call)
+    await show_roll_call(target, tx, call, ahead=call.lesson.date > today(journal))
 
 
 async def show_roll_call(
-    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall
+    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall, *, ahead: bool = False
 ) -> None:
     """The lesson card with the roll call, drawn from what the use case returned."""
     await show(
-        target, card_text(tx, call.lesson, call), keyboards.lesson_card(tx, call.lesson, call)
+        target,
+        card_text(tx, call.lesson, call, ahead=ahead),
+        keyboards.lesson_card(tx, call.lesson, call),
     )
 
 
-def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall) -> str:
+def card_text(
+    tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall, *, ahead: bool = False
+) -> str:
     when = (
         f"{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}"
         if lesson.starts_at and lesson.ends_at
@@ -160,6 +164,8 @@ def card_text(tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCal
     ]
     if lesson.substituted:
         lines.append(tx("lesson.substituted"))
+    if ahead:  # a future lesson: say what can be filled ahead (R13) and what cannot (R4)
+        lines.append(tx("lesson.ahead_grade1" if lesson.grade == 1 else "lesson.ahead"))
     lines.append(tx("lesson.topic_line", topic=h(lesson.topic or "—")))
     if lesson.grade != 1:
         lines.append(tx("lesson.homework_line", homework=h(lesson.homework or "—")))
