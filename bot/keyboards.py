@@ -155,11 +155,35 @@ def lesson_list(
                 button(f"{next_day:%d.%m} ▶", DayCb(day=next_day.toordinal())),
             ]
         )
+        rows.extend(week_rows(tx, day))
         rows.append([button(tx("teacher.substitute"), SubsListCb(day=day.toordinal()))])
     else:
         rows.append([button(tx("nav.back_lessons"), DayCb(day=day.toordinal()))])
     rows.append([button(tx("nav.menu"), NavCb(to=Nav.MENU))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def week_rows(tx: Texts, day: date) -> list[list[InlineKeyboardButton]]:
+    """The shown day's week and the next as two rows of days («Пн 30» … «Сб 5»): any day
+    of the fortnight is one tap away; the shown day is marked with a dot."""
+    monday = day - timedelta(days=day.weekday())
+    rows = []
+    for week in (0, 1):
+        row = []
+        for i in range(6):
+            d = monday + timedelta(days=7 * week + i)
+            label = f"{tx(f'wd.{i + 1}').capitalize()} {d.day}"
+            row.append(button(f"• {label}" if d == day else label, DayCb(day=d.toordinal())))
+        rows.append(row)
+    return rows
+
+
+def typing_prompt(tx: Texts, lesson_id: int) -> InlineKeyboardMarkup:
+    """Under a topic or homework prompt: «Отмена» goes back to the card (any button press
+    abandons the prompt, see ``SessionMiddleware``)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(tx("lesson.cancel_typing"), LessonCb(lesson=lesson_id))]]
+    )
 
 
 ROLL_CALL_PAGE = 80  # pupils a page: with the lesson's buttons, under Telegram's 100

@@ -109,13 +109,26 @@ class SessionMiddleware(BaseMiddleware):
             await tell(event, answer, tx("error.journal_unavailable"))
             return None
         data["fsm_storage"] = self.storage
+        raw_state = session.conversation_state
+        if context is not None and raw_state is not None and _abandons_prompt(event):
+            await context.clear()  # a pending prompt never catches a later message
+            raw_state = None
         if context is not None:
             data["state"] = context
-            data["raw_state"] = session.conversation_state
+            data["raw_state"] = raw_state
         data["session"] = session
         data["actor"] = session.actor
         data["tx"] = Texts(session.language or language_of(user.language_code))
         return await handler(event, data)
+
+
+def _abandons_prompt(event: TelegramObject) -> bool:
+    """Any button press or command means the person has moved on: the typed-text prompt
+    they left (a topic, a search, a reason) is abandoned for every prompt in the bot.
+    Buttons that belong to a prompt carry what they need in their own data."""
+    if isinstance(event, CallbackQuery):
+        return True
+    return isinstance(event, Message) and (event.text or "").startswith("/")
 
 
 class AnswerMiddleware(BaseMiddleware):

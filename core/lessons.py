@@ -417,23 +417,35 @@ async def set_homework(journal: Journal, actor: Actor, lesson_id: int, homework:
     await _set_text(journal, actor, lesson_id, "homework", homework)
 
 
+async def ensure_text_allowed(journal: Journal, actor: Actor, lesson_id: int, field: str) -> None:
+    """Check R10, R12 and R13 for a topic or homework before the teacher is asked to type
+    it, so that a refusal comes before the typing, not after."""
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id)
+        await _check_text_rules(s, journal, actor, lesson, field)
+
+
+async def _check_text_rules(
+    s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson, field: str
+) -> None:
+    await periods.ensure_open(s, actor.school_id, lesson.date)  # R10
+    if field == "homework":
+        grade = await s.scalar(select(SchoolClass.grade).where(SchoolClass.id == lesson.class_id))
+        if not grade_has_marks(grade or 0):
+            raise NotAllowed("error.grade1_no_homework")  # R12
+    rules = await journal.school_rules(s, actor.school_id)
+    today = local_today(journal.clock, rules.timezone)
+    if lesson.date > today and await _lessons_ahead(s, lesson, today) > TOPIC_LESSONS_AHEAD:
+        raise NotAllowed("error.too_far_ahead", limit=TOPIC_LESSONS_AHEAD)  # R13
+
+
 async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, value: str) -> None:
     value = value.strip()
     if not value or len(value) > MAX_TEXT:
         raise InvalidValue("error.text_length", limit=MAX_TEXT)
     async with journal.transaction() as s:
         lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
-        await periods.ensure_open(s, actor.school_id, lesson.date)
-        if field == "homework":
-            grade = await s.scalar(
-                select(SchoolClass.grade).where(SchoolClass.id == lesson.class_id)
-            )
-            if not grade_has_marks(grade or 0):
-                raise NotAllowed("error.grade1_no_homework")  # R12
-        rules = await journal.school_rules(s, actor.school_id)
-        today = local_today(journal.clock, rules.timezone)
-        if lesson.date > today and await _lessons_ahead(s, lesson, today) > TOPIC_LESSONS_AHEAD:
-            raise NotAllowed("error.too_far_ahead", limit=TOPIC_LESSONS_AHEAD)  # R13
+        await _check_text_rules(s, journal, actor, lesson, field)
         now = journal.clock.now()
         await s.execute(
             update(Lesson)

@@ -10,11 +10,12 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
+from bot.callbacks import LessonAct, LessonActCb
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson
 from journal.database import asyncpg_dsn
-from tests.botkit import TOKEN, Harness, running_bot
+from tests.botkit import TOKEN, Harness, forge_press, running_bot
 from tests.world import MONDAY, World, build_world
 
 
@@ -139,3 +140,88 @@ async def test_an_edit_is_not_read_back_but_its_errors_still_are() -> None:
     finally:
         await bot.session.close()
         await fake.stop()
+
+
+async def _topic_of_mondays_lesson(journal: Journal, world: World) -> str | None:
+    [lesson] = await lessons.teacher_day(journal, world.staff("math"), MONDAY)
+    async with journal.transaction() as s:
+        return await s.scalar(select(Lesson.topic).where(Lesson.id == lesson.id))
+
+
+async def test_a_message_after_pressing_today_does_not_become_the_topic(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    await (await teacher.press("📚 Тема")).wait_answered()
+    assert "тему урока" in ((await teacher.wait_reply()).text or "")
+    await teacher.send("/today")  # the teacher moved on
+    assert "Уроки" in ((await teacher.wait_reply()).text or "")
+    await teacher.send("привет")
+    await teacher.wait_reply()
+    assert await _topic_of_mondays_lesson(journal, world) is None
+
+
+async def test_cancel_on_the_topic_prompt_keeps_the_old_topic(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    [lesson] = await lessons.teacher_day(journal, world.staff("math"), MONDAY)
+    await lessons.set_topic(journal, world.staff("math"), lesson.id, "Дроби")
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    await (await teacher.press("📚 Тема")).wait_answered()
+    prompt = await teacher.wait_reply()
+    assert "Сейчас: Дроби" in (prompt.text or "")
+    await (await teacher.press("✖️ Отмена")).wait_answered()
+    await teacher.send("привет")
+    await teacher.wait_reply()
+    assert await _topic_of_mondays_lesson(journal, world) == "Дроби"
+
+
+async def test_r12_first_grade_homework_is_refused_before_asking(
+    bot: Harness, world: World, journal: Journal
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["primary"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    card = await teacher.press_and_wait(lambda b: b.text.startswith("1."))
+    lesson_id = (await lessons.teacher_day(journal, world.staff("primary"), MONDAY))[0].id
+    press = await forge_press(
+        teacher, card, LessonActCb(lesson=lesson_id, act=LessonAct.HOMEWORK).pack()
+    )
+    answer = await press.wait_answered()
+    assert "В 1 классе домашние задания не задаются" in (answer.get("text") or "")
+    await teacher.send("с. 5")  # no prompt was opened: this is not saved as homework
+    await teacher.wait_reply()
+    async with journal.transaction() as s:
+        assert await s.scalar(select(Lesson.homework).where(Lesson.id == lesson_id)) is None
+
+
+async def test_r13_a_topic_six_lessons_ahead_is_refused_before_asking(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    for _ in range(8):  # Monday → the Tuesday after next: the 6th maths lesson ahead
+        await teacher.press_and_wait(lambda b: b.text.endswith("▶"))
+    await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    answer = await (await teacher.press("📚 Тема")).wait_answered()
+    assert "не больше чем на 5 уроков вперёд" in (answer.get("text") or "")
+
+
+async def test_next_weeks_wednesday_is_one_tap_from_today_and_its_card_says_what_can_be_done_ahead(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")  # Monday 23.11
+    await teacher.wait_reply()
+    day = await teacher.press_and_wait("Ср 2")  # Wednesday 02.12, next week
+    assert "02.12" in (day.text or "")
+    card = await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
+    assert "Урок ещё впереди" in (card.text or "")
+    assert "отметить присутствие" in (card.text or "")

@@ -124,12 +124,8 @@ async def open_lesson(
     actor: Actor,
     journal: Journal,
     tx: Texts,
-    state: FSMContext,
-    raw_state: str | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    if raw_state is not None:  # a topic was being typed: opening a lesson abandons it
-        await state.clear()
     await show_card(query, actor, journal, tx, callback_data.lesson, callback_answer)
 
 
@@ -144,16 +140,21 @@ async def show_card(
     call = await attendance.roll_call(journal, actor, lesson_id)
     if callback_answer is not None:
         await callback_answer.send()
-    await show_roll_call(target, tx, call)
+    await show_roll_call(target, tx, call, ahead=call.lesson.date > today(journal))
 
 
 async def show_roll_call(
-    target: Message | CallbackQuery, tx: Texts, call: attendance.RollCall, page: int = 0
+    target: Message | CallbackQuery,
+    tx: Texts,
+    call: attendance.RollCall,
+    page: int = 0,
+    *,
+    ahead: bool = False,
 ) -> None:
     """The lesson card with the roll call, drawn from what the use case returned."""
     await show(
         target,
-        card_text(tx, call.lesson, call, page),
+        card_text(tx, call.lesson, call, page, ahead=ahead),
         keyboards.lesson_card(tx, call.lesson, call, page),
     )
 
@@ -172,7 +173,12 @@ async def roll_call_page(
 
 
 def card_text(
-    tx: Texts, lesson: lessons.LessonSummary, call: attendance.RollCall, page: int = 0
+    tx: Texts,
+    lesson: lessons.LessonSummary,
+    call: attendance.RollCall,
+    page: int = 0,
+    *,
+    ahead: bool = False,
 ) -> str:
     when = (
         f"{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}"
@@ -192,6 +198,8 @@ def card_text(
     ]
     if lesson.substituted:
         lines.append(tx("lesson.substituted"))
+    if ahead:  # a future lesson: say what can be filled ahead (R13) and what cannot (R4)
+        lines.append(tx("lesson.ahead_grade1" if lesson.grade == 1 else "lesson.ahead"))
     lines.append(tx("lesson.topic_line", topic=h(lesson.topic or "—")))
     if lesson.grade != 1:
         lines.append(tx("lesson.homework_line", homework=h(lesson.homework or "—")))
@@ -278,6 +286,9 @@ async def ask_text(
 ) -> None:
     lesson = await lessons.get_lesson(journal, actor, callback_data.lesson)
     topic = callback_data.act is LessonAct.TOPIC
+    await lessons.ensure_text_allowed(
+        journal, actor, lesson.id, "topic" if topic else "homework"
+    )  # R10, R12, R13 before the typing, not after
     await state.set_state(Typing.topic if topic else Typing.homework)
     await state.update_data(lesson=lesson.id)
     current = lesson.topic if topic else lesson.homework
@@ -289,7 +300,7 @@ async def ask_text(
     if current:
         prompt += "\n" + tx("lesson.current", text=h(current))
     assert isinstance(query.message, Message)
-    await query.message.answer(prompt)
+    await query.message.answer(prompt, reply_markup=keyboards.typing_prompt(tx, lesson.id))
 
 
 async def save_text(
@@ -452,18 +463,6 @@ async def save_mark_reason(
     await show_pupil_marks(message, actor, journal, tx, mark.lesson_id, mark.pupil_id)
 
 
-async def abandons_mark_reason(event: CallbackQuery | Message, state: FSMContext) -> bool:
-    """A filter, checked before any handler runs: any button or command while a reason is
-    awaited abandons the correction, and the press or command is then handled as usual
-    («Отмена» leads back to the pupil's marks). It never matches itself."""
-    await state.clear()
-    return False
-
-
-async def never_called(event: CallbackQuery | Message) -> None:  # pragma: no cover
-    """The handler behind ``abandons_mark_reason``, whose filter never lets it run."""
-
-
 async def bulk_start(
     query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
@@ -592,10 +591,6 @@ def build() -> Router:
     router = Router(name="teacher")
     router.message.filter(StaffOnly(StaffRole.TEACHER))
     router.callback_query.filter(StaffOnly(StaffRole.TEACHER))
-    router.callback_query.register(never_called, MarkReason.typing, abandons_mark_reason)
-    router.message.register(
-        never_called, MarkReason.typing, F.text.startswith("/"), abandons_mark_reason
-    )
     router.message.register(today_command, Command("today"))
     router.callback_query.register(today_button, NavCb.filter(F.to == Nav.TODAY))
     router.callback_query.register(other_day, DayCb.filter())
