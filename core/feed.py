@@ -499,6 +499,13 @@ class SuggestionView:
     day: date
     reason: AbsenceReason
     note: str | None
+    # For the class teacher, who is told at once (R6): the suggestion, who made it, the
+    # class and its teacher, and the lessons missed that day.
+    suggestion_id: int = 0
+    parent_name: str = ""
+    class_name: str = ""
+    class_teacher_id: int | None = None
+    lessons: tuple[int, ...] = ()
 
 
 async def _suggesting_parent(
@@ -565,20 +572,55 @@ async def suggest_reason(
             "note": None,
             "binding_id": binding_id,
             "suggested_at": journal.clock.now(),
+            # A new suggestion waits for the class teacher again, even after an answer.
+            "status": "pending",
+            "answer": None,
+            "answered_by": None,
+            "answered_at": None,
         }
-        await s.execute(
+        suggestion_id = await s.scalar(
             pg_insert(AbsenceSuggestion)
             .values(pupil_id=pupil_id, day=day, suggested_by=actor.person_id, **values)
             .on_conflict_do_update(index_elements=["pupil_id", "day", "suggested_by"], set_=values)
+            .returning(AbsenceSuggestion.id)
         )
-        name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
-        return SuggestionView(pupil_id, name or "", day, reason, None)
+        return await _suggestion_view(s, int(suggestion_id or 0))
+
+
+async def _suggestion_view(s: AsyncSession, suggestion_id: int) -> SuggestionView:
+    row = (
+        await s.execute(
+            text(
+                """
+                SELECT sg.pupil_id, cp.full_name, sg.day, sg.reason, sg.note, sg.id,
+                       gp.full_name, k.name, k.class_teacher_id,
+                       ARRAY(SELECT l.lesson_no FROM attendance a
+                             JOIN lessons l ON l.id = a.lesson_id
+                             WHERE a.pupil_id = sg.pupil_id AND l.date = sg.day
+                               AND a.status = 'absent'
+                             ORDER BY l.lesson_no)
+                FROM absence_suggestions sg
+                JOIN people cp ON cp.id = sg.pupil_id
+                JOIN people gp ON gp.id = sg.suggested_by
+                JOIN pupils p ON p.person_id = sg.pupil_id
+                JOIN classes k ON k.id = p.class_id
+                WHERE sg.id = :id
+                """
+            ),
+            {"id": suggestion_id},
+        )
+    ).one()
+    pupil_id, name, day, reason, note, sid, parent, cls, teacher, lessons = row
+    return SuggestionView(
+        pupil_id, name, day, AbsenceReason(reason), note, sid, parent, cls, teacher, tuple(lessons)
+    )
 
 
 async def add_suggestion_note(
     journal: Journal, telegram_user_id: int, binding_id: int, pupil_id: int, day: date, note: str
-) -> None:
-    """The parent's free-text comment to their suggestion."""
+) -> SuggestionView:
+    """The parent's free-text comment to their suggestion; the suggestion as it now is
+    (the class teacher is told the comment too)."""
     note = note.strip()
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
@@ -592,9 +634,12 @@ async def add_suggestion_note(
                 AbsenceSuggestion.suggested_by == actor.person_id,
             )
             .values(note=note, suggested_at=journal.clock.now())
+            .returning(AbsenceSuggestion.id)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        suggestion_id = result.scalar()
+        if suggestion_id is None:
             raise NotFound()
+        return await _suggestion_view(s, int(suggestion_id))
 
 
 @dataclass(frozen=True)
@@ -605,6 +650,9 @@ class Suggestion:
     note: str | None
     parent_name: str
     suggested_at: datetime
+    status: str = "pending"  # pending | confirmed | rejected (the class teacher's answer)
+    answer: str | None = None
+    suggested_by: int | None = None
 
 
 async def suggestions_for(
@@ -618,7 +666,8 @@ async def suggestions_for(
     rows = await s.execute(
         text(
             """
-            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at
+            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at,
+                   sg.status, sg.answer, sg.suggested_by
             FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
             JOIN absence_suggestions sg ON sg.pupil_id = x.pupil_id AND sg.day = x.day
             JOIN people pe ON pe.id = sg.suggested_by
@@ -627,11 +676,32 @@ async def suggestions_for(
         ),
         {"pupils": [p for p, _ in pairs], "days": [d for _, d in pairs]},
     )
-    for pupil_id, day, reason, note, parent, at in rows:
+    for pupil_id, day, reason, note, parent, at, status, answer, by in rows:
         found[(pupil_id, day)].append(
-            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at)
+            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at, status, answer, by)
         )
     return found
+
+
+async def pending_suggestions_by(
+    s: AsyncSession, guardian_ids: list[int], pupil_ids: list[int], days: list[date]
+) -> set[tuple[int, int, date]]:
+    """(guardian, pupil, day) of the reasons these parents gave that still wait for the
+    class teacher: their digest says so instead of asking again."""
+    if not guardian_ids or not pupil_ids:
+        return set()
+    rows = await fetch(
+        s,
+        """
+        SELECT suggested_by, pupil_id, day FROM absence_suggestions
+        WHERE status = 'pending' AND suggested_by = ANY($1::integer[])
+          AND pupil_id = ANY($2::integer[]) AND day = ANY($3::date[])
+        """,
+        sorted(set(guardian_ids)),
+        sorted(set(pupil_ids)),
+        sorted(set(days)),
+    )
+    return {(g, p, d) for g, p, d in rows}
 
 
 async def class_suggestions(

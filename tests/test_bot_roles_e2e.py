@@ -177,3 +177,14 @@ async def test_r1_class_teacher_reads_a_pupils_page(bot: Harness, world: World) 
     page = await class_teacher.press_and_wait("🚫 Пропуски")
     assert "Сидоров Николай Андреевич" in (page.text or "")
     assert "23.11: не был на уроках (1): 2" in (page.text or "")
+
+
+async def test_help_does_not_send_the_admin_to_today_which_is_for_teachers(
+    bot: Harness, world: World
+) -> None:
+    """Issue 9: /help told the admin (no lessons) to use /today, which answers «Не понял»."""
+    admin = await bot.bound_user(world.staff("director"), world.people["admin"], BindingRole.STAFF)
+    await admin.send("/help")
+    reply = await admin.wait_reply()
+    assert "/today" not in (reply.text or "")
+    assert "/menu" in (reply.text or "")

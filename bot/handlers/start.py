@@ -17,7 +17,7 @@ from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, StaffRole
 from texts import Texts
 
 
@@ -108,7 +108,10 @@ async def help_command(message: Message, session: Session, tx: Texts) -> None:
 
 def help_text(tx: Texts, actor: Actor) -> str:
     """What the account can do in its role; the administration reads its part too."""
-    text = tx(f"help.{actor.role.value}")
+    key = f"help.{actor.role.value}"
+    if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
+        key = "help.staff_no_lessons"  # no /today: it is for those who give lessons
+    text = tx(key)
     if actor.oversees_school:
         text += "\n\n" + tx("help.admin")
     return text
