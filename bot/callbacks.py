@@ -133,6 +133,7 @@ class RoleCb(CallbackData, prefix="ro"):
 
 class ConsentCb(CallbackData, prefix="cs"):
     binding: BigId
+    refuse: Annotated[int, Field(ge=0, le=1)] = 0  # R19: 1 = «Не согласен»
 
 
 class FamilyView(StrEnum):

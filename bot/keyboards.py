@@ -121,7 +121,10 @@ def logout(tx: Texts, bindings: list[BindingView]) -> InlineKeyboardMarkup:
 
 def consent(tx: Texts, binding_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("consent.agree"), ConsentCb(binding=binding_id))]]
+        inline_keyboard=[
+            [button(tx("consent.agree"), ConsentCb(binding=binding_id))],
+            [button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
+        ]
     )
 
 

@@ -16,8 +16,10 @@ from core import accounts, invitations
 from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
+from core.clock import local_today
 from core.journal import Journal
 from core.models import BindingRole
+from notifications.consent import refuse_consent
 from texts import Texts
 
 
@@ -58,6 +60,15 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
 async def give_consent(
     query: CallbackQuery, callback_data: ConsentCb, journal: Journal, tx: Texts
 ) -> None:
+    if callback_data.refuse:
+        await refuse_consent(journal, callback_data.binding, query.from_user.id)
+        at = local_today(journal.clock, journal.rules.timezone)
+        await show(
+            query,
+            tx("consent.refused", at=f"{at:%d.%m.%Y}"),
+            keyboards.consent(tx, callback_data.binding),
+        )
+        return
     await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
     session = await accounts.open_session(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
