@@ -3,15 +3,22 @@ small screen and text fixes around them (the parent's child switcher, /help, wor
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pypdfium2
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole, Guardianship
+from demo import SCHOOL_DIR, SCHOOL_NAME
+from journal.settings import Settings
 from tests.botkit import Harness, running_bot
+from tests.test_cli import KEY, journal_cmd
 from tests.test_notifications_e2e import deliver
 from tests.world import World, build_world
 
@@ -19,6 +26,17 @@ from tests.world import World, build_world
 @pytest.fixture
 async def world(journal: Journal) -> World:
     return await build_world(journal)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        bot_username="school_journal_bot",
+        backup_hmac_key=SecretStr(KEY),
+    )
 
 
 @pytest.fixture
@@ -70,3 +88,51 @@ async def test_r19_refusing_consent_hides_the_child_and_tells_the_class_teacher(
     await parent.send("/marks")
     marks = await parent.wait_reply()
     assert "Сидоров Николай Андреевич" in (marks.text or "")
+
+
+def pdf_text(path: Path) -> str:
+    pdf = pypdfium2.PdfDocument(path.read_bytes())
+    return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+
+
+def statement_pdf(out: Path) -> Path:
+    (written,) = [p for p in out.iterdir() if p.suffix == ".pdf"]
+    return written
+
+
+async def test_r18_opt_out_from_roster_cli_and_class_teacher_screen_enables_the_statement(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The roster says Акимов Руслан opted out (a column of the Родители sheet).
+    roster = tmp_path / "school"
+    shutil.copytree(SCHOOL_DIR, roster)
+    guardians = roster / "guardians.csv"
+    lines = guardians.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",отказ_от_электронного_дневника"
+    lines[1:] = [line + (",да" if line.startswith("G0001,") else ",") for line in lines[1:]]
+    guardians.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert await journal_cmd(settings, "import", str(roster), "--school", SCHOOL_NAME) == 0
+    capsys.readouterr()
+
+    out = tmp_path / "out"
+    out.mkdir()
+    assert await journal_cmd(settings, "report", "statement", "--class", "1А", "-o", str(out)) == 0
+    text = pdf_text(statement_pdf(out))
+    assert "Акимова Стефания" in text
+    assert "Александрова Арина" not in text
+
+    # The console records another parent's opt-out.
+    code = await journal_cmd(settings, "opt-out", "--parent", "Александрова Людмила Семёновна")
+    assert code == 0
+    assert "Александрова Арина Михайловна" in capsys.readouterr().out
+    for old in out.iterdir():
+        old.unlink()
+    assert await journal_cmd(settings, "report", "statement", "--class", "1А", "-o", str(out)) == 0
+    text = pdf_text(statement_pdf(out))
+    assert "Акимова Стефания" in text and "Александрова Арина" in text
+
+    # Importing the same roster again keeps the console's opt-out (the cell is empty).
+    assert await journal_cmd(settings, "import", str(roster), "--school", SCHOOL_NAME) == 0
+    code = await journal_cmd(settings, "opt-out", "--parent", "Нет Такого Человека")
+    assert code == 1
+    assert "Не нашёл" in capsys.readouterr().err

@@ -74,6 +74,9 @@ EN: dict[str, str] = {
     "cli.bad_date": "Could not read the date “{value}”: use YYYY-MM-DD or DD.MM.YYYY.",
     "cli.lesson_not_found": "Class {cls} has no lesson {no} on {day}.",
     "cli.lesson_ambiguous": "The class is split into groups at that time ({groups}): give --group.",
+    "cli.opted_out": "E-diary opt-out recorded: {parent} ({pupil}). The class teacher prints the monthly statement (journal report statement).",
+    "cli.opted_in": "{parent} ({pupil}) uses the e-diary again.",
+    "cli.not_a_parent": "“{name}” is not a parent of a pupil of this school (or not of this pupil).",
     "cli.substituted": "Substitution recorded: {day}, lesson {no}, {cls} {subject}{group} is given by {teacher}. Notices queued: {told}.",
     "cli.no_username": "The bot's username is unknown (set BOT_USERNAME): codes only below.",
     # the bot
@@ -559,6 +562,7 @@ EN: dict[str, str] = {
     "roster.invalid.certified": "certified: write “yes” or “no”",
     "roster.invalid.phone": "a phone number is made of digits, e.g. +79161234567",
     "roster.invalid.consent": "consent: write “yes” or “no”",
+    "roster.invalid.diary_opt_out": "e-diary opt-out: write “yes” or “no”",
     "roster.invalid.weekday": "the day of the week is a number from 1 to 7",
     "roster.invalid.bell_order": "a lesson must end later than it starts",
     "roster.invalid.period_order": "a period must not end before it starts",

@@ -79,6 +79,9 @@ RU: dict[str, str] = {
     "cli.bad_date": "Не понял дату «{value}»: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ.",
     "cli.lesson_not_found": "У класса {cls} нет {no}-го урока {day}.",
     "cli.lesson_ambiguous": "В это время у класса несколько групп ({groups}): укажите --group.",
+    "cli.opted_out": "Отказ от электронного дневника записан: {parent} ({pupil}). Классный руководитель печатает выписку за месяц (journal report statement).",
+    "cli.opted_in": "{parent} ({pupil}) снова пользуется электронным дневником.",
+    "cli.not_a_parent": "«{name}» — не родитель ученика этой школы (или не этого ученика).",
     "cli.substituted": "Замена записана: {day}, {no}-й урок, {cls} {subject}{group} ведёт {teacher}. Уведомлений в очереди: {told}.",
     "cli.no_username": "Имя бота неизвестно (задайте BOT_USERNAME): ниже только коды.",
     # the bot
@@ -564,6 +567,7 @@ RU: dict[str, str] = {
     "roster.invalid.certified": "аттестация: укажите «да» или «нет»",
     "roster.invalid.phone": "телефон должен состоять из цифр, например +79161234567",
     "roster.invalid.consent": "согласие: укажите «да» или «нет»",
+    "roster.invalid.diary_opt_out": "отказ от электронного дневника: укажите «да» или «нет»",
     "roster.invalid.weekday": "день недели — число от 1 до 7",
     "roster.invalid.bell_order": "урок должен заканчиваться позже, чем начинается",
     "roster.invalid.period_order": "период должен заканчиваться не раньше, чем начинается",
