@@ -12,10 +12,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from core import directory
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole, Guardianship
 from demo import SCHOOL_DIR, SCHOOL_NAME
+from journal.console import school_for
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_cli import KEY, journal_cmd
@@ -101,7 +103,12 @@ def statement_pdf(out: Path) -> Path:
 
 
 async def test_r18_opt_out_from_roster_cli_and_class_teacher_screen_enables_the_statement(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    settings: Settings,
+    journal: Journal,
+    db_url: str,
+    clock: ManualClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # The roster says Акимов Руслан opted out (a column of the Родители sheet).
     roster = tmp_path / "school"
@@ -131,8 +138,32 @@ async def test_r18_opt_out_from_roster_cli_and_class_teacher_screen_enables_the_
     text = pdf_text(statement_pdf(out))
     assert "Акимова Стефания" in text and "Александрова Арина" in text
 
-    # Importing the same roster again keeps the console's opt-out (the cell is empty).
+    # The class teacher switches a third parent on her class's screen.
+    school = await school_for(journal, SCHOOL_NAME)
+    assert school is not None
+    (teacher_ref,) = await directory.find_people(journal, school.id, "Грачёва Валерия Павловна")
+    async with running_bot(journal, db_url) as harness:
+        teacher = await harness.bound_user(school.admin, teacher_ref.id, BindingRole.STAFF)
+        await teacher.send("/menu")
+        await teacher.wait_reply()
+        await teacher.press_and_wait("👥 Мой класс 1А")
+        screen = await teacher.press_and_wait("📄 Отказ от эл. дневника")
+        assert "1А" in (screen.text or "")
+        assert "📄 Акимов Р. → Акимова С." in screen.button_texts
+        assert "📄 Александрова Л. → Александрова А." in screen.button_texts
+        after = await teacher.press_and_wait("📱 Александров М. → Александрова А.")
+        assert "📄 Александров М. → Александрова А." in after.button_texts
+    (father,) = await directory.find_people(journal, school.id, "Александров Михаил Аркадьевич")
+    async with journal.transaction() as s:
+        link = (
+            await s.execute(select(Guardianship).where(Guardianship.guardian_id == father.id))
+        ).scalar_one()
+        assert link.diary_opt_out is True and link.opt_out_at == clock.now()
+
+    # Importing the same roster again keeps the opt-outs (the cells are empty).
     assert await journal_cmd(settings, "import", str(roster), "--school", SCHOOL_NAME) == 0
+    async with journal.transaction() as s:
+        assert (await s.get(Guardianship, (father.id, link.pupil_id))).diary_opt_out is True
     code = await journal_cmd(settings, "opt-out", "--parent", "Нет Такого Человека")
     assert code == 1
     assert "Не нашёл" in capsys.readouterr().err
