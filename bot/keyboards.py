@@ -64,11 +64,17 @@ def button(text: str, data: object) -> InlineKeyboardButton:
 
 
 def main_menu(
-    tx: Texts, session: Session, class_ids: list[tuple[int, str]]
+    tx: Texts,
+    session: Session,
+    class_ids: list[tuple[int, str]],
+    kids: list[PupilRef] | None = None,
 ) -> InlineKeyboardMarkup:
+    """``kids``: a parent's children; with more than one, the first row switches the child."""
     kb = InlineKeyboardBuilder()
     actor = session.actor
     assert actor is not None
+    if kids and len(kids) > 1:
+        kb.row(*children(tx, kids, session.pupil.id if session.pupil else None))
     if actor.role is BindingRole.STAFF:
         if actor.has(StaffRole.TEACHER):
             kb.row(button(tx("menu.today"), NavCb(to=Nav.TODAY)))

@@ -12,17 +12,18 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from core import directory
+from core import attendance, directory, lessons
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import BindingRole, Guardianship
+from core.models import BindingRole, Guardianship, Presence
+from core.people import gender
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.console import school_for
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_cli import KEY, journal_cmd
 from tests.test_notifications_e2e import deliver
-from tests.world import World, build_world
+from tests.world import MONDAY, World, build_world
 
 
 @pytest.fixture
@@ -167,3 +168,55 @@ async def test_r18_opt_out_from_roster_cli_and_class_teacher_screen_enables_the_
     code = await journal_cmd(settings, "opt-out", "--parent", "Нет Такого Человека")
     assert code == 1
     assert "Не нашёл" in capsys.readouterr().err
+
+
+async def test_absence_of_a_girl_reads_ne_byla(bot: Harness, world: World) -> None:
+    lesson = (await lessons.teacher_day(bot.journal, world.staff("math"), MONDAY))[0]
+    for pupil in ("masha", "kolya"):
+        await attendance.set_status(
+            bot.journal, world.staff("math"), lesson.id, world.people[pupil], Presence.ABSENT
+        )
+    class_teacher = await bot.bound_user(
+        world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    await class_teacher.send("/menu")
+    await class_teacher.wait_reply()
+    await class_teacher.press_and_wait("👥 Мой класс 5А")
+    await class_teacher.press_and_wait("👤 Ученики")
+    await class_teacher.press_and_wait("Иванова М.")
+    page = await class_teacher.press_and_wait("🚫 Пропуски")
+    assert "Иванова Мария Алексеевна" in (page.text or "")
+    assert "23.11: не была на уроках (1): " in (page.text or "")
+
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await mother.send("/menu")
+    await mother.wait_reply()
+    await mother.press_and_wait(lambda b: b.text.endswith("Мария"))
+    await bot.settle(mother)
+    await mother.send("/absences")
+    seen = await mother.wait_reply()
+    assert "не была на уроках" in (seen.text or "")
+    assert "не был на" not in (seen.text or "")
+
+
+def test_a_name_without_a_patronymic_gets_neutral_wording() -> None:
+    assert gender("Иванова Мария Алексеевна") == "f"
+    assert gender("Алиева Лейла Рашид кызы") == "f"
+    assert gender("Алиев Тимур Рашид оглы") == "m"
+    assert gender("Сидоров Николай Андреевич") == "m"
+    assert gender("Smith John") is None
+
+
+async def test_parent_menu_has_a_child_switcher(bot: Harness, world: World) -> None:
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await mother.send("/menu")
+    menu = await mother.wait_reply()
+    names = {b.lstrip("• ") for b in menu.button_texts}
+    assert {"Пётр", "Мария", "Дарья"} <= names
+    shown = await mother.press_and_wait(lambda b: b.text.endswith("Дарья"))
+    assert "Иванова Дарья Алексеевна" in (shown.text or "")
+    await bot.settle(mother)
+    await mother.send("/menu")
+    again = await mother.wait_reply()
+    assert "Иванова Дарья Алексеевна" in (again.text or "")
+    assert "• Дарья" in again.button_texts

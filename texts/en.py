@@ -206,6 +206,8 @@ EN: dict[str, str] = {
     "family.grade1_no_homework": "no homework",
     "family.no_absences": "No absences this period 👍",
     "family.absent_lessons": "absent from lessons ({count}): {lessons} — {reason}",
+    "family.absent_lessons_f": "absent from lessons ({count}): {lessons} — {reason}",
+    "family.absent_lessons_n": "missed lessons ({count}): {lessons} — {reason}",
     "family.late_lessons": "late for lessons {lessons}",
     "family.absence_total": "Lessons missed: {total}, of them unexcused: {unexcused}.",
     "family.homework_for": "Homework for {day}:",

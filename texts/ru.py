@@ -211,6 +211,8 @@ RU: dict[str, str] = {
     "family.grade1_no_homework": "без домашнего задания",
     "family.no_absences": "Пропусков за период нет 👍",
     "family.absent_lessons": "не был на уроках ({count}): {lessons} — {reason}",
+    "family.absent_lessons_f": "не была на уроках ({count}): {lessons} — {reason}",
+    "family.absent_lessons_n": "пропущены уроки ({count}): {lessons} — {reason}",
     "family.late_lessons": "опоздал на уроки {lessons}",
     "family.absence_total": "Всего пропущено уроков: {total}, из них без уважительной причины: {unexcused}.",
     "family.homework_for": "Домашнее задание на {day}:",

@@ -96,7 +96,10 @@ async def send_menu(
         await show(target, tx("consent.ask"), keyboards.consent(tx, session.actor.binding_id))
         return
     led = await classes_led_by(journal, session.actor)
-    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led))
+    kids = None
+    if session.actor.role is BindingRole.PARENT:
+        kids = await accounts.children(journal, session.actor)
+    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led, kids))
 
 
 def menu_title(tx: Texts, session: Session) -> str:
