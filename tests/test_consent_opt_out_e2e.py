@@ -3,6 +3,7 @@ small screen and text fixes around them (the parent's child switcher, /help, wor
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,12 +11,12 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import attendance, directory, lessons
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import BindingRole, Guardianship, Presence
+from core.models import BindingRole, Guardianship, Presence, StaffRole, StaffRoleRow
 from core.people import gender
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.console import school_for
@@ -220,3 +221,26 @@ async def test_parent_menu_has_a_child_switcher(bot: Harness, world: World) -> N
     again = await mother.wait_reply()
     assert "Иванова Дарья Алексеевна" in (again.text or "")
     assert "• Дарья" in again.button_texts
+
+
+@pytest.mark.parametrize("who", ["deputy", "admin"])
+async def test_help_for_a_deputy_names_only_commands_that_work(
+    bot: Harness, world: World, who: str
+) -> None:
+    async with bot.journal.transaction() as s:  # a deputy who teaches no lessons
+        await s.execute(
+            delete(StaffRoleRow).where(
+                StaffRoleRow.person_id == world.people[who],
+                StaffRoleRow.role == StaffRole.TEACHER.value,
+            )
+        )
+    user = await bot.bound_user(world.staff("admin"), world.people[who], BindingRole.STAFF)
+    await user.send("/help")
+    help_text = (await user.wait_reply()).text or ""
+    commands = sorted(set(re.findall(r"/[a-z]+", help_text)) - {"/logout"})
+    assert "/today" not in commands and "/menu" in commands
+    for command in commands:
+        await bot.settle(user)
+        await user.send(command)
+        reply = await user.wait_reply()
+        assert "Не понял сообщение" not in (reply.text or ""), command

@@ -107,6 +107,7 @@ EN: dict[str, str] = {
     "logout.done": "Signed out. You will need a new invitation code to come back.",
     "help.unbound": "You need an invitation code to use the bot. The class teacher (parents, pupils) or the school admin (staff) issues it. Open the link on the card or send the code here.",
     "help.staff": "What you can do:\n/today — today's lessons: open a lesson and tap absent pupils (▫️ not taken → ❌ absent → 🕒 late → ✅), then “Everyone else present”.\nThe lesson card has marks, topic, homework, a class test (one mark for many) and final marks.\nAfter the correction deadline (usually 20:00, set by the school) a correction goes to the deputy for approval.\n/menu — main menu (my class: invitation cards and class reports; requests).\n/logout — sign out on this phone.",
+    "help.office": "What you can do:\n/menu — the main menu.\n/logout — sign out on this phone.",
     "help.parent": "What you can do:\n/marks — marks with plain and weighted averages this period\n/absences — absences and lateness\n/homework — homework for the next school day\n/menu — menu, with the child switcher and notification settings\n/logout — sign out on this phone",
     "help.pupil": "What you can see:\n/marks — marks and averages\n/absences — absences\n/homework — homework for the next school day\n/logout — sign out",
     "cmd.start": "Start / enter a code",
@@ -686,7 +687,8 @@ EN: dict[str, str] = {
     "rules.button_unlimited": "unlimited",
     "rules.button_default": "Server default: {value}",
     "rules.saved": "School rules changed ✓",
-    "help.admin": "For the school's administration (buttons in /menu):\n📊 Reports — Excel and PDF files: attendance, summary sheets, mark accumulation, journal filling, parents, mark changes.\n🔒 Reporting periods — close a period; only the director reopens it, with a reason.\n📥 Load the school roster — send the .xlsx workbook as a file; afterwards, invitation cards for the new pupils.\n⛔ Cut an account — end a sign-in (search by name) and ↩️ undo a compromised account's actions.\n⚙️ School rules — the same-day correction deadline and the retake window (director, admin).\n/requests — correction requests (deputy, director).",
+    "help.admin": "For the school's administration (buttons in /menu):\n📊 Reports — Excel and PDF files: attendance, summary sheets, mark accumulation, journal filling, parents, mark changes.\n🔒 Reporting periods — close a period; only the director reopens it, with a reason.\n📥 Load the school roster — send the .xlsx workbook as a file; afterwards, invitation cards for the new pupils.\n⛔ Cut an account — end a sign-in (search by name) and ↩️ undo a compromised account's actions.\n⚙️ School rules — the same-day correction deadline and the retake window (director, admin).",
+    "help.requests": "/requests — correction requests.",
     # --- R22: backups ---
     "backup.failed": "The backup was not made.",
     "backup.two_destinations": "A backup needs at least {needed} folders on different media kept in different places (R22); given: {count}. List them, comma-separated, in BACKUP_DIRS.",

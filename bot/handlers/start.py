@@ -18,7 +18,7 @@ from core.accounts import Session
 from core.classes import classes_led_by
 from core.clock import local_today
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, StaffRole
 from notifications.consent import refuse_consent
 from texts import Texts
 
@@ -122,9 +122,14 @@ async def help_command(message: Message, session: Session, tx: Texts) -> None:
 
 def help_text(tx: Texts, actor: Actor) -> str:
     """What the account can do in its role; the administration reads its part too."""
-    text = tx(f"help.{actor.role.value}")
+    if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
+        text = tx("help.office")  # /today is a teacher's command
+    else:
+        text = tx(f"help.{actor.role.value}")
     if actor.oversees_school:
         text += "\n\n" + tx("help.admin")
+    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):  # who may decide requests
+        text += "\n" + tx("help.requests")
     return text
 
 
