@@ -133,6 +133,7 @@ class RoleCb(CallbackData, prefix="ro"):
 
 class ConsentCb(CallbackData, prefix="cs"):
     binding: BigId
+    refuse: Annotated[int, Field(ge=0, le=1)] = 0  # R19: 1 = «Не согласен»
 
 
 class FamilyView(StrEnum):
@@ -155,11 +156,20 @@ class PrefCb(CallbackData, prefix="pf"):
 
 class ClassCb(CallbackData, prefix="c"):
     """A class teacher's read-only views: a day (t), week absences (w), pupils (p),
-    codes (k)."""
+    codes (k), parents' e-diary opt-outs (o, R18)."""
 
     cls: Num
     view: str
     day: Day = 0
+
+
+class OptOutCb(CallbackData, prefix="oo"):
+    """R18: the class teacher switches a parent's e-diary opt-out for one child."""
+
+    cls: Num
+    guardian: Num
+    pupil: Num
+    on: Annotated[int, Field(ge=0, le=1)]
 
 
 class ReissueCb(CallbackData, prefix="ri"):

@@ -30,6 +30,7 @@ from bot.callbacks import (
     MarkEditCb,
     Nav,
     NavCb,
+    OptOutCb,
     PeriodCb,
     PrefCb,
     PupilMarksCb,
@@ -45,7 +46,7 @@ from bot.callbacks import (
     SubsListCb,
     TapCb,
 )
-from core.accounts import Prefs, PupilRef, Session
+from core.accounts import GuardianLink, Prefs, PupilRef, Session
 from core.attendance import RollCall
 from core.invitations import BindingView, CardHolder
 from core.lessons import LessonSummary, SchoolLesson
@@ -63,11 +64,17 @@ def button(text: str, data: object) -> InlineKeyboardButton:
 
 
 def main_menu(
-    tx: Texts, session: Session, class_ids: list[tuple[int, str]]
+    tx: Texts,
+    session: Session,
+    class_ids: list[tuple[int, str]],
+    kids: list[PupilRef] | None = None,
 ) -> InlineKeyboardMarkup:
+    """``kids``: a parent's children; with more than one, the first row switches the child."""
     kb = InlineKeyboardBuilder()
     actor = session.actor
     assert actor is not None
+    if kids and len(kids) > 1:
+        kb.row(*children(tx, kids, session.pupil.id if session.pupil else None))
     if actor.role is BindingRole.STAFF:
         if actor.has(StaffRole.TEACHER):
             kb.row(button(tx("menu.today"), NavCb(to=Nav.TODAY)))
@@ -121,7 +128,10 @@ def logout(tx: Texts, bindings: list[BindingView]) -> InlineKeyboardMarkup:
 
 def consent(tx: Texts, binding_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("consent.agree"), ConsentCb(binding=binding_id))]]
+        inline_keyboard=[
+            [button(tx("consent.agree"), ConsentCb(binding=binding_id))],
+            [button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
+        ]
     )
 
 
@@ -536,6 +546,20 @@ def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
 # --- class teacher -------------------------------------------------------------------------
 
 
+def opt_outs(tx: Texts, class_id: int, links: list[GuardianLink]) -> InlineKeyboardMarkup:
+    """R18: a button per parent and child; a tap switches the parent's opt-out."""
+    kb = InlineKeyboardBuilder()
+    for x in links:
+        mark = "📄" if x.opted_out else "📱"
+        text = f"{mark} {short_name(x.guardian_name)} → {short_name(x.pupil_name)}"
+        data = OptOutCb(
+            cls=class_id, guardian=x.guardian_id, pupil=x.pupil_id, on=int(not x.opted_out)
+        )
+        kb.row(button(text, data))
+    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
+    return kb.as_markup()
+
+
 def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
@@ -548,6 +572,7 @@ def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
         button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
     )
     kb.row(button(tx("class.codes"), ClassCb(cls=class_id, view="k")))
+    kb.row(button(tx("class.opt_outs"), ClassCb(cls=class_id, view="o")))
     kb.row(button(tx("class.reports"), ReportCb(cls=class_id)))
     kb.row(button(tx("unread.button"), UnreadCb(cls=class_id, day=day.toordinal())))
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))

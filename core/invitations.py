@@ -585,6 +585,56 @@ async def record_consent(journal: Journal, binding_id: int, telegram_user_id: in
         )
 
 
+@dataclass(frozen=True)
+class ConsentRefusal:
+    """R19: a parent refused consent. Who refused, for which children, and who leads
+    each child's class (to be told at once)."""
+
+    guardian_id: int
+    guardian_name: str
+    refused_at: datetime
+    children: list[tuple[str, str, int | None]]  # pupil's full name, class, class teacher
+
+
+async def refuse_consent(
+    s: AsyncSession, journal: Journal, binding_id: int, telegram_user_id: int
+) -> ConsentRefusal | None:
+    """R19: the parent refuses consent; the refusal and its time are kept, and the bot
+    shows nothing of the children. Runs in the caller's transaction (the class teacher's
+    notice goes in with it). None when nothing changed (refused already)."""
+    binding = await _own_binding(s, binding_id, telegram_user_id)
+    if binding.role != BindingRole.PARENT:
+        raise NotAllowed()
+    now = journal.clock.now()
+    pupil_ids = list(
+        (
+            await s.execute(
+                update(Guardianship)
+                .where(
+                    Guardianship.guardian_id == binding.person_id,
+                    Guardianship.consent.is_distinct_from(False),
+                )
+                .values(consent=False, consent_at=now)
+                .returning(Guardianship.pupil_id)
+            )
+        ).scalars()
+    )
+    if not pupil_ids:
+        return None
+    guardian = await s.get(Person, binding.person_id)
+    assert guardian is not None
+    rows = await s.execute(
+        select(Person.full_name, SchoolClass.name, SchoolClass.class_teacher_id)
+        .join(Pupil, Pupil.person_id == Person.id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(Person.id.in_(pupil_ids))
+        .order_by(Person.full_name)
+    )
+    return ConsentRefusal(
+        guardian.id, guardian.full_name, now, [(n, c, t) for n, c, t in rows.all()]
+    )
+
+
 async def logout(journal: Journal, binding_id: int, telegram_user_id: int) -> None:
     """R24: the account holder ends a binding (e.g. a teacher on a shared phone)."""
     async with journal.transaction() as s:

@@ -19,3 +19,19 @@ def first_names(full_name: str) -> str:
     """«Иванова Мария Петровна» → «Мария Петровна», the polite form of address."""
     parts = full_name.split()
     return " ".join(parts[1:]) or full_name
+
+
+FEMALE_ENDINGS = ("вна", "ична", "кызы", "гызы", "қызы")
+MALE_ENDINGS = ("вич", "ич", "оглы", "огли", "улы", "уулу")
+
+
+def gender(full_name: str) -> str | None:
+    """«f» or «m» from the patronymic (…вна/…ична/кызы; …вич/…ич/оглы), None when there is
+    none or it says nothing: the wording is then neutral."""
+    parts = full_name.casefold().replace("ё", "е").split()
+    for word in reversed(parts[2:]):  # «Алиев Рашид Тимур оглы»: the last word counts
+        if word.endswith(FEMALE_ENDINGS):
+            return "f"
+        if word.endswith(MALE_ENDINGS):
+            return "m"
+    return None

@@ -370,6 +370,7 @@ class _Snapshot:
     guardianships: dict[tuple[int, int], tuple[bool | None, datetime | None]] = field(
         default_factory=dict
     )
+    opt_outs: dict[tuple[int, int], tuple[bool, datetime | None]] = field(default_factory=dict)
     groups: dict[tuple[int, int, str], int] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)
     assignments: dict[tuple[int, int, int, int | None], int] = field(default_factory=dict)
@@ -439,18 +440,21 @@ class _Snapshot:
             .where(in_school)
         ):
             s.pupils[person_id] = _DbPupil(class_id, birth, admitted, left)
-        for guardian_id, pupil_id, consent, consent_at in await rows(
+        for guardian_id, pupil_id, consent, consent_at, opt_out, opt_out_at in await rows(
             select(
                 Guardianship.guardian_id,
                 Guardianship.pupil_id,
                 Guardianship.consent,
                 Guardianship.consent_at,
+                Guardianship.diary_opt_out,
+                Guardianship.opt_out_at,
             )
             .join(Pupil, Pupil.person_id == Guardianship.pupil_id)
             .join(SchoolClass, SchoolClass.id == Pupil.class_id)
             .where(in_school)
         ):
             s.guardianships[(guardian_id, pupil_id)] = (consent, consent_at)
+            s.opt_outs[(guardian_id, pupil_id)] = (bool(opt_out), opt_out_at)
         for group_id, class_id, subject_id, name in await rows(
             select(Group.id, Group.class_id, Group.subject_id, Group.name)
             .join(SchoolClass, SchoolClass.id == Group.class_id)
@@ -602,6 +606,7 @@ class _Plan:
         self.groups: dict[tuple[_Class, _Subject, str], _Group] = {}
 
         self.links: dict[tuple[_Person, _Person], bool | None] = {}
+        self.opt_outs: dict[tuple[_Person, _Person], bool | None] = {}  # R18
         self.members: dict[_Group, set[_Person]] = {}
         self.assignments: dict[tuple[_Person, _Subject, _Class, _Group | None], int] = {}
         self.assignment_scope: set[_Class] = set()
@@ -1003,6 +1008,8 @@ class _Plan:
             link = (node, pupil)
             if row.consent is not None or link not in self.links:
                 self.links[link] = row.consent
+            if row.opt_out is not None or link not in self.opt_outs:
+                self.opt_outs[link] = row.opt_out
 
     def _group_members(self) -> None:
         for row in self.roster.groups or []:
@@ -1162,6 +1169,18 @@ class _Plan:
             return consent, at
         return wanted, self.now
 
+    def _opt_out_after(
+        self, guardian: _Person, pupil: _Person
+    ) -> tuple[tuple[bool, datetime | None], tuple[bool, datetime | None]]:
+        """R18: the link's opt-out (and since when) before and after this roster."""
+        current = (False, None)
+        if guardian.id is not None and pupil.id is not None:
+            current = self.db.opt_outs.get((guardian.id, pupil.id), current)
+        wanted = self.opt_outs.get((guardian, pupil))
+        if wanted is None or wanted == current[0]:
+            return current, current
+        return current, (wanted, self.now if wanted else None)
+
     def _count(self) -> None:
         counts = self.counts
         r = self.roster
@@ -1200,7 +1219,8 @@ class _Plan:
                 if current is None:
                     c.added += 1
                 else:
-                    changed = self._consent_after(wanted, current) != current
+                    before, after = self._opt_out_after(guardian, pupil)
+                    changed = self._consent_after(wanted, current) != current or before != after
                     _tally(c, False, changed or self._person_changed(guardian))
 
         if r.groups is not None:
@@ -1554,15 +1574,18 @@ class _Plan:
         for (guardian, pupil), wanted in self.links.items():
             current = self._current_link(guardian, pupil)
             consent, at = self._consent_after(wanted, current)
+            before, (opt_out, opt_out_at) = self._opt_out_after(guardian, pupil)
             row = {
                 "guardian_id": guardian.id,
                 "pupil_id": pupil.id,
                 "consent": consent,
                 "consent_at": at,
+                "diary_opt_out": opt_out,
+                "opt_out_at": opt_out_at,
             }
             if current is None:
                 new.append(row)
-            elif (consent, at) != current:
+            elif (consent, at) != current or before != (opt_out, opt_out_at):
                 changed.append(row)
         await _update_many(session, table, ("guardian_id", "pupil_id"), changed)
         if new:

@@ -121,6 +121,9 @@ COLUMN_ALIASES = {
     "ученик": "pupil",
     "телефон": "phone",
     "согласие": "consent",
+    "отказ_от_электронного_дневника": "diary_opt_out",  # R18
+    "отказ_от_дневника": "diary_opt_out",
+    "opt_out": "diary_opt_out",
     "учитель": "teacher",
     "предмет": "subject",
     "подгруппа": "group",
@@ -240,6 +243,7 @@ class GuardianRow:
     class_ref: str | None
     phone: str | None
     consent: bool | None
+    opt_out: bool | None = None  # R18: the printed statement instead; None = leave as is
 
 
 @dataclass(frozen=True)
@@ -785,9 +789,10 @@ def _guardian(r: _Row) -> GuardianRow | None:
     class_ref = r.text("class")
     phone = r.parsed("phone", _phone, "roster.invalid.phone")
     consent = r.flag("consent", "roster.invalid.consent")
+    opt_out = r.flag("diary_opt_out", "roster.invalid.diary_opt_out")
     if full_name is None or pupil is None:
         return None
-    return GuardianRow(r.number, ext, full_name, pupil, class_ref, phone, consent)
+    return GuardianRow(r.number, ext, full_name, pupil, class_ref, phone, consent, opt_out)
 
 
 def _assignment(r: _Row) -> AssignmentRow | None:

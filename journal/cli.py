@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core import directory, invitations, lessons, revert, schools
+from core import accounts, directory, invitations, lessons, revert, schools
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
 from core.models import BindingRole
@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     subst.add_argument("--group", help="the subgroup's name, when the class is split (R20)")
     subst.add_argument("--school", help="school name; default: the only school")
 
+    opt = sub.add_parser(
+        "opt-out", help="R18: a parent opts out of the e-diary (monthly printed statement)"
+    )
+    opt.add_argument("--parent", required=True, help="the parent's full name or id")
+    opt.add_argument("--pupil", help="only for this child (full name or id); default: all")
+    opt.add_argument("--undo", action="store_true", help="the parent returns to the e-diary")
+    opt.add_argument("--school", help="school name; default: the only school")
+
     bak = sub.add_parser("backup", help="R22: dump the database to the backup folders, signed")
     bak.add_argument(
         "--to", type=Path, action="append", help="a folder (repeat); default BACKUP_DIRS"
@@ -175,6 +183,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await revoke_command(app, args)
         if args.command == "substitute":
             return await substitute_command(app, args)
+        if args.command == "opt-out":
+            return await opt_out_command(app, args)
         if args.command == "backup":
             return await backup_command(app, args.to)
         if args.command == "archive":
@@ -427,6 +437,36 @@ async def substitute_command(app: App, args: argparse.Namespace) -> int:
             told=told,
         )
     )
+    return 0
+
+
+async def opt_out_command(app: App, args: argparse.Namespace) -> int:
+    """R18: record a parent's opt-out of the e-diary (or its withdrawal) from the console."""
+    journal = app.journal
+    school = await school_for(journal, args.school)
+    if school is None:
+        return 2
+    found: dict[str, int] = {}
+    for what in ("parent", "pupil"):
+        query = getattr(args, what)
+        if query is None:
+            continue
+        people = await directory.find_people(journal, school.id, query)
+        if len(people) != 1:
+            key = "cli.person_not_found" if not people else "cli.person_ambiguous"
+            print(t(key, name=query), file=sys.stderr)
+            return 1
+        found[what] = people[0].id
+    try:
+        links = await accounts.set_diary_opt_out(
+            journal, school.admin, found["parent"], not args.undo, found.get("pupil")
+        )
+    except JournalError:
+        print(t("cli.not_a_parent", name=args.parent), file=sys.stderr)
+        return 1
+    key = "cli.opted_in" if args.undo else "cli.opted_out"
+    for link in links:
+        print(t(key, parent=link.guardian_name, pupil=link.pupil_name))
     return 0
 
 

@@ -21,6 +21,7 @@ from core.accounts import PupilRef, Session
 from core.clock import local_today
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, Presence
+from core.people import gender
 from core.periods import PeriodView
 from notifications.rules import NotificationRules
 from texts import Texts
@@ -154,6 +155,13 @@ async def show_absences(
     await show(target, text, await _markup(session, journal, tx))
 
 
+_ABSENT_KEY = {
+    "m": "family.absent_lessons",
+    "f": "family.absent_lessons_f",
+    None: "family.absent_lessons_n",
+}
+
+
 async def absences_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts) -> str:
     start, today, _ = await this_period(journal, actor)
     rows = await attendance.pupil_absences(journal, actor, pupil.id, start, today)
@@ -170,7 +178,7 @@ async def absences_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Tex
         if absent:
             parts.append(
                 tx(
-                    "family.absent_lessons",
+                    _ABSENT_KEY[gender(pupil.full_name)],
                     count=len(absent),
                     lessons=", ".join(str(e.lesson_no) for e in absent),
                     reason=tx(f"reason.{absent[0].reason.value}"),

@@ -22,6 +22,7 @@ from bot.callbacks import (
     DecideCb,
     Nav,
     NavCb,
+    OptOutCb,
     ReasonCb,
     ReissueCb,
     SubCb,
@@ -34,7 +35,7 @@ from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
 from bot.storage import side_slot
-from core import attendance, classes, corrections, invitations, lessons
+from core import accounts, attendance, classes, corrections, invitations, lessons
 from core.access import Actor
 from core.errors import NotFound
 from core.invitations import IssueResult
@@ -154,6 +155,39 @@ async def confirm_reason(
     await week_absences(
         query, ClassCb(cls=pupil_class, view="w", day=callback_data.day), actor, journal, tx
     )
+
+
+async def opt_outs(
+    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    """R18: the class's parents and their e-diary opt-outs; a tap switches one."""
+    links = await accounts.class_guardians(journal, actor, callback_data.cls)
+    await show_opt_outs(query, callback_data.cls, links, actor, journal, tx)
+
+
+async def switch_opt_out(
+    query: CallbackQuery, callback_data: OptOutCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await accounts.set_diary_opt_out(
+        journal, actor, callback_data.guardian, bool(callback_data.on), callback_data.pupil
+    )
+    links = await accounts.class_guardians(journal, actor, callback_data.cls)
+    await show_opt_outs(query, callback_data.cls, links, actor, journal, tx)
+
+
+async def show_opt_outs(
+    query: CallbackQuery,
+    class_id: int,
+    links: list[accounts.GuardianLink],
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+) -> None:
+    led = dict(await classes.classes_led_by(journal, actor))
+    text = tx("class.opt_outs_title", cls=h(led.get(class_id, "")))
+    if not links:
+        text += "\n" + tx("class.opt_outs_none")
+    await show(query, text, keyboards.opt_outs(tx, class_id, links))
 
 
 async def class_codes(
@@ -554,6 +588,8 @@ def build() -> Router:
     router.callback_query.register(class_pupil, ClassPupilCb.filter())
     router.callback_query.register(confirm_reason, ReasonCb.filter())
     router.callback_query.register(class_codes, ClassCb.filter(F.view == "k"))
+    router.callback_query.register(opt_outs, ClassCb.filter(F.view == "o"))
+    router.callback_query.register(switch_opt_out, OptOutCb.filter())
     router.callback_query.register(reissue, ReissueCb.filter())  # core checks who may
     router.message.register(
         requests_command, Command("requests"), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)

@@ -16,8 +16,10 @@ from core import accounts, invitations
 from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
+from core.clock import local_today
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
+from notifications.consent import refuse_consent
 from texts import Texts
 
 
@@ -58,6 +60,15 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
 async def give_consent(
     query: CallbackQuery, callback_data: ConsentCb, journal: Journal, tx: Texts
 ) -> None:
+    if callback_data.refuse:
+        await refuse_consent(journal, callback_data.binding, query.from_user.id)
+        at = local_today(journal.clock, journal.rules.timezone)
+        await show(
+            query,
+            tx("consent.refused", at=f"{at:%d.%m.%Y}"),
+            keyboards.consent(tx, callback_data.binding),
+        )
+        return
     await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
     session = await accounts.open_session(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
@@ -85,7 +96,10 @@ async def send_menu(
         await show(target, tx("consent.ask"), keyboards.consent(tx, session.actor.binding_id))
         return
     led = await classes_led_by(journal, session.actor)
-    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led))
+    kids = None
+    if session.actor.role is BindingRole.PARENT:
+        kids = await accounts.children(journal, session.actor)
+    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led, kids))
 
 
 def menu_title(tx: Texts, session: Session) -> str:
@@ -108,12 +122,14 @@ async def help_command(message: Message, session: Session, tx: Texts) -> None:
 
 def help_text(tx: Texts, actor: Actor) -> str:
     """What the account can do in its role; the administration reads its part too."""
-    key = f"help.{actor.role.value}"
     if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
-        key = "help.staff_no_lessons"  # no /today: it is for those who give lessons
-    text = tx(key)
+        text = tx("help.office")  # /today is a teacher's command
+    else:
+        text = tx(f"help.{actor.role.value}")
     if actor.oversees_school:
         text += "\n\n" + tx("help.admin")
+    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):  # who may decide requests
+        text += "\n" + tx("help.requests")
     return text
 
 
