@@ -182,7 +182,8 @@ async def test_absence_of_a_girl_reads_ne_byla(bot: Harness, world: World) -> No
     )
     await class_teacher.send("/menu")
     await class_teacher.wait_reply()
-    await class_teacher.press_and_wait("👥 Мой класс 5А")
+    day = await class_teacher.press_and_wait("👥 Мой класс 5А")
+    assert (day.text or "").startswith("Класс 5А:")  # the class view says whose data it is
     await class_teacher.press_and_wait("👤 Ученики")
     await class_teacher.press_and_wait("Иванова М.")
     page = await class_teacher.press_and_wait("🚫 Пропуски")

@@ -220,7 +220,7 @@ EN: dict[str, str] = {
     "prefs.digest_off": "🔕 Daily digest: off",
     "prefs.alerts_on": "🔔 Absence alerts at once: yes",
     "prefs.alerts_off": "🔕 Absence alerts at once: no",
-    "class.day": "<b>Class: {day}</b> (✓ attendance taken)",
+    "class.day": "<b>Class {cls}: {day}</b> (✓ attendance taken)",
     "class.week": "<b>Absences for the week {start}–{end}</b>",
     "class.week_absences": "🚫 This week's absences",
     "class.opt_outs": "📄 E-diary opt-outs",

@@ -225,7 +225,7 @@ RU: dict[str, str] = {
     "prefs.digest_off": "🔕 Сводка за день: выключена",
     "prefs.alerts_on": "🔔 Сразу сообщать о пропуске: да",
     "prefs.alerts_off": "🔕 Сразу сообщать о пропуске: нет",
-    "class.day": "<b>Класс: {day}</b> (✓ — посещаемость отмечена)",
+    "class.day": "<b>Класс {cls}: {day}</b> (✓ — посещаемость отмечена)",
     "class.week": "<b>Пропуски за неделю {start}–{end}</b>",
     "class.week_absences": "🚫 Пропуски за неделю",
     "class.opt_outs": "📄 Отказ от эл. дневника",
