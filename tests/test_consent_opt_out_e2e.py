@@ -11,12 +11,12 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from core import attendance, directory, lessons
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import BindingRole, Guardianship, Presence, StaffRole, StaffRoleRow
+from core.models import BindingRole, Guardianship, Period, Presence, StaffRole, StaffRoleRow
 from core.people import gender
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.console import school_for
@@ -182,7 +182,8 @@ async def test_absence_of_a_girl_reads_ne_byla(bot: Harness, world: World) -> No
     )
     await class_teacher.send("/menu")
     await class_teacher.wait_reply()
-    await class_teacher.press_and_wait("👥 Мой класс 5А")
+    day = await class_teacher.press_and_wait("👥 Мой класс 5А")
+    assert (day.text or "").startswith("Класс 5А:")  # the class view says whose data it is
     await class_teacher.press_and_wait("👤 Ученики")
     await class_teacher.press_and_wait("Иванова М.")
     page = await class_teacher.press_and_wait("🚫 Пропуски")
@@ -244,3 +245,15 @@ async def test_help_for_a_deputy_names_only_commands_that_work(
         await user.send(command)
         reply = await user.wait_reply()
         assert "Не понял сообщение" not in (reply.text or ""), command
+
+
+async def test_help_for_a_parent_names_the_schools_own_period(bot: Harness, world: World) -> None:
+    async with bot.journal.transaction() as s:  # a school with trimesters
+        await s.execute(
+            update(Period).where(Period.id == world.periods["2 четверть"]).values(name="1 триместр")
+        )
+    parent = await bot.bound_user(world.staff("math"), world.people["sidorov"], BindingRole.PARENT)
+    await parent.send("/help")
+    text = (await parent.wait_reply()).text or ""
+    assert "за 1 триместр" in text
+    assert "четверть" not in text

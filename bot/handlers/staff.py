@@ -53,7 +53,9 @@ async def class_day(
 ) -> None:
     day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
     rows = await lessons.class_day(journal, actor, callback_data.cls, day)
-    lines = [tx("class.day", day=day_title(tx, day))]
+    led = dict(await classes.classes_led_by(journal, actor))
+    name = led.get(callback_data.cls) or (rows[0].class_name if rows else "")
+    lines = [tx("class.day", cls=h(name), day=day_title(tx, day))]
     for x in rows:
         taken = "✓" if x.attendance_taken else "·"
         lines.append(

@@ -12,7 +12,7 @@ from bot import keyboards
 from bot.callbacks import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
 from bot.commands import set_chat_commands
 from bot.render import h, show
-from core import accounts, invitations
+from core import accounts, invitations, periods
 from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
@@ -113,17 +113,25 @@ def menu_title(tx: Texts, session: Session) -> str:
     return title
 
 
-async def help_command(message: Message, session: Session, tx: Texts) -> None:
+async def help_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
     if session.actor is None:
         await message.answer(tx("help.unbound"))
         return
-    await message.answer(help_text(tx, session.actor))
+    period = None
+    if session.actor.role is BindingRole.PARENT:
+        today = local_today(journal.clock, journal.rules.timezone)
+        current = await periods.current_period(journal, session.actor.school_id, today)
+        period = current.name if current else None
+    await message.answer(help_text(tx, session.actor, period))
 
 
-def help_text(tx: Texts, actor: Actor) -> str:
-    """What the account can do in its role; the administration reads its part too."""
+def help_text(tx: Texts, actor: Actor, period: str | None = None) -> str:
+    """What the account can do in its role; the administration reads its part too. A
+    parent reads the school's own name of the period (четверть, триместр…)."""
     if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
         text = tx("help.office")  # /today is a teacher's command
+    elif actor.role is BindingRole.PARENT:
+        text = tx("help.parent", period=h(period or tx("help.period_unknown")))
     else:
         text = tx(f"help.{actor.role.value}")
     if actor.oversees_school:
