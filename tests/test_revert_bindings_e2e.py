@@ -1,0 +1,118 @@
+"""R3 by binding: a person with two Telegram accounts bound (her phone and a stolen one)
+is two bindings. Every change records the binding it came through; reverting the stolen
+one undoes exactly its changes, and the admin, the owner and the first account are told
+what they need (issue 9)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from core import lessons, revert
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import Attendance, AuditEntry, Binding, BindingRole, Lesson
+from fakegram import FakeUser
+from tests.botkit import Harness, running_bot
+from tests.conftest import MOSCOW
+from tests.world import MONDAY, World, build_world
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
+    async with running_bot(journal, db_url) as harness:
+        yield harness
+
+
+def at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
+    moment = datetime(2026, 11, 23, hour, minute, tzinfo=MOSCOW)
+    clock.set(moment)
+    return moment
+
+
+async def phone(bot: Harness, world: World, who: str) -> FakeUser:
+    return await bot.bound_user(world.staff("admin"), world.people[who], BindingRole.STAFF)
+
+
+async def binding_of(journal: Journal, user: FakeUser) -> int:
+    async with journal.transaction() as s:
+        found = await s.scalar(select(Binding.id).where(Binding.telegram_user_id == user.id))
+    assert found is not None
+    return found
+
+
+async def open_lesson(user: FakeUser) -> None:
+    await user.send("/today")
+    await user.wait_reply()
+    await user.press_and_wait(lambda b: "5А Математика" in b.text)
+
+
+async def set_topic(user: FakeUser, topic: str) -> None:
+    await user.press_and_wait("📚 Тема")
+    await user.send(topic)
+    await user.wait_reply(predicate=lambda m: "Тема:" in (m.text or ""))
+
+
+async def statuses(journal: Journal, lesson_id: int) -> dict[int, str]:
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            select(Attendance.pupil_id, Attendance.status).where(Attendance.lesson_id == lesson_id)
+        )
+        return {p: st for p, st in rows}
+
+
+async def test_r3_revert_keeps_the_owners_other_phone(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    p = world.people
+    at(clock, 8, 0)
+    own = await phone(bot, world, "math")
+    stolen = await phone(bot, world, "math")
+    [lesson] = await lessons.teacher_day(bot.journal, world.staff("math"), MONDAY)
+
+    reported = at(clock, 10, 30)
+    at(clock, 10, 40)  # the owner takes the roll call and sets the topic from her phone
+    await open_lesson(own)
+    await own.press_and_wait("▫️ Иванов П.")
+    await own.press_and_wait("✅ Остальные присутствуют")
+    await set_topic(own, "Дроби")
+    owners = await statuses(bot.journal, lesson.id)
+    assert owners[p["petya"]] == "absent" and owners[p["kolya"]] == "present"
+
+    at(clock, 10, 45)  # the thief, on the stolen phone, changes the roll call and the topic
+    await open_lesson(stolen)
+    await stolen.press_and_wait("✅ Сидоров Н.")
+    await set_topic(stolen, "Ложная тема")
+    assert (await statuses(bot.journal, lesson.id))[p["kolya"]] != "present"
+
+    at(clock, 11, 0)
+    summary = await revert.revert(
+        bot.journal,
+        world.staff("admin"),
+        await binding_of(bot.journal, stolen),
+        reported,
+        "украден телефон",
+    )
+    assert summary.reverted == {"attendance": 1, "lesson": 1}
+    assert await statuses(bot.journal, lesson.id) == owners  # the owner's roll call stays
+    async with bot.journal.transaction() as s:
+        assert (await s.get(Lesson, lesson.id)).topic == "Дроби"  # type: ignore[union-attr]
+        # Every change the owner's phone made is recorded with her binding.
+        own_binding = await binding_of(bot.journal, own)
+        recorded = set(
+            await s.scalars(
+                select(AuditEntry.binding_id).where(~AuditEntry.action.like("%.revert"))
+            )
+        )
+    assert own_binding in recorded and None not in recorded
+    # The owner's phone still works.
+    await own.send("/today")
+    assert "5А Математика" in " ".join((await own.wait_reply()).button_texts)
