@@ -497,10 +497,9 @@ class Binding(Base):
     # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
     unreachable_at: Mapped[datetime | None]
     # How an admin tells two accounts of one person apart (R3): the Telegram profile it
-    # was bound from, and when it last acted.
+    # was bound from (its last use is the newest audit row with its id).
     telegram_name: Mapped[str | None] = mapped_column(String(200))
     telegram_username: Mapped[str | None] = mapped_column(String(64))
-    last_used_at: Mapped[datetime | None]
 
 
 class RedeemAttempt(Base):

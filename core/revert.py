@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,6 +167,45 @@ class AccountRef:
     full_name: str
     role: BindingRole
     revoked_at: datetime | None
+    # What tells two accounts of one person apart: when it was bound, the Telegram
+    # profile it was bound from, and its last change in the journal.
+    created_at: datetime | None = None
+    telegram_name: str | None = None
+    telegram_username: str | None = None
+    last_change_at: datetime | None = None
+
+    @property
+    def device(self) -> str | None:
+        """The Telegram profile in one short phrase: ``Name (@username)``."""
+        name = self.telegram_name or ""
+        username = f"@{self.telegram_username}" if self.telegram_username else ""
+        if name and username:
+            return f"{name} ({username})"
+        return name or username or None
+
+
+def _account_query() -> Any:
+    last_change = (
+        select(func.max(AuditEntry.at))
+        .where(AuditEntry.binding_id == Binding.id)
+        .correlate(Binding)
+        .scalar_subquery()
+    )
+    return select(
+        Binding.id,
+        Person.full_name,
+        Binding.role,
+        Binding.revoked_at,
+        Binding.created_at,
+        Binding.telegram_name,
+        Binding.telegram_username,
+        last_change,
+    ).join(Person, Person.id == Binding.person_id)
+
+
+def _account(row: Any) -> AccountRef:
+    i, n, r, at, created, name, username, last = row
+    return AccountRef(i, n, BindingRole(r), at, created, name, username, last)
 
 
 async def accounts(journal: Journal, actor: Actor) -> list[AccountRef]:
@@ -176,15 +215,14 @@ async def accounts(journal: Journal, actor: Actor) -> list[AccountRef]:
     cut_since = journal.clock.now() - timedelta(days=RECENTLY_CUT_DAYS)
     async with journal.transaction() as s:
         rows = await s.execute(
-            select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
-            .join(Person, Person.id == Binding.person_id)
+            _account_query()
             .where(
                 Person.school_id == actor.school_id,
                 or_(Binding.revoked_at.is_(None), Binding.revoked_at >= cut_since),
             )
             .order_by(Binding.role != BindingRole.STAFF.value, Person.full_name, Binding.id)
         )
-        return [AccountRef(i, n, BindingRole(r), at) for i, n, r, at in rows]
+        return [_account(row) for row in rows]
 
 
 async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef:
@@ -193,15 +231,14 @@ async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef
     async with journal.transaction() as s:
         row = (
             await s.execute(
-                select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
-                .join(Person, Person.id == Binding.person_id)
-                .where(Binding.id == binding_id, Person.school_id == actor.school_id)
+                _account_query().where(
+                    Binding.id == binding_id, Person.school_id == actor.school_id
+                )
             )
         ).first()
         if row is None:
             raise NotFound()
-        i, n, r, at = row
-        return AccountRef(i, n, BindingRole(r), at)
+        return _account(row)
 
 
 async def preview(

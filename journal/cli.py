@@ -330,8 +330,25 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     tz = journal.rules.timezone
     try:
         if args.list:
-            for binding_id, name, role in await invitations.school_bindings(journal, admin):
-                print(t("cli.binding_line", id=binding_id, name=name, role=t(f"role.{role}")))
+            # Two accounts of one person (two phones) told apart (R3).
+            for a in await revert.accounts(journal, admin):
+                if a.revoked_at is not None:
+                    continue
+                print(
+                    t(
+                        "cli.binding_line",
+                        id=a.id,
+                        name=a.full_name,
+                        role=t(f"role.{a.role.value}"),
+                        bound=f"{a.created_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                        if a.created_at
+                        else "—",
+                        device=a.device or t("revert.device_unknown"),
+                        last=f"{a.last_change_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                        if a.last_change_at
+                        else t("revert.never"),
+                    )
+                )
             return 0
         reason = args.reason or t("cli.revoke_reason")
         if not args.since:

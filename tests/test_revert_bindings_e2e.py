@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from core import lessons, revert
+from core import invitations, lessons, revert
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Attendance, AuditEntry, Binding, BindingRole, Lesson
@@ -38,8 +38,20 @@ def at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
     return moment
 
 
-async def phone(bot: Harness, world: World, who: str) -> FakeUser:
-    return await bot.bound_user(world.staff("admin"), world.people[who], BindingRole.STAFF)
+async def phone(
+    bot: Harness, world: World, who: str, name: str = "Тест", username: str | None = None
+) -> FakeUser:
+    """A Telegram account (with its own profile) bound to ``who`` with a fresh code."""
+    bot._next_user += 1
+    user = bot.fake.user(bot._next_user, name, None, username=username, language_code="ru")
+    issued = await invitations.issue(
+        bot.journal, world.staff("admin"), world.people[who], BindingRole.STAFF
+    )
+    await user.open_deep_link(issued.code)
+    assert "Готово" in ((await user.wait_reply()).text or "")
+    await bot.settle(user)
+    user.reset_counters()
+    return user
 
 
 async def binding_of(journal: Journal, user: FakeUser) -> int:
@@ -116,3 +128,39 @@ async def test_r3_revert_keeps_the_owners_other_phone(
     # The owner's phone still works.
     await own.send("/today")
     assert "5А Математика" in " ".join((await own.wait_reply()).button_texts)
+
+
+async def test_r3_admin_list_tells_two_phones_apart(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    at(clock, 8, 0)
+    await phone(bot, world, "math", "Елена", "elena_k")
+    at(clock, 9, 15)
+    stolen = await phone(bot, world, "math", "Lucky", "lucky777")
+    admin = await phone(bot, world, "admin", "Админ")
+    await admin.send("/menu")
+    await admin.wait_reply()
+    at(clock, 10, 45)
+    await open_lesson(stolen)
+    await stolen.press_and_wait("▫️ Сидоров Н.")
+
+    await admin.press_and_wait("⛔ Отключить аккаунт")
+    screen = await admin.press_and_wait("↩️ Отменить действия с аккаунта")
+    text = screen.text or ""
+    lines = [line for line in text.splitlines() if "Кузнецова Елена Викторовна" in line]
+    assert len(lines) == 2
+    own_line, stolen_line = lines
+    assert "вход 23.11.2026 08:00" in own_line and "Елена (@elena_k)" in own_line
+    assert "последнее изменение: не было" in own_line
+    assert "вход 23.11.2026 09:15" in stolen_line and "Lucky (@lucky777)" in stolen_line
+    assert "последнее изменение: 23.11.2026 10:45" in stolen_line
+    buttons = [b for b in screen.button_texts if "Кузнецова Елена Викторовна" in b]
+    assert len(buttons) == 2 and len(set(buttons)) == 2
+    assert any("@lucky777" in b for b in buttons)
+    ask = await admin.press_and_wait(lambda b: "@lucky777" in b.text)
+    assert "закрыт" in (ask.text or "")
+    async with bot.journal.transaction() as s:
+        cut = await s.scalar(
+            select(Binding.revoked_at).where(Binding.telegram_user_id == stolen.id)
+        )
+    assert cut is not None

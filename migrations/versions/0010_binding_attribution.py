@@ -24,11 +24,9 @@ def upgrade() -> None:
     op.add_column(
         "bindings", sa.Column("telegram_username", sa.String(length=64), nullable=True)
     )
-    op.add_column("bindings", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_column("bindings", "last_used_at")
     op.drop_column("bindings", "telegram_username")
     op.drop_column("bindings", "telegram_name")
     op.drop_index("ix_audit_log_binding_at", table_name="audit_log")
