@@ -25,6 +25,7 @@ from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
 from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
+from notifications.revocations import announce_revert
 from reports import cards
 from reports.cli import add_report_parser, report_command
 from texts import t
@@ -365,6 +366,8 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
             print(t("cli.revert_cancelled"))
             return 1
         summary = await revert.revert(journal, admin, args.binding, since, reason)
+        # The owner is told on the accounts they still hold (R3).
+        await announce_revert(journal, await revert.account(journal, admin, args.binding), summary)
     except ValueError:
         print(t("cli.bad_moment", value=args.since), file=sys.stderr)
         return 2

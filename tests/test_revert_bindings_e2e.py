@@ -18,6 +18,7 @@ from core.models import Attendance, AuditEntry, Binding, BindingRole, Lesson
 from fakegram import FakeUser
 from tests.botkit import Harness, running_bot
 from tests.conftest import MOSCOW
+from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World, build_world
 
 
@@ -164,3 +165,36 @@ async def test_r3_admin_list_tells_two_phones_apart(
             select(Binding.revoked_at).where(Binding.telegram_user_id == stolen.id)
         )
     assert cut is not None
+
+
+async def test_r3_owner_is_told_what_was_reverted(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    at(clock, 8, 0)
+    own = await phone(bot, world, "math", "Елена", "elena_k")
+    at(clock, 9, 15)
+    stolen = await phone(bot, world, "math", "Lucky", "lucky777")
+    admin = await phone(bot, world, "admin", "Админ")
+    await admin.send("/menu")
+    await admin.wait_reply()
+    at(clock, 10, 45)
+    await open_lesson(stolen)
+    await stolen.press_and_wait("▫️ Сидоров Н.")
+    await set_topic(stolen, "Ложная тема")
+    await bot.settle(own)
+
+    at(clock, 11, 0)
+    await admin.press_and_wait("⛔ Отключить аккаунт")
+    await admin.press_and_wait("↩️ Отменить действия с аккаунта")
+    await admin.press_and_wait(lambda b: "@lucky777" in b.text)
+    await admin.press_and_wait("Сегодня с 00:00")
+    await admin.press("✅ Отменить эти изменения")
+    await admin.wait_reply(predicate=lambda m: "Отменены" in (m.text or ""))
+
+    assert await deliver(bot) >= 1
+    told = (await own.wait_reply()).text or ""
+    assert "Аккаунт Telegram Lucky (@lucky777) (вход 23.11.2026 09:15) отключён" in told
+    assert "после 23.11.2026 09:15: 2 (посещаемость — 1" in told and "прочее — 1" in told
+    # The cut account itself is not written to.
+    with pytest.raises(AssertionError):
+        await stolen.wait_reply(timeout=0.3)

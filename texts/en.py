@@ -482,6 +482,7 @@ EN: dict[str, str] = {
     "revert.cut_before": "Access from the account had been cut before.",
     "revert.summary": "Changes made through the account after {since} undone: {count} (attendance {attendance}, marks {marks}, final marks {finals}, other {other}).",
     "revert.voided": "Correction requests declined: {requests}; invitation codes revoked: {codes}; sign-ins with those codes cut: {bindings}; suggested absence reasons withdrawn: {suggestions}.",
+    "revert.owner_notice": "⚠️ The Telegram account {device} (bound {bound}) was cut from the journal by the administrator: it was reported as not yours; reverted what was done through it since {since}: {count} (attendance — {attendance}, marks — {marks}, final marks — {finals}, other — {other}). If it was your phone, ask the administrator for a new code.",
     "revert.skipped": "Not undone ({count}), check by hand:",
     # --- the administration in the bot: reports, roster, revert, periods (issue 5) ---
     "menu.reports": "📊 Reports",

@@ -488,6 +488,7 @@ RU: dict[str, str] = {
     "revert.summary": "Отменены изменения, сделанные с аккаунта после {since}: {count} (посещаемость — {attendance}, оценки — {marks}, итоговые оценки — {finals}, прочее — {other}).",
     "revert.voided": "Отклонено запросов на исправление: {requests}; отозвано кодов приглашения: {codes}; закрыто входов по этим кодам: {bindings}; снято предложенных причин пропуска: {suggestions}.",
     "revert.skipped": "Не отменено ({count}) — проверьте вручную:",
+    "revert.owner_notice": "⚠️ Аккаунт Telegram {device} (вход {bound}) отключён от журнала администратором: о нём сообщили как о чужом; отменено сделанное с него после {since}: {count} (посещаемость — {attendance}, оценки — {marks}, итоговые оценки — {finals}, прочее — {other}). Если это был ваш телефон, попросите у администратора новый код.",
     # --- the administration in the bot: reports, roster, revert, periods (issue 5) ---
     "menu.reports": "📊 Отчёты",
     "menu.periods": "🔒 Учебные периоды",

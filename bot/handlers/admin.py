@@ -41,6 +41,7 @@ from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
 from core.schools import SchoolSettings
+from notifications.revocations import announce_revert
 from reports import statement, xlsx
 from texts import Texts
 
@@ -540,6 +541,9 @@ async def revert_execute(
 ) -> None:
     since = datetime.fromtimestamp(callback_data.at, UTC)
     summary = await revert.revert(journal, actor, callback_data.binding, since, tx("revert.reason"))
+    # The owner is told on the accounts they still hold (R3).
+    cut = await revert.account(journal, actor, summary.binding_id)
+    await announce_revert(journal, cut, summary)
     lines = [h(line) for line in revert.summary_lines(summary, tx, _tz(journal))]
     await show_long(query, "\n".join(lines), keyboards.family_back(tx))
 
