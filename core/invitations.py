@@ -624,6 +624,31 @@ async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason
             binding.revoked_reason = reason
 
 
+async def cut_own_other_account(
+    journal: Journal, telegram_user_id: int, binding_id: int, other_id: int, reason: str
+) -> bool:
+    """R3: a person cuts another account bound to them (someone bound their code on
+    another phone), from one of their own active bindings. True: cut now; False: it had
+    been cut before. Callback data can be forged: both bindings are checked."""
+    async with journal.transaction() as s:
+        own = await s.get(Binding, binding_id)
+        other = await s.get(Binding, other_id, with_for_update=True)
+        if (
+            own is None
+            or own.telegram_user_id != telegram_user_id
+            or own.revoked_at is not None
+            or other is None
+            or other.person_id != own.person_id
+            or other.telegram_user_id == telegram_user_id
+        ):
+            raise NotAllowed()
+        if other.revoked_at is not None:
+            return False
+        other.revoked_at = journal.clock.now()
+        other.revoked_reason = reason
+        return True
+
+
 async def binding_to_cut(journal: Journal, actor: Actor, binding_id: int) -> tuple[str, str]:
     """The person and role of an active binding of the actor's school, for the admin to
     confirm before cutting it (R3)."""

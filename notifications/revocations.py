@@ -1,6 +1,7 @@
 """R3 notices about a person's own accounts, queued in the outbox (so they survive a
 restart): the owner is told that one of their accounts was cut and what was reverted,
-on the accounts they still hold."""
+on the accounts they still hold; and when another Telegram account binds to the same
+person, the accounts already bound are told at once, with a button to cut the new one."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from core import feed
 from core.journal import Journal
 from core.models import Binding, BindingRole
 from core.revert import AccountRef, RevertSummary
+from notifications.callbacks import CutOtherCb
+from notifications.compose import button, markup
 from notifications.outbox import OutboxItem, enqueue
 from texts import Texts
 
 REVERT_KIND = "account_reverted"
+SECOND_KIND = "second_account"
 
 
 def revert_key(binding_id: int, summary: RevertSummary, to_binding: int) -> str:
@@ -70,3 +74,53 @@ async def _enqueue_revert(
         if r.binding_id != account.id
     ]
     return await enqueue(s, items)
+
+
+async def announce_second_account(journal: Journal, binding_id: int) -> int:
+    """Queue «В журнал вошли с другого аккаунта…» to the person's other accounts (other
+    Telegram users) in the new binding's role, each with a button to cut the new one."""
+    async with journal.transaction() as s:
+        new = await s.get(Binding, binding_id)
+        if new is None or new.revoked_at is not None:
+            return 0
+        found = await feed.recipients(s, [new.person_id], BindingRole(new.role))
+        others = {
+            b.id
+            for b in await s.scalars(
+                select(Binding).where(
+                    Binding.person_id == new.person_id,
+                    Binding.telegram_user_id != new.telegram_user_id,
+                )
+            )
+        }
+        account = AccountRef(
+            new.id,
+            "",
+            BindingRole(new.role),
+            None,
+            new.created_at,
+            new.telegram_name,
+            new.telegram_username,
+        )
+        tz = journal.rules.timezone
+        items = []
+        for r in found.get(new.person_id, []):
+            if r.binding_id not in others:
+                continue
+            tx = Texts(r.language)
+            cut = CutOtherCb(binding=r.binding_id, other=new.id).pack()
+            items.append(
+                OutboxItem(
+                    key=f"{SECOND_KIND}:{new.id}:{r.binding_id}",
+                    chat_id=r.chat_id,
+                    kind=SECOND_KIND,
+                    text=tx(
+                        "account.second_bound",
+                        device=escape(account.device or tx("revert.device_unknown")),
+                        at=f"{new.created_at.astimezone(tz):%d.%m.%Y %H:%M}",
+                    ),
+                    binding_id=r.binding_id,
+                    reply_markup=markup([[button(tx("account.cut_other"), cut)]]),
+                )
+            )
+        return await enqueue(s, items)

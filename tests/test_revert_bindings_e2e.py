@@ -191,10 +191,39 @@ async def test_r3_owner_is_told_what_was_reverted(
     await admin.press("✅ Отменить эти изменения")
     await admin.wait_reply(predicate=lambda m: "Отменены" in (m.text or ""))
 
-    assert await deliver(bot) >= 1
-    told = (await own.wait_reply()).text or ""
+    while await deliver(bot):  # the new-account notice, then the revert notice
+        pass
+    told = (await own.wait_reply(predicate=lambda m: "отключён" in (m.text or ""))).text or ""
     assert "Аккаунт Telegram Lucky (@lucky777) (вход 23.11.2026 09:15) отключён" in told
     assert "после 23.11.2026 09:15: 2 (посещаемость — 1" in told and "прочее — 1" in told
     # The cut account itself is not written to.
     with pytest.raises(AssertionError):
         await stolen.wait_reply(timeout=0.3)
+
+
+async def test_r3_a_second_account_binding_tells_the_first_with_a_cut_button(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    at(clock, 8, 0)
+    own = await phone(bot, world, "math", "Елена", "elena_k")
+    at(clock, 9, 15)
+    stolen = await phone(bot, world, "math", "Lucky", "lucky777")
+
+    assert await deliver(bot) == 1  # the first account only, not the new one
+    notice = await own.wait_reply()
+    assert "В журнал вошли с другого аккаунта" in (notice.text or "")
+    assert "Lucky (@lucky777), 23.11.2026 09:15" in (notice.text or "")
+    with pytest.raises(AssertionError):
+        await stolen.wait_reply(timeout=0.3)
+
+    await own.press("⛔ Отключить этот аккаунт", message=notice)
+    done = await own.wait_reply(predicate=lambda m: "Аккаунт отключён" in (m.text or ""))
+    assert "администратору" in (done.text or "")
+    async with bot.journal.transaction() as s:
+        cut = await s.scalar(
+            select(Binding.revoked_at).where(Binding.telegram_user_id == stolen.id)
+        )
+        kept = await s.scalar(select(Binding.revoked_at).where(Binding.telegram_user_id == own.id))
+    assert cut is not None and kept is None
+    await stolen.send("/today")
+    assert "код приглашения" in ((await stolen.wait_reply()).text or "")

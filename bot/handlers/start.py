@@ -18,6 +18,7 @@ from core.accounts import Session
 from core.classes import classes_led_by
 from core.journal import Journal
 from core.models import BindingRole
+from notifications.revocations import announce_second_account
 from texts import Texts
 
 
@@ -42,6 +43,7 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
     assert message.from_user is not None
     user = message.from_user
     binding = await invitations.redeem(journal, user.id, code, (user.full_name, user.username))
+    await announce_second_account(journal, binding.id)  # R3: the first account is told
     await accounts.switch_binding(journal, message.from_user.id, binding.id)
     await message.answer(
         tx("start.bound", name=h(binding.full_name), role=tx(f"role.{binding.role.value}"))
