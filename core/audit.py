@@ -1,4 +1,9 @@
-"""The append-only audit log of every change to attendance and marks (R9)."""
+"""The append-only audit log of every change to the journal (R9): attendance, absence
+reasons, marks, final marks, topics, homework, substitutions, periods, school rules.
+
+Each row records who acted and through which binding (Telegram account, R3): a person
+with two phones bound is two bindings, and a revert after a compromised account undoes
+exactly one binding's changes. The command line acts through no binding (NULL)."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ async def record(
     key: dict[str, Any],
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
+    binding_id: int | None = None,
     reason: str | None = None,
     request_id: int | None = None,
 ) -> None:
@@ -30,6 +36,7 @@ async def record(
             school_id=school_id,
             at=at,
             actor_id=actor_id,
+            binding_id=binding_id,
             action=action,
             entity=entity,
             entity_key=key,

@@ -159,6 +159,7 @@ async def decide(journal: Journal, actor: Actor, request_id: int, approve: bool)
                     s,
                     at=now,
                     actor_id=actor.person_id,
+                    binding_id=actor.binding_id,
                     author_id=request.requested_by,
                     lesson=lesson,
                     pupil_id=request.pupil_id,

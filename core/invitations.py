@@ -451,11 +451,18 @@ async def revoke_code(journal: Journal, actor: Actor, invitation_id: int) -> Non
 REDEEM_LOCK_NAMESPACE = 0x636F6465  # "code": advisory locks of redeem attempts per account
 
 
-async def redeem(journal: Journal, telegram_user_id: int, code: str) -> BindingView:
+async def redeem(
+    journal: Journal,
+    telegram_user_id: int,
+    code: str,
+    profile: tuple[str | None, str | None] = (None, None),
+) -> BindingView:
     """Bind a Telegram account with a code. Atomic: of many concurrent redeems of one
     code exactly one succeeds. Failed attempts are limited per Telegram user (R2): the
     account's attempts are serialised by an advisory lock, so counting the failures,
-    trying the code and recording a failure are one step (no burst outruns the limit)."""
+    trying the code and recording a failure are one step (no burst outruns the limit).
+    ``profile``: the account's Telegram name and username, kept so an admin can tell two
+    accounts of one person apart (R3)."""
     now = journal.clock.now()
     hashes = _hashes_of(code)
     async with journal.transaction() as s:
@@ -490,7 +497,7 @@ async def redeem(journal: Journal, telegram_user_id: int, code: str) -> BindingV
             )
         ).first()
         if invitation is not None:
-            binding_id = await _bind(s, journal, telegram_user_id, *invitation)
+            binding_id = await _bind(s, journal, telegram_user_id, *invitation, profile=profile)
             return await _binding_view(s, binding_id)
         # Not redeemed: record the failure (committed), then say why.
         await s.execute(insert(RedeemAttempt).values(telegram_user_id=telegram_user_id, at=now))
@@ -511,7 +518,10 @@ async def _bind(
     invitation_id: int,
     person_id: int,
     role: str,
+    *,
+    profile: tuple[str | None, str | None] = (None, None),
 ) -> int:
+    name, username = profile
     binding_id = await s.scalar(
         pg_insert(Binding)
         .values(
@@ -520,6 +530,8 @@ async def _bind(
             role=role,
             invitation_id=invitation_id,
             created_at=journal.clock.now(),
+            telegram_name=(name or "")[:200] or None,
+            telegram_username=(username or "")[:64] or None,
         )
         .on_conflict_do_nothing()
         .returning(Binding.id)
@@ -660,6 +672,31 @@ async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason
         if binding.revoked_at is None:
             binding.revoked_at = journal.clock.now()
             binding.revoked_reason = reason
+
+
+async def cut_own_other_account(
+    journal: Journal, telegram_user_id: int, binding_id: int, other_id: int, reason: str
+) -> bool:
+    """R3: a person cuts another account bound to them (someone bound their code on
+    another phone), from one of their own active bindings. True: cut now; False: it had
+    been cut before. Callback data can be forged: both bindings are checked."""
+    async with journal.transaction() as s:
+        own = await s.get(Binding, binding_id)
+        other = await s.get(Binding, other_id, with_for_update=True)
+        if (
+            own is None
+            or own.telegram_user_id != telegram_user_id
+            or own.revoked_at is not None
+            or other is None
+            or other.person_id != own.person_id
+            or other.telegram_user_id == telegram_user_id
+        ):
+            raise NotAllowed()
+        if other.revoked_at is not None:
+            return False
+        other.revoked_at = journal.clock.now()
+        other.revoked_reason = reason
+        return True
 
 
 async def binding_to_cut(journal: Journal, actor: Actor, binding_id: int) -> tuple[str, str]:

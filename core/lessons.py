@@ -401,6 +401,7 @@ async def _set_teacher(
         school_id=lesson.school_id,
         at=journal.clock.now(),
         actor_id=actor.person_id,
+        binding_id=actor.binding_id,
         action="lesson.substitute",
         entity="lesson",
         key={"lesson_id": lesson.id},
@@ -447,11 +448,25 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
         lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
         await _check_text_rules(s, journal, actor, lesson, field)
         now = journal.clock.now()
+        old = getattr(lesson, field)
         await s.execute(
             update(Lesson)
             .where(Lesson.id == lesson.id)
             .values({field: value, f"{field}_set_at": now})
         )
+        if old != value:  # audited, so a revert (R3) can restore it
+            await audit.record(
+                s,
+                school_id=lesson.school_id,
+                at=now,
+                actor_id=actor.person_id,
+                binding_id=actor.binding_id,
+                action=f"lesson.{field}",
+                entity="lesson",
+                key={"lesson_id": lesson.id},
+                old={field: old},
+                new={field: value},
+            )
 
 
 async def _lessons_ahead(s: AsyncSession, lesson: Lesson, today: date) -> int:

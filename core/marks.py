@@ -402,6 +402,7 @@ async def set_final_mark(
             school_id=actor.school_id,
             at=now,
             actor_id=actor.person_id,
+            binding_id=actor.binding_id,
             action="final_mark.set",
             entity="final_mark",
             key={"period_id": period_id, "subject_id": subject_id, "pupil_id": pupil_id},

@@ -407,12 +407,16 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_actor_at", "actor_id", "at"),
         Index("ix_audit_log_school_at", "school_id", "at"),
+        Index("ix_audit_log_binding_at", "binding_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The binding (Telegram account) the change was made through (R3); None: the command
+    # line. No foreign key: the log is append-only and keeps the id as history.
+    binding_id: Mapped[int | None] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(20))
     entity_key: Mapped[dict[str, Any]]
@@ -492,6 +496,10 @@ class Binding(Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
     unreachable_at: Mapped[datetime | None]
+    # How an admin tells two accounts of one person apart (R3): the Telegram profile it
+    # was bound from (its last use is the newest audit row with its id).
+    telegram_name: Mapped[str | None] = mapped_column(String(200))
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
 
 
 class RedeemAttempt(Base):

@@ -168,6 +168,7 @@ async def _audit(
         school_id=period.school_id,
         at=journal.clock.now(),
         actor_id=actor.person_id,
+        binding_id=actor.binding_id,
         action=action,
         entity="period",
         key={"period_id": period.id},

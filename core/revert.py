@@ -6,29 +6,27 @@ fails), then in one transaction voids what the account did in the window
 [``since``, the moment it was cut):
 
 - every audited change (attendance, absence reasons, marks, final marks, substitutions,
-  period close/reopen) is undone through the audit log, newest first: each entity goes
-  back to the state it had just before the change, and each undo is itself audited
-  (action ``<entity>.revert``, reason ``R3 revert of entry #N``, actor = the admin);
+  period close/reopen, topics and homework) is undone through the audit log, newest
+  first: each entity goes back to the state it had just before the change, and each
+  undo is itself audited (action ``<entity>.revert``, reason ``R3 revert of entry #N``,
+  actor = the admin);
 - the account's pending correction requests are declined (an approved one is undone
   like the account's own change: it was the account's operation);
 - invitation codes it issued are revoked, and accounts bound with them are cut;
 - absence reasons it suggested as a parent are withdrawn.
 
-Which changes came "through that account": audit rows do not record the binding, so a
-change counts when its actor is the binding's person, it falls inside the window, and the
-binding is a staff binding (parents and pupils make no audited changes, so cutting a
-parent binding never touches the same person's work as a teacher). The window starts no
-earlier than the binding was created and ends when it was cut, which keeps out what the
-person did with a new account after the cut. A person acting through two staff accounts
-(two phones) at the same time cannot be told apart: both are voided. Proposed fix: a
-``binding_id`` column on ``audit_log``.
+Which changes came "through that account": every audit row records the binding it was
+made through (``audit_log.binding_id``; NULL from the command line), so a person with two
+phones bound keeps what the other phone did. A row from before the column existed counts
+when its actor is the binding's person. The window starts no earlier than the binding was
+created and ends when it was cut. Correction requests and invitation codes do not record
+the binding: those of the person made in the window are voided whichever phone made them.
 
 A later change to the same entity by someone else is a decision of a legitimate user and
 wins: the whole entity is left as it is and reported (``Verdict.CONFLICT``), for the
-admin to settle by hand. An entity in a closed period is left as it is too (R10,
-``Verdict.LOCKED``); reopening takes the director's order. Topic and homework are not
-audited, so they cannot be restored (they are reverted automatically once the lesson
-module audits them as ``entity="lesson"`` with ``old``/``new`` holding the fields).
+admin to settle by hand (the owner's other phone counts as someone else: a decision of
+the legitimate user). An entity in a closed period is left as it is too (R10,
+``Verdict.LOCKED``); reopening takes the director's order.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -169,6 +167,45 @@ class AccountRef:
     full_name: str
     role: BindingRole
     revoked_at: datetime | None
+    # What tells two accounts of one person apart: when it was bound, the Telegram
+    # profile it was bound from, and its last change in the journal.
+    created_at: datetime | None = None
+    telegram_name: str | None = None
+    telegram_username: str | None = None
+    last_change_at: datetime | None = None
+
+    @property
+    def device(self) -> str | None:
+        """The Telegram profile in one short phrase: ``Name (@username)``."""
+        name = self.telegram_name or ""
+        username = f"@{self.telegram_username}" if self.telegram_username else ""
+        if name and username:
+            return f"{name} ({username})"
+        return name or username or None
+
+
+def _account_query() -> Any:
+    last_change = (
+        select(func.max(AuditEntry.at))
+        .where(AuditEntry.binding_id == Binding.id)
+        .correlate(Binding)
+        .scalar_subquery()
+    )
+    return select(
+        Binding.id,
+        Person.full_name,
+        Binding.role,
+        Binding.revoked_at,
+        Binding.created_at,
+        Binding.telegram_name,
+        Binding.telegram_username,
+        last_change,
+    ).join(Person, Person.id == Binding.person_id)
+
+
+def _account(row: Any) -> AccountRef:
+    i, n, r, at, created, name, username, last = row
+    return AccountRef(i, n, BindingRole(r), at, created, name, username, last)
 
 
 async def accounts(journal: Journal, actor: Actor) -> list[AccountRef]:
@@ -178,15 +215,14 @@ async def accounts(journal: Journal, actor: Actor) -> list[AccountRef]:
     cut_since = journal.clock.now() - timedelta(days=RECENTLY_CUT_DAYS)
     async with journal.transaction() as s:
         rows = await s.execute(
-            select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
-            .join(Person, Person.id == Binding.person_id)
+            _account_query()
             .where(
                 Person.school_id == actor.school_id,
                 or_(Binding.revoked_at.is_(None), Binding.revoked_at >= cut_since),
             )
             .order_by(Binding.role != BindingRole.STAFF.value, Person.full_name, Binding.id)
         )
-        return [AccountRef(i, n, BindingRole(r), at) for i, n, r, at in rows]
+        return [_account(row) for row in rows]
 
 
 async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef:
@@ -195,15 +231,14 @@ async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef
     async with journal.transaction() as s:
         row = (
             await s.execute(
-                select(Binding.id, Person.full_name, Binding.role, Binding.revoked_at)
-                .join(Person, Person.id == Binding.person_id)
-                .where(Binding.id == binding_id, Person.school_id == actor.school_id)
+                _account_query().where(
+                    Binding.id == binding_id, Person.school_id == actor.school_id
+                )
             )
         ).first()
         if row is None:
             raise NotFound()
-        i, n, r, at = row
-        return AccountRef(i, n, BindingRole(r), at)
+        return _account(row)
 
 
 async def preview(
@@ -351,16 +386,23 @@ def _entries(rows: Iterable[Any]) -> list[_Entry]:
 async def _compromised(
     s: AsyncSession, school_id: int, binding: _Binding, window: _Window
 ) -> list[_Entry]:
-    """The audited changes made through a staff binding in the window: by its person, or
-    applied on the deputy's approval of a request the account made."""
+    """The audited changes made through a staff binding in the window: recorded with its
+    binding id (an entry from before bindings were recorded: by its person), or applied
+    on the deputy's approval of a request the account made."""
     if binding.role is not BindingRole.STAFF:
         return []
     not_revert = ~AuditEntry.action.like(f"%{REVERT_SUFFIX}")
-    # Two queries, each on an index: (actor_id, at), and (school_id, at) from the start.
+    # Two queries, each on an index: (binding_id, at), and (school_id, at) from the start.
     found = _entries(
         await s.execute(
             select(*_ENTRY_COLUMNS).where(
-                AuditEntry.actor_id == binding.person_id,
+                or_(
+                    AuditEntry.binding_id == binding.id,
+                    and_(
+                        AuditEntry.binding_id.is_(None),
+                        AuditEntry.actor_id == binding.person_id,
+                    ),
+                ),
                 window.covers(AuditEntry.at),
                 AuditEntry.school_id == school_id,
                 not_revert,
@@ -862,6 +904,7 @@ async def _apply(
             school_id=plan.school_id,
             at=now,
             actor_id=actor.person_id,
+            binding_id=actor.binding_id,
             action=f"{kind}{REVERT_SUFFIX}",
             entity=kind,
             key=e.key,

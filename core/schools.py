@@ -103,6 +103,7 @@ async def set_school_rules(
                 school_id=school.id,
                 at=journal.clock.now(),
                 actor_id=actor.person_id,
+                binding_id=actor.binding_id,
                 action="school.rules",
                 entity="school",
                 key={"school_id": school.id},

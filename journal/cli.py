@@ -25,6 +25,7 @@ from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
 from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
+from notifications.revocations import announce_revert
 from reports import cards
 from reports.cli import add_report_parser, report_command
 from texts import t
@@ -340,8 +341,25 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     tz = journal.rules.timezone
     try:
         if args.list:
-            for binding_id, name, role in await invitations.school_bindings(journal, admin):
-                print(t("cli.binding_line", id=binding_id, name=name, role=t(f"role.{role}")))
+            # Two accounts of one person (two phones) told apart (R3).
+            for a in await revert.accounts(journal, admin):
+                if a.revoked_at is not None:
+                    continue
+                print(
+                    t(
+                        "cli.binding_line",
+                        id=a.id,
+                        name=a.full_name,
+                        role=t(f"role.{a.role.value}"),
+                        bound=f"{a.created_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                        if a.created_at
+                        else "—",
+                        device=a.device or t("revert.device_unknown"),
+                        last=f"{a.last_change_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                        if a.last_change_at
+                        else t("revert.never"),
+                    )
+                )
             return 0
         reason = args.reason or t("cli.revoke_reason")
         if not args.since:
@@ -358,6 +376,8 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
             print(t("cli.revert_cancelled"))
             return 1
         summary = await revert.revert(journal, admin, args.binding, since, reason)
+        # The owner is told on the accounts they still hold (R3).
+        await announce_revert(journal, await revert.account(journal, admin, args.binding), summary)
     except ValueError:
         print(t("cli.bad_moment", value=args.since), file=sys.stderr)
         return 2

@@ -42,6 +42,14 @@ class RoundCb(CallbackData, prefix="rnd"):
     reason: str = ""
 
 
+class CutOtherCb(CallbackData, prefix="cuo"):
+    """«Отключить этот аккаунт» under the notice that another account was bound to the
+    same person (R3): sent to ``binding``, cuts ``other``."""
+
+    binding: int
+    other: int
+
+
 class UnreadCb(CallbackData, prefix="unr"):
     """The class teacher's list of parents who have not read this week's digests (R17)."""
 

@@ -153,6 +153,39 @@ async def test_r3_revoke_lists_and_cuts_a_binding(
     assert "ДД.ММ.ГГГГ" in capsys.readouterr().err
 
 
+async def test_r3_revoke_list_tells_two_phones_of_one_person_apart(
+    settings: Settings, school: None, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        person = await conn.fetchval(
+            "SELECT p.id FROM people p JOIN staff_roles r ON r.person_id = p.id"
+            " ORDER BY p.id LIMIT 1"
+        )
+        for tg, name, username, at in (
+            (501, "Елена", "elena_k", "2026-11-23 08:00+03"),
+            (502, "Lucky", "lucky777", "2026-11-23 09:15+03"),
+        ):
+            await conn.execute(
+                "INSERT INTO bindings (telegram_user_id, person_id, role, created_at,"
+                " telegram_name, telegram_username) VALUES ($1, $2, 'staff', $3::text::timestamptz,"
+                " $4, $5)",
+                tg,
+                person,
+                at,
+                name,
+                username,
+            )
+    finally:
+        await conn.close()
+    assert await journal_cmd(settings, "revoke", "--list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0] != lines[1]
+    assert "вход 23.11.2026 08:00; Telegram: Елена (@elena_k)" in lines[0]
+    assert "вход 23.11.2026 09:15; Telegram: Lucky (@lucky777)" in lines[1]
+    assert all("последнее изменение: не было" in line for line in lines)
+
+
 async def test_r22_backup_verify_restore_and_tamper(
     settings: Settings,
     school: None,

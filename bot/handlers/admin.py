@@ -41,6 +41,7 @@ from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
 from core.schools import SchoolSettings
+from notifications.revocations import announce_revert
 from reports import statement, xlsx
 from texts import Texts
 
@@ -414,18 +415,33 @@ def _moment_text(journal: Journal, moment: datetime) -> str:
 
 async def revert_accounts(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
     rows = []
+    lines = [tx("revert.choose"), ""]
     # Staff accounts: only they change the journal (a parent's voids little but the
-    # reasons it suggested; ``journal revoke`` handles any binding).
+    # reasons it suggested; ``journal revoke`` handles any binding). Two accounts of one
+    # person (two phones) differ in when they were bound, the Telegram profile and the
+    # last change made through them (R3).
     staff = [a for a in await revert.accounts(journal, actor) if a.role is BindingRole.STAFF]
-    for a in staff[:ACCOUNTS_SHOWN]:
+    tz = _tz(journal)
+    for no, a in enumerate(staff[:ACCOUNTS_SHOWN], start=1):
         role = tx(f"role.{a.role.value}")
+        device = a.device or tx("revert.device_unknown")
+        fields = {"no": no, "name": a.full_name, "role": role, "device": device}
         if a.revoked_at is None:
-            label = tx("revert.account", name=a.full_name, role=role)
+            label = tx("revert.account", **fields)
         else:
-            day = f"{a.revoked_at.astimezone(_tz(journal)):%d.%m}"
-            label = tx("revert.account_cut", name=a.full_name, role=role, day=day)
+            label = tx("revert.account_cut", day=f"{a.revoked_at.astimezone(tz):%d.%m}", **fields)
         rows.append((a.id, label))
-    await show(query, tx("revert.choose"), keyboards.revert_accounts(tx, rows))
+        lines.append(
+            tx(
+                "revert.account_line",
+                bound=f"{a.created_at.astimezone(tz):%d.%m.%Y %H:%M}" if a.created_at else "—",
+                last=f"{a.last_change_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                if a.last_change_at
+                else tx("revert.never"),
+                **{**fields, "name": h(a.full_name), "device": h(device)},
+            )
+        )
+    await show_long(query, "\n".join(lines), keyboards.revert_accounts(tx, rows))
 
 
 async def revert_start(
@@ -525,6 +541,9 @@ async def revert_execute(
 ) -> None:
     since = datetime.fromtimestamp(callback_data.at, UTC)
     summary = await revert.revert(journal, actor, callback_data.binding, since, tx("revert.reason"))
+    # The owner is told on the accounts they still hold (R3).
+    cut = await revert.account(journal, actor, summary.binding_id)
+    await announce_revert(journal, cut, summary)
     lines = [h(line) for line in revert.summary_lines(summary, tx, _tz(journal))]
     await show_long(query, "\n".join(lines), keyboards.family_back(tx))
 

@@ -20,12 +20,19 @@ from bot.filters import StaffOnly
 from bot.handlers.teacher import today
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show
-from core import attendance, feed
+from core import attendance, feed, invitations
 from core.access import Actor
 from core.errors import InvalidValue
 from core.journal import Journal
 from core.models import AbsenceReason
-from notifications.callbacks import DigestReadCb, RoundCb, SuggestCb, SuggestDoneCb, UnreadCb
+from notifications.callbacks import (
+    CutOtherCb,
+    DigestReadCb,
+    RoundCb,
+    SuggestCb,
+    SuggestDoneCb,
+    UnreadCb,
+)
 from texts import Texts
 
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
@@ -82,6 +89,29 @@ async def read_digest(
         await query.message.edit_reply_markup(
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
         )
+
+
+# --- another account bound to the same person (R3) -------------------------------------------
+
+
+async def cut_other_account(
+    query: CallbackQuery,
+    callback_data: CutOtherCb,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    cut = await invitations.cut_own_other_account(
+        journal,
+        query.from_user.id,
+        callback_data.binding,
+        callback_data.other,
+        "R3: cut by the owner from another account",
+    )
+    callback_answer.text = tx("account.cut_other_done" if cut else "account.cut_other_before")
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(callback_answer.text)
 
 
 # --- a parent's suggested reason (R6) ---------------------------------------------------------
@@ -293,6 +323,7 @@ async def unread_view(
 def build() -> Router:
     router = Router(name="notices")
     router.callback_query.register(read_digest, DigestReadCb.filter())
+    router.callback_query.register(cut_other_account, CutOtherCb.filter())
     router.callback_query.register(ask_reason, SuggestCb.filter(F.reason == ""))
     router.callback_query.register(choose_reason, SuggestCb.filter(F.reason != ""))
     router.callback_query.register(skip_note, SuggestDoneCb.filter())

@@ -20,6 +20,7 @@ from core.clock import local_today
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from notifications.consent import refuse_consent
+from notifications.revocations import announce_second_account
 from texts import Texts
 
 
@@ -42,7 +43,9 @@ async def code_as_text(message: Message, journal: Journal, tx: Texts, bot: Bot) 
 
 async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: Bot) -> None:
     assert message.from_user is not None
-    binding = await invitations.redeem(journal, message.from_user.id, code)
+    user = message.from_user
+    binding = await invitations.redeem(journal, user.id, code, (user.full_name, user.username))
+    await announce_second_account(journal, binding.id)  # R3: the first account is told
     await accounts.switch_binding(journal, message.from_user.id, binding.id)
     await message.answer(
         tx("start.bound", name=h(binding.full_name), role=tx(f"role.{binding.role.value}"))
