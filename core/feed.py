@@ -648,6 +648,24 @@ async def class_suggestions(
         return await suggestions_for(s, {(p, d) for p, d in keys})
 
 
+async def pending_suggestions_by(
+    s: AsyncSession, parents: list[int], pupils: list[int], days: list[date]
+) -> set[tuple[int, int, date]]:
+    """(parent, pupil, day) for which the parent has given a reason that still waits for
+    the class teacher (the digest then says so instead of asking again, R6)."""
+    if not parents or not pupils or not days:
+        return set()
+    rows = await s.execute(
+        select(AbsenceSuggestion.suggested_by, AbsenceSuggestion.pupil_id, AbsenceSuggestion.day)
+        .where(
+            AbsenceSuggestion.suggested_by.in_(set(parents)),
+            AbsenceSuggestion.pupil_id.in_(set(pupils)),
+            AbsenceSuggestion.day.in_(set(days)),
+        )
+    )
+    return {(g, p, d) for g, p, d in rows}
+
+
 async def _ensure_class_teacher(s: AsyncSession, actor: Actor, class_id: int) -> SchoolClass:
     cls = await s.get(SchoolClass, class_id)
     if cls is None or cls.school_id != actor.school_id:

@@ -57,6 +57,7 @@ class ChildDay:
     homework_day: date | None = None
     homework: list[HomeworkLine] = field(default_factory=list)
     homework_key: HomeworkKey | None = None  # children with the same key share the list
+    suggested: bool = False  # this parent gave the day's reason; it waits for confirmation
 
     @property
     def empty(self) -> bool:
@@ -64,7 +65,7 @@ class ChildDay:
 
     @property
     def unconfirmed_absence(self) -> bool:
-        return any(
+        return not self.suggested and any(
             a.status is Presence.ABSENT and a.reason is AbsenceReason.UNCONFIRMED
             for a in self.absences
         )
@@ -129,6 +130,9 @@ async def _gather(
     groups = (
         {p: frozenset(g) for p, g in (await feed.groups_of(s, pupils)).items()} if by_group else {}
     )
+    given = await feed.pending_suggestions_by(
+        s, [t.person_id for t in targets], pupils, [t.day for t in targets]
+    )
     shared: dict[HomeworkKey, list[HomeworkLine]] = {}
     content: dict[tuple[int, date], list[ChildDay]] = {}
     no_marks: list[MarkLine] = []
@@ -140,6 +144,7 @@ async def _gather(
             if recorded and t.since > since:  # this parent's previous digest was later
                 recorded = [m for m in recorded if m.recorded_at >= t.since]
             entry = ChildDay(child, recorded, absences.get((child.pupil_id, t.day), no_absences))
+            entry.suggested = (t.person_id, child.pupil_id, t.day) in given
             next_day = next_days.get((child.class_id, t.day))
             if next_day is not None and grade_has_marks(child.grade):  # R12
                 lines = homework.get((child.class_id, next_day), NO_HOMEWORK)
@@ -220,7 +225,12 @@ class DigestRenderer:
                     tx(
                         "digest.absent",
                         lessons=lesson_list(absent),
-                        reason=", ".join(tx(f"reason.{r.value}") for r in reasons),
+                        reason=", ".join(
+                            tx("reason.suggested")
+                            if c.suggested and r is AbsenceReason.UNCONFIRMED
+                            else tx(f"reason.{r.value}")
+                            for r in reasons
+                        ),
                     )
                 )
             if late:

@@ -199,3 +199,27 @@ async def test_r16_the_running_app_builds_and_delivers_the_digest_by_itself(
     async with bot.journal.transaction() as s:
         sent = await s.scalar(select(func.count()).select_from(Digest).where(Digest.day == MONDAY))
     assert sent == 1
+
+
+async def test_parents_digest_says_reason_given_awaiting_confirmation(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9.5: a parent who gave the reason from the morning alert is not told in the
+    evening that the reason is unconfirmed, nor asked for it again."""
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 9, 0)
+    assert await NotificationJobs(bot.journal).absence_alerts() >= 1
+    await deliver(bot)
+    alert = await parent.wait_reply()
+    ask = await parent.press_and_wait("Указать причину пропуска", message=alert)
+    await parent.press_and_wait("🤒 Болезнь", message=ask)
+    await parent.press_and_wait("Без комментария")
+
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(bot.journal).digests() == 1
+    await deliver(bot)
+    digest = await parent.wait_reply()
+    assert "указана вами, ждёт подтверждения" in (digest.text or "")
+    assert "причина не подтверждена" not in (digest.text or "")
+    assert digest.button_texts == ["Прочитано ✓"]

@@ -185,6 +185,7 @@ EN: dict[str, str] = {
     "status.absent": "absent",
     "status.late": "late",
     "reason.unconfirmed": "reason not confirmed",
+    "reason.suggested": "reason given by you, awaiting confirmation",
     "reason.illness": "illness (certificate)",
     "reason.parent_statement": "parent's statement",
     "reason.other_excused": "other excused",

@@ -190,6 +190,7 @@ RU: dict[str, str] = {
     "status.absent": "Н",
     "status.late": "опоздал",
     "reason.unconfirmed": "причина не подтверждена",
+    "reason.suggested": "причина указана вами, ждёт подтверждения",
     "reason.illness": "болезнь (справка)",
     "reason.parent_statement": "заявление родителей",
     "reason.other_excused": "другая уважительная",
