@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -499,6 +499,19 @@ class SuggestionView:
     day: date
     reason: AbsenceReason
     note: str | None
+    parent_name: str = ""
+    class_teachers: tuple[Recipient, ...] = ()  # told of the suggestion at once (issue 9.5)
+
+
+async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
+    teacher = await s.scalar(
+        select(SchoolClass.class_teacher_id)
+        .join(Pupil, Pupil.class_id == SchoolClass.id)
+        .where(Pupil.person_id == pupil_id)
+    )
+    if teacher is None:
+        return ()
+    return tuple((await recipients(s, [teacher], BindingRole.STAFF)).get(teacher, []))
 
 
 async def _suggesting_parent(
@@ -572,7 +585,16 @@ async def suggest_reason(
             .on_conflict_do_update(index_elements=["pupil_id", "day", "suggested_by"], set_=values)
         )
         name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
-        return SuggestionView(pupil_id, name or "", day, reason, None)
+        parent = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
+        return SuggestionView(
+            pupil_id,
+            name or "",
+            day,
+            reason,
+            None,
+            parent or "",
+            await _class_teachers_of(s, pupil_id),
+        )
 
 
 async def add_suggestion_note(
@@ -646,6 +668,60 @@ async def class_suggestions(
             .where(Pupil.class_id == class_id, AbsenceSuggestion.day.between(start, end))
         )
         return await suggestions_for(s, {(p, d) for p, d in keys})
+
+
+@dataclass(frozen=True)
+class ReasonAnswer:
+    """Whom to tell the class teacher's answer to parents' suggested reasons."""
+
+    pupil_name: str
+    parents: tuple[Recipient, ...]
+
+
+async def _suggesting_parents(s: AsyncSession, pupil_id: int, day: date) -> ReasonAnswer:
+    name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
+    parents = list(
+        await s.scalars(
+            select(AbsenceSuggestion.suggested_by).where(
+                AbsenceSuggestion.pupil_id == pupil_id, AbsenceSuggestion.day == day
+            )
+        )
+    )
+    found = await recipients(s, parents, BindingRole.PARENT)
+    return ReasonAnswer(name, tuple(r for p in parents for r in found.get(p, [])))
+
+
+async def parents_to_tell(journal: Journal, actor: Actor, pupil_id: int, day: date) -> ReasonAnswer:
+    """The parents who suggested a reason for this pupil-day (told once it is confirmed)."""
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        return await _suggesting_parents(s, pupil_id, day)
+
+
+async def reject_suggestions(
+    journal: Journal, actor: Actor, pupil_id: int, day: date, explanation: str
+) -> ReasonAnswer:
+    """R6: the class teacher does not accept the parents' suggested reason for a pupil-day;
+    the suggestions are withdrawn (the parent may give another) and the parents who gave
+    them are returned, to be told the short explanation."""
+    explanation = explanation.strip()
+    if not explanation or len(explanation) > NOTE_LIMIT:
+        raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        answer = await _suggesting_parents(s, pupil_id, day)
+        await s.execute(
+            delete(AbsenceSuggestion).where(
+                AbsenceSuggestion.pupil_id == pupil_id, AbsenceSuggestion.day == day
+            )
+        )
+        return answer
 
 
 async def pending_suggestions_by(

@@ -223,3 +223,70 @@ async def test_parents_digest_says_reason_given_awaiting_confirmation(
     assert "указана вами, ждёт подтверждения" in (digest.text or "")
     assert "причина не подтверждена" not in (digest.text or "")
     assert digest.button_texts == ["Прочитано ✓"]
+
+
+async def _parent_gives_illness(bot: Harness, world: World, clock: ManualClock) -> tuple:
+    """The class teacher and a parent are in the bot; Пётр misses Monday's lessons and his
+    mother gives «Болезнь» from the morning alert."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 9, 0)
+    assert await NotificationJobs(bot.journal).absence_alerts() >= 1
+    await deliver(bot)
+    alert = await parent.wait_reply()
+    ask = await parent.press_and_wait("Указать причину пропуска", message=alert)
+    await parent.press_and_wait("🤒 Болезнь", message=ask)
+    return teacher, parent
+
+
+async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells_the_parent(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9.5: «Передано классному руководителю» is true at once, not on Friday."""
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    news = await teacher.wait_reply()
+    assert "сообщает причину пропуска" in (news.text or "")
+    assert "Иванов Пётр" in (news.text or "") and "23.11.2026" in (news.text or "")
+    assert "Болезнь" in (news.text or "")
+    assert "✖ Отклонить" in news.button_texts
+
+    press = await teacher.press("болезнь (справка)", message=news)
+    answer = await press.wait_answered()
+    assert "Причина записана" in (answer.get("text") or "")
+    told = await parent.wait_reply()
+    assert "подтвердил причину пропуска" in (told.text or "")
+    assert "болезнь (справка)" in (told.text or "")
+    await teacher.wait_reply()  # the buttons show it is done
+    assert "✖ Отклонить" not in news.button_texts
+    async with bot.journal.transaction() as s:
+        reasons = set(
+            await s.scalars(
+                select(Attendance.reason).where(
+                    Attendance.pupil_id == world.people["petya"], Attendance.status == "absent"
+                )
+            )
+        )
+    assert reasons == {"illness"}
+
+
+async def test_class_teacher_rejects_a_parent_reason_with_an_explanation(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    await parent.press_and_wait("Без комментария")
+    news = await teacher.wait_reply()
+    ask = await teacher.press_and_wait("✖ Отклонить", message=news)
+    assert "почему причина не принята" in (ask.text or "")
+    await teacher.send("Пётр был на экскурсии без заявления")
+    done = await teacher.wait_reply()
+    assert "Причина отклонена" in (done.text or "")
+    told = await parent.wait_reply()
+    assert "не принял причину пропуска" in (told.text or "")
+    assert "Пётр был на экскурсии без заявления" in (told.text or "")
+
+    async with bot.journal.transaction() as s:
+        left = await s.scalar(select(func.count()).select_from(AbsenceSuggestion))
+        reasons = set(await s.scalars(select(Attendance.reason)))
+    assert left == 0  # the parent may give another reason
+    assert reasons == {"unconfirmed"}

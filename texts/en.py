@@ -300,6 +300,13 @@ EN: dict[str, str] = {
     "suggest.no_note": "No comment",
     "suggest.done": "Done ✓ The class teacher will see the reason and confirm it from the documents.",
     "suggest.note_saved": "Your comment was passed on to the class teacher ✓",
+    "suggest.to_teacher": "💬 <b>{parent}</b> gives the reason of an absence: <b>{name}</b>, {day} — {reason}.\nConfirm the reason from the documents or reject it with an explanation.",
+    "suggest.note_to_teacher": "💬 The parent’s comment on the absence reason ({name}, {day}): “{note}”",
+    "suggest.reject": "✖ Reject",
+    "suggest.reject_ask": "Write in one message why the reason is not accepted (the parent will get this explanation).",
+    "suggest.rejected": "Reason rejected, the explanation was sent to the parent ✓",
+    "suggest.rejected_to_parent": "The class teacher did not accept the absence reason: <b>{name}</b>, {day}.\nExplanation: “{explanation}”\nYou may give the reason again.",
+    "suggest.confirmed_to_parent": "✅ The class teacher confirmed the absence reason: <b>{name}</b>, {day} — {reason}.",
     # the class teacher: parents who have not read the digests (R17)
     "unread.button": "📭 Who has not read the digests",
     "unread.title": "<b>Digests not read: {cls}, {start}–{end}</b>",

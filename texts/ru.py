@@ -305,6 +305,13 @@ RU: dict[str, str] = {
     "suggest.no_note": "Без комментария",
     "suggest.done": "Готово ✓ Классный руководитель увидит причину и подтвердит её по документам.",
     "suggest.note_saved": "Комментарий передан классному руководителю ✓",
+    "suggest.to_teacher": "💬 <b>{parent}</b> сообщает причину пропуска: <b>{name}</b>, {day} — {reason}.\nПодтвердите причину по документам или отклоните с пояснением.",
+    "suggest.note_to_teacher": "💬 Комментарий родителя к причине пропуска ({name}, {day}): «{note}»",
+    "suggest.reject": "✖ Отклонить",
+    "suggest.reject_ask": "Напишите одним сообщением, почему причина не принята (родитель получит это пояснение).",
+    "suggest.rejected": "Причина отклонена, родителю отправлено пояснение ✓",
+    "suggest.rejected_to_parent": "Классный руководитель не принял причину пропуска: <b>{name}</b>, {day}.\nПояснение: «{explanation}»\nВы можете указать причину ещё раз.",
+    "suggest.confirmed_to_parent": "✅ Классный руководитель подтвердил причину пропуска: <b>{name}</b>, {day} — {reason}.",
     # the class teacher: parents who have not read the digests (R17)
     "unread.button": "📭 Кто не прочитал сводки",
     "unread.title": "<b>Не прочитали сводки: {cls}, {start}–{end}</b>",
