@@ -250,6 +250,12 @@ async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells
     assert "Иванов Пётр" in (news.text or "") and "23.11.2026" in (news.text or "")
     assert "Болезнь" in (news.text or "")
     assert "✖ Отклонить" in news.button_texts
+    await parent.press_and_wait("Без комментария")
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    week = await teacher.press_and_wait("🚫 Пропуски за неделю")
+    assert "Иванова Светлана" in (week.text or "") and "болезнь (справка)" in (week.text or "")
 
     press = await teacher.press("болезнь (справка)", message=news)
     answer = await press.wait_answered()

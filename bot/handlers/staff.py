@@ -34,7 +34,7 @@ from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
 from bot.storage import side_slot
-from core import attendance, classes, corrections, invitations, lessons
+from core import attendance, classes, corrections, feed, invitations, lessons
 from core.access import Actor
 from core.errors import NotFound
 from core.invitations import IssueResult
@@ -73,6 +73,9 @@ async def week_absences(
     rows = await classes.class_absences(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
+    given = await feed.class_suggestions(
+        journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
+    )
     lines = [tx("class.week", start=f"{monday:%d.%m}", end=f"{monday + timedelta(days=6):%d.%m}")]
     markup = InlineKeyboardMarkup(inline_keyboard=[])
     for entry in rows:
@@ -88,6 +91,17 @@ async def week_absences(
                 reason=reasons,
             )
         )
+        if not entry.confirmed:  # issue 9.5: the parents' reasons waiting for her
+            for sg in given.get((entry.pupil_id, entry.date), []):
+                note = tx("round.note", note=h(sg.note)) if sg.note else ""
+                lines.append(
+                    tx(
+                        "round.suggestion",
+                        parent=h(sg.parent_name),
+                        reason=tx(f"reason.{sg.reason.value}"),
+                        note=note,
+                    )
+                )
         if not entry.confirmed:
             markup.inline_keyboard.append(
                 [
