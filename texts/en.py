@@ -213,6 +213,7 @@ EN: dict[str, str] = {
     "prefs.alerts_off": "🔕 Absence alerts at once: no",
     "class.day": "<b>Class: {day}</b> (✓ attendance taken)",
     "class.week": "<b>Absences for the week {start}–{end}</b>",
+    "class.week_page": "Without a confirmed reason: {count}. Page {page} of {pages}.",
     "class.week_absences": "🚫 This week's absences",
     "class.codes": "🔑 Codes for parents and pupils",
     "class.absence_line": "{name}, {day}: {count} lesson(s) — {reason}",

@@ -218,6 +218,7 @@ RU: dict[str, str] = {
     "prefs.alerts_off": "🔕 Сразу сообщать о пропуске: нет",
     "class.day": "<b>Класс: {day}</b> (✓ — посещаемость отмечена)",
     "class.week": "<b>Пропуски за неделю {start}–{end}</b>",
+    "class.week_page": "Без подтверждённой причины: {count}. Страница {page} из {pages}.",
     "class.week_absences": "🚫 Пропуски за неделю",
     "class.codes": "🔑 Коды для родителей и учеников",
     "class.absence_line": "{name}, {day}: уроков {count} — {reason}",

@@ -25,6 +25,7 @@ from bot.callbacks import (
     ReasonCb,
     ReissueCb,
     SubCb,
+    WeekPageCb,
 )
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
@@ -65,9 +66,19 @@ async def class_day(
     await show(query, "\n".join(lines), keyboards.class_views(tx, callback_data.cls, day))
 
 
+WEEK_PAGE = 8  # pupil-days a screen of the week lists (5 buttons each, under Telegram's limits)
+
+
 async def week_absences(
-    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+    query: CallbackQuery,
+    callback_data: ClassCb | WeekPageCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    focus: tuple[int, date] | None = None,
 ) -> None:
+    """The week's absences with one-tap reasons; more than a page of pupil-days (a flu
+    week) goes over pages ◀ ▶, ``focus`` keeps the page of the entry just confirmed."""
     day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
     monday = day - timedelta(days=day.weekday())
     rows = await classes.class_absences(
@@ -76,11 +87,19 @@ async def week_absences(
     given = await feed.class_suggestions(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
+    entries = [e for e in rows if e.lessons]
+    pages = max(1, -(-len(entries) // WEEK_PAGE))
+    page = callback_data.page if isinstance(callback_data, WeekPageCb) else 0
+    if focus is not None:
+        at = [i for i, e in enumerate(entries) if (e.pupil_id, e.date) == focus]
+        page = at[0] // WEEK_PAGE if at else page
+    page = min(page, pages - 1)
     lines = [tx("class.week", start=f"{monday:%d.%m}", end=f"{monday + timedelta(days=6):%d.%m}")]
+    if pages > 1:
+        waiting = sum(1 for e in entries if not e.confirmed)
+        lines.append(tx("class.week_page", page=page + 1, pages=pages, count=waiting))
     markup = InlineKeyboardMarkup(inline_keyboard=[])
-    for entry in rows:
-        if not entry.lessons:
-            continue
+    for entry in entries[page * WEEK_PAGE : (page + 1) * WEEK_PAGE]:
         reasons = ", ".join(sorted(tx(f"reason.{r.value}") for r in entry.reasons))
         lines.append(
             tx(
@@ -107,7 +126,7 @@ async def week_absences(
                 [
                     keyboards.button(
                         f"{entry.full_name.split()[0]} {entry.date:%d.%m}",
-                        ClassCb(cls=callback_data.cls, view="w", day=entry.date.toordinal()),
+                        WeekPageCb(cls=callback_data.cls, day=monday.toordinal(), page=page),
                     )
                 ]
             )
@@ -115,6 +134,23 @@ async def week_absences(
             markup.inline_keyboard.append(keyboards.reasons(tx, entry.pupil_id, entry.date)[2:])
     if len(lines) == 1:
         lines.append(tx("class.no_absences"))
+    if pages > 1:
+        markup.inline_keyboard.append(
+            [
+                keyboards.button(
+                    f"◀ {(page - 1) % pages + 1}",
+                    WeekPageCb(
+                        cls=callback_data.cls, day=monday.toordinal(), page=(page - 1) % pages
+                    ),
+                ),
+                keyboards.button(
+                    f"{(page + 1) % pages + 1} ▶",
+                    WeekPageCb(
+                        cls=callback_data.cls, day=monday.toordinal(), page=(page + 1) % pages
+                    ),
+                ),
+            ]
+        )
     markup.inline_keyboard.append(
         [
             keyboards.button(
@@ -166,7 +202,12 @@ async def confirm_reason(
     callback_answer.text = tx("class.reason_saved", count=count)
     pupil_class = await classes.class_of_pupil(journal, actor, callback_data.pupil)
     await week_absences(
-        query, ClassCb(cls=pupil_class, view="w", day=callback_data.day), actor, journal, tx
+        query,
+        ClassCb(cls=pupil_class, view="w", day=callback_data.day),
+        actor,
+        journal,
+        tx,
+        focus=(callback_data.pupil, day),
     )
 
 
@@ -564,6 +605,7 @@ def build() -> Router:
     router.callback_query.filter(StaffOnly())
     router.callback_query.register(class_day, ClassCb.filter(F.view == "t"))
     router.callback_query.register(week_absences, ClassCb.filter(F.view == "w"))
+    router.callback_query.register(week_absences, WeekPageCb.filter())
     router.callback_query.register(class_pupils, ClassCb.filter(F.view == "p"))
     router.callback_query.register(class_pupil, ClassPupilCb.filter())
     router.callback_query.register(confirm_reason, ReasonCb.filter())
