@@ -24,6 +24,7 @@ from tests.botkit import TOKEN, Harness, forge_press, running_bot
 from tests.test_notifications import (
     FRIDAY,
     TUESDAY,
+    absent,
     at,
     bind,
     school_day_for_5a,
@@ -296,3 +297,24 @@ async def test_class_teacher_rejects_a_parent_reason_with_an_explanation(
         reasons = set(await s.scalars(select(Attendance.reason)))
     assert left == 0  # the parent may give another reason
     assert reasons == {"unconfirmed"}
+
+
+async def test_the_parents_alert_is_updated_when_the_pupil_misses_more_lessons_that_morning(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9: the instant alert said «1 (Математика)»; Пётр misses English too, and the
+    parent's latest message says so rather than a stale count."""
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    at(clock, MONDAY, 8, 40)
+    await absent(bot.journal, world, "math", MONDAY, 1, "petya")
+    assert await NotificationJobs(bot.journal).absence_alerts() == 1
+    await deliver(bot)
+    first = await parent.wait_reply()
+    assert "1 (Математика)" in (first.text or "")
+    at(clock, MONDAY, 9, 30)
+    await absent(bot.journal, world, "english", MONDAY, 2, "petya")
+    assert await NotificationJobs(bot.journal).absence_alerts() == 1
+    await deliver(bot)
+    update = await parent.wait_reply()
+    assert "1 (Математика), 2 (Английский язык)" in (update.text or "")
+    assert update.button_texts == ["Указать причину пропуска"]

@@ -270,6 +270,7 @@ EN: dict[str, str] = {
     "alert.absent": "🚫 <b>{name}</b> ({cls}) is absent today, {day}, from lessons: {lessons}.",
     "alert.hint": "If you know the reason, tell the class teacher with the button below. The day's summary comes in the evening digest.",
     "alert.absent_again": "🚫 <b>{name}</b> ({cls}) is absent again. Lessons missed today, {day}: {lessons}.",
+    "alert.absent_more": "🚫 <b>{name}</b> ({cls}) is missing more lessons today, {day}. Missed: {lessons}.",
     "alert.corrected_some": "✏️ Correction: <b>{name}</b> ({cls}) is absent today, {day}, only from lessons: {lessons}.",
     "alert.corrected_none": "✅ Correction: <b>{name}</b> ({cls}) is at school today, {day}; the absence mark was removed.",
     # notifications: absence thresholds, to the class teacher

@@ -275,6 +275,7 @@ RU: dict[str, str] = {
     "alert.absent": "🚫 <b>{name}</b> ({cls}) сегодня, {day}, отсутствует на уроках: {lessons}.",
     "alert.hint": "Если знаете причину, сообщите её классному руководителю кнопкой ниже. Итоги дня придут в вечерней сводке.",
     "alert.absent_again": "🚫 <b>{name}</b> ({cls}) снова отсутствует. Сегодня, {day}, пропущены уроки: {lessons}.",
+    "alert.absent_more": "🚫 <b>{name}</b> ({cls}) сегодня, {day}, пропускает ещё уроки. Пропущены: {lessons}.",
     "alert.corrected_some": "✏️ Исправление: <b>{name}</b> ({cls}) сегодня, {day}, отсутствует только на уроках: {lessons}.",
     "alert.corrected_none": "✅ Исправление: <b>{name}</b> ({cls}) сегодня, {day}, на уроках — отметка о пропуске снята.",
     # notifications: absence thresholds, to the class teacher
