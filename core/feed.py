@@ -701,6 +701,32 @@ async def parents_to_tell(journal: Journal, actor: Actor, pupil_id: int, day: da
         return await _suggesting_parents(s, pupil_id, day)
 
 
+async def unconfirmed_left(journal: Journal, actor: Actor, pupil_id: int, day: date) -> int:
+    """How many pupil-days of this pupil's class, in the week of ``day``, still have an
+    absence without a confirmed reason (the round's header after a tap)."""
+    monday = day - timedelta(days=day.weekday())
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        days = (
+            select(Attendance.pupil_id, Lesson.date)
+            .join(Lesson, Lesson.id == Attendance.lesson_id)
+            .join(Pupil, Pupil.person_id == Attendance.pupil_id)
+            .where(
+                Pupil.class_id == cls,
+                Lesson.date.between(monday, monday + timedelta(days=6)),
+                Attendance.status == Presence.ABSENT,
+                Attendance.reason == AbsenceReason.UNCONFIRMED,
+            )
+            .distinct()
+            .subquery()
+        )
+        found = await s.scalar(select(func.count()).select_from(days))
+        return int(found or 0)
+
+
 async def reject_suggestions(
     journal: Journal, actor: Actor, pupil_id: int, day: date, explanation: str
 ) -> ReasonAnswer:

@@ -493,9 +493,10 @@ async def test_r6_friday_round_groups_per_pupil_and_day_with_the_parents_suggest
     assert round_["binding_id"] == teacher
     body = round_["text"]
     assert "Причины пропусков: 5А, 23.11–27.11" in body
-    assert "1. <b>Иванов Пётр</b>, вт 24.11: уроков 2 (1, 2)" in body  # one entry, two lessons
+    # one entry, two lessons
+    assert "1. <b>Иванов Пётр</b>, вт 24.11: пропущено уроков: 2 (№ 1, 2 по расписанию)" in body
     assert "Иванова С.: болезнь (справка) — «температура»" in body
-    assert "2. <b>Сидоров Николай</b>, ср 25.11: уроков 1 (2)" in body
+    assert "2. <b>Сидоров Николай</b>, ср 25.11: пропущено уроков: 1 (№ 2 по расписанию)" in body
     labels = [t for t, _ in buttons(round_)]
     assert labels.count("болезнь (справка)") == 2 and labels.count("неуважительная") == 2
     assert labels[0] == "1. Иванов П. 24.11"

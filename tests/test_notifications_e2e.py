@@ -318,3 +318,29 @@ async def test_the_parents_alert_is_updated_when_the_pupil_misses_more_lessons_t
     update = await parent.wait_reply()
     assert "1 (Математика), 2 (Английский язык)" in (update.text or "")
     assert update.button_texts == ["Указать причину пропуска"]
+
+
+async def test_the_rounds_header_counts_down_as_the_class_teacher_confirms_and_explains_its_numbers(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9: the header kept «Без подтверждённой причины: 2» after taps, and an entry read
+    «уроков 1 (2)» with nothing to say the 2 is the lesson's number."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await week_of_absences(bot.journal, world, clock)
+    at(clock, FRIDAY, 14, 0)
+    assert await NotificationJobs(bot.journal).friday_round() == 1
+    await deliver(bot)
+    round_ = await teacher.wait_reply()
+    assert "Без подтверждённой причины: 2." in (round_.text or "")
+    assert "Сидоров Николай, ср 25.11: пропущено уроков: 1 (№ 2 по расписанию)" in (
+        round_.text or ""
+    )
+    press = await teacher.press("болезнь (справка)", message=round_)
+    await press.wait_answered()
+    await teacher.wait_reply()
+    assert "Без подтверждённой причины: 1." in (round_.text or "")
+    press = await teacher.press("неуважительная", message=round_)
+    await press.wait_answered()
+    await teacher.wait_reply()
+    assert "Без подтверждённой причины: 0." in (round_.text or "")
+    assert "✓ 2. Сидоров Н. 25.11 — неуважительная" in round_.button_texts

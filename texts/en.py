@@ -281,7 +281,7 @@ EN: dict[str, str] = {
     "round.title": "<b>📋 Absence reasons: {cls}, {start}–{end}</b>\nConfirm the reasons from the documents (doctor's certificate, parent's statement). Without a confirmed reason: {count}.",
     "round.reminder_title": "<b>⏰ Reminder: absence reasons, {cls}, {start}–{end}</b>\nStill without a confirmed reason: {count}.",
     "round.continued": "<b>{cls}</b> (continued)",
-    "round.entry": "{n}. <b>{name}</b>, {day}: {count} lessons ({lessons})",
+    "round.entry": "{n}. <b>{name}</b>, {day}: lessons missed: {count} (no. {lessons} in the timetable)",
     "round.suggestion": "    💬 {parent}: {reason}{note}",
     "round.note": " — “{note}”",
     "round.no_suggestion": "    no reason from the parents",

@@ -286,7 +286,7 @@ RU: dict[str, str] = {
     "round.title": "<b>📋 Причины пропусков: {cls}, {start}–{end}</b>\nПодтвердите причины по документам (справка, заявление родителей). Без подтверждённой причины: {count}.",
     "round.reminder_title": "<b>⏰ Напоминание: причины пропусков, {cls}, {start}–{end}</b>\nОстались без подтверждённой причины: {count}.",
     "round.continued": "<b>{cls}</b> (продолжение)",
-    "round.entry": "{n}. <b>{name}</b>, {day}: уроков {count} ({lessons})",
+    "round.entry": "{n}. <b>{name}</b>, {day}: пропущено уроков: {count} (№ {lessons} по расписанию)",
     "round.suggestion": "    💬 {parent}: {reason}{note}",
     "round.note": " — «{note}»",
     "round.no_suggestion": "    родители причину не сообщили",

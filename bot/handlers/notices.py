@@ -7,6 +7,7 @@ checks it belongs to whoever pressed."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -287,9 +288,27 @@ async def round_reason(
         )
     rows = confirmed_rows(_rows(query), callback_data, tx(f"reason.{reason.value}"))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-        )
+        markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        header = _round_header(query.message.html_text if query.message.text else "")
+        if header is not None:  # the round's first message: its count follows the taps
+            left = await feed.unconfirmed_left(journal, actor, callback_data.pupil, day)
+            lines = query.message.html_text.split("\n")
+            lines[1] = header.sub(str(left), lines[1])
+            await query.message.edit_text("\n".join(lines), reply_markup=markup)
+        else:
+            await query.message.edit_reply_markup(reply_markup=markup)
+
+
+_LAST_NUMBER = re.compile(r"\d+(?=\D*$)")
+
+
+def _round_header(html_text: str) -> re.Pattern[str] | None:
+    """The pattern of the count in a round's header (its second line), if this message
+    is the round's first (the continued parts have no count)."""
+    lines = html_text.split("\n")
+    if len(lines) > 1 and lines[0].startswith(("<b>📋", "<b>⏰")) and _LAST_NUMBER.search(lines[1]):
+        return _LAST_NUMBER
+    return None
 
 
 def confirmed_rows(
