@@ -599,8 +599,9 @@ async def suggest_reason(
 
 async def add_suggestion_note(
     journal: Journal, telegram_user_id: int, binding_id: int, pupil_id: int, day: date, note: str
-) -> None:
-    """The parent's free-text comment to their suggestion."""
+) -> SuggestionView:
+    """The parent's free-text comment to their suggestion (returned with the class
+    teachers to pass it on to)."""
     note = note.strip()
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
@@ -617,6 +618,17 @@ async def add_suggestion_note(
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise NotFound()
+        name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
+        parent = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
+        return SuggestionView(
+            pupil_id,
+            name or "",
+            day,
+            AbsenceReason.UNCONFIRMED,
+            note,
+            parent or "",
+            await _class_teachers_of(s, pupil_id),
+        )
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,10 @@ async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells
     assert "Иванов Пётр" in (news.text or "") and "23.11.2026" in (news.text or "")
     assert "Болезнь" in (news.text or "")
     assert "✖ Отклонить" in news.button_texts
-    await parent.press_and_wait("Без комментария")
+    await parent.send("Температура, справку принесём в среду")
+    await parent.wait_reply()
+    comment = await teacher.wait_reply()
+    assert "Температура, справку принесём в среду" in (comment.text or "")
     await teacher.send("/menu")
     await teacher.wait_reply()
     await teacher.press_and_wait("👥 Мой класс 5А")

@@ -245,15 +245,27 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
         await message.answer(tx("fallback.unknown"))
         return
     assert message.from_user is not None
-    await feed.add_suggestion_note(
+    day = date.fromordinal(int(data["day"]))
+    view = await feed.add_suggestion_note(
         journal,
         message.from_user.id,
         int(data["binding"]),
         int(data["pupil"]),
-        date.fromordinal(int(data["day"])),
+        day,
         message.text or "",
     )
     await message.answer(tx("suggest.note_saved"))
+    for teacher in view.class_teachers:
+        await _tell(
+            message.bot,
+            [teacher.chat_id],
+            Texts(teacher.language)(
+                "suggest.note_to_teacher",
+                name=h(view.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                note=h(view.note or ""),
+            ),
+        )
 
 
 # --- the class teacher's round (R6) -----------------------------------------------------------
