@@ -347,3 +347,19 @@ async def test_the_rounds_header_counts_down_as_the_class_teacher_confirms_and_e
     await teacher.wait_reply()
     assert "Без подтверждённой причины: 0." in (round_.text or "")
     assert "✓ 2. Сидоров Н. 25.11 — неуважительная" in round_.button_texts
+
+
+async def test_a_reason_confirmed_from_the_week_view_tells_the_parent_too(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    await parent.press_and_wait("Без комментария")
+    await teacher.wait_reply()
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    week = await teacher.press_and_wait("🚫 Пропуски за неделю")
+    await teacher.press_and_wait("заявление родителей", message=week)
+    told = await parent.wait_reply()
+    assert "подтвердил причину пропуска" in (told.text or "")
+    assert "заявление родителей" in (told.text or "")

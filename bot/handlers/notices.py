@@ -271,6 +271,25 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
 # --- the class teacher's round (R6) -----------------------------------------------------------
 
 
+async def tell_confirmed(
+    bot: Bot | None, journal: Journal, actor: Actor, pupil: int, day: date, reason: AbsenceReason
+) -> None:
+    """The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5)."""
+    answer = await feed.parents_to_tell(journal, actor, pupil, day)
+    for parent in answer.parents:
+        ptx = Texts(parent.language)
+        await _tell(
+            bot,
+            [parent.chat_id],
+            ptx(
+                "suggest.confirmed_to_parent",
+                name=h(answer.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                reason=ptx(f"reason.{reason.value}"),
+            ),
+        )
+
+
 async def round_reason(
     query: CallbackQuery,
     callback_data: RoundCb,
@@ -285,19 +304,7 @@ async def round_reason(
     day = date.fromordinal(callback_data.day)
     count = await attendance.confirm_reason(journal, actor, callback_data.pupil, day, reason)
     callback_answer.text = tx("class.reason_saved", count=count)
-    answer = await feed.parents_to_tell(journal, actor, callback_data.pupil, day)
-    for parent in answer.parents:
-        ptx = Texts(parent.language)
-        await _tell(
-            query.bot,
-            [parent.chat_id],
-            ptx(
-                "suggest.confirmed_to_parent",
-                name=h(answer.pupil_name),
-                day=f"{day:%d.%m.%Y}",
-                reason=ptx(f"reason.{reason.value}"),
-            ),
-        )
+    await tell_confirmed(query.bot, journal, actor, callback_data.pupil, day, reason)
     rows = confirmed_rows(_rows(query), callback_data, tx(f"reason.{reason.value}"))
     if isinstance(query.message, Message):
         markup = InlineKeyboardMarkup(inline_keyboard=rows)

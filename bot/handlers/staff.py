@@ -29,6 +29,7 @@ from bot.callbacks import (
 )
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
+from bot.handlers.notices import tell_confirmed
 from bot.handlers.start import help_text
 from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
@@ -200,6 +201,9 @@ async def confirm_reason(
         journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
     )
     callback_answer.text = tx("class.reason_saved", count=count)
+    await tell_confirmed(
+        query.bot, journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
+    )
     pupil_class = await classes.class_of_pupil(journal, actor, callback_data.pupil)
     await week_absences(
         query,
