@@ -172,6 +172,14 @@ class OptOutCb(CallbackData, prefix="oo"):
     on: Annotated[int, Field(ge=0, le=1)]
 
 
+class WeekPageCb(CallbackData, prefix="cw"):
+    """A page of a class teacher's week of absences (a flu week takes several)."""
+
+    cls: Num
+    day: Day
+    page: Annotated[int, Field(ge=0, le=1000)]
+
+
 class ReissueCb(CallbackData, prefix="ri"):
     """Reissuing invitation cards of a class (``cls``) or, with ``cls`` 0, of the staff:
     ``person`` 0 lists the holders of valid cards; a person asks to confirm; ``ok`` 1 does

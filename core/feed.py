@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -499,13 +499,19 @@ class SuggestionView:
     day: date
     reason: AbsenceReason
     note: str | None
-    # For the class teacher, who is told at once (R6): the suggestion, who made it, the
-    # class and its teacher, and the lessons missed that day.
-    suggestion_id: int = 0
     parent_name: str = ""
-    class_name: str = ""
-    class_teacher_id: int | None = None
-    lessons: tuple[int, ...] = ()
+    class_teachers: tuple[Recipient, ...] = ()  # told of the suggestion at once (issue 9.5)
+
+
+async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
+    teacher = await s.scalar(
+        select(SchoolClass.class_teacher_id)
+        .join(Pupil, Pupil.class_id == SchoolClass.id)
+        .where(Pupil.person_id == pupil_id)
+    )
+    if teacher is None:
+        return ()
+    return tuple((await recipients(s, [teacher], BindingRole.STAFF)).get(teacher, []))
 
 
 async def _suggesting_parent(
@@ -572,55 +578,30 @@ async def suggest_reason(
             "note": None,
             "binding_id": binding_id,
             "suggested_at": journal.clock.now(),
-            # A new suggestion waits for the class teacher again, even after an answer.
-            "status": "pending",
-            "answer": None,
-            "answered_by": None,
-            "answered_at": None,
         }
-        suggestion_id = await s.scalar(
+        await s.execute(
             pg_insert(AbsenceSuggestion)
             .values(pupil_id=pupil_id, day=day, suggested_by=actor.person_id, **values)
             .on_conflict_do_update(index_elements=["pupil_id", "day", "suggested_by"], set_=values)
-            .returning(AbsenceSuggestion.id)
         )
-        return await _suggestion_view(s, int(suggestion_id or 0))
-
-
-async def _suggestion_view(s: AsyncSession, suggestion_id: int) -> SuggestionView:
-    row = (
-        await s.execute(
-            text(
-                """
-                SELECT sg.pupil_id, cp.full_name, sg.day, sg.reason, sg.note, sg.id,
-                       gp.full_name, k.name, k.class_teacher_id,
-                       ARRAY(SELECT l.lesson_no FROM attendance a
-                             JOIN lessons l ON l.id = a.lesson_id
-                             WHERE a.pupil_id = sg.pupil_id AND l.date = sg.day
-                               AND a.status = 'absent'
-                             ORDER BY l.lesson_no)
-                FROM absence_suggestions sg
-                JOIN people cp ON cp.id = sg.pupil_id
-                JOIN people gp ON gp.id = sg.suggested_by
-                JOIN pupils p ON p.person_id = sg.pupil_id
-                JOIN classes k ON k.id = p.class_id
-                WHERE sg.id = :id
-                """
-            ),
-            {"id": suggestion_id},
+        name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
+        parent = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
+        return SuggestionView(
+            pupil_id,
+            name or "",
+            day,
+            reason,
+            None,
+            parent or "",
+            await _class_teachers_of(s, pupil_id),
         )
-    ).one()
-    pupil_id, name, day, reason, note, sid, parent, cls, teacher, lessons = row
-    return SuggestionView(
-        pupil_id, name, day, AbsenceReason(reason), note, sid, parent, cls, teacher, tuple(lessons)
-    )
 
 
 async def add_suggestion_note(
     journal: Journal, telegram_user_id: int, binding_id: int, pupil_id: int, day: date, note: str
 ) -> SuggestionView:
-    """The parent's free-text comment to their suggestion; the suggestion as it now is
-    (the class teacher is told the comment too)."""
+    """The parent's free-text comment to their suggestion (returned with the class
+    teachers to pass it on to)."""
     note = note.strip()
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
@@ -634,12 +615,20 @@ async def add_suggestion_note(
                 AbsenceSuggestion.suggested_by == actor.person_id,
             )
             .values(note=note, suggested_at=journal.clock.now())
-            .returning(AbsenceSuggestion.id)
         )
-        suggestion_id = result.scalar()
-        if suggestion_id is None:
+        if not result.rowcount:  # type: ignore[attr-defined]
             raise NotFound()
-        return await _suggestion_view(s, int(suggestion_id))
+        name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
+        parent = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
+        return SuggestionView(
+            pupil_id,
+            name or "",
+            day,
+            AbsenceReason.UNCONFIRMED,
+            note,
+            parent or "",
+            await _class_teachers_of(s, pupil_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -650,9 +639,6 @@ class Suggestion:
     note: str | None
     parent_name: str
     suggested_at: datetime
-    status: str = "pending"  # pending | confirmed | rejected (the class teacher's answer)
-    answer: str | None = None
-    suggested_by: int | None = None
 
 
 async def suggestions_for(
@@ -666,8 +652,7 @@ async def suggestions_for(
     rows = await s.execute(
         text(
             """
-            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at,
-                   sg.status, sg.answer, sg.suggested_by
+            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at
             FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
             JOIN absence_suggestions sg ON sg.pupil_id = x.pupil_id AND sg.day = x.day
             JOIN people pe ON pe.id = sg.suggested_by
@@ -676,32 +661,11 @@ async def suggestions_for(
         ),
         {"pupils": [p for p, _ in pairs], "days": [d for _, d in pairs]},
     )
-    for pupil_id, day, reason, note, parent, at, status, answer, by in rows:
+    for pupil_id, day, reason, note, parent, at in rows:
         found[(pupil_id, day)].append(
-            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at, status, answer, by)
+            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at)
         )
     return found
-
-
-async def pending_suggestions_by(
-    s: AsyncSession, guardian_ids: list[int], pupil_ids: list[int], days: list[date]
-) -> set[tuple[int, int, date]]:
-    """(guardian, pupil, day) of the reasons these parents gave that still wait for the
-    class teacher: their digest says so instead of asking again."""
-    if not guardian_ids or not pupil_ids:
-        return set()
-    rows = await fetch(
-        s,
-        """
-        SELECT suggested_by, pupil_id, day FROM absence_suggestions
-        WHERE status = 'pending' AND suggested_by = ANY($1::integer[])
-          AND pupil_id = ANY($2::integer[]) AND day = ANY($3::date[])
-        """,
-        sorted(set(guardian_ids)),
-        sorted(set(pupil_ids)),
-        sorted(set(days)),
-    )
-    return {(g, p, d) for g, p, d in rows}
 
 
 async def class_suggestions(
@@ -716,6 +680,104 @@ async def class_suggestions(
             .where(Pupil.class_id == class_id, AbsenceSuggestion.day.between(start, end))
         )
         return await suggestions_for(s, {(p, d) for p, d in keys})
+
+
+@dataclass(frozen=True)
+class ReasonAnswer:
+    """Whom to tell the class teacher's answer to parents' suggested reasons."""
+
+    pupil_name: str
+    parents: tuple[Recipient, ...]
+
+
+async def _suggesting_parents(s: AsyncSession, pupil_id: int, day: date) -> ReasonAnswer:
+    name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
+    parents = list(
+        await s.scalars(
+            select(AbsenceSuggestion.suggested_by).where(
+                AbsenceSuggestion.pupil_id == pupil_id, AbsenceSuggestion.day == day
+            )
+        )
+    )
+    found = await recipients(s, parents, BindingRole.PARENT)
+    return ReasonAnswer(name, tuple(r for p in parents for r in found.get(p, [])))
+
+
+async def parents_to_tell(journal: Journal, actor: Actor, pupil_id: int, day: date) -> ReasonAnswer:
+    """The parents who suggested a reason for this pupil-day (told once it is confirmed)."""
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        return await _suggesting_parents(s, pupil_id, day)
+
+
+async def unconfirmed_left(journal: Journal, actor: Actor, pupil_id: int, day: date) -> int:
+    """How many pupil-days of this pupil's class, in the week of ``day``, still have an
+    absence without a confirmed reason (the round's header after a tap)."""
+    monday = day - timedelta(days=day.weekday())
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        days = (
+            select(Attendance.pupil_id, Lesson.date)
+            .join(Lesson, Lesson.id == Attendance.lesson_id)
+            .join(Pupil, Pupil.person_id == Attendance.pupil_id)
+            .where(
+                Pupil.class_id == cls,
+                Lesson.date.between(monday, monday + timedelta(days=6)),
+                Attendance.status == Presence.ABSENT,
+                Attendance.reason == AbsenceReason.UNCONFIRMED,
+            )
+            .distinct()
+            .subquery()
+        )
+        found = await s.scalar(select(func.count()).select_from(days))
+        return int(found or 0)
+
+
+async def reject_suggestions(
+    journal: Journal, actor: Actor, pupil_id: int, day: date, explanation: str
+) -> ReasonAnswer:
+    """R6: the class teacher does not accept the parents' suggested reason for a pupil-day;
+    the suggestions are withdrawn (the parent may give another) and the parents who gave
+    them are returned, to be told the short explanation."""
+    explanation = explanation.strip()
+    if not explanation or len(explanation) > NOTE_LIMIT:
+        raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
+    async with journal.transaction() as s:
+        cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
+        if cls is None:
+            raise NotFound()
+        await _ensure_class_teacher(s, actor, cls)
+        answer = await _suggesting_parents(s, pupil_id, day)
+        await s.execute(
+            delete(AbsenceSuggestion).where(
+                AbsenceSuggestion.pupil_id == pupil_id, AbsenceSuggestion.day == day
+            )
+        )
+        return answer
+
+
+async def pending_suggestions_by(
+    s: AsyncSession, parents: list[int], pupils: list[int], days: list[date]
+) -> set[tuple[int, int, date]]:
+    """(parent, pupil, day) for which the parent has given a reason that still waits for
+    the class teacher (the digest then says so instead of asking again, R6)."""
+    if not parents or not pupils or not days:
+        return set()
+    rows = await s.execute(
+        select(AbsenceSuggestion.suggested_by, AbsenceSuggestion.pupil_id, AbsenceSuggestion.day)
+        .where(
+            AbsenceSuggestion.suggested_by.in_(set(parents)),
+            AbsenceSuggestion.pupil_id.in_(set(pupils)),
+            AbsenceSuggestion.day.in_(set(days)),
+        )
+    )
+    return {(g, p, d) for g, p, d in rows}
 
 
 async def _ensure_class_teacher(s: AsyncSession, actor: Actor, class_id: int) -> SchoolClass:

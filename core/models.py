@@ -632,7 +632,6 @@ class AbsenceSuggestion(Base):
         CheckConstraint(
             "reason IN ('illness', 'parent_statement', 'other_excused')", name="reason"
         ),
-        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -643,12 +642,6 @@ class AbsenceSuggestion(Base):
     suggested_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
     suggested_at: Mapped[datetime]
-    # The class teacher's answer: pending, confirmed (a reason recorded for the day), or
-    # rejected with a short explanation the parent reads.
-    status: Mapped[str] = mapped_column(String(10), server_default=text("'pending'"))
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    answered_at: Mapped[datetime | None]
 
 
 class AbsenceAlertState(Base):

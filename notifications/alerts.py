@@ -6,9 +6,10 @@ told about that day (``absence_alert_states``):
 
 * the first absence of the day → one alert listing every lesson missed so far, so a
   morning's lessons marked within the same minute, or caught up together, are one alert;
-* more lessons missed later the same day are *merged*, not alerted: they come in the
-  evening digest — unless the pupil was marked present (or late) at a lesson after the
-  last announced absence and then absent again (left school): that is a follow-up alert;
+* more lessons missed later the same day → an update listing every lesson missed so far,
+  so the parent's latest message never holds a stale count (issue 9) — or, when the pupil
+  was marked present (or late) at a lesson after the last announced absence and then
+  absent again (left school), a follow-up alert saying so;
 * a lesson the parent was told about is no longer an absence (marked present after all,
   or the mark removed) → a correction message stating the day as it now stands.
 
@@ -43,6 +44,7 @@ from texts import Texts
 class AlertKind(StrEnum):
     ALERT = "absence_alert"
     FOLLOW_UP = "absence_follow_up"
+    UPDATE = "absence_update"  # more lessons missed since the alert, without coming back
     CORRECTION = "absence_correction"
 
 
@@ -63,7 +65,7 @@ def decide(announced: list[int], marks: list[TodayMark]) -> AlertKind | None:
     came_back = any(
         m.status is not Presence.ABSENT and last_told < m.lesson_no < first_new for m in marks
     )
-    return AlertKind.FOLLOW_UP if came_back else None
+    return AlertKind.FOLLOW_UP if came_back else AlertKind.UPDATE
 
 
 def alert_key(binding_id: int, pupil_id: int, day: date, version: int) -> str:
@@ -134,6 +136,8 @@ def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
         return tx("alert.absent", **params) + "\n" + tx("alert.hint")
     if kind is AlertKind.FOLLOW_UP:
         return tx("alert.absent_again", **params)
+    if kind is AlertKind.UPDATE:
+        return tx("alert.absent_more", **params)
     if subject.absent:
         return tx("alert.corrected_some", **params)
     return tx("alert.corrected_none", **params)

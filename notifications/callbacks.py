@@ -32,6 +32,14 @@ class SuggestDoneCb(CallbackData, prefix="sgd"):
     binding: int
 
 
+class RejectCb(CallbackData, prefix="rjs"):
+    """The class teacher does not accept a parent's suggested reason for a pupil-day."""
+
+    binding: int
+    pupil: int
+    day: int
+
+
 class RoundCb(CallbackData, prefix="rnd"):
     """A class teacher confirms a pupil's day of absences from the round (R6); ``reason``
     empty is the entry's title button."""

@@ -399,8 +399,11 @@ async def test_absence_alert_merges_a_mornings_lessons_and_corrections_follow(
     assert await jobs.absence_alerts() == 1
     at(clock, MONDAY, 9, 30)
     english = await absent(journal, world, "english", MONDAY, 2, "petya")
-    assert await jobs.absence_alerts() == 0  # the same morning: merged, not a new alert
-    [alert] = await outbox(journal)
+    assert await jobs.absence_alerts() == 1  # issue 9: the count is updated, never stale
+    alert, update = await outbox(journal)
+    assert update["key"] == f"absence:{mother}:{petya}:2026-11-23:v2"
+    assert "Пропущены: 1 (Математика), 2 (Английский язык)" in update["text"]
+    assert await jobs.absence_alerts() == 0
     assert alert["key"] == f"absence:{mother}:{petya}:2026-11-23:v1"
     assert alert["kind"] == AlertKind.ALERT.value
     assert (
@@ -414,13 +417,13 @@ async def test_absence_alert_merges_a_mornings_lessons_and_corrections_follow(
     await attendance.set_status(journal, world.staff("math"), math, petya, Presence.PRESENT)
     assert await jobs.absence_alerts() == 1
     correction = (await outbox(journal))[-1]
-    assert correction["key"].endswith(":v2") and correction["kind"] == "absence_correction"
+    assert correction["key"].endswith(":v3") and correction["kind"] == "absence_correction"
     assert "отсутствует только на уроках: 2 (Английский язык)" in correction["text"]
 
     await attendance.set_status(journal, world.staff("english"), english, petya, Presence.PRESENT)
     assert await jobs.absence_alerts() == 1
     last = (await outbox(journal))[-1]
-    assert last["key"].endswith(":v3") and "отметка о пропуске снята" in last["text"]
+    assert last["key"].endswith(":v4") and "отметка о пропуске снята" in last["text"]
     assert await jobs.absence_alerts() == 0
 
 
@@ -441,7 +444,8 @@ def test_a_pupil_who_came_back_and_left_again_gets_a_follow_up() -> None:
     a, p = Presence.ABSENT, Presence.PRESENT
     assert decide([], [mark(1, a)]) is AlertKind.ALERT
     assert decide([], [mark(1, p)]) is None
-    assert decide([1], [mark(1, a), mark(2, a)]) is None  # merged into the first alert
+    assert decide([1], [mark(1, a), mark(2, a)]) is AlertKind.UPDATE  # the count moved on
+    assert decide([1, 2], [mark(1, a), mark(2, a)]) is None  # already told
     assert decide([1], [mark(1, a), mark(2, p), mark(3, a)]) is AlertKind.FOLLOW_UP
     assert decide([1], [mark(1, p)]) is AlertKind.CORRECTION
     assert decide([1, 2], [mark(2, a)]) is AlertKind.CORRECTION  # a mark removed
@@ -489,9 +493,10 @@ async def test_r6_friday_round_groups_per_pupil_and_day_with_the_parents_suggest
     assert round_["binding_id"] == teacher
     body = round_["text"]
     assert "Причины пропусков: 5А, 23.11–27.11" in body
-    assert "1. <b>Иванов Пётр</b>, вт 24.11: уроков 2 (1, 2)" in body  # one entry, two lessons
+    # one entry, two lessons
+    assert "1. <b>Иванов Пётр</b>, вт 24.11: пропущено уроков: 2 (№ 1, 2 по расписанию)" in body
     assert "Иванова С.: болезнь (справка) — «температура»" in body
-    assert "2. <b>Сидоров Николай</b>, ср 25.11: уроков 1 (2)" in body
+    assert "2. <b>Сидоров Николай</b>, ср 25.11: пропущено уроков: 1 (№ 2 по расписанию)" in body
     labels = [t for t, _ in buttons(round_)]
     assert labels.count("болезнь (справка)") == 2 and labels.count("неуважительная") == 2
     assert labels[0] == "1. Иванов П. 24.11"

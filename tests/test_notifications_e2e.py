@@ -24,6 +24,7 @@ from tests.botkit import TOKEN, Harness, forge_press, running_bot
 from tests.test_notifications import (
     FRIDAY,
     TUESDAY,
+    absent,
     at,
     bind,
     school_day_for_5a,
@@ -223,3 +224,142 @@ async def test_parents_digest_says_reason_given_awaiting_confirmation(
     assert "указана вами, ждёт подтверждения" in (digest.text or "")
     assert "причина не подтверждена" not in (digest.text or "")
     assert digest.button_texts == ["Прочитано ✓"]
+
+
+async def _parent_gives_illness(bot: Harness, world: World, clock: ManualClock) -> tuple:
+    """The class teacher and a parent are in the bot; Пётр misses Monday's lessons and his
+    mother gives «Болезнь» from the morning alert."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 9, 0)
+    assert await NotificationJobs(bot.journal).absence_alerts() >= 1
+    await deliver(bot)
+    alert = await parent.wait_reply()
+    ask = await parent.press_and_wait("Указать причину пропуска", message=alert)
+    await parent.press_and_wait("🤒 Болезнь", message=ask)
+    return teacher, parent
+
+
+async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells_the_parent(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9.5: «Передано классному руководителю» is true at once, not on Friday."""
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    news = await teacher.wait_reply()
+    assert "сообщает причину пропуска" in (news.text or "")
+    assert "Иванов Пётр" in (news.text or "") and "23.11.2026" in (news.text or "")
+    assert "Болезнь" in (news.text or "")
+    assert "✖ Отклонить" in news.button_texts
+    await parent.send("Температура, справку принесём в среду")
+    await parent.wait_reply()
+    comment = await teacher.wait_reply()
+    assert "Температура, справку принесём в среду" in (comment.text or "")
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    week = await teacher.press_and_wait("🚫 Пропуски за неделю")
+    assert "Иванова Светлана" in (week.text or "") and "болезнь (справка)" in (week.text or "")
+
+    press = await teacher.press("болезнь (справка)", message=news)
+    answer = await press.wait_answered()
+    assert "Причина записана" in (answer.get("text") or "")
+    told = await parent.wait_reply()
+    assert "подтвердил причину пропуска" in (told.text or "")
+    assert "болезнь (справка)" in (told.text or "")
+    await teacher.wait_reply()  # the buttons show it is done
+    assert "✖ Отклонить" not in news.button_texts
+    async with bot.journal.transaction() as s:
+        reasons = set(
+            await s.scalars(
+                select(Attendance.reason).where(
+                    Attendance.pupil_id == world.people["petya"], Attendance.status == "absent"
+                )
+            )
+        )
+    assert reasons == {"illness"}
+
+
+async def test_class_teacher_rejects_a_parent_reason_with_an_explanation(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    await parent.press_and_wait("Без комментария")
+    news = await teacher.wait_reply()
+    ask = await teacher.press_and_wait("✖ Отклонить", message=news)
+    assert "почему причина не принята" in (ask.text or "")
+    await teacher.send("Пётр был на экскурсии без заявления")
+    done = await teacher.wait_reply()
+    assert "Причина отклонена" in (done.text or "")
+    told = await parent.wait_reply()
+    assert "не принял причину пропуска" in (told.text or "")
+    assert "Пётр был на экскурсии без заявления" in (told.text or "")
+
+    async with bot.journal.transaction() as s:
+        left = await s.scalar(select(func.count()).select_from(AbsenceSuggestion))
+        reasons = set(await s.scalars(select(Attendance.reason)))
+    assert left == 0  # the parent may give another reason
+    assert reasons == {"unconfirmed"}
+
+
+async def test_the_parents_alert_is_updated_when_the_pupil_misses_more_lessons_that_morning(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9: the instant alert said «1 (Математика)»; Пётр misses English too, and the
+    parent's latest message says so rather than a stale count."""
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    at(clock, MONDAY, 8, 40)
+    await absent(bot.journal, world, "math", MONDAY, 1, "petya")
+    assert await NotificationJobs(bot.journal).absence_alerts() == 1
+    await deliver(bot)
+    first = await parent.wait_reply()
+    assert "1 (Математика)" in (first.text or "")
+    at(clock, MONDAY, 9, 30)
+    await absent(bot.journal, world, "english", MONDAY, 2, "petya")
+    assert await NotificationJobs(bot.journal).absence_alerts() == 1
+    await deliver(bot)
+    update = await parent.wait_reply()
+    assert "1 (Математика), 2 (Английский язык)" in (update.text or "")
+    assert update.button_texts == ["Указать причину пропуска"]
+
+
+async def test_the_rounds_header_counts_down_as_the_class_teacher_confirms_and_explains_its_numbers(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9: the header kept «Без подтверждённой причины: 2» after taps, and an entry read
+    «уроков 1 (2)» with nothing to say the 2 is the lesson's number."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await week_of_absences(bot.journal, world, clock)
+    at(clock, FRIDAY, 14, 0)
+    assert await NotificationJobs(bot.journal).friday_round() == 1
+    await deliver(bot)
+    round_ = await teacher.wait_reply()
+    assert "Без подтверждённой причины: 2." in (round_.text or "")
+    assert "Сидоров Николай, ср 25.11: пропущено уроков: 1 (№ 2 по расписанию)" in (
+        round_.text or ""
+    )
+    press = await teacher.press("болезнь (справка)", message=round_)
+    await press.wait_answered()
+    await teacher.wait_reply()
+    assert "Без подтверждённой причины: 1." in (round_.text or "")
+    press = await teacher.press("неуважительная", message=round_)
+    await press.wait_answered()
+    await teacher.wait_reply()
+    assert "Без подтверждённой причины: 0." in (round_.text or "")
+    assert "✓ 2. Сидоров Н. 25.11 — неуважительная" in round_.button_texts
+
+
+async def test_a_reason_confirmed_from_the_week_view_tells_the_parent_too(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher, parent = await _parent_gives_illness(bot, world, clock)
+    await parent.press_and_wait("Без комментария")
+    await teacher.wait_reply()
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    week = await teacher.press_and_wait("🚫 Пропуски за неделю")
+    await teacher.press_and_wait("заявление родителей", message=week)
+    told = await parent.wait_reply()
+    assert "подтвердил причину пропуска" in (told.text or "")
+    assert "заявление родителей" in (told.text or "")

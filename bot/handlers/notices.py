@@ -6,9 +6,13 @@ checks it belongs to whoever pressed."""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -28,6 +32,7 @@ from core.models import AbsenceReason
 from notifications.callbacks import (
     CutOtherCb,
     DigestReadCb,
+    RejectCb,
     RoundCb,
     SuggestCb,
     SuggestDoneCb,
@@ -35,6 +40,7 @@ from notifications.callbacks import (
 )
 from texts import Texts
 
+log = logging.getLogger(__name__)
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
 SUGGESTIBLE = {r.value: r for r in feed.SUGGESTIBLE}
 CONFIRMABLE = {
@@ -50,6 +56,49 @@ CONFIRMABLE = {
 
 class SuggestNote(StatesGroup):
     waiting = State()
+
+
+class RejectNote(StatesGroup):
+    waiting = State()
+
+
+async def _tell(bot: Bot | None, chats: Iterable[int], text: str) -> None:
+    """Best-effort news to other people's chats: a chat that blocked the bot must not
+    undo what the presser did (it is already committed)."""
+    if bot is None:
+        return
+    for chat in chats:
+        try:
+            await bot.send_message(chat, text)
+        except TelegramAPIError:
+            log.warning("could not tell chat %s about an absence reason", chat)
+
+
+def _teacher_keyboard(
+    tx: Texts, binding: int, pupil: int, day: date, title: str, first: AbsenceReason
+) -> InlineKeyboardMarkup:
+    """One tap confirms one of the R6 reasons (the parent's first), or rejects."""
+    ordinal = day.toordinal()
+    reasons = [first] + [r for r in CONFIRMABLE.values() if r is not first]
+    buttons = [
+        keyboards.button(
+            tx(f"reason.{r.value}"),
+            RoundCb(binding=binding, pupil=pupil, day=ordinal, reason=r.value),
+        )
+        for r in reasons
+    ]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [keyboards.button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal))],
+            buttons[:2],
+            buttons[2:],
+            [
+                keyboards.button(
+                    tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal)
+                )
+            ],
+        ]
+    )
 
 
 def _is(cb: type, data: str | None) -> bool:
@@ -174,6 +223,31 @@ async def choose_reason(
         day=f"{day:%d.%m.%Y}",
         reason=tx(f"suggest.{reason.value}"),
     )
+    for teacher in view.class_teachers:  # issue 9.5: the class teacher learns at once
+        ttx = Texts(teacher.language)
+        try:
+            await query.bot.send_message(  # type: ignore[union-attr]
+                teacher.chat_id,
+                ttx(
+                    "suggest.to_teacher",
+                    parent=h(view.parent_name),
+                    name=h(view.pupil_name),
+                    day=f"{day:%d.%m.%Y}",
+                    reason=ttx(f"suggest.{reason.value}"),
+                ),
+                reply_markup=_teacher_keyboard(
+                    ttx,
+                    teacher.binding_id,
+                    view.pupil_id,
+                    day,
+                    f"{view.pupil_name.split()[0]} {day:%d.%m}",
+                    reason,
+                ),
+            )
+        except TelegramAPIError:
+            log.warning(
+                "could not tell the class teacher about a reason (chat %s)", teacher.chat_id
+            )
     done = keyboards.button(tx("suggest.no_note"), SuggestDoneCb(binding=callback_data.binding))
     await show(
         query,
@@ -195,18 +269,49 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
         await message.answer(tx("fallback.unknown"))
         return
     assert message.from_user is not None
-    await feed.add_suggestion_note(
+    day = date.fromordinal(int(data["day"]))
+    view = await feed.add_suggestion_note(
         journal,
         message.from_user.id,
         int(data["binding"]),
         int(data["pupil"]),
-        date.fromordinal(int(data["day"])),
+        day,
         message.text or "",
     )
     await message.answer(tx("suggest.note_saved"))
+    for teacher in view.class_teachers:
+        await _tell(
+            message.bot,
+            [teacher.chat_id],
+            Texts(teacher.language)(
+                "suggest.note_to_teacher",
+                name=h(view.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                note=h(view.note or ""),
+            ),
+        )
 
 
 # --- the class teacher's round (R6) -----------------------------------------------------------
+
+
+async def tell_confirmed(
+    bot: Bot | None, journal: Journal, actor: Actor, pupil: int, day: date, reason: AbsenceReason
+) -> None:
+    """The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5)."""
+    answer = await feed.parents_to_tell(journal, actor, pupil, day)
+    for parent in answer.parents:
+        ptx = Texts(parent.language)
+        await _tell(
+            bot,
+            [parent.chat_id],
+            ptx(
+                "suggest.confirmed_to_parent",
+                name=h(answer.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                reason=ptx(f"reason.{reason.value}"),
+            ),
+        )
 
 
 async def round_reason(
@@ -223,11 +328,30 @@ async def round_reason(
     day = date.fromordinal(callback_data.day)
     count = await attendance.confirm_reason(journal, actor, callback_data.pupil, day, reason)
     callback_answer.text = tx("class.reason_saved", count=count)
+    await tell_confirmed(query.bot, journal, actor, callback_data.pupil, day, reason)
     rows = confirmed_rows(_rows(query), callback_data, tx(f"reason.{reason.value}"))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-        )
+        markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        header = _round_header(query.message.html_text if query.message.text else "")
+        if header is not None:  # the round's first message: its count follows the taps
+            left = await feed.unconfirmed_left(journal, actor, callback_data.pupil, day)
+            lines = query.message.html_text.split("\n")
+            lines[1] = header.sub(str(left), lines[1])
+            await query.message.edit_text("\n".join(lines), reply_markup=markup)
+        else:
+            await query.message.edit_reply_markup(reply_markup=markup)
+
+
+_LAST_NUMBER = re.compile(r"\d+(?=\D*$)")
+
+
+def _round_header(html_text: str) -> re.Pattern[str] | None:
+    """The pattern of the count in a round's header (its second line), if this message
+    is the round's first (the continued parts have no count)."""
+    lines = html_text.split("\n")
+    if len(lines) > 1 and lines[0].startswith(("<b>📋", "<b>⏰")) and _LAST_NUMBER.search(lines[1]):
+        return _LAST_NUMBER
+    return None
 
 
 def confirmed_rows(
@@ -243,6 +367,13 @@ def confirmed_rows(
             if _is(RoundCb, b.callback_data) and b.callback_data
         ]
         mine = [e for e in entry if e.pupil == done.pupil and e.day == done.day]
+        rejects = [
+            RejectCb.unpack(b.callback_data)
+            for b in row
+            if _is(RejectCb, b.callback_data) and b.callback_data
+        ]
+        if any(e.pupil == done.pupil and e.day == done.day for e in rejects):
+            continue  # the reason is confirmed: nothing left to reject
         if not mine:
             kept.append(row)
         elif mine[0].reason == "":
@@ -255,6 +386,50 @@ async def round_entry(
     query: CallbackQuery, callback_data: RoundCb, tx: Texts, callback_answer: CallbackAnswer
 ) -> None:
     callback_answer.text = tx("round.pick_reason")
+
+
+async def reject_ask(
+    query: CallbackQuery, callback_data: RejectCb, journal: Journal, tx: Texts, state: FSMContext
+) -> None:
+    await feed.binding_actor(journal, query.from_user.id, callback_data.binding)
+    await state.set_state(RejectNote.waiting)
+    await state.set_data(
+        {
+            "binding": callback_data.binding,
+            "pupil": callback_data.pupil,
+            "day": callback_data.day,
+            "at": journal.clock.now().isoformat(),
+        }
+    )
+    assert isinstance(query.message, Message)
+    await query.message.answer(tx("suggest.reject_ask"))
+
+
+async def reject_save(message: Message, journal: Journal, tx: Texts, state: FSMContext) -> None:
+    data = await state.get_data()
+    asked = data.get("at")
+    if not asked or journal.clock.now() - datetime.fromisoformat(asked) > NOTE_WAIT:
+        await state.clear()
+        await message.answer(tx("fallback.unknown"))
+        return
+    assert message.from_user is not None
+    actor = await feed.binding_actor(journal, message.from_user.id, int(data["binding"]))
+    day = date.fromordinal(int(data["day"]))
+    explanation = message.text or ""
+    answer = await feed.reject_suggestions(journal, actor, int(data["pupil"]), day, explanation)
+    await state.clear()  # kept until here: a too-long explanation may be typed again
+    for parent in answer.parents:
+        await _tell(
+            message.bot,
+            [parent.chat_id],
+            Texts(parent.language)(
+                "suggest.rejected_to_parent",
+                name=h(answer.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                explanation=h(explanation.strip()),
+            ),
+        )
+    await message.answer(tx("suggest.rejected"))
 
 
 # --- the class teacher: who has not read the week's digests (R17) ----------------------------
@@ -329,6 +504,10 @@ def build() -> Router:
     router.callback_query.register(skip_note, SuggestDoneCb.filter())
     router.message.register(
         save_note, StateFilter(SuggestNote.waiting), F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(reject_ask, RejectCb.filter())
+    router.message.register(
+        reject_save, StateFilter(RejectNote.waiting), F.text, ~F.text.startswith("/")
     )
     router.callback_query.register(round_entry, RoundCb.filter(F.reason == ""))
     router.callback_query.register(round_reason, RoundCb.filter(F.reason != ""))

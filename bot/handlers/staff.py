@@ -26,16 +26,18 @@ from bot.callbacks import (
     ReasonCb,
     ReissueCb,
     SubCb,
+    WeekPageCb,
 )
 from bot.filters import StaffOnly
 from bot.handlers.family import absences_text, marks_text
+from bot.handlers.notices import tell_confirmed
 from bot.handlers.start import help_text
 from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
 from bot.storage import side_slot
-from core import accounts, attendance, classes, corrections, invitations, lessons
+from core import accounts, attendance, classes, corrections, feed, invitations, lessons
 from core.access import Actor
 from core.errors import NotFound
 from core.invitations import IssueResult
@@ -68,19 +70,40 @@ async def class_day(
     await show(query, "\n".join(lines), keyboards.class_views(tx, callback_data.cls, day))
 
 
+WEEK_PAGE = 8  # pupil-days a screen of the week lists (5 buttons each, under Telegram's limits)
+
+
 async def week_absences(
-    query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
+    query: CallbackQuery,
+    callback_data: ClassCb | WeekPageCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    focus: tuple[int, date] | None = None,
 ) -> None:
+    """The week's absences with one-tap reasons; more than a page of pupil-days (a flu
+    week) goes over pages ◀ ▶, ``focus`` keeps the page of the entry just confirmed."""
     day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
     monday = day - timedelta(days=day.weekday())
     rows = await classes.class_absences(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
+    given = await feed.class_suggestions(
+        journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
+    )
+    entries = [e for e in rows if e.lessons]
+    pages = max(1, -(-len(entries) // WEEK_PAGE))
+    page = callback_data.page if isinstance(callback_data, WeekPageCb) else 0
+    if focus is not None:
+        at = [i for i, e in enumerate(entries) if (e.pupil_id, e.date) == focus]
+        page = at[0] // WEEK_PAGE if at else page
+    page = min(page, pages - 1)
     lines = [tx("class.week", start=f"{monday:%d.%m}", end=f"{monday + timedelta(days=6):%d.%m}")]
+    if pages > 1:
+        waiting = sum(1 for e in entries if not e.confirmed)
+        lines.append(tx("class.week_page", page=page + 1, pages=pages, count=waiting))
     markup = InlineKeyboardMarkup(inline_keyboard=[])
-    for entry in rows:
-        if not entry.lessons:
-            continue
+    for entry in entries[page * WEEK_PAGE : (page + 1) * WEEK_PAGE]:
         reasons = ", ".join(sorted(tx(f"reason.{r.value}") for r in entry.reasons))
         lines.append(
             tx(
@@ -91,12 +114,23 @@ async def week_absences(
                 reason=reasons,
             )
         )
+        if not entry.confirmed:  # issue 9.5: the parents' reasons waiting for her
+            for sg in given.get((entry.pupil_id, entry.date), []):
+                note = tx("round.note", note=h(sg.note)) if sg.note else ""
+                lines.append(
+                    tx(
+                        "round.suggestion",
+                        parent=h(sg.parent_name),
+                        reason=tx(f"reason.{sg.reason.value}"),
+                        note=note,
+                    )
+                )
         if not entry.confirmed:
             markup.inline_keyboard.append(
                 [
                     keyboards.button(
                         f"{entry.full_name.split()[0]} {entry.date:%d.%m}",
-                        ClassCb(cls=callback_data.cls, view="w", day=entry.date.toordinal()),
+                        WeekPageCb(cls=callback_data.cls, day=monday.toordinal(), page=page),
                     )
                 ]
             )
@@ -104,6 +138,23 @@ async def week_absences(
             markup.inline_keyboard.append(keyboards.reasons(tx, entry.pupil_id, entry.date)[2:])
     if len(lines) == 1:
         lines.append(tx("class.no_absences"))
+    if pages > 1:
+        markup.inline_keyboard.append(
+            [
+                keyboards.button(
+                    f"◀ {(page - 1) % pages + 1}",
+                    WeekPageCb(
+                        cls=callback_data.cls, day=monday.toordinal(), page=(page - 1) % pages
+                    ),
+                ),
+                keyboards.button(
+                    f"{(page + 1) % pages + 1} ▶",
+                    WeekPageCb(
+                        cls=callback_data.cls, day=monday.toordinal(), page=(page + 1) % pages
+                    ),
+                ),
+            ]
+        )
     markup.inline_keyboard.append(
         [
             keyboards.button(
@@ -153,9 +204,17 @@ async def confirm_reason(
         journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
     )
     callback_answer.text = tx("class.reason_saved", count=count)
+    await tell_confirmed(
+        query.bot, journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
+    )
     pupil_class = await classes.class_of_pupil(journal, actor, callback_data.pupil)
     await week_absences(
-        query, ClassCb(cls=pupil_class, view="w", day=callback_data.day), actor, journal, tx
+        query,
+        ClassCb(cls=pupil_class, view="w", day=callback_data.day),
+        actor,
+        journal,
+        tx,
+        focus=(callback_data.pupil, day),
     )
 
 
@@ -586,6 +645,7 @@ def build() -> Router:
     router.callback_query.filter(StaffOnly())
     router.callback_query.register(class_day, ClassCb.filter(F.view == "t"))
     router.callback_query.register(week_absences, ClassCb.filter(F.view == "w"))
+    router.callback_query.register(week_absences, WeekPageCb.filter())
     router.callback_query.register(class_pupils, ClassCb.filter(F.view == "p"))
     router.callback_query.register(class_pupil, ClassPupilCb.filter())
     router.callback_query.register(confirm_reason, ReasonCb.filter())
