@@ -367,12 +367,13 @@ _NEXT_DAYS_SQL = text(
 
 _HOMEWORK_SQL = text(
     """
-    SELECT l.class_id, l.date, l.group_id, l.lesson_no, s.name, l.homework
+    SELECT l.class_id, x.day, l.group_id, l.lesson_no, s.name, l.homework
     FROM unnest(CAST(:classes AS integer[]), CAST(:days AS date[])) AS x(class_id, day)
-    JOIN lessons l ON l.class_id = x.class_id AND l.date = x.day
+    JOIN lessons l ON l.class_id = x.class_id AND COALESCE(l.homework_due, l.date) = x.day
     JOIN subjects s ON s.id = l.subject_id
     WHERE l.homework IS NOT NULL AND l.homework <> ''
-    ORDER BY l.class_id, l.date, l.lesson_no, l.group_id NULLS FIRST
+    ORDER BY l.class_id, COALESCE(l.homework_due, l.date), s.name, l.date, l.lesson_no,
+             l.group_id NULLS FIRST
     """
 )
 
@@ -400,7 +401,8 @@ async def next_school_days(
 async def homework_on(
     s: AsyncSession, class_dates: set[tuple[int, date]]
 ) -> dict[tuple[int, date], list[HomeworkLine]]:
-    """The homework set for each (class, date), every subgroup's lessons included."""
+    """The homework due on each (class, date), every subgroup's lessons included: given at
+    an earlier lesson of the subject and due at its next lesson (``lessons.homework_due``)."""
     found: dict[tuple[int, date], list[HomeworkLine]] = defaultdict(list)
     if not class_dates:
         return found

@@ -3,7 +3,7 @@ topic and homework (R13), and the lists a teacher works from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
 from sqlalchemy import and_, func, or_, select, text, update
@@ -62,6 +62,7 @@ class LessonSummary:
     topic: str | None
     homework: str | None
     attendance_taken: bool
+    homework_due: date | None = None  # the lesson the homework is for (next of the subject)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _summary(row) -> LessonSummary:  # type: ignore[no-untyped-def]
         topic=lesson.topic,
         homework=lesson.homework,
         attendance_taken=lesson.attendance_taken_at is not None,
+        homework_due=lesson.homework_due,
     )
 
 
@@ -449,11 +451,10 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
         await _check_text_rules(s, journal, actor, lesson, field)
         now = journal.clock.now()
         old = getattr(lesson, field)
-        await s.execute(
-            update(Lesson)
-            .where(Lesson.id == lesson.id)
-            .values({field: value, f"{field}_set_at": now})
-        )
+        values: dict[str, object] = {field: value, f"{field}_set_at": now}
+        if field == "homework":
+            values["homework_due"] = await next_lesson_date(s, lesson)
+        await s.execute(update(Lesson).where(Lesson.id == lesson.id).values(values))
         if old != value:  # audited, so a revert (R3) can restore it
             await audit.record(
                 s,
@@ -467,6 +468,30 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
                 old={field: old},
                 new={field: value},
             )
+
+
+HOMEWORK_DUE_HORIZON_DAYS = 21
+
+
+async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
+    """The date of the next lesson of this subject for this class (or group): homework
+    given at ``lesson`` is due then. With none in the timetable, the lesson's next day."""
+    await materialise(
+        s,
+        lesson.school_id,
+        lesson.date + timedelta(days=1),
+        lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
+    )
+    due = await s.scalar(
+        select(func.min(Lesson.date)).where(
+            Lesson.class_id == lesson.class_id,
+            Lesson.group_id.is_not_distinct_from(lesson.group_id),
+            Lesson.subject_id == lesson.subject_id,
+            Lesson.date > lesson.date,
+            Lesson.date <= lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
+        )
+    )
+    return due or lesson.date + timedelta(days=1)
 
 
 async def _lessons_ahead(s: AsyncSession, lesson: Lesson, today: date) -> int:
@@ -558,4 +583,24 @@ async def next_school_day_lessons(
         if first is None:
             return []
         rows = await s.execute(query.where(Lesson.date == first).order_by(Lesson.lesson_no))
-        return [_summary(r) for r in rows]
+        day = [_summary(r) for r in rows]
+        # Homework is given at an earlier lesson and due on this day (issue 9): show it on
+        # the day's first lesson of that subject and group, not what was typed on the day.
+        given = await s.execute(
+            select(Lesson.subject_id, Lesson.group_id, Lesson.homework)
+            .where(
+                Lesson.id.in_(query.with_only_columns(Lesson.id)),
+                func.coalesce(Lesson.homework_due, Lesson.date) == first,
+                Lesson.homework.is_not(None),
+                Lesson.homework != "",
+            )
+            .order_by(Lesson.date, Lesson.lesson_no)
+        )
+        due: dict[tuple[int, int | None], list[str]] = {}
+        for subject_id, group_id, homework in given:
+            due.setdefault((subject_id, group_id), []).append(homework)
+        shown: list[LessonSummary] = []
+        for x in day:
+            texts = due.pop((x.subject_id, x.group_id), None)
+            shown.append(replace(x, homework="; ".join(texts) if texts else None))
+        return shown

@@ -302,6 +302,7 @@ class Lesson(Base):
         ),
         Index("ix_lessons_teacher_date", "teacher_id", "date"),
         Index("ix_lessons_school_date", "school_id", "date"),
+        Index("ix_lessons_class_homework_due", "class_id", "homework_due"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -317,6 +318,9 @@ class Lesson(Base):
     room: Mapped[str | None] = mapped_column(String(20))
     topic: Mapped[str | None] = mapped_column(Text)
     homework: Mapped[str | None] = mapped_column(Text)
+    # Homework is given at this lesson and due at the next lesson of the subject for the
+    # class or group (NULL: due on this lesson's own date, homework stored before 0009).
+    homework_due: Mapped[date | None] = mapped_column(Date)
     topic_set_at: Mapped[datetime | None]
     homework_set_at: Mapped[datetime | None]
     # Set when the roll call is complete, so "not taken yet" differs from "all present".

@@ -130,16 +130,17 @@ async def absent(journal: Journal, w: World, teacher: str, day: date, no: int, *
 
 
 async def school_day_for_5a(journal: Journal, w: World) -> dict[str, int]:
-    """Monday in 5А: Пётр misses maths, Мария gets a 5; tomorrow's homework is set."""
+    """Monday in 5А: Пётр misses maths, Мария gets a 5; homework given today is due on
+    Tuesday, the next lesson of each subject."""
     math = await absent(journal, w, "math", MONDAY, 1, "petya")
     await absent(journal, w, "english", MONDAY, 2)
     await marks.add_mark(journal, w.staff("math"), math, w.people["masha"], 5, "answer")
     tue_math = await lesson_of(journal, w, "math", TUESDAY, 1)
-    tue_eng1 = await lesson_of(journal, w, "english", TUESDAY, 2)
-    tue_eng2 = await lesson_of(journal, w, "english2", TUESDAY, 2)
-    await lessons.set_homework(journal, w.staff("math"), tue_math, "№ 12, 14")
-    await lessons.set_homework(journal, w.staff("english"), tue_eng1, "Words p. 5")
-    await lessons.set_homework(journal, w.staff("english2"), tue_eng2, "Text p. 7")
+    mon_eng1 = await lesson_of(journal, w, "english", MONDAY, 2)
+    mon_eng2 = await lesson_of(journal, w, "english2", MONDAY, 2)
+    await lessons.set_homework(journal, w.staff("math"), math, "№ 12, 14")
+    await lessons.set_homework(journal, w.staff("english"), mon_eng1, "Words p. 5")
+    await lessons.set_homework(journal, w.staff("english2"), mon_eng2, "Text p. 7")
     return {"math": math, "tue_math": tue_math}
 
 

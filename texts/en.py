@@ -155,6 +155,7 @@ EN: dict[str, str] = {
     "lesson.substituted": "🔁 Substitution: you give this lesson.",
     "lesson.topic_line": "Topic: {topic}",
     "lesson.homework_line": "Homework: {homework}",
+    "lesson.homework_due_line": "Homework for {day}: {homework}",
     "lesson.counts": "✅ {present} · ❌ absent {absent} · 🕒 {late} · ▫️ not taken {not_taken} · marks {marks}",
     "rollcall.hint": "Tap a pupil: ▫️ → ❌ absent → 🕒 late → ✅ present.",
     "rollcall.taken": "Attendance taken ✓",

@@ -160,6 +160,7 @@ RU: dict[str, str] = {
     "lesson.substituted": "🔁 Замена: урок ведёте вы.",
     "lesson.topic_line": "Тема: {topic}",
     "lesson.homework_line": "ДЗ: {homework}",
+    "lesson.homework_due_line": "Д/з на {day}: {homework}",
     "lesson.counts": "✅ {present} · ❌ Н {absent} · 🕒 {late} · ▫️ не отмечено {not_taken} · отметок {marks}",
     "rollcall.hint": "Нажмите на ученика: ▫️ → ❌ Н → 🕒 опоздал → ✅ присутствует.",
     "rollcall.taken": "Посещаемость отмечена ✓",

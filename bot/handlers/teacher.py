@@ -202,7 +202,16 @@ def card_text(
         lines.append(tx("lesson.ahead_grade1" if lesson.grade == 1 else "lesson.ahead"))
     lines.append(tx("lesson.topic_line", topic=h(lesson.topic or "—")))
     if lesson.grade != 1:
-        lines.append(tx("lesson.homework_line", homework=h(lesson.homework or "—")))
+        if lesson.homework and lesson.homework_due:
+            lines.append(
+                tx(
+                    "lesson.homework_due_line",
+                    day=f"{lesson.homework_due:%d.%m}",
+                    homework=h(lesson.homework),
+                )
+            )
+        else:
+            lines.append(tx("lesson.homework_line", homework=h(lesson.homework or "—")))
     c = call.counts
     lines.append(
         tx(
