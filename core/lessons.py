@@ -602,5 +602,5 @@ async def next_school_day_lessons(
         shown: list[LessonSummary] = []
         for x in day:
             texts = due.pop((x.subject_id, x.group_id), None)
-            shown.append(replace(x, homework="; ".join(texts) if texts else None))
+            shown.append(replace(x, homework="\n".join(texts) if texts else None))
         return shown

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import lessons
 from core.journal import Journal
@@ -85,8 +85,10 @@ async def replies_until_keyboard(user: FakeUser) -> list[MessageView]:
 async def test_five_lessons_of_longest_homework_reach_the_parent_in_full(
     bot: Harness, world: World
 ) -> None:
+    # Homework given at Monday's five lessons is due at Tuesday's lessons of each subject.
+    await add_lessons(bot.journal, world, MONDAY.isoweekday(), 5)
     await add_lessons(bot.journal, world, TUESDAY.isoweekday(), 5)
-    await fill_day(bot.journal, world, TUESDAY)
+    await fill_day(bot.journal, world, MONDAY)
     parent = await bot.bound_user(world.staff("admin"), world.people["mother"], BindingRole.PARENT)
     await parent.send("/homework")
     replies = await replies_until_keyboard(parent)
@@ -96,9 +98,22 @@ async def test_five_lessons_of_longest_homework_reach_the_parent_in_full(
         bot.journal, world.parent("mother"), world.people["petya"], MONDAY
     )
     assert len(petya_lessons) == 5
-    for lesson in petya_lessons:
-        assert lesson.homework is not None
-        assert lesson.homework in received  # every character, emoji and «&» included
+    assert len([x for x in petya_lessons if x.homework]) == 3  # maths, English, Russian
+    groups = {x.group_id for x in petya_lessons if x.group_id is not None}
+    async with bot.journal.transaction() as s:
+        given = (
+            await s.scalars(
+                select(Lesson.homework).where(
+                    Lesson.class_id == world.classes["5А"],
+                    Lesson.date == MONDAY,
+                    or_(Lesson.group_id.is_(None), Lesson.group_id.in_(groups)),
+                )
+            )
+        ).all()
+    assert len(given) == 5
+    for text in given:
+        assert text is not None
+        assert text in received  # every character, emoji and «&» included
     assert "Иванов Пётр Алексеевич" in (replies[0].text or "")
     assert [b for row in replies[-1].buttons for b in row]  # the menu button, on the last
 
