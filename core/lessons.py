@@ -475,14 +475,34 @@ HOMEWORK_DUE_HORIZON_DAYS = 21
 
 async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
     """The date of the next lesson of this subject for this class (or group): homework
-    given at ``lesson`` is due then. With none in the timetable, the lesson's next day."""
-    await materialise(
-        s,
-        lesson.school_id,
-        lesson.date + timedelta(days=1),
-        lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
+    given at ``lesson`` is due then. With none in the timetable, the lesson's next day.
+    Read from the timetable (school days inside a period) and lessons added by hand, without
+    materialising future lessons."""
+    row = await s.execute(
+        text(
+            """
+            SELECT min(CAST(d.day AS date))
+            FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day')
+                 AS d(day)
+            WHERE EXISTS (SELECT 1 FROM periods p WHERE p.school_id = :school
+                          AND CAST(d.day AS date) BETWEEN p.starts_on AND p.ends_on)
+              AND EXISTS (SELECT 1 FROM timetable t WHERE t.class_id = :class
+                          AND t.group_id IS NOT DISTINCT FROM :group
+                          AND t.subject_id = :subject
+                          AND t.weekday = EXTRACT(ISODOW FROM d.day))
+            """
+        ),
+        {
+            "start": lesson.date + timedelta(days=1),
+            "end": lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
+            "school": lesson.school_id,
+            "class": lesson.class_id,
+            "group": lesson.group_id,
+            "subject": lesson.subject_id,
+        },
     )
-    due = await s.scalar(
+    planned = row.scalar()
+    added = await s.scalar(
         select(func.min(Lesson.date)).where(
             Lesson.class_id == lesson.class_id,
             Lesson.group_id.is_not_distinct_from(lesson.group_id),
@@ -491,7 +511,8 @@ async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
             Lesson.date <= lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
         )
     )
-    return due or lesson.date + timedelta(days=1)
+    found = [d for d in (planned, added) if d is not None]
+    return min(found) if found else lesson.date + timedelta(days=1)
 
 
 async def _lessons_ahead(s: AsyncSession, lesson: Lesson, today: date) -> int:
