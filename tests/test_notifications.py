@@ -129,7 +129,9 @@ async def absent(journal: Journal, w: World, teacher: str, day: date, no: int, *
     return lesson_id
 
 
-async def school_day_for_5a(journal: Journal, w: World) -> dict[str, int]:
+async def school_day_for_5a(
+    journal: Journal, w: World, *, homework: bool = True
+) -> dict[str, int]:
     """Monday in 5А: Пётр misses maths, Мария gets a 5; homework given today is due on
     Tuesday, the next lesson of each subject."""
     math = await absent(journal, w, "math", MONDAY, 1, "petya")
@@ -138,9 +140,10 @@ async def school_day_for_5a(journal: Journal, w: World) -> dict[str, int]:
     tue_math = await lesson_of(journal, w, "math", TUESDAY, 1)
     mon_eng1 = await lesson_of(journal, w, "english", MONDAY, 2)
     mon_eng2 = await lesson_of(journal, w, "english2", MONDAY, 2)
-    await lessons.set_homework(journal, w.staff("math"), math, "№ 12, 14")
-    await lessons.set_homework(journal, w.staff("english"), mon_eng1, "Words p. 5")
-    await lessons.set_homework(journal, w.staff("english2"), mon_eng2, "Text p. 7")
+    if homework:
+        await lessons.set_homework(journal, w.staff("math"), math, "№ 12, 14")
+        await lessons.set_homework(journal, w.staff("english"), mon_eng1, "Words p. 5")
+        await lessons.set_homework(journal, w.staff("english2"), mon_eng2, "Text p. 7")
     return {"math": math, "tue_math": tue_math}
 
 
@@ -615,7 +618,7 @@ async def test_r17_class_teacher_sees_who_has_not_read_the_weeks_digests(
 async def test_r4_r13_teacher_is_reminded_only_of_incomplete_lessons(
     journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
 ) -> None:
-    ids = await school_day_for_5a(journal, world)
+    ids = await school_day_for_5a(journal, world, homework=False)
     await lessons.set_topic(journal, world.staff("math"), ids["math"], "Дроби")
     await lessons.set_homework(journal, world.staff("math"), ids["math"], "№ 5")
     for no in (1, 2):  # grade 1: roll call and topic, no homework (R12)
