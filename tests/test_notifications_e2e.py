@@ -237,6 +237,9 @@ async def _parent_gives_illness(bot: Harness, world: World, clock: ManualClock) 
     await deliver(bot)
     alert = await parent.wait_reply()
     ask = await parent.press_and_wait("Указать причину пропуска", message=alert)
+    # Issue 9: the question read «не был(а)»; it is worded for a boy and a girl alike.
+    assert "пропуск уроков 23.11.2026" in (ask.text or "")
+    assert "(а)" not in (ask.text or "")
     await parent.press_and_wait("🤒 Болезнь", message=ask)
     return teacher, parent
 

@@ -319,7 +319,7 @@ RU: dict[str, str] = {
     "remind.topic": "темы",
     "remind.homework": "домашнего задания",
     # a parent's suggested absence reason (R6)
-    "suggest.ask": "Почему <b>{name}</b> не был(а) на уроках {day}? Классный руководитель подтвердит причину по документам (справка, заявление).",
+    "suggest.ask": "<b>{name}</b>: пропуск уроков {day}. Укажите причину — классный руководитель подтвердит её по документам (справка, заявление).",
     "suggest.illness": "🤒 Болезнь",
     "suggest.parent_statement": "📝 По заявлению родителей",
     "suggest.other_excused": "Другая причина",
