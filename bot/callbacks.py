@@ -109,12 +109,27 @@ class MarkEditCb(CallbackData, prefix="me"):
 
 class BulkCb(CallbackData, prefix="bk"):
     """Bulk mode for a class test: the chosen value and work type travel in every button;
-    ``pupil`` 0 only changes the choice."""
+    ``pupil`` 0 only changes the choice (or, with ``page``, shows another page of a large
+    class)."""
 
     lesson: BigId
     value: Num
     wt: Num
     pupil: Num = 0
+    page: Num = 0
+
+
+class PupilsScreen(StrEnum):
+    MARKS = "m"
+    FINAL = "f"
+
+
+class PupilsPageCb(CallbackData, prefix="pg"):
+    """A page of a large class's pupils on the marks grid or the final marks screen."""
+
+    lesson: BigId
+    screen: PupilsScreen
+    page: Num
 
 
 class FinalCb(CallbackData, prefix="fm"):
@@ -206,8 +221,18 @@ class ReasonCb(CallbackData, prefix="rs"):
 
 
 class DecideCb(CallbackData, prefix="dc"):
+    """Approve or decline a correction request (R7): ``page`` -1 from the message that
+    announced it, else from that page of the deputy's list (which is then redrawn)."""
+
     request: BigId
     approve: bool
+    page: Num = -1
+
+
+class RequestsCb(CallbackData, prefix="rq"):
+    """A page of the deputy's pending correction requests (R7)."""
+
+    page: Num = 0
 
 
 class AdminCb(CallbackData, prefix="ad"):

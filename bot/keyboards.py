@@ -34,9 +34,12 @@ from bot.callbacks import (
     PeriodCb,
     PrefCb,
     PupilMarksCb,
+    PupilsPageCb,
+    PupilsScreen,
     ReasonCb,
     ReissueCb,
     ReportCb,
+    RequestsCb,
     RestCb,
     RevertCb,
     RoleCb,
@@ -47,7 +50,7 @@ from bot.callbacks import (
     TapCb,
 )
 from core.accounts import GuardianLink, Prefs, PupilRef, Session
-from core.attendance import RollCall
+from core.attendance import RollCall, RollCallLine
 from core.invitations import BindingView, CardHolder
 from core.lessons import LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
@@ -211,6 +214,22 @@ def roll_call_page_of(call: RollCall, pupil_id: int) -> int:
     return 0
 
 
+PUPILS_PAGE = 50  # pupils a page of the marks grid, bulk mode, final marks: one message
+
+
+def pupils_page(call: RollCall, page: int) -> tuple[list[RollCallLine], int, int]:
+    """The pupils of a page of a marks screen (clamped), the page and the pages."""
+    return page_of(call.lines, page, PUPILS_PAGE)
+
+
+def pupils_page_of(call: RollCall, pupil_id: int) -> int:
+    """The page of a marks screen a pupil's button is on."""
+    for index, line in enumerate(call.lines):
+        if line.pupil.id == pupil_id:
+            return index // PUPILS_PAGE
+    return 0
+
+
 SCHOOL_LESSONS_PAGE = 30  # a school's day has hundreds of lessons: paged
 
 
@@ -366,10 +385,12 @@ def lesson_card(
 
 
 def marks_pupils(
-    tx: Texts, lesson_id: int, call: RollCall, marks: dict[int, list[MarkView]]
+    tx: Texts, lesson_id: int, call: RollCall, marks: dict[int, list[MarkView]], page: int = 0
 ) -> InlineKeyboardMarkup:
+    """The marks grid: a pupil a button, two a row; a large class is paged (◀ ▶)."""
+    lines, page, pages = pupils_page(call, page)
     kb = InlineKeyboardBuilder()
-    for line in call.lines:
+    for line in lines:
         values = ",".join(str(m.value) for m in marks.get(line.pupil.id, []))
         suffix = f" {values}" if values else ""
         kb.button(
@@ -377,6 +398,9 @@ def marks_pupils(
             callback_data=PupilMarksCb(lesson=lesson_id, pupil=line.pupil.id),
         )
     kb.adjust(2)
+    pager = _pager(page, pages, PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.MARKS, page=0))
+    if pager:
+        kb.row(*pager)
     kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
     return kb.as_markup()
 
@@ -387,6 +411,7 @@ def pupil_marks(
     pupil_id: int,
     existing: list[MarkView],
     work_types: list[WorkTypeView],
+    back_page: int = 0,
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for wt in work_types:
@@ -417,7 +442,8 @@ def pupil_marks(
                 tx("marks.remove", value=m.value, work=m.work_type), MarkEditCb(mark=m.id, value=0)
             )
         )
-    kb.row(button(tx("nav.back_marks"), LessonActCb(lesson=lesson_id, act=LessonAct.MARKS)))
+    back = PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.MARKS, page=back_page)
+    kb.row(button(tx("nav.back_marks"), back))
     return kb.as_markup()
 
 
@@ -429,11 +455,18 @@ def bulk(
     work_types: list[WorkTypeView],
     call: RollCall,
     marks: dict[int, list[MarkView]],
+    page: int = 0,
 ) -> InlineKeyboardMarkup:
+    """Bulk mode: the value and the work type, then the pupils (a large class paged, the
+    page kept when the value or the work type changes)."""
+    lines, page, pages = pupils_page(call, page)
     kb = InlineKeyboardBuilder()
     kb.row(
         *[
-            button(("• " if v == value else "") + str(v), BulkCb(lesson=lesson_id, value=v, wt=wt))
+            button(
+                ("• " if v == value else "") + str(v),
+                BulkCb(lesson=lesson_id, value=v, wt=wt, page=page),
+            )
             for v in (2, 3, 4, 5)
         ]
     )
@@ -442,13 +475,13 @@ def bulk(
             button(
                 ("• " if w.id == wt else "")
                 + tx("marks.work_type", work=w.name.split()[0], weight=weight_text(w.weight)),
-                BulkCb(lesson=lesson_id, value=value, wt=w.id),
+                BulkCb(lesson=lesson_id, value=value, wt=w.id, page=page),
             )
             for w in work_types
         ]
     )
     pupils = InlineKeyboardBuilder()
-    for line in call.lines:
+    for line in lines:
         given = [m for m in marks.get(line.pupil.id, []) if m.work_type == _wt_name(work_types, wt)]
         suffix = f" — {given[-1].value}" if given else ""
         pupils.button(
@@ -457,6 +490,9 @@ def bulk(
         )
     pupils.adjust(2)
     kb.attach(pupils)
+    pager = _pager(page, pages, BulkCb(lesson=lesson_id, value=value, wt=wt, page=page))
+    if pager:
+        kb.row(*pager)
     kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
     return kb.as_markup()
 
@@ -480,21 +516,27 @@ def _wt_name(work_types: list[WorkTypeView], wt: int) -> str:
 
 
 def final_pupils(
-    tx: Texts, lesson_id: int, call: RollCall, finals: dict[int, str]
+    tx: Texts, lesson_id: int, call: RollCall, finals: dict[int, str], page: int = 0
 ) -> InlineKeyboardMarkup:
+    lines, page, pages = pupils_page(call, page)
     kb = InlineKeyboardBuilder()
-    for line in call.lines:
+    for line in lines:
         value = finals.get(line.pupil.id)
         kb.button(
             text=f"{line.pupil.short_name}" + (f" — {value}" if value else ""),
             callback_data=FinalCb(lesson=lesson_id, pupil=line.pupil.id),
         )
     kb.adjust(2)
+    pager = _pager(page, pages, PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.FINAL, page=0))
+    if pager:
+        kb.row(*pager)
     kb.row(button(tx("nav.back_lesson"), LessonCb(lesson=lesson_id)))
     return kb.as_markup()
 
 
-def final_values(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMarkup:
+def final_values(
+    tx: Texts, lesson_id: int, pupil_id: int, back_page: int = 0
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.row(
         *[button(v, FinalCb(lesson=lesson_id, pupil=pupil_id, value=v)) for v in FINAL_VALUES[:5]]
@@ -502,8 +544,36 @@ def final_values(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMark
     kb.row(
         *[button(v, FinalCb(lesson=lesson_id, pupil=pupil_id, value=v)) for v in FINAL_VALUES[5:]]
     )
-    kb.row(button(tx("nav.back"), LessonActCb(lesson=lesson_id, act=LessonAct.FINAL)))
+    back = PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.FINAL, page=back_page)
+    kb.row(button(tx("nav.back"), back))
     return kb.as_markup()
+
+
+REQUESTS_PAGE = 8  # correction requests a page of the deputy's list (R7)
+
+
+def requests_page(
+    tx: Texts, numbered: list[tuple[int, int]], page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """The deputy's list: ✅ N / ✖ N for each request N of the page, ◀ ▶, the menu."""
+    rows = [
+        [
+            button(
+                tx("requests.approve_no", no=no),
+                DecideCb(request=request_id, approve=True, page=page),
+            ),
+            button(
+                tx("requests.decline_no", no=no),
+                DecideCb(request=request_id, approve=False, page=page),
+            ),
+        ]
+        for no, request_id in numbered
+    ]
+    pager = _pager(page, pages, RequestsCb(page=page))
+    if pager:
+        rows.append(pager)
+    rows.append([button(tx("nav.menu"), NavCb(to=Nav.MENU))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def decide(tx: Texts, request_id: int) -> InlineKeyboardMarkup:

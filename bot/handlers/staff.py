@@ -25,6 +25,7 @@ from bot.callbacks import (
     OptOutCb,
     ReasonCb,
     ReissueCb,
+    RequestsCb,
     SubCb,
     WeekPageCb,
 )
@@ -375,17 +376,41 @@ async def requests_command(message: Message, actor: Actor, journal: Journal, tx:
 
 
 async def requests_button(query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts) -> None:
-    assert isinstance(query.message, Message)
-    await list_requests(query.message, actor, journal, tx)
+    await list_requests(query, actor, journal, tx)
 
 
-async def list_requests(message: Message, actor: Actor, journal: Journal, tx: Texts) -> None:
+async def requests_page(
+    query: CallbackQuery, callback_data: RequestsCb, actor: Actor, journal: Journal, tx: Texts
+) -> None:
+    await list_requests(query, actor, journal, tx, callback_data.page)
+
+
+async def list_requests(
+    target: Message | CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    page: int = 0,
+    note: str = "",
+) -> None:
+    """The pending requests as one message: their count, a page of them numbered, ✅ N /
+    ✖ N for each, ◀ ▶ (30 after a busy evening do not flood the deputy's chat)."""
     pending = await corrections.pending(journal, actor)
+    lines = [note] if note else []
     if not pending:
-        await message.answer(tx("requests.none"))
+        lines.append(tx("requests.none"))
+        await show(target, "\n\n".join(lines), keyboards.family_back(tx))
         return
-    for r in pending:
-        await message.answer(request_text(tx, r), reply_markup=keyboards.decide(tx, r.id))
+    size = keyboards.REQUESTS_PAGE
+    shown, page, pages = keyboards.page_of(pending, page, size)
+    head = tx("requests.list", count=len(pending))
+    if pages > 1:
+        head += "\n" + tx("requests.page", page=page + 1, pages=pages)
+    lines.append(head)
+    numbered = [(page * size + n, r) for n, r in enumerate(shown, start=1)]
+    lines += [f"<b>{no}.</b> {request_text(tx, r)}" for no, r in numbered]
+    markup = keyboards.requests_page(tx, [(no, r.id) for no, r in numbered], page, pages)
+    await show(target, "\n\n".join(lines), markup)
 
 
 async def decide(
@@ -398,7 +423,11 @@ async def decide(
 ) -> None:
     request = await corrections.decide(journal, actor, callback_data.request, callback_data.approve)
     key = "requests.approved" if request.status == "approved" else "requests.declined"
-    await show(query, request_text(tx, request) + "\n\n" + tx(key))
+    outcome = request_text(tx, request) + "\n" + tx(key)
+    if callback_data.page < 0:  # the message that announced this one request
+        await show(query, request_text(tx, request) + "\n\n" + tx(key))
+    else:  # the list: the same page again, the decision on top
+        await list_requests(query, actor, journal, tx, callback_data.page, outcome)
     await tell_requester(bot, journal, request)
 
 
@@ -660,6 +689,9 @@ def build() -> Router:
         requests_button,
         AdminCb.filter(F.act == "q"),
         StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR),
+    )
+    router.callback_query.register(
+        requests_page, RequestsCb.filter(), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
     )
     router.callback_query.register(decide, DecideCb.filter())
     deputies = StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)

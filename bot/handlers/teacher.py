@@ -25,6 +25,8 @@ from bot.callbacks import (
     Nav,
     NavCb,
     PupilMarksCb,
+    PupilsPageCb,
+    PupilsScreen,
     RestCb,
     RollPageCb,
     SubsListCb,
@@ -140,18 +142,19 @@ async def show_card(
     call = await attendance.roll_call(journal, actor, lesson_id)
     if callback_answer is not None:
         await callback_answer.send()
-    await show_roll_call(target, tx, call, ahead=call.lesson.date > today(journal))
+    await show_roll_call(target, journal, tx, call)
 
 
 async def show_roll_call(
     target: Message | CallbackQuery,
+    journal: Journal,
     tx: Texts,
     call: attendance.RollCall,
     page: int = 0,
-    *,
-    ahead: bool = False,
 ) -> None:
-    """The lesson card with the roll call, drawn from what the use case returned."""
+    """The lesson card with the roll call, drawn from what the use case returned; a
+    future lesson's card says so on every draw (a page turned, a tap refused)."""
+    ahead = call.lesson.date > today(journal)
     await show(
         target,
         card_text(tx, call.lesson, call, page, ahead=ahead),
@@ -169,7 +172,7 @@ async def roll_call_page(
 ) -> None:
     call = await attendance.roll_call(journal, actor, callback_data.lesson)
     await callback_answer.send()
-    await show_roll_call(query, tx, call, callback_data.page)
+    await show_roll_call(query, journal, tx, call, callback_data.page)
 
 
 def card_text(
@@ -246,7 +249,8 @@ async def tap_pupil(
         journal, actor, callback_data.lesson, callback_data.pupil
     )
     await after_change(outcome, actor, journal, tx, bot, callback_answer)
-    await show_roll_call(query, tx, call, keyboards.roll_call_page_of(call, callback_data.pupil))
+    page = keyboards.roll_call_page_of(call, callback_data.pupil)
+    await show_roll_call(query, journal, tx, call, page)
 
 
 async def rest_present(
@@ -259,7 +263,7 @@ async def rest_present(
 ) -> None:
     call = await attendance.mark_rest_present(journal, actor, callback_data.lesson)
     await callback_answer.send()
-    await show_roll_call(query, tx, call)
+    await show_roll_call(query, journal, tx, call)
 
 
 async def after_change(
@@ -335,16 +339,44 @@ async def marks_screen(
     await show_marks(query, actor, journal, tx, callback_data.lesson)
 
 
-async def show_marks(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+async def marks_page(
+    query: CallbackQuery, callback_data: PupilsPageCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
+    await show_marks(query, actor, journal, tx, callback_data.lesson, page=callback_data.page)
+
+
+async def show_marks(
+    query: CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    lesson_id: int,
+    *,
+    page: int = 0,
+    pupil_id: int | None = None,
+) -> None:
+    """The marks grid; ``pupil_id``: draw the page that pupil is on (the one tapped)."""
     lesson = await lessons.get_lesson(journal, actor, lesson_id)
     call = await attendance.roll_call(journal, actor, lesson_id)
     given = await marks.lesson_marks(journal, actor, lesson_id)
+    if pupil_id is not None:
+        page = keyboards.pupils_page_of(call, pupil_id)
+    text = tx("marks.pick_pupil", cls=h(lesson.class_name), subject=h(lesson.subject))
     await show(
         query,
-        tx("marks.pick_pupil", cls=h(lesson.class_name), subject=h(lesson.subject)),
-        keyboards.marks_pupils(tx, lesson_id, call, given),
+        text + pupils_page_note(tx, call, page),
+        keyboards.marks_pupils(tx, lesson_id, call, given, page),
+    )
+
+
+def pupils_page_note(tx: Texts, call: attendance.RollCall, page: int) -> str:
+    """«Ученики 51–100 из 150.» under a paged pupils screen; nothing for one page."""
+    lines, page, pages = keyboards.pupils_page(call, page)
+    if pages == 1 or not lines:
+        return ""
+    first = page * keyboards.PUPILS_PAGE + 1
+    return "\n" + tx(
+        "rollcall.page", first=first, last=first + len(lines) - 1, total=len(call.lines)
     )
 
 
@@ -374,7 +406,12 @@ async def show_pupil_marks(
         text += "\n" + tx(
             "marks.has", marks=", ".join(f"{m.value} ({m.work_type})" for m in existing)
         )
-    await show(query, text, keyboards.pupil_marks(tx, lesson_id, pupil_id, existing, work_types))
+    back_page = keyboards.pupils_page_of(call, pupil_id)
+    await show(
+        query,
+        text,
+        keyboards.pupil_marks(tx, lesson_id, pupil_id, existing, work_types, back_page),
+    )
 
 
 async def add_mark(
@@ -395,7 +432,7 @@ async def add_mark(
         callback_data.wt,
     )
     await after_change(outcome, actor, journal, tx, bot, callback_answer)
-    await show_marks(query, actor, journal, tx, callback_data.lesson)
+    await show_marks(query, actor, journal, tx, callback_data.lesson, pupil_id=callback_data.pupil)
 
 
 async def edit_mark(
@@ -514,17 +551,20 @@ async def show_bulk(
     given = await marks.lesson_marks(journal, actor, choice.lesson)
     work_types = await marks.work_types(journal, actor.school_id)
     wt = next((w for w in work_types if w.id == choice.wt), None)
+    # A tap on a pupil redraws the page that pupil is on; ◀ ▶ and a new choice carry it.
+    page = keyboards.pupils_page_of(call, choice.pupil) if choice.pupil else choice.page
+    text = tx(
+        "bulk.title",
+        cls=h(lesson.class_name),
+        subject=h(lesson.subject),
+        value=choice.value,
+        work=h(wt.name if wt else ""),
+        weight=keyboards.weight_text(wt.weight) if wt else "—",
+    )
     await show(
         query,
-        tx(
-            "bulk.title",
-            cls=h(lesson.class_name),
-            subject=h(lesson.subject),
-            value=choice.value,
-            work=h(wt.name if wt else ""),
-            weight=keyboards.weight_text(wt.weight) if wt else "—",
-        ),
-        keyboards.bulk(tx, choice.lesson, choice.value, choice.wt, work_types, call, given),
+        text + pupils_page_note(tx, call, page),
+        keyboards.bulk(tx, choice.lesson, choice.value, choice.wt, work_types, call, given, page),
     )
 
 
@@ -537,9 +577,23 @@ async def final_screen(
     await show_finals(query, actor, journal, tx, callback_data.lesson)
 
 
-async def show_finals(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, lesson_id: int
+async def finals_page(
+    query: CallbackQuery, callback_data: PupilsPageCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
+    await show_finals(query, actor, journal, tx, callback_data.lesson, page=callback_data.page)
+
+
+async def show_finals(
+    query: CallbackQuery,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    lesson_id: int,
+    *,
+    page: int = 0,
+    pupil_id: int | None = None,
+) -> None:
+    """The final marks' pupils; ``pupil_id``: draw the page that pupil is on."""
     lesson = await lessons.get_lesson(journal, actor, lesson_id)
     period = await periods.current_period(journal, actor.school_id, lesson.date)
     if period is None:
@@ -547,15 +601,15 @@ async def show_finals(
         return
     call = await attendance.roll_call(journal, actor, lesson_id)
     finals = await marks.final_marks_for(journal, actor, lesson_id, period.id)
+    if pupil_id is not None:
+        page = keyboards.pupils_page_of(call, pupil_id)
+    text = tx(
+        "final.title", cls=h(lesson.class_name), subject=h(lesson.subject), period=h(period.name)
+    )
     await show(
         query,
-        tx(
-            "final.title",
-            cls=h(lesson.class_name),
-            subject=h(lesson.subject),
-            period=h(period.name),
-        ),
-        keyboards.final_pupils(tx, lesson_id, call, finals),
+        text + pupils_page_note(tx, call, page),
+        keyboards.final_pupils(tx, lesson_id, call, finals, page),
     )
 
 
@@ -572,7 +626,12 @@ async def final_pick(
     await show(
         query,
         tx("final.pick_value", name=h(name), subject=h(lesson.subject), period=h(period.name)),
-        keyboards.final_values(tx, callback_data.lesson, callback_data.pupil),
+        keyboards.final_values(
+            tx,
+            callback_data.lesson,
+            callback_data.pupil,
+            keyboards.pupils_page_of(call, callback_data.pupil),
+        ),
     )
 
 
@@ -593,7 +652,7 @@ async def final_set(
         journal, actor, period.id, lesson.subject_id, callback_data.pupil, callback_data.value
     )
     callback_answer.text = tx("saved")
-    await show_finals(query, actor, journal, tx, callback_data.lesson)
+    await show_finals(query, actor, journal, tx, callback_data.lesson, pupil_id=callback_data.pupil)
 
 
 def build() -> Router:
@@ -619,6 +678,8 @@ def build() -> Router:
     router.message.register(save_mark_reason, MarkReason.typing, F.text, ~F.text.startswith("/"))
     router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
     router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())
+    router.callback_query.register(marks_page, PupilsPageCb.filter(F.screen == PupilsScreen.MARKS))
+    router.callback_query.register(finals_page, PupilsPageCb.filter(F.screen == PupilsScreen.FINAL))
     router.callback_query.register(add_mark, AddMarkCb.filter())
     router.callback_query.register(edit_mark, MarkEditCb.filter())
     router.callback_query.register(bulk_start, LessonActCb.filter(F.act == LessonAct.BULK))
