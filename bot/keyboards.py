@@ -828,7 +828,7 @@ def school_rules(
 
 # --- administration: reports, voiding an account's actions, periods ----------------------------
 
-REPORT_KINDS = ("m", "a", "s", "n", "f", "p", "u", "v")
+REPORT_KINDS = ("m", "a", "s", "n", "f", "p", "u", "d", "v")
 
 
 def report_kinds(tx: Texts, class_id: int, names: dict[str, str]) -> InlineKeyboardMarkup:

@@ -491,6 +491,7 @@ EN: dict[str, str] = {
     "report.kind.parents": "Parents' activity",
     "report.kind.audit": "Mark changes",
     "report.kind.statement": "Statements for parents without the e-diary",
+    "report.kind.movement": "Pupil movement (arrivals and leavers)",
     "card.caption": "Invitation cards ({count}). Print them, cut along the dashed lines and hand each to its person.",
     "statement.late_short": "lt",
     "statement.legend": "A cell holds the day’s marks; “Н” is a missed lesson, “lt” lateness; grey: no lesson of the subject that day.",

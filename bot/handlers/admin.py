@@ -227,11 +227,12 @@ KINDS = {
     "f": "filling",
     "p": "parents",
     "u": "audit",
+    "d": "movement",
     "v": "statement",
 }
 NEEDS_CLASS = frozenset("masv")
 MONTHLY = frozenset("mv")
-BY_PERIOD = frozenset("asnf")
+BY_PERIOD = frozenset("asnfd")
 MONTHS_OFFERED = 4
 PERIODS_OFFERED = 4
 
@@ -361,6 +362,10 @@ async def _build(
             name, data = await xlsx.marks_summary_xlsx(journal, actor, class_id, period.id, lang)
         elif kind == "n":
             name, data = await xlsx.accumulation_xlsx(journal, actor, period.id, cls, lang)
+        elif kind == "d":  # R21: arrivals and leavers of the period, as `journal report`
+            name, data = await xlsx.movement_xlsx(
+                journal, actor, period.starts_on, period.ends_on, cls, lang
+            )
         else:
             end = max(period.starts_on, min(period.ends_on, today))
             name, data = await xlsx.filling_xlsx(journal, actor, period.starts_on, end, cls, lang)
