@@ -389,6 +389,18 @@ class FakeUser:
         await asyncio.sleep(0)
         return MessageView(chat, msg)
 
+    def delete_message(self, message: int | MessageView) -> None:
+        """The user deletes a message in their client (in a private chat, «for both»): the
+        bot gets no update, and editing it then fails «message to edit not found»."""
+        chat = self.chat
+        mid = message.message_id if isinstance(message, MessageView) else message
+        msg = chat.messages.get(mid)
+        if msg is None or msg.deleted:
+            raise AssertionError(f"message {mid} is not in {self.name}'s chat")
+        msg.deleted = True
+        self._mark_action(f"deleted message {mid}")
+        chat.add_event("user_delete", mid)
+
     def _keyboard_message(self, message: int | MessageView | None) -> StoredMessage | None:
         chat = self.chat
         if message is not None:

@@ -7,7 +7,9 @@ told about that day (``absence_alert_states``):
 * the first absence of the day → one alert listing every lesson missed so far, so a
   morning's lessons marked within the same minute, or caught up together, are one alert;
 * more lessons missed later the same day → an update listing every lesson missed so far,
-  so the parent's latest message never holds a stale count (issue 9) — or, when the pupil
+  so the parent's latest message never holds a stale count (issue 9): it edits the
+  message told before (the morning's alert; ``meta.edit_of``), or comes as a new message
+  if that one cannot be edited (deleted, never delivered) — or, when the pupil
   was marked present (or late) at a lesson after the last announced absence and then
   absent again (left school), a follow-up alert saying so;
 * a lesson the parent was told about is no longer an absence (marked present after all,
@@ -91,6 +93,16 @@ async def build_absence_alerts(
             tx = catalogues.setdefault(r.language, Texts(r.language))
             version = parent.version + 1
             absent = subject.absent
+            meta: dict[str, object] = {
+                "pupil_id": subject.pupil_id,
+                "day": subject.day.isoformat(),
+                "version": version,
+                "lessons": [m.lesson_id for m in absent],
+            }
+            if kind is AlertKind.UPDATE:  # edits the message told before (the sender)
+                meta["edit_of"] = alert_key(
+                    r.binding_id, subject.pupil_id, subject.day, version - 1
+                )
             items.append(
                 OutboxItem(
                     key=alert_key(r.binding_id, subject.pupil_id, subject.day, version),
@@ -101,12 +113,7 @@ async def build_absence_alerts(
                     text=render_alert(tx, kind, subject),
                     binding_id=r.binding_id,
                     reply_markup=_suggest_markup(tx, parent, subject) if absent else None,
-                    meta={
-                        "pupil_id": subject.pupil_id,
-                        "day": subject.day.isoformat(),
-                        "version": version,
-                        "lessons": [m.lesson_id for m in absent],
-                    },
+                    meta=meta,
                 )
             )
             states.append(
@@ -136,8 +143,8 @@ def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
         return tx("alert.absent", **params) + "\n" + tx("alert.hint")
     if kind is AlertKind.FOLLOW_UP:
         return tx("alert.absent_again", **params)
-    if kind is AlertKind.UPDATE:
-        return tx("alert.absent_more", **params)
+    if kind is AlertKind.UPDATE:  # it replaces the alert's text: the hint stays
+        return tx("alert.absent_more", **params) + "\n" + tx("alert.hint")
     if subject.absent:
         return tx("alert.corrected_some", **params)
     return tx("alert.corrected_none", **params)

@@ -44,6 +44,8 @@ class OutboxItem:
     ``absence:<binding_id>:<pupil_id>:2026-11-23:v2``: inserting an item whose key exists
     does nothing. ``text`` is HTML (parse_mode HTML), at most 4096 characters;
     ``reply_markup`` is an InlineKeyboardMarkup as a JSON-able dict, or None.
+    ``meta["edit_of"]``, the key of an earlier item to the same chat, makes this item an
+    edit of the message that one delivered (a new message if it cannot be edited).
     """
 
     key: str

@@ -45,6 +45,11 @@ Rules the sender keeps:
   2^(attempt-1), up to ``max_backoff``, with jitter) until ``max_attempts`` tries, then
   ``failed`` with the last error;
 * 400 and other permanent errors: ``failed`` with Telegram's description;
+* an update (``meta.edit_of``: the key of an earlier row to the same chat, e.g. the
+  absence alert whose count moved on) edits the message that row delivered
+  (``editMessageText``; its ``message_id`` is recorded again); when Telegram refuses the
+  edit (the user deleted the message, it can no longer be edited) or the earlier row was
+  never delivered, a new message goes instead;
 * 401 (bad token) / 404 (wrong API base): nothing is marked; the claimed rows are
   released and the sender halts (``run`` waits ``halt_pause`` and tries again).
 
@@ -96,8 +101,8 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import InlineKeyboardMarkup, Message
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -154,7 +159,11 @@ _CLAIM = text(
     FROM picked
     WHERE o.id = picked.id
     RETURNING o.id, o.key, o.chat_id, o.binding_id, o.text, o.reply_markup, o.attempts,
-              picked.unreachable
+              picked.unreachable,
+              -- an update of an earlier message (meta.edit_of): that message, if delivered
+              (SELECT t.message_id FROM outbox t
+               WHERE t.key = o.meta ->> 'edit_of' AND t.chat_id = o.chat_id
+                 AND t.status = 'sent') AS edit_message_id
     """
 ).columns(
     id=BigInteger,
@@ -165,6 +174,7 @@ _CLAIM = text(
     reply_markup=JSONB,
     attempts=Integer,
     unreachable=Boolean,
+    edit_message_id=BigInteger,
 )
 
 _RECORD_SENT = text(
@@ -328,6 +338,7 @@ class Claimed:
     reply_markup: dict[str, Any] | None
     attempts: int  # including this one
     unreachable: bool  # the binding is already unreachable: close without sending
+    edit_message_id: int | None = None  # edit this message (meta.edit_of) rather than send
 
 
 @dataclass(frozen=True)
@@ -656,22 +667,43 @@ class Sender:
 
     async def _deliver(self, row: Claimed) -> None:
         try:
-            method = SendMessage(
+            markup = (
+                InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
+            )
+            send = SendMessage(
                 chat_id=row.chat_id,
                 text=row.text,
                 parse_mode=ParseMode.HTML,
                 allow_paid_broadcast=self.paid_broadcast or None,
-                reply_markup=(
-                    InlineKeyboardMarkup.model_validate(row.reply_markup)
-                    if row.reply_markup
-                    else None
-                ),
+                reply_markup=markup,
+            )
+            edit = (
+                EditMessageText(
+                    chat_id=row.chat_id,
+                    message_id=row.edit_message_id,
+                    text=row.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                if row.edit_message_id is not None
+                else None
             )
         except ValidationError as err:
             self._fail(row, None, f"invalid message: {err.errors()[0].get('msg', err)}")
             return
+        # An update edits the message it updates; when Telegram refuses the edit (the
+        # user deleted the message, it is too old to edit) a new message goes instead.
+        if edit is not None and await self._request(row, edit, may_fall_back=True):
+            return
+        await self._request(row, send)
+
+    async def _request(
+        self, row: Claimed, method: SendMessage | EditMessageText, *, may_fall_back: bool = False
+    ) -> bool:
+        """Call Telegram and record the outcome. False, with nothing recorded, when an edit
+        (``may_fall_back``) was refused as a bad request: send a new message instead."""
         try:
-            message = await self.bot.session.make_request(
+            result = await self.bot.session.make_request(
                 self.bot,
                 method,
                 timeout=self.request_timeout,  # type: ignore[arg-type]
@@ -696,6 +728,13 @@ class Sender:
             self.stats.unreachable += 1
             self._record(row, "unreachable", error_code=403, error=err.message)
         except TelegramBadRequest as err:
+            if may_fall_back:
+                if "message is not modified" in err.message:  # edited already (a re-send)
+                    self.stats.sent += 1
+                    self._record(row, "sent", message_id=row.edit_message_id)
+                    return True
+                log.info("outbox row %s: cannot edit (%s); sending anew", row.id, err.message)
+                return False
             self._fail(row, 400, err.message)
         except (TelegramUnauthorizedError, TelegramNotFound) as err:
             code = 401 if isinstance(err, TelegramUnauthorizedError) else 404
@@ -712,7 +751,9 @@ class Sender:
             self._fail(row, None, f"{type(err).__name__}: {err.message}")
         else:
             self.stats.sent += 1
-            self._record(row, "sent", message_id=message.message_id)
+            message_id = result.message_id if isinstance(result, Message) else row.edit_message_id
+            self._record(row, "sent", message_id=message_id)
+        return True
 
     # -------------------------------------------------------------- outcomes
 
