@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -43,6 +44,54 @@ def run(*command: str) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+FORWARDED = (signal.SIGINT, signal.SIGTERM)
+
+
+def terminal_sent_it() -> bool:
+    """Whether a SIGINT just received came from the terminal (Ctrl+C): the terminal sends
+    it to its whole foreground process group, so a child in our group has it already."""
+    if not hasattr(os, "tcgetpgrp"):
+        return True  # Windows: Ctrl+C reaches every process of the console
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY)  # fails without a controlling terminal
+    except OSError:
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def run_forwarding(*command: str) -> int:
+    """Run ``command``, passing SIGINT and SIGTERM on to it, and wait for it, however often
+    we are signalled: killing ``tasks.py run`` stops ``journal run``, which stops its
+    embedded PostgreSQL, instead of leaving both running as orphans. Returns the child's
+    exit code (128 + the signal's number when a signal ended it, as a shell says)."""
+    child: subprocess.Popen[bytes] | None = None
+    pending: list[int] = []  # arrived before the child was started
+
+    def forward(signum: int, _frame: object) -> None:
+        if signum == signal.SIGINT and terminal_sent_it():
+            return
+        if child is None:
+            pending.append(signum)
+        elif child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
+    try:
+        child = subprocess.Popen(command, cwd=ROOT)
+        for signum in pending:
+            child.send_signal(signum)
+        code = child.wait()  # a signal runs forward() and the wait goes on (PEP 475)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code
+
+
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "help"
     if task not in {"run", "test", "bench", "sandbox", "journal"}:
@@ -50,7 +99,7 @@ def main(argv: list[str]) -> int:
         return 0 if task == "help" else 2
     ensure_installed()
     if task == "run":
-        return run(str(BIN / "journal"), "run", *argv[1:])
+        return run_forwarding(str(BIN / "journal"), "run", *argv[1:])
     if task == "sandbox":
         return run(str(BIN / "journal"), "sandbox", *argv[1:])
     if task == "journal":
