@@ -5,21 +5,29 @@ docker: the files are read and checked against pyproject.toml, .env.example and 
 from __future__ import annotations
 
 import asyncio
+import configparser
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
+import re
 import signal
 import sys
 import termios
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
+import yaml
+from packaging.specifiers import SpecifierSet
+from sqlalchemy.engine import make_url
 
 from fakegram import FakeTelegram
+from journal.cli import build_parser
 from tests.botkit import TOKEN, USERNAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,3 +156,154 @@ async def test_ctrl_c_in_a_terminal_stops_tasks_py_run_and_its_embedded_database
         os.close(leader)
         os.close(terminal)
     assert_stopped_cleanly(code, alive, tmp_path)
+
+
+# ------------------------------------------------------------- deployment files
+
+
+def pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def required_settings() -> set[str]:
+    """The settings whose comment in .env.example says they are required."""
+    required: set[str] = set()
+    comment: list[str] = []
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("#"):
+            comment.append(line)
+            continue
+        setting = re.match(r"([A-Z_]+)=", line)
+        if setting and re.search(r"\brequired\b", " ".join(comment), re.I):
+            required.add(setting.group(1))
+        comment = []
+    return required
+
+
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions, continuation lines joined: (INSTRUCTION, arguments)."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def exec_form(arguments: str) -> list[str]:
+    value = json.loads(arguments)
+    assert isinstance(value, list), arguments
+    return [str(v) for v in value]
+
+
+def test_compose_passes_every_required_setting_to_the_bot() -> None:
+    required = required_settings()
+    assert "BOT_TOKEN" in required
+    bot = compose()["services"]["bot"]
+    assert bot["env_file"] == ".env"  # every other setting, as .env.example explains it
+    for name in required:
+        # ${NAME:?…}: `docker compose up` stops at once, naming it, when it is not set.
+        assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", bot["environment"][name]), name
+
+
+def test_compose_database_url_points_at_its_postgres_17_service() -> None:
+    services = compose()["services"]
+    db, bot = services["db"], services["bot"]
+    assert db["image"] == "postgres:17"
+    url = make_url(bot["environment"]["DATABASE_URL"].replace("${POSTGRES_PASSWORD}", "secret"))
+    assert url.drivername == "postgresql+asyncpg"
+    assert (url.host, url.port) == ("db", 5432)
+    assert url.username == db["environment"]["POSTGRES_USER"]
+    assert url.database == db["environment"]["POSTGRES_DB"]
+    assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert "pg_isready" in db["healthcheck"]["test"]
+    assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert db["restart"] == bot["restart"] == "unless-stopped"
+
+
+def test_compose_keeps_the_database_data_and_backups_in_named_volumes() -> None:
+    spec = compose()
+    named = set(spec["volumes"])
+
+    def mounts(service: str) -> dict[str, str]:
+        """Where each named volume of ``service`` is mounted; a host path fails."""
+        found: dict[str, str] = {}
+        for entry in spec["services"][service]["volumes"]:
+            source, target = entry.split(":")[:2]
+            assert source in named, f"{service}: {entry} is not a named volume"
+            found[target] = source
+        return found
+
+    assert "/var/lib/postgresql/data" in mounts("db")
+    bot = mounts("bot")
+    environment = spec["services"]["bot"]["environment"]
+    backup_dirs = environment["BACKUP_DIRS"].split(",")
+    assert len(backup_dirs) >= 2  # R22: two folders
+    for folder in [environment["DATA_DIR"], *backup_dirs]:
+        assert folder in bot, folder
+    assert len({bot[f] for f in backup_dirs}) == len(backup_dirs)  # not one volume twice
+    assert mounts("db")["/var/lib/postgresql/data"] not in bot.values()
+
+
+def test_dockerfile_installs_this_project_and_runs_journal_run() -> None:
+    steps = dockerfile()
+    project = pyproject()["project"]
+    image = next(arguments for instruction, arguments in steps if instruction == "FROM")
+    version = re.fullmatch(r"python:(3\.\d+)-slim", image)
+    assert version, image
+    assert SpecifierSet(project["requires-python"]).contains(f"{version.group(1)}.0")
+    installs = [a for i, a in steps if i == "RUN" and "pip install" in a]
+    assert len(installs) == 1
+    # The project itself from the build context (pyproject.toml), not editable, no dev tools.
+    command = installs[0].split("&&")[0].split()
+    assert command == ["pip", "install", "."], installs[0]
+    copies = [a.split() for i, a in steps if i == "COPY"]
+    assert [".", "."] in copies
+    users = [a for i, a in steps if i == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    entry = exec_form(next(a for i, a in steps if i == "ENTRYPOINT"))
+    cmd = exec_form(next(a for i, a in steps if i == "CMD"))
+    assert [*entry, *cmd] == ["journal", "run"]
+    assert "journal" in project["scripts"]
+    assert build_parser().parse_args(["run"]).command == "run"
+    data_dir = re.search(r"DATA_DIR=(\S+)", " ".join(a for i, a in steps if i == "ENV"))
+    assert data_dir
+    assert data_dir.group(1) in exec_form(next(a for i, a in steps if i == "VOLUME"))
+
+
+def test_dockerignore_keeps_secrets_out_and_what_pip_needs_in() -> None:
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".env", ".venv", ".git", "data"} <= ignored
+    config = pyproject()
+    needed = ["pyproject.toml", *config["project"]["license-files"]]
+    needed += [p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]]
+    assert not ignored & set(needed)
+
+
+def test_systemd_unit_runs_journal_run_with_an_environment_file() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read_string((ROOT / "deploy" / "school-journal.service").read_text())
+    service = unit["Service"]
+    executable, *arguments = service["ExecStart"].split()
+    assert Path(executable).name == "journal" and arguments == ["run"]
+    assert service["EnvironmentFile"].endswith(".env")
+    assert Path(service["WorkingDirectory"]) == Path(service["EnvironmentFile"]).parent
+    assert service["User"] not in ("root", "0")
+    assert service["Restart"] == "on-failure"
+    # SIGTERM to journal run alone, time to stop its embedded PostgreSQL.
+    assert service["KillSignal"] == "SIGTERM"
+    assert service["KillMode"] == "mixed"
+    assert int(service["TimeoutStopSec"]) >= 60
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
