@@ -6,6 +6,7 @@
 
 Also: ``python3 tasks.py bench`` (benchmarks), ``python3 tasks.py sandbox`` (play the bot
 in a terminal without a token), ``python3 tasks.py journal ARGS…`` (any CLI command).
+Ctrl+C or SIGTERM is passed on to the command a task started, and waited for.
 """
 
 from __future__ import annotations
@@ -40,16 +41,13 @@ def ensure_installed() -> None:
     STAMP.write_text(wanted)
 
 
-def run(*command: str) -> int:
-    return subprocess.run(command, cwd=ROOT).returncode
-
-
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
 
 def terminal_sent_it() -> bool:
-    """Whether a SIGINT just received came from the terminal (Ctrl+C): the terminal sends
-    it to its whole foreground process group, so a child in our group has it already."""
+    """Whether a SIGINT just received came from the terminal (Ctrl+C), as far as can be
+    told: we are its foreground process group. The terminal sends it to the whole group,
+    so the child, in our group, has it already (a second one could cut its cleanup short)."""
     if not hasattr(os, "tcgetpgrp"):
         return True  # Windows: Ctrl+C reaches every process of the console
     try:
@@ -64,7 +62,7 @@ def terminal_sent_it() -> bool:
         os.close(fd)
 
 
-def run_forwarding(*command: str) -> int:
+def run(*command: str) -> int:
     """Run ``command``, passing SIGINT and SIGTERM on to it, and wait for it, however often
     we are signalled: killing ``tasks.py run`` stops ``journal run``, which stops its
     embedded PostgreSQL, instead of leaving both running as orphans. Returns the child's
@@ -99,7 +97,7 @@ def main(argv: list[str]) -> int:
         return 0 if task == "help" else 2
     ensure_installed()
     if task == "run":
-        return run_forwarding(str(BIN / "journal"), "run", *argv[1:])
+        return run(str(BIN / "journal"), "run", *argv[1:])
     if task == "sandbox":
         return run(str(BIN / "journal"), "sandbox", *argv[1:])
     if task == "journal":
@@ -107,6 +105,8 @@ def main(argv: list[str]) -> int:
     if task == "bench":
         return run(str(BIN / "python"), "-m", "benchmarks", *argv[1:])
     lint = run(str(BIN / "ruff"), "check", ".")
+    if lint > 128:  # stopped by a signal (Ctrl+C): no tests either
+        return lint
     tests = run(str(BIN / "pytest"), *argv[1:])
     return tests or lint
 
