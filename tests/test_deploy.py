@@ -73,13 +73,14 @@ def run_env(fake: FakeTelegram, tmp_path: Path) -> dict[str, str]:
 async def stop_tasks_run(
     fake: FakeTelegram,
     tmp_path: Path,
-    stop: Callable[[asyncio.subprocess.Process], None],
+    stop: Callable[[asyncio.subprocess.Process], object],
     **popen: Any,
 ) -> tuple[int, list[psutil.Process]]:
     """Start ``python3 tasks.py run`` (the real bot against the fake Bot API, with its
     embedded database), wait until it answers a user, ``stop`` it; return its exit code
     and what of the bot and its database is still running 30 s later."""
     fake.add_bot(TOKEN, USERNAME)
+    pid_file = tmp_path / "data" / "postgres" / "postmaster.pid"
     started: list[psutil.Process] = []
     with (tmp_path / "tasks.log").open("wb") as log:
         tasks = await asyncio.create_subprocess_exec(
@@ -94,16 +95,20 @@ async def stop_tasks_run(
         user = fake.user(7001, "Мария", "Иванова")
         await user.send("/start")
         assert (await user.wait_reply(timeout=120)).text  # the bot is up and answers
-        [journal_run] = psutil.Process(tasks.pid).children()
-        pid_file = tmp_path / "data" / "postgres" / "postmaster.pid"
-        database = psutil.Process(int(pid_file.read_text().split()[0]))
-        started = [journal_run, database]
+        started = psutil.Process(tasks.pid).children()  # journal run
+        assert len(started) == 1
+        started.append(psutil.Process(int(pid_file.read_text().split()[0])))  # PostgreSQL
 
         stop(tasks)
         code = await asyncio.wait_for(tasks.wait(), timeout=60)
         _, alive = await asyncio.to_thread(psutil.wait_procs, started, timeout=30)
     finally:
         if tasks.returncode is None:
+            if not started:  # it failed to start: leave nothing behind
+                with contextlib.suppress(psutil.Error):
+                    started = psutil.Process(tasks.pid).children()
+                with contextlib.suppress(psutil.Error, OSError, ValueError):
+                    started.append(psutil.Process(int(pid_file.read_text().split()[0])))
             tasks.kill()
             await tasks.wait()
         await asyncio.to_thread(stop_leftovers, started)
