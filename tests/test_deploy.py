@@ -218,6 +218,14 @@ def test_compose_passes_every_required_setting_to_the_bot() -> None:
         assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", bot["environment"][name]), name
 
 
+def test_every_variable_compose_requires_is_explained_in_env_example() -> None:
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", (ROOT / "compose.yaml").read_text()))
+    assert {"BOT_TOKEN", "POSTGRES_PASSWORD"} <= required
+    example = (ROOT / ".env.example").read_text()
+    for name in required:  # a setting, or commented out: compose's own (not the app's)
+        assert re.search(rf"^(# )?{name}=", example, re.M), name
+
+
 def test_compose_database_url_points_at_its_postgres_17_service() -> None:
     services = compose()["services"]
     db, bot = services["db"], services["bot"]
