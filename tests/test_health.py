@@ -315,3 +315,31 @@ async def test_health_port_zero_serves_nothing(journal: Journal, db_url: str) ->
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
     async with serve_health(app, Bot(TOKEN), None) as probe:
         assert probe is None
+
+
+async def test_telegram_is_asked_with_getme_when_no_request_succeeded_lately(
+    journal: Journal, db_url: str
+) -> None:
+    """Webhook mode on a quiet night makes no Bot API requests: the check asks getMe, and
+    an answer that does not come (a 502 page) is a 503 naming Telegram."""
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN))  # type: ignore[call-arg]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    bot = build_bot(TOKEN, fake.base_url, metrics=app.metrics)
+    try:
+        probe = Probe(app, bot, None)
+        assert app.metrics.last_telegram_ok_at is None
+        assert (await probe.telegram())["ok"] is True
+        assert app.metrics.last_telegram_ok_at is not None
+        app.metrics.last_telegram_ok_at -= 3600  # an hour without a request
+        fake.faults.server_error_next("getMe", 1, html=True)
+        check = await probe.telegram()
+        assert check["ok"] is False
+        assert "Telegram не отвечает" in check["reason"]
+        assert TOKEN not in str(check)
+        assert check["last_success_seconds_ago"] >= 3600
+    finally:
+        await bot.session.close()
+        await fake.stop()
