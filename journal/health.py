@@ -34,7 +34,7 @@ from aiogram import Bot
 from aiogram.methods import GetMe
 from aiohttp import web
 from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import choose_encoder
 from sqlalchemy import text
 
 from journal.app import App
@@ -136,8 +136,9 @@ class Probe:
         age = self.app.metrics.age(self.app.metrics.last_update_at)
         return {"seconds_ago": None if age is None else round(age, 1)}
 
-    async def scrape(self) -> bytes:
-        """Read what lives in the database and on disk, then render the registry."""
+    async def scrape(self, accept: str = "") -> tuple[bytes, str]:
+        """Read what lives in the database and on disk, then render the registry in the
+        format the scraper accepts (Prometheus text, or OpenMetrics): body, content type."""
         scraped = self.app.metrics.scraped
         try:
             async with asyncio.timeout(DB_TIMEOUT):
@@ -154,7 +155,8 @@ class Probe:
             }
             scraped.database_up = True
         scraped.backup_ages = await asyncio.to_thread(self.backup_ages)
-        return generate_latest(self.app.metrics.registry)
+        encode, content_type = choose_encoder(accept)
+        return encode(self.app.metrics.registry), content_type
 
     def backup_ages(self) -> dict[str, float]:
         now = self.app.journal.clock.now()
@@ -174,9 +176,9 @@ def health_app(probe: Probe) -> web.Application:
             content_type="application/json",
         )
 
-    async def metrics(_: web.Request) -> web.Response:
-        body = await probe.scrape()
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    async def metrics(request: web.Request) -> web.Response:
+        body, content_type = await probe.scrape(request.headers.get("Accept", ""))
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     application = web.Application()
     application.router.add_get("/health", health)

@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 import aiohttp
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -343,3 +346,16 @@ async def test_telegram_is_asked_with_getme_when_no_request_succeeded_lately(
     finally:
         await bot.session.close()
         await fake.stop()
+
+
+async def test_prometheus_asking_for_openmetrics_gets_it(journal: Journal, db_url: str) -> None:
+    async with running_app(journal, db_url) as app:
+        await started(app)
+        accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+        async with app.http.get(f"{app.base}/metrics", headers={"Accept": accept}) as response:
+            content_type = response.headers["Content-Type"]
+            body = await response.text()
+    assert content_type.startswith("application/openmetrics-text")
+    families = {f.name: f for f in openmetrics_families(body)}
+    assert families["journal_updates"].type == "counter"
+    assert [s.value for s in families["journal_updates"].samples if s.name.endswith("_total")]
