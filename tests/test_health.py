@@ -199,6 +199,26 @@ async def test_a_delivered_outbox_message_is_counted_as_sent(journal: Journal, d
     assert samples["journal_database_up"] == 1
 
 
+async def test_a_message_to_a_user_who_blocked_the_bot_is_counted_as_unreachable(
+    journal: Journal, db_url: str
+) -> None:
+    async with running_app(journal, db_url) as app:
+        await started(app)
+        parent = app.harness.user()
+        await parent.send("/start")
+        await parent.wait_reply(timeout=10)
+        parent.block_bot()
+        async with journal.transaction() as s:
+            await outbox.enqueue(
+                s, [OutboxItem(key="test:health:2", chat_id=parent.id, kind="test", text="Сводка")]
+            )
+        samples = await until(
+            app.metrics, lambda m: m.get('journal_outbox_rows{state="unreachable"}') == 1
+        )
+    assert samples['journal_messages_total{result="unreachable"}'] == 1
+    assert samples['journal_messages_total{result="sent"}'] == 0
+
+
 async def test_health_is_200_with_every_check_passing(journal: Journal, db_url: str) -> None:
     async with running_app(journal, db_url) as app:
         await started(app)
