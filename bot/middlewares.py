@@ -19,7 +19,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.fsm.middleware import FSMContextMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from sqlalchemy import exc as sa_exc
 
 from bot.storage import PostgresStorage
@@ -27,6 +27,7 @@ from bot.transport import answer_first
 from core import accounts
 from core.errors import JournalError
 from core.journal import Journal
+from core.metrics import Metrics
 from core.text import clean_typed, has_controls
 from texts import Texts, language_of
 
@@ -52,6 +53,30 @@ class CallbackAnswer:
         if self.query is not None and not self.answered:
             self.answered = True
             await self.query.answer(text=self.text, show_alert=self.show_alert)
+
+
+class MetricsMiddleware(BaseMiddleware):
+    """Outer, on every update: count it by kind (message, callback_query, …) and how long
+    it took to handle, however it ended (``GET /metrics``; the last one's age is in
+    ``GET /health``)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        started = self.metrics.monotonic()
+        try:
+            return await handler(event, data)
+        finally:
+            kind = _update_kind(event)
+            self.metrics.update_handled(kind, self.metrics.monotonic() - started)
+
+
+def _update_kind(event: TelegramObject) -> str:
+    try:
+        return event.event_type if isinstance(event, Update) else type(event).__name__
+    except Exception:  # a kind this aiogram does not know
+        return "unknown"
 
 
 class TypedTextMiddleware(BaseMiddleware):

@@ -17,10 +17,16 @@ from aiohttp import web
 
 from bot.commands import set_default_commands
 from bot.handlers import routers
-from bot.middlewares import AnswerMiddleware, SessionMiddleware, TypedTextMiddleware
+from bot.middlewares import (
+    AnswerMiddleware,
+    MetricsMiddleware,
+    SessionMiddleware,
+    TypedTextMiddleware,
+)
 from bot.storage import PostgresStorage
 from bot.transport import build_bot
 from core.journal import Journal
+from core.metrics import Metrics
 from journal.app import App
 from notifications.rules import NotificationRules
 from texts import Texts
@@ -29,10 +35,12 @@ log = logging.getLogger(__name__)
 
 
 def build_dispatcher(
-    journal: Journal, notification_rules: NotificationRules | None = None
+    journal: Journal,
+    notification_rules: NotificationRules | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """One dispatcher per process; handlers get ``journal`` (and ``notification_rules``)
-    by name."""
+    by name. Every update is counted in ``metrics``."""
     storage = PostgresStorage(journal.sessions)
     dp = Dispatcher(
         storage=storage,
@@ -40,6 +48,7 @@ def build_dispatcher(
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
     )
+    dp.update.outer_middleware(MetricsMiddleware(metrics or Metrics()))
     dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(SessionMiddleware(dp.fsm, storage))
@@ -70,7 +79,7 @@ async def run_bot(
     handle_signals: bool = True,
     stop: asyncio.Event | None = None,
     bot: Bot | None = None,
-    alongside: Callable[[Bot], AbstractAsyncContextManager[None]] | None = None,
+    alongside: Callable[[Bot], AbstractAsyncContextManager[object]] | None = None,
     serve_only: bool = False,
     on_listening: Callable[[], None] | None = None,
 ) -> None:
@@ -82,8 +91,10 @@ async def run_bot(
     its port is open."""
     settings = app.settings
     assert settings.bot_token is not None
-    bot = bot or build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
-    dp = build_dispatcher(app.journal, settings.notification_rules())
+    bot = bot or build_bot(
+        settings.bot_token.get_secret_value(), settings.telegram_api_base, metrics=app.metrics
+    )
+    dp = build_dispatcher(app.journal, settings.notification_rules(), app.metrics)
     try:
         if serve_only:
             freeze_startup_heap()

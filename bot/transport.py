@@ -32,6 +32,8 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response, TelegramType
 
+from core.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -58,11 +60,13 @@ class RetryMiddleware(BaseRequestMiddleware):
         answer_budget: float = 10.0,
         max_backoff: float = 10.0,
         sleep: Any = asyncio.sleep,
+        metrics: Metrics | None = None,
     ):
         self.budget = budget
         self.answer_budget = answer_budget
         self.max_backoff = max_backoff
         self.sleep = sleep
+        self.metrics = metrics or Metrics()
         self._chat_turns: dict[Any, asyncio.Lock] = {}
 
     async def __call__(
@@ -117,6 +121,8 @@ class RetryMiddleware(BaseRequestMiddleware):
                     with contextlib.suppress(Exception):  # it has its own retries and log
                         await answer()
             log.warning("%s on %s: retrying in %.1f s", reason, name, delay)
+            if isinstance(err, TelegramRetryAfter):
+                self.metrics.flood_waited("bot", delay)
             await self.sleep(delay)
             try:
                 return await make_request(bot, method)
@@ -131,6 +137,24 @@ RETRIED: tuple[type[Exception], ...] = (
     TelegramServerError,
     ClientDecodeError,
 )
+
+
+class NoteAnswered(BaseRequestMiddleware):
+    """Tells ``metrics`` that a Bot API request succeeded: ``GET /health`` reads Telegram
+    as reachable while the last success is recent (long polling asks every few seconds)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        self.metrics.telegram_answered()
+        return response
 
 
 class KeepResponseTypes(BaseRequestMiddleware):
@@ -178,9 +202,14 @@ class BotSession(AiohttpSession):
         return super().check_response(bot, method, status_code, content)
 
 
-def build_bot(token: str, api_base: str, *, sleep: Any = asyncio.sleep) -> Bot:
-    """A bot talking to ``api_base``; ``sleep`` is how it waits before a retry."""
+def build_bot(
+    token: str, api_base: str, *, sleep: Any = asyncio.sleep, metrics: Metrics | None = None
+) -> Bot:
+    """A bot talking to ``api_base``; ``sleep`` is how it waits before a retry; its 429
+    waits and successful requests are counted in ``metrics``."""
+    metrics = metrics or Metrics()
     session = BotSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
     session.middleware(KeepResponseTypes())
-    session.middleware(RetryMiddleware(sleep=sleep))
+    session.middleware(RetryMiddleware(sleep=sleep, metrics=metrics))
+    session.middleware(NoteAnswered(metrics))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

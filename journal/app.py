@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core.clock import Clock, SystemClock
 from core.journal import Journal
+from core.metrics import Metrics
 from journal.database import create_engine, open_database
 from journal.migrate import upgrade
 from journal.settings import Settings
@@ -22,6 +23,8 @@ class App:
     engine: AsyncEngine
     journal: Journal
     database_url: str
+    # What the running app counts (GET /metrics), with a registry of its own.
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @asynccontextmanager
@@ -40,7 +43,7 @@ async def application(
                 clock or SystemClock(),
                 settings.rules(),
             )
-            yield App(settings, engine, journal, url)
+            yield App(settings, engine, journal, url, Metrics())
         finally:
             await engine.dispose()
 

@@ -538,6 +538,16 @@ async def _ensure_empty(database_url: str, database: str) -> None:
 # --- schedule --------------------------------------------------------------------------------
 
 
+def newest_backup(folder: Path) -> datetime | None:
+    """When the newest complete backup of a folder (manifest and dump) was made."""
+    complete = [
+        at
+        for at, m in backups_in(folder)
+        if m.with_name(m.name[: -len(MANIFEST_SUFFIX)] + DUMP_SUFFIX).is_file()
+    ]
+    return complete[-1] if complete else None
+
+
 async def backup_due(destinations: Sequence[Path | str], every_days: int, clock: Clock) -> bool:
     """Is a backup due: some destination has none newer than ``every_days`` (a folder
     emptied or a medium replaced makes it due at once)?"""
@@ -545,17 +555,8 @@ async def backup_due(destinations: Sequence[Path | str], every_days: int, clock:
     if not dests:
         return False
     now = clock.now()
-
-    def newest(folder: Path) -> datetime | None:
-        complete = [
-            at
-            for at, m in backups_in(folder)
-            if m.with_name(m.name[: -len(MANIFEST_SUFFIX)] + DUMP_SUFFIX).is_file()
-        ]
-        return complete[-1] if complete else None
-
     for folder in dests:
-        last = await asyncio.to_thread(newest, folder)
+        last = await asyncio.to_thread(newest_backup, folder)
         if last is None or now - last >= timedelta(days=every_days):
             return True
     return False

@@ -225,7 +225,9 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         application(settings) as app,
         extra_workers(app.database_url, settings.webhook_workers),
     ):
-        await run_bot(app, webhook=webhook, alongside=lambda bot: background(app, bot))
+        await run_bot(
+            app, webhook=webhook, alongside=lambda bot: background(app, bot, health=True)
+        )
     return 0
 
 

@@ -12,12 +12,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import Bot
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from journal.app import App
 from journal.archive import archive_closed_periods
 from journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
+from journal.health import serve_health
 from notifications.scheduler import NotificationJobs, build_scheduler
 from notifications.sender import Sender
 
@@ -40,6 +42,7 @@ def build_sender(app: App, bot: Bot) -> Sender:
         lease=timedelta(seconds=settings.send_lease_seconds),
         max_attempts=settings.send_max_attempts,
         idle_poll=settings.send_idle_poll,
+        metrics=app.metrics,
     )
 
 
@@ -73,6 +76,7 @@ def add_backup_job(scheduler: AsyncIOScheduler, app: App) -> bool:
                 bin_dir=settings.pg_bin_dir,
             )
         except Exception:  # logged by scheduled_backup; try again at the next hour
+            app.metrics.job_failed("backup")
             return
         if result is not None:
             log.info("scheduled backup written: %s", result.manifest.file)
@@ -92,22 +96,35 @@ def add_archive_job(scheduler: AsyncIOScheduler, app: App) -> bool:
             await archive_closed_periods(app.journal, roots)
         except Exception:
             log.exception("archiving closed periods failed; trying again in an hour")
+            app.metrics.job_failed("archive")
 
     hourly(scheduler, app, job, "archive")
     return True
 
 
+def count_job(app: App, event: JobExecutionEvent) -> None:
+    """Every run of a scheduled job, and whether it raised (``GET /metrics``)."""
+    app.metrics.job_ran(event.job_id, failed=event.exception is not None)
+
+
 @contextlib.asynccontextmanager
-async def background(app: App, bot: Bot) -> AsyncIterator[None]:
+async def background(
+    app: App, bot: Bot, *, health: bool = False
+) -> AsyncIterator[AsyncIOScheduler]:
     """Run the scheduler (notification jobs, backups) and the outbox sender while the
-    block runs; stop them cleanly (the sender records its sends in flight) on exit."""
+    block runs (it gets the scheduler); stop them cleanly (the sender records its sends in
+    flight) on exit. ``health``: also serve ``GET /health`` and ``GET /metrics`` (as
+    ``journal run`` does)."""
     settings = app.settings
     if settings.notifications_enabled:
-        scheduler = build_scheduler(NotificationJobs(app.journal, settings.notification_rules()))
+        scheduler = build_scheduler(
+            NotificationJobs(app.journal, settings.notification_rules(), metrics=app.metrics)
+        )
     else:
         scheduler = AsyncIOScheduler(timezone=app.journal.rules.timezone)
     add_backup_job(scheduler, app)
     add_archive_job(scheduler, app)
+    scheduler.add_listener(lambda e: count_job(app, e), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     stop = asyncio.Event()
     sender_task = (
@@ -116,9 +133,11 @@ async def background(app: App, bot: Bot) -> AsyncIterator[None]:
         else None
     )
     try:
-        yield
+        async with serve_health(app, bot, scheduler) if health else contextlib.nullcontext():
+            yield scheduler
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # not shut down by something else meanwhile
+            scheduler.shutdown(wait=False)
         stop.set()
         if sender_task is not None:
             try:

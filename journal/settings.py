@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # How many updates Telegram may have in flight to the webhook at once (1-100).
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
+    # GET /health and GET /metrics (Prometheus) of `journal run`; port 0 switches them off.
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=9100, ge=0, le=65535)
+
     # Rules (R7, R8, R2); per-school values in the database override the first two.
     correction_deadline: time = time(20, 0)
     edit_window_days: int | None = Field(default=None, ge=0)

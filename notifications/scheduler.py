@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import feed
 from core.journal import Journal
+from core.metrics import Metrics
 from notifications import outbox
 from notifications.alerts import build_absence_alerts, build_thresholds
 from notifications.digest import build_digests
@@ -95,10 +96,12 @@ class NotificationJobs:
         journal: Journal,
         rules: NotificationRules | None = None,
         enqueue: Enqueue | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.journal = journal
         self.rules = rules or NotificationRules()
         self._enqueue = enqueue
+        self.metrics = metrics or Metrics()  # the sweep's runs of each job (GET /metrics)
 
     async def _queue(self, s: AsyncSession, items: list[OutboxItem]) -> int:
         if not items:
@@ -200,6 +203,9 @@ class NotificationJobs:
             except Exception:
                 log.exception("notification job %s failed", name)
                 done[name] = 0
+                self.metrics.job_ran(name, failed=True)
+            else:
+                self.metrics.job_ran(name)
         return done
 
     async def _slot_job(

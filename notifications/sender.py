@@ -109,6 +109,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock, SystemClock
+from core.metrics import Metrics
 
 __all__ = [
     "Claimed",
@@ -518,6 +519,7 @@ class Sender:
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
@@ -543,6 +545,7 @@ class Sender:
         self.rng = rng or random.Random()
         self.pace = Pace(rate, per_chat_interval, monotonic=monotonic, sleep=sleep)
         self.stats = SenderStats()
+        self.metrics = metrics or Metrics()  # GET /metrics: sent, failed, unreachable, 429s
         self._recorder = _Recorder(sessions, self.worker_id, self.stats, sleep)
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(batch)  # sends awaiting Telegram
@@ -654,6 +657,7 @@ class Sender:
 
     def _close_unreachable(self, row: Claimed) -> None:
         self.stats.closed_unreachable += 1
+        self.metrics.message_ended("unreachable")
         self._record(row, "unreachable", error="not sent: the binding is unreachable")
 
     async def _send(self, row: Claimed) -> None:
@@ -712,6 +716,7 @@ class Sender:
             wait = float(err.retry_after)
             self.stats.flood_waits += 1
             self.stats.flood_wait_seconds += wait
+            self.metrics.flood_waited("sender", wait)
             pause = min(wait, self.max_global_pause)
             log.warning("429 from Telegram (retry after %.0f s): pausing %.0f s", wait, pause)
             self.pace.pause(pause)
@@ -726,11 +731,13 @@ class Sender:
             self.stats.retries += 1
         except TelegramForbiddenError as err:
             self.stats.unreachable += 1
+            self.metrics.message_ended("unreachable")
             self._record(row, "unreachable", error_code=403, error=err.message)
         except TelegramBadRequest as err:
             if may_fall_back:
                 if "message is not modified" in err.message:  # edited already (a re-send)
                     self.stats.sent += 1
+                    self.metrics.message_ended("sent")
                     self._record(row, "sent", message_id=row.edit_message_id)
                     return True
                 log.info("outbox row %s: cannot edit (%s); sending anew", row.id, err.message)
@@ -751,6 +758,7 @@ class Sender:
             self._fail(row, None, f"{type(err).__name__}: {err.message}")
         else:
             self.stats.sent += 1
+            self.metrics.message_ended("sent")
             message_id = result.message_id if isinstance(result, Message) else row.edit_message_id
             self._record(row, "sent", message_id=message_id)
         return True
@@ -762,6 +770,7 @@ class Sender:
 
     def _fail(self, row: Claimed, code: int | None, error: str) -> None:
         self.stats.failed += 1
+        self.metrics.message_ended("failed")
         self.stats.note_error(error)
         self._record(row, "failed", error_code=code, error=error)
 

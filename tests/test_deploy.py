@@ -65,6 +65,7 @@ def run_env(fake: FakeTelegram, tmp_path: Path) -> dict[str, str]:
         WEBHOOK_URL="",
         BACKUP_DIRS="",
         NOTIFICATIONS_ENABLED="false",
+        HEALTH_PORT="0",  # parallel runs would compete for one port
         LOG_LEVEL="WARNING",
     )
     return env

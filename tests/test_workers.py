@@ -59,6 +59,7 @@ def run_env(fake: FakeTelegram, db_url: str, tmp_path: Path, port: int) -> dict[
         WEBHOOK_HOST="127.0.0.1",
         WEBHOOK_PORT=str(port),
         NOTIFICATIONS_ENABLED="false",
+        HEALTH_PORT="0",  # parallel runs would compete for one port
         LOG_LEVEL="WARNING",
     )
     return env

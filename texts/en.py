@@ -742,4 +742,8 @@ EN: dict[str, str] = {
     "backup.target_not_empty": "The database «{database}» is not empty ({count} objects). Restore only into an empty database: create a new one.",
     "backup.restore_failed": "Could not restore the backup (pg_restore); the database was left empty: {error}",
     "backup.restored": "Backup {file} restored into the database «{database}» (schema revision {revision}).",
+    "health.database": "the database does not answer ({error})",
+    "health.telegram": "Telegram does not answer ({error})",
+    "health.scheduler_stopped": "the scheduler of notifications and backups is stopped",
+    "health.scheduler_late": "the scheduler is behind: job {job} is {minutes} min late",
 }

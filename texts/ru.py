@@ -747,4 +747,8 @@ RU: dict[str, str] = {
     "backup.target_not_empty": "База данных «{database}» не пуста (объектов: {count}). Восстанавливать можно только в пустую базу — создайте новую.",
     "backup.restore_failed": "Не удалось восстановить копию (pg_restore), база оставлена пустой: {error}",
     "backup.restored": "Копия {file} восстановлена в базу «{database}» (версия схемы {revision}).",
+    "health.database": "база данных не отвечает ({error})",
+    "health.telegram": "Telegram не отвечает ({error})",
+    "health.scheduler_stopped": "планировщик уведомлений и резервных копий остановлен",
+    "health.scheduler_late": "планировщик отстаёт: задача {job} опаздывает на {minutes} мин.",
 }
