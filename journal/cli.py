@@ -230,7 +230,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def import_command(app: App, path: Path, school: str | None) -> int:
-    from core.roster import import_roster
+    from core.roster import import_roster, warning_lines
 
     async with app.journal.transaction() as s:
         existing = await find_school(s, school)
@@ -244,6 +244,8 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
         print(t("import.failed", count=len(failed.problems)), file=sys.stderr)
         for problem in failed.problems:
             print(f"  {problem}", file=sys.stderr)
+        for line in warning_lines(failed.warnings):
+            print(line, file=sys.stderr)
         return 1
     for line in summary.lines():
         print(line)

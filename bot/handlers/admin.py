@@ -154,6 +154,7 @@ async def roster_document(
     except ImportFailed as failed:
         lines = [tx("roster.failed", file=shown, count=len(failed.problems))]
         lines += [f"• {h(problem.render(tx.lang))}" for problem in failed.problems]
+        lines += [h(line) for line in roster.warning_lines(failed.warnings, tx.lang)]
         await progress.finish("\n".join(lines))
         return
     except Exception:  # the progress message always ends with a result
