@@ -241,3 +241,8 @@ def column_title(sheet: str, column: str) -> str:
         if spec.key == column:
             return spec.title
     return column
+
+
+def sheet_titles(*, required: bool) -> str:
+    """The names of the required (or the optional) sheets, as the template writes them."""
+    return ", ".join(spec.title for spec in SHEETS_SPEC if spec.required == required)

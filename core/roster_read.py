@@ -823,9 +823,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _read_sheet(
-    name: str, title: str, table: list[list[Any]], roster: Roster
-) -> list[Any] | None:
+def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -> list[Any] | None:
     """The sheet's parsed rows, or None when a required column is missing. A column the
     sheet does not know (or a second one for the same thing, or one without a header that
     holds data) is a warning at its place: the import goes on without it."""
@@ -846,9 +844,7 @@ def _read_sheet(
             header.append(None)
             row = next((n for n, v in numbered[1:] if index < len(v) and _text(v[index])), None)
             if row is not None:
-                roster.warnings.append(
-                    Problem(title, row, letter, "roster.warning.unnamed_column")
-                )
+                roster.warnings.append(Problem(title, row, letter, "roster.warning.unnamed_column"))
             continue
         if column is None:
             known = ", ".join(c.title for c in spec.columns)

@@ -52,7 +52,7 @@ RU: dict[str, str] = {
     "cli.migrated": "База данных обновлена до последней версии схемы.",
     "cli.cards_hint": "Карточки-приглашения класса {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.template_written": "Шаблон списка школы записан в {path}: все листы с заголовками и по строке-примеру. Заполните его и загрузите: journal import {path}",
-    "cli.template_failed": "Не удалось записать шаблон в {path}: {reason}",
+    "cli.template_failed": "Не удалось записать шаблон в {path}: такой папки нет или в неё нельзя писать. Укажите другой путь, например roster.xlsx",
     "cli.bad_deadline": "Не понял время «{value}». Напишите ЧЧ:ММ, например 20:00.",
     "cli.school_rules": "{name}: исправления автором — до {deadline} в день урока; {window}; сводка родителям — в {digest}.",
     "cli.window_none": "новые оценки за прошедшие уроки — только через заместителя директора",
