@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.models import StaffRole
-from core.roster_format import SHEET_SPECS, SHEETS_SPEC, sheet_key
+from core.roster_format import SHEET_SPECS, SHEETS_SPEC, column_title, sheet_key
 from core.text import normalise_name
 from texts import DEFAULT_LANGUAGE, t
 
@@ -874,7 +874,10 @@ def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -
     roster.columns[name] = placed
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in placed]
     for column in missing:
-        problems.append(Problem(name, header_no, column, "roster.no_column", {"column": column}))
+        title = column_title(name, column)
+        problems.append(
+            Problem(name, header_no, column, "roster.no_column", {"column": column, "title": title})
+        )
     if missing:
         return None
     reader = _ROW_READERS[name]
@@ -1008,7 +1011,10 @@ def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem
         table = sheets.get(name)
         if table is None:
             if name in REQUIRED_SHEETS:
-                problems.append(Problem(name, None, None, "roster.no_sheet", {"sheet": name}))
+                title = SHEET_SPECS[name].title
+                problems.append(
+                    Problem(name, None, None, "roster.no_sheet", {"sheet": name, "title": title})
+                )
                 roster.broken = True
             continue
         rows = _read_sheet(name, roster.titles[name], table, roster)

@@ -219,7 +219,7 @@ async def test_a_known_sheet_without_a_required_column_is_an_error_and_nothing_c
     periods = [["Название", "Начало", "Окончание дня"], ["1 четверть", "01.09.2026", "x"]]
     assert await cli_import(settings, tmp_path, edited(Учебные_периоды=periods)) == 1
     err = capsys.readouterr().err
-    assert "лист periods, строка 1, столбец end: нет столбца «end»" in err
+    assert "лист periods, строка 1, столбец end: нет столбца «Конец» (end)" in err
     # What would have been skipped besides is said too.
     assert "• лист Учебные периоды, строка 1, столбец C: столбец «Окончание дня»" in err
     assert await count(journal, Pupil) == 0 and await count(journal, Period) == 0
