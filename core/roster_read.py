@@ -823,6 +823,21 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _first_data_rows(
+    numbered: Sequence[tuple[int, Sequence[Any]]], indexes: Sequence[int]
+) -> dict[int, int]:
+    """For each column index, the first row that holds something in it (if any does)."""
+    found: dict[int, int] = {}
+    left = list(indexes)
+    for number, values in numbered:
+        if not left:
+            break
+        for index in [i for i in left if i < len(values) and _text(values[i])]:
+            found[index] = number
+            left.remove(index)
+    return found
+
+
 def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -> list[Any] | None:
     """The sheet's parsed rows, or None when a required column is missing. A column the
     sheet does not know (or a second one for the same thing, or one without a header that
@@ -834,16 +849,18 @@ def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -
         return None
     spec = SHEET_SPECS[name]
     header_no, header_values = numbered[0]
+    width = max(len(values) for _, values in numbered)  # a data row may be the widest
+    typed_headers = [_text(v) for v in header_values] + [""] * (width - len(header_values))
+    unnamed = _first_data_rows(numbered[1:], [i for i, h in enumerate(typed_headers) if not h])
     header: list[str | None] = []
     placed: dict[str, str] = {}
-    for index, value in enumerate(header_values):
-        typed = _text(value)
+    for index, typed in enumerate(typed_headers):
         column = spec.column(typed) if typed else None
         letter = column_letter(index)
         if not typed:
             header.append(None)
-            row = next((n for n, v in numbered[1:] if index < len(v) and _text(v[index])), None)
-            if row is not None:
+            if index in unnamed:
+                row = unnamed[index]
                 roster.warnings.append(Problem(title, row, letter, "roster.warning.unnamed_column"))
             continue
         if column is None:
@@ -874,9 +891,9 @@ def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -
     roster.columns[name] = placed
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in placed]
     for column in missing:
-        title = column_title(name, column)
+        shown = column_title(name, column)
         problems.append(
-            Problem(name, header_no, column, "roster.no_column", {"column": column, "title": title})
+            Problem(name, header_no, column, "roster.no_column", {"column": column, "title": shown})
         )
     if missing:
         return None
@@ -1011,9 +1028,9 @@ def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem
         table = sheets.get(name)
         if table is None:
             if name in REQUIRED_SHEETS:
-                title = SHEET_SPECS[name].title
+                shown = SHEET_SPECS[name].title
                 problems.append(
-                    Problem(name, None, None, "roster.no_sheet", {"sheet": name, "title": title})
+                    Problem(name, None, None, "roster.no_sheet", {"sheet": name, "title": shown})
                 )
                 roster.broken = True
             continue
