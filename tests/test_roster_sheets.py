@@ -156,6 +156,8 @@ def test_the_readme_lists_every_sheet_by_each_of_its_names() -> None:
         assert line, f"the README's roster table has no row for {spec.key}"
         listed = set(re.findall(r"`([^`]+)`", line.split("|")[1]))
         assert set(spec.names) == listed, spec.key
+        columns = set(re.findall(r"`([^`]+)`", line.split("|")[2]))
+        assert {c.key for c in spec.columns} <= columns, spec.key
     assert "journal template" in section and "📄 Шаблон таблицы" in section
 
 
