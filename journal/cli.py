@@ -274,6 +274,9 @@ def template_command(path: Path, settings: Settings) -> int:
         path = path / t("roster.template_file")
     elif path.suffix.lower() != ".xlsx":
         path = path.with_name(path.name + ".xlsx")
+    if path.exists():  # it may be the school's filled-in roster
+        print(t("cli.template_exists", path=str(path)), file=sys.stderr)
+        return 1
     today = local_today(SystemClock(), settings.rules().timezone)
     try:
         write_roster_template(path, today)

@@ -87,7 +87,9 @@ def roster_template(today: date, lang: str = DEFAULT_LANGUAGE) -> bytes:
 
 
 def write_roster_template(path: Path, today: date, lang: str = DEFAULT_LANGUAGE) -> Path:
-    path.write_bytes(roster_template(today, lang))
+    """Write the template to a new file (never over an existing one)."""
+    with path.open("xb") as file:
+        file.write(roster_template(today, lang))
     return path
 
 

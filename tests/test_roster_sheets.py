@@ -320,6 +320,16 @@ async def test_journal_template_writes_every_sheet_and_imports_as_written(
         assert entry is not None and (entry.weekday, entry.room) == (1, "201")
 
 
+async def test_journal_template_never_writes_over_a_file(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    filled = tmp_path / "roster.xlsx"
+    filled.write_bytes(workbook(AS_THE_BOT_SAYS))  # the school's roster, filled in
+    assert await journal_cmd(settings, "template", str(filled)) == 1
+    assert "уже есть" in capsys.readouterr().err
+    assert load_workbook(filled).sheetnames == list(AS_THE_BOT_SAYS)  # left as it was
+
+
 async def test_journal_template_into_a_missing_folder_says_so(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,6 +48,7 @@ EN: dict[str, str] = {
     "cli.cards_hint": "Invitation cards of class {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.template_written": "The school roster template is written to {path}: every sheet with its headers and an example row. Fill it in and load it: journal import {path}",
     "cli.template_failed": "Could not write the template to {path}: the folder does not exist or cannot be written to. Give another path, e.g. roster.xlsx",
+    "cli.template_exists": "The file {path} already exists and may be the filled-in school roster: the template was not written. Give another file name.",
     "cli.bad_deadline": "Could not read the time '{value}'. Write HH:MM, e.g. 20:00.",
     "cli.school_rules": "{name}: the author corrects until {deadline} on the lesson day; {window}; parents' digest at {digest}.",
     "cli.window_none": "new marks for past lessons only through the deputy",
