@@ -238,7 +238,7 @@ class RequestsCb(CallbackData, prefix="rq"):
 class AdminCb(CallbackData, prefix="ad"):
     """Admin actions: staff codes (k), bindings list (b), revoke a binding (r), the
     accounts whose actions may be voided (v), void one's actions: cut, ask since when (w),
-    how to load the roster (i)."""
+    how to load the roster (i), the blank roster template (t)."""
 
     act: str
     binding: BigId = 0

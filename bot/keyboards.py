@@ -594,6 +594,16 @@ def family_back(tx: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[button(tx("nav.menu"), NavCb(to=Nav.MENU))]])
 
 
+def roster_help(tx: Texts) -> InlineKeyboardMarkup:
+    """Under the roster upload prompt: the blank template, and back to the menu."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tx("roster.template"), AdminCb(act="t"))],
+            [button(tx("nav.menu"), NavCb(to=Nav.MENU))],
+        ]
+    )
+
+
 def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.row(

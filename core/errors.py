@@ -46,6 +46,7 @@ class ImportFailed(JournalError):
 
     key = "import.failed"
 
-    def __init__(self, problems: list[Any]) -> None:
+    def __init__(self, problems: list[Any], warnings: list[Any] | None = None) -> None:
         super().__init__(count=len(problems))
         self.problems = problems
+        self.warnings = warnings or []  # what would have been skipped besides

@@ -78,6 +78,7 @@ __all__ = [
     "import_roster_bytes",
     "read_roster",
     "read_roster_bytes",
+    "warning_lines",
 ]
 
 # The title of each sheet in a summary: a key of the texts catalogue.
@@ -160,6 +161,9 @@ class ImportSummary:
     # holds that the file does not list (they stay: a warning, not a deletion).
     left_pupils: list[NamedPupil] = field(default_factory=list)
     missing_pupils: list[NamedPupil] = field(default_factory=list)
+    # What the import left out without stopping: an unknown sheet or column, a subgroup
+    # with lessons and no pupils; each at its place in the file.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def total(self) -> SheetCounts:
@@ -193,10 +197,19 @@ class ImportSummary:
             names = _names(self.missing_pupils, lang)
             count = len(self.missing_pupils)
             lines.append(t("roster.summary.missing", lang, count=count, names=names))
+        lines += warning_lines(self.warnings, lang)
         return lines
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return "\n".join(self.lines(lang))
+
+
+def warning_lines(warnings: Sequence[Problem], lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """What an import skipped, under a heading (nothing when it skipped nothing)."""
+    if not warnings:
+        return []
+    heading = t("roster.summary.warnings", lang, count=len(warnings))
+    return [heading] + [t("roster.summary.warning", lang, problem=w.render(lang)) for w in warnings]
 
 
 # --- Entry points -------------------------------------------------------------------------
@@ -275,7 +288,7 @@ async def apply_roster(
     """Import a roster already read (see :func:`read_roster`). ``progress``, if given, is
     awaited with the stage reached: "check", then "write" (a large file takes a while)."""
     if roster.broken:
-        raise ImportFailed(_sorted(roster.problems))
+        raise ImportFailed(_sorted(roster.problems), roster.warnings)
     try:
         async with journal.transaction() as session:
             school_id = await session.scalar(
@@ -291,9 +304,11 @@ async def apply_roster(
             plan = _Plan(roster, snapshot, journal.clock.now(), today)
             plan.resolve()
             problems = roster.problems + plan.problems
+            warnings = roster.warnings + plan.warnings
             if problems:
-                raise ImportFailed(_sorted(problems))
+                raise ImportFailed(_sorted(problems), warnings)
             summary = ImportSummary(school_id, school_name, created, plan.counts, dry_run)
+            summary.warnings = warnings
             summary.left_pupils = plan.left_pupils()
             summary.missing_pupils = plan.missing_pupils()
             if dry_run:
@@ -585,6 +600,7 @@ class _Plan:
         self.now = now
         self.today = today  # the school's local date
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.counts: dict[str, SheetCounts] = {}
 
         self.people: list[_Person] = []
@@ -643,6 +659,7 @@ class _Plan:
             self._assignments()
         if self.roster.timetable is not None:
             self._timetable()
+            self._empty_groups()
         if self.roster.periods is not None:
             self._periods()
         if not self.problems:
@@ -1068,6 +1085,36 @@ class _Plan:
                 continue
             self.timetable_scope.add(klass)
             self.slots[slot] = (subject, teacher, row.room, row.row)
+
+    def _empty_groups(self) -> None:
+        """A subgroup the timetable gives lessons to and nobody belongs to after this
+        import (no groups sheet, or it lists none of the subgroup's pupils): a warning at
+        its first lesson, since its roll call would be empty."""
+        lessons: dict[_Group, list[int]] = {}
+        for (_, group, _, _), (_, _, _, row) in self.slots.items():
+            if group is not None:
+                lessons.setdefault(group, []).append(row)
+        for group, rows in lessons.items():
+            if group in self.members:
+                members = {_id(p) for p in self.members[group]}
+            else:  # a subgroup the file does not list keeps the journal's members
+                members = set(self.db.members.get(group.id, set())) if group.id else set()
+            if members:
+                continue
+            self.warnings.append(
+                Problem(
+                    self.roster.title("timetable"),
+                    min(rows),
+                    self.roster.column("timetable", "group"),
+                    "roster.warning.empty_group",
+                    {
+                        "group": group.name,
+                        "cls": group.klass.name,
+                        "subject": group.subject.name,
+                        "count": len(rows),
+                    },
+                )
+            )
 
     def _periods(self) -> None:
         rows = self.roster.periods or []

@@ -18,22 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.models import StaffRole
+from core.roster_format import SHEET_SPECS, SHEETS_SPEC, column_title, sheet_key
 from core.text import normalise_name
 from texts import DEFAULT_LANGUAGE, t
 
-SHEETS = (
-    "teachers",
-    "classes",
-    "subjects",
-    "pupils",
-    "guardians",
-    "assignments",
-    "groups",
-    "bells",
-    "timetable",
-    "periods",
-)
-REQUIRED_SHEETS = ("teachers", "classes", "subjects", "pupils")
+SHEETS = tuple(spec.key for spec in SHEETS_SPEC)
+REQUIRED_SHEETS = tuple(spec.key for spec in SHEETS_SPEC if spec.required)
 
 # What a roster file may unpack: a school of a thousand pupils is well under 1 MB, so a
 # file beyond these is refused before it is unpacked (a zip bomb must neither hang the
@@ -45,16 +35,7 @@ RATIO_FREE_MB = 5  # small archives may compress as well as they like
 MAX_CELL = 10_000  # characters in one cell (the longest real value is 200)
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "teachers": ("full_name", "roles"),
-    "classes": ("name",),
-    "subjects": ("name",),
-    "pupils": ("full_name", "class"),
-    "guardians": ("full_name", "pupil"),
-    "assignments": ("teacher", "subject", "class"),
-    "groups": ("class", "subject", "group", "pupil"),
-    "bells": ("lesson_no", "start", "end"),
-    "timetable": ("class", "weekday", "lesson_no", "subject", "teacher"),
-    "periods": ("name", "start", "end"),
+    spec.key: spec.required_columns for spec in SHEETS_SPEC
 }
 
 ROLE_ALIASES: dict[str, StaffRole] = {
@@ -92,55 +73,6 @@ WEEKDAY_NAMES = {
         start=1,
     )
     for name in names
-}
-
-# Russian names of sheets and columns are understood too.
-SHEET_ALIASES = {
-    "сотрудники": "teachers",
-    "учителя": "teachers",
-    "классы": "classes",
-    "предметы": "subjects",
-    "ученики": "pupils",
-    "родители": "guardians",
-    "представители": "guardians",
-    "нагрузка": "assignments",
-    "подгруппы": "groups",
-    "звонки": "bells",
-    "расписание": "timetable",
-    "периоды": "periods",
-}
-COLUMN_ALIASES = {
-    "фио": "full_name",
-    "роли": "roles",
-    "роль": "roles",
-    "название": "name",
-    "класс": "class",
-    "параллель": "grade",
-    "классный_руководитель": "class_teacher",
-    "дата_рождения": "birth_date",
-    "ученик": "pupil",
-    "телефон": "phone",
-    "согласие": "consent",
-    "отказ_от_электронного_дневника": "diary_opt_out",  # R18
-    "отказ_от_дневника": "diary_opt_out",
-    "opt_out": "diary_opt_out",
-    "учитель": "teacher",
-    "предмет": "subject",
-    "подгруппа": "group",
-    "группа": "group",
-    "день_недели": "weekday",
-    "день": "weekday",
-    "номер_урока": "lesson_no",
-    "урок": "lesson_no",
-    "кабинет": "room",
-    "начало": "start",
-    "конец": "end",
-    "окончание": "end",
-    "аттестация": "certified",
-    "дата_выбытия": "left_on",
-    "выбыл": "left_on",
-    "дата_прибытия": "admitted_on",
-    "прибыл": "admitted_on",
 }
 
 YES = frozenset({"yes", "y", "да", "д", "true", "1", "+", "есть"})
@@ -310,9 +242,24 @@ class Roster:
     timetable: list[TimetableRow] | None = None
     periods: list[PeriodRow] | None = None
     problems: list[Problem] = field(default_factory=list)
+    # What the import leaves out but does not stop for (an unknown sheet or column, a
+    # subgroup with no pupils), each at its place in the file.
+    warnings: list[Problem] = field(default_factory=list)
+    # Each sheet's name as the file spells it, and each column's letter there, for placing
+    # a warning where the user finds it.
+    titles: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
     # The file could not be read, or a required sheet or column is missing: references
     # between sheets are not worth checking then.
     broken: bool = False
+
+    def title(self, sheet: str) -> str:
+        """The sheet's name as the file spells it."""
+        return self.titles.get(sheet, sheet)
+
+    def column(self, sheet: str, column: str) -> str:
+        """The column's letter in the file («B»)."""
+        return self.columns.get(sheet, {}).get(column, column)
 
 
 # --- Keys for matching names --------------------------------------------------------------
@@ -345,13 +292,9 @@ def read_roster(path: Path | str) -> Roster:
         total = sum(f.stat().st_size for f in files)
         if total > MAX_UNPACKED_MB * 1024 * 1024:
             return _too_big(total)
-        sheets: dict[str, list[list[Any]]] = {}
         problems: list[Problem] = []
-        for file in files:
-            name = _sheet_name(file.stem)
-            if name not in sheets:
-                sheets[name] = _csv_rows(file.read_bytes(), name, problems)
-        return _parse(sheets, problems)
+        tables = [(f.stem, _csv_rows(f.read_bytes(), _csv_sheet(f.stem), problems)) for f in files]
+        return _parse(tables, problems)
     try:
         data = path.read_bytes()
     except OSError:
@@ -373,21 +316,25 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
                 return bounded
             names = archive.namelist()
             if "xl/workbook.xml" not in names:
-                sheets: dict[str, list[list[Any]]] = {}
+                tables: list[tuple[str, list[list[Any]]]] = []
                 problems: list[Problem] = []
                 for name in sorted(names):
                     stem, dot, ext = Path(name).name.rpartition(".")
                     if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
-                        sheet = _sheet_name(stem)
-                        if sheet not in sheets:
-                            sheets[sheet] = _csv_rows(archive.read(name), sheet, problems)
-                if not sheets:
+                        rows = _csv_rows(archive.read(name), _csv_sheet(stem), problems)
+                        tables.append((stem, rows))
+                if not tables:
                     return _unreadable("roster.unreadable.empty_zip")
-                return _parse(sheets, problems)
+                return _parse(tables, problems)
             formulas = _has_formulas(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return _unreadable("roster.unreadable.bad_zip")
     return _read_xlsx(data, formulas)
+
+
+def _csv_sheet(stem: str) -> str:
+    """The sheet a CSV file's problems are placed in."""
+    return sheet_key(stem) or stem
 
 
 def _unreadable(key: str, **params: Any) -> Roster:
@@ -458,9 +405,7 @@ def _xlsx_sheets(data: bytes, *, data_only: bool) -> dict[str, list[list[Any]]] 
         for worksheet in workbook.worksheets:
             if not hasattr(worksheet, "iter_rows"):
                 continue
-            name = _sheet_name(worksheet.title)
-            if name in sheets:
-                continue
+            name = worksheet.title
             if hasattr(worksheet, "reset_dimensions"):
                 worksheet.reset_dimensions()  # some programs write a wrong sheet size
             sheets[name] = [list(values) for values in worksheet.iter_rows(values_only=True)]
@@ -477,7 +422,7 @@ def _read_xlsx(data: bytes, formulas: bool = False) -> Roster:
     problem at its cell, not an empty cell."""
     sheets = _xlsx_sheets(data, data_only=True)
     if isinstance(sheets, Roster) or not formulas:
-        return sheets if isinstance(sheets, Roster) else _parse(sheets, [])
+        return sheets if isinstance(sheets, Roster) else _parse(list(sheets.items()), [])
     written = _xlsx_sheets(data, data_only=False)
     if isinstance(written, Roster):
         return written
@@ -486,7 +431,7 @@ def _read_xlsx(data: bytes, formulas: bool = False) -> Roster:
             for n, (value, formula) in enumerate(zip(values, raw, strict=False)):
                 if value is None and isinstance(formula, str) and formula.startswith("="):
                     values[n] = Uncomputed(formula)
-    return _parse(sheets, [])
+    return _parse(list(sheets.items()), [])
 
 
 def _decode(data: bytes) -> str:
@@ -538,18 +483,6 @@ def _csv_rows(
 
 
 # --- Cells --------------------------------------------------------------------------------
-
-
-def _header(value: Any) -> str:
-    if value is None:
-        return ""
-    name = re.sub(r"[\s-]+", "_", str(value).replace("\ufeff", "").strip().lower())
-    return COLUMN_ALIASES.get(name, name)
-
-
-def _sheet_name(name: str) -> str:
-    name = name.strip().lower()
-    return SHEET_ALIASES.get(name, name)
 
 
 def _text(value: Any) -> str:
@@ -880,17 +813,88 @@ def _blank(values: Sequence[Any]) -> bool:
     return all(_text(v) == "" for v in values)
 
 
-def _read_sheet(name: str, table: list[list[Any]], problems: list[Problem]) -> list[Any] | None:
-    """The sheet's parsed rows, or None when a required column is missing."""
+def column_letter(index: int) -> str:
+    """A spreadsheet's name for the column at ``index`` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _first_data_rows(
+    numbered: Sequence[tuple[int, Sequence[Any]]], indexes: Sequence[int]
+) -> dict[int, int]:
+    """For each column index, the first row that holds something in it (if any does)."""
+    found: dict[int, int] = {}
+    left = list(indexes)
+    for number, values in numbered:
+        if not left:
+            break
+        for index in [i for i in left if i < len(values) and _text(values[i])]:
+            found[index] = number
+            left.remove(index)
+    return found
+
+
+def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -> list[Any] | None:
+    """The sheet's parsed rows, or None when a required column is missing. A column the
+    sheet does not know (or a second one for the same thing, or one without a header that
+    holds data) is a warning at its place: the import goes on without it."""
+    problems = roster.problems
     numbered = [(n, values) for n, values in enumerate(table, start=1) if not _blank(values)]
     if not numbered:
         problems.append(Problem(name, 1, None, "roster.empty_sheet"))
         return None
+    spec = SHEET_SPECS[name]
     header_no, header_values = numbered[0]
-    header = [_header(v) for v in header_values]
-    missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
+    width = max(len(values) for _, values in numbered)  # a data row may be the widest
+    typed_headers = [_text(v) for v in header_values] + [""] * (width - len(header_values))
+    unnamed = _first_data_rows(numbered[1:], [i for i, h in enumerate(typed_headers) if not h])
+    header: list[str | None] = []
+    placed: dict[str, str] = {}
+    for index, typed in enumerate(typed_headers):
+        column = spec.column(typed) if typed else None
+        letter = column_letter(index)
+        if not typed:
+            header.append(None)
+            if index in unnamed:
+                row = unnamed[index]
+                roster.warnings.append(Problem(title, row, letter, "roster.warning.unnamed_column"))
+            continue
+        if column is None:
+            known = ", ".join(c.title for c in spec.columns)
+            roster.warnings.append(
+                Problem(
+                    title,
+                    header_no,
+                    letter,
+                    "roster.warning.unknown_column",
+                    {"header": typed, "known": known},
+                )
+            )
+        elif column in placed:
+            roster.warnings.append(
+                Problem(
+                    title,
+                    header_no,
+                    letter,
+                    "roster.warning.duplicate_column",
+                    {"header": typed, "first": placed[column]},
+                )
+            )
+            column = None
+        else:
+            placed[column] = letter
+        header.append(column)
+    roster.columns[name] = placed
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in placed]
     for column in missing:
-        problems.append(Problem(name, header_no, column, "roster.no_column", {"column": column}))
+        shown = column_title(name, column)
+        problems.append(
+            Problem(name, header_no, column, "roster.no_column", {"column": column, "title": shown})
+        )
     if missing:
         return None
     reader = _ROW_READERS[name]
@@ -898,7 +902,7 @@ def _read_sheet(name: str, table: list[list[Any]], problems: list[Problem]) -> l
     for number, values in numbered[1:]:
         cells: dict[str, Any] = {}
         for column, value in zip(header, values, strict=False):
-            if column and column not in cells:
+            if column is not None:
                 cells[column] = value
         parsed = reader(_Row(name, number, cells, problems))
         if parsed is not None:
@@ -992,16 +996,45 @@ def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
         )
 
 
-def _parse(sheets: dict[str, list[list[Any]]], problems: list[Problem]) -> Roster:
+def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem]) -> Roster:
+    """The roster from the file's sheets (or CSV files), each with its name in the file.
+    A sheet of no known name is a warning (the import goes on without it); a second sheet
+    of the same kind is an error (one of them would be lost)."""
     roster = Roster(problems=problems)
+    sheets: dict[str, list[list[Any]]] = {}
+    for title, table in tables:
+        name = sheet_key(title)
+        if name is None:
+            if not all(_blank(values) for values in table):  # an empty extra sheet is no loss
+                known = ", ".join(f"«{spec.title}»" for spec in SHEETS_SPEC)
+                roster.warnings.append(
+                    Problem(title, None, None, "roster.warning.unknown_sheet", {"known": known})
+                )
+            continue
+        if name in sheets:
+            problems.append(
+                Problem(
+                    title,
+                    None,
+                    None,
+                    "roster.duplicate_sheet",
+                    {"sheet": SHEET_SPECS[name].title, "first": roster.titles[name]},
+                )
+            )
+            continue
+        sheets[name] = table
+        roster.titles[name] = title
     for name in SHEETS:
         table = sheets.get(name)
         if table is None:
             if name in REQUIRED_SHEETS:
-                problems.append(Problem(name, None, None, "roster.no_sheet", {"sheet": name}))
+                shown = SHEET_SPECS[name].title
+                problems.append(
+                    Problem(name, None, None, "roster.no_sheet", {"sheet": name, "title": shown})
+                )
                 roster.broken = True
             continue
-        rows = _read_sheet(name, table, problems)
+        rows = _read_sheet(name, roster.titles[name], table, roster)
         if rows is None:
             roster.broken = roster.broken or name in REQUIRED_SHEETS
             continue

@@ -1,4 +1,4 @@
-"""The ``journal`` command: run, migrate, import, invite, report, revoke, substitute,
+"""The ``journal`` command: run, migrate, import, template, invite, report, revoke, substitute,
 backup, archive, verify-backup, restore, sandbox."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core import accounts, directory, invitations, lessons, revert, schools
+from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
 from core.invitations import IssuedCode
 from core.models import BindingRole
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a roster (XLSX workbook or a folder of CSV)")
     imp.add_argument("path", type=Path)
     imp.add_argument("--school", help="school name (created if new); default: the only school")
+
+    tpl = sub.add_parser(
+        "template", help="write a blank roster workbook: every sheet, headers, an example row"
+    )
+    tpl.add_argument("path", type=Path, help="the .xlsx file to write, e.g. roster.xlsx")
 
     inv = sub.add_parser("invite", help="issue invitation codes and print their deep links")
     who = inv.add_mutually_exclusive_group(required=True)
@@ -165,6 +171,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if result.ok else 1
     if args.command == "restore":
         return await restore_command(args, settings)
+    if args.command == "template":
+        return template_command(args.path, settings)
     if args.command == "sandbox":
         from bot.sandbox import run_sandbox
 
@@ -232,7 +240,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def import_command(app: App, path: Path, school: str | None) -> int:
-    from core.roster import import_roster
+    from core.roster import import_roster, warning_lines
 
     async with app.journal.transaction() as s:
         existing = await find_school(s, school)
@@ -246,6 +254,8 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
         print(t("import.failed", count=len(failed.problems)), file=sys.stderr)
         for problem in failed.problems:
             print(f"  {problem}", file=sys.stderr)
+        for line in warning_lines(failed.warnings):
+            print(line, file=sys.stderr)
         return 1
     for line in summary.lines():
         print(line)
@@ -255,6 +265,27 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
             print(f"  {pupil.full_name}, {pupil.class_name}")
         for class_name in sorted({p.class_name for p in summary.added_pupils}):
             print(t("cli.cards_hint", cls=class_name))
+    return 0
+
+
+def template_command(path: Path, settings: Settings) -> int:
+    """The blank roster workbook (no database needed): what `journal import` reads."""
+    from reports.roster_template import write_roster_template
+
+    if path.is_dir():
+        path = path / t("roster.template_file")
+    elif path.suffix.lower() != ".xlsx":
+        path = path.with_name(path.name + ".xlsx")
+    if path.exists():  # it may be the school's filled-in roster
+        print(t("cli.template_exists", path=str(path)), file=sys.stderr)
+        return 1
+    today = local_today(SystemClock(), settings.rules().timezone)
+    try:
+        write_roster_template(path, today)
+    except OSError:
+        print(t("cli.template_failed", path=str(path)), file=sys.stderr)
+        return 1
+    print(t("cli.template_written", path=str(path)))
     return 0
 
 

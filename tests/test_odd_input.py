@@ -258,7 +258,7 @@ async def test_formulas_in_the_workbook_are_read_by_their_saved_values_or_named(
         'лист pupils, строка 8, столбец full_name: в ячейке формула «=D8&" "&E8» '
         "без сохранённого значения" in text
     ), text
-    assert "строка 7" not in text  # its saved value is read
+    assert "строка 7, столбец full_name" not in text  # its saved value is read
 
     # With the value saved for both, the file loads by the values.
     data = with_formulas(

@@ -656,8 +656,8 @@ async def test_a_missing_required_column_is_reported(journal: Journal, tmp_path:
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
     assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
-        ("pupils", 1, "class", "нет столбца «class»"),
-        ("bells", 1, "end", "нет столбца «end»"),
+        ("pupils", 1, "class", "нет столбца «Класс» (class)"),
+        ("bells", 1, "end", "нет столбца «Конец» (end)"),
     ]
     assert (await row_counts(journal))["schools"] == 0
 
@@ -666,9 +666,11 @@ async def test_a_missing_required_sheet_is_reported(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path, edited(subjects=None)))
     assert roster.broken
     assert roster.problems == [
-        Problem("subjects", None, None, "roster.no_sheet", {"sheet": "subjects"})
+        Problem(
+            "subjects", None, None, "roster.no_sheet", {"sheet": "subjects", "title": "Предметы"}
+        )
     ]
-    assert roster.problems[0].message == "нет листа «subjects»"
+    assert roster.problems[0].message == "нет листа «Предметы» (subjects)"
 
 
 async def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(

@@ -40,9 +40,11 @@ from core.errors import ImportFailed, InvalidValue, NotAllowed, NotFound
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
+from core.roster_format import sheet_titles
 from core.schools import SchoolSettings
 from notifications.revocations import announce_revert
 from reports import statement, xlsx
+from reports.roster_template import roster_template
 from texts import Texts
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,26 @@ class ProgressMessage:
 
 async def roster_help(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
     roster.ensure_may_import(actor)
-    await show(query, tx("roster.help"), keyboards.family_back(tx))
+    text = tx(
+        "roster.help",
+        required=sheet_titles(required=True),
+        optional=sheet_titles(required=False),
+    )
+    await show(query, text, keyboards.roster_help(tx))
+
+
+async def roster_template_file(
+    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, bot: Bot
+) -> None:
+    """The blank roster workbook, the same as ``journal template`` writes, as a document."""
+    roster.ensure_may_import(actor)
+    assert isinstance(query.message, Message)
+    await bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+    data = await asyncio.to_thread(roster_template, _today(journal), tx.lang)
+    await query.message.answer_document(
+        BufferedInputFile(data, filename=tx("roster.template_file")),
+        caption=tx("roster.template_caption"),
+    )
 
 
 async def roster_document(
@@ -154,6 +175,7 @@ async def roster_document(
     except ImportFailed as failed:
         lines = [tx("roster.failed", file=shown, count=len(failed.problems))]
         lines += [f"• {h(problem.render(tx.lang))}" for problem in failed.problems]
+        lines += [h(line) for line in roster.warning_lines(failed.warnings, tx.lang)]
         await progress.finish("\n".join(lines))
         return
     except Exception:  # the progress message always ends with a result
@@ -753,6 +775,7 @@ def build() -> Router:
     # Any staff member's document reaches core, which refuses all but the admin clearly.
     router.message.register(roster_document, F.document)
     router.callback_query.register(roster_help, AdminCb.filter(F.act == "i"), admins)
+    router.callback_query.register(roster_template_file, AdminCb.filter(F.act == "t"), admins)
     # Reports: core decides (the overseers every class, a class teacher their own).
     router.callback_query.register(reports_menu, ReportCb.filter(F.kind == ""))
     router.callback_query.register(report, ReportCb.filter(F.kind != ""))
