@@ -24,6 +24,7 @@ from journal.archive import archive_closed_periods
 from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
+from journal.status import status_command
 from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
 from notifications.revocations import announce_revert
 from reports import cards
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("archive", help="export closed periods' summary sheets into BACKUP_DIRS/archive")
 
+    status = sub.add_parser("status", help="the outbox, last digest and round, backups, bindings")
+    status.add_argument("--school", help="school name; default: the only school")
+
     ver = sub.add_parser("verify-backup", help="check a backup's checksum and signature")
     ver.add_argument("manifest", type=Path)
 
@@ -192,6 +196,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await archive_command(app)
         if args.command == "school":
             return await school_command(app, args)
+        if args.command == "status":
+            return await status_command(app, args.school)
     return 2
 
 

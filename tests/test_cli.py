@@ -8,6 +8,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -16,10 +17,17 @@ import pypdfium2
 import pytest
 from pydantic import SecretStr
 
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import BindingRole
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.cli import build_parser, dispatch
 from journal.database import asyncpg_dsn, embedded_server, with_database
 from journal.settings import Settings
+from notifications.rules import NotificationRules
+from notifications.scheduler import NotificationJobs
+from tests.test_notifications import absent, at, bind
+from tests.world import MONDAY, build_world
 
 KEY = "cli-test-backup-key-0123456789"
 
@@ -315,3 +323,112 @@ def test_the_embedded_database_folder_is_the_service_users_only(tmp_path: Path, 
         wanted = 0o711 if os.geteuid() == 0 else 0o700
         assert stat.S_IMODE(data.stat().st_mode) == wanted
         assert stat.S_IMODE((data / "postgres").stat().st_mode) == 0o700
+
+
+# --- journal status (issue 10) ----------------------------------------------------------------
+
+
+async def status_of(settings: Settings, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert await journal_cmd(settings, "status") == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def line_with(lines: list[str], start: str) -> str:
+    found = [x for x in lines if x.startswith(start)]
+    assert len(found) == 1, (start, lines)
+    return found[0]
+
+
+async def test_r16_r6_r22_status_shows_the_outbox_digest_round_backups_and_bindings(
+    settings: Settings,
+    journal: Journal,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w = await build_world(journal)
+    assert line_with(await status_of(settings, capsys), "Сводки") == (
+        "Сводки родителям ещё не составлялись."
+    )
+    mother = await bind(journal, w.people["mother"])
+    sidorov = await bind(journal, w.people["sidorov"])
+    await bind(journal, w.people["math"], BindingRole.STAFF)  # 5А's class teacher
+    await absent(journal, w, "math", MONDAY, 1, "petya")  # the mother's digest has news
+    jobs = NotificationJobs(journal, NotificationRules())
+    at(clock, MONDAY, 20)
+    assert await jobs.digests() > 0
+    at(clock, MONDAY + timedelta(days=4), 14)  # Friday: Пётр's absence has no reason yet
+    assert await jobs.friday_round() > 0
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        # The sender delivered the digest; the round waits (queued 2 h 5 min ago); the
+        # other parent blocked the bot; a teacher's late correction waits for the deputy.
+        await conn.execute("UPDATE outbox SET status = 'sent' WHERE kind = 'digest'")
+        await conn.execute(
+            "UPDATE outbox SET created_at = now() - interval '2 hours 5 minutes 10 seconds'"
+            " WHERE kind = 'friday_round'"
+        )
+        await conn.execute("UPDATE bindings SET unreachable_at = now() WHERE id = $1", sidorov)
+        lesson = await conn.fetchval("SELECT min(id) FROM lessons")
+        await conn.execute(
+            "INSERT INTO correction_requests (school_id, lesson_id, pupil_id, entity, change,"
+            " requested_by, requested_at) VALUES ($1, $2, $3, 'mark', '{}', $4, now())",
+            w.school_id,
+            lesson,
+            w.people["petya"],
+            w.people["math"],
+        )
+        digest_messages = await conn.fetchval("SELECT count(*) FROM outbox WHERE kind = 'digest'")
+        round_messages = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE kind = 'friday_round'"
+        )
+        by_state = dict(await conn.fetch("SELECT status, count(*) FROM outbox GROUP BY status"))
+        built = await conn.fetchval("SELECT count(*) FROM digests")
+        empty = await conn.fetchval("SELECT count(*) FROM digests WHERE parts = 0")
+    finally:
+        await conn.close()
+    assert digest_messages > 0 and round_messages > 0 and built == 2 and empty == 1
+    assert mother != sidorov
+    assert await journal_cmd(settings, "backup") == 0
+    manifests = manifests_in(tmp_path)
+    dump = next(manifests[1].parent.glob("*.dump"))
+    dump.write_bytes(dump.read_bytes() + b"x")  # the second copy is damaged
+    capsys.readouterr()
+
+    lines = await status_of(settings, capsys)
+    assert lines[0].startswith("Состояние журнала: Школа № 1 на ")
+    assert line_with(lines, "Очередь сообщений:") == (
+        f"Очередь сообщений: ждут отправки {by_state.get('pending', 0)},"
+        f" отправлено {by_state.get('sent', 0)}, не доставлено 0, недоступны 0."
+    )
+    assert line_with(lines, "Дольше всех") == (
+        "Дольше всех ждёт отправки сообщение, поставленное 2 ч 5 мин назад."
+    )
+    assert line_with(lines, "Последняя сводка") == (
+        "Последняя сводка родителям: 23.11.2026 20:00; сводок 2 (без новостей, не отправлялись:"
+        f" 1); сообщений {digest_messages}: ждут отправки 0, отправлено {digest_messages},"
+        " не доставлено 0, недоступны 0."
+    )
+    assert line_with(lines, "Последний пятничный") == (
+        "Последний пятничный обход (причины пропусков): срок 27.11.2026 14:00, выполнен"
+        f" 27.11.2026 14:00; сообщений {round_messages}: ждут отправки {round_messages},"
+        " отправлено 0, не доставлено 0, недоступны 0."
+    )
+    first, second = (line_with(lines, f"Резервная копия в {m.parent}") for m in manifests)
+    assert first.endswith("— проверена: подпись верна, файл не изменён.")
+    assert "(0 мин назад)" in first
+    assert second.endswith(
+        "— НЕ прошла проверку: размер файла копии не совпадает с описанием;"
+        " содержимое файла копии изменено (SHA-256 не совпадает)."
+    )
+    assert line_with(lines, "Вошли в бот") == (
+        "Вошли в бот (действующие привязки): сотрудники — 1, родители — 2, ученики — 0."
+    )
+    assert line_with(lines, "Из них недоступны") == (
+        "Из них недоступны (заблокировали бота или удалили аккаунт): сотрудники — 0,"
+        " родители — 1, ученики — 0."
+    )
+    assert line_with(lines, "Запросы на исправление") == (
+        "Запросы на исправление ждут решения заместителя директора: 1."
+    )
