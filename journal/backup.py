@@ -486,6 +486,7 @@ async def restore(
     bin_dir: Path | None = None,
 ) -> RestoreResult:
     """Verify the backup, then restore it into an empty database (all or nothing)."""
+    check_key(hmac_key)  # no backup was signed with a missing or short key
     result = await asyncio.to_thread(verify, manifest_path, hmac_key)
     if not result.ok or result.manifest is None:
         raise BackupError(

@@ -162,6 +162,11 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         return await run_command(args, settings)
     if args.command == "verify-backup":
+        try:  # a key too short (or none) never signed a backup: say so, not "another key"
+            backup.check_key(settings.backup_key())
+        except JournalError as err:
+            print(t(err.key, **err.params), file=sys.stderr)
+            return 2
         result = backup.verify(args.manifest, settings.backup_key())
         print(
             "\n".join(backup.verify_lines(result, t)), file=sys.stdout if result.ok else sys.stderr
@@ -348,9 +353,10 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     try:
         if args.list:
             # Two accounts of one person (two phones) told apart (R3).
-            for a in await revert.accounts(journal, admin):
-                if a.revoked_at is not None:
-                    continue
+            active = [a for a in await revert.accounts(journal, admin) if a.revoked_at is None]
+            if not active:
+                print(t("cli.no_bindings"))
+            for a in active:
                 print(
                     t(
                         "cli.binding_line",

@@ -66,20 +66,31 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def parse_day(value: str) -> date:
+    """ГГГГ-ММ-ДД or ДД.ММ.ГГГГ; ValueError(value) otherwise (e.g. 30.02.2026)."""
     value = value.strip()
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
-        d, m, y = (int(x) for x in value.split("."))
-        return date(y, m, d)
-    return date.fromisoformat(value)
+    try:
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
+            d, m, y = (int(x) for x in value.split("."))
+            return date(y, m, d)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(value) from None
+
+
+class BadMonth(ValueError):
+    """``--month`` that names no month (13, 2026-13, «ноябрь»)."""
 
 
 def parse_month(value: str) -> date:
+    """ГГГГ-ММ or ММ.ГГГГ, the month 1-12; BadMonth otherwise."""
     value = value.strip()
     found = re.fullmatch(r"(\d{4})-(\d{1,2})", value) or re.fullmatch(r"(\d{1,2})\.(\d{4})", value)
     if found is None:
-        raise ValueError(value)
+        raise BadMonth(value)
     a, b = found.groups()
     year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
+    if not 1 <= month <= 12:
+        raise BadMonth(value)
     return date(year, month, 1)
 
 
@@ -138,6 +149,9 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
             )
     except _Usage as usage:
         print(t("report.cli_usage", what=str(usage)), file=sys.stderr)
+        return 2
+    except BadMonth as bad:
+        print(t("report.cli_bad_month", value=str(bad)), file=sys.stderr)
         return 2
     except ValueError as bad:
         print(t("report.cli_bad_value", value=str(bad)), file=sys.stderr)

@@ -154,7 +154,10 @@ async def test_r3_revoke_lists_and_cuts_a_binding(
     settings: Settings, school: None, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await journal_cmd(settings, "revoke", "--list") == 0
-    assert capsys.readouterr().out == ""  # nobody has bound yet
+    assert capsys.readouterr().out == (  # nobody has bound yet: said so
+        "Действующих привязок нет: никто ещё не вошёл в бот (или все отключены)."
+        " Коды-приглашения: journal invite.\n"
+    )
     assert await journal_cmd(settings, "revoke", "--binding", "999999") == 1
     assert capsys.readouterr().err.strip()
     assert await journal_cmd(settings, "revoke", "--binding", "1", "--since", "вчера") == 2
@@ -432,3 +435,53 @@ async def test_r16_r6_r22_status_shows_the_outbox_digest_round_backups_and_bindi
     assert line_with(lines, "Запросы на исправление") == (
         "Запросы на исправление ждут решения заместителя директора: 1."
     )
+
+
+# --- the console's own words (issue 10) -------------------------------------------------------
+
+
+async def test_r9_an_unknown_period_or_year_names_those_there_are(
+    settings: Settings, journal: Journal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    report = ["report", "accumulation", "--period", "3 четверть"]
+    assert await journal_cmd(settings, *report) == 1
+    err = capsys.readouterr().err
+    assert err == "Учебного периода «3 четверть» нет. Есть: 1 четверть, 2 четверть.\n"
+    assert await journal_cmd(settings, "report", "audit", "--year", "2025/2026") == 1
+    assert capsys.readouterr().err == "Учебного года «2025/2026» нет. Есть: 2026/2027.\n"
+
+
+@pytest.mark.parametrize("month", ["13", "2026-13", "00.2026", "ноябрь"])
+async def test_a_bad_month_is_said_in_russian(
+    settings: Settings, journal: Journal, month: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    report = ["report", "attendance-month", "--class", "5А", "--month", month]
+    assert await journal_cmd(settings, *report) == 2
+    assert capsys.readouterr().err == (
+        f"Нет такого месяца «{month}»: укажите --month ГГГГ-ММ (месяц от 01 до 12),"
+        " например 2026-11.\n"
+    )
+
+
+async def test_r22_a_backup_key_too_short_is_called_too_short_not_missing(
+    settings: Settings, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    short = settings.model_copy(update={"backup_hmac_key": SecretStr("секрет-12")})
+    assert await journal_cmd(short, "backup") == 1
+    err = capsys.readouterr().err
+    assert "слишком короткий: 15 байт, нужно не меньше 16" in err and "не задан" not in err.lower()
+    assert manifests_in(tmp_path) == []
+    assert await journal_cmd(settings, "backup") == 0
+    (manifest, _) = manifests_in(tmp_path)
+    capsys.readouterr()
+    assert await journal_cmd(short, "verify-backup", str(manifest)) == 2
+    assert "слишком короткий: 15 байт" in capsys.readouterr().err
+    assert "слишком короткий: 15 байт" in line_with(
+        await status_of(short, capsys), f"Резервная копия в {manifest.parent}"
+    )
+    none = settings.model_copy(update={"backup_hmac_key": None})
+    assert await journal_cmd(none, "backup") == 1
+    assert "Не задан ключ подписи" in capsys.readouterr().err
