@@ -3,6 +3,7 @@ cards, write a report, revoke an account, back up, verify, restore."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import re
@@ -21,13 +22,14 @@ from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole
 from demo import SCHOOL_DIR, SCHOOL_NAME
-from journal.cli import build_parser, dispatch
+from journal.cli import build_parser, dispatch, main
 from journal.database import asyncpg_dsn, embedded_server, with_database
 from journal.settings import Settings
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
 from tests.test_notifications import absent, at, bind
 from tests.world import MONDAY, build_world
+from texts.ru import RU
 
 KEY = "cli-test-backup-key-0123456789"
 
@@ -485,3 +487,70 @@ async def test_r22_a_backup_key_too_short_is_called_too_short_not_missing(
     none = settings.model_copy(update={"backup_hmac_key": None})
     assert await journal_cmd(none, "backup") == 1
     assert "Не задан ключ подписи" in capsys.readouterr().err
+
+
+def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_is_in_russian_for_the_command_and_each_subcommand(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = help_of(capsys, "--help")
+    assert out.startswith("использование: journal [-h] КОМАНДА ...")
+    assert "параметры:" in out and "показать эту справку и выйти" in out
+    assert "команды:" in out and "status       состояние: очередь сообщений" in out
+    english = ("usage:", "options:", "positional arguments", "show this help", "{run,")
+    assert not [w for w in english if w in out]
+    parser = build_parser()
+    for name, sub in commands(parser).items():
+        out = help_of(capsys, name, "--help")
+        assert out.startswith(f"использование: journal {name} [-h]"), name
+        assert (sub.description or "") in " ".join(out.split()), name  # the description
+        assert not [w for w in english if w in out], (name, out)
+        # Every help text is the catalogue's Russian (a new option's English would show).
+        for action in sub._actions:
+            assert action.help == argparse.SUPPRESS or action.help in RU.values(), (name, action)
+        assert sub.description in RU.values(), name
+    assert argparse._("usage: ") == "usage: "  # argparse itself is left as it was
+
+
+def test_help_in_english_with_the_second_locale(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser("en").parse_args(["report", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: journal report [-h] [--class CLASS]")
+    assert "options:" in out and "Report kinds: attendance-month --class CLASS" in out
+    assert not [w for w in ("использование", "параметры", "показать", "ГГГГ") if w in out]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["foo"], "journal: ошибка: неизвестная команда «foo». Команды: run, migrate, import,"),
+        ([], "journal: ошибка: не указаны обязательные аргументы: КОМАНДА"),
+        (["report"], "journal report: ошибка: не указаны обязательные аргументы: ВИД"),
+        (["report", "weekly"], "journal report: ошибка: аргумент ВИД: недопустимое значение"),
+        (["invite"], "journal invite: ошибка: нужен один из аргументов: --staff --class --person"),
+        (["revoke", "--list", "--binding", "1"], "аргумент --binding: нельзя вместе с --list"),
+        (["revoke", "--binding", "один"], "аргумент --binding: «один» — не число"),
+        (["status", "--verbose"], "journal: ошибка: неизвестные аргументы: --verbose"),
+        (["import"], "journal import: ошибка: не указаны обязательные аргументы: ПУТЬ"),
+    ],
+)
+def test_a_wrong_command_line_is_answered_in_russian(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("использование: journal") and said in err, err
