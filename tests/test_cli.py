@@ -8,6 +8,8 @@ import io
 import os
 import re
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,13 +19,23 @@ import openpyxl
 import pypdfium2
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from core.clock import ManualClock
+from core.clock import ManualClock, SystemClock
 from core.journal import Journal
 from core.models import BindingRole
+from core.rules import Rules
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.cli import build_parser, dispatch, main
-from journal.database import asyncpg_dsn, embedded_server, with_database
+from journal.database import (
+    EMBEDDED_DATABASE,
+    asyncpg_dsn,
+    create_engine,
+    embedded_server,
+    ensure_database,
+    with_database,
+)
+from journal.migrate import upgrade
 from journal.settings import Settings
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
@@ -554,3 +566,49 @@ def test_a_wrong_command_line_is_answered_in_russian(
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("использование: journal") and said in err, err
+
+
+async def test_status_joins_the_running_bots_embedded_database_and_starts_it_when_not(
+    tmp_path: Path,
+) -> None:
+    """With the embedded database, ``journal status`` run beside ``journal run`` joins the
+    server the bot started (and leaves it running); with no bot it starts the server and
+    stops it again. The command is run as the admin would, in a process of its own."""
+    data = tmp_path / "data"
+    unset = ("DATABASE_URL", "BACKUP_DIRS", "BACKUP_HMAC_KEY", "BOT_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env |= {"DATA_DIR": str(data), "LOG_LEVEL": "WARNING", "MIGRATE_ON_START": "true"}
+
+    def status() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "journal", "status"],
+            cwd=tmp_path,  # no .env here
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    with embedded_server(data / "postgres") as admin_url:  # the running bot's server
+        await ensure_database(admin_url, EMBEDDED_DATABASE)
+        url = with_database(admin_url, EMBEDDED_DATABASE)
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            journal = Journal(
+                async_sessionmaker(engine, expire_on_commit=False), SystemClock(), Rules()
+            )
+            w = await build_world(journal)
+            await bind(journal, w.people["mother"])
+        finally:
+            await engine.dispose()
+        lines = status()
+        assert lines[0].startswith("Состояние журнала: Школа № 1 на ")
+        assert "родители — 1" in line_with(lines, "Вошли в бот")
+        assert await count(url, "SELECT 1") == 1  # the bot's server is still up
+    assert not (data / "postgres" / "postmaster.pid").exists()  # stopped with the "bot"
+    lines = status()  # no bot running: the command starts the server itself
+    assert "родители — 1" in line_with(lines, "Вошли в бот")
+    assert not (data / "postgres" / "postmaster.pid").exists()  # and stops it again
