@@ -1,5 +1,5 @@
 """The ``journal`` command: run, migrate, import, invite, report, revoke, substitute,
-backup, archive, verify-backup, restore, sandbox."""
+backup, archive, status, verify-backup, restore, sandbox."""
 
 from __future__ import annotations
 
