@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import accounts, directory, invitations, lessons, revert, schools
-from core.errors import ImportFailed, JournalError
+from core.errors import ImportFailed, JournalError, NotFound
 from core.invitations import IssuedCode
 from core.models import BindingRole
 from core.schools import find_school
@@ -452,6 +452,9 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     except ValueError:
         print(t("cli.bad_moment", value=args.since), file=sys.stderr)
         return 2
+    except NotFound:  # the id typed names no binding of the school
+        print(t("cli.binding_not_found", id=args.binding), file=sys.stderr)
+        return 1
     except JournalError as err:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1

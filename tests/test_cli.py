@@ -173,7 +173,9 @@ async def test_r3_revoke_lists_and_cuts_a_binding(
         " Коды-приглашения: journal invite.\n"
     )
     assert await journal_cmd(settings, "revoke", "--binding", "999999") == 1
-    assert capsys.readouterr().err.strip()
+    assert capsys.readouterr().err == (  # the console's words, not the bot's «Откройте меню»
+        "Привязки 999999 в школе нет. Действующие привязки: journal revoke --list\n"
+    )
     assert await journal_cmd(settings, "revoke", "--binding", "1", "--since", "вчера") == 2
     assert "ДД.ММ.ГГГГ" in capsys.readouterr().err
 

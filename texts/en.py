@@ -64,6 +64,7 @@ EN: dict[str, str] = {
     "cli.cards_written": "Printable cards ({count}) written to {path}",
     "cli.no_bindings": "No active bindings: nobody has signed in to the bot yet (or all were cut). Invitation codes: journal invite.",
     "cli.binding_line": "{id}: {name}, {role}; bound {bound}; Telegram: {device}; last change: {last}",
+    "cli.binding_not_found": "The school has no binding {id}. Active bindings: journal revoke --list",
     "cli.revoke_reason": "access cut by the administrator (journal revoke)",
     "cli.revoked": "Binding {id} is cut: this account can no longer act in the journal.",
     "cli.revert_confirm": "Revert these changes ({count})? [yes/no] ",

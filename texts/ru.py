@@ -69,6 +69,7 @@ RU: dict[str, str] = {
     "cli.cards_written": "Карточки для печати ({count}) сохранены в {path}",
     "cli.no_bindings": "Действующих привязок нет: никто ещё не вошёл в бот (или все отключены). Коды-приглашения: journal invite.",
     "cli.binding_line": "{id}: {name}, {role}; вход {bound}; Telegram: {device}; последнее изменение: {last}",
+    "cli.binding_not_found": "Привязки {id} в школе нет. Действующие привязки: journal revoke --list",
     "cli.revoke_reason": "доступ закрыт администратором (journal revoke)",
     "cli.revoked": "Привязка {id} отключена: с этого аккаунта больше нельзя работать в журнале.",
     "cli.revert_confirm": "Отменить эти изменения ({count})? [да/нет] ",
