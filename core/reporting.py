@@ -308,6 +308,18 @@ async def find_period(
             )
         period = await s.scalar(query.limit(1))
         if period is None:
+            # A name typed (the console) is answered with the names there are; an id comes
+            # from a button, and a forged one is simply not found.
+            names = await s.scalars(
+                select(Period.name).where(Period.school_id == school_id).order_by(Period.starts_on)
+            )
+            known = ", ".join(dict.fromkeys(names))
+            if not known:
+                raise NotFound("error.no_periods")
+            if name_or_id is None:
+                raise NotFound("error.no_current_period", periods=known)
+            if isinstance(name_or_id, str) and not name_or_id.isdigit():
+                raise NotFound("error.period_unknown", name=name_or_id.strip(), periods=known)
             raise NotFound()
         return PeriodRef(period.id, period.name, period.starts_on, period.ends_on)
 
@@ -335,6 +347,13 @@ async def _year(
     else:
         query = query.where(AcademicYear.starts_on <= today).order_by(AcademicYear.starts_on.desc())
     year = await s.scalar(query.limit(1))
+    if year is None and name is not None:  # typed at the console: say which years there are
+        names = await s.scalars(
+            select(AcademicYear.name)
+            .where(AcademicYear.school_id == school_id)
+            .order_by(AcademicYear.starts_on)
+        )
+        raise NotFound("error.year_unknown", name=name.strip(), years=", ".join(names) or "—")
     if year is None:
         raise NotFound()
     return year

@@ -144,8 +144,10 @@ class RestoreResult:
 
 
 def check_key(hmac_key: bytes) -> None:
-    if len(hmac_key) < MIN_KEY_BYTES:
+    if not hmac_key:
         raise BackupError("backup.no_key", length=MIN_KEY_BYTES)
+    if len(hmac_key) < MIN_KEY_BYTES:
+        raise BackupError("backup.short_key", length=MIN_KEY_BYTES, actual=len(hmac_key))
 
 
 def key_id(hmac_key: bytes) -> str:
@@ -484,6 +486,7 @@ async def restore(
     bin_dir: Path | None = None,
 ) -> RestoreResult:
     """Verify the backup, then restore it into an empty database (all or nothing)."""
+    check_key(hmac_key)  # no backup was signed with a missing or short key
     result = await asyncio.to_thread(verify, manifest_path, hmac_key)
     if not result.ok or result.manifest is None:
         raise BackupError(
@@ -560,6 +563,25 @@ async def backup_due(destinations: Sequence[Path | str], every_days: int, clock:
         if last is None or now - last >= timedelta(days=every_days):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class LatestBackup:
+    """A backup folder's newest backup and whether it verifies (None: no backup there)."""
+
+    folder: Path
+    check: VerifyResult | None
+
+
+def latest_backups(destinations: Sequence[Path | str], hmac_key: bytes) -> list[LatestBackup]:
+    """For ``journal status``: each folder's newest backup, verified (reads its dump)."""
+    found = []
+    for folder in destinations_of(destinations):
+        manifests = backups_in(folder)
+        found.append(
+            LatestBackup(folder, verify(manifests[-1][1], hmac_key) if manifests else None)
+        )
+    return found
 
 
 async def scheduled_backup(

@@ -1,5 +1,5 @@
-"""The ``journal`` command: run, migrate, import, template, invite, report, revoke, substitute,
-backup, archive, verify-backup, restore, sandbox."""
+"""The ``journal`` command: run, migrate, import, template, invite, report, revoke,
+substitute, backup, archive, status, verify-backup, restore, sandbox."""
 
 from __future__ import annotations
 
@@ -11,139 +11,202 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import accounts, directory, invitations, lessons, revert, schools
 from core.clock import SystemClock, local_today
-from core.errors import ImportFailed, JournalError
+from core.errors import ImportFailed, JournalError, NotFound
 from core.invitations import IssuedCode
 from core.models import BindingRole
 from core.schools import find_school
 from journal import backup
 from journal.app import App, application, configure_logging
 from journal.archive import archive_closed_periods
+from journal.cli_parser import Parser, whole_number
 from journal.console import school_for
 from journal.database import ensure_database, open_database, with_database
 from journal.settings import Settings
+from journal.status import status_command
 from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
 from notifications.revocations import announce_revert
 from reports import cards
 from reports.cli import add_report_parser, report_command
-from texts import t
+from texts import DEFAULT_LANGUAGE, Texts, t
 
 
 def deep_link(username: str | None, code: str) -> str:
     return f"https://t.me/{username}?start={code}" if username else code
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="journal", description="School journal bot")
-    sub = parser.add_subparsers(dest="command", required=True)
+def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
+    """The ``journal`` command's arguments; ``--help`` and argparse's errors in ``lang``
+    (the language of the command's output: Russian)."""
+    h = Texts(lang)
+    parser = Parser(prog="journal", description=h("cli.help.description"), lang=lang)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        title=h("cli.help.commands"),
+        metavar=h("cli.metavar.command"),
+    )
+    number = whole_number(h)
 
-    run = sub.add_parser("run", help="start the bot (long polling, or a webhook server)")
-    run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
+    def command(name: str, key: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=h(key), description=h(key), **kwargs)
+
+    def school_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--school", metavar=h("cli.metavar.school"), help=h("cli.help.school"))
+
+    run = command("run", "cli.help.run")
+    run.add_argument("--webhook", action="store_true", help=h("cli.help.run.webhook"))
     run.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="webhook mode: N processes share the port (default WEBHOOK_WORKERS, 1)",
+        "--workers", type=number, metavar=h("cli.metavar.number"), help=h("cli.help.run.workers")
     )
     run.add_argument(SERVE_ONLY_FLAG, action="store_true", help=argparse.SUPPRESS)
 
-    sub.add_parser("migrate", help="apply database migrations")
+    command("migrate", "cli.help.migrate")
 
-    imp = sub.add_parser("import", help="import a roster (XLSX workbook or a folder of CSV)")
-    imp.add_argument("path", type=Path)
-    imp.add_argument("--school", help="school name (created if new); default: the only school")
-
-    tpl = sub.add_parser(
-        "template", help="write a blank roster workbook: every sheet, headers, an example row"
+    imp = command("import", "cli.help.import")
+    imp.add_argument(
+        "path", type=Path, metavar=h("cli.metavar.path"), help=h("cli.help.import.path")
     )
-    tpl.add_argument("path", type=Path, help="the .xlsx file to write, e.g. roster.xlsx")
+    imp.add_argument("--school", metavar=h("cli.metavar.school"), help=h("cli.help.import.school"))
 
-    inv = sub.add_parser("invite", help="issue invitation codes and print their deep links")
+    tpl = command("template", "cli.help.template")
+    tpl.add_argument(
+        "path", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.template.path")
+    )
+
+    inv = command("invite", "cli.help.invite")
     who = inv.add_mutually_exclusive_group(required=True)
-    who.add_argument("--staff", action="store_true", help="every staff member")
-    who.add_argument("--class", dest="class_name", help="a class's parents and/or pupils")
-    who.add_argument("--person", help="one person, by full name or id")
-    inv.add_argument("--parents", action="store_true", help="with --class: parents' codes")
-    inv.add_argument("--pupils", action="store_true", help="with --class: pupils' codes")
-    inv.add_argument("--role", choices=[r.value for r in BindingRole], help="with --person")
-    inv.add_argument("--school", help="school name; default: the only school")
-    inv.add_argument("--pdf", type=Path, help="also write printable A4 cards with QR codes here")
+    who.add_argument("--staff", action="store_true", help=h("cli.help.invite.staff"))
+    who.add_argument(
+        "--class",
+        dest="class_name",
+        metavar=h("cli.metavar.class"),
+        help=h("cli.help.invite.class"),
+    )
+    who.add_argument("--person", metavar=h("cli.metavar.name"), help=h("cli.help.invite.person"))
+    inv.add_argument("--parents", action="store_true", help=h("cli.help.invite.parents"))
+    inv.add_argument("--pupils", action="store_true", help=h("cli.help.invite.pupils"))
     inv.add_argument(
-        "--reissue",
-        action="store_true",
-        help="revoke the valid cards of the people chosen and issue new ones "
-        "(a whole class or the staff also needs --yes)",
+        "--role",
+        choices=[r.value for r in BindingRole],
+        metavar=h("cli.metavar.role"),
+        help=h("cli.help.invite.role"),
     )
-    inv.add_argument("--yes", action="store_true", help="confirm --reissue for many people")
-
-    add_report_parser(sub)
-
-    rev = sub.add_parser(
-        "revoke", help="R3: cut a Telegram binding; with --since, undo what it did since then"
+    school_option(inv)
+    inv.add_argument(
+        "--pdf", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.invite.pdf")
     )
+    inv.add_argument("--reissue", action="store_true", help=h("cli.help.invite.reissue"))
+    inv.add_argument("--yes", action="store_true", help=h("cli.help.invite.yes"))
+
+    add_report_parser(sub, h)
+
+    rev = command("revoke", "cli.help.revoke")
     which = rev.add_mutually_exclusive_group(required=True)
-    which.add_argument("--list", action="store_true", help="list the active bindings")
-    which.add_argument("--binding", type=int, help="the binding's id (see --list)")
-    rev.add_argument("--since", help='when the compromise began, "ДД.ММ.ГГГГ ЧЧ:ММ" (school time)')
-    rev.add_argument("--reason", default="", help="why (kept in the audit log)")
-    rev.add_argument("--yes", action="store_true", help="revert without asking")
-    rev.add_argument("--school", help="school name; default: the only school")
-
-    subst = sub.add_parser(
-        "substitute", help="R5: record that another teacher gives a lesson (the teachers are told)"
+    which.add_argument("--list", action="store_true", help=h("cli.help.revoke.list"))
+    which.add_argument(
+        "--binding", type=number, metavar=h("cli.metavar.id"), help=h("cli.help.revoke.binding")
     )
-    subst.add_argument("--date", required=True, help="the lesson's day, YYYY-MM-DD or ДД.ММ.ГГГГ")
-    subst.add_argument("--class", dest="class_name", required=True, help="the class, e.g. 5А")
-    subst.add_argument("--lesson", type=int, required=True, help="the lesson's number that day")
-    subst.add_argument("--teacher", required=True, help="the substitute's full name or id")
-    subst.add_argument("--group", help="the subgroup's name, when the class is split (R20)")
-    subst.add_argument("--school", help="school name; default: the only school")
-
-    opt = sub.add_parser(
-        "opt-out", help="R18: a parent opts out of the e-diary (monthly printed statement)"
+    rev.add_argument("--since", metavar=h("cli.metavar.moment"), help=h("cli.help.revoke.since"))
+    rev.add_argument(
+        "--reason", default="", metavar=h("cli.metavar.text"), help=h("cli.help.revoke.reason")
     )
-    opt.add_argument("--parent", required=True, help="the parent's full name or id")
-    opt.add_argument("--pupil", help="only for this child (full name or id); default: all")
-    opt.add_argument("--undo", action="store_true", help="the parent returns to the e-diary")
-    opt.add_argument("--school", help="school name; default: the only school")
+    rev.add_argument("--yes", action="store_true", help=h("cli.help.revoke.yes"))
+    school_option(rev)
 
-    bak = sub.add_parser("backup", help="R22: dump the database to the backup folders, signed")
+    subst = command("substitute", "cli.help.substitute")
+    subst.add_argument(
+        "--date", required=True, metavar=h("cli.metavar.date"), help=h("cli.help.substitute.date")
+    )
+    subst.add_argument(
+        "--class",
+        dest="class_name",
+        required=True,
+        metavar=h("cli.metavar.class"),
+        help=h("cli.help.substitute.class"),
+    )
+    subst.add_argument(
+        "--lesson",
+        type=number,
+        required=True,
+        metavar=h("cli.metavar.number"),
+        help=h("cli.help.substitute.lesson"),
+    )
+    subst.add_argument(
+        "--teacher",
+        required=True,
+        metavar=h("cli.metavar.name"),
+        help=h("cli.help.substitute.teacher"),
+    )
+    subst.add_argument(
+        "--group", metavar=h("cli.metavar.group"), help=h("cli.help.substitute.group")
+    )
+    school_option(subst)
+
+    opt = command("opt-out", "cli.help.opt_out")
+    opt.add_argument(
+        "--parent", required=True, metavar=h("cli.metavar.name"), help=h("cli.help.opt_out.parent")
+    )
+    opt.add_argument("--pupil", metavar=h("cli.metavar.name"), help=h("cli.help.opt_out.pupil"))
+    opt.add_argument("--undo", action="store_true", help=h("cli.help.opt_out.undo"))
+    school_option(opt)
+
+    bak = command("backup", "cli.help.backup")
     bak.add_argument(
-        "--to", type=Path, action="append", help="a folder (repeat); default BACKUP_DIRS"
+        "--to",
+        type=Path,
+        action="append",
+        metavar=h("cli.metavar.folder"),
+        help=h("cli.help.backup.to"),
     )
 
-    sch = sub.add_parser(
-        "school", help="show or set the school's deadline, edit window and digest hour"
+    sch = command("school", "cli.help.school_cmd")
+    sch.add_argument(
+        "--deadline", metavar=h("cli.metavar.time"), help=h("cli.help.school_cmd.deadline")
     )
-    sch.add_argument("--deadline", help="R7: same-day correction deadline, HH:MM (20:00)")
     sch.add_argument(
         "--edit-window",
         choices=["none", "7", "14", "21", "30", "default"],
-        help="R8: days after a lesson a mark may be added without approval "
-        "(none: the lesson day only; default: EDIT_WINDOW_DAYS)",
+        metavar=h("cli.metavar.days"),
+        help=h("cli.help.school_cmd.edit_window"),
     )
     sch.add_argument(
-        "--digest-time",
-        help="R16: the parents' digest hour here, HH:MM, or 'default' (DIGEST_TIME)",
+        "--digest-time", metavar=h("cli.metavar.time"), help=h("cli.help.school_cmd.digest_time")
     )
-    sch.add_argument("--school", help="school name; default: the only school")
+    school_option(sch)
 
-    sub.add_parser("archive", help="export closed periods' summary sheets into BACKUP_DIRS/archive")
+    command("archive", "cli.help.archive")
 
-    ver = sub.add_parser("verify-backup", help="check a backup's checksum and signature")
-    ver.add_argument("manifest", type=Path)
+    status = command("status", "cli.help.status")
+    school_option(status)
 
-    res = sub.add_parser("restore", help="restore a verified backup into an empty database")
-    res.add_argument("manifest", type=Path)
+    ver = command("verify-backup", "cli.help.verify_backup")
+    ver.add_argument(
+        "manifest", type=Path, metavar=h("cli.metavar.manifest"), help=h("cli.help.manifest")
+    )
+
+    res = command("restore", "cli.help.restore")
+    res.add_argument(
+        "manifest", type=Path, metavar=h("cli.metavar.manifest"), help=h("cli.help.manifest")
+    )
     target = res.add_mutually_exclusive_group()
-    target.add_argument("--database", help="another database on the same server (created)")
-    target.add_argument("--url", help="a database URL (postgresql://…); must be empty")
+    target.add_argument(
+        "--database", metavar=h("cli.metavar.database"), help=h("cli.help.restore.database")
+    )
+    target.add_argument("--url", metavar=h("cli.metavar.url"), help=h("cli.help.restore.url"))
 
-    sandbox = sub.add_parser("sandbox", help="play the bot in a terminal, no token needed")
-    sandbox.add_argument("--data-dir", type=Path, default=Path("data/sandbox"))
+    sandbox = command("sandbox", "cli.help.sandbox")
+    sandbox.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data/sandbox"),
+        metavar=h("cli.metavar.folder"),
+        help=h("cli.help.sandbox.data_dir"),
+    )
     return parser
 
 
@@ -164,6 +227,11 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         return await run_command(args, settings)
     if args.command == "verify-backup":
+        try:  # a key too short (or none) never signed a backup: say so, not "another key"
+            backup.check_key(settings.backup_key())
+        except JournalError as err:
+            print(t(err.key, **err.params), file=sys.stderr)
+            return 2
         result = backup.verify(args.manifest, settings.backup_key())
         print(
             "\n".join(backup.verify_lines(result, t)), file=sys.stdout if result.ok else sys.stderr
@@ -200,6 +268,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await archive_command(app)
         if args.command == "school":
             return await school_command(app, args)
+        if args.command == "status":
+            return await status_command(app, args.school)
     return 2
 
 
@@ -375,9 +445,10 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     try:
         if args.list:
             # Two accounts of one person (two phones) told apart (R3).
-            for a in await revert.accounts(journal, admin):
-                if a.revoked_at is not None:
-                    continue
+            active = [a for a in await revert.accounts(journal, admin) if a.revoked_at is None]
+            if not active:
+                print(t("cli.no_bindings"))
+            for a in active:
                 print(
                     t(
                         "cli.binding_line",
@@ -414,6 +485,9 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     except ValueError:
         print(t("cli.bad_moment", value=args.since), file=sys.stderr)
         return 2
+    except NotFound:  # the id typed names no binding of the school
+        print(t("cli.binding_not_found", id=args.binding), file=sys.stderr)
+        return 1
     except JournalError as err:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1

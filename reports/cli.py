@@ -10,7 +10,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import directory, reporting
 from core.clock import local_today
@@ -18,7 +18,7 @@ from core.errors import JournalError
 from journal.console import school_for
 from journal.private import write_private
 from reports import statement, xlsx
-from texts import t
+from texts import Texts, t
 
 if TYPE_CHECKING:
     from journal.app import App
@@ -36,50 +36,66 @@ KINDS = (
 )
 
 
-def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``report`` to the ``journal`` command's subcommands."""
+def add_report_parser(
+    subparsers: argparse._SubParsersAction, h: Texts | None = None
+) -> argparse.ArgumentParser:
+    """Add ``report`` to the ``journal`` command's subcommands (its help in ``h``'s language)."""
+    h = h or Texts()
     report = subparsers.add_parser(
-        "report",
-        help="write a report: XLSX for staff, the monthly statement as PDF",
-        description=(
-            "attendance-month --class NAME [--month YYYY-MM]; "
-            "attendance --class NAME [--from DATE --to DATE]; "
-            "marks --class NAME [--period NAME]; accumulation [--period NAME] [--class NAME]; "
-            "filling [--from DATE --to DATE] [--class NAME]; parents [--class NAME]; "
-            "audit [--year 2026/2027] [--class NAME]; "
-            "statement --class NAME | --pupil NAME [--month YYYY-MM]; "
-            "movement [--period NAME | --from DATE --to DATE] [--class NAME]"
-        ),
+        "report", help=h("cli.help.report"), description=h("cli.help.report.description")
     )
-    report.add_argument("kind", choices=KINDS)
-    report.add_argument("--class", dest="class_name", help="the class, e.g. 5А")
-    report.add_argument("--pupil", help="statement: one pupil, by full name or id")
-    report.add_argument("--month", help="YYYY-MM (or MM.YYYY); default: this month")
-    report.add_argument("--period", help="a reporting period by name; default: the current")
-    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD or DD.MM.YYYY")
-    report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD or DD.MM.YYYY")
-    report.add_argument("--year", help="audit: the academic year's name; default: the current")
-    report.add_argument("--school", help="school name; default: the only school")
-    report.add_argument("-o", "--output", type=Path, help="file or folder to write to")
-    report.add_argument("--lang", default="ru", choices=["ru", "en"])
+    report.add_argument(
+        "kind", choices=KINDS, metavar=h("cli.metavar.kind"), help=h("cli.help.report.kind")
+    )
+
+    def option(flag: str, key: str, metavar: str, **kwargs: Any) -> None:
+        report.add_argument(flag, metavar=h(f"cli.metavar.{metavar}"), help=h(key), **kwargs)
+
+    option("--class", "cli.help.report.class", "class", dest="class_name")
+    option("--pupil", "cli.help.report.pupil", "name")
+    option("--month", "cli.help.report.month", "month")
+    option("--period", "cli.help.report.period", "period")
+    option("--from", "cli.help.report.from", "date", dest="start")
+    option("--to", "cli.help.report.to", "date", dest="end")
+    option("--year", "cli.help.report.year", "year")
+    option("--school", "cli.help.school", "school")
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar=h("cli.metavar.path"),
+        help=h("cli.help.report.output"),
+    )
+    option("--lang", "cli.help.report.lang", "lang", default="ru", choices=["ru", "en"])
     return report
 
 
 def parse_day(value: str) -> date:
+    """ГГГГ-ММ-ДД or ДД.ММ.ГГГГ; ValueError(value) otherwise (e.g. 30.02.2026)."""
     value = value.strip()
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
-        d, m, y = (int(x) for x in value.split("."))
-        return date(y, m, d)
-    return date.fromisoformat(value)
+    try:
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value):
+            d, m, y = (int(x) for x in value.split("."))
+            return date(y, m, d)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(value) from None
+
+
+class BadMonth(ValueError):
+    """``--month`` that names no month (13, 2026-13, «ноябрь»)."""
 
 
 def parse_month(value: str) -> date:
+    """ГГГГ-ММ or ММ.ГГГГ, the month 1-12; BadMonth otherwise."""
     value = value.strip()
     found = re.fullmatch(r"(\d{4})-(\d{1,2})", value) or re.fullmatch(r"(\d{1,2})\.(\d{4})", value)
     if found is None:
-        raise ValueError(value)
+        raise BadMonth(value)
     a, b = found.groups()
     year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
+    if not 1 <= month <= 12:
+        raise BadMonth(value)
     return date(year, month, 1)
 
 
@@ -138,6 +154,9 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
             )
     except _Usage as usage:
         print(t("report.cli_usage", what=str(usage)), file=sys.stderr)
+        return 2
+    except BadMonth as bad:
+        print(t("report.cli_bad_month", value=str(bad)), file=sys.stderr)
         return 2
     except ValueError as bad:
         print(t("report.cli_bad_value", value=str(bad)), file=sys.stderr)

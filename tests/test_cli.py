@@ -3,11 +3,15 @@ cards, write a report, revoke an account, back up, verify, restore."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import re
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,11 +19,29 @@ import openpyxl
 import pypdfium2
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from core.clock import ManualClock, SystemClock
+from core.journal import Journal
+from core.models import BindingRole
+from core.rules import Rules
 from demo import SCHOOL_DIR, SCHOOL_NAME
-from journal.cli import build_parser, dispatch
-from journal.database import asyncpg_dsn, embedded_server, with_database
+from journal.cli import build_parser, dispatch, main
+from journal.database import (
+    EMBEDDED_DATABASE,
+    asyncpg_dsn,
+    create_engine,
+    embedded_server,
+    ensure_database,
+    with_database,
+)
+from journal.migrate import upgrade
 from journal.settings import Settings
+from notifications.rules import NotificationRules
+from notifications.scheduler import NotificationJobs
+from tests.test_notifications import absent, at, bind
+from tests.world import MONDAY, build_world
+from texts.ru import RU
 
 KEY = "cli-test-backup-key-0123456789"
 
@@ -146,9 +168,14 @@ async def test_r3_revoke_lists_and_cuts_a_binding(
     settings: Settings, school: None, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await journal_cmd(settings, "revoke", "--list") == 0
-    assert capsys.readouterr().out == ""  # nobody has bound yet
+    assert capsys.readouterr().out == (  # nobody has bound yet: said so
+        "Действующих привязок нет: никто ещё не вошёл в бот (или все отключены)."
+        " Коды-приглашения: journal invite.\n"
+    )
     assert await journal_cmd(settings, "revoke", "--binding", "999999") == 1
-    assert capsys.readouterr().err.strip()
+    assert capsys.readouterr().err == (  # the console's words, not the bot's «Откройте меню»
+        "Привязки 999999 в школе нет. Действующие привязки: journal revoke --list\n"
+    )
     assert await journal_cmd(settings, "revoke", "--binding", "1", "--since", "вчера") == 2
     assert "ДД.ММ.ГГГГ" in capsys.readouterr().err
 
@@ -315,3 +342,275 @@ def test_the_embedded_database_folder_is_the_service_users_only(tmp_path: Path, 
         wanted = 0o711 if os.geteuid() == 0 else 0o700
         assert stat.S_IMODE(data.stat().st_mode) == wanted
         assert stat.S_IMODE((data / "postgres").stat().st_mode) == 0o700
+
+
+# --- journal status (issue 10) ----------------------------------------------------------------
+
+
+async def status_of(settings: Settings, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert await journal_cmd(settings, "status") == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def line_with(lines: list[str], start: str) -> str:
+    found = [x for x in lines if x.startswith(start)]
+    assert len(found) == 1, (start, lines)
+    return found[0]
+
+
+async def test_r16_r6_r22_status_shows_the_outbox_digest_round_backups_and_bindings(
+    settings: Settings,
+    journal: Journal,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w = await build_world(journal)
+    assert line_with(await status_of(settings, capsys), "Сводки") == (
+        "Сводки родителям ещё не составлялись."
+    )
+    mother = await bind(journal, w.people["mother"])
+    sidorov = await bind(journal, w.people["sidorov"])
+    await bind(journal, w.people["math"], BindingRole.STAFF)  # 5А's class teacher
+    await absent(journal, w, "math", MONDAY, 1, "petya")  # the mother's digest has news
+    jobs = NotificationJobs(journal, NotificationRules())
+    at(clock, MONDAY, 20)
+    assert await jobs.digests() > 0
+    at(clock, MONDAY + timedelta(days=4), 14)  # Friday: Пётр's absence has no reason yet
+    assert await jobs.friday_round() > 0
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        # The sender delivered the digest; the round waits (queued 2 h 5 min ago); the
+        # other parent blocked the bot; a teacher's late correction waits for the deputy.
+        await conn.execute("UPDATE outbox SET status = 'sent' WHERE kind = 'digest'")
+        await conn.execute(
+            "UPDATE outbox SET created_at = now() - interval '2 hours 5 minutes 10 seconds'"
+            " WHERE kind = 'friday_round'"
+        )
+        await conn.execute("UPDATE bindings SET unreachable_at = now() WHERE id = $1", sidorov)
+        lesson = await conn.fetchval("SELECT min(id) FROM lessons")
+        await conn.execute(
+            "INSERT INTO correction_requests (school_id, lesson_id, pupil_id, entity, change,"
+            " requested_by, requested_at) VALUES ($1, $2, $3, 'mark', '{}', $4, now())",
+            w.school_id,
+            lesson,
+            w.people["petya"],
+            w.people["math"],
+        )
+        digest_messages = await conn.fetchval("SELECT count(*) FROM outbox WHERE kind = 'digest'")
+        round_messages = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE kind = 'friday_round'"
+        )
+        by_state = dict(await conn.fetch("SELECT status, count(*) FROM outbox GROUP BY status"))
+        built = await conn.fetchval("SELECT count(*) FROM digests")
+        empty = await conn.fetchval("SELECT count(*) FROM digests WHERE parts = 0")
+    finally:
+        await conn.close()
+    assert digest_messages > 0 and round_messages > 0 and built == 2 and empty == 1
+    assert mother != sidorov
+    assert await journal_cmd(settings, "backup") == 0
+    manifests = manifests_in(tmp_path)
+    dump = next(manifests[1].parent.glob("*.dump"))
+    dump.write_bytes(dump.read_bytes() + b"x")  # the second copy is damaged
+    capsys.readouterr()
+
+    lines = await status_of(settings, capsys)
+    assert lines[0].startswith("Состояние журнала: Школа № 1 на ")
+    assert line_with(lines, "Очередь сообщений:") == (
+        f"Очередь сообщений: ждут отправки {by_state.get('pending', 0)},"
+        f" отправлено {by_state.get('sent', 0)}, не доставлено 0, недоступны 0."
+    )
+    assert line_with(lines, "Дольше всех") == (
+        "Дольше всех ждёт отправки сообщение, поставленное 2 ч 5 мин назад."
+    )
+    assert line_with(lines, "Последняя сводка") == (
+        "Последняя сводка родителям: 23.11.2026 20:00; сводок 2 (без новостей, не отправлялись:"
+        f" 1); сообщений {digest_messages}: ждут отправки 0, отправлено {digest_messages},"
+        " не доставлено 0, недоступны 0."
+    )
+    assert line_with(lines, "Последний пятничный") == (
+        "Последний пятничный обход (причины пропусков): срок 27.11.2026 14:00, выполнен"
+        f" 27.11.2026 14:00; сообщений {round_messages}: ждут отправки {round_messages},"
+        " отправлено 0, не доставлено 0, недоступны 0."
+    )
+    first, second = (line_with(lines, f"Резервная копия в {m.parent}") for m in manifests)
+    assert first.endswith("— проверена: подпись верна, файл не изменён.")
+    assert "(0 мин назад)" in first
+    assert second.endswith(
+        "— НЕ прошла проверку: размер файла копии не совпадает с описанием;"
+        " содержимое файла копии изменено (SHA-256 не совпадает)."
+    )
+    assert line_with(lines, "Вошли в бот") == (
+        "Вошли в бот (действующие привязки): сотрудники — 1, родители — 2, ученики — 0."
+    )
+    assert line_with(lines, "Из них недоступны") == (
+        "Из них недоступны (заблокировали бота или удалили аккаунт): сотрудники — 0,"
+        " родители — 1, ученики — 0."
+    )
+    assert line_with(lines, "Запросы на исправление") == (
+        "Запросы на исправление ждут решения заместителя директора: 1."
+    )
+
+
+# --- the console's own words (issue 10) -------------------------------------------------------
+
+
+async def test_r9_an_unknown_period_or_year_names_those_there_are(
+    settings: Settings, journal: Journal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    report = ["report", "accumulation", "--period", "3 четверть"]
+    assert await journal_cmd(settings, *report) == 1
+    err = capsys.readouterr().err
+    assert err == "Учебного периода «3 четверть» нет. Есть: 1 четверть, 2 четверть.\n"
+    assert await journal_cmd(settings, "report", "audit", "--year", "2025/2026") == 1
+    assert capsys.readouterr().err == "Учебного года «2025/2026» нет. Есть: 2026/2027.\n"
+
+
+@pytest.mark.parametrize("month", ["13", "2026-13", "00.2026", "ноябрь"])
+async def test_a_bad_month_is_said_in_russian(
+    settings: Settings, journal: Journal, month: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    report = ["report", "attendance-month", "--class", "5А", "--month", month]
+    assert await journal_cmd(settings, *report) == 2
+    assert capsys.readouterr().err == (
+        f"Нет такого месяца «{month}»: укажите --month ГГГГ-ММ (месяц от 01 до 12),"
+        " например 2026-11.\n"
+    )
+
+
+async def test_r22_a_backup_key_too_short_is_called_too_short_not_missing(
+    settings: Settings, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await build_world(journal)
+    short = settings.model_copy(update={"backup_hmac_key": SecretStr("секрет-12")})
+    assert await journal_cmd(short, "backup") == 1
+    err = capsys.readouterr().err
+    assert "слишком короткий: 15 байт, нужно не меньше 16" in err and "не задан" not in err.lower()
+    assert manifests_in(tmp_path) == []
+    assert await journal_cmd(settings, "backup") == 0
+    (manifest, _) = manifests_in(tmp_path)
+    capsys.readouterr()
+    assert await journal_cmd(short, "verify-backup", str(manifest)) == 2
+    assert "слишком короткий: 15 байт" in capsys.readouterr().err
+    assert "слишком короткий: 15 байт" in line_with(
+        await status_of(short, capsys), f"Резервная копия в {manifest.parent}"
+    )
+    none = settings.model_copy(update={"backup_hmac_key": None})
+    assert await journal_cmd(none, "backup") == 1
+    assert "Не задан ключ подписи" in capsys.readouterr().err
+
+
+def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_is_in_russian_for_the_command_and_each_subcommand(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = help_of(capsys, "--help")
+    assert out.startswith("использование: journal [-h] КОМАНДА ...")
+    assert "параметры:" in out and "показать эту справку и выйти" in out
+    assert "команды:" in out and "status       состояние: очередь сообщений" in out
+    english = ("usage:", "options:", "positional arguments", "show this help", "{run,")
+    assert not [w for w in english if w in out]
+    parser = build_parser()
+    for name, sub in commands(parser).items():
+        out = help_of(capsys, name, "--help")
+        assert out.startswith(f"использование: journal {name} [-h]"), name
+        assert (sub.description or "") in " ".join(out.split()), name  # the description
+        assert not [w for w in english if w in out], (name, out)
+        # Every help text is the catalogue's Russian (a new option's English would show).
+        for action in sub._actions:
+            assert action.help == argparse.SUPPRESS or action.help in RU.values(), (name, action)
+        assert sub.description in RU.values(), name
+    assert argparse._("usage: ") == "usage: "  # argparse itself is left as it was
+
+
+def test_help_in_english_with_the_second_locale(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser("en").parse_args(["report", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: journal report [-h] [--class CLASS]")
+    assert "options:" in out and "Report kinds: attendance-month --class CLASS" in out
+    assert not [w for w in ("использование", "параметры", "показать", "ГГГГ") if w in out]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["foo"], "journal: ошибка: неизвестная команда «foo». Команды: run, migrate, import,"),
+        ([], "journal: ошибка: не указаны обязательные аргументы: КОМАНДА"),
+        (["report"], "journal report: ошибка: не указаны обязательные аргументы: ВИД"),
+        (["report", "weekly"], "journal report: ошибка: аргумент ВИД: недопустимое значение"),
+        (["invite"], "journal invite: ошибка: нужен один из аргументов: --staff --class --person"),
+        (["revoke", "--list", "--binding", "1"], "аргумент --binding: нельзя вместе с --list"),
+        (["revoke", "--binding", "один"], "аргумент --binding: «один» — не число"),
+        (["status", "--verbose"], "journal: ошибка: неизвестные аргументы: --verbose"),
+        (["import"], "journal import: ошибка: не указаны обязательные аргументы: ПУТЬ"),
+    ],
+)
+def test_a_wrong_command_line_is_answered_in_russian(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("использование: journal") and said in err, err
+
+
+async def test_status_joins_the_running_bots_embedded_database_and_starts_it_when_not(
+    tmp_path: Path,
+) -> None:
+    """With the embedded database, ``journal status`` run beside ``journal run`` joins the
+    server the bot started (and leaves it running); with no bot it starts the server and
+    stops it again. The command is run as the admin would, in a process of its own."""
+    data = tmp_path / "data"
+    unset = ("DATABASE_URL", "BACKUP_DIRS", "BACKUP_HMAC_KEY", "BOT_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env |= {"DATA_DIR": str(data), "LOG_LEVEL": "WARNING", "MIGRATE_ON_START": "true"}
+
+    def status() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "journal", "status"],
+            cwd=tmp_path,  # no .env here
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    with embedded_server(data / "postgres") as admin_url:  # the running bot's server
+        await ensure_database(admin_url, EMBEDDED_DATABASE)
+        url = with_database(admin_url, EMBEDDED_DATABASE)
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            journal = Journal(
+                async_sessionmaker(engine, expire_on_commit=False), SystemClock(), Rules()
+            )
+            w = await build_world(journal)
+            await bind(journal, w.people["mother"])
+        finally:
+            await engine.dispose()
+        lines = status()
+        assert lines[0].startswith("Состояние журнала: Школа № 1 на ")
+        assert "родители — 1" in line_with(lines, "Вошли в бот")
+        assert await count(url, "SELECT 1") == 1  # the bot's server is still up
+    assert not (data / "postgres" / "postmaster.pid").exists()  # stopped with the "bot"
+    lines = status()  # no bot running: the command starts the server itself
+    assert "родители — 1" in line_with(lines, "Вошли в бот")
+    assert not (data / "postgres" / "postmaster.pid").exists()  # and stops it again
