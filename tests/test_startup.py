@@ -118,13 +118,11 @@ async def test_polling_start_waits_for_telegram_that_is_down_then_answers_a_user
     assert "нет связи" in line
 
 
-async def test_webhook_start_waits_out_502_on_get_me_and_set_webhook(
-    db_url: str, tmp_path: Path
-) -> None:
+async def test_webhook_start_waits_out_502_on_set_webhook(db_url: str, tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
-    fake.faults.server_error_next("getMe", times=2, html=True)
+    fake.faults.server_error_next("setWebhook", times=2, html=True)  # nginx's 502 page
     port = free_port()
     env = run_env(
         fake.base_url,
@@ -147,7 +145,23 @@ async def test_webhook_start_waits_out_502_on_get_me_and_set_webhook(
     assert code == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert run.stderr.count(DOWN) == 1, run.stderr
-    assert fake.bot(TOKEN).stats.calls["getMe"] >= 3
+    assert fake.bot(TOKEN).stats.calls["setWebhook"] >= 3
+    [line] = [x for x in run.lines if DOWN in x]
+    assert "ответ не от Telegram" in line
+
+
+async def test_sigterm_while_waiting_for_telegram_stops_cleanly(
+    db_url: str, tmp_path: Path
+) -> None:
+    """systemd stops a service whose network never came: no traceback, exit code 0."""
+    run = await JournalRun.start(
+        run_env(f"http://127.0.0.1:{free_port()}", db_url, tmp_path), tmp_path
+    )
+    await wait_until(lambda: DOWN in run.stderr)
+    os.killpg(run.process.pid, signal.SIGTERM)
+    code = await run.exited()
+    assert code == 0, run.stderr
+    assert "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
