@@ -165,6 +165,8 @@ async def test_time_runs_the_evening_digest_and_announces_it_to_the_parent(
 async def test_time_on_a_weekday_moves_to_friday_and_runs_what_fell_due(
     sandbox: Console,
 ) -> None:
+    now = await sandbox.run("time", "Часы песочницы:")
+    assert now == "Часы песочницы: пн 23.11.2026 15:00."
     mark = sandbox.type("time пт 15:00")
     await sandbox.expect(r"Часы песочницы переведены: пт 27\.11\.2026 15:00", mark)
     done = await sandbox.expect("По расписанию", mark)
