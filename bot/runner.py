@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 
 from aiogram import Bot, Dispatcher
+from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -23,6 +25,7 @@ from bot.middlewares import (
     SessionMiddleware,
     TypedTextMiddleware,
 )
+from bot.startup import Patience, StartupStopped, TokenRejected
 from bot.storage import PostgresStorage
 from bot.transport import build_bot
 from core.journal import Journal
@@ -57,9 +60,26 @@ def build_dispatcher(
     return dp
 
 
-async def prepare(bot: Bot) -> None:
-    await set_default_commands(bot, Texts())
+async def prepare(bot: Bot, patience: Patience | None = None) -> None:
+    """getMe (the token is checked here: :class:`TokenRejected`) and the menu, waiting
+    for Telegram as long as it takes."""
+    patience = patience or Patience()
+    await patience.call(bot.me)
+    await patience.call(lambda: set_default_commands(bot, Texts()))
     freeze_startup_heap()
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM set ``stop`` while the block runs (start-up's wait for Telegram)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def freeze_startup_heap() -> None:
@@ -82,29 +102,45 @@ async def run_bot(
     alongside: Callable[[Bot], AbstractAsyncContextManager[object]] | None = None,
     serve_only: bool = False,
     on_listening: Callable[[], None] | None = None,
+    patience: Patience | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program).
     ``alongside(bot)`` (the notification scheduler and sender) runs while the bot does and
     is stopped before the bot's HTTP session closes. ``serve_only``: an extra webhook
     worker (``journal run --workers N``), which only handles updates (the first process
     sets the menu and the webhook and runs ``alongside``) and calls ``on_listening`` once
-    its port is open."""
+    its port is open.
+
+    Start-up waits for Telegram as long as it takes (``patience``, see ``bot.startup``);
+    a token Telegram rejects raises :class:`TokenRejected`; a stop asked for meanwhile
+    returns."""
     settings = app.settings
     assert settings.bot_token is not None
-    bot = bot or build_bot(
-        settings.bot_token.get_secret_value(), settings.telegram_api_base, metrics=app.metrics
-    )
+    if bot is None:
+        try:
+            bot = build_bot(
+                settings.bot_token.get_secret_value(),
+                settings.telegram_api_base,
+                metrics=app.metrics,
+            )
+        except TokenValidationError:
+            raise TokenRejected("malformed token") from None
     dp = build_dispatcher(app.journal, settings.notification_rules(), app.metrics)
+    stopping = stop or asyncio.Event()
+    patience = dataclasses.replace(patience or Patience(), stop=stopping)
     try:
         if serve_only:
             freeze_startup_heap()
             await serve_webhook(
-                bot, dp, app, stop or asyncio.Event(), handle_signals, False, on_listening
+                bot, dp, app, stopping, handle_signals, False, on_listening, patience
             )
             return
-        await prepare(bot)
+        with stop_on_signals(stopping) if handle_signals else contextlib.nullcontext():
+            await prepare(bot, patience)
         async with alongside(bot) if alongside else contextlib.nullcontext():
-            await _serve(bot, dp, app, webhook, handle_signals, stop)
+            await _serve(bot, dp, app, webhook, handle_signals, stop, patience)
+    except StartupStopped:
+        log.info("stopped before Telegram answered")
     finally:
         await bot.session.close()
 
@@ -116,12 +152,16 @@ async def _serve(
     webhook: bool,
     handle_signals: bool,
     stop: asyncio.Event | None,
+    patience: Patience,
 ) -> None:
     settings = app.settings
     if webhook or settings.webhook_url:
-        await serve_webhook(bot, dp, app, stop or asyncio.Event(), handle_signals)
+        assert patience.stop is not None
+        await serve_webhook(bot, dp, app, patience.stop, handle_signals, patience=patience)
         return
-    await bot.delete_webhook(drop_pending_updates=False)
+    waiting = patience.stop if handle_signals else None
+    with stop_on_signals(waiting) if waiting else contextlib.nullcontext():
+        await patience.call(lambda: bot.delete_webhook(drop_pending_updates=False))
     watcher = asyncio.create_task(_stop_when(stop, dp)) if stop else None
     try:
         await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=False)
@@ -143,6 +183,7 @@ async def serve_webhook(
     handle_signals: bool,
     set_webhook: bool = True,
     on_listening: Callable[[], None] | None = None,
+    patience: Patience | None = None,
 ) -> None:
     """Serve the webhook until ``stop``. With ``WEBHOOK_WORKERS`` > 1 the port is opened
     with SO_REUSEPORT, so that the workers share it and the kernel spreads Telegram's
@@ -165,19 +206,22 @@ async def serve_webhook(
     await site.start()
     if on_listening is not None:
         on_listening()
-    if set_webhook and settings.webhook_url:
-        await bot.set_webhook(
-            settings.webhook_url.rstrip("/") + settings.webhook_path,
-            secret_token=secret,
-            allowed_updates=dp.resolve_used_update_types(),
-            max_connections=settings.webhook_max_connections,
-        )
-    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
     if handle_signals:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     try:
+        if set_webhook and settings.webhook_url:
+            url = settings.webhook_url.rstrip("/") + settings.webhook_path
+            await (patience or Patience(stop=stop)).call(
+                lambda: bot.set_webhook(
+                    url,
+                    secret_token=secret,
+                    allowed_updates=dp.resolve_used_update_types(),
+                    max_connections=settings.webhook_max_connections,
+                )
+            )
+        log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
         await stop.wait()
     finally:
         await runner.cleanup()

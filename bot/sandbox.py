@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runner import run_bot
 from core import invitations
 from core.access import Actor
-from core.clock import ShiftedClock, SystemClock, local_today
+from core.clock import Clock, ShiftedClock, SystemClock, local_today
 from core.directory import find_people
 from core.journal import Journal
 from core.models import BindingRole
@@ -29,10 +29,12 @@ from core.schools import find_school
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from demo.generate import read_csv_folder
 from fakegram import FakeTelegram, FakeUser
-from fakegram.console import run_console
+from fakegram.console import ConsoleCommand, InputFunc, OutputFunc, run_console
 from journal.app import application
 from journal.service import background
 from journal.settings import Settings
+from notifications.scheduler import NotificationJobs
+from texts import t
 
 TOKEN = "100000:SANDBOX"
 USERNAME = "school_journal_sandbox_bot"
@@ -45,23 +47,34 @@ CAST = {
 }
 
 
-async def run_sandbox(data_dir: Path) -> int:
+async def run_sandbox(
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    base_clock: Clock | None = None,
+    input_func: InputFunc = input,
+    output: OutputFunc = print,
+) -> int:
+    """Play until the console is left. ``database_url`` instead of the private database,
+    ``base_clock`` instead of the system's, and the console's input and output are for
+    tests."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=SecretStr(TOKEN),
         bot_username=USERNAME,
         data_dir=data_dir,
-        database_url=None,
+        database_url=database_url,
         send_idle_poll=0.2,
     )
-    clock = ShiftedClock(SystemClock(), timedelta(0))
+    base = base_clock or SystemClock()
+    clock = ShiftedClock(base, timedelta(0))
     async with application(settings, clock) as app:
         journal = app.journal
         await import_roster(journal, SCHOOL_DIR, school_name=SCHOOL_NAME)
         async with journal.transaction() as s:
             school = await find_school(s, SCHOOL_NAME)
             assert school is not None
-            clock.offset = await _offset_to_school_day(s, school.id, journal)
+            clock.offset = await _offset_to_school_day(s, school.id, journal, base)
         admin = Actor.system(school.id)
         fake = FakeTelegram()
         await fake.start()
@@ -76,9 +89,23 @@ async def run_sandbox(data_dir: Path) -> int:
         try:
             users = await _bind_cast(fake, journal, admin, school.id)
             today = local_today(clock, journal.rules.timezone)
-            print(f"Sandbox: {SCHOOL_NAME}, school day {today:%d.%m.%Y} (clock moved if needed).")
-            print("Users: " + ", ".join(users) + ". Try: /today, then press a lesson.")
-            await run_console(fake, users)
+            output(f"Sandbox: {SCHOOL_NAME}, school day {today:%d.%m.%Y} (clock moved if needed).")
+            output("Users: " + ", ".join(users) + ". Try: /today, then press a lesson.")
+            output(t("sandbox.try_time"))
+            jobs = NotificationJobs(journal, settings.notification_rules())
+            time_command = ConsoleCommand(
+                t("sandbox.help_time"), lambda arg: _move_clock(arg, clock, jobs, output)
+            )
+            await run_console(
+                fake,
+                users,
+                input_func=input_func,
+                output=output,
+                commands={"time": time_command},
+                announce=lambda key: t(
+                    "sandbox.new_message", who=t(f"sandbox.who_{key}"), user=key
+                ),
+            )
         finally:
             stop.set()
             with contextlib.suppress(asyncio.TimeoutError):
@@ -88,11 +115,11 @@ async def run_sandbox(data_dir: Path) -> int:
 
 
 async def _offset_to_school_day(
-    session: AsyncSession, school_id: int, journal: Journal
+    session: AsyncSession, school_id: int, journal: Journal, base: Clock
 ) -> timedelta:
     """How far to move the clock to reach a school day at 10:00 (zero on a school day)."""
     tz = journal.rules.timezone
-    now = SystemClock().now().astimezone(tz)
+    now = base.now().astimezone(tz)
     day = now.date()
     for _ in range(60):
         if day.isoweekday() <= 5 and await period_on(session, school_id, day) is not None:
@@ -101,6 +128,64 @@ async def _offset_to_school_day(
     if day == now.date():
         return timedelta(0)
     return datetime.combine(day, time(10, 0), tzinfo=tz) - now
+
+
+# ``time пт 15:00``: a weekday in Russian or English, as a newcomer would type it.
+WEEKDAYS = {
+    **{name: n for n, name in enumerate(("пн", "вт", "ср", "чт", "пт", "сб", "вс"), start=1)},
+    **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)},
+}
+
+
+def clock_target(arg: str, now: datetime) -> datetime | None:
+    """When ``time ARG`` moves the clock to: the next ``ЧЧ:ММ`` after ``now`` (local,
+    aware), or the next such time on a weekday (``пт 15:00``, ``fri 15:00``); None when
+    ARG is neither. The clock only moves forward."""
+    parts = arg.lower().split()
+    weekday = WEEKDAYS.get(parts[0].rstrip(".")) if len(parts) == 2 else None
+    if len(parts) not in (1, 2) or (len(parts) == 2 and weekday is None):
+        return None
+    try:
+        at = datetime.strptime(parts[-1], "%H:%M").time()
+    except ValueError:
+        return None
+    target = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
+    if weekday is not None:
+        target += timedelta(days=(weekday - now.isoweekday()) % 7)
+        return target if target > now else target + timedelta(days=7)
+    return target if target > now else target + timedelta(days=1)
+
+
+async def _move_clock(
+    arg: str, clock: ShiftedClock, jobs: NotificationJobs, output: OutputFunc
+) -> None:
+    """Move the sandbox's clock forward and run the scheduled jobs that fall due on the way
+    (the real ones: digests, the Friday round, reminders, alerts); the running sender
+    delivers what they queue. Steps no longer than the jobs' catch-up window, so nothing
+    due on the way is skipped."""
+    tz = jobs.journal.rules.timezone
+    now = clock.now().astimezone(tz)
+    if not arg:
+        output(t("sandbox.clock_now", when=_when(now)))
+        return
+    target = clock_target(arg, now)
+    if target is None:
+        output(t("sandbox.clock_bad", value=arg))
+        return
+    step = jobs.rules.catch_up if jobs.rules.catch_up > timedelta(0) else timedelta(minutes=30)
+    queued: dict[str, int] = {}
+    while clock.now() < target:
+        clock.offset += min(step, target - clock.now())
+        done = {"absence_alerts": await jobs.absence_alerts(), **await jobs.run_due()}
+        for name, count in done.items():
+            queued[name] = queued.get(name, 0) + count
+    output(t("sandbox.clock_moved", when=_when(target)))
+    ran = [t(f"sandbox.job_{name}", count=n) for name, n in queued.items() if n]
+    output(t("sandbox.jobs_ran", jobs="; ".join(ran)) if ran else t("sandbox.jobs_none"))
+
+
+def _when(moment: datetime) -> str:
+    return f"{t(f'wd.{moment.isoweekday()}')} {moment:%d.%m.%Y %H:%M}"
 
 
 async def _bind_cast(

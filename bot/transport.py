@@ -44,6 +44,10 @@ answer_first: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
     "answer_first", default=None
 )
 
+#: False while start-up waits for Telegram by itself (``bot.startup``): the middleware then
+#: lets every error through at once instead of retrying and logging each request.
+retrying: ContextVar[bool] = ContextVar("retrying", default=True)
+
 
 class RetryMiddleware(BaseRequestMiddleware):
     """Retry a request while it can still help: after every 429 (waiting its
@@ -75,6 +79,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if not retrying.get():
+            return await make_request(bot, method)
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as err:

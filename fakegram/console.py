@@ -18,9 +18,9 @@ Commands (anything else is sent as a message, so "/start CODE" just works):
 from __future__ import annotations
 
 import asyncio
-import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fakegram.server import FakeTelegram
@@ -31,6 +31,15 @@ HELP = (__doc__ or "").split("\n\n", 1)[1].rstrip()
 
 InputFunc = Callable[[str], str]
 OutputFunc = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class ConsoleCommand:
+    """A command a program embedding the console adds (the sandbox's ``time``): its line
+    in ``help`` and what it does with the rest of the line."""
+
+    help: str
+    run: Callable[[str], Awaitable[None]]
 
 
 def format_message(view: MessageView, *, header: str = "") -> str:
@@ -61,11 +70,15 @@ async def run_console(
     output: OutputFunc = print,
     prompt: str | None = None,
     answer_wait: float = 2.0,
+    commands: Mapping[str, ConsoleCommand] | None = None,
+    announce: Callable[[str], str] | None = None,
 ) -> None:
     """Read commands from stdin (in a thread) and act as the given users until EOF/quit.
 
     After ``press`` the console waits up to ``answer_wait`` seconds for the bot's callback
-    answer so a toast/alert is printed right after the press.
+    answer so a toast/alert is printed right after the press. ``commands`` are added to
+    the built-in ones. With ``announce``, a message for another user than the current one
+    is not printed but announced with ``announce(user key)`` (read it after ``as``).
     """
     if not users:
         raise ValueError("run_console needs at least one user")
@@ -83,6 +96,10 @@ async def run_console(
             return
         user = users[key]
         who = f"[{key}] " if key != state["current"] else ""
+        if who and announce is not None:
+            if event.kind == "sent":
+                output(announce(key))
+            return
         if event.kind in ("sent", "edited") and event.message_id is not None:
             msg = user.chat.messages.get(event.message_id)
             if msg is None:
@@ -111,7 +128,7 @@ async def run_console(
             if not line:
                 continue
             try:
-                if not await _execute(line, users, state, output, answer_wait):
+                if not await _execute(line, users, state, output, answer_wait, commands or {}):
                     break
             except AssertionError as exc:
                 output(f"! {exc}")
@@ -127,6 +144,7 @@ async def _execute(
     state: dict[str, str],
     output: OutputFunc,
     answer_wait: float,
+    commands: Mapping[str, ConsoleCommand],
 ) -> bool:
     command, _, arg = line.partition(" ")
     arg = arg.strip()
@@ -135,7 +153,9 @@ async def _execute(
     if lowered in ("quit", "exit", ":q"):
         return False
     if lowered == "help":
-        output(HELP)
+        output("\n".join([HELP, *(c.help for c in commands.values())]))
+    elif lowered in commands:
+        await commands[lowered].run(arg)
     elif lowered == "as" and arg:
         key = _find_user(users, arg)
         if key is None:
@@ -186,18 +206,19 @@ def _find_user(users: dict[str, FakeUser], arg: str) -> str | None:
 
 
 async def _press(user: FakeUser, arg: str, output: OutputFunc, answer_wait: float) -> None:
-    target: str | re.Pattern[str] = arg
-    view = user.last_keyboard_message
     if arg.isdigit():
+        # The button at that place, not the first with its text: a marks grid shows «5»
+        # in every row.
+        view = user.last_keyboard_message
         buttons = _flat_buttons(view) if view is not None else []
         if not buttons and user.reply_keyboard:
             buttons = [b.text for row in user.reply_keyboard for b in row]
-        index = int(arg) - 1
-        if not 0 <= index < len(buttons):
+        if not 1 <= int(arg) <= len(buttons):
             output(f"! no button {arg}; there are {len(buttons)}")
             return
-        target = buttons[index]
-    press = await user.press(target)
+        press = await user.press_at(int(arg))
+    else:
+        press = await user.press(arg)
     if press.url:
         output(f"(opens {press.url})")
     elif press.query is not None and answer_wait > 0:

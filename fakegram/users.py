@@ -452,6 +452,27 @@ class FakeUser:
             f"{self.name}: no button matching {target!r} on {where}; available: {available}"
         )
 
+    async def press_at(self, number: int, *, message: int | MessageView | None = None) -> Press:
+        """Press the ``number``-th button (from 1, row by row, as the console numbers them)
+        of the newest bot message with an inline keyboard (or ``message``); with none, of
+        the current reply keyboard. Unlike :meth:`press` by text, two buttons with the
+        same text (every row's «5» in a marks grid) are told apart."""
+        msg = self._keyboard_message(message)
+        if msg is not None:
+            raws = [raw for row in msg.inline_keyboard or [] for raw in row]
+            if 1 <= number <= len(raws):
+                raw = raws[number - 1]
+                return await self._press_inline(msg, raw, _button_of(raw))
+            raise AssertionError(
+                f"{self.name}: no button {number} on message #{msg.message_id}; "
+                f"there are {len(raws)}"
+            )
+        reply = [raw for row in (self.chat.reply_keyboard or {}).get("keyboard", []) for raw in row]
+        if message is None and 1 <= number <= len(reply):
+            raw = reply[number - 1]
+            return await self._press_reply(raw, Button(raw.get("text", ""), None))
+        raise AssertionError(f"{self.name}: no button {number}; there are {len(reply)}")
+
     async def _press_inline(self, msg: StoredMessage, raw: dict[str, Any], button: Button) -> Press:
         chat = self.chat
         if raw.get("callback_data") is not None:

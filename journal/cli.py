@@ -25,7 +25,7 @@ from journal.app import App, application, configure_logging
 from journal.archive import archive_closed_periods
 from journal.cli_parser import Parser, whole_number
 from journal.console import school_for
-from journal.database import ensure_database, open_database, with_database
+from journal.database import DatabaseUnavailable, ensure_database, open_database, with_database
 from journal.settings import Settings
 from journal.status import status_command
 from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
+    except DatabaseUnavailable as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -275,6 +278,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run_bot  # the bot is wired only when it is asked for
+    from bot.startup import TokenRejected
     from journal.service import background
 
     if args.workers is not None:
@@ -299,13 +303,17 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 on_listening=announce_ready,
             )
         return 0
-    async with (
-        application(settings) as app,
-        extra_workers(app.database_url, settings.webhook_workers),
-    ):
-        await run_bot(
-            app, webhook=webhook, alongside=lambda bot: background(app, bot, health=True)
-        )
+    try:
+        async with (
+            application(settings) as app,
+            extra_workers(app.database_url, settings.webhook_workers),
+        ):
+            await run_bot(
+                app, webhook=webhook, alongside=lambda bot: background(app, bot, health=True)
+            )
+    except TokenRejected:
+        print(t("cli.bad_token"), file=sys.stderr)
+        return 1
     return 0
 
 

