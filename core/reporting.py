@@ -50,6 +50,7 @@ from core.models import (
     Subject,
     WorkType,
 )
+from core.revert import typed_reason
 from core.rules import grade_has_marks, plain_average, weighted_average
 
 # --- who may see reports ------------------------------------------------------------------
@@ -1173,7 +1174,7 @@ async def mark_audit(
                 old=_value(e.old),
                 new=_value(e.new),
                 work_type=work_types.get(work_type_id) if work_type_id else None,
-                reason=e.reason,
+                reason=typed_reason(e.reason),
                 request_id=e.request_id,
                 requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]
             )

@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core import reporting
 from core.access import Actor
+from core.audit import Action
 from core.journal import Journal
 from core.reporting import (
     Accumulation,
@@ -671,6 +672,15 @@ async def movement_xlsx(
 # --- the mark-change audit (R9) -------------------------------------------------------------
 
 
+def action_words(tx: Texts, action: str) -> str:
+    """An audit action in words: every code of ``core.audit.Action`` has them (a row put
+    into the log by hand keeps its code)."""
+    return tx(f"report.action.{action}") if action in ACTIONS else action
+
+
+ACTIONS = frozenset(Action)
+
+
 def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
@@ -693,12 +703,11 @@ def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
         Column(tx("report.col.request"), INT),
         Column(tx("report.col.requested_by")),
     ]
-    known = {"mark.add", "mark.set", "mark.delete", "final_mark.set"}
     rows = [
         [
             _naive(r.at),
             r.actor or tx("report.system"),
-            tx(f"report.action.{r.action}") if r.action in known else r.action,
+            action_words(tx, r.action),
             r.pupil,
             r.class_name,
             r.lesson_date,
