@@ -291,6 +291,30 @@ async def school_name(journal: Journal, school_id: int) -> str:
         return school.name
 
 
+@dataclass(frozen=True)
+class ReportScope:
+    """Whom a report covers, for its title row and its file name."""
+
+    school: str
+    classes: tuple[str, ...]  # the classes covered: the one chosen, or all the actor may see
+    whole_school: bool  # no class chosen, by someone who oversees the school
+
+
+async def report_scope(journal: Journal, actor: Actor, class_id: int | None) -> ReportScope:
+    """The school's name and the classes a report for ``class_id`` (None: every class the
+    actor may report on) covers; NotAllowed as the report itself would be."""
+    async with journal.transaction() as s:
+        classes = await _report_classes(s, actor, class_id)
+        school = await s.get(School, actor.school_id)
+        if school is None:
+            raise NotFound()
+        return ReportScope(
+            school.name,
+            tuple(c.name for c in classes),
+            class_id is None and actor.oversees_school,
+        )
+
+
 async def find_period(
     journal: Journal, school_id: int, name_or_id: str | int | None = None
 ) -> PeriodRef:
