@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -302,3 +303,27 @@ async def test_every_xlsx_report_prints_on_a4_landscape_with_its_title_and_heade
     ws = load_workbook(io.BytesIO(english)).active
     assert ws["A1"].value.startswith("Школа № 1 — ")
     assert ws.oddFooter.center.text == "Page &P of &N"
+
+
+# --- R2: invitation cards name the bot (its @username from getMe) --------------------------
+
+
+async def test_r2_cards_the_bot_sends_name_it_for_a_parent_who_cannot_scan(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press("🔑 Коды для родителей и учеников")
+    sent = await teacher.wait_reply(predicate=is_document)
+    assert sent.file_bytes is not None
+    pdf = pdfium.PdfDocument(sent.file_bytes)
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+    cards = re.sub(r"\s+", " ", text).split("Школа № 1")[1:]
+    assert len(cards) == 5  # 5А: three pupils, two parents
+    assert all("@school_journal_bot" in card for card in cards)
+    assert all("t.me/school_journal_bot" in card for card in cards)

@@ -265,6 +265,7 @@ EN: dict[str, str] = {
     "card.child": "child: {names}",
     "card.code": "Code:",
     "card.step1": "1. Scan the QR code with your phone's camera.",
+    "card.step1_bot": "1. Scan the QR code with your phone's camera. No camera? Find {bot} ({link}) in Telegram and send it the code.",
     "card.step2": "2. Press “Start” in Telegram.",
     "card.step3": "3. Done: the journal opens. The code is valid until {until}.",
     "card.file": "Invitation_codes_{who}",
