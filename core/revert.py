@@ -1179,6 +1179,8 @@ def _what(item: RevertItem, tx: Tx) -> str:
         return tx("revert.what.lesson", lesson=_lesson_words(item, tx))
     if item.entity == "period":
         return tx("revert.what.period", period=item.period or "?")
+    if item.action in frozenset(audit.Action):  # in words, never the code
+        return tx(f"report.action.{item.action}")
     return item.action
 
 

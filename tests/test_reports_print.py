@@ -17,7 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from core import attendance, audit, lessons, marks, revert
+from core import attendance, audit, lessons, marks, revert, schools
+from core.access import actor_for_binding
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AuditEntry, Binding, BindingRole, Presence
@@ -29,6 +30,7 @@ from reports.cli import add_report_parser, report_command
 from tests.botkit import Harness, running_bot
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World, build_world
+from texts import t
 from texts.en import EN
 from texts.ru import RU
 
@@ -327,3 +329,24 @@ async def test_r2_cards_the_bot_sends_name_it_for_a_parent_who_cannot_scan(
     assert len(cards) == 5  # 5А: three pupils, two parents
     assert all("@school_journal_bot" in card for card in cards)
     assert all("t.me/school_journal_bot" in card for card in cards)
+
+
+async def test_r3_r9_the_revert_preview_names_a_rules_change_in_words(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    async with journal.transaction() as s:
+        phone = Binding(
+            telegram_user_id=102,
+            person_id=world.people["director"],
+            role=BindingRole.STAFF.value,
+            created_at=datetime(2026, 9, 1, tzinfo=MOSCOW),
+        )
+        s.add(phone)
+        await s.flush()
+        director = await actor_for_binding(s, phone.id)
+    reported = at(clock, 9)
+    at(clock, 9, 30)
+    await schools.set_school_rules(journal, director, edit_window_days=7)
+    (item,) = await revert.preview(journal, world.staff("admin"), phone.id, reported)
+    line = revert.describe(item, t, MOSCOW)
+    assert "изменены правила школы" in line and "school.rules" not in line
