@@ -130,6 +130,16 @@ def _cut_lines(canvas: Canvas, card_w: float, card_h: float, count: int) -> None
     canvas.restoreState()
 
 
+def _fitting(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
+    """The font size at which the text's longest word fits ``width`` (a long double
+    surname is never split, and must not run into the QR code)."""
+    longest = max((canvas.stringWidth(w, font, size) for w in text.split()), default=0)
+    while size > 6 and longest > width:
+        size -= 0.5
+        longest = max(canvas.stringWidth(w, font, size) for w in text.split())
+    return size
+
+
 def _lines(text: str, font: str, size: float, width: float, limit: int) -> list[str]:
     lines = simpleSplit(text, font, size, width) or [""]
     if len(lines) > limit:
@@ -157,10 +167,11 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
         cursor -= 9.5
     cursor -= 5
     canvas.setFillColor(black)
-    for line in _lines(card.full_name, SANS_BOLD, 11.5, text_w, 3):
-        canvas.setFont(SANS_BOLD, 11.5)
+    name_size = _fitting(canvas, card.full_name, SANS_BOLD, 11.5, text_w)
+    for line in _lines(card.full_name, SANS_BOLD, name_size, text_w, 3):
+        canvas.setFont(SANS_BOLD, name_size)
         canvas.drawString(x + PADDING, cursor, line)
-        cursor -= 14
+        cursor -= name_size + 2.5
     cursor -= 1
     role = card.role + (f" · {tx('card.class', cls=card.class_name)}" if card.class_name else "")
     for line in _lines(role, SANS, 9, text_w, 2):
