@@ -202,7 +202,14 @@ async def test_r21_a_class_report_and_the_school_report_of_one_period_are_two_fi
     for kind in expected:
         assert await report_command(app, report_args(kind, "-o", out)) == 0, kind
         assert await report_command(app, report_args(kind, "--class", "5А", "-o", out)) == 0
-    assert files_in(tmp_path) == {f"{n}.xlsx" for pair in expected.values() for n in pair}
+    # The monthly statement (R18), with nobody opted out yet: still one file per class.
+    for cls in ("5А", "1А"):
+        args = report_args("statement", "--class", cls, "--month", "2026-11", "-o", out)
+        assert await report_command(app, args) == 0
+    assert files_in(tmp_path) == {f"{n}.xlsx" for pair in expected.values() for n in pair} | {
+        "Ведомость_5А_2026-11.pdf",
+        "Ведомость_1А_2026-11.pdf",
+    }
     # Each file holds what its name says.
     assert class_column(tmp_path / "Активность_родителей_школа_2026-11-23.xlsx") == {"1А", "5А"}
     assert class_column(tmp_path / "Активность_родителей_5А_2026-11-23.xlsx") == {"5А"}

@@ -492,7 +492,6 @@ EN: dict[str, str] = {
     "statement.received": "Received by the parent (legal guardian): ____________________ (signature, date)",
     "statement.none": "No pupil of the class has a parent who opted out of the electronic diary.",
     "statement.file": "Statement_{who}_{month}",
-    "statement.file_none": "none",
     "report.saved": "Report saved: {path}",
     "report.cli_usage": "This report needs {what}.",
     "report.cli_bad_value": "Could not read “{value}”: a month is YYYY-MM, a date YYYY-MM-DD or DD.MM.YYYY.",
