@@ -133,7 +133,7 @@ async def apply(
         at=at,
         actor_id=actor_id,
         binding_id=binding_id,
-        action=f"{entity}.{change.get('op', 'set')}",
+        action=audit.Action(f"{entity}.{change.get('op', 'set')}"),
         entity=entity,
         key=key,
         old=old,

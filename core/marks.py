@@ -403,7 +403,7 @@ async def set_final_mark(
             at=now,
             actor_id=actor.person_id,
             binding_id=actor.binding_id,
-            action="final_mark.set",
+            action=audit.Action.FINAL_MARK_SET,
             entity="final_mark",
             key={"period_id": period_id, "subject_id": subject_id, "pupil_id": pupil_id},
             old=old,

@@ -110,7 +110,7 @@ async def close_period(journal: Journal, actor: Actor, period_id: int) -> None:
             return
         period.closed_at = journal.clock.now()
         period.closed_by = actor.person_id
-        await _audit(s, journal, actor, period, "period.close", None)
+        await _audit(s, journal, actor, period, audit.Action.PERIOD_CLOSE, None)
 
 
 async def closes_early(journal: Journal, actor: Actor, period_id: int) -> date | None:
@@ -150,7 +150,7 @@ async def reopen_period(journal: Journal, actor: Actor, period_id: int, reason: 
             return
         period.closed_at = None
         period.closed_by = None
-        await _audit(s, journal, actor, period, "period.reopen", reason)
+        await _audit(s, journal, actor, period, audit.Action.PERIOD_REOPEN, reason)
 
 
 async def _load(s: AsyncSession, actor: Actor, period_id: int, *, lock: bool = True) -> Period:
@@ -161,7 +161,12 @@ async def _load(s: AsyncSession, actor: Actor, period_id: int, *, lock: bool = T
 
 
 async def _audit(
-    s: AsyncSession, journal: Journal, actor: Actor, period: Period, action: str, reason: str | None
+    s: AsyncSession,
+    journal: Journal,
+    actor: Actor,
+    period: Period,
+    action: audit.Action,
+    reason: str | None,
 ) -> None:
     await audit.record(
         s,

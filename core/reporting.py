@@ -50,6 +50,7 @@ from core.models import (
     Subject,
     WorkType,
 )
+from core.revert import typed_reason
 from core.rules import grade_has_marks, plain_average, weighted_average
 
 # --- who may see reports ------------------------------------------------------------------
@@ -288,6 +289,30 @@ async def school_name(journal: Journal, school_id: int) -> str:
         if school is None:
             raise NotFound()
         return school.name
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Whom a report covers, for its title row and its file name."""
+
+    school: str
+    classes: tuple[str, ...]  # the classes covered: the one chosen, or all the actor may see
+    whole_school: bool  # no class chosen, by someone who oversees the school
+
+
+async def report_scope(journal: Journal, actor: Actor, class_id: int | None) -> ReportScope:
+    """The school's name and the classes a report for ``class_id`` (None: every class the
+    actor may report on) covers; NotAllowed as the report itself would be."""
+    async with journal.transaction() as s:
+        classes = await _report_classes(s, actor, class_id)
+        school = await s.get(School, actor.school_id)
+        if school is None:
+            raise NotFound()
+        return ReportScope(
+            school.name,
+            tuple(c.name for c in classes),
+            class_id is None and actor.oversees_school,
+        )
 
 
 async def find_period(
@@ -1192,7 +1217,7 @@ async def mark_audit(
                 old=_value(e.old),
                 new=_value(e.new),
                 work_type=work_types.get(work_type_id) if work_type_id else None,
-                reason=e.reason,
+                reason=typed_reason(e.reason),
                 request_id=e.request_id,
                 requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]
             )

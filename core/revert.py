@@ -507,7 +507,7 @@ def _base(ident: Ident, first: _Entry, ctx: _Context) -> State:
     kind = ident[0]
     fallback = ctx.fallbacks.get(ident) or {}
     if kind == "period":
-        if first.action == "period.close":
+        if first.action == audit.Action.PERIOD_CLOSE:
             return {"closed_at": None, "closed_by": None}
         return {"closed_at": fallback.get("closed_at") or first.at, "closed_by": None}
     if kind == "lesson":
@@ -528,7 +528,7 @@ def _step(ident: Ident, state: State, h: _Entry, ctx: _Context) -> State:
     if h.is_revert:
         return None if h.new is None else _from_json(h.new)
     if kind == "period":
-        if h.action == "period.close":
+        if h.action == audit.Action.PERIOD_CLOSE:
             return {"closed_at": h.at, "closed_by": h.actor_id}
         return {"closed_at": None, "closed_by": None}
     if kind == "attendance":
@@ -889,6 +889,14 @@ def revert_reason(entry_id: int, reason: str | None = None) -> str:
     return f"{text}: {reason}" if reason else text
 
 
+def typed_reason(reason: str | None) -> str | None:
+    """An audit reason as a person reads it: an undo's reason without the marker
+    :func:`revert_reason` puts before it (None when nothing was typed); any other as it is."""
+    if reason is None or (found := _REVERTED_ID.match(reason)) is None:
+        return reason
+    return reason[found.end() :].removeprefix(": ") or None
+
+
 async def _apply(
     s: AsyncSession, plan: _Plan, actor: Actor, now: datetime, reason: str
 ) -> Counter[str]:
@@ -905,7 +913,7 @@ async def _apply(
             at=now,
             actor_id=actor.person_id,
             binding_id=actor.binding_id,
-            action=f"{kind}{REVERT_SUFFIX}",
+            action=audit.Action(f"{kind}{REVERT_SUFFIX}"),
             entity=kind,
             key=e.key,
             old=_to_json(old),
@@ -1171,6 +1179,8 @@ def _what(item: RevertItem, tx: Tx) -> str:
         return tx("revert.what.lesson", lesson=_lesson_words(item, tx))
     if item.entity == "period":
         return tx("revert.what.period", period=item.period or "?")
+    if item.action in frozenset(audit.Action):  # in words, never the code
+        return tx(f"report.action.{item.action}")
     return item.action
 
 

@@ -104,7 +104,7 @@ async def set_school_rules(
                 at=journal.clock.now(),
                 actor_id=actor.person_id,
                 binding_id=actor.binding_id,
-                action="school.rules",
+                action=audit.Action.SCHOOL_RULES,
                 entity="school",
                 key={"school_id": school.id},
                 old=old,

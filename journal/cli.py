@@ -417,7 +417,7 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
             return 0  # everyone has a card or is in the bot: nothing to do
         print(t("cli.invite_none"), file=sys.stderr)
         return 1
-    username = app.settings.bot_username
+    username = await bot_username(app.settings)
     if not username:
         print(t("cli.no_username"), file=sys.stderr)
     for code in codes:
@@ -426,6 +426,30 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
         written = await cards.invite_pdf(journal, codes, school.name, username, args.pdf)
         print(t("cli.cards_written", path=str(written), count=len(codes)))
     return 0
+
+
+GET_ME_TIMEOUT = 10.0  # seconds; offline, the codes are printed without the bot's name
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's username for links and cards: ``BOT_USERNAME``, else Telegram's getMe with
+    ``BOT_TOKEN``; None when neither gives it (no token, a wrong one, no network)."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.bot_token is None:
+        return None
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.transport import build_bot  # Telegram is wired only when it is asked for
+
+    telegram = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    try:
+        me = await asyncio.wait_for(telegram.get_me(), GET_ME_TIMEOUT)
+    except (TelegramAPIError, TimeoutError, OSError):
+        return None
+    finally:
+        await telegram.session.close()
+    return me.username
 
 
 def invite_line(code: IssuedCode, username: str | None, app: App) -> str:

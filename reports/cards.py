@@ -1,7 +1,9 @@
 """Printable invitation cards (R2): an A4 PDF, eight cards a page (2 × 4) with dashed
 cut lines. Each card names the school, the person, their role and class, and carries
 the code in a readable monospace and a QR code of the bot's deep link
-``https://t.me/<bot>?start=<code>``, with three lines of instructions.
+``https://t.me/<bot>?start=<code>``, the bot's @username under the QR code and three lines
+of instructions that name the bot and its link (a parent whose phone cannot scan finds
+the bot by name and sends it the code).
 
 The codes themselves are issued by ``core.invitations`` (which checks who may issue
 them); a card only prints what was issued.
@@ -60,6 +62,7 @@ class Card:
     link: str
     valid_until: date
     children: str | None = None  # a parent's card names the child
+    bot: str | None = None  # the bot's username (no «@»); None: unknown, not printed
 
 
 def cards_for(
@@ -80,6 +83,7 @@ def cards_for(
             link=deep_link(bot_username, c.code),
             valid_until=c.expires_at.astimezone(timezone).date(),
             children=c.children,
+            bot=bot_username.lstrip("@") if bot_username else None,
         )
         for c in codes
     ]
@@ -126,6 +130,16 @@ def _cut_lines(canvas: Canvas, card_w: float, card_h: float, count: int) -> None
     canvas.restoreState()
 
 
+def _fitting(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
+    """The font size at which the text's longest word fits ``width`` (a long double
+    surname is never split, and must not run into the QR code)."""
+    longest = max((canvas.stringWidth(w, font, size) for w in text.split()), default=0)
+    while size > 6 and longest > width:
+        size -= 0.5
+        longest = max(canvas.stringWidth(w, font, size) for w in text.split())
+    return size
+
+
 def _lines(text: str, font: str, size: float, width: float, limit: int) -> list[str]:
     lines = simpleSplit(text, font, size, width) or [""]
     if len(lines) > limit:
@@ -153,10 +167,11 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
         cursor -= 9.5
     cursor -= 5
     canvas.setFillColor(black)
-    for line in _lines(card.full_name, SANS_BOLD, 11.5, text_w, 3):
-        canvas.setFont(SANS_BOLD, 11.5)
+    name_size = _fitting(canvas, card.full_name, SANS_BOLD, 11.5, text_w)
+    for line in _lines(card.full_name, SANS_BOLD, name_size, text_w, 3):
+        canvas.setFont(SANS_BOLD, name_size)
         canvas.drawString(x + PADDING, cursor, line)
-        cursor -= 14
+        cursor -= name_size + 2.5
     cursor -= 1
     role = card.role + (f" · {tx('card.class', cls=card.class_name)}" if card.class_name else "")
     for line in _lines(role, SANS, 9, text_w, 2):
@@ -169,8 +184,19 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
             canvas.drawString(x + PADDING, cursor, line)
             cursor -= 10
 
-    # Under the QR code: the code itself, for typing it in by hand.
+    # Right under the QR code: the bot's @username, for finding it by name.
     code_y = qr_y - 8
+    if card.bot:
+        handle, size = f"@{card.bot}", 8.5
+        room = QR_SIZE + PADDING - 2
+        while size > 5 and canvas.stringWidth(handle, SANS_BOLD, size) > room:
+            size -= 0.5
+        canvas.setFont(SANS_BOLD, size)
+        canvas.setFillColor(black)
+        canvas.drawCentredString(min(qr_x + QR_SIZE / 2, x + w - 1 - room / 2), qr_y - 2, handle)
+        code_y = qr_y - 17
+
+    # Under it: the code itself, for typing it in by hand.
     label = tx("card.code")
     canvas.setFont(SANS, 8)
     canvas.setFillColor(GREY)
@@ -186,12 +212,19 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
     canvas.drawString(x + PADDING + label_w, code_y, card.code)
 
     # At the bottom: what to do with the card.
+    first = (
+        tx("card.step1_bot", bot=f"@{card.bot}", link=f"t.me/{card.bot}")
+        if card.bot
+        else tx("card.step1")
+    )
     steps = [
-        tx("card.step1"),
-        tx("card.step2"),
-        tx("card.step3", until=day_text(card.valid_until)),
+        (first, 3),
+        (tx("card.step2"), 2),
+        (tx("card.step3", until=day_text(card.valid_until)), 2),
     ]
-    lines = [line for step in steps for line in _lines(step, SANS, 7.5, w - 2 * PADDING, 2)]
+    lines = [
+        line for step, limit in steps for line in _lines(step, SANS, 7.5, w - 2 * PADDING, limit)
+    ]
     cursor = y + PADDING + 9.5 * (len(lines) - 1)
     canvas.setFont(SANS, 7.5)
     for line in lines:

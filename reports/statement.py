@@ -329,9 +329,10 @@ async def class_statements_pdf(
     """R18: the month's statements of every pupil of the class whose parent opted out of
     the electronic diary, one after another (each from a new page)."""
     statements = await reporting.opted_out_statements(journal, actor, class_id, month)
+    scope = await reporting.report_scope(journal, actor, class_id)
     data = await asyncio.to_thread(statements_pdf, statements, lang)
     tx = Texts(lang)
     start, _ = reporting.month_bounds(month)
-    who = statements[0].class_name if statements else tx("statement.file_none")
-    name = tx("statement.file", who=who, month=f"{start:%Y-%m}")
+    (cls,) = scope.classes  # named even when empty: no two classes share a file
+    name = tx("statement.file", who=cls, month=f"{start:%Y-%m}")
     return file_name(name, "pdf"), data

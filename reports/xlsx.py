@@ -1,8 +1,11 @@
 """XLSX reports for the school's staff (R9, R21), built with openpyxl from the plain data
 of ``core.reporting`` (which checks who may see what).
 
-Every workbook: a title line, a bold header row, panes frozen under the header (and
-beside the names), columns wide enough to read, numbers stored as numbers (averages
+Every sheet: a title row (the school, the report and its period), a bold header row, thin
+borders round the table, panes frozen under the header (and beside the names), columns
+wide enough to read, and a page set up for printing: A4 landscape, fit to the page's
+width (as many pages down as it takes), the title and header rows on every page, page
+numbers in the footer. Values: numbers stored as numbers (averages
 rounded to two places, shares in percent to one place), dates as dates, text as text:
 every string cell (a name from the roster, a topic, a reason) is written through
 :func:`as_text`, so ``=HYPERLINK(…)`` or ``=cmd|…`` typed into the roster is never a
@@ -13,7 +16,9 @@ formula in the deputy's Excel (OWASP, formula injection). Each public function r
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,12 +26,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core import reporting
 from core.access import Actor
+from core.audit import Action
 from core.journal import Journal
 from core.reporting import (
     Accumulation,
@@ -37,6 +44,7 @@ from core.reporting import (
     MarksSummary,
     ParentsActivity,
     PupilMovement,
+    ReportScope,
 )
 from reports import day_text, file_name
 from texts import Texts
@@ -53,6 +61,11 @@ TEXT = "@"
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=12)
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
+TITLE_ALIGN = Alignment(wrap_text=True, vertical="top")
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TITLE_ROWS = "1:2"  # the title and the header, printed on every page
+MARGINS = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,8 @@ def _final(value: str | None) -> int | str | None:
 
 def _table(
     ws: Worksheet,
+    tx: Texts,
+    school: str,
     title: str,
     columns: Sequence[Column],
     rows: Sequence[Sequence[Any]],
@@ -110,25 +125,56 @@ def _table(
     frozen_columns: int = 0,
     bold_last: bool = False,
 ) -> None:
-    """Row 1: the title; row 2: the bold header; the data from row 3; panes frozen
-    under the header and right of the first ``frozen_columns`` columns."""
-    _text_cell(ws, 1, 1, title).font = TITLE
+    """Row 1: the school and the title, across the table; row 2: the bold header; the
+    data from row 3, in thin borders; panes frozen under the header and right of the
+    first ``frozen_columns`` columns; the page set up for printing."""
+    shown = tx("report.title_row", school=school, title=title) if school else title
+    cell = _text_cell(ws, 1, 1, shown)
+    cell.font = TITLE
+    cell.alignment = TITLE_ALIGN
     for c, column in enumerate(columns, start=1):
         cell = _text_cell(ws, 2, c, column.header)
         cell.font = BOLD
         cell.alignment = HEADER_ALIGN
+        cell.border = BORDER
     for r, values in enumerate(rows, start=3):
         for c, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = _text_cell(ws, r, c, value)
+            cell.border = BORDER
             if column.format and value is not None:
                 cell.number_format = column.format
             if bold_last and r == len(rows) + 2:
                 cell.font = BOLD
-    for c, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = column.width or _fit(
-            column, [row[c - 1] for row in rows]
-        )
+    widths = [
+        column.width or _fit(column, [row[c] for row in rows]) for c, column in enumerate(columns)
+    ]
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    if len(columns) > 1:  # the title wraps within the table's width, so it prints whole
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    ws.row_dimensions[1].height = 17 * _title_lines(shown, sum(widths))
     ws.freeze_panes = ws.cell(row=3, column=frozen_columns + 1)
+    _print_setup(ws, tx)
+
+
+def _title_lines(title: str, width: float) -> int:
+    """How many lines the title takes in a row ``width`` characters wide (the title's
+    font is larger than the table's)."""
+    return max(1, math.ceil(len(title) * 1.25 / max(width, 1)))
+
+
+def _print_setup(ws: Worksheet, tx: Texts) -> None:
+    """A4 landscape, as wide as the page and as many pages down as it takes, the title
+    and header rows on every page, «Стр. N из M» at the foot."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = TITLE_ROWS
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = copy(MARGINS)
+    ws.oddFooter.center.text = tx("report.page_footer")
 
 
 def _fit(column: Column, values: Sequence[Any]) -> float:
@@ -146,6 +192,12 @@ def _fit(column: Column, values: Sequence[Any]) -> float:
     longest_word = max((len(w) for w in column.header.split()), default=4)
     content = max((shown(v) for v in values), default=0)
     return float(min(50, max(6, longest_word + 2, content + 2, min(len(column.header), 18))))
+
+
+def _who(tx: Texts, scope: ReportScope) -> str:
+    """Whom the file covers, for its name: «школа», or the class (a class teacher's
+    classes), so a class's report never overwrites the school's of the same period."""
+    return tx("report.file.school") if scope.whole_school else "-".join(scope.classes)
 
 
 def _save(wb: Workbook) -> bytes:
@@ -186,7 +238,9 @@ def _counts(c: AttendanceCounts) -> list[int]:
 # --- attendance by month (R21) -------------------------------------------------------------
 
 
-def attendance_month_workbook(report: ClassAttendance, lang: str = "ru") -> Workbook:
+def attendance_month_workbook(
+    report: ClassAttendance, school: str = "", lang: str = "ru"
+) -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     ws = wb.active
@@ -220,7 +274,7 @@ def attendance_month_workbook(report: ClassAttendance, lang: str = "ru") -> Work
         cls=report.class_name,
         month=_month_title(tx, report.start),
     ) + _until_note(tx, report.end, report.until)
-    _table(ws, title, columns, rows, frozen_columns=2, bold_last=True)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=2, bold_last=True)
     return wb
 
 
@@ -229,15 +283,18 @@ async def attendance_month_xlsx(
 ) -> tuple[str, bytes]:
     """R21: the class's attendance by month."""
     report = await reporting.class_attendance_month(journal, actor, class_id, month)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
     name = tx("report.file.attendance_month", cls=report.class_name, month=f"{month:%Y-%m}")
-    return file_name(name, "xlsx"), _save(attendance_month_workbook(report, lang))
+    return file_name(name, "xlsx"), _save(attendance_month_workbook(report, scope.school, lang))
 
 
 # --- the summary sheet of attendance for a period (R21) -----------------------------------
 
 
-def attendance_summary_workbook(report: ClassAttendance, lang: str = "ru") -> Workbook:
+def attendance_summary_workbook(
+    report: ClassAttendance, school: str = "", lang: str = "ru"
+) -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     ws = wb.active
@@ -280,7 +337,7 @@ def attendance_summary_workbook(report: ClassAttendance, lang: str = "ru") -> Wo
         start=day_text(report.start),
         end=day_text(report.end),
     ) + _until_note(tx, report.end, report.until)
-    _table(ws, title, columns, rows, frozen_columns=2, bold_last=True)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=2, bold_last=True)
     return wb
 
 
@@ -289,6 +346,7 @@ async def attendance_summary_xlsx(
 ) -> tuple[str, bytes]:
     """R21: the summary sheet of attendance for [start, end]."""
     report = await reporting.attendance_summary(journal, actor, class_id, start, end)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
     name = tx(
         "report.file.attendance_summary",
@@ -296,13 +354,13 @@ async def attendance_summary_xlsx(
         start=f"{start:%Y-%m-%d}",
         end=f"{end:%Y-%m-%d}",
     )
-    return file_name(name, "xlsx"), _save(attendance_summary_workbook(report, lang))
+    return file_name(name, "xlsx"), _save(attendance_summary_workbook(report, scope.school, lang))
 
 
 # --- the summary sheet of marks for a period (R21) ----------------------------------------
 
 
-def marks_summary_workbook(report: MarksSummary, lang: str = "ru") -> Workbook:
+def marks_summary_workbook(report: MarksSummary, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     title = tx(
@@ -339,7 +397,7 @@ def marks_summary_workbook(report: MarksSummary, lang: str = "ru") -> Workbook:
                     _final(s.final),
                 ]
             )
-    _table(ws, title, columns, rows, frozen_columns=2)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=2)
 
     matrix = wb.create_sheet(tx("report.sheet.marks_matrix"))
     columns = [Column("№", INT, 5), Column(tx("report.col.pupil"))]
@@ -358,7 +416,7 @@ def marks_summary_workbook(report: MarksSummary, lang: str = "ru") -> Workbook:
                 _final(result.final) if result else None,
             ]
         rows.append(row)
-    _table(matrix, title, columns, rows, frozen_columns=2)
+    _table(matrix, tx, school, title, columns, rows, frozen_columns=2)
     return wb
 
 
@@ -367,15 +425,16 @@ async def marks_summary_xlsx(
 ) -> tuple[str, bytes]:
     """R21: the summary sheet of marks for a reporting period, with averages."""
     report = await reporting.marks_summary(journal, actor, class_id, period_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
     name = tx("report.file.marks", cls=report.class_name, period=report.period.name)
-    return file_name(name, "xlsx"), _save(marks_summary_workbook(report, lang))
+    return file_name(name, "xlsx"), _save(marks_summary_workbook(report, scope.school, lang))
 
 
 # --- накопляемость (R21) --------------------------------------------------------------------
 
 
-def accumulation_workbook(report: Accumulation, lang: str = "ru") -> Workbook:
+def accumulation_workbook(report: Accumulation, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     ws = wb.active
@@ -409,7 +468,7 @@ def accumulation_workbook(report: Accumulation, lang: str = "ru") -> Workbook:
         start=day_text(report.start),
         end=day_text(report.until),
     )
-    _table(ws, title, columns, rows, frozen_columns=2)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=2)
     return wb
 
 
@@ -423,15 +482,16 @@ async def accumulation_xlsx(
     """R21 (накопляемость): pupils with no marks or a single mark so far, per class and
     subject."""
     report = await reporting.mark_accumulation(journal, actor, period_id, class_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
-    name = tx("report.file.accumulation", period=report.period.name)
-    return file_name(name, "xlsx"), _save(accumulation_workbook(report, lang))
+    name = tx("report.file.accumulation", who=_who(tx, scope), period=report.period.name)
+    return file_name(name, "xlsx"), _save(accumulation_workbook(report, scope.school, lang))
 
 
 # --- teachers' filling of the journal (R21) -----------------------------------------------
 
 
-def filling_workbook(report: FillingReport, lang: str = "ru") -> Workbook:
+def filling_workbook(report: FillingReport, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     title = tx("report.title.filling", start=day_text(report.start), end=day_text(report.end))
@@ -458,7 +518,7 @@ def filling_workbook(report: FillingReport, lang: str = "ru") -> Workbook:
         ]
         for t in report.teachers
     ]
-    _table(ws, title, columns, rows, frozen_columns=1)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=1)
 
     gaps = wb.create_sheet(tx("report.sheet.filling_lessons"))
     missing = tx("report.missing")
@@ -485,7 +545,7 @@ def filling_workbook(report: FillingReport, lang: str = "ru") -> Workbook:
         ]
         for g in report.gaps
     ]
-    _table(gaps, title, columns, rows, frozen_columns=1)
+    _table(gaps, tx, school, title, columns, rows, frozen_columns=1)
     return wb
 
 
@@ -499,15 +559,21 @@ async def filling_xlsx(
 ) -> tuple[str, bytes]:
     """R21: teachers' filling of the journal (roll call, topic, homework by 20:00)."""
     report = await reporting.teacher_filling(journal, actor, start, end, class_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
-    name = tx("report.file.filling", start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")
-    return file_name(name, "xlsx"), _save(filling_workbook(report, lang))
+    name = tx(
+        "report.file.filling",
+        who=_who(tx, scope),
+        start=f"{start:%Y-%m-%d}",
+        end=f"{end:%Y-%m-%d}",
+    )
+    return file_name(name, "xlsx"), _save(filling_workbook(report, scope.school, lang))
 
 
 # --- parents' activity (R17, R18, R19, R21) ----------------------------------------------
 
 
-def parents_workbook(report: ParentsActivity, lang: str = "ru") -> Workbook:
+def parents_workbook(report: ParentsActivity, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     title = tx("report.title.parents", start=day_text(report.since), end=day_text(report.until)) + (
@@ -551,7 +617,7 @@ def parents_workbook(report: ParentsActivity, lang: str = "ru") -> Workbook:
                 _naive(r.reading.last_read_at) if r.reading else None,
             ]
         )
-    _table(ws, title, columns, rows, frozen_columns=3)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=3)
 
     summary = wb.create_sheet(tx("report.sheet.parents_summary"))
     columns = [
@@ -591,7 +657,7 @@ def parents_workbook(report: ParentsActivity, lang: str = "ru") -> Workbook:
         ]
         for name, sets in per_class.items()
     ]
-    _table(summary, title, columns, rows, frozen_columns=1)
+    _table(summary, tx, school, title, columns, rows, frozen_columns=1)
     return wb
 
 
@@ -600,15 +666,16 @@ async def parents_xlsx(
 ) -> tuple[str, bytes]:
     """R21: parents' activity: bound, consented, reachable, opted out, reading."""
     report = await reporting.parents_activity(journal, actor, class_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
-    name = tx("report.file.parents", day=f"{report.until:%Y-%m-%d}")
-    return file_name(name, "xlsx"), _save(parents_workbook(report, lang))
+    name = tx("report.file.parents", who=_who(tx, scope), day=f"{report.until:%Y-%m-%d}")
+    return file_name(name, "xlsx"), _save(parents_workbook(report, scope.school, lang))
 
 
 # --- pupil movement: arrivals and leavers (R21) ---------------------------------------------
 
 
-def movement_workbook(report: PupilMovement, lang: str = "ru") -> Workbook:
+def movement_workbook(report: PupilMovement, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     title = tx("report.title.movement", start=day_text(report.start), end=day_text(report.end))
@@ -629,7 +696,7 @@ def movement_workbook(report: PupilMovement, lang: str = "ru") -> Workbook:
         ]
         for m in report.moves
     ]
-    _table(ws, title, columns, rows, frozen_columns=1)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=1)
     summary = wb.create_sheet(tx("report.sheet.movement_summary"))
     columns = [
         Column(tx("report.col.class")),
@@ -646,7 +713,16 @@ def movement_workbook(report: PupilMovement, lang: str = "ru") -> Workbook:
                 *(sum(getattr(c, k) for c in report.classes) for k in _MOVEMENT_COUNTS),
             ]
         )
-    _table(summary, title, columns, rows, frozen_columns=1, bold_last=len(report.classes) > 1)
+    _table(
+        summary,
+        tx,
+        school,
+        title,
+        columns,
+        rows,
+        frozen_columns=1,
+        bold_last=len(report.classes) > 1,
+    )
     return wb
 
 
@@ -663,15 +739,30 @@ async def movement_xlsx(
 ) -> tuple[str, bytes]:
     """R21: pupils who arrived and who left in [start, end], per class with its roll."""
     report = await reporting.pupil_movement(journal, actor, start, end, class_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
-    name = tx("report.file.movement", start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}")
-    return file_name(name, "xlsx"), _save(movement_workbook(report, lang))
+    name = tx(
+        "report.file.movement",
+        who=_who(tx, scope),
+        start=f"{start:%Y-%m-%d}",
+        end=f"{end:%Y-%m-%d}",
+    )
+    return file_name(name, "xlsx"), _save(movement_workbook(report, scope.school, lang))
 
 
 # --- the mark-change audit (R9) -------------------------------------------------------------
 
 
-def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
+def action_words(tx: Texts, action: str) -> str:
+    """An audit action in words: every code of ``core.audit.Action`` has them (a row put
+    into the log by hand keeps its code)."""
+    return tx(f"report.action.{action}") if action in ACTIONS else action
+
+
+ACTIONS = frozenset(Action)
+
+
+def audit_workbook(report: MarkAudit, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
     ws = wb.active
@@ -693,12 +784,11 @@ def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
         Column(tx("report.col.request"), INT),
         Column(tx("report.col.requested_by")),
     ]
-    known = {"mark.add", "mark.set", "mark.delete", "final_mark.set"}
     rows = [
         [
             _naive(r.at),
             r.actor or tx("report.system"),
-            tx(f"report.action.{r.action}") if r.action in known else r.action,
+            action_words(tx, r.action),
             r.pupil,
             r.class_name,
             r.lesson_date,
@@ -720,7 +810,7 @@ def audit_workbook(report: MarkAudit, lang: str = "ru") -> Workbook:
         start=day_text(report.start),
         end=day_text(report.end),
     )
-    _table(ws, title, columns, rows, frozen_columns=1)
+    _table(ws, tx, school, title, columns, rows, frozen_columns=1)
     return wb
 
 
@@ -733,6 +823,7 @@ async def audit_xlsx(
 ) -> tuple[str, bytes]:
     """R9: the year's mark changes: who, when, old → new, reason, request."""
     report = await reporting.mark_audit(journal, actor, year_id, class_id)
+    scope = await reporting.report_scope(journal, actor, class_id)
     tx = Texts(lang)
-    name = tx("report.file.audit", year=report.year.replace("/", "-"))
-    return file_name(name, "xlsx"), _save(audit_workbook(report, lang))
+    name = tx("report.file.audit", who=_who(tx, scope), year=report.year.replace("/", "-"))
+    return file_name(name, "xlsx"), _save(audit_workbook(report, scope.school, lang))

@@ -394,7 +394,7 @@ async def test_r21_admin_gets_the_class_attendance_for_the_month_as_xlsx(
     assert report.file_bytes is not None
     ws = load_workbook(io.BytesIO(report.file_bytes)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert str(rows[0][0]).startswith("Посещаемость класса 5А за ноябрь 2026 г.")
+    assert "— Посещаемость класса 5А за ноябрь 2026 г." in str(rows[0][0])
     header = rows[1]
     kolya = next(r for r in rows if r[1] == "Сидоров Николай Андреевич")
     assert kolya[header.index("23.11")] == 1

@@ -126,3 +126,69 @@ def test_cards_use_only_the_fonts_shipped_with_the_project() -> None:
     ]
     assert "Bitstream" in (FONT_DIR / "LICENSE").read_text()
     assert cards_pdf([]).startswith(b"%PDF")
+
+
+def card_texts(data: bytes, school: str) -> list[str]:
+    """Each card's text, in print order: a card's text starts with the school's name."""
+    texts = []
+    for text, _ in pages_of(data):
+        flat = re.sub(r"\s+", " ", text)
+        texts += [school + part for part in flat.split(school)[1:]]
+    return texts
+
+
+async def test_r2_every_card_names_the_bot_for_a_parent_who_cannot_scan(
+    journal: Journal, world: World, nine_codes: list[IssuedCode], tmp_path: Path
+) -> None:
+    written = await invite_pdf(
+        journal, nine_codes, "Школа № 1", "school_journal_bot", tmp_path / "cards.pdf"
+    )
+    cards = card_texts(written.read_bytes(), "Школа № 1")
+    assert len(cards) == len(nine_codes) == 9
+    for card, code in zip(cards, nine_codes, strict=True):
+        assert code.full_name.split()[0] in card
+        assert card.count("@school_journal_bot") == 2  # under the QR code and in step 1
+        assert "t.me/school_journal_bot" in card  # the link, to type in
+        assert "Нет камеры — найдите в Telegram @school_journal_bot" in card
+        assert grouped(code.code) in card  # … and the code to send it
+
+    # An unknown bot name prints no @ and the plain first step.
+    _, data = await invite_cards(journal, world.staff("admin"), nine_codes[:1], None)
+    (only,) = card_texts(data, "Школа № 1")
+    assert "@" not in only and "1. Отсканируйте QR-код камерой телефона. 2." in only
+
+
+def test_r2_a_long_double_surname_stays_clear_of_the_qr_code() -> None:
+    from datetime import date
+
+    from reportlab.lib.pagesizes import A4
+
+    from reports import cards
+
+    card = cards.Card(
+        school="Школа № 1",
+        full_name="Константинопольская-Шереметьева Александра Вячеславовна",
+        role="родитель",
+        class_name="10Б",
+        code=grouped("23456789ABCDEFGHJKMNPQRSTUVW"),
+        link=f"https://t.me/{BOT}?start=23456789ABCDEFGHJKMNPQRSTUVW",
+        valid_until=date(2026, 12, 7),
+        bot=BOT,
+    )
+    pdf = pdfium.PdfDocument(cards_pdf([card]))
+    try:
+        text = pdf[0].get_textpage()
+        width, height = A4
+        card_w = (width - 2 * cards.MARGIN) / cards.COLUMNS
+        top = height - cards.MARGIN - cards.PADDING
+        qr_left = cards.MARGIN + card_w - cards.PADDING - cards.QR_SIZE + 6
+        qr_bottom = top - cards.QR_SIZE + 6
+        beside_qr = []
+        for i in range(text.count_chars()):
+            left, bottom, right, _ = text.get_charbox(i)
+            if bottom > qr_bottom and right > left:  # a drawn glyph level with the QR code
+                beside_qr.append((text.get_text_range(i, 1), right))
+        assert "".join(c for c, _ in beside_qr).startswith("Школа")
+        assert all(right < qr_left for _, right in beside_qr), beside_qr
+    finally:
+        pdf.close()

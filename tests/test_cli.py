@@ -614,3 +614,40 @@ async def test_status_joins_the_running_bots_embedded_database_and_starts_it_whe
     lines = status()  # no bot running: the command starts the server itself
     assert "родители — 1" in line_with(lines, "Вошли в бот")
     assert not (data / "postgres" / "postmaster.pid").exists()  # and stops it again
+
+
+async def test_r2_invite_without_bot_username_asks_telegram_for_the_bots_name(
+    settings: Settings, school: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fakegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        fake.add_bot("123456:CLI-TOKEN", "school_journal_bot")
+        asked = settings.model_copy(
+            update={
+                "bot_username": None,
+                "bot_token": SecretStr("123456:CLI-TOKEN"),
+                "telegram_api_base": fake.base_url,
+            }
+        )
+        pdf = tmp_path / "staff.pdf"
+        assert await journal_cmd(asked, "invite", "--staff", "--pdf", str(pdf)) == 0
+    finally:
+        await fake.stop()
+    out, err = capsys.readouterr()
+    assert "BOT_USERNAME" not in err
+    links = [x for x in out.splitlines() if "https://t.me/" in x]
+    assert links and all("school_journal_bot?start=" in x for x in links)
+    document = pypdfium2.PdfDocument(pdf.read_bytes())
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    assert text.count("@school_journal_bot") == 2 * len(links)  # under the QR and in step 1
+
+    # No token and no name: the codes alone, and the admin is told why.
+    bare = settings.model_copy(update={"bot_username": None, "bot_token": None})
+    assert await journal_cmd(bare, "invite", "--class", "5А", "--parents") == 0
+    assert "задайте BOT_USERNAME" in capsys.readouterr().err

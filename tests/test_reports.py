@@ -185,7 +185,9 @@ async def test_r21_class_attendance_by_month_per_pupil_and_totals(
     assert name == "Посещаемость_5А_2026-11.xlsx"
     check_layout(data, "C3")
     rows = sheet_rows(data)
-    assert rows[0][0] == "Посещаемость класса 5А за ноябрь 2026 г. (учтены уроки по 26.11.2026)"
+    assert rows[0][0] == (
+        "Школа № 1 — Посещаемость класса 5А за ноябрь 2026 г. (учтены уроки по 26.11.2026)"
+    )
     header = rows[1]
     assert header[:3] == ("№", "Ученик", "05.11")
     assert header[-6:] == (
@@ -357,7 +359,7 @@ async def test_r21_teachers_filling_by_the_deadline(journal: Journal, school: Sc
     }
 
     name, data = await xlsx.filling_xlsx(journal, w.staff("admin"), MONDAY, THURSDAY)
-    assert name == "Заполнение_журнала_2026-11-23_2026-11-26.xlsx"
+    assert name == "Заполнение_журнала_школа_2026-11-23_2026-11-26.xlsx"
     check_layout(data, "B3")
     rows = sheet_rows(data)
     assert rows[2] == ("Волкова Наталья Ивановна", 6, 5, 5, 0, 5, 16.7)
@@ -493,7 +495,7 @@ async def test_r9_mark_audit_for_the_year(journal: Journal, school: School) -> N
     assert report.rows[9].period == "2 четверть" and report.rows[9].lesson_date is None
 
     name, data = await xlsx.audit_xlsx(journal, w.staff("admin"))
-    assert name == "Изменения_отметок_2026-2027.xlsx"
+    assert name == "Изменения_отметок_школа_2026-2027.xlsx"
     check_layout(data, "B3")
     rows = sheet_rows(data)
     assert rows[2 + 8][:11] == (
@@ -725,7 +727,7 @@ async def test_journal_report_writes_the_files(
         assert await report_command(app, report_args(kind, "-o", out)) == 0, kind
     args = report_args("filling", "--from", "23.11.2026", "--to", "2026-11-26", "-o", out)
     assert await report_command(app, args) == 0
-    assert (tmp_path / "Заполнение_журнала_2026-11-23_2026-11-26.xlsx").exists()
+    assert (tmp_path / "Заполнение_журнала_школа_2026-11-23_2026-11-26.xlsx").exists()
     args = report_args("statement", "--pupil", "Сидоров Николай Андреевич", "-o", out)
     assert await report_command(app, args) == 0
     assert (tmp_path / "Ведомость_Сидоров_Николай_Андреевич_2026-11.pdf").exists()

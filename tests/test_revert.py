@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core import attendance, audit, corrections, invitations, lessons, marks, periods, revert
 from core.access import Actor, actor_for_binding
@@ -433,16 +433,19 @@ async def test_r3_topic_once_audited_is_restored_and_unknown_changes_are_reporte
             new={"topic": "Ложная тема"},
         )
         lesson.topic = "Ложная тема"
-        await audit.record(
-            s,
-            school_id=w.school_id,
-            at=clock.now(),
-            actor_id=p["math"],
-            action="timetable.move",
-            entity="timetable",
-            key={"entry_id": 1},
-            old=None,
-            new={"weekday": 2},
+        # A kind no version of this module writes (``audit.record`` refuses a code outside
+        # ``audit.Action``): a row put there by hand.
+        await s.execute(
+            insert(AuditEntry).values(
+                school_id=w.school_id,
+                at=clock.now(),
+                actor_id=p["math"],
+                action="timetable.move",
+                entity="timetable",
+                entity_key={"entry_id": 1},
+                old=None,
+                new={"weekday": 2},
+            )
         )
     at(clock, 11, 0)
     summary = await revert.revert(journal, w.staff("admin"), binding, reported, "взлом")
