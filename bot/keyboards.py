@@ -466,13 +466,13 @@ def weight_text(weight: Decimal) -> str:
     return format(weight.normalize(), "f")
 
 
-def mark_reason_cancel(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMarkup:
-    """Under the prompt for a correction's reason: «Отмена» goes back to the pupil's marks."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("marks.reason_cancel"), PupilMarksCb(lesson=lesson_id, pupil=pupil_id))]
-        ]
-    )
+def mark_reason_cancel(
+    tx: Texts, lesson_id: int, pupil_id: int, bulk: BulkCb | None = None
+) -> InlineKeyboardMarkup:
+    """Under the prompt for a correction's reason: «Отмена» goes back to the pupil's marks
+    (or to the class test's screen, ``bulk``, the change was asked from)."""
+    back = bulk if bulk is not None else PupilMarksCb(lesson=lesson_id, pupil=pupil_id)
+    return InlineKeyboardMarkup(inline_keyboard=[[button(tx("marks.reason_cancel"), back)]])
 
 
 def _wt_name(work_types: list[WorkTypeView], wt: int) -> str:

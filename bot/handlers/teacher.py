@@ -431,13 +431,18 @@ async def ask_mark_reason(
     state: FSMContext,
     mark: marks.MarkRef,
     value: int | None,
+    bulk: BulkCb | None = None,
 ) -> None:
+    """Ask for the reason of a mark change that is a request (R7): from the pupil's marks
+    or from bulk mode (``bulk``: the screen to return to), one prompt and one path."""
     existing = (await marks.lesson_marks(journal, actor, mark.lesson_id)).get(mark.pupil_id, [])
     work = next((m.work_type for m in existing if m.id == mark.id), "")
     call = await attendance.roll_call(journal, actor, mark.lesson_id)
     name = next((x.pupil.full_name for x in call.lines if x.pupil.id == mark.pupil_id), "")
     await state.set_state(MarkReason.typing)
-    await state.update_data(mark=mark.id, value=value or 0)
+    await state.update_data(
+        mark=mark.id, value=value or 0, bulk=bulk.pack() if bulk is not None else None
+    )
     await show(
         query,
         tx(
@@ -447,7 +452,7 @@ async def ask_mark_reason(
             new=value if value is not None else "—",
             work=h(work),
         ),
-        keyboards.mark_reason_cancel(tx, mark.lesson_id, mark.pupil_id),
+        keyboards.mark_reason_cancel(tx, mark.lesson_id, mark.pupil_id, bulk),
     )
 
 
@@ -469,6 +474,9 @@ async def save_mark_reason(
         await tell_approvers(bot, journal, actor.school_id)
     elif outcome is Outcome.APPLIED:
         await message.answer(tx("saved"))
+    if data.get("bulk"):  # back to the class test's screen the change was made from
+        await show_bulk(message, actor, journal, tx, BulkCb.unpack(str(data["bulk"])))
+        return
     await show_pupil_marks(message, actor, journal, tx, mark.lesson_id, mark.pupil_id)
 
 
@@ -490,8 +498,21 @@ async def bulk_tap(
     tx: Texts,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    state: FSMContext,
 ) -> None:
     if callback_data.pupil:
+        given = await marks.bulk_mark(
+            journal, actor, callback_data.lesson, callback_data.pupil, callback_data.wt
+        )
+        if (
+            given is not None
+            and given.value != callback_data.value
+            and await marks.change_needs_reason(journal, actor, given.id)
+        ):  # after the deadline (R7): the reason first, as for a one-tap change
+            value = callback_data.value
+            back = BulkCb(lesson=callback_data.lesson, value=value, wt=callback_data.wt)
+            await ask_mark_reason(query, actor, journal, tx, state, given, value, back)
+            return
         outcome = await marks.set_bulk_mark(
             journal,
             actor,
@@ -507,7 +528,7 @@ async def bulk_tap(
 
 
 async def show_bulk(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
+    query: CallbackQuery | Message, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
 ) -> None:
     lesson = await lessons.get_lesson(journal, actor, choice.lesson)
     call = await attendance.roll_call(journal, actor, choice.lesson)
