@@ -23,6 +23,7 @@ from bot.callbacks import (
     FamilyCb,
     FamilyView,
     FinalCb,
+    HomeworkDueCb,
     LessonAct,
     LessonActCb,
     LessonCb,
@@ -49,7 +50,7 @@ from bot.callbacks import (
 from core.accounts import GuardianLink, Prefs, PupilRef, Session
 from core.attendance import RollCall
 from core.invitations import BindingView, CardHolder
-from core.lessons import LessonSummary, SchoolLesson
+from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 from core.people import short_name
@@ -464,6 +465,26 @@ def bulk(
 def weight_text(weight: Decimal) -> str:
     """A work type's weight as a teacher reads it: 1, 1.5, 2."""
     return format(weight.normalize(), "f")
+
+
+def due_day(tx: Texts, day: date) -> str:
+    """«Вт 24.11»: a lesson the homework may be due at."""
+    return tx("lesson.due_day", wd=tx(f"wd.{day.isoweekday()}").capitalize(), day=f"{day:%d.%m}")
+
+
+def homework_due(tx: Texts, due: HomeworkDue) -> InlineKeyboardMarkup:
+    """The next lessons of the subject in one row, the one the homework is due at ticked."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(
+                    ("✓ " if day == due.due else "") + due_day(tx, day),
+                    HomeworkDueCb(lesson=due.lesson_id, day=day.toordinal()),
+                )
+                for day in due.choices
+            ]
+        ]
+    )
 
 
 def mark_reason_cancel(

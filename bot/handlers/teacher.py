@@ -18,6 +18,7 @@ from bot.callbacks import (
     BulkCb,
     DayCb,
     FinalCb,
+    HomeworkDueCb,
     LessonAct,
     LessonActCb,
     LessonCb,
@@ -317,13 +318,46 @@ async def save_text(
 ) -> None:
     data = await state.get_data()
     lesson_id = int(data["lesson"])
-    if await state.get_state() == Typing.topic.state:
-        await lessons.set_topic(journal, actor, lesson_id, message.text or "")
-    else:
+    homework = await state.get_state() == Typing.homework.state
+    if homework:
         await lessons.set_homework(journal, actor, lesson_id, message.text or "")
+    else:
+        await lessons.set_topic(journal, actor, lesson_id, message.text or "")
     await state.clear()
-    await message.answer(tx("saved"))
+    due = await lessons.homework_due_choices(journal, actor, lesson_id) if homework else None
+    if due is None or len(due.choices) < 2 or due.due is None:
+        await message.answer(tx("saved"))
+        await show_card(message, actor, journal, tx, lesson_id)
+        return
+    # Due at the next lesson by default; the teacher may pick another one (issue 9.3).
+    await message.answer(
+        tx("lesson.due_pick", day=due_label(tx, due.due)),
+        reply_markup=keyboards.homework_due(tx, due),
+    )
     await show_card(message, actor, journal, tx, lesson_id)
+
+
+def due_label(tx: Texts, day: date) -> str:
+    return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
+
+
+async def pick_homework_due(
+    query: CallbackQuery,
+    callback_data: HomeworkDueCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    day = date.fromordinal(callback_data.day)
+    due = await lessons.set_homework_due(journal, actor, callback_data.lesson, day)
+    callback_answer.text = tx("lesson.due_saved", day=due_label(tx, day))
+    await callback_answer.send()
+    await show(
+        query,
+        tx("lesson.due_picked", day=due_label(tx, day)),
+        keyboards.homework_due(tx, due),
+    )
 
 
 # --- marks ------------------------------------------------------------------------------------
@@ -637,6 +671,7 @@ def build() -> Router:
     )
     router.message.register(save_text, Typing.topic, F.text)
     router.message.register(save_text, Typing.homework, F.text)
+    router.callback_query.register(pick_homework_due, HomeworkDueCb.filter())
     router.message.register(save_mark_reason, MarkReason.typing, F.text, ~F.text.startswith("/"))
     router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
     router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())
