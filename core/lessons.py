@@ -452,8 +452,16 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
         now = journal.clock.now()
         old = getattr(lesson, field)
         values: dict[str, object] = {field: value, f"{field}_set_at": now}
-        if field == "homework":
-            values["homework_due"] = await next_lesson_date(s, lesson)
+        if field == "homework":  # due at the next lesson, or the one the teacher picked
+            choices = await next_lesson_dates(s, lesson, HOMEWORK_DUE_CHOICES)
+            kept = lesson.homework and lesson.homework_due in choices
+            values["homework_due"] = (
+                lesson.homework_due
+                if kept
+                else choices[0]
+                if choices
+                else lesson.date + timedelta(days=1)
+            )
         await s.execute(update(Lesson).where(Lesson.id == lesson.id).values(values))
         if old != value:  # audited, so a revert (R3) can restore it
             await audit.record(
@@ -471,13 +479,6 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
 
 
 HOMEWORK_DUE_HORIZON_DAYS = 21
-
-
-async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
-    """The date of the next lesson of this subject for this class (or group): homework
-    given at ``lesson`` is due then. With none in the timetable, the lesson's next day."""
-    found = await next_lesson_dates(s, lesson, 1)
-    return found[0] if found else lesson.date + timedelta(days=1)
 
 
 _NEXT_LESSONS_SQL = text(

@@ -88,6 +88,12 @@ async def test_teacher_picks_the_second_next_lesson_and_the_parent_sees_it_the_d
     await teacher.wait_reply()
     card = await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
     assert "Д/з на 25.11: Повторить § 5" in (card.text or "")
+    await teacher.press_and_wait("🏠 ДЗ", message=card)  # the text corrected: the pick stays
+    await teacher.send("Повторить § 5, № 3")
+    again = await teacher.wait_reply()
+    assert "ср 25.11" in (again.text or "") and "✓ Ср 25.11" in again.button_texts
+    card = await teacher.wait_reply(predicate=lambda m: "№ 3" in (m.text or ""))
+    assert "Д/з на 25.11: Повторить § 5, № 3" in (card.text or "")
 
     await parent.send("/homework")  # Monday: what is due on Tuesday
     monday = (await parent.wait_reply()).text or ""
@@ -101,7 +107,7 @@ async def test_teacher_picks_the_second_next_lesson_and_the_parent_sees_it_the_d
     clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=MOSCOW))  # Tuesday: due on Wednesday
     await parent.send("/homework")
     tuesday = (await parent.wait_reply()).text or ""
-    assert "25.11.2026" in tuesday and "Математика: Повторить § 5" in tuesday
+    assert "25.11.2026" in tuesday and "Математика: Повторить § 5, № 3" in tuesday
     clock.set(datetime(2026, 11, 24, 20, 0, tzinfo=MOSCOW))
     assert await NotificationJobs(bot.journal, NotificationRules()).digests() >= 1
     async with bot.journal.transaction() as s:
@@ -111,7 +117,7 @@ async def test_teacher_picks_the_second_next_lesson_and_the_parent_sees_it_the_d
             )
         ).all()
     digest = "\n".join(b for (b,) in bodies)
-    assert "Задано на ср 25.11" in digest and "Математика: Повторить § 5" in digest
+    assert "Задано на ср 25.11" in digest and "Математика: Повторить § 5, № 3" in digest
 
 
 async def test_a_forged_due_lesson_is_refused_and_changes_nothing(

@@ -330,8 +330,10 @@ async def save_text(
         await show_card(message, actor, journal, tx, lesson_id)
         return
     # Due at the next lesson by default; the teacher may pick another one (issue 9.3).
+    key = "lesson.due_pick" if due.due == due.choices[0] else "lesson.due_picked"
     await message.answer(
-        tx("lesson.due_pick", day=due_label(tx, due.due)),
+        (tx("saved") + "\n" if key == "lesson.due_picked" else "")
+        + tx(key, day=due_label(tx, due.due)),
         reply_markup=keyboards.homework_due(tx, due),
     )
     await show_card(message, actor, journal, tx, lesson_id)
