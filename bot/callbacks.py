@@ -72,6 +72,13 @@ class LessonActCb(CallbackData, prefix="la"):
     act: LessonAct
 
 
+class HomeworkDueCb(CallbackData, prefix="hd"):
+    """The lesson a lesson's homework is due at, picked from the next few (issue 9.3)."""
+
+    lesson: BigId
+    day: Day
+
+
 class SubsListCb(CallbackData, prefix="sl"):
     day: Day
     page: Num = 0

@@ -23,6 +23,7 @@ from bot.callbacks import (
     FamilyCb,
     FamilyView,
     FinalCb,
+    HomeworkDueCb,
     LessonAct,
     LessonActCb,
     LessonCb,
@@ -52,7 +53,7 @@ from bot.callbacks import (
 from core.accounts import GuardianLink, Prefs, PupilRef, Session
 from core.attendance import RollCall, RollCallLine
 from core.invitations import BindingView, CardHolder
-from core.lessons import LessonSummary, SchoolLesson
+from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 from core.people import short_name
@@ -502,13 +503,33 @@ def weight_text(weight: Decimal) -> str:
     return format(weight.normalize(), "f")
 
 
-def mark_reason_cancel(tx: Texts, lesson_id: int, pupil_id: int) -> InlineKeyboardMarkup:
-    """Under the prompt for a correction's reason: «Отмена» goes back to the pupil's marks."""
+def due_day(tx: Texts, day: date) -> str:
+    """«Вт 24.11»: a lesson the homework may be due at."""
+    return tx("lesson.due_day", wd=tx(f"wd.{day.isoweekday()}").capitalize(), day=f"{day:%d.%m}")
+
+
+def homework_due(tx: Texts, due: HomeworkDue) -> InlineKeyboardMarkup:
+    """The next lessons of the subject in one row, the one the homework is due at ticked."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(tx("marks.reason_cancel"), PupilMarksCb(lesson=lesson_id, pupil=pupil_id))]
+            [
+                button(
+                    ("✓ " if day == due.due else "") + due_day(tx, day),
+                    HomeworkDueCb(lesson=due.lesson_id, day=day.toordinal()),
+                )
+                for day in due.choices
+            ]
         ]
     )
+
+
+def mark_reason_cancel(
+    tx: Texts, lesson_id: int, pupil_id: int, bulk: BulkCb | None = None
+) -> InlineKeyboardMarkup:
+    """Under the prompt for a correction's reason: «Отмена» goes back to the pupil's marks
+    (or to the class test's screen, ``bulk``, the change was asked from)."""
+    back = bulk if bulk is not None else PupilMarksCb(lesson=lesson_id, pupil=pupil_id)
+    return InlineKeyboardMarkup(inline_keyboard=[[button(tx("marks.reason_cancel"), back)]])
 
 
 def _wt_name(work_types: list[WorkTypeView], wt: int) -> str:

@@ -4,7 +4,7 @@ parent is looking at, the language it reads, and a parent's notification choices
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    or_,
     select,
     true,
     update,
@@ -88,13 +89,37 @@ async def open_session(
             await conn.execute(_session_query(), {"uid": telegram_user_id, "ckey": conversation})
         ).first()
     session = _session_from_row(telegram_user_id, chat_id, row)
+    seen = row.last_seen_at if session is not None and row is not None else None
     if session is None:
         session = await _open_session_locked(journal, telegram_user_id, chat_id)
         if conversation is not None:
             async with journal.sessions() as s:
                 state = await s.scalar(_conversation_state(), {"ckey": conversation})
             session = replace(session, conversation_state=state)
+    if session.actor is not None and session.actor.binding_id is not None:
+        now = journal.clock.now()
+        if seen is None or seen <= now - SEEN_EVERY:
+            await _touch(journal, session.actor.binding_id, now)
     return session
+
+
+SEEN_EVERY = timedelta(minutes=1)  # a binding's last use is written at most this often
+
+
+async def _touch(journal: Journal, binding_id: int, now: datetime) -> None:
+    """Record that the binding was used (R3: the admin tells two accounts of a person apart
+    by their last use). At most once a minute per binding: the usual update reads it in
+    its one statement and writes nothing."""
+    async with journal.sessions() as s:
+        conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        await conn.execute(
+            update(Binding)
+            .where(
+                Binding.id == binding_id,
+                or_(Binding.last_seen_at.is_(None), Binding.last_seen_at <= now - SEEN_EVERY),
+            )
+            .values(last_seen_at=now)
+        )
 
 
 @cache
@@ -153,6 +178,7 @@ def _session_query() -> Select[Any]:
             mine.id.label("binding_id"),
             mine.person_id,
             mine.role,
+            mine.last_seen_at,
             Person.school_id,
             Person.full_name,
             roles.label("staff_roles"),

@@ -69,6 +69,7 @@ async def submit(
                 reason=reason,
                 requested_by=actor.person_id,
                 requested_at=now,
+                binding_id=actor.binding_id,  # R3: the account it came through
             )
         )
         return Outcome.REQUESTED

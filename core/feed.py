@@ -503,6 +503,7 @@ class SuggestionView:
     note: str | None
     parent_name: str = ""
     class_teachers: tuple[Recipient, ...] = ()  # told of the suggestion at once (issue 9.5)
+    at: datetime | None = None  # when it was given (or commented): the notice's identity
 
 
 async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
@@ -596,6 +597,7 @@ async def suggest_reason(
             None,
             parent or "",
             await _class_teachers_of(s, pupil_id),
+            values["suggested_at"],  # type: ignore[arg-type]
         )
 
 
@@ -609,6 +611,7 @@ async def add_suggestion_note(
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
     async with journal.transaction() as s:
         actor = await _suggesting_parent(s, telegram_user_id, binding_id, pupil_id)
+        now = journal.clock.now()
         result = await s.execute(
             update(AbsenceSuggestion)
             .where(
@@ -616,7 +619,7 @@ async def add_suggestion_note(
                 AbsenceSuggestion.day == day,
                 AbsenceSuggestion.suggested_by == actor.person_id,
             )
-            .values(note=note, suggested_at=journal.clock.now())
+            .values(note=note, suggested_at=now)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise NotFound()
@@ -630,6 +633,7 @@ async def add_suggestion_note(
             note,
             parent or "",
             await _class_teachers_of(s, pupil_id),
+            now,
         )
 
 
@@ -690,19 +694,25 @@ class ReasonAnswer:
 
     pupil_name: str
     parents: tuple[Recipient, ...]
+    suggested_at: datetime | None = None  # the latest suggestion answered (its identity)
 
 
 async def _suggesting_parents(s: AsyncSession, pupil_id: int, day: date) -> ReasonAnswer:
     name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
-    parents = list(
-        await s.scalars(
-            select(AbsenceSuggestion.suggested_by).where(
+    rows = (
+        await s.execute(
+            select(AbsenceSuggestion.suggested_by, AbsenceSuggestion.suggested_at).where(
                 AbsenceSuggestion.pupil_id == pupil_id, AbsenceSuggestion.day == day
             )
         )
-    )
+    ).all()
+    parents = [p for p, _ in rows]
     found = await recipients(s, parents, BindingRole.PARENT)
-    return ReasonAnswer(name, tuple(r for p in parents for r in found.get(p, [])))
+    return ReasonAnswer(
+        name,
+        tuple(r for p in parents for r in found.get(p, [])),
+        max((at for _, at in rows), default=None),
+    )
 
 
 async def parents_to_tell(journal: Journal, actor: Actor, pupil_id: int, day: date) -> ReasonAnswer:

@@ -348,6 +348,7 @@ async def _issue(
             person_id=person_id,
             role=role.value,
             issued_by=actor.person_id,
+            issued_by_binding_id=actor.binding_id,
             created_at=now,
             expires_at=expires_at,
         )
@@ -532,6 +533,7 @@ async def _bind(
             created_at=journal.clock.now(),
             telegram_name=(name or "")[:200] or None,
             telegram_username=(username or "")[:64] or None,
+            last_seen_at=journal.clock.now(),  # binding is its first use
         )
         .on_conflict_do_nothing()
         .returning(Binding.id)

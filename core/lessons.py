@@ -452,8 +452,16 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
         now = journal.clock.now()
         old = getattr(lesson, field)
         values: dict[str, object] = {field: value, f"{field}_set_at": now}
-        if field == "homework":
-            values["homework_due"] = await next_lesson_date(s, lesson)
+        if field == "homework":  # due at the next lesson, or the one the teacher picked
+            choices = await next_lesson_dates(s, lesson, HOMEWORK_DUE_CHOICES)
+            kept = lesson.homework and lesson.homework_due in choices
+            values["homework_due"] = (
+                lesson.homework_due
+                if kept
+                else choices[0]
+                if choices
+                else lesson.date + timedelta(days=1)
+            )
         await s.execute(update(Lesson).where(Lesson.id == lesson.id).values(values))
         if old != value:  # audited, so a revert (R3) can restore it
             await audit.record(
@@ -473,25 +481,35 @@ async def _set_text(journal: Journal, actor: Actor, lesson_id: int, field: str, 
 HOMEWORK_DUE_HORIZON_DAYS = 21
 
 
-async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
-    """The date of the next lesson of this subject for this class (or group): homework
-    given at ``lesson`` is due then. With none in the timetable, the lesson's next day.
-    Read from the timetable (school days inside a period) and lessons added by hand, without
-    materialising future lessons."""
-    row = await s.execute(
-        text(
-            """
-            SELECT min(CAST(d.day AS date))
-            FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day')
-                 AS d(day)
-            WHERE EXISTS (SELECT 1 FROM periods p WHERE p.school_id = :school
-                          AND CAST(d.day AS date) BETWEEN p.starts_on AND p.ends_on)
-              AND EXISTS (SELECT 1 FROM timetable t WHERE t.class_id = :class
-                          AND t.group_id IS NOT DISTINCT FROM :group
-                          AND t.subject_id = :subject
-                          AND t.weekday = EXTRACT(ISODOW FROM d.day))
-            """
-        ),
+_NEXT_LESSONS_SQL = text(
+    """
+    SELECT day FROM (
+        SELECT CAST(d.day AS date) AS day
+        FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day')
+             AS d(day)
+        WHERE EXISTS (SELECT 1 FROM periods p WHERE p.school_id = :school
+                      AND CAST(d.day AS date) BETWEEN p.starts_on AND p.ends_on)
+          AND EXISTS (SELECT 1 FROM timetable t WHERE t.class_id = :class
+                      AND t.group_id IS NOT DISTINCT FROM :group
+                      AND t.subject_id = :subject
+                      AND t.weekday = EXTRACT(ISODOW FROM d.day))
+        UNION
+        SELECT l.date FROM lessons l
+        WHERE l.class_id = :class AND l.group_id IS NOT DISTINCT FROM :group
+          AND l.subject_id = :subject AND l.date BETWEEN :start AND :end
+    ) AS x
+    ORDER BY day
+    LIMIT :count
+    """
+)
+
+
+async def next_lesson_dates(s: AsyncSession, lesson: Lesson, count: int) -> list[date]:
+    """The dates of the next ``count`` lessons of this subject for this class (or group)
+    after ``lesson``, within three weeks: read from the timetable (school days inside a
+    period) and lessons added by hand, without materialising future lessons."""
+    rows = await s.execute(
+        _NEXT_LESSONS_SQL,
         {
             "start": lesson.date + timedelta(days=1),
             "end": lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
@@ -499,20 +517,49 @@ async def next_lesson_date(s: AsyncSession, lesson: Lesson) -> date:
             "class": lesson.class_id,
             "group": lesson.group_id,
             "subject": lesson.subject_id,
+            "count": count,
         },
     )
-    planned = row.scalar()
-    added = await s.scalar(
-        select(func.min(Lesson.date)).where(
-            Lesson.class_id == lesson.class_id,
-            Lesson.group_id.is_not_distinct_from(lesson.group_id),
-            Lesson.subject_id == lesson.subject_id,
-            Lesson.date > lesson.date,
-            Lesson.date <= lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
-        )
-    )
-    found = [d for d in (planned, added) if d is not None]
-    return min(found) if found else lesson.date + timedelta(days=1)
+    return [day for (day,) in rows]
+
+
+HOMEWORK_DUE_CHOICES = 4  # the teacher may pick one of the next four lessons (issue 9.3)
+
+
+@dataclass(frozen=True)
+class HomeworkDue:
+    """When a lesson's homework is due, and the lessons the teacher may pick instead."""
+
+    lesson_id: int
+    due: date | None
+    choices: list[date]
+
+
+async def homework_due_choices(journal: Journal, actor: Actor, lesson_id: int) -> HomeworkDue:
+    """The next lessons of the subject a lesson's homework may be due at (the next one by
+    default), for the teacher who fills the lesson."""
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id)
+        choices = await next_lesson_dates(s, lesson, HOMEWORK_DUE_CHOICES)
+        return HomeworkDue(lesson.id, lesson.homework_due, choices)
+
+
+async def set_homework_due(
+    journal: Journal, actor: Actor, lesson_id: int, due: date
+) -> HomeworkDue:
+    """The teacher picks another lesson the homework is due at: one of the next
+    ``HOMEWORK_DUE_CHOICES`` lessons of the subject (anything else is refused as a
+    stale or forged button). The same rules as for the homework apply (R10, R12, R13)."""
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
+        await _check_text_rules(s, journal, actor, lesson, "homework")
+        if not lesson.homework:
+            raise NotAllowed("error.homework_first")
+        choices = await next_lesson_dates(s, lesson, HOMEWORK_DUE_CHOICES)
+        if due not in choices:
+            raise InvalidValue("fallback.stale_button")
+        await s.execute(update(Lesson).where(Lesson.id == lesson.id).values(homework_due=due))
+        return HomeworkDue(lesson.id, due, choices)
 
 
 async def _lessons_ahead(s: AsyncSession, lesson: Lesson, today: date) -> int:

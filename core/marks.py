@@ -146,6 +146,28 @@ async def set_bulk_mark(
         )
 
 
+async def bulk_mark(
+    journal: Journal, actor: Actor, lesson_id: int, pupil_id: int, work_type: int | str
+) -> MarkRef | None:
+    """The mark a bulk-mode tap on this pupil would change (their latest of this work type
+    on the lesson), or None when the tap adds one. The bot asks for the reason first when
+    changing it is a request (R7), exactly as for a one-tap change (``change_needs_reason``)."""
+    async with journal.transaction() as s:
+        lesson = await lesson_for_edit(s, actor, lesson_id)
+        wt = await _work_type(s, lesson.school_id, work_type)
+        mark = await s.scalar(
+            select(Mark)
+            .where(
+                Mark.lesson_id == lesson.id,
+                Mark.pupil_id == pupil_id,
+                Mark.work_type_id == wt.id,
+            )
+            .order_by(Mark.created_at.desc(), Mark.id.desc())
+            .limit(1)
+        )
+        return None if mark is None else MarkRef(mark.id, mark.lesson_id, mark.pupil_id, mark.value)
+
+
 async def _add(
     s: AsyncSession,
     journal: Journal,

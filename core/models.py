@@ -437,6 +437,7 @@ class CorrectionRequest(Base):
     __table_args__ = (
         CheckConstraint(_enum_check("status", RequestStatus), name="status"),
         Index("ix_correction_requests_school_status", "school_id", "status"),
+        Index("ix_correction_requests_binding", "binding_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -449,6 +450,10 @@ class CorrectionRequest(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     requested_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
     requested_at: Mapped[datetime]
+    # The binding (Telegram account) it was filed through (R3); NULL from the console.
+    binding_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(10), server_default=text("'pending'"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
@@ -466,6 +471,10 @@ class Invitation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10))
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The binding it was issued through (R3); NULL from the console.
+    issued_by_binding_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -501,9 +510,11 @@ class Binding(Base):
     # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
     unreachable_at: Mapped[datetime | None]
     # How an admin tells two accounts of one person apart (R3): the Telegram profile it
-    # was bound from (its last use is the newest audit row with its id).
+    # was bound from, and its last interaction with the bot (updated at most once a
+    # minute, ``core.accounts.SEEN_EVERY``).
     telegram_name: Mapped[str | None] = mapped_column(String(200))
     telegram_username: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime | None]
 
 
 class RedeemAttempt(Base):

@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,11 +168,11 @@ class AccountRef:
     role: BindingRole
     revoked_at: datetime | None
     # What tells two accounts of one person apart: when it was bound, the Telegram
-    # profile it was bound from, and its last change in the journal.
+    # profile it was bound from, and its last use of the bot (any update).
     created_at: datetime | None = None
     telegram_name: str | None = None
     telegram_username: str | None = None
-    last_change_at: datetime | None = None
+    last_used_at: datetime | None = None
 
     @property
     def device(self) -> str | None:
@@ -185,12 +185,6 @@ class AccountRef:
 
 
 def _account_query() -> Any:
-    last_change = (
-        select(func.max(AuditEntry.at))
-        .where(AuditEntry.binding_id == Binding.id)
-        .correlate(Binding)
-        .scalar_subquery()
-    )
     return select(
         Binding.id,
         Person.full_name,
@@ -199,7 +193,7 @@ def _account_query() -> Any:
         Binding.created_at,
         Binding.telegram_name,
         Binding.telegram_username,
-        last_change,
+        Binding.last_seen_at,
     ).join(Person, Person.id == Binding.person_id)
 
 
@@ -413,7 +407,7 @@ async def _compromised(
         await s.scalars(
             select(CorrectionRequest.id).where(
                 CorrectionRequest.school_id == school_id,
-                CorrectionRequest.requested_by == binding.person_id,
+                _requested_through(binding),
                 window.covers(CorrectionRequest.requested_at),
             )
         )
@@ -430,6 +424,18 @@ async def _compromised(
             )
         )
     return sorted({e.id: e for e in found}.values(), key=lambda e: e.id)
+
+
+def _requested_through(binding: _Binding) -> Any:
+    """Correction requests filed through this binding (one filed before bindings were
+    recorded on requests: by its person, as for the audit log)."""
+    return or_(
+        CorrectionRequest.binding_id == binding.id,
+        and_(
+            CorrectionRequest.binding_id.is_(None),
+            CorrectionRequest.requested_by == binding.person_id,
+        ),
+    )
 
 
 async def _histories(
@@ -1044,7 +1050,7 @@ async def _void_other_operations(
             update(CorrectionRequest)
             .where(
                 CorrectionRequest.school_id == actor.school_id,
-                CorrectionRequest.requested_by == binding.person_id,
+                _requested_through(binding),
                 window.covers(CorrectionRequest.requested_at),
                 CorrectionRequest.status == RequestStatus.PENDING,
             )
@@ -1055,7 +1061,13 @@ async def _void_other_operations(
         found["requests_declined"] = len(declined.all())
         issued = select(Invitation.id).where(
             Invitation.school_id == actor.school_id,
-            Invitation.issued_by == binding.person_id,
+            or_(
+                Invitation.issued_by_binding_id == binding.id,
+                and_(
+                    Invitation.issued_by_binding_id.is_(None),
+                    Invitation.issued_by == binding.person_id,
+                ),
+            ),
             window.covers(Invitation.created_at),
         )
         revoked = await s.execute(

@@ -491,8 +491,8 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
                         if a.created_at
                         else "—",
                         device=a.device or t("revert.device_unknown"),
-                        last=f"{a.last_change_at.astimezone(tz):%d.%m.%Y %H:%M}"
-                        if a.last_change_at
+                        last=f"{a.last_used_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                        if a.last_used_at
                         else t("revert.never"),
                     )
                 )

@@ -210,7 +210,7 @@ async def test_r3_revoke_list_tells_two_phones_of_one_person_apart(
     assert len(lines) == 2 and lines[0] != lines[1]
     assert "вход 23.11.2026 08:00; Telegram: Елена (@elena_k)" in lines[0]
     assert "вход 23.11.2026 09:15; Telegram: Lucky (@lucky777)" in lines[1]
-    assert all("последнее изменение: не было" in line for line in lines)
+    assert all("последнее использование: не было" in line for line in lines)
 
 
 async def test_r22_backup_verify_restore_and_tamper(

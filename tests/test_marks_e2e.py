@@ -244,3 +244,52 @@ async def test_a_command_while_the_reason_is_awaited_abandons_the_correction(
     async with bot.journal.transaction() as s:
         assert (await s.scalars(select(CorrectionRequest))).all() == []
     assert await marks_in_db(bot.journal) == [(world.people["petya"], 3, "answer")]
+
+
+async def test_r7_retapping_a_pupil_in_test_mode_after_the_deadline_asks_for_a_reason(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9.4: bulk mode past the deadline asked nothing and sent «Основание: —»."""
+    teacher = await open_math(bot, world)
+    deputy = await bot.bound_user(world.staff("admin"), world.people["deputy"], BindingRole.STAFF)
+    await teacher.press_and_wait("🧪 Контрольная")
+    await teacher.press_and_wait("4")
+    await teacher.press_and_wait("Иванов П.")
+
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=MOSCOW))
+    await teacher.press_and_wait("5")
+    prompt = await teacher.press_and_wait("Иванов П. — 4")
+    assert "основание" in (prompt.text or "").lower() and "4 → 5" in (prompt.text or "")
+    assert "Отмена" in prompt.button_texts
+    async with bot.journal.transaction() as s:
+        assert (await s.scalars(select(CorrectionRequest))).all() == []  # nothing sent yet
+    await teacher.send("пересчитала баллы, 5")
+    sent = await teacher.wait_reply(predicate=lambda m: "завуча" in (m.text or ""))
+    assert "завуча" in (sent.text or "")
+    back = await teacher.wait_reply()  # the class test's screen again
+    assert "Иванов П. — 4" in back.button_texts  # unchanged until the deputy approves
+    assert await marks_in_db(bot.journal) == [(world.people["petya"], 4, "test")]
+
+    request = await deputy.wait_reply()
+    text = request.text or ""
+    assert "Иванов Пётр Алексеевич" in text and "4 → 5" in text
+    assert "Основание: пересчитала баллы, 5" in text
+    async with bot.journal.transaction() as s:
+        [held] = (await s.scalars(select(CorrectionRequest))).all()
+    assert held.reason == "пересчитала баллы, 5"
+
+
+async def test_cancelling_the_reason_in_test_mode_returns_to_the_test_screen(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    await teacher.press_and_wait("🧪 Контрольная")
+    await teacher.press_and_wait("3")
+    await teacher.press_and_wait("Сидоров Н.")
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=MOSCOW))
+    await teacher.press_and_wait("4")
+    await teacher.press_and_wait("Сидоров Н. — 3")
+    back = await teacher.press_and_wait("Отмена")
+    assert "Сидоров Н. — 3" in back.button_texts
+    async with bot.journal.transaction() as s:
+        assert (await s.scalars(select(CorrectionRequest))).all() == []

@@ -249,6 +249,7 @@ async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells
 ) -> None:
     """Issue 9.5: «Передано классному руководителю» is true at once, not on Friday."""
     teacher, parent = await _parent_gives_illness(bot, world, clock)
+    assert await deliver(bot) == 1  # through the outbox, at once
     news = await teacher.wait_reply()
     assert "сообщает причину пропуска" in (news.text or "")
     assert "Иванов Пётр" in (news.text or "") and "23.11.2026" in (news.text or "")
@@ -256,6 +257,7 @@ async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells
     assert "✖ Отклонить" in news.button_texts
     await parent.send("Температура, справку принесём в среду")
     await parent.wait_reply()
+    assert await deliver(bot) == 1
     comment = await teacher.wait_reply()
     assert "Температура, справку принесём в среду" in (comment.text or "")
     await teacher.send("/menu")
@@ -267,10 +269,11 @@ async def test_parent_reason_reaches_the_class_teacher_at_once_and_confirm_tells
     press = await teacher.press("болезнь (справка)", message=news)
     answer = await press.wait_answered()
     assert "Причина записана" in (answer.get("text") or "")
+    await teacher.wait_reply()  # the buttons show it is done
+    assert await deliver(bot) == 1
     told = await parent.wait_reply()
     assert "подтвердил причину пропуска" in (told.text or "")
     assert "болезнь (справка)" in (told.text or "")
-    await teacher.wait_reply()  # the buttons show it is done
     assert "✖ Отклонить" not in news.button_texts
     async with bot.journal.transaction() as s:
         reasons = set(
@@ -288,12 +291,14 @@ async def test_class_teacher_rejects_a_parent_reason_with_an_explanation(
 ) -> None:
     teacher, parent = await _parent_gives_illness(bot, world, clock)
     await parent.press_and_wait("Без комментария")
+    await deliver(bot)
     news = await teacher.wait_reply()
     ask = await teacher.press_and_wait("✖ Отклонить", message=news)
     assert "почему причина не принята" in (ask.text or "")
     await teacher.send("Пётр был на экскурсии без заявления")
     done = await teacher.wait_reply()
     assert "Причина отклонена" in (done.text or "")
+    assert await deliver(bot) == 1
     told = await parent.wait_reply()
     assert "не принял причину пропуска" in (told.text or "")
     assert "Пётр был на экскурсии без заявления" in (told.text or "")
@@ -357,12 +362,14 @@ async def test_a_reason_confirmed_from_the_week_view_tells_the_parent_too(
 ) -> None:
     teacher, parent = await _parent_gives_illness(bot, world, clock)
     await parent.press_and_wait("Без комментария")
+    await deliver(bot)
     await teacher.wait_reply()
     await teacher.send("/menu")
     await teacher.wait_reply()
     await teacher.press_and_wait("👥 Мой класс 5А")
     week = await teacher.press_and_wait("🚫 Пропуски за неделю")
     await teacher.press_and_wait("заявление родителей", message=week)
+    assert await deliver(bot) == 1
     told = await parent.wait_reply()
     assert "подтвердил причину пропуска" in (told.text or "")
     assert "заявление родителей" in (told.text or "")

@@ -6,15 +6,24 @@ what they need (issue 9)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
-from core import invitations, lessons, revert
+from core import invitations, lessons, marks, revert
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import Attendance, AuditEntry, Binding, BindingRole, Lesson
+from core.models import (
+    Attendance,
+    AuditEntry,
+    Binding,
+    BindingRole,
+    CorrectionRequest,
+    Invitation,
+    Lesson,
+)
 from fakegram import FakeUser
 from tests.botkit import Harness, running_bot
 from tests.conftest import MOSCOW
@@ -152,9 +161,9 @@ async def test_r3_admin_list_tells_two_phones_apart(
     assert len(lines) == 2
     own_line, stolen_line = lines
     assert "вход 23.11.2026 08:00" in own_line and "Елена (@elena_k)" in own_line
-    assert "последнее изменение: не было" in own_line
+    assert "последнее использование: 23.11.2026 08:00" in own_line  # bound, then idle
     assert "вход 23.11.2026 09:15" in stolen_line and "Lucky (@lucky777)" in stolen_line
-    assert "последнее изменение: 23.11.2026 10:45" in stolen_line
+    assert "последнее использование: 23.11.2026 10:45" in stolen_line
     buttons = [b for b in screen.button_texts if "Кузнецова Елена Викторовна" in b]
     assert len(buttons) == 2 and len(set(buttons)) == 2
     assert any("@lucky777" in b for b in buttons)
@@ -227,3 +236,131 @@ async def test_r3_a_second_account_binding_tells_the_first_with_a_cut_button(
     assert cut is not None and kept is None
     await stolen.send("/today")
     assert "код приглашения" in ((await stolen.wait_reply()).text or "")
+
+
+def request_line(screen_text: str, name: str) -> str:
+    return next(line for line in screen_text.splitlines() if name in line)
+
+
+async def change_mark(user: FakeUser, pupil: str, to: int, reason: str) -> None:
+    """After the deadline: the pupil's mark → ``to``, with the reason typed (a request)."""
+    await open_lesson(user)
+    await user.press_and_wait("📝 Отметки")
+    await user.press_and_wait(lambda b: b.text.startswith(pupil))
+    await user.press_and_wait(f"→ {to}")
+    await user.send(reason)
+    await user.wait_reply(predicate=lambda m: "завуча" in (m.text or ""))
+
+
+async def test_r3_revert_cancels_the_stolen_phones_request_and_keeps_the_owners(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Issue 9.2: correction requests are the binding's, not the person's whole window."""
+    p = world.people
+    at(clock, 8, 0)
+    own = await phone(bot, world, "math", "Елена", "elena_k")
+    stolen = await phone(bot, world, "math", "Lucky", "lucky777")
+    [lesson] = await lessons.teacher_day(bot.journal, world.staff("math"), MONDAY)
+    for pupil in ("petya", "masha"):
+        await marks.add_mark(bot.journal, world.staff("math"), lesson.id, p[pupil], 3, "answer")
+
+    reported = at(clock, 20, 30)
+    await change_mark(own, "Иванов П.", 5, "в тетради 5")  # the owner, from her phone
+    at(clock, 20, 40)
+    await change_mark(stolen, "Иванова М.", 2, "списала")  # the thief
+    async with bot.journal.transaction() as s:
+        filed = {r.pupil_id: r.binding_id for r in await s.scalars(select(CorrectionRequest))}
+    assert filed == {
+        p["petya"]: await binding_of(bot.journal, own),
+        p["masha"]: await binding_of(bot.journal, stolen),
+    }
+
+    at(clock, 21, 0)
+    summary = await revert.revert(
+        bot.journal,
+        world.staff("admin"),
+        await binding_of(bot.journal, stolen),
+        reported,
+        "украден телефон",
+    )
+    assert summary.requests_declined == 1
+    async with bot.journal.transaction() as s:
+        left = {r.pupil_id: r.status for r in await s.scalars(select(CorrectionRequest))}
+    assert left == {p["petya"]: "pending", p["masha"]: "declined"}
+
+    deputy = await phone(bot, world, "deputy", "Андрей")
+    await deputy.send("/menu")
+    menu = await deputy.wait_reply()
+    queue = await deputy.press_and_wait(lambda b: "Запросы" in b.text, message=menu)
+    shown = queue.text or ""
+    assert "Иванов Пётр" in shown and "Иванова Мария" not in shown
+
+
+async def test_r3_admin_list_shows_last_used_moving_when_the_second_phone_only_opens_the_menu(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """«Last used» is the account's last interaction with the bot, not its last change."""
+    at(clock, 8, 0)
+    await phone(bot, world, "math", "Елена", "elena_k")
+    at(clock, 9, 15)
+    await phone(bot, world, "math", "Lucky", "lucky777")
+    second = bot.fake.user(bot._next_user)
+    admin = await phone(bot, world, "admin", "Админ")
+
+    async def lines() -> tuple[str, str]:
+        await admin.send("/menu")
+        await admin.wait_reply()
+        await admin.press_and_wait("⛔ Отключить аккаунт")
+        screen = await admin.press_and_wait("↩️ Отменить действия с аккаунта")
+        text = screen.text or ""
+        found = [line for line in text.splitlines() if "Кузнецова Елена Викторовна" in line]
+        assert len(found) == 2
+        return found[0], found[1]
+
+    at(clock, 10, 0)
+    own_line, second_line = await lines()
+    assert "последнее использование: 23.11.2026 08:00" in own_line
+    assert "последнее использование: 23.11.2026 09:15" in second_line
+
+    at(clock, 10, 50)
+    await second.send("/menu")  # only opens the menu: no change in the journal
+    await second.wait_reply()
+    at(clock, 11, 0)
+    own_line, second_line = await lines()
+    assert "последнее использование: 23.11.2026 10:50" in second_line
+    assert "последнее использование: 23.11.2026 08:00" in own_line
+    async with bot.journal.transaction() as s:
+        assert not (await s.scalars(select(AuditEntry))).all()  # nothing was changed
+
+
+async def test_r3_an_invitation_issued_from_the_stolen_phone_is_revoked_the_owners_kept(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    at(clock, 8, 0)
+    own = await phone(bot, world, "admin", "Ольга", "olga_b")
+    stolen = await phone(bot, world, "admin", "Lucky", "lucky777")
+    reported = at(clock, 9, 0)
+    at(clock, 10, 0)
+    issued = {}
+    for user, who in ((own, "english"), (stolen, "english2")):
+        binding = await binding_of(bot.journal, user)
+        actor = replace(world.staff("admin"), binding_id=binding)
+        issued[who] = await invitations.issue(
+            bot.journal, actor, world.people[who], BindingRole.STAFF
+        )
+    at(clock, 11, 0)
+    summary = await revert.revert(
+        bot.journal,
+        world.staff("director"),
+        await binding_of(bot.journal, stolen),
+        reported,
+        "украден телефон",
+    )
+    assert summary.invitations_revoked == 1
+    async with bot.journal.transaction() as s:
+        rows = {
+            i.id: (i.issued_by_binding_id, i.revoked_at is not None)
+            for i in await s.scalars(select(Invitation))
+        }
+    assert rows[issued["english"].invitation_id] == (await binding_of(bot.journal, own), False)
+    assert rows[issued["english2"].invitation_id] == (await binding_of(bot.journal, stolen), True)

@@ -462,8 +462,8 @@ async def revert_accounts(query: CallbackQuery, actor: Actor, journal: Journal, 
             tx(
                 "revert.account_line",
                 bound=f"{a.created_at.astimezone(tz):%d.%m.%Y %H:%M}" if a.created_at else "—",
-                last=f"{a.last_change_at.astimezone(tz):%d.%m.%Y %H:%M}"
-                if a.last_change_at
+                last=f"{a.last_used_at.astimezone(tz):%d.%m.%Y %H:%M}"
+                if a.last_used_at
                 else tx("revert.never"),
                 **{**fields, "name": h(a.full_name), "device": h(device)},
             )

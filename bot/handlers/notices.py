@@ -6,13 +6,10 @@ checks it belongs to whoever pressed."""
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -29,6 +26,7 @@ from core.access import Actor
 from core.errors import InvalidValue
 from core.journal import Journal
 from core.models import AbsenceReason
+from notifications import reasons
 from notifications.callbacks import (
     CutOtherCb,
     DigestReadCb,
@@ -40,18 +38,9 @@ from notifications.callbacks import (
 )
 from texts import Texts
 
-log = logging.getLogger(__name__)
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
 SUGGESTIBLE = {r.value: r for r in feed.SUGGESTIBLE}
-CONFIRMABLE = {
-    r.value: r
-    for r in (
-        AbsenceReason.ILLNESS,
-        AbsenceReason.PARENT_STATEMENT,
-        AbsenceReason.OTHER_EXCUSED,
-        AbsenceReason.UNEXCUSED,
-    )
-}
+CONFIRMABLE = {r.value: r for r in reasons.CONFIRMABLE}
 
 
 class SuggestNote(StatesGroup):
@@ -60,45 +49,6 @@ class SuggestNote(StatesGroup):
 
 class RejectNote(StatesGroup):
     waiting = State()
-
-
-async def _tell(bot: Bot | None, chats: Iterable[int], text: str) -> None:
-    """Best-effort news to other people's chats: a chat that blocked the bot must not
-    undo what the presser did (it is already committed)."""
-    if bot is None:
-        return
-    for chat in chats:
-        try:
-            await bot.send_message(chat, text)
-        except TelegramAPIError:
-            log.warning("could not tell chat %s about an absence reason", chat)
-
-
-def _teacher_keyboard(
-    tx: Texts, binding: int, pupil: int, day: date, title: str, first: AbsenceReason
-) -> InlineKeyboardMarkup:
-    """One tap confirms one of the R6 reasons (the parent's first), or rejects."""
-    ordinal = day.toordinal()
-    reasons = [first] + [r for r in CONFIRMABLE.values() if r is not first]
-    buttons = [
-        keyboards.button(
-            tx(f"reason.{r.value}"),
-            RoundCb(binding=binding, pupil=pupil, day=ordinal, reason=r.value),
-        )
-        for r in reasons
-    ]
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [keyboards.button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal))],
-            buttons[:2],
-            buttons[2:],
-            [
-                keyboards.button(
-                    tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal)
-                )
-            ],
-        ]
-    )
 
 
 def _is(cb: type, data: str | None) -> bool:
@@ -223,31 +173,7 @@ async def choose_reason(
         day=f"{day:%d.%m.%Y}",
         reason=tx(f"suggest.{reason.value}"),
     )
-    for teacher in view.class_teachers:  # issue 9.5: the class teacher learns at once
-        ttx = Texts(teacher.language)
-        try:
-            await query.bot.send_message(  # type: ignore[union-attr]
-                teacher.chat_id,
-                ttx(
-                    "suggest.to_teacher",
-                    parent=h(view.parent_name),
-                    name=h(view.pupil_name),
-                    day=f"{day:%d.%m.%Y}",
-                    reason=ttx(f"suggest.{reason.value}"),
-                ),
-                reply_markup=_teacher_keyboard(
-                    ttx,
-                    teacher.binding_id,
-                    view.pupil_id,
-                    day,
-                    f"{view.pupil_name.split()[0]} {day:%d.%m}",
-                    reason,
-                ),
-            )
-        except TelegramAPIError:
-            log.warning(
-                "could not tell the class teacher about a reason (chat %s)", teacher.chat_id
-            )
+    await reasons.announce_suggestion(journal, view)  # issue 9.5: the class teacher, at once
     done = keyboards.button(tx("suggest.no_note"), SuggestDoneCb(binding=callback_data.binding))
     await show(
         query,
@@ -278,40 +204,20 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
         day,
         message.text or "",
     )
+    await reasons.announce_note(journal, view)  # queued before the parent reads «saved»
     await message.answer(tx("suggest.note_saved"))
-    for teacher in view.class_teachers:
-        await _tell(
-            message.bot,
-            [teacher.chat_id],
-            Texts(teacher.language)(
-                "suggest.note_to_teacher",
-                name=h(view.pupil_name),
-                day=f"{day:%d.%m.%Y}",
-                note=h(view.note or ""),
-            ),
-        )
 
 
 # --- the class teacher's round (R6) -----------------------------------------------------------
 
 
 async def tell_confirmed(
-    bot: Bot | None, journal: Journal, actor: Actor, pupil: int, day: date, reason: AbsenceReason
+    journal: Journal, actor: Actor, pupil: int, day: date, reason: AbsenceReason
 ) -> None:
-    """The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5)."""
+    """The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5),
+    through the outbox."""
     answer = await feed.parents_to_tell(journal, actor, pupil, day)
-    for parent in answer.parents:
-        ptx = Texts(parent.language)
-        await _tell(
-            bot,
-            [parent.chat_id],
-            ptx(
-                "suggest.confirmed_to_parent",
-                name=h(answer.pupil_name),
-                day=f"{day:%d.%m.%Y}",
-                reason=ptx(f"reason.{reason.value}"),
-            ),
-        )
+    await reasons.announce_confirmed(journal, answer, pupil, day, reason)
 
 
 async def round_reason(
@@ -328,7 +234,7 @@ async def round_reason(
     day = date.fromordinal(callback_data.day)
     count = await attendance.confirm_reason(journal, actor, callback_data.pupil, day, reason)
     callback_answer.text = tx("class.reason_saved", count=count)
-    await tell_confirmed(query.bot, journal, actor, callback_data.pupil, day, reason)
+    await tell_confirmed(journal, actor, callback_data.pupil, day, reason)
     rows = confirmed_rows(_rows(query), callback_data, tx(f"reason.{reason.value}"))
     if isinstance(query.message, Message):
         markup = InlineKeyboardMarkup(inline_keyboard=rows)
@@ -418,17 +324,7 @@ async def reject_save(message: Message, journal: Journal, tx: Texts, state: FSMC
     explanation = message.text or ""
     answer = await feed.reject_suggestions(journal, actor, int(data["pupil"]), day, explanation)
     await state.clear()  # kept until here: a too-long explanation may be typed again
-    for parent in answer.parents:
-        await _tell(
-            message.bot,
-            [parent.chat_id],
-            Texts(parent.language)(
-                "suggest.rejected_to_parent",
-                name=h(answer.pupil_name),
-                day=f"{day:%d.%m.%Y}",
-                explanation=h(explanation.strip()),
-            ),
-        )
+    await reasons.announce_rejected(journal, answer, int(data["pupil"]), day, explanation)
     await message.answer(tx("suggest.rejected"))
 
 

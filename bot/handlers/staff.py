@@ -206,7 +206,7 @@ async def confirm_reason(
     )
     callback_answer.text = tx("class.reason_saved", count=count)
     await tell_confirmed(
-        query.bot, journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
+        journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
     )
     pupil_class = await classes.class_of_pupil(journal, actor, callback_data.pupil)
     await week_absences(

@@ -18,6 +18,7 @@ from bot.callbacks import (
     BulkCb,
     DayCb,
     FinalCb,
+    HomeworkDueCb,
     LessonAct,
     LessonActCb,
     LessonCb,
@@ -321,13 +322,48 @@ async def save_text(
 ) -> None:
     data = await state.get_data()
     lesson_id = int(data["lesson"])
-    if await state.get_state() == Typing.topic.state:
-        await lessons.set_topic(journal, actor, lesson_id, message.text or "")
-    else:
+    homework = await state.get_state() == Typing.homework.state
+    if homework:
         await lessons.set_homework(journal, actor, lesson_id, message.text or "")
+    else:
+        await lessons.set_topic(journal, actor, lesson_id, message.text or "")
     await state.clear()
-    await message.answer(tx("saved"))
+    due = await lessons.homework_due_choices(journal, actor, lesson_id) if homework else None
+    if due is None or len(due.choices) < 2 or due.due is None:
+        await message.answer(tx("saved"))
+        await show_card(message, actor, journal, tx, lesson_id)
+        return
+    # Due at the next lesson by default; the teacher may pick another one (issue 9.3).
+    key = "lesson.due_pick" if due.due == due.choices[0] else "lesson.due_picked"
+    await message.answer(
+        (tx("saved") + "\n" if key == "lesson.due_picked" else "")
+        + tx(key, day=due_label(tx, due.due)),
+        reply_markup=keyboards.homework_due(tx, due),
+    )
     await show_card(message, actor, journal, tx, lesson_id)
+
+
+def due_label(tx: Texts, day: date) -> str:
+    return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
+
+
+async def pick_homework_due(
+    query: CallbackQuery,
+    callback_data: HomeworkDueCb,
+    actor: Actor,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    day = date.fromordinal(callback_data.day)
+    due = await lessons.set_homework_due(journal, actor, callback_data.lesson, day)
+    callback_answer.text = tx("lesson.due_saved", day=due_label(tx, day))
+    await callback_answer.send()
+    await show(
+        query,
+        tx("lesson.due_picked", day=due_label(tx, day)),
+        keyboards.homework_due(tx, due),
+    )
 
 
 # --- marks ------------------------------------------------------------------------------------
@@ -468,13 +504,18 @@ async def ask_mark_reason(
     state: FSMContext,
     mark: marks.MarkRef,
     value: int | None,
+    bulk: BulkCb | None = None,
 ) -> None:
+    """Ask for the reason of a mark change that is a request (R7): from the pupil's marks
+    or from bulk mode (``bulk``: the screen to return to), one prompt and one path."""
     existing = (await marks.lesson_marks(journal, actor, mark.lesson_id)).get(mark.pupil_id, [])
     work = next((m.work_type for m in existing if m.id == mark.id), "")
     call = await attendance.roll_call(journal, actor, mark.lesson_id)
     name = next((x.pupil.full_name for x in call.lines if x.pupil.id == mark.pupil_id), "")
     await state.set_state(MarkReason.typing)
-    await state.update_data(mark=mark.id, value=value or 0)
+    await state.update_data(
+        mark=mark.id, value=value or 0, bulk=bulk.pack() if bulk is not None else None
+    )
     await show(
         query,
         tx(
@@ -484,7 +525,7 @@ async def ask_mark_reason(
             new=value if value is not None else "—",
             work=h(work),
         ),
-        keyboards.mark_reason_cancel(tx, mark.lesson_id, mark.pupil_id),
+        keyboards.mark_reason_cancel(tx, mark.lesson_id, mark.pupil_id, bulk),
     )
 
 
@@ -506,6 +547,9 @@ async def save_mark_reason(
         await tell_approvers(bot, journal, actor.school_id)
     elif outcome is Outcome.APPLIED:
         await message.answer(tx("saved"))
+    if data.get("bulk"):  # back to the class test's screen the change was made from
+        await show_bulk(message, actor, journal, tx, BulkCb.unpack(str(data["bulk"])))
+        return
     await show_pupil_marks(message, actor, journal, tx, mark.lesson_id, mark.pupil_id)
 
 
@@ -527,8 +571,21 @@ async def bulk_tap(
     tx: Texts,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    state: FSMContext,
 ) -> None:
     if callback_data.pupil:
+        given = await marks.bulk_mark(
+            journal, actor, callback_data.lesson, callback_data.pupil, callback_data.wt
+        )
+        if (
+            given is not None
+            and given.value != callback_data.value
+            and await marks.change_needs_reason(journal, actor, given.id)
+        ):  # after the deadline (R7): the reason first, as for a one-tap change
+            value = callback_data.value
+            back = BulkCb(lesson=callback_data.lesson, value=value, wt=callback_data.wt)
+            await ask_mark_reason(query, actor, journal, tx, state, given, value, back)
+            return
         outcome = await marks.set_bulk_mark(
             journal,
             actor,
@@ -544,7 +601,7 @@ async def bulk_tap(
 
 
 async def show_bulk(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
+    query: CallbackQuery | Message, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
 ) -> None:
     lesson = await lessons.get_lesson(journal, actor, choice.lesson)
     call = await attendance.roll_call(journal, actor, choice.lesson)
@@ -675,6 +732,7 @@ def build() -> Router:
     )
     router.message.register(save_text, Typing.topic, F.text)
     router.message.register(save_text, Typing.homework, F.text)
+    router.callback_query.register(pick_homework_due, HomeworkDueCb.filter())
     router.message.register(save_mark_reason, MarkReason.typing, F.text, ~F.text.startswith("/"))
     router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
     router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())

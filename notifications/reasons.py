@@ -1,0 +1,170 @@
+"""The messages of the absence-reason flow (R6, issue 9.5), queued in the outbox so they
+survive a Telegram outage or a restart and are retried, never lost and never doubled: a
+parent's suggested reason (and comment) to the class teacher at once, with one-tap R6
+reasons or «✖ Отклонить»; the class teacher's answer (confirmed, or rejected with a short
+explanation) to the parents who gave a reason.
+
+Each message's key names the recipient's binding, the pupil-day and the moment of the
+suggestion it is about, so queuing it twice (a retried update) queues it once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from core.feed import ReasonAnswer, Recipient, SuggestionView
+from core.journal import Journal
+from core.models import AbsenceReason
+from notifications.callbacks import RejectCb, RoundCb
+from notifications.compose import Keyboard, button, h, markup
+from notifications.outbox import OutboxItem, enqueue
+from notifications.rounds import REASONS
+from texts import Texts
+
+SUGGESTED_KIND = "reason_suggested"
+NOTE_KIND = "reason_note"
+CONFIRMED_KIND = "reason_confirmed"
+REJECTED_KIND = "reason_rejected"
+
+#: The reasons a class teacher confirms with one tap (R6), as the Friday round offers them.
+CONFIRMABLE = REASONS
+
+
+def _key(
+    kind: str, binding_id: int, pupil_id: int, day: date, at: datetime | None, extra: str = ""
+) -> str:
+    stamp = int(at.timestamp() * 1_000_000) if at is not None else 0
+    return f"{kind}:{binding_id}:{pupil_id}:{day.isoformat()}:{stamp}{extra}"
+
+
+def teacher_keyboard(
+    tx: Texts, binding: int, pupil: int, day: date, title: str, first: AbsenceReason
+) -> Keyboard:
+    """One tap confirms one of the R6 reasons (the parent's first), or rejects."""
+    ordinal = day.toordinal()
+    reasons = [first, *(r for r in CONFIRMABLE if r is not first)]
+    buttons = [
+        button(
+            tx(f"reason.{r.value}"),
+            RoundCb(binding=binding, pupil=pupil, day=ordinal, reason=r.value).pack(),
+        )
+        for r in reasons
+    ]
+    return [
+        [button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal).pack())],
+        buttons[:2],
+        buttons[2:],
+        [button(tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal).pack())],
+    ]
+
+
+async def _queue(journal: Journal, items: Iterable[OutboxItem]) -> int:
+    async with journal.transaction() as s:
+        return await enqueue(s, list(items))
+
+
+async def announce_suggestion(journal: Journal, view: SuggestionView) -> int:
+    """The class teacher learns a parent's suggested reason at once, with one-tap reasons."""
+    items = []
+    for teacher in view.class_teachers:
+        tx = Texts(teacher.language)
+        title = f"{view.pupil_name.split()[0] if view.pupil_name else ''} {view.day:%d.%m}"
+        items.append(
+            OutboxItem(
+                key=_key(SUGGESTED_KIND, teacher.binding_id, view.pupil_id, view.day, view.at),
+                chat_id=teacher.chat_id,
+                kind=SUGGESTED_KIND,
+                binding_id=teacher.binding_id,
+                text=tx(
+                    "suggest.to_teacher",
+                    parent=h(view.parent_name),
+                    name=h(view.pupil_name),
+                    day=f"{view.day:%d.%m.%Y}",
+                    reason=tx(f"suggest.{view.reason.value}"),
+                ),
+                reply_markup=markup(
+                    teacher_keyboard(
+                        tx, teacher.binding_id, view.pupil_id, view.day, title, view.reason
+                    )
+                ),
+            )
+        )
+    return await _queue(journal, items)
+
+
+async def announce_note(journal: Journal, view: SuggestionView) -> int:
+    """The parent's comment to their suggestion, to the class teacher."""
+    return await _queue(
+        journal,
+        (
+            OutboxItem(
+                key=_key(NOTE_KIND, teacher.binding_id, view.pupil_id, view.day, view.at),
+                chat_id=teacher.chat_id,
+                kind=NOTE_KIND,
+                binding_id=teacher.binding_id,
+                text=Texts(teacher.language)(
+                    "suggest.note_to_teacher",
+                    name=h(view.pupil_name),
+                    day=f"{view.day:%d.%m.%Y}",
+                    note=h(view.note or ""),
+                ),
+            )
+            for teacher in view.class_teachers
+        ),
+    )
+
+
+def _to_parents(
+    answer: ReasonAnswer, kind: str, pupil_id: int, day: date, text: str, **params: str
+) -> list[OutboxItem]:
+    def item(parent: Recipient) -> OutboxItem:
+        tx = Texts(parent.language)
+        params_here = dict(params)
+        extra = ""
+        if "reason" in params:  # another reason confirmed later is news of its own
+            params_here["reason"] = tx(f"reason.{params['reason']}")
+            extra = f":{params['reason']}"
+        return OutboxItem(
+            key=_key(kind, parent.binding_id, pupil_id, day, answer.suggested_at, extra),
+            chat_id=parent.chat_id,
+            kind=kind,
+            binding_id=parent.binding_id,
+            text=tx(
+                text,
+                name=h(answer.pupil_name),
+                day=f"{day:%d.%m.%Y}",
+                **params_here,
+            ),
+        )
+
+    return [item(p) for p in answer.parents]
+
+
+async def announce_confirmed(
+    journal: Journal, answer: ReasonAnswer, pupil_id: int, day: date, reason: AbsenceReason
+) -> int:
+    """The parents who gave a reason for the pupil-day learn the confirmed one."""
+    items = _to_parents(
+        answer,
+        CONFIRMED_KIND,
+        pupil_id,
+        day,
+        "suggest.confirmed_to_parent",
+        reason=reason.value,
+    )
+    return await _queue(journal, items)
+
+
+async def announce_rejected(
+    journal: Journal, answer: ReasonAnswer, pupil_id: int, day: date, explanation: str
+) -> int:
+    """The parents whose reason was not accepted get the class teacher's explanation."""
+    items = _to_parents(
+        answer,
+        REJECTED_KIND,
+        pupil_id,
+        day,
+        "suggest.rejected_to_parent",
+        explanation=h(explanation.strip()),
+    )
+    return await _queue(journal, items)
