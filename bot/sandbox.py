@@ -89,8 +89,8 @@ async def run_sandbox(
         try:
             users = await _bind_cast(fake, journal, admin, school.id)
             today = local_today(clock, journal.rules.timezone)
-            output(f"Sandbox: {SCHOOL_NAME}, school day {today:%d.%m.%Y} (clock moved if needed).")
-            output("Users: " + ", ".join(users) + ". Try: /today, then press a lesson.")
+            output(t("sandbox.intro", school=SCHOOL_NAME, day=f"{today:%d.%m.%Y}"))
+            output(t("sandbox.users", users=", ".join(users)))
             output(t("sandbox.try_time"))
             jobs = NotificationJobs(journal, settings.notification_rules())
             time_command = ConsoleCommand(

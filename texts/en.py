@@ -56,6 +56,8 @@ EN: dict[str, str] = {
     "db.auth": "wrong user name or password",
     "db.no_database": "no such database on the server",
     "db.embedded_exit": "the PostgreSQL server exited with an error",
+    "sandbox.intro": "Sandbox: {school}, school day {day} (clock moved if needed).",
+    "sandbox.users": "Users: {users}. Try: /today, then press a lesson (press N).",
     "sandbox.try_time": "Clock: time 20:00 or time fri 15:00 — the parents' evening digest, the Friday round and the reminders without waiting.",
     "sandbox.help_time": "    time [HH:MM | mon…sun HH:MM]  move the sandbox's clock forward (time 20:00, time fri 15:00, time пт 15:00) and run what falls due: digests, the round, reminders",
     "sandbox.clock_now": "Sandbox clock: {when}.",
