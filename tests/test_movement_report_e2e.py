@@ -75,7 +75,7 @@ async def test_r21_deputy_gets_the_pupil_movement_of_the_quarter_from_the_bot(
     await deputy.press(REPORT)
     report = await deputy.wait_reply(predicate=is_document)
     assert report.document is not None
-    assert report.document["file_name"] == "Движение_учащихся_2026-11-05_2026-12-28.xlsx"
+    assert report.document["file_name"] == "Движение_учащихся_школа_2026-11-05_2026-12-28.xlsx"
     assert "вся школа, 2 четверть" in (report.caption or "")
     assert report.file_bytes is not None
     moves, summary = moves_of(report.file_bytes)
