@@ -33,7 +33,6 @@ from core.models import (
 )
 from core.roster import (
     ImportSummary,
-    Problem,
     import_roster,
     import_roster_bytes,
     read_roster,
@@ -766,7 +765,8 @@ async def test_problems_and_the_summary_read_in_english_too(
     )
     assert problem.text("en") == "class “5Б” is not found in the “Classes” sheet"
     assert problem.render("en") == (
-        "file “pupils.csv”, row 2, column “class” (B): class “5Б” is not found in the “Classes” sheet"
+        "file “pupils.csv”, row 2, column “class” (B): "
+        "class “5Б” is not found in the “Classes” sheet"
     )
     unreadable = read_roster_bytes(b"x", "roster.xlsx").problems[0]
     assert unreadable.render("en") == "the file cannot be read as an Excel workbook (.xlsx)"

@@ -227,7 +227,10 @@ async def test_a_known_sheet_without_a_required_column_is_an_error_and_nothing_c
         "обязателен"
     ) in err
     # What would have been skipped besides is said too.
-    assert "• лист «Учебные периоды», строка 1, столбец «Окончание дня» (C): столбец «Окончание дня»" in err
+    assert (
+        "• лист «Учебные периоды», строка 1, столбец «Окончание дня» (C): "
+        "столбец «Окончание дня»"
+    ) in err
     assert await count(journal, Pupil) == 0 and await count(journal, Period) == 0
 
 
