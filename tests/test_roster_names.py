@@ -6,6 +6,7 @@ letter, a sheet the file lacks by its title — never by the importer's English 
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,11 +15,14 @@ from openpyxl import load_workbook
 
 from core.journal import Journal
 from core.models import Bell, Pupil
+from core.roster_format import SHEETS_SPEC, sheet_key
+from core.roster_read import read_roster_bytes
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_bot_admin_e2e import pupil_count, staff_user, world_roster
 from tests.test_roster_sheets import cli_import, count, edited
 from tests.world import World, build_world
+from texts import CATALOGUES
 
 WRONG_CLASS = "класс «7В» не найден в листе «Классы»"
 NO_END = "такого столбца в листе нет, а он обязателен"
@@ -83,3 +87,29 @@ async def test_the_bot_upload_names_sheets_and_columns_as_the_file_does(
     assert f"• лист «Звонки», строка 1, столбец «Конец»: {NO_END}" in text, text
     assert not any(old in text for old in OLD_WORDS), text
     assert await pupil_count(bot.journal) == before
+
+
+def test_csv_files_in_a_zip_are_named_by_their_file() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("teachers.csv", "ФИО,Роли\nИванова Анна Петровна,учитель\n")
+        z.writestr("classes.csv", "Название\n5А\n")
+        z.writestr("Ученики.csv", "ФИО\nПетров Иван Сергеевич\n")  # no «Класс»
+    roster = read_roster_bytes(archive.getvalue(), "школа.zip")
+    assert [p.render() for p in roster.problems] == [
+        "файл «subjects.csv»: такого файла нет, а он обязателен",
+        f"файл «Ученики.csv», строка 1, столбец «Класс»: {NO_END}",
+    ]
+    assert [p.render("en") for p in roster.problems] == [
+        "file “subjects.csv”: there is no such file, and it is required",
+        "file “Ученики.csv”, row 1, column “Class”: the sheet has no such column, and it is "
+        "required",
+    ]
+
+
+def test_every_column_is_named_by_its_template_title_and_its_english_title_is_read() -> None:
+    for spec in SHEETS_SPEC:
+        for column in spec.columns:
+            assert CATALOGUES["ru"][f"roster.column.{column.key}"] == column.title, spec.key
+            assert spec.column(CATALOGUES["en"][f"roster.column.{column.key}"]) == column.key
+        assert sheet_key(CATALOGUES["en"][f"roster.sheet.{spec.key}"]) == spec.key
