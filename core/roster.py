@@ -303,8 +303,8 @@ async def apply_roster(
             today = local_today(journal.clock, journal.rules.timezone)
             plan = _Plan(roster, snapshot, journal.clock.now(), today)
             plan.resolve()
-            problems = roster.problems + plan.problems
-            warnings = roster.warnings + plan.warnings
+            problems = roster.problems + roster.placed(plan.problems)
+            warnings = roster.warnings + roster.placed(plan.warnings)
             if problems:
                 raise ImportFailed(_sorted(problems), warnings)
             summary = ImportSummary(school_id, school_name, created, plan.counts, dry_run)
@@ -698,7 +698,7 @@ class _Plan:
                     "roster.id_taken",
                     id=rec.ext,
                     name=node.full_name,
-                    sheet=node.sheet,
+                    sheet=self.roster.title(node.sheet),
                     row=node.row,
                 )
                 continue
@@ -1103,9 +1103,9 @@ class _Plan:
                 continue
             self.warnings.append(
                 Problem(
-                    self.roster.title("timetable"),
+                    "timetable",
                     min(rows),
-                    self.roster.column("timetable", "group"),
+                    "group",
                     "roster.warning.empty_group",
                     {
                         "group": group.name,

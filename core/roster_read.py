@@ -12,13 +12,13 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from core.models import StaffRole
-from core.roster_format import SHEET_SPECS, SHEETS_SPEC, column_title, sheet_key
+from core.roster_format import SHEET_SPECS, SHEETS_SPEC, sheet_key
 from core.text import normalise_name
 from texts import DEFAULT_LANGUAGE, t
 
@@ -88,15 +88,23 @@ _LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a roster. ``row`` is the row number a spreadsheet user sees
-    (the header is row 1); ``sheet``, ``row`` and ``column`` are None when not applicable.
-    What is wrong is a key of the texts catalogue (``roster.*``) with its ``params``, so a
-    problem reads in the user's language; ``message`` and ``str()`` are Russian."""
+    (the header is row 1); ``sheet`` and ``column`` are the table's keys («pupils»,
+    «class», :mod:`core.roster_format`); each is None when not applicable. Where the file
+    has them, ``sheet_name`` is the sheet as the file spells it (a CSV file's name, with
+    ``csv`` set), ``header`` the column's header as typed and ``letter`` its letter («C»),
+    so that the user is told the place in their own words. What is wrong is a key of the
+    texts catalogue (``roster.*``) with its ``params``, so a problem reads in the user's
+    language; ``message`` and ``str()`` are Russian."""
 
     sheet: str | None
     row: int | None
     column: str | None
     key: str
     params: dict[str, Any] = field(default_factory=dict, hash=False)
+    sheet_name: str | None = None
+    csv: bool = False
+    header: str | None = None
+    letter: str | None = None
 
     @property
     def message(self) -> str:
@@ -108,14 +116,24 @@ class Problem:
         return t(self.key, lang, **self.params)
 
     def where(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The place in the file: «лист pupils, строка 2, столбец class» (empty if none)."""
+        """The place in the file: «лист «Ученики», строка 2, столбец «Класс» (B)» (empty
+        if none). A sheet or column the file lacks is named by its title in ``lang``."""
         where = []
-        if self.sheet:
-            where.append(t("roster.where.sheet", lang, sheet=self.sheet))
+        if self.sheet_name:
+            kind = "roster.where.file" if self.csv else "roster.where.sheet"
+            where.append(t(kind, lang, sheet=self.sheet_name))
+        elif self.sheet in SHEET_SPECS:
+            title = t(f"roster.sheet.{self.sheet}", lang)
+            where.append(t("roster.where.sheet", lang, sheet=title))
         if self.row:
             where.append(t("roster.where.row", lang, row=self.row))
-        if self.column:
-            where.append(t("roster.where.column", lang, column=self.column))
+        if self.header and self.letter:
+            where.append(t("roster.where.column", lang, column=self.header, letter=self.letter))
+        elif self.letter:
+            where.append(t("roster.where.column_letter", lang, letter=self.letter))
+        elif self.column:
+            title = t(f"roster.column.{self.column}", lang)
+            where.append(t("roster.where.column_title", lang, column=title))
         return ", ".join(where)
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -245,10 +263,12 @@ class Roster:
     # What the import leaves out but does not stop for (an unknown sheet or column, a
     # subgroup with no pupils), each at its place in the file.
     warnings: list[Problem] = field(default_factory=list)
-    # Each sheet's name as the file spells it, and each column's letter there, for placing
-    # a warning where the user finds it.
+    # Each sheet's name as the file spells it (a CSV file's name when ``csv``), and each
+    # column's letter and header there, for placing a problem where the user finds it.
     titles: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    csv: bool = False
     # The file could not be read, or a required sheet or column is missing: references
     # between sheets are not worth checking then.
     broken: bool = False
@@ -257,9 +277,20 @@ class Roster:
         """The sheet's name as the file spells it."""
         return self.titles.get(sheet, sheet)
 
-    def column(self, sheet: str, column: str) -> str:
-        """The column's letter in the file («B»)."""
-        return self.columns.get(sheet, {}).get(column, column)
+    def place(self, problem: Problem) -> Problem:
+        """The problem with its sheet and column as the file spells them (where it has
+        them): the keys stay, the names a user reads are added."""
+        sheet, column = problem.sheet or "", problem.column or ""
+        return replace(
+            problem,
+            sheet_name=problem.sheet_name or self.titles.get(sheet),
+            csv=self.csv,
+            header=problem.header or self.headers.get(sheet, {}).get(column),
+            letter=problem.letter or self.columns.get(sheet, {}).get(column),
+        )
+
+    def placed(self, problems: Iterable[Problem]) -> list[Problem]:
+        return [self.place(problem) for problem in problems]
 
 
 # --- Keys for matching names --------------------------------------------------------------
@@ -293,8 +324,8 @@ def read_roster(path: Path | str) -> Roster:
         if total > MAX_UNPACKED_MB * 1024 * 1024:
             return _too_big(total)
         problems: list[Problem] = []
-        tables = [(f.stem, _csv_rows(f.read_bytes(), _csv_sheet(f.stem), problems)) for f in files]
-        return _parse(tables, problems)
+        tables = [(f.name, _csv_rows(f.read_bytes(), f.name, problems)) for f in files]
+        return _parse(tables, problems, csv=True)
     try:
         data = path.read_bytes()
     except OSError:
@@ -319,22 +350,17 @@ def read_roster_bytes(data: bytes, filename: str) -> Roster:
                 tables: list[tuple[str, list[list[Any]]]] = []
                 problems: list[Problem] = []
                 for name in sorted(names):
-                    stem, dot, ext = Path(name).name.rpartition(".")
-                    if dot and ext.lower() == "csv" and not name.startswith("__MACOSX"):
-                        rows = _csv_rows(archive.read(name), _csv_sheet(stem), problems)
-                        tables.append((stem, rows))
+                    base = Path(name).name
+                    if Path(base).suffix.lower() == ".csv" and not name.startswith("__MACOSX"):
+                        rows = _csv_rows(archive.read(name), base, problems)
+                        tables.append((base, rows))
                 if not tables:
                     return _unreadable("roster.unreadable.empty_zip")
-                return _parse(tables, problems)
+                return _parse(tables, problems, csv=True)
             formulas = _has_formulas(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return _unreadable("roster.unreadable.bad_zip")
     return _read_xlsx(data, formulas)
-
-
-def _csv_sheet(stem: str) -> str:
-    """The sheet a CSV file's problems are placed in."""
-    return sheet_key(stem) or stem
 
 
 def _unreadable(key: str, **params: Any) -> Roster:
@@ -453,10 +479,11 @@ def _decode(data: bytes) -> str:
 
 
 def _csv_rows(
-    data: bytes, sheet: str = "", problems: list[Problem] | None = None
+    data: bytes, filename: str = "", problems: list[Problem] | None = None
 ) -> list[list[Any]]:
-    """The rows of a CSV file. A cell longer than MAX_CELL stops the sheet's reading with
-    a problem at its row (the csv module's own limit is 128 KiB a field)."""
+    """The rows of a CSV file (``filename``, e.g. pupils.csv). A cell longer than MAX_CELL
+    stops the sheet's reading with a problem at its row (the csv module's own limit is
+    128 KiB a field)."""
     text = _decode(data).replace("\x00", "")
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -471,11 +498,13 @@ def _csv_rows(
         if problems is not None:
             problems.append(
                 Problem(
-                    sheet or None,
+                    sheet_key(Path(filename).stem),
                     reader.line_num,
                     None,
                     "roster.cell_too_long",
                     {"limit": MAX_CELL},
+                    sheet_name=filename or None,
+                    csv=True,
                 )
             )
         rows.append([])  # what was read stays, so the other problems are found too
@@ -838,7 +867,7 @@ def _first_data_rows(
     return found
 
 
-def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -> list[Any] | None:
+def _read_sheet(name: str, table: list[list[Any]], roster: Roster) -> list[Any] | None:
     """The sheet's parsed rows, or None when a required column is missing. A column the
     sheet does not know (or a second one for the same thing, or one without a header that
     holds data) is a warning at its place: the import goes on without it."""
@@ -853,7 +882,8 @@ def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -
     typed_headers = [_text(v) for v in header_values] + [""] * (width - len(header_values))
     unnamed = _first_data_rows(numbered[1:], [i for i, h in enumerate(typed_headers) if not h])
     header: list[str | None] = []
-    placed: dict[str, str] = {}
+    placed: dict[str, str] = {}  # column → its letter
+    typed_as: dict[str, str] = {}  # column → its header as typed
     for index, typed in enumerate(typed_headers):
         column = spec.column(typed) if typed else None
         letter = column_letter(index)
@@ -861,40 +891,45 @@ def _read_sheet(name: str, title: str, table: list[list[Any]], roster: Roster) -
             header.append(None)
             if index in unnamed:
                 row = unnamed[index]
-                roster.warnings.append(Problem(title, row, letter, "roster.warning.unnamed_column"))
+                roster.warnings.append(
+                    Problem(name, row, None, "roster.warning.unnamed_column", letter=letter)
+                )
             continue
         if column is None:
             known = ", ".join(c.title for c in spec.columns)
             roster.warnings.append(
                 Problem(
-                    title,
+                    name,
                     header_no,
-                    letter,
+                    None,
                     "roster.warning.unknown_column",
                     {"header": typed, "known": known},
+                    header=typed,
+                    letter=letter,
                 )
             )
         elif column in placed:
             roster.warnings.append(
                 Problem(
-                    title,
+                    name,
                     header_no,
-                    letter,
+                    None,
                     "roster.warning.duplicate_column",
                     {"header": typed, "first": placed[column]},
+                    header=typed,
+                    letter=letter,
                 )
             )
             column = None
         else:
             placed[column] = letter
+            typed_as[column] = typed
         header.append(column)
     roster.columns[name] = placed
+    roster.headers[name] = typed_as
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in placed]
-    for column in missing:
-        shown = column_title(name, column)
-        problems.append(
-            Problem(name, header_no, column, "roster.no_column", {"column": column, "title": shown})
-        )
+    for column in missing:  # named by its title in the user's language (Problem.where)
+        problems.append(Problem(name, header_no, column, "roster.no_column"))
     if missing:
         return None
     reader = _ROW_READERS[name]
@@ -996,29 +1031,40 @@ def _check_duplicates(roster: Roster, problems: list[Problem]) -> None:
         )
 
 
-def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem]) -> Roster:
-    """The roster from the file's sheets (or CSV files), each with its name in the file.
-    A sheet of no known name is a warning (the import goes on without it); a second sheet
-    of the same kind is an error (one of them would be lost)."""
-    roster = Roster(problems=problems)
+def _parse(
+    tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem], *, csv: bool = False
+) -> Roster:
+    """The roster from the file's sheets (or CSV files, ``csv``), each with its name in the
+    file. A sheet of no known name is a warning (the import goes on without it); a second
+    sheet of the same kind is an error (one of them would be lost). Every problem is
+    placed where the file has it (:meth:`Roster.place`)."""
+    roster = Roster(problems=problems, csv=csv)
     sheets: dict[str, list[list[Any]]] = {}
     for title, table in tables:
-        name = sheet_key(title)
+        name = sheet_key(Path(title).stem if csv else title)
         if name is None:
             if not all(_blank(values) for values in table):  # an empty extra sheet is no loss
                 known = ", ".join(f"«{spec.title}»" for spec in SHEETS_SPEC)
                 roster.warnings.append(
-                    Problem(title, None, None, "roster.warning.unknown_sheet", {"known": known})
+                    Problem(
+                        None,
+                        None,
+                        None,
+                        "roster.warning.unknown_sheet",
+                        {"known": known},
+                        sheet_name=title,
+                    )
                 )
             continue
         if name in sheets:
             problems.append(
                 Problem(
-                    title,
+                    None,
                     None,
                     None,
                     "roster.duplicate_sheet",
                     {"sheet": SHEET_SPECS[name].title, "first": roster.titles[name]},
+                    sheet_name=title,
                 )
             )
             continue
@@ -1027,17 +1073,23 @@ def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem
     for name in SHEETS:
         table = sheets.get(name)
         if table is None:
-            if name in REQUIRED_SHEETS:
-                shown = SHEET_SPECS[name].title
-                problems.append(
-                    Problem(name, None, None, "roster.no_sheet", {"sheet": name, "title": shown})
-                )
+            if name in REQUIRED_SHEETS:  # named by its title in the user's language
+                if csv:
+                    problems.append(
+                        Problem(
+                            name, None, None, "roster.no_file", sheet_name=f"{name}.csv", csv=True
+                        )
+                    )
+                else:
+                    problems.append(Problem(name, None, None, "roster.no_sheet"))
                 roster.broken = True
             continue
-        rows = _read_sheet(name, roster.titles[name], table, roster)
+        rows = _read_sheet(name, table, roster)
         if rows is None:
             roster.broken = roster.broken or name in REQUIRED_SHEETS
             continue
         setattr(roster, name, rows)
     _check_duplicates(roster, problems)
+    roster.problems = roster.placed(problems)
+    roster.warnings = roster.placed(roster.warnings)
     return roster

@@ -245,7 +245,7 @@ async def test_admin_sends_a_broken_roster_gets_every_problem_and_nothing_change
     reply = await admin.wait_reply(predicate=lambda m: "не загружен" in (m.text or ""))
     text = reply.text or ""
     assert "ошибок — 3" in text and "ничего не изменилось" in text
-    assert "лист pupils, строка 2, столбец class: класс «5Б» не найден" in text
+    assert "лист «Ученики», строка 2, столбец «Класс» (B): класс «5Б» не найден" in text
     assert reply.edits >= 1  # the progress message became the answer
     assert await pupil_count(bot.journal) == before
 

@@ -107,7 +107,8 @@ async def test_broken_roster_lists_each_problem_with_its_place(
     classes.write_text(classes.read_text(encoding="utf-8").replace(",5,", ",15,"), encoding="utf-8")
     assert await journal_cmd(settings, "import", str(broken)) == 1
     err = capsys.readouterr().err
-    assert "лист classes, строка 3, столбец grade" in err and "ничего не изменилось" in err
+    assert "файл «classes.csv», строка 3, столбец «grade» (C)" in err
+    assert "ничего не изменилось" in err
 
 
 async def test_r2_invite_writes_printable_cards_and_links(

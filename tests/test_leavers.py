@@ -197,7 +197,8 @@ async def test_a_leaving_date_still_to_come_is_refused_and_nothing_changes(
     reply = await admin.wait_reply(predicate=answered)
     text = reply.text or ""
     assert (
-        "лист pupils, строка 4, столбец left_on: дата выбытия 30.11.2026 ещё не наступила" in text
+        "лист «Ученики», строка 4, столбец «Дата выбытия» (C): дата выбытия 30.11.2026 ещё не "
+        "наступила" in text
     ), text
     async with bot.journal.transaction() as s:
         assert (

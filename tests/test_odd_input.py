@@ -193,7 +193,7 @@ async def test_cli_import_of_a_zip_bomb_or_a_megabyte_name_shows_a_placed_error(
         (folder / f"{name}.csv").write_text(text.getvalue(), encoding="utf-8")
     assert await journal_cmd(settings, "import", str(folder), "--school", "Школа № 1") == 1
     out = capsys.readouterr()
-    assert "лист pupils, строка 3: в ячейке больше 10000 символов" in out.err
+    assert "файл «pupils.csv», строка 3: в ячейке больше 10000 символов" in out.err
     assert "Traceback" not in out.err + out.out
 
 
@@ -209,7 +209,7 @@ async def test_a_utf16_roster_is_read_as_such_not_with_missing_columns(
     await admin.send_document(csv_zip(sheets, "utf-16", "\t"), "школа.zip")
     reply = await admin.wait_reply(predicate=lambda m: failed(m) or loaded(m))
     text = reply.text or ""
-    assert "нет столбца" not in text
+    assert "такого столбца в листе нет" not in text
     assert "Ученики: добавлено 1" in text, text
     assert "Новикова Алиса Павловна" in await pupil_names(bot.journal)
 
@@ -255,10 +255,10 @@ async def test_formulas_in_the_workbook_are_read_by_their_saved_values_or_named(
     text = reply.text or ""
     assert "не указано ФИО" not in text
     assert (
-        'лист pupils, строка 8, столбец full_name: в ячейке формула «=D8&" "&E8» '
+        'лист «pupils», строка 8, столбец «ФИО» (A): в ячейке формула «=D8&" "&E8» '
         "без сохранённого значения" in text
     ), text
-    assert "строка 7, столбец full_name" not in text  # its saved value is read
+    assert "строка 7, столбец «ФИО»" not in text  # its saved value is read
 
     # With the value saved for both, the file loads by the values.
     data = with_formulas(

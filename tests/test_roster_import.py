@@ -33,7 +33,6 @@ from core.models import (
 )
 from core.roster import (
     ImportSummary,
-    Problem,
     import_roster,
     import_roster_bytes,
     read_roster,
@@ -556,16 +555,16 @@ async def test_a_file_with_mistakes_in_several_sheets_is_rejected_whole(
     }
     messages = {(p.sheet, p.row): p.message for p in error.value.problems}
     assert messages[("teachers", 4)] == "неизвестная роль «учит»"
-    assert messages[("pupils", 2)] == "класс «5Б» не найден в листе classes"
+    assert messages[("pupils", 2)] == "класс «5Б» не найден в листе «Классы»"
     assert messages[("pupils", 3)] == "дата должна быть в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"
     assert messages[("guardians", 4)] == "не указано ФИО"
     assert messages[("assignments", 5)] == (
-        "учитель «Кузнецов Олег Петрович» не найден в листе teachers"
+        "учитель «Кузнецов Олег Петрович» не найден в листе «Сотрудники»"
     )
     # Problems come in the order of the sheets and rows, as the user reads the file.
     assert [p.sheet for p in error.value.problems][:3] == ["teachers", "pupils", "pupils"]
     assert str(error.value.problems[0]) == (
-        "лист teachers, строка 4, столбец roles: неизвестная роль «учит»"
+        "файл «teachers.csv», строка 4, столбец «roles» (B): неизвестная роль «учит»"
     )
     assert await row_counts(journal) == before
 
@@ -619,7 +618,7 @@ async def test_a_pupil_in_an_unknown_class_is_an_error(journal: Journal, tmp_pat
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
     assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
-        ("pupils", 4, "class", "класс «7В» не найден в листе classes")
+        ("pupils", 4, "class", "класс «7В» не найден в листе «Классы»")
     ]
 
 
@@ -634,7 +633,7 @@ async def test_a_parent_row_naming_the_wrong_class_of_the_child_is_an_error(
             "guardians",
             4,
             "class",
-            "ученик «Васильев Пётр Андреевич» в листе pupils указан в другом классе",
+            "ученик «Васильев Пётр Андреевич» в листе «Ученики» указан в другом классе",
         )
     ]
 
@@ -656,8 +655,13 @@ async def test_a_missing_required_column_is_reported(journal: Journal, tmp_path:
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
     assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
-        ("pupils", 1, "class", "нет столбца «Класс» (class)"),
-        ("bells", 1, "end", "нет столбца «Конец» (end)"),
+        ("pupils", 1, "class", "такого столбца в листе нет, а он обязателен"),
+        ("bells", 1, "end", "такого столбца в листе нет, а он обязателен"),
+    ]
+    # Named by its title, as the template writes it: the file has no header for it.
+    assert [p.render() for p in error.value.problems] == [
+        "файл «pupils.csv», строка 1, столбец «Класс»: такого столбца в листе нет, а он обязателен",
+        "файл «bells.csv», строка 1, столбец «Конец»: такого столбца в листе нет, а он обязателен",
     ]
     assert (await row_counts(journal))["schools"] == 0
 
@@ -665,12 +669,8 @@ async def test_a_missing_required_column_is_reported(journal: Journal, tmp_path:
 async def test_a_missing_required_sheet_is_reported(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path, edited(subjects=None)))
     assert roster.broken
-    assert roster.problems == [
-        Problem(
-            "subjects", None, None, "roster.no_sheet", {"sheet": "subjects", "title": "Предметы"}
-        )
-    ]
-    assert roster.problems[0].message == "нет листа «Предметы» (subjects)"
+    assert [(p.sheet, p.key) for p in roster.problems] == [("subjects", "roster.no_file")]
+    assert str(roster.problems[0]) == "файл «subjects.csv»: такого файла нет, а он обязателен"
 
 
 async def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(
@@ -760,12 +760,13 @@ async def test_problems_and_the_summary_read_in_english_too(
         await import_folder(journal, tmp_path, sheets, "broken")
     [problem] = error.value.problems
     assert problem.key == "roster.class_not_found" and problem.params == {"ref": "5Б"}
-    assert (
-        str(problem) == "лист pupils, строка 2, столбец class: класс «5Б» не найден в листе classes"
+    assert str(problem) == (
+        "файл «pupils.csv», строка 2, столбец «class» (B): класс «5Б» не найден в листе «Классы»"
     )
-    assert problem.text("en") == "class “5Б” is not found in sheet classes"
+    assert problem.text("en") == "class “5Б” is not found in the “Classes” sheet"
     assert problem.render("en") == (
-        "sheet pupils, row 2, column class: class “5Б” is not found in sheet classes"
+        "file “pupils.csv”, row 2, column “class” (B): "
+        "class “5Б” is not found in the “Classes” sheet"
     )
     unreadable = read_roster_bytes(b"x", "roster.xlsx").problems[0]
     assert unreadable.render("en") == "the file cannot be read as an Excel workbook (.xlsx)"

@@ -183,7 +183,7 @@ async def test_an_unknown_sheet_is_a_warning_and_the_import_goes_on(
     out = capsys.readouterr().out
     assert "⚠️ Пропущено при загрузке (1) — загрузке это не помешало:" in out
     assert (
-        "• лист Заметки: лист не распознан и пропущен, его данные не загружены. Если это "
+        "• лист «Заметки»: лист не распознан и пропущен, его данные не загружены. Если это "
         "лист списка школы, назовите его одним из имён: «Сотрудники», «Классы»"
     ) in out
     assert "Пустой" not in out  # an empty extra sheet loses nothing
@@ -202,13 +202,14 @@ async def test_an_unknown_column_is_a_warning_at_its_letter_and_the_rest_is_read
     out = capsys.readouterr().out
     assert "⚠️ Пропущено при загрузке (4)" in out
     assert (
-        "• лист Ученики, строка 1, столбец C: столбец «Отчество матери» не распознан и "
+        "• лист «Ученики», строка 1, столбец «Отчество матери» (C): столбец «Отчество матери» "
+        "не распознан и "
         "пропущен. Столбцы этого листа: ФИО, Класс, Дата рождения, Дата прибытия, "
         "Дата выбытия, id"
     ) in out
-    assert "• лист Ученики, строка 2, столбец D: у столбца нет заголовка" in out
-    assert "• лист Ученики, строка 1, столбец F: столбец «ФИО» повторяет столбец A" in out
-    assert "• лист Ученики, строка 3, столбец G: у столбца нет заголовка" in out
+    assert "• лист «Ученики», строка 2, столбец D: у столбца нет заголовка" in out
+    assert "• лист «Ученики», строка 1, столбец «ФИО» (F): столбец «ФИО» повторяет столбец A" in out
+    assert "• лист «Ученики», строка 3, столбец G: у столбца нет заголовка" in out
     async with journal.transaction() as s:
         rows = await s.execute(select(Person.full_name, Pupil.birth_date).join(Pupil))
         born = {name: day for name, day in rows.all()}
@@ -221,9 +222,15 @@ async def test_a_known_sheet_without_a_required_column_is_an_error_and_nothing_c
     periods = [["Название", "Начало", "Окончание дня"], ["1 четверть", "01.09.2026", "x"]]
     assert await cli_import(settings, tmp_path, edited(Учебные_периоды=periods)) == 1
     err = capsys.readouterr().err
-    assert "лист periods, строка 1, столбец end: нет столбца «Конец» (end)" in err
+    assert (
+        "лист «Учебные периоды», строка 1, столбец «Конец»: такого столбца в листе нет, а он "
+        "обязателен"
+    ) in err
     # What would have been skipped besides is said too.
-    assert "• лист Учебные периоды, строка 1, столбец C: столбец «Окончание дня»" in err
+    assert (
+        "• лист «Учебные периоды», строка 1, столбец «Окончание дня» (C): "
+        "столбец «Окончание дня»"
+    ) in err
     assert await count(journal, Pupil) == 0 and await count(journal, Period) == 0
 
 
@@ -233,7 +240,7 @@ async def test_two_sheets_of_one_kind_are_an_error_as_one_would_be_lost(
     sheets = edited(periods=[["name", "start", "end"], ["3 четверть", "11.01.2027", "20.03.2027"]])
     assert await cli_import(settings, tmp_path, sheets) == 1
     err = capsys.readouterr().err
-    assert "лист periods: это тоже лист «Учебные периоды», как и лист «Учебные периоды»" in err
+    assert "лист «periods»: это тоже лист «Учебные периоды», как и лист «Учебные периоды»" in err
     assert await count(journal, Period) == 0
 
 
@@ -249,7 +256,8 @@ async def test_r20_lessons_of_a_subgroup_nobody_is_in_are_warned_about(
     assert await cli_import(settings, tmp_path, edited(Расписание=timetable)) == 0
     out = capsys.readouterr().out
     assert (
-        "• лист Расписание, строка 2, столбец B: в подгруппе «1 группа» (5А, Математика) нет "
+        "• лист «Расписание», строка 2, столбец «Подгруппа» (B): в подгруппе «1 группа» (5А, "
+        "Математика) нет "
         "ни одного ученика, а уроков у неё в расписании — 2: перекличка на них будет пустой. "
         "Укажите состав подгруппы в листе «Подгруппы»"
     ) in out
@@ -402,9 +410,10 @@ async def test_the_bot_upload_says_what_it_skipped(bot: Harness, world: World) -
     reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
     text = reply.text or ""
     assert "⚠️ Пропущено при загрузке (2) — загрузке это не помешало:" in text
-    assert "• лист Заметки: лист не распознан и пропущен" in text
+    assert "• лист «Заметки»: лист не распознан и пропущен" in text
     assert (
-        "• лист Расписание, строка 3, столбец B: в подгруппе «3 группа» (5А, Английский язык) "
+        "• лист «Расписание», строка 3, столбец «Подгруппа» (B): в подгруппе «3 группа» (5А, "
+        "Английский язык) "
         "нет ни одного ученика"
     ) in text
     assert "«1 группа»" not in text  # its pupils are in the journal
