@@ -743,7 +743,7 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=api_base,
         database_url=db_url,
@@ -931,7 +931,7 @@ def report_run(title: str, result: RunResult) -> RunSummary:
     served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]
     complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]
     felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]
-    felt_complete = [s.complete - s.pressed for s in steps if s.complete]  # type: ignore[operator]
+    felt_complete = [s.complete - s.pressed for s in steps if s.complete]
     polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]
     calls = result.teachers
     rate = len(steps) / result.wall
@@ -1105,7 +1105,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     t_migrated = time.perf_counter()
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base="http://127.0.0.1:1",
         database_url=db_url,

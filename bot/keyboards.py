@@ -244,7 +244,7 @@ def _pager(page: int, pages: int, data: object) -> list[InlineKeyboardButton]:
     return row
 
 
-def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:  # type: ignore[type-arg]
+def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:
     """The items of a page (clamped), the page and the number of pages."""
     pages = max(1, -(-len(items) // size))
     page = min(max(page, 0), pages - 1)

@@ -45,7 +45,7 @@ async def show(
             return
         target = target.message  # type: ignore[assignment]
     for part_text, part_markup in messages:
-        await target.answer(part_text, reply_markup=part_markup)  # type: ignore[union-attr]
+        await target.answer(part_text, reply_markup=part_markup)
 
 
 def screen_messages(

@@ -361,7 +361,7 @@ async def _issue(
         person.full_name,
         role,
         class_name,
-        expires_at,  # type: ignore[arg-type]
+        expires_at,
         children,
     )
 

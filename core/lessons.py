@@ -96,7 +96,7 @@ async def materialise(session: AsyncSession, school_id: int, start: date, end: d
     await session.execute(MATERIALISE_SQL, {"school_id": school_id, "start": start, "end": end})
 
 
-def _summary_query():  # type: ignore[no-untyped-def]
+def _summary_query():
     return (
         select(
             Lesson,
@@ -114,7 +114,7 @@ def _summary_query():  # type: ignore[no-untyped-def]
     )
 
 
-def _summary(row) -> LessonSummary:  # type: ignore[no-untyped-def]
+def _summary(row) -> LessonSummary:
     lesson, class_name, grade, subject, starts_at, ends_at = row
     return LessonSummary(
         id=lesson.id,
@@ -270,7 +270,7 @@ async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilO
     the lesson's date, sorted as in a paper journal. Looked up once per transaction."""
     cache_key = ("pupils_of_lesson", lesson.id)
     if cache_key in session.info:
-        return session.info[cache_key]  # type: ignore[no-any-return]
+        return session.info[cache_key]
     query = (
         select(Pupil.person_id, Person.full_name)
         .join(Person, Person.id == Pupil.person_id)
@@ -618,7 +618,7 @@ async def lesson_counts(session: AsyncSession, lesson: Lesson) -> LessonCounts:
     )
 
 
-def _pupil_lessons_query(pupil_id: int, class_id: int):  # type: ignore[no-untyped-def]
+def _pupil_lessons_query(pupil_id: int, class_id: int):
     """The lessons a pupil attends: the class's, and those of the subgroups they are in."""
     return _summary_query().where(
         Lesson.class_id == class_id,

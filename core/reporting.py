@@ -259,7 +259,7 @@ async def _subject_names(s: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = await s.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids)))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 async def _names(s: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
@@ -267,7 +267,7 @@ async def _names(s: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     rows = await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(wanted)))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 def month_bounds(month: date) -> tuple[date, date]:

@@ -1807,7 +1807,7 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _table(model: type[Any]) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
+    return model.__table__
 
 
 async def _insert_returning(

@@ -80,7 +80,7 @@ async def running_bot(
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         database_url=db_url,

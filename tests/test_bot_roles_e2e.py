@@ -119,7 +119,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     fake.add_bot(TOKEN, USERNAME)
     port = free_port()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         webhook_url=f"http://127.0.0.1:{port}",

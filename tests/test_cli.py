@@ -49,7 +49,7 @@ KEY = "cli-test-backup-key-0123456789"
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",

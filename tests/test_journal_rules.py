@@ -217,7 +217,7 @@ async def test_r7_correction_after_deadline_needs_deputy(
             "Иванов Пётр Алексеевич",
             {"value": 3, "work_type_id": queue[0].old["work_type_id"], "comment": None},
             5,
-        )  # type: ignore[index]
+        )
     ]
     decided = await corrections.decide(journal, world.staff("deputy"), queue[0].id, approve=True)
     assert decided.status == "approved"

@@ -210,7 +210,7 @@ async def test_r21_journal_report_movement_lists_arrivals_and_leavers(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",

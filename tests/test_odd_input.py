@@ -163,7 +163,7 @@ async def test_an_upload_that_fails_unexpectedly_still_ends_its_progress_message
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",

@@ -693,7 +693,7 @@ def test_every_report_text_is_in_both_catalogues() -> None:
 # --- the command line: journal report KIND ------------------------------------------------
 
 
-def report_args(*argv: str):  # type: ignore[no-untyped-def]
+def report_args(*argv: str):
     import argparse
 
     from reports.cli import add_report_parser

@@ -237,7 +237,7 @@ async def test_the_unavailable_line_comes_once_a_minute_with_capped_backoff(
         await asyncio.sleep(0)
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         database_url=db_url,

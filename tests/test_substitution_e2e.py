@@ -105,7 +105,7 @@ async def test_r5_the_console_records_a_substitution(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
     )
