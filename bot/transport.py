@@ -132,7 +132,7 @@ class RetryMiddleware(BaseRequestMiddleware):
             await self.sleep(delay)
             try:
                 return await make_request(bot, method)
-            except (TelegramRetryAfter, *RETRIED) as again:
+            except RETRIED_AFTER_FLOOD as again:
                 err = again
 
 
@@ -143,6 +143,7 @@ RETRIED: tuple[type[Exception], ...] = (
     TelegramServerError,
     ClientDecodeError,
 )
+RETRIED_AFTER_FLOOD: tuple[type[Exception], ...] = (TelegramRetryAfter, *RETRIED)
 
 
 class NoteAnswered(BaseRequestMiddleware):

@@ -130,7 +130,7 @@ def _conversation_state() -> Select[Any]:
 
 
 @cache
-def _session_query() -> Select[Any]:
+def _session_query() -> Select[*tuple[Any, ...]]:
     """The account (``uid``), its active binding's actor, name, current pupil, the number
     of active bindings, whether any of them is marked unreachable and a parent's missing
     consent. Built once: building it takes longer than running it."""

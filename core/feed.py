@@ -63,7 +63,7 @@ async def school_zones(s: AsyncSession, default: ZoneInfo) -> list[tuple[int, Zo
 
 
 async def job_done(s: AsyncSession, job: str, school_id: int, slot: datetime) -> bool:
-    return (
+    return bool(
         await s.scalar(
             select(func.count())
             .select_from(NotificationJobRun)
@@ -73,7 +73,7 @@ async def job_done(s: AsyncSession, job: str, school_id: int, slot: datetime) ->
                 NotificationJobRun.slot == slot,
             )
         )
-    ) > 0
+    )
 
 
 async def record_job_run(
@@ -201,13 +201,15 @@ async def due_digest_slots(
     use — the school's (its own, or ``default_time``) and the hours parents chose — that
     passed in (now - window, now], in each school's timezone. Computed here rather than
     per row in SQL: there are only a few."""
-    chosen = set(
-        await s.scalars(
+    chosen = {
+        at
+        for at in await s.scalars(
             select(NotificationPrefs.digest_time)
             .where(NotificationPrefs.digest_time.is_not(None))
             .distinct()
         )
-    )
+        if at is not None  # as the query says
+    }
     own = {i: at for i, at in await s.execute(select(School.id, School.digest_time))}
     slots = []
     for school_id, zone in await school_zones(s, tz):

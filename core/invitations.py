@@ -418,7 +418,7 @@ async def _check_may_issue(
         allowed = {c for c in {c for c, _ in rows} if await is_class_teacher(s, actor, c)}
         if not allowed:
             raise NotAllowed()
-        rows = [(c, p) for c, p in rows if c in allowed]
+        rows = [row for row in rows if row[0] in allowed]
     class_ids = sorted({c for c, _ in rows})
     names = list(
         await s.scalars(

@@ -1025,8 +1025,8 @@ def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem
         sheets[name] = table
         roster.titles[name] = title
     for name in SHEETS:
-        table = sheets.get(name)
-        if table is None:
+        found = sheets.get(name)
+        if found is None:
             if name in REQUIRED_SHEETS:
                 shown = SHEET_SPECS[name].title
                 problems.append(
@@ -1034,7 +1034,7 @@ def _parse(tables: Sequence[tuple[str, list[list[Any]]]], problems: list[Problem
                 )
                 roster.broken = True
             continue
-        rows = _read_sheet(name, roster.titles[name], table, roster)
+        rows = _read_sheet(name, roster.titles[name], found, roster)
         if rows is None:
             roster.broken = roster.broken or name in REQUIRED_SHEETS
             continue

@@ -414,7 +414,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def backups_in(folder: Path) -> list[tuple[datetime, Path]]:
     """The manifests in a folder (by their names), oldest first."""
-    found = []
+    found: list[tuple[datetime, Path]] = []
     if not folder.is_dir():
         return found
     for path in folder.iterdir():
