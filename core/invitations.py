@@ -354,6 +354,7 @@ async def _issue(
         )
         .returning(Invitation.id)
     )
+    assert invitation_id is not None  # RETURNING gives the new row's id
     return IssuedCode(
         code,
         invitation_id,

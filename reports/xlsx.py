@@ -176,9 +176,9 @@ def _print_setup(ws: Worksheet, tx: Texts) -> None:
     ws.print_title_rows = TITLE_ROWS
     ws.print_options.horizontalCentered = True
     ws.page_margins = copy(MARGINS)
-    footer = ws.oddFooter.center
-    assert footer is not None  # a new sheet has one
-    footer.text = tx("report.page_footer")
+    footer = ws.oddFooter
+    assert footer is not None and footer.center is not None  # a new sheet has one
+    footer.center.text = tx("report.page_footer")
 
 
 def _first_sheet(wb: Workbook) -> Worksheet:
@@ -517,7 +517,7 @@ def filling_workbook(report: FillingReport, school: str = "", lang: str = "ru") 
         Column(tx("report.col.with_gaps"), INT),
         Column(tx("report.col.filled_percent"), PCT),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [
             t.teacher,
             t.lessons,
