@@ -742,21 +742,22 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
     from journal.workers import announce_ready
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    served: dict[str, Any] = (
+        {
+            "webhook_host": "127.0.0.1",
+            "webhook_path": "/hook",
+            "webhook_port": int(webhook[0]),
+            "webhook_workers": int(webhook[1]),
+        }
+        if webhook
+        else {}
+    )
     settings = Settings(
         _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=api_base,
         database_url=db_url,
-        **(
-            {
-                "webhook_host": "127.0.0.1",
-                "webhook_path": "/hook",
-                "webhook_port": int(webhook[0]),
-                "webhook_workers": int(webhook[1]),
-            }
-            if webhook
-            else {}
-        ),
+        **served,
     )
     engine = create_engine(db_url)
     journal = Journal(
@@ -1338,7 +1339,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.serve_bot:
-        asyncio.run(serve_bot(*args.serve_bot, args.serve_webhook))
+        db_url, api_base = args.serve_bot
+        asyncio.run(serve_bot(db_url, api_base, args.serve_webhook))
         return 0
     with embedded_database(args.data_dir, "rollcall") as admin_url:
         return asyncio.run(bench(admin_url, args))
