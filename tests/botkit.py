@@ -17,7 +17,7 @@ from core import invitations
 from core.access import Actor
 from core.journal import Journal
 from core.models import BindingRole
-from fakegram import Button, FakeTelegram, FakeUser, MessageView, Press
+from fakegram import Button, CallbackQueryRecord, FakeTelegram, FakeUser, MessageView, Press
 from journal.app import App
 from journal.settings import Settings
 
@@ -119,4 +119,8 @@ async def answers_settled(fake: FakeTelegram, timeout: float = 2.0) -> None:  # 
     bot = fake.bot(TOKEN)
     for query in list(bot.unanswered_callback_queries):
         chat = bot.chats[query.chat_id]
-        await chat.notifier.wait_for(lambda q=query: q.answered or None, timeout)
+
+        def answered(q: CallbackQueryRecord = query) -> bool | None:
+            return q.answered or None
+
+        await chat.notifier.wait_for(answered, timeout)

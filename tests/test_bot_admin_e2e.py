@@ -197,7 +197,7 @@ def world_roster(
     """The test school as its administrator keeps it in Excel (plus a change); with
     ``extra_parents``, a parents sheet too, where they are the extra pupil's."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     teachers = wb.create_sheet("Сотрудники")
     teachers.append(["ФИО", "Роли"])
     for _, (name, roles) in STAFF.items():

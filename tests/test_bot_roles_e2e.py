@@ -137,7 +137,8 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         )
         await user.open_deep_link(issued.code)
         assert "Готово" in ((await user.wait_reply(timeout=10)).text or "")
-        assert fake.bot(TOKEN).webhook.secret_token == "s3cret-token"
+        webhook = fake.bot(TOKEN).webhook
+        assert webhook is not None and webhook.secret_token == "s3cret-token"
         forged = {
             "update_id": 1,
             "message": {

@@ -215,7 +215,7 @@ async def test_r7_correction_after_deadline_needs_deputy(
     assert [(r.pupil_name, r.old, r.change["value"]) for r in queue] == [
         (
             "Иванов Пётр Алексеевич",
-            {"value": 3, "work_type_id": queue[0].old["work_type_id"], "comment": None},
+            {"value": 3, "work_type_id": (queue[0].old or {}).get("work_type_id"), "comment": None},
             5,
         )
     ]

@@ -73,7 +73,7 @@ def world_sheets(pupils: list[tuple[str, str]] | None = None) -> dict[str, list[
 
 def workbook_bytes(sheets: dict[str, list[list[str]]]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for row in rows:
@@ -236,7 +236,7 @@ async def test_formulas_in_the_workbook_are_read_by_their_saved_values_or_named(
     bot: Harness, world: World
 ) -> None:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for name, rows in world_sheets().items():
         ws = wb.create_sheet(name)
         for row in rows:

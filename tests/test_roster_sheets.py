@@ -47,7 +47,7 @@ AS_THE_BOT_SAYS: dict[str, list[list[object]]] = {
 
 def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for title, rows in sheets.items():
         ws = wb.create_sheet(title)
         for row in rows:
