@@ -534,7 +534,7 @@ def test_help_is_in_russian_for_the_command_and_each_subcommand(
         for action in sub._actions:
             assert action.help == argparse.SUPPRESS or action.help in RU.values(), (name, action)
         assert sub.description in RU.values(), name
-    assert argparse._("usage: ") == "usage: "  # argparse itself is left as it was
+    assert vars(argparse)["_"]("usage: ") == "usage: "  # argparse itself is left as it was
 
 
 def test_help_in_english_with_the_second_locale(capsys: pytest.CaptureFixture[str]) -> None:
