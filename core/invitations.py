@@ -548,7 +548,7 @@ async def _bind(
                 Binding.revoked_at.is_(None),
             )
         )
-    return int(binding_id)  # type: ignore[arg-type]
+    return int(binding_id)  # type: ignore[arg-type]  # found or just inserted
 
 
 async def _binding_view(s: AsyncSession, binding_id: int) -> BindingView:

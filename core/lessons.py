@@ -305,7 +305,7 @@ async def take_as_substitute(journal: Journal, actor: Actor, lesson_id: int) -> 
         if lesson.date != local_today(journal.clock, rules.timezone):
             raise NotAllowed("error.substitute_today_only")
         await periods.ensure_open(s, actor.school_id, lesson.date)
-        await _set_teacher(s, journal, actor, lesson, actor.person_id)  # type: ignore[arg-type]
+        await _set_teacher(s, journal, actor, lesson, actor.person_id)  # type: ignore[arg-type]  # a teacher has a person
     return await get_lesson(journal, actor, lesson_id)
 
 

@@ -1219,7 +1219,7 @@ async def mark_audit(
                 work_type=work_types.get(work_type_id) if work_type_id else None,
                 reason=typed_reason(e.reason),
                 request_id=e.request_id,
-                requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]
+                requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]  # None finds nothing
             )
         )
     return MarkAudit(year.name, year.starts_on, year.ends_on, rows)
@@ -1356,7 +1356,7 @@ async def _statements(
             lessons.sort(key=lambda x: (x.date, x.lesson_no))
         names = await _subject_names(s, {x.subject_id for x in lessons})
         class_teacher = (await _names(s, [cls.class_teacher_id])).get(
-            cls.class_teacher_id  # type: ignore[arg-type]
+            cls.class_teacher_id  # type: ignore[arg-type]  # None finds nothing
         )
 
     marks_by: dict[tuple[int, int], list[MarkEntry]] = defaultdict(list)

@@ -869,8 +869,8 @@ async def _items(
                 new=e.new,
                 verdict=verdict,
                 lesson=lesson_refs.get(lesson_id) if lesson_id is not None else None,
-                pupil=names.get(e.key.get("pupil_id")),  # type: ignore[arg-type]
-                subject=subjects.get(e.key.get("subject_id")),  # type: ignore[arg-type]
+                pupil=names.get(e.key.get("pupil_id")),  # type: ignore[arg-type]  # None finds nothing
+                subject=subjects.get(e.key.get("subject_id")),  # type: ignore[arg-type]  # None finds nothing
                 period=period.name if period else None,
                 blocked_by=blocker.id if blocker else None,
                 blocked_by_name=(

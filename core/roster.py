@@ -1440,8 +1440,8 @@ class _Plan:
                 {
                     "id": n.id,
                     "full_name": n.full_name,
-                    "external_id": n.ext or n.db.external_id,  # type: ignore[union-attr]
-                    "phone": n.phone or n.db.phone,  # type: ignore[union-attr]
+                    "external_id": n.ext or n.db.external_id,  # type: ignore[union-attr]  # a node with an id has its row
+                    "phone": n.phone or n.db.phone,  # type: ignore[union-attr]  # a node with an id has its row
                 }
                 for n in changed
             ],
