@@ -929,11 +929,11 @@ class RunSummary:
 
 def report_run(title: str, result: RunResult) -> RunSummary:
     steps = [s for s in result.steps if s.first_answer is not None and s.delivered is not None]
-    served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]
-    complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]
-    felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]
+    served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]  # set when the step was answered
+    complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]  # set when the step was answered
+    felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]  # set when the step was answered
     felt_complete = [s.complete - s.pressed for s in steps if s.complete]
-    polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]
+    polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]  # set when the step was answered
     calls = result.teachers
     rate = len(steps) / result.wall
     print(
@@ -973,7 +973,7 @@ def report_run(title: str, result: RunResult) -> RunSummary:
     print("  delivery → answer, by step:")
     by_kind: dict[str, list[float]] = defaultdict(list)
     for s in steps:
-        by_kind[s.kind].append(s.first_answer - s.delivered)  # type: ignore[operator]
+        by_kind[s.kind].append(s.first_answer - s.delivered)  # type: ignore[operator]  # set when the step was answered
     for kind, title_ in STEP_TITLES.items():
         if by_kind.get(kind):
             print(stats_row("  " + title_, by_kind[kind]))
@@ -1056,8 +1056,8 @@ def report_trace(steps: list[Step], show_sql: bool) -> None:
         f"{'conns':>7}{'db wait ms':>11}"
     )
     for s in steps:
-        answer = (s.first_answer - s.delivered) * 1000  # type: ignore[operator]
-        complete = (s.complete - s.delivered) * 1000  # type: ignore[operator]
+        answer = (s.first_answer - s.delivered) * 1000  # type: ignore[operator]  # set when the step was answered
+        complete = (s.complete - s.delivered) * 1000  # type: ignore[operator]  # set when the step was answered
         sql = s.sql
         print(
             f"  {STEP_TITLES[s.kind]:<16}{answer:>10.1f}{complete:>10.1f}{sql['cpu'] * 1000:>8.1f}"

@@ -85,7 +85,7 @@ async def running_bot(
         telegram_api_base=fake.base_url,
         database_url=db_url,
     )
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     waits: list[float] = []
 
     async def recorded_sleep(seconds: float) -> None:

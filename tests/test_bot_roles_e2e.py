@@ -127,7 +127,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         webhook_host="127.0.0.1",
         webhook_port=port,
     )
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(app, webhook=True, handle_signals=False, stop=stop))
     try:

@@ -225,7 +225,7 @@ async def test_r7_correction_after_deadline_needs_deputy(
     async with journal.transaction() as s:
         entry = await s.scalar(select(AuditEntry).where(AuditEntry.request_id == queue[0].id))
     assert entry is not None and entry.actor_id == world.people["deputy"]
-    assert entry.old["value"] == 3 and entry.new["value"] == 5  # type: ignore[index]
+    assert entry.old["value"] == 3 and entry.new["value"] == 5  # type: ignore[index]  # a correction has both
     assert await corrections.pending(journal, world.staff("deputy")) == []
 
 

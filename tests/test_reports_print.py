@@ -74,7 +74,7 @@ async def test_r9_the_audit_log_refuses_an_action_code_it_has_no_words_for(
                 school_id=world.school_id,
                 at=clock.now(),
                 actor_id=None,
-                action="mark.teleport",  # type: ignore[arg-type]
+                action="mark.teleport",  # type: ignore[arg-type]  # an unknown action, on purpose
                 entity="mark",
                 key={"mark_id": 1},
                 old=None,
@@ -191,7 +191,7 @@ async def test_r21_a_class_report_and_the_school_report_of_one_period_are_two_fi
     journal: Journal, world: World, clock: ManualClock, tmp_path: Path
 ) -> None:
     await a_day_of_5a_and_1a(journal, world, clock)
-    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]
+    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]  # App without an engine: the test has its journal
     out = str(tmp_path)
     expected = {
         "accumulation": ("Накопляемость_школа_2_четверть", "Накопляемость_5А_2_четверть"),

@@ -173,7 +173,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
     assert "5 → 2" in lines[2] and lines[2].endswith("отменяется")
     assert "Орлова Анна Дмитриевна → Кузнецова Елена Викторовна" in lines[7]
     async with journal.transaction() as s:  # the preview changes nothing
-        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]
+        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]  # the row exists
 
     summary = await revert.revert(journal, admin, binding, reported, "украден телефон")
 
@@ -312,7 +312,7 @@ async def test_r3_only_admin_or_director_reverts_and_preview_changes_nothing(
     assert (item.entity, item.verdict, item.new) == ("mark", Verdict.REVERT, item.new)
     async with journal.transaction() as s:
         assert await s.scalar(select(Mark.value)) == 3
-        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]
+        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]  # the row exists
 
 
 async def test_r3_reverting_twice_changes_nothing_more(
@@ -454,4 +454,4 @@ async def test_r3_topic_once_audited_is_restored_and_unknown_changes_are_reporte
         ("timetable.move", Verdict.UNSUPPORTED)
     ]
     async with journal.transaction() as s:
-        assert (await s.get(Lesson, m1)).topic is None  # type: ignore[union-attr]
+        assert (await s.get(Lesson, m1)).topic is None  # type: ignore[union-attr]  # the row exists
