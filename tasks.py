@@ -2,7 +2,7 @@
 """The two commands a newcomer needs, on a machine with only Python 3.11+ and pip:
 
     python3 tasks.py run     # install into ./.venv if needed, then start the bot
-    python3 tasks.py test    # install into ./.venv if needed, then lint and run all tests
+    python3 tasks.py test    # install into ./.venv if needed, then lint, type-check, run all tests
 
 Also: ``python3 tasks.py bench`` (benchmarks), ``python3 tasks.py sandbox`` (play the bot
 in a terminal without a token), ``python3 tasks.py journal ARGS…`` (any CLI command).
@@ -107,8 +107,11 @@ def main(argv: list[str]) -> int:
     lint = run(str(BIN / "ruff"), "check", ".")
     if lint > 128:  # stopped by a signal (Ctrl+C): no tests either
         return lint
+    types = run(str(BIN / "mypy"))  # what to check: [tool.mypy] in pyproject.toml
+    if types > 128:
+        return types
     tests = run(str(BIN / "pytest"), *argv[1:])
-    return tests or lint
+    return tests or lint or types
 
 
 if __name__ == "__main__":

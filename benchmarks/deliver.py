@@ -27,8 +27,14 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from benchmarks import embedded_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from notifications.outbox import OutboxItem
 
 TOKEN = "123456:BENCH-DELIVER"
 LIMIT = 30  # Telegram: about 30 messages per second per bot
@@ -67,7 +73,7 @@ async def fresh_database(admin_url: str, name: str) -> str:
     return url
 
 
-def broadcast(count: int, chats: list[int], run: int) -> list[object]:
+def broadcast(count: int, chats: list[int], run: int) -> list[OutboxItem]:
     from notifications.outbox import OutboxItem
 
     return [
@@ -82,16 +88,18 @@ def broadcast(count: int, chats: list[int], run: int) -> list[object]:
     ]
 
 
-async def enqueue_timed(sessions: object, items: list[object]) -> tuple[float, int, float, int]:
+async def enqueue_timed(
+    sessions: async_sessionmaker[AsyncSession], items: list[OutboxItem]
+) -> tuple[float, int, float, int]:
     from notifications.outbox import enqueue
 
     started = time.perf_counter()
-    async with sessions() as s, s.begin():  # type: ignore[operator]
-        inserted = await enqueue(s, items)  # type: ignore[arg-type]
+    async with sessions() as s, s.begin():
+        inserted = await enqueue(s, items)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    async with sessions() as s, s.begin():  # type: ignore[operator]
-        again = await enqueue(s, items)  # type: ignore[arg-type]
+    async with sessions() as s, s.begin():
+        again = await enqueue(s, items)
     return first, inserted, time.perf_counter() - started, again
 
 

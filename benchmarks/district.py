@@ -467,20 +467,22 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
         ends = datetime.combine(day, ends_at or dtime(12, 45), tzinfo=TZ)
         clock.set(begins + timedelta(minutes=5))
         opened = await call(
-            "roll_call (open)", lambda t=teacher, i=lesson_id: attendance.roll_call(journal, t, i)
+            "roll_call (open)", partial(attendance.roll_call, journal, teacher, lesson_id)
         )
         await call(
             "set_topic",
-            lambda t=teacher, i=lesson_id, n=no: lessons.set_topic(
-                journal, t, i, f"Тема урока {n}"
-            ),
+            partial(lessons.set_topic, journal, teacher, lesson_id, f"Тема урока {no}"),
             1,
         )
         if grade > 1:
             await call(
                 "set_homework",
-                lambda t=teacher, i=lesson_id, n=no: lessons.set_homework(
-                    journal, t, i, f"§ {n + 10}, упр. {n * 3}–{n * 3 + 2}"
+                partial(
+                    lessons.set_homework,
+                    journal,
+                    teacher,
+                    lesson_id,
+                    f"§ {no + 10}, упр. {no * 3}–{no * 3 + 2}",
                 ),
                 1,
             )
@@ -499,14 +501,12 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
                 statuses_set += 1
                 await call(
                     "set_status",
-                    lambda t=teacher, i=lesson_id, p=pupil_id, st=status: attendance.set_status(
-                        journal, t, i, p, st
-                    ),
+                    partial(attendance.set_status, journal, teacher, lesson_id, pupil_id, status),
                     1,
                 )
         await call(
             "mark_rest_present",
-            lambda t=teacher, i=lesson_id: attendance.mark_rest_present(journal, t, i),
+            partial(attendance.mark_rest_present, journal, teacher, lesson_id),
             len(opened.lines) - statuses_set,
         )
         if grade > 1:
@@ -517,9 +517,7 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
                 value, kind = _draw(rng, MARK_MIX), _draw(rng, WORK_TYPE_MIX)
                 await call(
                     "add_mark",
-                    lambda t=teacher, i=lesson_id, p=pupil_id, v=value, k=kind: marks.add_mark(
-                        journal, t, i, p, v, k
-                    ),
+                    partial(marks.add_mark, journal, teacher, lesson_id, pupil_id, value, kind),
                     1,
                 )
     clock.set(datetime.combine(day, dtime(16, 0), tzinfo=TZ))
@@ -527,8 +525,13 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
         if excused and pupil_id in class_teacher_of:
             covered = await call(
                 "confirm_reason",
-                lambda p=pupil_id: attendance.confirm_reason(
-                    journal, actor(class_teacher_of[p]), p, day, AbsenceReason.ILLNESS
+                partial(
+                    attendance.confirm_reason,
+                    journal,
+                    actor(class_teacher_of[pupil_id]),
+                    pupil_id,
+                    day,
+                    AbsenceReason.ILLNESS,
                 ),
             )
             sample.timed("confirm_reason").rows += covered

@@ -742,21 +742,22 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
     from journal.workers import announce_ready
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    served: dict[str, Any] = (
+        {
+            "webhook_host": "127.0.0.1",
+            "webhook_path": "/hook",
+            "webhook_port": int(webhook[0]),
+            "webhook_workers": int(webhook[1]),
+        }
+        if webhook
+        else {}
+    )
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=api_base,
         database_url=db_url,
-        **(
-            {
-                "webhook_host": "127.0.0.1",
-                "webhook_path": "/hook",
-                "webhook_port": int(webhook[0]),
-                "webhook_workers": int(webhook[1]),
-            }
-            if webhook
-            else {}
-        ),
+        **served,
     )
     engine = create_engine(db_url)
     journal = Journal(
@@ -928,11 +929,11 @@ class RunSummary:
 
 def report_run(title: str, result: RunResult) -> RunSummary:
     steps = [s for s in result.steps if s.first_answer is not None and s.delivered is not None]
-    served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]
-    complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]
-    felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]
-    felt_complete = [s.complete - s.pressed for s in steps if s.complete]  # type: ignore[operator]
-    polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]
+    served = [s.first_answer - s.delivered for s in steps]  # type: ignore[operator]  # set when the step was answered
+    complete = [s.complete - s.delivered for s in steps if s.complete]  # type: ignore[operator]  # set when the step was answered
+    felt = [s.first_answer - s.pressed for s in steps]  # type: ignore[operator]  # set when the step was answered
+    felt_complete = [s.complete - s.pressed for s in steps if s.complete]
+    polled = [s.delivered - s.pressed for s in steps]  # type: ignore[operator]  # set when the step was answered
     calls = result.teachers
     rate = len(steps) / result.wall
     print(
@@ -972,7 +973,7 @@ def report_run(title: str, result: RunResult) -> RunSummary:
     print("  delivery → answer, by step:")
     by_kind: dict[str, list[float]] = defaultdict(list)
     for s in steps:
-        by_kind[s.kind].append(s.first_answer - s.delivered)  # type: ignore[operator]
+        by_kind[s.kind].append(s.first_answer - s.delivered)  # type: ignore[operator]  # set when the step was answered
     for kind, title_ in STEP_TITLES.items():
         if by_kind.get(kind):
             print(stats_row("  " + title_, by_kind[kind]))
@@ -1055,8 +1056,8 @@ def report_trace(steps: list[Step], show_sql: bool) -> None:
         f"{'conns':>7}{'db wait ms':>11}"
     )
     for s in steps:
-        answer = (s.first_answer - s.delivered) * 1000  # type: ignore[operator]
-        complete = (s.complete - s.delivered) * 1000  # type: ignore[operator]
+        answer = (s.first_answer - s.delivered) * 1000  # type: ignore[operator]  # set when the step was answered
+        complete = (s.complete - s.delivered) * 1000  # type: ignore[operator]  # set when the step was answered
         sql = s.sql
         print(
             f"  {STEP_TITLES[s.kind]:<16}{answer:>10.1f}{complete:>10.1f}{sql['cpu'] * 1000:>8.1f}"
@@ -1105,7 +1106,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     t_migrated = time.perf_counter()
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base="http://127.0.0.1:1",
         database_url=db_url,
@@ -1338,7 +1339,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.serve_bot:
-        asyncio.run(serve_bot(*args.serve_bot, args.serve_webhook))
+        db_url, api_base = args.serve_bot
+        asyncio.run(serve_bot(db_url, api_base, args.serve_webhook))
         return 0
     with embedded_database(args.data_dir, "rollcall") as admin_url:
         return asyncio.run(bench(admin_url, args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -63,8 +64,8 @@ from texts import Texts
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
 
 
-def button(text: str, data: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())  # type: ignore[attr-defined]
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def main_menu(
@@ -157,7 +158,7 @@ def lesson_list(
         when = x.starts_at.strftime("%H:%M") if x.starts_at else ""
         done = " ✓" if x.attendance_taken else ""
         if for_substitution:
-            data: object = LessonActCb(lesson=x.id, act=LessonAct.SUBSTITUTE)
+            data: CallbackData = LessonActCb(lesson=x.id, act=LessonAct.SUBSTITUTE)
         else:
             data = LessonCb(lesson=x.id)
         rows.append([button(f"{x.lesson_no}. {when} {x.class_name} {x.subject}{done}", data)])
@@ -234,17 +235,17 @@ def pupils_page_of(call: RollCall, pupil_id: int) -> int:
 SCHOOL_LESSONS_PAGE = 30  # a school's day has hundreds of lessons: paged
 
 
-def _pager(page: int, pages: int, data: object) -> list[InlineKeyboardButton]:
+def _pager(page: int, pages: int, data: CallbackData) -> list[InlineKeyboardButton]:
     """◀ ▶ between pages; ``data`` is a callback with a ``page`` field."""
     row = []
     if page > 0:
-        row.append(button(f"◀ {page}", data.model_copy(update={"page": page - 1})))  # type: ignore[attr-defined]
+        row.append(button(f"◀ {page}", data.model_copy(update={"page": page - 1})))
     if page < pages - 1:
-        row.append(button(f"{page + 2} ▶", data.model_copy(update={"page": page + 1})))  # type: ignore[attr-defined]
+        row.append(button(f"{page + 2} ▶", data.model_copy(update={"page": page + 1})))
     return row
 
 
-def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:  # type: ignore[type-arg]
+def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:
     """The items of a page (clamped), the page and the number of pages."""
     pages = max(1, -(-len(items) // size))
     page = min(max(page, 0), pages - 1)

@@ -192,7 +192,7 @@ class AnswerMiddleware(BaseMiddleware):
             answer_first.reset(token)
             try:
                 await answer.send()
-            except (TelegramAPIError, *TELEGRAM_DOWN) as err:
+            except TELEGRAM_FAILED as err:
                 log.warning("could not answer a callback query: %s", err)
         return None
 
@@ -204,6 +204,8 @@ TELEGRAM_DOWN: tuple[type[Exception], ...] = (
     TelegramNetworkError,
     ClientDecodeError,
 )
+#: ... and Telegram refusing the request.
+TELEGRAM_FAILED: tuple[type[Exception], ...] = (TelegramAPIError, *TELEGRAM_DOWN)
 
 
 async def tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None:
@@ -218,7 +220,7 @@ async def tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None
                 await event.message.answer(text)
         elif isinstance(event, Message):
             await event.answer(text)
-    except (TelegramAPIError, *TELEGRAM_DOWN) as err:
+    except TELEGRAM_FAILED as err:
         log.warning("could not tell the user %r: %s", text[:40], err)
 
 

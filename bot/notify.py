@@ -5,6 +5,7 @@ a blocked chat does not fail the user's own action."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -41,9 +42,9 @@ def request_text(tx: Texts, r: RequestView) -> str:
     )
 
 
-async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: object) -> None:
+async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
     try:
-        await bot.send_message(chat_id, text, **kwargs)  # type: ignore[arg-type]
+        await bot.send_message(chat_id, text, **kwargs)
     except TelegramAPIError:
         log.warning("could not deliver a message to chat id %s", chat_id, exc_info=True)
 

@@ -43,9 +43,9 @@ async def show(
             for part_text, part_markup in messages[1:]:
                 await message.answer(part_text, reply_markup=part_markup)
             return
-        target = target.message  # type: ignore[assignment]
+        target = target.message  # type: ignore[assignment]  # our buttons' message is there
     for part_text, part_markup in messages:
-        await target.answer(part_text, reply_markup=part_markup)  # type: ignore[union-attr]
+        await target.answer(part_text, reply_markup=part_markup)
 
 
 def screen_messages(

@@ -59,7 +59,7 @@ async def run_sandbox(
     ``base_clock`` instead of the system's, and the console's input and output are for
     tests."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         bot_username=USERNAME,
         data_dir=data_dir,

@@ -132,7 +132,7 @@ class RetryMiddleware(BaseRequestMiddleware):
             await self.sleep(delay)
             try:
                 return await make_request(bot, method)
-            except (TelegramRetryAfter, *RETRIED) as again:
+            except RETRIED_AFTER_FLOOD as again:
                 err = again
 
 
@@ -143,6 +143,7 @@ RETRIED: tuple[type[Exception], ...] = (
     TelegramServerError,
     ClientDecodeError,
 )
+RETRIED_AFTER_FLOOD: tuple[type[Exception], ...] = (TelegramRetryAfter, *RETRIED)
 
 
 class NoteAnswered(BaseRequestMiddleware):
@@ -180,7 +181,7 @@ class KeepResponseTypes(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in self.types:
-            self.types[returning] = Response[returning]  # type: ignore[valid-type]
+            self.types[returning] = Response[returning]  # type: ignore[valid-type]  # built at run time
         return await make_request(bot, method)
 
 
@@ -204,7 +205,7 @@ class BotSession(AiohttpSession):
             with contextlib.suppress(ValueError):
                 answer = self.json_loads(content)
                 if isinstance(answer, dict) and answer.get("ok") is True:
-                    return self.edited  # type: ignore[return-value]
+                    return self.edited  # type: ignore[return-value]  # an unread method returns True
         return super().check_response(bot, method, status_code, content)
 
 

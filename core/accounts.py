@@ -130,7 +130,7 @@ def _conversation_state() -> Select[Any]:
 
 
 @cache
-def _session_query() -> Select[Any]:
+def _session_query() -> Select[*tuple[Any, ...]]:
     """The account (``uid``), its active binding's actor, name, current pupil, the number
     of active bindings, whether any of them is marked unreachable and a parent's missing
     consent. Built once: building it takes longer than running it."""
@@ -350,10 +350,10 @@ async def _mark_reachable(s: AsyncSession, telegram_user_id: int, since: datetim
 
 async def _current_pupil(s: AsyncSession, account: Account, actor: Actor) -> PupilRef | None:
     if actor.role is BindingRole.PUPIL:
-        return await _pupil_ref(s, actor.person_id)  # type: ignore[arg-type]
+        return await _pupil_ref(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
     if actor.role is not BindingRole.PARENT:
         return None
-    children = await _children(s, actor.person_id)  # type: ignore[arg-type]
+    children = await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
     chosen = next((c for c in children if c.id == account.active_pupil_id), None)
     if chosen is None and children:
         chosen = children[0]
@@ -389,7 +389,7 @@ async def children(journal: Journal, actor: Actor) -> list[PupilRef]:
     if actor.role is not BindingRole.PARENT:
         return []
     async with journal.transaction() as s:
-        return await _children(s, actor.person_id)  # type: ignore[arg-type]
+        return await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
 
 
 async def switch_binding(journal: Journal, telegram_user_id: int, binding_id: int) -> None:

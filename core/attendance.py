@@ -171,7 +171,7 @@ class _Sheet:
     (after the lesson is locked, so nothing changes them but this transaction)."""
 
     statuses: dict[int, str]  # pupil id → status; no entry: not taken
-    authors: dict[int, int]  # pupil id → who made the entry
+    authors: dict[int, int | None]  # pupil id → who made the entry
     marks: int
 
 

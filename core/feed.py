@@ -63,7 +63,7 @@ async def school_zones(s: AsyncSession, default: ZoneInfo) -> list[tuple[int, Zo
 
 
 async def job_done(s: AsyncSession, job: str, school_id: int, slot: datetime) -> bool:
-    return (
+    return bool(
         await s.scalar(
             select(func.count())
             .select_from(NotificationJobRun)
@@ -73,7 +73,7 @@ async def job_done(s: AsyncSession, job: str, school_id: int, slot: datetime) ->
                 NotificationJobRun.slot == slot,
             )
         )
-    ) > 0
+    )
 
 
 async def record_job_run(
@@ -189,9 +189,9 @@ async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
     conn = await s.connection()
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
-    if not driver.is_in_transaction():  # type: ignore[union-attr]
+    if not driver.is_in_transaction():  # type: ignore[union-attr]  # asyncpg's, typed Optional
         await conn.exec_driver_sql("SELECT 1")  # begins the session's transaction
-    return list(await driver.fetch(sql, *args))  # type: ignore[union-attr]
+    return list(await driver.fetch(sql, *args))  # type: ignore[union-attr]  # asyncpg's, typed Optional
 
 
 async def due_digest_slots(
@@ -201,13 +201,15 @@ async def due_digest_slots(
     use — the school's (its own, or ``default_time``) and the hours parents chose — that
     passed in (now - window, now], in each school's timezone. Computed here rather than
     per row in SQL: there are only a few."""
-    chosen = set(
-        await s.scalars(
+    chosen = {
+        at
+        for at in await s.scalars(
             select(NotificationPrefs.digest_time)
             .where(NotificationPrefs.digest_time.is_not(None))
             .distinct()
         )
-    )
+        if at is not None  # as the query says
+    }
     own = {i: at for i, at in await s.execute(select(School.id, School.digest_time))}
     slots = []
     for school_id, zone in await school_zones(s, tz):
@@ -486,7 +488,7 @@ async def mark_digest_read(
             .where(Digest.binding_id == binding_id, Digest.day == day, Digest.read_at.is_(None))
             .values(read_at=journal.clock.now())
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:  # type: ignore[attr-defined]  # a DML result is a CursorResult
             return True
         exists = await s.get(Digest, (binding_id, day))
         if exists is None:
@@ -576,7 +578,7 @@ async def suggest_reason(
     async with journal.transaction() as s:
         actor = await _suggesting_parent(s, telegram_user_id, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
-        values = {
+        values: dict[str, Any] = {
             "reason": reason.value,
             "note": None,
             "binding_id": binding_id,
@@ -597,7 +599,7 @@ async def suggest_reason(
             None,
             parent or "",
             await _class_teachers_of(s, pupil_id),
-            values["suggested_at"],  # type: ignore[arg-type]
+            values["suggested_at"],
         )
 
 
@@ -621,7 +623,7 @@ async def add_suggestion_note(
             )
             .values(note=note, suggested_at=now)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]  # a DML result is a CursorResult
             raise NotFound()
         name = await s.scalar(select(Person.full_name).where(Person.id == pupil_id))
         parent = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))

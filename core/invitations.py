@@ -354,6 +354,7 @@ async def _issue(
         )
         .returning(Invitation.id)
     )
+    assert invitation_id is not None  # RETURNING gives the new row's id
     return IssuedCode(
         code,
         invitation_id,
@@ -361,7 +362,7 @@ async def _issue(
         person.full_name,
         role,
         class_name,
-        expires_at,  # type: ignore[arg-type]
+        expires_at,
         children,
     )
 
@@ -418,7 +419,7 @@ async def _check_may_issue(
         allowed = {c for c in {c for c, _ in rows} if await is_class_teacher(s, actor, c)}
         if not allowed:
             raise NotAllowed()
-        rows = [(c, p) for c, p in rows if c in allowed]
+        rows = [row for row in rows if row[0] in allowed]
     class_ids = sorted({c for c, _ in rows})
     names = list(
         await s.scalars(
@@ -547,7 +548,7 @@ async def _bind(
                 Binding.revoked_at.is_(None),
             )
         )
-    return int(binding_id)  # type: ignore[arg-type]
+    return int(binding_id)  # type: ignore[arg-type]  # found or just inserted
 
 
 async def _binding_view(s: AsyncSession, binding_id: int) -> BindingView:

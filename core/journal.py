@@ -32,7 +32,7 @@ class Journal:
         """The school's rules, looked up once per transaction."""
         cache_key = ("school_rules", school_id)
         if cache_key in session.info:
-            return session.info[cache_key]  # type: ignore[no-any-return]
+            return session.info[cache_key]
         school = await session.get(School, school_id)
         if school is None:
             raise NotFound()

@@ -3,10 +3,13 @@ topic and homework (R13), and the lists a teacher works from."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, periods
@@ -62,7 +65,7 @@ class LessonSummary:
     topic: str | None
     homework: str | None
     attendance_taken: bool
-    homework_due: date | None = None  # the lesson the homework is for (next of the subject)
+    homework_due: dt.date | None = None  # the lesson the homework is for (next of the subject)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ async def materialise(session: AsyncSession, school_id: int, start: date, end: d
     await session.execute(MATERIALISE_SQL, {"school_id": school_id, "start": start, "end": end})
 
 
-def _summary_query():  # type: ignore[no-untyped-def]
+def _summary_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Lesson,
@@ -114,7 +117,7 @@ def _summary_query():  # type: ignore[no-untyped-def]
     )
 
 
-def _summary(row) -> LessonSummary:  # type: ignore[no-untyped-def]
+def _summary(row: Sequence[Any]) -> LessonSummary:
     lesson, class_name, grade, subject, starts_at, ends_at = row
     return LessonSummary(
         id=lesson.id,
@@ -270,7 +273,7 @@ async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilO
     the lesson's date, sorted as in a paper journal. Looked up once per transaction."""
     cache_key = ("pupils_of_lesson", lesson.id)
     if cache_key in session.info:
-        return session.info[cache_key]  # type: ignore[no-any-return]
+        return session.info[cache_key]
     query = (
         select(Pupil.person_id, Person.full_name)
         .join(Person, Person.id == Pupil.person_id)
@@ -302,7 +305,7 @@ async def take_as_substitute(journal: Journal, actor: Actor, lesson_id: int) -> 
         if lesson.date != local_today(journal.clock, rules.timezone):
             raise NotAllowed("error.substitute_today_only")
         await periods.ensure_open(s, actor.school_id, lesson.date)
-        await _set_teacher(s, journal, actor, lesson, actor.person_id)  # type: ignore[arg-type]
+        await _set_teacher(s, journal, actor, lesson, actor.person_id)  # type: ignore[arg-type]  # a teacher has a person
     return await get_lesson(journal, actor, lesson_id)
 
 
@@ -618,7 +621,7 @@ async def lesson_counts(session: AsyncSession, lesson: Lesson) -> LessonCounts:
     )
 
 
-def _pupil_lessons_query(pupil_id: int, class_id: int):  # type: ignore[no-untyped-def]
+def _pupil_lessons_query(pupil_id: int, class_id: int) -> Select[*tuple[Any, ...]]:
     """The lessons a pupil attends: the class's, and those of the subgroups they are in."""
     return _summary_query().where(
         Lesson.class_id == class_id,
@@ -666,7 +669,8 @@ async def next_school_day_lessons(
         )
         due: dict[tuple[int, int | None], list[str]] = {}
         for subject_id, group_id, homework in given:
-            due.setdefault((subject_id, group_id), []).append(homework)
+            if homework:  # the query asks for a non-empty one
+                due.setdefault((subject_id, group_id), []).append(homework)
         shown: list[LessonSummary] = []
         for x in day:
             texts = due.pop((x.subject_id, x.group_id), None)

@@ -415,6 +415,7 @@ async def set_final_mark(
             )
             s.add(existing)
         else:
+            assert actor.person_id is not None  # a director or the subject's teacher
             existing.value = value
             existing.author_id = actor.person_id
             existing.set_at = now

@@ -3,10 +3,11 @@ database; these mappings describe it for queries and for autogenerate."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -41,6 +43,7 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSONB}
+    __table__: ClassVar[Table]  # every model here is mapped to a table (typed as FromClause)
 
 
 class StaffRole(StrEnum):
@@ -320,7 +323,7 @@ class Lesson(Base):
     homework: Mapped[str | None] = mapped_column(Text)
     # Homework is given at this lesson and due at the next lesson of the subject for the
     # class or group (NULL: due on this lesson's own date, homework stored before 0009).
-    homework_due: Mapped[date | None] = mapped_column(Date)
+    homework_due: Mapped[dt.date | None] = mapped_column(Date)
     topic_set_at: Mapped[datetime | None]
     homework_set_at: Mapped[datetime | None]
     # Set when the roll call is complete, so "not taken yet" differs from "all present".

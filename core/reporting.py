@@ -259,7 +259,7 @@ async def _subject_names(s: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = await s.execute(select(Subject.id, Subject.name).where(Subject.id.in_(ids)))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 async def _names(s: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
@@ -267,7 +267,7 @@ async def _names(s: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     rows = await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(wanted)))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 def month_bounds(month: date) -> tuple[date, date]:
@@ -1194,8 +1194,8 @@ async def mark_audit(
     rows: list[MarkChange] = []
     for e in entries:
         key = e.entity_key
-        pupil_id = key.get("pupil_id")
-        cls = pupil_class.get(pupil_id)
+        pupil_id, period_id = key.get("pupil_id"), key.get("period_id")
+        cls = pupil_class.get(pupil_id) if pupil_id is not None else None
         if cls not in class_names and not (actor.oversees_school and class_id is None):
             continue
         lesson = lessons.get(key.get("lesson_id"))
@@ -1208,18 +1208,18 @@ async def mark_audit(
                 actor=people.get(e.actor_id) if e.actor_id else None,
                 action=e.action,
                 pupil_id=pupil_id,
-                pupil=people.get(pupil_id, "?"),
-                class_name=all_classes.get(cls, ""),
+                pupil=people.get(pupil_id, "?") if pupil_id is not None else "?",
+                class_name=all_classes.get(cls, "") if cls is not None else "",
                 lesson_date=lesson.date if lesson else None,
                 lesson_no=lesson.lesson_no if lesson else None,
                 subject=subject_names.get(subject_id) if subject_id else None,
-                period=periods.get(key.get("period_id")),
+                period=periods.get(period_id) if period_id is not None else None,
                 old=_value(e.old),
                 new=_value(e.new),
                 work_type=work_types.get(work_type_id) if work_type_id else None,
                 reason=typed_reason(e.reason),
                 request_id=e.request_id,
-                requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]
+                requested_by=people.get(requesters.get(e.request_id)),  # type: ignore[arg-type]  # None finds nothing
             )
         )
     return MarkAudit(year.name, year.starts_on, year.ends_on, rows)
@@ -1306,10 +1306,10 @@ async def _statements(
     start, end = month_bounds(month)
     async with journal.transaction() as s:
         if pupil_id is not None:
-            pupil = await s.get(Pupil, pupil_id)
-            if pupil is None:
+            chosen = await s.get(Pupil, pupil_id)
+            if chosen is None:
                 raise NotAllowed()
-            class_id = pupil.class_id
+            class_id = chosen.class_id
         assert class_id is not None
         cls = await _report_class(s, actor, class_id)
         school = await s.get(School, actor.school_id)
@@ -1335,7 +1335,7 @@ async def _statements(
         lessons = await _lessons(s, [class_id], start, until) if until >= start else []
         members = await _group_members(s, [class_id])
         marks = await _marks(s, ids, start, end)
-        statuses: dict[tuple[int, int], tuple[str, str]] = {}
+        statuses: dict[tuple[int, int], tuple[str | None, str | None]] = {}
         if ids and lessons:
             rows = await s.execute(
                 select(
@@ -1356,7 +1356,7 @@ async def _statements(
             lessons.sort(key=lambda x: (x.date, x.lesson_no))
         names = await _subject_names(s, {x.subject_id for x in lessons})
         class_teacher = (await _names(s, [cls.class_teacher_id])).get(
-            cls.class_teacher_id  # type: ignore[arg-type]
+            cls.class_teacher_id  # type: ignore[arg-type]  # None finds nothing
         )
 
     marks_by: dict[tuple[int, int], list[MarkEntry]] = defaultdict(list)

@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -549,7 +549,9 @@ def _step(ident: Ident, state: State, h: _Entry, ctx: _Context) -> State:
             "author_id": ctx.author(h),
             "created_at": h.at,
         }
-        changed = {k: h.new[k] for k in ("value", "work_type_id", "comment") if k in h.new}
+        changed: dict[str, Any] = {
+            k: h.new[k] for k in ("value", "work_type_id", "comment") if k in h.new
+        }
         return {**base, **changed}
     # final_mark
     return {**(state or {}), "value": h.new.get("value"), "author_id": h.actor_id, "set_at": h.at}
@@ -840,13 +842,13 @@ async def _items(
     }
     names: dict[int, str] = {}
     if people:
-        rows = await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(people)))
-        names = {i: n for i, n in rows}
+        found = await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(people)))
+        names = {i: n for i, n in found}
     subject_ids = {e.key["subject_id"] for e in compromised if e.entity == "final_mark"}
     subjects: dict[int, str] = {}
     if subject_ids:
-        rows = await s.execute(select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids)))
-        subjects = {i: n for i, n in rows}
+        found = await s.execute(select(Subject.id, Subject.name).where(Subject.id.in_(subject_ids)))
+        subjects = {i: n for i, n in found}
 
     items = []
     for e in compromised:
@@ -867,8 +869,8 @@ async def _items(
                 new=e.new,
                 verdict=verdict,
                 lesson=lesson_refs.get(lesson_id) if lesson_id is not None else None,
-                pupil=names.get(e.key.get("pupil_id")),  # type: ignore[arg-type]
-                subject=subjects.get(e.key.get("subject_id")),  # type: ignore[arg-type]
+                pupil=names.get(e.key.get("pupil_id")),  # type: ignore[arg-type]  # None finds nothing
+                subject=subjects.get(e.key.get("subject_id")),  # type: ignore[arg-type]  # None finds nothing
                 period=period.name if period else None,
                 blocked_by=blocker.id if blocker else None,
                 blocked_by_name=(
@@ -959,7 +961,10 @@ async def _write(
         await s.execute(update(Period).where(Period.id == v[0]).values(**written))
         return current, written
     if kind == "attendance":
-        where = (Attendance.lesson_id == v[0], Attendance.pupil_id == v[1])
+        where: tuple[ColumnElement[bool], ...] = (
+            Attendance.lesson_id == v[0],
+            Attendance.pupil_id == v[1],
+        )
         if target is None or target.get("status") is None:
             await s.execute(delete(Attendance).where(*where))
             return current, None

@@ -295,7 +295,7 @@ async def apply_roster(
                 select(School.id).where(School.name == school_name).with_for_update()
             )
             created = school_id is None
-            if created:
+            if school_id is None:
                 school_id = (await ensure_school(session, school_name)).id
             if progress is not None:
                 await progress("check")
@@ -727,25 +727,25 @@ class _Plan:
             found = self.db.people_by_ext.get(node.ext)
             if found is None:
                 # Imported before without ids: adopt the id.
-                candidates = [
+                in_journal = [
                     p
                     for p in self.db.people_by_name.get(name_key(node.full_name), [])
                     if p.external_id is None and p.id not in self.person_of_db
                 ]
-                found = candidates[0] if len(candidates) == 1 else None
+                found = in_journal[0] if len(in_journal) == 1 else None
             if found is not None:
                 self._claim(node, found)
         for node in self.people:
             if node.ext:
                 continue
-            candidates = [
+            in_journal = [
                 p
                 for p in self.db.people_by_name.get(name_key(node.full_name), [])
                 if p.id not in self.person_of_db
             ]
-            if len(candidates) == 1:
-                self._claim(node, candidates[0])
-            elif len(candidates) > 1:
+            if len(in_journal) == 1:
+                self._claim(node, in_journal[0])
+            elif len(in_journal) > 1:
                 self.problem(
                     node.sheet,
                     node.row,
@@ -885,7 +885,7 @@ class _Plan:
         if found is None:
             candidates = self.db.classes_by_key.get(class_key(ref), [])
             exact = [c for c in candidates if c.name == ref]
-            found = (exact or candidates or [None])[0]
+            found = next(iter(exact or candidates), None)
         if found is not None:
             return self._class_for_db(found)
         self.problem(sheet, row, column, "roster.class_not_found", ref=ref)
@@ -1144,18 +1144,18 @@ class _Plan:
                     starts = min(starts, period.starts_on)
                     ends = max(ends, period.ends_on)
             for row in rows:
-                period = self.db.periods.get((year_id, name_key(row.name)))
+                known = self.db.periods.get((year_id, name_key(row.name)))
                 if (
-                    period is not None
-                    and period.closed
-                    and ((period.starts_on, period.ends_on) != (row.start, row.end))
+                    known is not None
+                    and known.closed
+                    and ((known.starts_on, known.ends_on) != (row.start, row.end))
                 ):
                     self.problem(
                         "periods",
                         row.row,
                         "start",
                         "roster.period_closed",
-                        name=period.name,
+                        name=known.name,
                     )
         self.year = (name, starts, ends)
 
@@ -1220,7 +1220,7 @@ class _Plan:
         self, guardian: _Person, pupil: _Person
     ) -> tuple[tuple[bool, datetime | None], tuple[bool, datetime | None]]:
         """R18: the link's opt-out (and since when) before and after this roster."""
-        current = (False, None)
+        current: tuple[bool, datetime | None] = (False, None)
         if guardian.id is not None and pupil.id is not None:
             current = self.db.opt_outs.get((guardian.id, pupil.id), current)
         wanted = self.opt_outs.get((guardian, pupil))
@@ -1291,21 +1291,21 @@ class _Plan:
 
         if r.bells is not None:
             c = counts["bells"] = SheetCounts()
-            wanted = {b.lesson_no: (b.start, b.end) for b in r.bells}
-            for lesson_no, times in wanted.items():
-                current = self.db.bells.get(lesson_no)
-                _tally(c, current is None, current is not None and current != times)
-            c.removed = len(set(self.db.bells) - set(wanted))
+            bells = {b.lesson_no: (b.start, b.end) for b in r.bells}
+            for lesson_no, times in bells.items():
+                bell = self.db.bells.get(lesson_no)
+                _tally(c, bell is None, bell is not None and bell != times)
+            c.removed = len(set(self.db.bells) - set(bells))
 
         if r.timetable is not None:
             c = counts["timetable"] = SheetCounts()
             for slot, (subject, teacher, room, _) in self.slots.items():
-                current = self.db.timetable.get(_ids(slot))
+                stored = self.db.timetable.get(_ids(slot))
                 _tally(
                     c,
-                    current is None,
-                    current is not None
-                    and (current.subject_id, current.teacher_id, current.room)
+                    stored is None,
+                    stored is not None
+                    and (stored.subject_id, stored.teacher_id, stored.room)
                     != (subject.id, teacher.id, room),
                 )
             c.removed = len(self._stale_slots())
@@ -1314,12 +1314,12 @@ class _Plan:
             c = counts["periods"] = SheetCounts()
             year_id = self._year_id()
             for row in r.periods:
-                current = self.db.periods.get((year_id, name_key(row.name))) if year_id else None
+                period = self.db.periods.get((year_id, name_key(row.name))) if year_id else None
                 _tally(
                     c,
-                    current is None,
-                    current is not None
-                    and (current.name, current.starts_on, current.ends_on)
+                    period is None,
+                    period is not None
+                    and (period.name, period.starts_on, period.ends_on)
                     != (clean(row.name), row.start, row.end),
                 )
 
@@ -1440,8 +1440,8 @@ class _Plan:
                 {
                     "id": n.id,
                     "full_name": n.full_name,
-                    "external_id": n.ext or n.db.external_id,  # type: ignore[union-attr]
-                    "phone": n.phone or n.db.phone,  # type: ignore[union-attr]
+                    "external_id": n.ext or n.db.external_id,  # type: ignore[union-attr]  # a node with an id has its row
+                    "phone": n.phone or n.db.phone,  # type: ignore[union-attr]  # a node with an id has its row
                 }
                 for n in changed
             ],
@@ -1807,7 +1807,7 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _table(model: type[Any]) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
+    return model.__table__
 
 
 async def _insert_returning(

@@ -1071,8 +1071,8 @@ def _parse(
         sheets[name] = table
         roster.titles[name] = title
     for name in SHEETS:
-        table = sheets.get(name)
-        if table is None:
+        found = sheets.get(name)
+        if found is None:
             if name in REQUIRED_SHEETS:  # named by its title in the user's language
                 if csv:
                     problems.append(
@@ -1084,7 +1084,7 @@ def _parse(
                     problems.append(Problem(name, None, None, "roster.no_sheet"))
                 roster.broken = True
             continue
-        rows = _read_sheet(name, table, roster)
+        rows = _read_sheet(name, found, roster)
         if rows is None:
             roster.broken = roster.broken or name in REQUIRED_SHEETS
             continue

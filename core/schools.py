@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -77,7 +78,7 @@ async def set_school_rules(
     correction_deadline: time | None = None,
     edit_window_days: int | None = None,
     default_edit_window: bool = False,
-    digest_time: time | bool | None = False,
+    digest_time: time | Literal[False] | None = False,
 ) -> SchoolSettings:
     """R7, R8, R16: the school's same-day deadline, edit window and parents' digest hour
     (the director or admin).
@@ -95,7 +96,7 @@ async def set_school_rules(
         if edit_window_days is not None or default_edit_window:
             school.edit_window_days = edit_window_days
         if digest_time is not False:  # None: back to the deployment's DIGEST_TIME
-            school.digest_time = digest_time  # type: ignore[assignment]
+            school.digest_time = digest_time
         new = _rules_snapshot(school)
         if new != old:
             await audit.record(

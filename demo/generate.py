@@ -398,7 +398,7 @@ class _School:
         guardians: list[_Guardian] = []
         roll = rng.random()
         if roll < two_guardians_rate:
-            who = ("mother", "father")
+            who: tuple[str, ...] = ("mother", "father")
         elif roll < two_guardians_rate + (1 - two_guardians_rate) * 0.85:
             who = ("mother",)
         else:

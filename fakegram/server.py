@@ -18,7 +18,7 @@ from aiohttp import web
 from fakegram.errors import ApiError
 from fakegram.limits import Clock, Faults, RateLimits, Stats
 from fakegram.methods import METHODS, Call, UploadedFile, WithDescription
-from fakegram.state import ApiErrorRecord, ChatEvent, FakeBot, StoredFile
+from fakegram.state import ApiErrorRecord, ChatEvent, FakeBot, StoredFile, WebhookState
 
 if TYPE_CHECKING:
     from fakegram.users import FakeUser
@@ -533,7 +533,7 @@ class FakeTelegram:
             while bot.webhook is not None and not self.closing:
                 hook = bot.webhook
 
-                def pick(hook: Any = hook) -> Any:
+                def pick(hook: WebhookState = hook) -> Any:
                     if bot.webhook is not hook or self.closing:
                         return "changed"
                     if len(bot._inflight) >= hook.max_connections:

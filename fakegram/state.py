@@ -434,7 +434,11 @@ class FakeBot:
 
     def visible_commands(self, chat_id: int, language_code: str = "") -> list[dict[str, Any]]:
         """The command menu a user sees in the private chat (Telegram's resolution order)."""
-        scopes = [{"type": "chat", "chat_id": chat_id}, {"type": "all_private_chats"}, None]
+        scopes: list[dict[str, Any] | None] = [
+            {"type": "chat", "chat_id": chat_id},
+            {"type": "all_private_chats"},
+            None,
+        ]
         for scope in scopes:
             for lang in ([language_code] if language_code else []) + [""]:
                 key = (self.scope_key(scope), lang)

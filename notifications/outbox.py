@@ -120,7 +120,7 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
 
 async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
     result = await session.execute(_INSERT, _chunk(items))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a DML result is a CursorResult
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def render_round(
     )
     parts: list[str] = []
     keyboards: list[Keyboard] = []
+    keyboard: Keyboard
     text, keyboard, count = title, [], 0
     for n, entry in enumerate(c.entries, start=1):
         block = entry_text(tx, n, entry)

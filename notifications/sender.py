@@ -101,7 +101,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, text
@@ -706,11 +706,12 @@ class Sender:
     ) -> bool:
         """Call Telegram and record the outcome. False, with nothing recorded, when an edit
         (``may_fall_back``) was refused as a bad request: send a new message instead."""
+        request: TelegramMethod[Any] = method  # a Message, or True for an edit
         try:
             result = await self.bot.session.make_request(
                 self.bot,
-                method,
-                timeout=self.request_timeout,  # type: ignore[arg-type]
+                request,
+                timeout=self.request_timeout,  # type: ignore[arg-type]  # aiogram says int; aiohttp takes float
             )
         except TelegramRetryAfter as err:
             wait = float(err.retry_after)

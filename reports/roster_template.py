@@ -77,7 +77,7 @@ def roster_template(today: date, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The blank roster workbook as XLSX bytes; examples dated in ``today``'s school year,
     prompts and validation messages in ``lang``."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     examples = _examples(school_year(today))
     for spec in SHEETS_SPEC:
         _sheet(workbook.create_sheet(spec.title), spec, examples[spec.key], lang)

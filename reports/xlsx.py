@@ -153,7 +153,7 @@ def _table(
     if len(columns) > 1:  # the title wraps within the table's width, so it prints whole
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.row_dimensions[1].height = 17 * _title_lines(shown, sum(widths))
-    ws.freeze_panes = ws.cell(row=3, column=frozen_columns + 1)
+    ws.freeze_panes = ws.cell(row=3, column=frozen_columns + 1).coordinate
     _print_setup(ws, tx)
 
 
@@ -170,11 +170,22 @@ def _print_setup(ws: Worksheet, tx: Texts) -> None:
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup = ws.sheet_properties.pageSetUpPr
+    assert page_setup is not None  # a new sheet has them
+    page_setup.fitToPage = True
     ws.print_title_rows = TITLE_ROWS
     ws.print_options.horizontalCentered = True
     ws.page_margins = copy(MARGINS)
-    ws.oddFooter.center.text = tx("report.page_footer")
+    footer = ws.oddFooter
+    assert footer is not None and footer.center is not None  # a new sheet has one
+    footer.center.text = tx("report.page_footer")
+
+
+def _first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook comes with."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    return ws
 
 
 def _fit(column: Column, values: Sequence[Any]) -> float:
@@ -243,7 +254,7 @@ def attendance_month_workbook(
 ) -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.attendance")
     columns = [
         Column("№", INT, 5),
@@ -297,7 +308,7 @@ def attendance_summary_workbook(
 ) -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.attendance_summary")
     columns = [
         Column("№", INT, 5),
@@ -370,7 +381,7 @@ def marks_summary_workbook(report: MarksSummary, school: str = "", lang: str = "
         start=day_text(report.period.starts_on),
         end=day_text(report.period.ends_on),
     )
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.marks")
     columns = [
         Column("№", INT, 5),
@@ -401,16 +412,16 @@ def marks_summary_workbook(report: MarksSummary, school: str = "", lang: str = "
 
     matrix = wb.create_sheet(tx("report.sheet.marks_matrix"))
     columns = [Column("№", INT, 5), Column(tx("report.col.pupil"))]
-    for s in report.subjects:
+    for ref in report.subjects:
         columns += [
-            Column(tx("report.col.subject_weighted", subject=s.name), DEC),
-            Column(tx("report.col.subject_final", subject=s.name)),
+            Column(tx("report.col.subject_weighted", subject=ref.name), DEC),
+            Column(tx("report.col.subject_final", subject=ref.name)),
         ]
     rows = []
     for n, p in enumerate(report.pupils, start=1):
         row: list[Any] = [n, p.full_name]
-        for s in report.subjects:
-            result = p.subject(s.id)
+        for ref in report.subjects:
+            result = p.subject(ref.id)
             row += [
                 _number(result.weighted_average) if result else None,
                 _final(result.final) if result else None,
@@ -437,7 +448,7 @@ async def marks_summary_xlsx(
 def accumulation_workbook(report: Accumulation, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.accumulation")
     columns = [
         Column(tx("report.col.class")),
@@ -495,7 +506,7 @@ def filling_workbook(report: FillingReport, school: str = "", lang: str = "ru") 
     tx = Texts(lang)
     wb = Workbook()
     title = tx("report.title.filling", start=day_text(report.start), end=day_text(report.end))
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.filling")
     columns = [
         Column(tx("report.col.teacher")),
@@ -506,7 +517,7 @@ def filling_workbook(report: FillingReport, school: str = "", lang: str = "ru") 
         Column(tx("report.col.with_gaps"), INT),
         Column(tx("report.col.filled_percent"), PCT),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [
             t.teacher,
             t.lessons,
@@ -579,7 +590,7 @@ def parents_workbook(report: ParentsActivity, school: str = "", lang: str = "ru"
     title = tx("report.title.parents", start=day_text(report.since), end=day_text(report.until)) + (
         "" if report.reading_recorded else tx("report.parents_no_reading")
     )
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.parents")
     columns = [
         Column(tx("report.col.class")),
@@ -679,7 +690,7 @@ def movement_workbook(report: PupilMovement, school: str = "", lang: str = "ru")
     tx = Texts(lang)
     wb = Workbook()
     title = tx("report.title.movement", start=day_text(report.start), end=day_text(report.end))
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.movement")
     columns = [
         Column(tx("report.col.date"), DATE),
@@ -765,7 +776,7 @@ ACTIONS = frozenset(Action)
 def audit_workbook(report: MarkAudit, school: str = "", lang: str = "ru") -> Workbook:
     tx = Texts(lang)
     wb = Workbook()
-    ws = wb.active
+    ws = _first_sheet(wb)
     ws.title = tx("report.sheet.audit")
     columns = [
         Column(tx("report.col.when"), DATETIME),

@@ -17,7 +17,7 @@ from core import invitations
 from core.access import Actor
 from core.journal import Journal
 from core.models import BindingRole
-from fakegram import Button, FakeTelegram, FakeUser, MessageView, Press
+from fakegram import Button, CallbackQueryRecord, FakeTelegram, FakeUser, MessageView, Press
 from journal.app import App
 from journal.settings import Settings
 
@@ -80,12 +80,12 @@ async def running_bot(
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         database_url=db_url,
     )
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     waits: list[float] = []
 
     async def recorded_sleep(seconds: float) -> None:
@@ -119,4 +119,8 @@ async def answers_settled(fake: FakeTelegram, timeout: float = 2.0) -> None:  # 
     bot = fake.bot(TOKEN)
     for query in list(bot.unanswered_callback_queries):
         chat = bot.chats[query.chat_id]
-        await chat.notifier.wait_for(lambda q=query: q.answered or None, timeout)
+
+        def answered(q: CallbackQueryRecord = query) -> bool | None:
+            return q.answered or None
+
+        await chat.notifier.wait_for(answered, timeout)

@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
 from bot.callbacks import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
@@ -197,7 +198,7 @@ def world_roster(
     """The test school as its administrator keeps it in Excel (plus a change); with
     ``extra_parents``, a parents sheet too, where they are the extra pupil's."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     teachers = wb.create_sheet("Сотрудники")
     teachers.append(["ФИО", "Роли"])
     for _, (name, roles) in STAFF.items():
@@ -393,6 +394,7 @@ async def test_r21_admin_gets_the_class_attendance_for_the_month_as_xlsx(
     assert "5А, ноябрь 2026 г." in (report.caption or "")
     assert report.file_bytes is not None
     ws = load_workbook(io.BytesIO(report.file_bytes)).active
+    assert isinstance(ws, Worksheet)
     rows = list(ws.iter_rows(values_only=True))
     assert "— Посещаемость класса 5А за ноябрь 2026 г." in str(rows[0][0])
     header = rows[1]
@@ -843,6 +845,7 @@ async def test_r7_r8_a_deputy_or_teacher_cannot_change_the_rules(
     assert await school_rules(bot.journal, world) == (time(20, 0), None)
     # The deputy, who applies them, may read them; a teacher may not even do that.
     teacher = who
+    assert screen is not None
     press = await forge_press(teacher, screen, RulesCb().pack())
     assert "недоступно" in ((await press.wait_answered()).get("text") or "")
     deputy_screen = deputy.last_message

@@ -119,7 +119,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     fake.add_bot(TOKEN, USERNAME)
     port = free_port()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         webhook_url=f"http://127.0.0.1:{port}",
@@ -127,7 +127,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         webhook_host="127.0.0.1",
         webhook_port=port,
     )
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(app, webhook=True, handle_signals=False, stop=stop))
     try:
@@ -137,7 +137,8 @@ async def test_webhook_mode_checks_the_secret_and_answers(
         )
         await user.open_deep_link(issued.code)
         assert "Готово" in ((await user.wait_reply(timeout=10)).text or "")
-        assert fake.bot(TOKEN).webhook.secret_token == "s3cret-token"
+        webhook = fake.bot(TOKEN).webhook
+        assert webhook is not None and webhook.secret_token == "s3cret-token"
         forged = {
             "update_id": 1,
             "message": {

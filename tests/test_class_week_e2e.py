@@ -70,7 +70,7 @@ async def test_flu_week_every_absence_is_reachable_on_the_class_teachers_week(
     await teacher.wait_reply()
     await teacher.press_and_wait("👥 Мой класс 5А")
     week = await teacher.press_and_wait("🚫 Пропуски за неделю")
-    pages = int(re.search(r"Страница 1 из (\d+)", week.text or "").group(1))  # type: ignore[union-attr]
+    pages = int(re.search(r"Страница 1 из (\d+)", week.text or "").group(1))  # type: ignore[union-attr]  # the screen shows the page count
     seen: set[tuple[int, date]] = set()
     for page in range(1, pages + 1):
         assert f"Страница {page} из {pages}" in (week.text or "")

@@ -35,7 +35,7 @@ async def world(journal: Journal) -> World:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",
@@ -165,7 +165,8 @@ async def test_r18_opt_out_from_roster_cli_and_class_teacher_screen_enables_the_
     # Importing the same roster again keeps the opt-outs (the cells are empty).
     assert await journal_cmd(settings, "import", str(roster), "--school", SCHOOL_NAME) == 0
     async with journal.transaction() as s:
-        assert (await s.get(Guardianship, (father.id, link.pupil_id))).diary_opt_out is True
+        kept = await s.get(Guardianship, (father.id, link.pupil_id))
+        assert kept is not None and kept.diary_opt_out is True
     code = await journal_cmd(settings, "opt-out", "--parent", "Нет Такого Человека")
     assert code == 1
     assert "Не нашёл" in capsys.readouterr().err

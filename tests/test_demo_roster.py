@@ -143,10 +143,10 @@ def check_roster(r: Roster) -> None:
     unique([f"{g['class']}|{g['subject']}|{g['pupil']}" for g in r["groups"]], "group members")
     # A split subject puts every pupil of the class into some group.
     in_groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for (c, s, _), members in group_members.items():
-        in_groups[c, s] |= members
-    for (c, s), members in in_groups.items():
-        assert members == {p for p, row in pupils.items() if row["class"] == c}, (c, s)
+    for (cls, subject, _), members in group_members.items():
+        in_groups[cls, subject] |= members
+    for (cls, subject), members in in_groups.items():
+        assert members == {p for p, row in pupils.items() if row["class"] == cls}, (cls, subject)
 
     # Bells and periods.
     bells = {int(b["lesson_no"]): b for b in r["bells"]}
@@ -159,9 +159,9 @@ def check_roster(r: Roster) -> None:
         previous_end = end
     previous = date.min
     for p in r["periods"]:
-        start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
-        assert previous < start <= end, p
-        previous = end
+        first, last = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+        assert previous < first <= last, p
+        previous = last
     unique([p["name"] for p in r["periods"]], "periods")
 
     # Assignments.
@@ -188,23 +188,23 @@ def check_roster(r: Roster) -> None:
         class_slots[row["class"], row["weekday"], row["lesson_no"]].append(row)
     double = [k for k, n in teacher_slots.items() if n > 1]
     assert not double, f"teachers double-booked: {double[:5]}"
-    for key, rows in class_slots.items():
+    for slot, rows in class_slots.items():
         if len(rows) > 1:  # only a subgroup split shares a slot, and with distinct groups
-            assert len({x["subject"] for x in rows}) == 1, key
-            assert all(x["group"] for x in rows), key
-            unique([x["group"] for x in rows], f"groups at {key}")
+            assert len({x["subject"] for x in rows}) == 1, slot
+            assert all(x["group"] for x in rows), slot
+            unique([x["group"] for x in rows], f"groups at {slot}")
     assert taught == assigned, "timetable and assignments disagree"
 
     # Every class: Mon-Fri, lessons 1..n without gaps, a sane number a day.
     per_day: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for c, wd, ln in class_slots:
-        per_day[c, wd].add(int(ln))
-    for c, row in classes.items():
-        days = {wd for (c2, wd) in per_day if c2 == c}
-        assert days == {"1", "2", "3", "4", "5"}, c
+    for cls, wd, ln in class_slots:
+        per_day[cls, wd].add(int(ln))
+    for cls, row in classes.items():
+        days = {wd for (c2, wd) in per_day if c2 == cls}
+        assert days == {"1", "2", "3", "4", "5"}, cls
         for wd in days:
-            lessons = per_day[c, wd]
-            assert lessons == set(range(1, len(lessons) + 1)), (c, wd)
+            lessons = per_day[cls, wd]
+            assert lessons == set(range(1, len(lessons) + 1)), (cls, wd)
             if row["grade"] == "1":
                 assert 4 <= len(lessons) <= 5, (c, wd)
             elif int(row["grade"]) >= 5:

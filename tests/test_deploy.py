@@ -307,7 +307,7 @@ def test_dockerignore_keeps_secrets_out_and_what_pip_needs_in() -> None:
 
 def test_systemd_unit_runs_journal_run_with_an_environment_file() -> None:
     unit = configparser.ConfigParser(strict=False, interpolation=None)
-    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.optionxform = str  # type: ignore[assignment,method-assign]  # configparser's documented hook
     unit.read_string((ROOT / "deploy" / "school-journal.service").read_text())
     service = unit["Service"]
     executable, *arguments = service["ExecStart"].split()

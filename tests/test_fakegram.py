@@ -537,7 +537,7 @@ async def test_webhook_delivery_with_secret_header() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # aiohttp's server, set once started
     bot = make_bot(fake)
     try:
         await user.send("до вебхука")

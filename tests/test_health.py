@@ -104,7 +104,7 @@ async def running_app(journal: Journal, db_url: str, **settings: Any) -> AsyncIt
     fake.add_bot(TOKEN, USERNAME)
     port = free_port()
     config = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         database_url=db_url,
@@ -114,7 +114,7 @@ async def running_app(journal: Journal, db_url: str, **settings: Any) -> AsyncIt
         send_idle_poll=0.05,
         **settings,
     )
-    app = App(settings=config, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=config, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     waits: list[float] = []
 
     async def recorded_sleep(seconds: float) -> None:
@@ -334,8 +334,8 @@ async def test_backup_age_per_folder_from_the_manifests(
 
 
 async def test_health_port_zero_serves_nothing(journal: Journal, db_url: str) -> None:
-    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), health_port=0)  # type: ignore[call-arg]
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN), health_port=0)
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     async with serve_health(app, Bot(TOKEN), None) as probe:
         assert probe is None
 
@@ -348,8 +348,8 @@ async def test_telegram_is_asked_with_getme_when_no_request_succeeded_lately(
     fake = FakeTelegram()
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
-    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN))  # type: ignore[call-arg]
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, bot_token=SecretStr(TOKEN))
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     bot = build_bot(TOKEN, fake.base_url, metrics=app.metrics)
     try:
         probe = Probe(app, bot, None)

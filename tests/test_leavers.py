@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -46,7 +47,7 @@ def roster(
     """The test school's workbook: ``left`` gives pupils (by key) a leaving date,
     ``without`` leaves pupils out, ``new`` adds pupils to 1А."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     teachers = wb.create_sheet("Сотрудники")
     teachers.append(["ФИО", "Роли"])
     for name, roles in STAFF.values():
@@ -168,7 +169,7 @@ async def test_a_pupil_who_left_is_off_the_roll_call_and_their_codes_no_longer_b
     )
     assert name.endswith(".xlsx")
     book = load_workbook(io.BytesIO(data))
-    moves = [row for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    moves: list[tuple[Any, ...]] = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
     assert [(r[1], r[2], r[3]) for r in moves] == [
         ("прибыл(а)", "1А", "Новикова Алиса Павловна"),
         ("выбыл(а)", "5А", "Иванов Пётр Алексеевич"),
@@ -211,7 +212,7 @@ async def test_r21_journal_report_movement_lists_arrivals_and_leavers(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",
@@ -249,7 +250,7 @@ async def test_r21_journal_report_movement_lists_arrivals_and_leavers(
     )
     assert code == 0, capsys.readouterr().err
     book = load_workbook(target)
-    moves = [row for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    moves: list[tuple[Any, ...]] = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
     assert [(r[0].date(), r[1], r[3]) for r in moves] == [
         (date(2026, 9, 15), "выбыл(а)", leaver),
         (date(2026, 10, 1), "прибыл(а)", "Новиков Пётр Павлович"),

@@ -41,7 +41,7 @@ async def marks_in_db(journal: Journal) -> list[tuple[int, int, str]]:
             .join(WorkType, WorkType.id == Mark.work_type_id)
             .order_by(Mark.id)
         )
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]  # type: ignore[misc]  # a Row is a tuple
 
 
 async def open_math(bot: Harness, world: World) -> FakeUser:

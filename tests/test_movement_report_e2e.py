@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -59,7 +60,7 @@ async def movements(bot: Harness, world: World) -> None:
         )
 
 
-def moves_of(data: bytes) -> tuple[list[tuple[object, ...]], dict[object, tuple[object, ...]]]:
+def moves_of(data: bytes) -> tuple[list[tuple[Any, ...]], dict[Any, tuple[Any, ...]]]:
     book = load_workbook(io.BytesIO(data))
     moves = [r[1:4] for r in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
     summary = {r[0]: r[1:] for r in book.worksheets[1].iter_rows(min_row=3, values_only=True)}

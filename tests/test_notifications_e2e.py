@@ -181,7 +181,7 @@ async def test_r16_the_running_app_builds_and_delivers_the_digest_by_itself(
     await school_day_for_5a(bot.journal, world)
     at(clock, MONDAY, 21, 30)  # the app was down at 20:00 and comes up at 21:30
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=bot.fake.base_url,
         database_url=db_url,
@@ -189,7 +189,7 @@ async def test_r16_the_running_app_builds_and_delivers_the_digest_by_itself(
         send_per_chat_interval=0,
         send_idle_poll=0.05,
     )
-    app = App(settings=settings, engine=None, journal=bot.journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=bot.journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     client = build_bot(TOKEN, bot.fake.base_url)
     try:
         async with background(app, client):

@@ -73,7 +73,7 @@ def world_sheets(pupils: list[tuple[str, str]] | None = None) -> dict[str, list[
 
 def workbook_bytes(sheets: dict[str, list[list[str]]]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
         for row in rows:
@@ -163,7 +163,7 @@ async def test_an_upload_that_fails_unexpectedly_still_ends_its_progress_message
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
         bot_username="school_journal_bot",
@@ -236,7 +236,7 @@ async def test_formulas_in_the_workbook_are_read_by_their_saved_values_or_named(
     bot: Harness, world: World
 ) -> None:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for name, rows in world_sheets().items():
         ws = wb.create_sheet(name)
         for row in rows:

@@ -15,7 +15,7 @@ PARENT_USER = 555_001
 
 async def unreachable_at(journal: Journal, binding_id: int) -> object:
     async with journal.transaction() as s:
-        return (await s.get(Binding, binding_id)).unreachable_at  # type: ignore[union-attr]
+        return (await s.get(Binding, binding_id)).unreachable_at  # type: ignore[union-attr]  # the row exists
 
 
 async def test_blocked_parent_is_listed_for_the_class_teacher_until_they_return(

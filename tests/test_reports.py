@@ -693,7 +693,7 @@ def test_every_report_text_is_in_both_catalogues() -> None:
 # --- the command line: journal report KIND ------------------------------------------------
 
 
-def report_args(*argv: str):  # type: ignore[no-untyped-def]
+def report_args(*argv: str):
     import argparse
 
     from reports.cli import add_report_parser
@@ -710,7 +710,7 @@ async def test_journal_report_writes_the_files(
     from journal.settings import Settings
     from reports.cli import report_command
 
-    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]
+    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]  # App without an engine: the test has its journal
     out = str(tmp_path)
     assert await report_command(app, report_args("marks", "--class", "5А", "-o", out)) == 0
     written = tmp_path / "Сводная_ведомость_5А_2_четверть.xlsx"

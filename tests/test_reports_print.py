@@ -74,7 +74,7 @@ async def test_r9_the_audit_log_refuses_an_action_code_it_has_no_words_for(
                 school_id=world.school_id,
                 at=clock.now(),
                 actor_id=None,
-                action="mark.teleport",  # type: ignore[arg-type]
+                action="mark.teleport",  # type: ignore[arg-type]  # an unknown action, on purpose
                 entity="mark",
                 key={"mark_id": 1},
                 old=None,
@@ -127,7 +127,7 @@ async def test_r9_audit_report_after_roll_call_marks_and_a_revert_reads_in_words
     assert written <= set(audit.Action)
 
     _, data = await xlsx.audit_xlsx(journal, admin)
-    ws = load_workbook(io.BytesIO(data)).active
+    ws = first_sheet(data)
     header = [c.value for c in ws[2]]
     action_col, reason_col = header.index("Действие"), header.index("Основание")
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
@@ -145,7 +145,7 @@ async def test_r9_audit_report_after_roll_call_marks_and_a_revert_reads_in_words
     assert [r[header.index("Стало")] for r in rows][-1] == 4
 
     _, data = await xlsx.audit_xlsx(journal, admin, lang="en")
-    ws = load_workbook(io.BytesIO(data)).active
+    ws = first_sheet(data)
     assert ws.cell(row=7, column=action_col + 1).value == "change undone (disconnected account)"
 
 
@@ -172,19 +172,26 @@ def files_in(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
+def first_sheet(data: bytes) -> Worksheet:
+    """The sheet a report's workbook opens on."""
+    ws = load_workbook(io.BytesIO(data)).active
+    assert isinstance(ws, Worksheet)
+    return ws
+
+
 def class_column(path: Path) -> set[str]:
     """The classes a report's first sheet lists (its «Класс» column)."""
     ws = load_workbook(path).worksheets[0]
     header = [c.value for c in ws[2]]
     column = header.index("Класс")
-    return {r[column] for r in ws.iter_rows(min_row=3, values_only=True) if r[column]}
+    return {str(r[column]) for r in ws.iter_rows(min_row=3, values_only=True) if r[column]}
 
 
 async def test_r21_a_class_report_and_the_school_report_of_one_period_are_two_files(
     journal: Journal, world: World, clock: ManualClock, tmp_path: Path
 ) -> None:
     await a_day_of_5a_and_1a(journal, world, clock)
-    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]
+    app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]  # App without an engine: the test has its journal
     out = str(tmp_path)
     expected = {
         "accumulation": ("Накопляемость_школа_2_четверть", "Накопляемость_5А_2_четверть"),
@@ -257,10 +264,12 @@ def check_print_layout(name: str, ws: Worksheet) -> None:
     where = f"{name}: {ws.title}"
     setup = ws.page_setup
     assert setup.orientation == "landscape", where
-    assert int(setup.paperSize) == 9, where  # A4
+    assert setup.paperSize is not None and int(setup.paperSize) == 9, where  # A4
     assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), where
-    assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+    fit = ws.sheet_properties.pageSetUpPr
+    assert fit is not None and fit.fitToPage, where
     assert ws.print_title_rows == "$1:$2", where  # the title and the header on every page
+    assert ws.oddFooter is not None and ws.oddFooter.center is not None, where
     assert "&P" in (ws.oddFooter.center.text or ""), where  # page numbers
     assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3"), where
     last = ws.max_column
@@ -304,14 +313,15 @@ async def test_every_xlsx_report_prints_on_a4_landscape_with_its_title_and_heade
             check_print_layout(name, ws)
             sheets += 1
     assert sheets == 12
-    first = load_workbook(io.BytesIO(files[0][1])).active
+    first = first_sheet(files[0][1])
     assert first["A1"].value == (
         "Школа № 1 — Посещаемость класса 5А за ноябрь 2026 г. (учтены уроки по 23.11.2026)"
     )
     _, english = await xlsx.marks_summary_xlsx(journal, admin, c5, period, "en")
-    ws = load_workbook(io.BytesIO(english)).active
-    assert ws["A1"].value.startswith("Школа № 1 — ")
-    assert ws.oddFooter.center.text == "Page &P of &N"
+    en = first_sheet(english)
+    assert str(en["A1"].value).startswith("Школа № 1 — ")
+    assert en.oddFooter is not None and en.oddFooter.center is not None
+    assert en.oddFooter.center.text == "Page &P of &N"
 
 
 # --- R2: invitation cards name the bot (its @username from getMe) --------------------------

@@ -82,10 +82,10 @@ async def journal_state(journal: Journal, lesson_ids: list[int]) -> dict[str, An
             )
             for a in rows
         )
-        rows = await s.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)))
+        mark_rows = await s.scalars(select(Mark).where(Mark.lesson_id.in_(lesson_ids)))
         mks = sorted(
             (m.lesson_id, m.pupil_id, m.value, m.work_type_id, m.comment or "", m.author_id)
-            for m in rows
+            for m in mark_rows
         )
         finals = sorted(
             (f.period_id, f.subject_id, f.pupil_id, f.value, f.author_id)
@@ -173,7 +173,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
     assert "5 → 2" in lines[2] and lines[2].endswith("отменяется")
     assert "Орлова Анна Дмитриевна → Кузнецова Елена Викторовна" in lines[7]
     async with journal.transaction() as s:  # the preview changes nothing
-        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]
+        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]  # the row exists
 
     summary = await revert.revert(journal, admin, binding, reported, "украден телефон")
 
@@ -202,8 +202,8 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
         )
     assert len(reverts) == 10
     assert {r.actor_id for r in reverts} == {p["admin"]}
-    assert reverts[0].reason.startswith(f"R3 revert of entry #{plan[-1].entry_id}")
-    assert [r.reason.split(":")[0] for r in reverts] == [
+    assert (reverts[0].reason or "").startswith(f"R3 revert of entry #{plan[-1].entry_id}")
+    assert [(r.reason or "").split(":")[0] for r in reverts] == [
         f"R3 revert of entry #{i.entry_id}" for i in reversed(plan)
     ]
     # The summary in words, for the admin.
@@ -312,7 +312,7 @@ async def test_r3_only_admin_or_director_reverts_and_preview_changes_nothing(
     assert (item.entity, item.verdict, item.new) == ("mark", Verdict.REVERT, item.new)
     async with journal.transaction() as s:
         assert await s.scalar(select(Mark.value)) == 3
-        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]
+        assert (await s.get(Binding, binding)).revoked_at is None  # type: ignore[union-attr]  # the row exists
 
 
 async def test_r3_reverting_twice_changes_nothing_more(
@@ -426,7 +426,7 @@ async def test_r3_topic_once_audited_is_restored_and_unknown_changes_are_reporte
             school_id=w.school_id,
             at=clock.now(),
             actor_id=p["math"],
-            action="lesson.topic",
+            action=audit.Action.LESSON_TOPIC,
             entity="lesson",
             key={"lesson_id": m1},
             old={"topic": lesson.topic},
@@ -454,4 +454,4 @@ async def test_r3_topic_once_audited_is_restored_and_unknown_changes_are_reporte
         ("timetable.move", Verdict.UNSUPPORTED)
     ]
     async with journal.transaction() as s:
-        assert (await s.get(Lesson, m1)).topic is None  # type: ignore[union-attr]
+        assert (await s.get(Lesson, m1)).topic is None  # type: ignore[union-attr]  # the row exists

@@ -126,7 +126,7 @@ async def test_r3_revert_keeps_the_owners_other_phone(
     assert summary.reverted == {"attendance": 1, "lesson": 1}
     assert await statuses(bot.journal, lesson.id) == owners  # the owner's roll call stays
     async with bot.journal.transaction() as s:
-        assert (await s.get(Lesson, lesson.id)).topic == "Дроби"  # type: ignore[union-attr]
+        assert (await s.get(Lesson, lesson.id)).topic == "Дроби"  # type: ignore[union-attr]  # the row exists
         # Every change the owner's phone made is recorded with her binding.
         own_binding = await binding_of(bot.journal, own)
         recorded = set(

@@ -41,7 +41,7 @@ async def math_lesson(journal: Journal, w: World, day: date = MONDAY) -> int:
     return lesson.id
 
 
-async def rows(journal: Journal, model: type) -> list:  # type: ignore[type-arg]
+async def rows(journal: Journal, model: type) -> list:
     async with journal.transaction() as s:
         return list(await s.scalars(select(model)))
 

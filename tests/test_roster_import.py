@@ -144,7 +144,7 @@ def xlsx_bytes(sheets: dict[str, str]) -> bytes:
     """The roster as a workbook the way a school would keep it: numbers, dates and times
     as typed cells, not text."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for sheet, content in sheets.items():
         worksheet = workbook.create_sheet(sheet)
         for n, line in enumerate(content.splitlines()):
@@ -170,7 +170,9 @@ def typed(value: str) -> object:
 async def row_counts(journal: Journal) -> dict[str, int]:
     async with journal.transaction() as s:
         return {
-            model.__tablename__: await s.scalar(select(func.count()).select_from(model))
+            model.__tablename__: (
+                await s.execute(select(func.count()).select_from(model))
+            ).scalar_one()
             for model in TABLES
         }
 

@@ -32,7 +32,7 @@ OLD_WORDS = ("лист pupils", "столбец class", "лист bells", "(end)
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
     )

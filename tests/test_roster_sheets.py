@@ -47,7 +47,7 @@ AS_THE_BOT_SAYS: dict[str, list[list[object]]] = {
 
 def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for title, rows in sheets.items():
         ws = wb.create_sheet(title)
         for row in rows:
@@ -76,7 +76,7 @@ async def count(journal: Journal, model: type[object]) -> int:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
     )
@@ -193,7 +193,7 @@ async def test_an_unknown_sheet_is_a_warning_and_the_import_goes_on(
 async def test_an_unknown_column_is_a_warning_at_its_letter_and_the_rest_is_read(
     settings: Settings, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pupils = [
+    pupils: list[list[object]] = [
         ["ФИО", "Класс", "Отчество матери", None, "Дата рождения", "ФИО"],
         ["Петров Иван Сергеевич", "5А", "Ивановна", "забыл заголовок", "01.03.2015", "Другой"],
         ["Сидоров Пётр Ильич", "5А", None, None, None, None, "за краем заголовка"],
@@ -219,7 +219,10 @@ async def test_an_unknown_column_is_a_warning_at_its_letter_and_the_rest_is_read
 async def test_a_known_sheet_without_a_required_column_is_an_error_and_nothing_changes(
     settings: Settings, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    periods = [["Название", "Начало", "Окончание дня"], ["1 четверть", "01.09.2026", "x"]]
+    periods: list[list[object]] = [
+        ["Название", "Начало", "Окончание дня"],
+        ["1 четверть", "01.09.2026", "x"],
+    ]
     assert await cli_import(settings, tmp_path, edited(Учебные_периоды=periods)) == 1
     err = capsys.readouterr().err
     assert (
@@ -247,7 +250,7 @@ async def test_two_sheets_of_one_kind_are_an_error_as_one_would_be_lost(
 async def test_r20_lessons_of_a_subgroup_nobody_is_in_are_warned_about(
     settings: Settings, journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    timetable = [
+    timetable: list[list[object]] = [
         ["Класс", "Подгруппа", "День недели", "Номер урока", "Предмет", "Учитель"],
         ["5А", "1 группа", "пн", 1, "Математика", "Иванова Анна Петровна"],
         ["5А", "1 группа", "вт", 1, "Математика", "Иванова Анна Петровна"],
@@ -264,7 +267,7 @@ async def test_r20_lessons_of_a_subgroup_nobody_is_in_are_warned_about(
     assert await count(journal, TimetableEntry) == 3
 
     # With the subgroup's pupils listed, the warning is gone.
-    groups = [["Класс", "Предмет", "Подгруппа", "Ученик"]]
+    groups: list[list[object]] = [["Класс", "Предмет", "Подгруппа", "Ученик"]]
     groups.append(["5А", "Математика", "1 группа", "Петров Иван Сергеевич"])
     assert await cli_import(settings, tmp_path, edited(Расписание=timetable, Подгруппы=groups)) == 0
     assert "Пропущено" not in capsys.readouterr().out

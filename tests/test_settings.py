@@ -20,7 +20,7 @@ def test_env_example_lists_every_setting() -> None:
 
 def test_env_example_values_parse() -> None:
     values = dict(re.findall(r"^([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
-    settings = Settings(_env_file=None, **{k.lower(): v for k, v in values.items() if v})  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, **{k.lower(): v for k, v in values.items() if v})
     assert settings.correction_deadline.hour == 20
     assert settings.edit_window_days is None
 

@@ -237,12 +237,12 @@ async def test_the_unavailable_line_comes_once_a_minute_with_capped_backoff(
         await asyncio.sleep(0)
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=fake.base_url,
         database_url=db_url,
     )
-    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     stop = asyncio.Event()
     patience = Patience(clock=clock, sleep=sleep)
     caplog.set_level(logging.INFO, logger="bot.startup")

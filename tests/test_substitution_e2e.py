@@ -4,6 +4,7 @@ colleague is told; the deputy assigns a substitute from the bot or the console."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,9 @@ async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harn
         yield harness
 
 
-async def english_lessons(journal: Journal, world: World, day: object) -> dict[str, int]:
+async def english_lessons(journal: Journal, world: World, day: date) -> dict[str, int]:
     """5А's second lesson, one per English group: group name → lesson id."""
-    rows = await lessons.class_day(journal, world.staff("admin"), world.classes["5А"], day)  # type: ignore[arg-type]
+    rows = await lessons.class_day(journal, world.staff("admin"), world.classes["5А"], day)
     groups = {v: k for k, v in world.groups.items()}
     return {groups[x.group_id]: x.id for x in rows if x.group_id is not None}
 
@@ -105,7 +106,7 @@ async def test_r5_the_console_records_a_substitution(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=db_url,
         data_dir=tmp_path / "data",
     )

@@ -151,7 +151,7 @@ async def test_workers_need_webhook_mode(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=SecretStr(TOKEN),
         database_url=db_url,
         data_dir=tmp_path,

@@ -141,12 +141,12 @@ async def build_world(journal: Journal) -> World:
             for m in members:
                 s.add(GroupMember(group_id=g.id, pupil_id=pupils[m].id))
 
-        for no, start, end in (
+        for no, starts_at, ends_at in (
             (1, time(8, 30), time(9, 15)),
             (2, time(9, 25), time(10, 10)),
             (3, time(10, 30), time(11, 15)),
         ):
-            s.add(Bell(school_id=school.id, lesson_no=no, starts_at=start, ends_at=end))
+            s.add(Bell(school_id=school.id, lesson_no=no, starts_at=starts_at, ends_at=ends_at))
         math, eng, rus = (w.subjects[n] for n in ("Математика", "Английский язык", "Русский язык"))
         c5, c1 = w.classes["5А"], w.classes["1А"]
         entries = []

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -51,8 +52,8 @@ class RejectNote(StatesGroup):
     waiting = State()
 
 
-def _is(cb: type, data: str | None) -> bool:
-    return bool(data) and data.startswith(cb.__prefix__ + cb.__separator__)  # type: ignore[attr-defined,union-attr]
+def _is(cb: type[CallbackData], data: str | None) -> bool:
+    return data is not None and data.startswith(cb.__prefix__ + cb.__separator__)
 
 
 def _rows(query: CallbackQuery) -> list[list[InlineKeyboardButton]]:
