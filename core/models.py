@@ -471,9 +471,10 @@ class Invitation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10))
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    # The binding it was issued through (R3); NULL from the console.
+    # The binding it was issued through (R3); NULL from the console. Added after both
+    # tables (bindings refer to invitations too), as migration 0011 does.
     issued_by_binding_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
