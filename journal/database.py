@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -188,17 +187,3 @@ def _begin_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         return  # not called from async code: BEGIN comes with the first statement
     except Exception as err:
         raise exc.InvalidatePoolError(f"the connection is unusable: {err}") from err
-
-
-async def wait_for_database(url: str, attempts: int = 30, delay: float = 1.0) -> None:
-    """Retry connecting while the server starts or restarts."""
-    for attempt in range(attempts):
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url))
-        except (OSError, asyncpg.PostgresError):
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-        else:
-            await conn.close()
-            return
