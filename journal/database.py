@@ -80,13 +80,17 @@ def embedded_server(pgdata: Path) -> Iterator[str]:
 
 def with_database(url: str, name: str) -> str:
     """The same server URL pointing at another database."""
-    head, _, query = url.partition("?")
-    base = head.rsplit("/", 1)[0]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    """The URL as asyncpg reads it (no SQLAlchemy driver name); a malformed one as given,
+    for asyncpg to say what is wrong with it."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return url
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def ensure_database(admin_url: str, name: str) -> None:
@@ -116,10 +120,15 @@ async def open_database(database_url: str | None, data_dir: Path) -> AsyncIterat
 
 
 def normalise_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    return url
+    """``postgresql://`` or ``postgres://`` as SQLAlchemy's asyncpg URL; anything else as
+    given (a malformed one is then reported by the first connection)."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return url
+    if parsed.drivername not in ("postgresql", "postgres"):
+        return url
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 CONNECT_TIMEOUT = 10.0
