@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.access import Actor, actor_for_binding, is_class_teacher
-from core.errors import InvalidValue, NotAllowed
+from core.errors import NotAllowed
 from core.journal import Journal
 from core.models import (
     Account,
@@ -424,15 +424,6 @@ async def switch_pupil(
         if account is None:
             raise NotAllowed()
         account.active_pupil_id = pupil_id
-
-
-async def set_language(journal: Journal, telegram_user_id: int, language: str) -> None:
-    if language not in ("ru", "en"):
-        raise InvalidValue()
-    async with journal.transaction() as s:
-        account = await s.get(Account, telegram_user_id, with_for_update=True)
-        if account is not None:
-            account.language = language
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -474,9 +475,10 @@ class Invitation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10))
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    # The binding it was issued through (R3); NULL from the console.
+    # The binding it was issued through (R3); NULL from the console. Added after both
+    # tables (bindings refer to invitations too), as migration 0011 does.
     issued_by_binding_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
@@ -575,50 +577,46 @@ class NotificationPrefs(Base):
     absence_alerts: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
 
 
-class OutboxMessage(Base):
-    """A message sent unasked (digest, alert, round), queued before it is delivered.
+# The outbox and the alert states are read and written in SQL (notifications/outbox.py,
+# sender.py; core/feed.py), so they are declared as tables, not mapped classes.
 
-    ``key`` makes building idempotent. ``status``: pending → sent | failed | unreachable;
-    a pending row is claimed by a sender until ``claimed_until`` (a lease), and is due at
-    ``next_attempt_at`` (NULL: now). See notifications/outbox.py and sender.py.
-    """
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed', 'unreachable')", name="status"),
-        Index(
-            "ix_outbox_due",
-            text("COALESCE(next_attempt_at, '-infinity'::timestamptz)"),
-            "id",
-            postgresql_where=text("status = 'pending'"),
-        ),
-        Index(
-            "ix_outbox_chat_pending", "chat_id", "id", postgresql_where=text("status = 'pending'")
-        ),
-        Index("ix_outbox_status_kind", "status", "kind"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
-    reply_markup: Mapped[dict[str, Any] | None]
-    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    not_before: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
-    status: Mapped[str] = mapped_column(String(12), server_default=text("'pending'"))
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    next_attempt_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    claimed_until: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
-    failed_at: Mapped[datetime | None]
-    error_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    # Declared last: in the class body this name shadows sqlalchemy's text().
-    text: Mapped[str] = mapped_column(Text)
+# A message sent unasked (digest, alert, round), queued before it is delivered. ``key``
+# makes building idempotent. ``status``: pending → sent | failed | unreachable; a pending
+# row is claimed by a sender until ``claimed_until`` (a lease), and is due at
+# ``next_attempt_at`` (NULL: now). See notifications/outbox.py and sender.py.
+outbox_table = Table(
+    "outbox",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("binding_id", BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("reply_markup", JSONB),
+    Column("meta", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("not_before", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("status", String(12), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("message_id", BigInteger),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("error_code", Integer),
+    Column("last_error", Text),
+    CheckConstraint("status IN ('pending', 'sent', 'failed', 'unreachable')", name="status"),
+    Index(
+        "ix_outbox_due",
+        text("COALESCE(next_attempt_at, '-infinity'::timestamptz)"),
+        "id",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index("ix_outbox_chat_pending", "chat_id", "id", postgresql_where=text("status = 'pending'")),
+    Index("ix_outbox_status_kind", "status", "kind"),
+)
 
 
 # --- notifications: what was sent unasked, what was read, what parents suggested ---------
@@ -662,22 +660,28 @@ class AbsenceSuggestion(Base):
     suggested_at: Mapped[datetime]
 
 
-class AbsenceAlertState(Base):
-    """What the last instant absence alert (or correction) told a parent binding about a
-    pupil's day: its version and the absent lessons it announced."""
-
-    __tablename__ = "absence_alert_states"
-
-    binding_id: Mapped[int] = mapped_column(
-        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
-    )
-    pupil_id: Mapped[int] = mapped_column(
-        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    version: Mapped[int] = mapped_column(SmallInteger)
-    lessons: Mapped[list[int]] = mapped_column(JSONB)  # lesson ids announced as absent
-    updated_at: Mapped[datetime]
+# What the last instant absence alert (or correction) told a parent binding about a
+# pupil's day: its version and the absent lessons (ids, JSONB) it announced.
+absence_alert_states_table = Table(
+    "absence_alert_states",
+    Base.metadata,
+    Column(
+        "binding_id",
+        BigInteger,
+        ForeignKey("bindings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "pupil_id",
+        Integer,
+        ForeignKey("pupils.person_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("day", Date, primary_key=True),
+    Column("version", SmallInteger, nullable=False),
+    Column("lessons", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 
 class NotificationJobRun(Base):

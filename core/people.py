@@ -15,12 +15,6 @@ def short_name(full_name: str) -> str:
     return f"{parts[0]} {first_grapheme(parts[1])}."
 
 
-def first_names(full_name: str) -> str:
-    """«Иванова Мария Петровна» → «Мария Петровна», the polite form of address."""
-    parts = full_name.split()
-    return " ".join(parts[1:]) or full_name
-
-
 FEMALE_ENDINGS = ("вна", "ична", "кызы", "гызы", "қызы")
 MALE_ENDINGS = ("вич", "ич", "оглы", "огли", "улы", "уулу")
 

@@ -35,10 +35,6 @@ from reports.cli import add_report_parser, report_command
 from texts import DEFAULT_LANGUAGE, Texts, t
 
 
-def deep_link(username: str | None, code: str) -> str:
-    return f"https://t.me/{username}?start={code}" if username else code
-
-
 def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     """The ``journal`` command's arguments; ``--help`` and argparse's errors in ``lang``
     (the language of the command's output: Russian)."""
@@ -460,7 +456,7 @@ def invite_line(code: IssuedCode, username: str | None, app: App) -> str:
         role=t(f"role.{code.role.value}"),
         cls=(f", {code.class_name}" if code.class_name else "")
         + (f", {t('card.child', names=code.children)}" if code.children else ""),
-        link=deep_link(username, code.code),
+        link=cards.deep_link(username, code.code),
         until=until,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -81,13 +80,17 @@ def embedded_server(pgdata: Path) -> Iterator[str]:
 
 def with_database(url: str, name: str) -> str:
     """The same server URL pointing at another database."""
-    head, _, query = url.partition("?")
-    base = head.rsplit("/", 1)[0]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    """The URL as asyncpg reads it (no SQLAlchemy driver name); a malformed one as given,
+    for asyncpg to say what is wrong with it."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return url
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def ensure_database(admin_url: str, name: str) -> None:
@@ -117,10 +120,15 @@ async def open_database(database_url: str | None, data_dir: Path) -> AsyncIterat
 
 
 def normalise_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    return url
+    """``postgresql://`` or ``postgres://`` as SQLAlchemy's asyncpg URL; anything else as
+    given (a malformed one is then reported by the first connection)."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return url
+    if parsed.drivername not in ("postgresql", "postgres"):
+        return url
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 CONNECT_TIMEOUT = 10.0
@@ -188,17 +196,3 @@ def _begin_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         return  # not called from async code: BEGIN comes with the first statement
     except Exception as err:
         raise exc.InvalidatePoolError(f"the connection is unusable: {err}") from err
-
-
-async def wait_for_database(url: str, attempts: int = 30, delay: float = 1.0) -> None:
-    """Retry connecting while the server starts or restarts."""
-    for attempt in range(attempts):
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url))
-        except (OSError, asyncpg.PostgresError):
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-        else:
-            await conn.close()
-            return

@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 SENDER_STOP_TIMEOUT = 30.0
 
 
-def build_sender(app: App, bot: Bot) -> Sender:
+def build_sender(
+    app: App, bot: Bot, *, request_timeout: float | None = None, worker_id: str | None = None
+) -> Sender:
+    """The outbox sender of ``journal run`` and of the standalone ``notifications.sender``."""
     settings = app.settings
     return Sender(
         app.journal.sessions,
@@ -42,6 +45,8 @@ def build_sender(app: App, bot: Bot) -> Sender:
         lease=timedelta(seconds=settings.send_lease_seconds),
         max_attempts=settings.send_max_attempts,
         idle_poll=settings.send_idle_poll,
+        request_timeout=request_timeout,
+        worker_id=worker_id,
         metrics=app.metrics,
     )
 

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.deep_linking import create_deep_link
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -49,7 +50,7 @@ CUT = Color(0.6, 0.6, 0.6)
 def deep_link(bot_username: str | None, code: str) -> str:
     """The link a phone opens from the QR code; the bare code when the bot's name is
     unknown (the person then sends the code to the bot)."""
-    return f"https://t.me/{bot_username}?start={code}" if bot_username else code
+    return create_deep_link(bot_username, "start", code) if bot_username else code
 
 
 @dataclass(frozen=True)

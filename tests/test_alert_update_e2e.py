@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import BindingRole, OutboxMessage
+from core.models import BindingRole, outbox_table
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness, running_bot
 from tests.test_notifications import absent, at
@@ -34,9 +34,9 @@ async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harn
 async def alert_rows(journal: Journal) -> list[tuple[str, str, int | None]]:
     async with journal.transaction() as s:
         rows = await s.execute(
-            select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.message_id)
-            .where(OutboxMessage.key.startswith("absence:"))
-            .order_by(OutboxMessage.id)
+            select(outbox_table.c.key, outbox_table.c.status, outbox_table.c.message_id)
+            .where(outbox_table.c.key.startswith("absence:"))
+            .order_by(outbox_table.c.id)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]  # a Row is a tuple
 

@@ -30,7 +30,7 @@ from bot.runner import run_bot
 from bot.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import OutboxMessage
+from core.models import outbox_table
 from fakegram import FakeTelegram
 from journal.app import App
 from journal.database import create_engine
@@ -190,7 +190,7 @@ async def test_a_delivered_outbox_message_is_counted_as_sent(journal: Journal, d
             ),
         )
     async with journal.transaction() as s:
-        assert (await s.scalar(select(OutboxMessage.status))) == "sent"
+        assert (await s.scalar(select(outbox_table.c.status))) == "sent"
     assert samples['journal_messages_total{result="sent"}'] == 1
     assert samples['journal_messages_total{result="failed"}'] == 0
     assert samples['journal_messages_total{result="unreachable"}'] == 0

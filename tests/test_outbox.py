@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from sqlalchemy import func, select, text
+from sqlalchemy import Row, func, select, text
 
 from bot.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
-from core.models import Binding, OutboxMessage, Person, School
+from core.models import Binding, Person, School, outbox_table
 from fakegram import FakeTelegram, FakeUser, RateLimits
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender, SenderHalted
@@ -78,9 +78,9 @@ async def put(journal: Journal, items: list[OutboxItem]) -> int:
         return await enqueue(s, items)
 
 
-async def row(journal: Journal, key: str) -> OutboxMessage:
+async def row(journal: Journal, key: str) -> Row[Any]:
     async with journal.transaction() as s:
-        found = await s.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+        found = (await s.execute(select(outbox_table).where(outbox_table.c.key == key))).first()
     assert found is not None, key
     return found
 
@@ -120,7 +120,7 @@ async def test_enqueueing_the_same_notification_twice_keeps_one_row(journal: Jou
     assert await put(journal, items) == 0
     assert await put(journal, [item("digest:1:2026-11-23", 5001), item("x:3", 5003)]) == 1
     async with journal.transaction() as s:
-        assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+        assert await s.scalar(select(func.count()).select_from(outbox_table)) == 3
 
 
 async def test_a_large_broadcast_is_enqueued_in_chunks_once(journal: Journal) -> None:

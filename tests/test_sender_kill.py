@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.journal import Journal
-from core.models import OutboxMessage
+from core.models import outbox_table
 from fakegram import FakeTelegram, RateLimits
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 
@@ -114,8 +114,8 @@ async def in_flight(journal: Journal, worker: str) -> set[str]:
     """Rows the worker claimed and did not record: the only ones it may have duplicated."""
     async with journal.transaction() as s:
         keys = await s.scalars(
-            select(OutboxMessage.key).where(
-                OutboxMessage.claimed_by == worker, OutboxMessage.status == "pending"
+            select(outbox_table.c.key).where(
+                outbox_table.c.claimed_by == worker, outbox_table.c.status == "pending"
             )
         )
         return set(keys)
@@ -187,7 +187,7 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
     assert set(duplicated) <= exposed, report
     assert await delivery_stats(journal) == DeliveryStats(sent=CHATS * PER_CHAT), report
     async with journal.transaction() as s:
-        unrecorded = await s.scalar(select(func.count()).where(OutboxMessage.message_id.is_(None)))
+        unrecorded = await s.scalar(select(func.count()).where(outbox_table.c.message_id.is_(None)))
     assert unrecorded == 0, report
     for chat_id in chats[:100]:  # per chat, the order of the queue held
         texts = [m.text for m in fake.bot(TOKEN).chats[chat_id].bot_messages()]

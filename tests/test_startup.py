@@ -204,6 +204,29 @@ async def test_an_unreachable_database_url_is_one_russian_line(tmp_path: Path) -
     assert "сервер не принимает соединения" in line and "secret" not in line
 
 
+PROJECT = str(Path(__file__).resolve().parent.parent)
+
+
+async def test_the_standalone_sender_says_an_unreachable_database_in_one_russian_line(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql://journal:secret@127.0.0.1:{free_port()}/journal"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "notifications.sender", "--database-url", url, "--token", TOKEN),
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": PROJECT},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1
+    lines = (out + err).decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Нет связи с базой данных postgresql+asyncpg://journal:***@")
+    assert "secret" not in lines[0]
+
+
 async def test_an_embedded_database_that_does_not_start_is_one_russian_line(
     tmp_path: Path,
 ) -> None:

@@ -12,6 +12,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.deep_linking import create_start_link
 
 from bot import keyboards
 from bot.callbacks import (
@@ -357,7 +358,7 @@ async def send_codes(
                 "codes.line_parent" if c.children else "codes.line",
                 name=h(c.full_name),
                 role=tx(f"role.{c.role.value}"),
-                link=f"https://t.me/{me.username}?start={c.code}",
+                link=await create_start_link(bot, c.code),
                 until=f"{until:%d.%m.%Y}",
                 children=h(c.children or ""),
             )
