@@ -38,7 +38,7 @@ async def alert_rows(journal: Journal) -> list[tuple[str, str, int | None]]:
             .where(outbox_table.c.key.startswith("absence:"))
             .order_by(outbox_table.c.id)
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]  # a Row is a tuple
+        return [tuple(r) for r in rows]
 
 
 async def test_the_parents_alert_is_edited_in_place_when_the_pupil_misses_more_lessons(
