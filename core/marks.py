@@ -118,17 +118,7 @@ async def set_bulk_mark(
         lesson = await lesson_for_edit(s, actor, lesson_id, lock=True)
         await _ensure_lesson_takes_marks(s, lesson, pupil_id)
         wt = await _work_type(s, lesson.school_id, work_type)
-        mark = await s.scalar(
-            select(Mark)
-            .where(
-                Mark.lesson_id == lesson.id,
-                Mark.pupil_id == pupil_id,
-                Mark.work_type_id == wt.id,
-            )
-            .order_by(Mark.created_at.desc(), Mark.id.desc())
-            .limit(1)
-            .with_for_update()
-        )
+        mark = await _latest_mark(s, lesson.id, pupil_id, wt.id, lock=True)
         if mark is None:
             return await _add(s, journal, actor, lesson_id, pupil_id, value, wt.id, None)
         if mark.value == value:
@@ -146,6 +136,24 @@ async def set_bulk_mark(
         )
 
 
+async def _latest_mark(
+    s: AsyncSession, lesson_id: int, pupil_id: int, work_type_id: int, *, lock: bool = False
+) -> Mark | None:
+    """The pupil's latest mark of this work type on the lesson: the one a bulk-mode tap
+    changes (``lock``: for the change itself)."""
+    query = (
+        select(Mark)
+        .where(
+            Mark.lesson_id == lesson_id,
+            Mark.pupil_id == pupil_id,
+            Mark.work_type_id == work_type_id,
+        )
+        .order_by(Mark.created_at.desc(), Mark.id.desc())
+        .limit(1)
+    )
+    return await s.scalar(query.with_for_update() if lock else query)
+
+
 async def bulk_mark(
     journal: Journal, actor: Actor, lesson_id: int, pupil_id: int, work_type: int | str
 ) -> MarkRef | None:
@@ -155,16 +163,7 @@ async def bulk_mark(
     async with journal.transaction() as s:
         lesson = await lesson_for_edit(s, actor, lesson_id)
         wt = await _work_type(s, lesson.school_id, work_type)
-        mark = await s.scalar(
-            select(Mark)
-            .where(
-                Mark.lesson_id == lesson.id,
-                Mark.pupil_id == pupil_id,
-                Mark.work_type_id == wt.id,
-            )
-            .order_by(Mark.created_at.desc(), Mark.id.desc())
-            .limit(1)
-        )
+        mark = await _latest_mark(s, lesson.id, pupil_id, wt.id)
         return None if mark is None else MarkRef(mark.id, mark.lesson_id, mark.pupil_id, mark.value)
 
 
