@@ -58,6 +58,7 @@ from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
 from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 from core.people import short_name
+from core.rules import grade_has_marks
 from notifications.callbacks import UnreadCb
 from texts import Texts
 
@@ -365,7 +366,7 @@ def lesson_card(
         rows.append(pager)
     if call.counts.not_taken:
         rows.append([button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
-    has_marks = lesson.grade != 1  # R12
+    has_marks = grade_has_marks(lesson.grade)  # R12
     row = []
     if has_marks:
         row.append(button(tx("lesson.marks"), LessonActCb(lesson=lesson.id, act=LessonAct.MARKS)))

@@ -23,6 +23,7 @@ from core.journal import Journal
 from core.models import AbsenceReason, BindingRole, Presence
 from core.people import gender
 from core.periods import PeriodView
+from core.rules import grade_has_marks
 from notifications.rules import NotificationRules
 from texts import Texts
 
@@ -100,7 +101,7 @@ async def marks_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts)
     lines = [pupil_header(tx, pupil)]
     if period:
         lines.append(tx("family.period", period=h(period.name)))
-    if pupil.grade == 1:
+    if not grade_has_marks(pupil.grade):  # R12
         lines.append(tx("family.grade1_no_marks"))
     recent = sorted(
         ((m, subj.subject) for subj in subjects for m in subj.marks),
@@ -127,7 +128,7 @@ async def marks_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts)
             if subj.final:
                 line += " · " + tx("family.final", value=subj.final)
             lines.append(line)
-    elif pupil.grade != 1:
+    elif grade_has_marks(pupil.grade):
         lines.append(tx("family.no_marks"))
     return "\n".join(lines)
 
@@ -225,7 +226,8 @@ async def show_homework(
     else:
         lines.append(tx("family.homework_for", day=f"{day_lessons[0].date:%d.%m.%Y}"))
         for x in day_lessons:
-            hw = x.homework or ("—" if x.grade != 1 else tx("family.grade1_no_homework"))
+            none = "—" if grade_has_marks(x.grade) else tx("family.grade1_no_homework")  # R12
+            hw = x.homework or none
             lines.append(f"{x.lesson_no}. {h(x.subject)}: {h(hw)}")
     await show(target, "\n".join(lines), await _markup(session, journal, tx))
 

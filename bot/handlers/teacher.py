@@ -43,6 +43,7 @@ from core.clock import local_today
 from core.entries import Outcome
 from core.journal import Journal
 from core.models import StaffRole
+from core.rules import grade_has_marks
 from notifications.substitutions import announce_substitution
 from texts import Texts
 
@@ -203,9 +204,9 @@ def card_text(
     if lesson.substituted:
         lines.append(tx("lesson.substituted"))
     if ahead:  # a future lesson: say what can be filled ahead (R13) and what cannot (R4)
-        lines.append(tx("lesson.ahead_grade1" if lesson.grade == 1 else "lesson.ahead"))
+        lines.append(tx("lesson.ahead" if grade_has_marks(lesson.grade) else "lesson.ahead_grade1"))
     lines.append(tx("lesson.topic_line", topic=h(lesson.topic or "—")))
-    if lesson.grade != 1:
+    if grade_has_marks(lesson.grade):  # R12
         if lesson.homework and lesson.homework_due:
             lines.append(
                 tx(
