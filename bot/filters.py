@@ -1,12 +1,44 @@
-"""Router filters by the hat the account wears. They route; core still authorises."""
+"""Router filters: by the action a button carries, and by the hat the account wears.
+They route; core still authorises."""
 
 from __future__ import annotations
 
-from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from typing import Any, Literal
 
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, TelegramObject
+from magic_filter import MagicFilter
+from pydantic import ValidationError
+
+from bot.screen import Action
 from core.accounts import Session
 from core.models import BindingRole, StaffRole
+
+
+class ActionFilter(Filter):
+    """A callback whose data is a packed ``action`` (and, with ``rule``, one that matches
+    it); the handler gets it as ``callback_data``. Forged or stale data (a field out of
+    its bounds) matches nothing and falls through to «Кнопка устарела»."""
+
+    def __init__(self, action: type[Action], rule: MagicFilter | None = None) -> None:
+        self.action = action
+        self.rule = rule
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        if not isinstance(query, CallbackQuery) or not query.data:
+            return False
+        try:
+            data = self.action.unpack(query.data)
+        except (TypeError, ValueError, ValidationError):
+            return False
+        if self.rule is None or self.rule.resolve(data):
+            return {"callback_data": data}
+        return False
+
+
+def on(action: type[Action], rule: MagicFilter | None = None) -> ActionFilter:
+    """``router.callback_query.register(handler, on(LessonCb))``."""
+    return ActionFilter(action, rule)
 
 
 class StaffOnly(Filter):

@@ -5,30 +5,24 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import (
+from bot.actions import (
     AddMarkCb,
     AdminCb,
     BindingsCb,
     BulkCb,
     CardsCb,
-    ChildCb,
     ClassCb,
     ClassPupilCb,
-    ConsentCb,
     DayCb,
     DecideCb,
-    FamilyCb,
-    FamilyView,
     FinalCb,
     HomeworkDueCb,
     LessonAct,
     LessonActCb,
     LessonCb,
-    LogoutCb,
     MarkEditCb,
     Nav,
     NavCb,
@@ -44,108 +38,31 @@ from bot.callbacks import (
     RequestsCb,
     RestCb,
     RevertCb,
-    RoleCb,
     RollPageCb,
     RulesCb,
     SubCb,
     SubsListCb,
     TapCb,
+    UnreadCb,
 )
-from core.accounts import GuardianLink, Prefs, PupilRef, Session
+from bot.render import inline_button
+from bot.screen import Action
+from bot.screens.common import page_of, pager
+from core.accounts import GuardianLink, Prefs, PupilRef
 from core.attendance import RollCall, RollCallLine
-from core.invitations import BindingView, CardHolder
+from core.invitations import CardHolder
 from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
-from core.models import AbsenceReason, BindingRole, Presence, StaffRole
+from core.models import AbsenceReason, Presence
 from core.people import short_name
 from core.rules import grade_has_marks
-from notifications.callbacks import UnreadCb
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
 
 
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+def button(text: str, data: Action) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def main_menu(
-    tx: Texts,
-    session: Session,
-    class_ids: list[tuple[int, str]],
-    kids: list[PupilRef] | None = None,
-) -> InlineKeyboardMarkup:
-    """``kids``: a parent's children; with more than one, the first row switches the child."""
-    kb = InlineKeyboardBuilder()
-    actor = session.actor
-    assert actor is not None
-    if kids and len(kids) > 1:
-        kb.row(*children(tx, kids, session.pupil.id if session.pupil else None))
-    if actor.role is BindingRole.STAFF:
-        if actor.has(StaffRole.TEACHER):
-            kb.row(button(tx("menu.today"), NavCb(to=Nav.TODAY)))
-        for class_id, name in class_ids:
-            kb.row(button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t")))
-        if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
-            kb.row(button(tx("menu.requests"), AdminCb(act="q")))
-        if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):
-            kb.row(button(tx("menu.substitutions"), SubCb()))
-        if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR, StaffRole.DEPUTY):
-            kb.row(
-                button(tx("menu.reports"), ReportCb()),
-                button(tx("menu.periods"), PeriodCb()),
-            )
-        if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
-            kb.row(
-                button(tx("menu.staff_codes"), AdminCb(act="k")),
-                button(tx("menu.bindings"), AdminCb(act="b")),
-            )
-            kb.row(
-                button(tx("menu.roster"), AdminCb(act="i")),
-                button(tx("menu.rules"), RulesCb()),
-            )
-    else:
-        kb.row(
-            button(tx("menu.marks"), FamilyCb(view=FamilyView.MARKS)),
-            button(tx("menu.absences"), FamilyCb(view=FamilyView.ABSENCES)),
-        )
-        kb.row(button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK)))
-        if actor.role is BindingRole.PARENT:
-            kb.row(button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS)))
-    if session.bindings > 1:
-        kb.row(button(tx("menu.switch_role"), RoleCb(binding=0)))
-    return kb.as_markup()
-
-
-def roles(tx: Texts, bindings: list[BindingView], active: int | None) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for b in bindings:
-        mark = "• " if b.id == active else ""
-        kb.row(button(f"{mark}{b.full_name} — {tx('role.' + b.role.value)}", RoleCb(binding=b.id)))
-    return kb.as_markup()
-
-
-def logout(tx: Texts, bindings: list[BindingView]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for b in bindings:
-        kb.row(button(f"🚪 {b.full_name} — {tx('role.' + b.role.value)}", LogoutCb(binding=b.id)))
-    return kb.as_markup()
-
-
-def consent(tx: Texts, binding_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("consent.agree"), ConsentCb(binding=binding_id))],
-            [button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
-        ]
-    )
-
-
-def children(tx: Texts, kids: list[PupilRef], active: int | None) -> list[InlineKeyboardButton]:
-    return [
-        button(("• " if k.id == active else "") + k.full_name.split()[1], ChildCb(pupil=k.id))
-        for k in kids
-    ]
 
 
 # --- teacher -----------------------------------------------------------------------------------
@@ -159,7 +76,7 @@ def lesson_list(
         when = x.starts_at.strftime("%H:%M") if x.starts_at else ""
         done = " ✓" if x.attendance_taken else ""
         if for_substitution:
-            data: CallbackData = LessonActCb(lesson=x.id, act=LessonAct.SUBSTITUTE)
+            data: Action = LessonActCb(lesson=x.id, act=LessonAct.SUBSTITUTE)
         else:
             data = LessonCb(lesson=x.id)
         rows.append([button(f"{x.lesson_no}. {when} {x.class_name} {x.subject}{done}", data)])
@@ -236,21 +153,9 @@ def pupils_page_of(call: RollCall, pupil_id: int) -> int:
 SCHOOL_LESSONS_PAGE = 30  # a school's day has hundreds of lessons: paged
 
 
-def _pager(page: int, pages: int, data: CallbackData) -> list[InlineKeyboardButton]:
-    """◀ ▶ between pages; ``data`` is a callback with a ``page`` field."""
-    row = []
-    if page > 0:
-        row.append(button(f"◀ {page}", data.model_copy(update={"page": page - 1})))
-    if page < pages - 1:
-        row.append(button(f"{page + 2} ▶", data.model_copy(update={"page": page + 1})))
-    return row
-
-
-def page_of(items: list, page: int, size: int) -> tuple[list, int, int]:
-    """The items of a page (clamped), the page and the number of pages."""
-    pages = max(1, -(-len(items) // size))
-    page = min(max(page, 0), pages - 1)
-    return items[page * size : (page + 1) * size], page, pages
+def _pager(page: int, pages: int, data: Action) -> list[InlineKeyboardButton]:
+    """◀ ▶ between pages (until the screens using it move to ``bot/screens/``)."""
+    return [inline_button(b) for b in pager(page, pages, data)]
 
 
 def school_lesson_label(tx: Texts, x: SchoolLesson) -> str:
@@ -328,7 +233,9 @@ def substitute_teachers(
     for teacher_id, name in shown:
         kb.button(
             text=("• " if teacher_id == current else "") + short_name(name),
-            callback_data=SubCb(act="t", day=day.toordinal(), lesson=lesson_id, teacher=teacher_id),
+            callback_data=SubCb(
+                act="t", day=day.toordinal(), lesson=lesson_id, teacher=teacher_id
+            ).pack(),
         )
     kb.adjust(2)
     pager = _pager(page, pages, SubCb(act="l", day=day.toordinal(), lesson=lesson_id, page=page))
@@ -398,7 +305,7 @@ def marks_pupils(
         suffix = f" {values}" if values else ""
         kb.button(
             text=f"{line.pupil.short_name}{suffix}",
-            callback_data=PupilMarksCb(lesson=lesson_id, pupil=line.pupil.id),
+            callback_data=PupilMarksCb(lesson=lesson_id, pupil=line.pupil.id).pack(),
         )
     kb.adjust(2)
     pager = _pager(page, pages, PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.MARKS, page=0))
@@ -489,7 +396,7 @@ def bulk(
         suffix = f" — {given[-1].value}" if given else ""
         pupils.button(
             text=f"{line.pupil.short_name}{suffix}",
-            callback_data=BulkCb(lesson=lesson_id, value=value, wt=wt, pupil=line.pupil.id),
+            callback_data=BulkCb(lesson=lesson_id, value=value, wt=wt, pupil=line.pupil.id).pack(),
         )
     pupils.adjust(2)
     kb.attach(pupils)
@@ -547,7 +454,7 @@ def final_pupils(
         value = finals.get(line.pupil.id)
         kb.button(
             text=f"{line.pupil.short_name}" + (f" — {value}" if value else ""),
-            callback_data=FinalCb(lesson=lesson_id, pupil=line.pupil.id),
+            callback_data=FinalCb(lesson=lesson_id, pupil=line.pupil.id).pack(),
         )
     kb.adjust(2)
     pager = _pager(page, pages, PupilsPageCb(lesson=lesson_id, screen=PupilsScreen.FINAL, page=0))
@@ -694,7 +601,9 @@ def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> InlineK
     for holder in holders[:90]:  # Telegram takes at most 100 buttons under a message
         kb.button(
             text=f"{holder.full_name} · {tx(f'role.{holder.role.value}')}",
-            callback_data=ReissueCb(cls=class_id, person=holder.person_id, role=holder.role.value),
+            callback_data=ReissueCb(
+                cls=class_id, person=holder.person_id, role=holder.role.value
+            ).pack(),
         )
     kb.adjust(1)
     kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
@@ -719,7 +628,8 @@ def class_pupils(tx: Texts, class_id: int, pupils: list[PupilRef]) -> InlineKeyb
     kb = InlineKeyboardBuilder()
     for p in pupils:
         kb.button(
-            text=short_name(p.full_name), callback_data=ClassPupilCb(cls=class_id, pupil=p.id)
+            text=short_name(p.full_name),
+            callback_data=ClassPupilCb(cls=class_id, pupil=p.id).pack(),
         )
     kb.adjust(2)
     kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
@@ -878,7 +788,7 @@ def report_kinds(tx: Texts, class_id: int, names: dict[str, str]) -> InlineKeybo
 def report_classes(tx: Texts, kind: str, classes: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for class_id, name in classes:
-        kb.button(text=name, callback_data=ReportCb(kind=kind, cls=class_id))
+        kb.button(text=name, callback_data=ReportCb(kind=kind, cls=class_id).pack())
     kb.adjust(4)
     kb.row(button(tx("reports.back"), ReportCb()))
     return kb.as_markup()
@@ -890,7 +800,7 @@ def report_after(
     """After a report was sent: the same report for another month or period."""
     kb = InlineKeyboardBuilder()
     for when, label in choices:
-        kb.button(text=label, callback_data=ReportCb(kind=kind, cls=class_id, when=when))
+        kb.button(text=label, callback_data=ReportCb(kind=kind, cls=class_id, when=when).pack())
     kb.adjust(3)
     kb.row(button(tx("reports.back"), ReportCb(cls=back_cls)))
     return kb.as_markup()

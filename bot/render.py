@@ -1,4 +1,6 @@
-"""Showing a screen: edit the message a button belongs to (never re-send), or send one.
+"""The Telegram adapter's side of a screen (``bot/screen.py``): a screen becomes Telegram
+messages here, and only here. Edit the message a button belongs to (never re-send), or
+send one.
 
 Every screen goes out under Telegram's limits, whatever the data: a text longer than
 4096 characters (as Telegram counts them: after HTML parsing, in UTF-16 code units) is
@@ -15,21 +17,47 @@ from html import escape, unescape
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.screen import Button, Row, Screen
+
 TELEGRAM_TEXT_LIMIT = 4096
 KEYBOARD_BUTTONS_LIMIT = 100  # buttons under one message
 ROW_BUTTONS_LIMIT = 8  # buttons in one row
+CALLBACK_DATA_BYTES = 64  # a button's callback_data
 KEYBOARD_BYTES_LIMIT = 9_000  # Telegram refuses a markup past about 10 kB of JSON
 CONTINUED = "⬇️"  # the text of a message that only carries the rest of a keyboard
 
 _TAG = re.compile(r"<[^>]*>")
 
 
+def keyboard(rows: list[Row]) -> InlineKeyboardMarkup | None:
+    """A screen's buttons as an inline keyboard (none for a screen without buttons)."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[inline_button(b) for b in row] for row in rows])
+
+
+def inline_button(button: Button) -> InlineKeyboardButton:
+    if button.url is not None:
+        return InlineKeyboardButton(text=button.text, url=button.url)
+    data = button.data
+    if data is None or len(data.encode()) > CALLBACK_DATA_BYTES:
+        raise ValueError(f"callback data over {CALLBACK_DATA_BYTES} bytes: {data!r}")
+    return InlineKeyboardButton(text=button.text, callback_data=data)
+
+
 async def show(
-    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+    target: Message | CallbackQuery,
+    screen: Screen | str,
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """A callback edits its own message in place (with the first part, when the screen
     takes several messages); a message gets a new answer. The rest follows as new
-    messages, the keyboard under the last."""
+    messages, the keyboard under the last. (A bare text with an aiogram markup is the
+    form screens not yet moved to ``bot/screens/`` still use.)"""
+    if isinstance(screen, Screen):
+        text, markup = screen.text, keyboard(screen.rows)
+    else:
+        text = screen
     messages = screen_messages(text, markup)
     if isinstance(target, CallbackQuery):
         message = target.message

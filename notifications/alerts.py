@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import SuggestCb
 from core import feed
 from core.feed import AlertParent, AlertSubject, ThresholdPupil, TodayMark
 from core.models import BindingRole, Presence
-from notifications.callbacks import SuggestCb
 from notifications.compose import button, day_label, first_names, h, markup
 from notifications.outbox import OutboxItem
 from notifications.rules import NotificationRules

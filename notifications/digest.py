@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import digest_read_data, suggest_data
 from core import feed
 from core.feed import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
-from notifications.callbacks import digest_read_data, suggest_data
 from notifications.compose import (
     Keyboard,
     button,

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from bot.actions import RejectCb, RoundCb
 from core.feed import ReasonAnswer, Recipient, SuggestionView
 from core.journal import Journal
 from core.models import AbsenceReason
-from notifications.callbacks import RejectCb, RoundCb
 from notifications.compose import Keyboard, button, h, markup
 from notifications.outbox import OutboxItem, enqueue
 from notifications.rounds import REASONS

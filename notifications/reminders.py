@@ -9,10 +9,10 @@ from datetime import date, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import lesson_button_data
 from core import feed
 from core.feed import IncompleteLesson
 from core.models import BindingRole
-from notifications.callbacks import lesson_button_data
 from notifications.compose import Keyboard, button, day_label, h, items_for, split_blocks
 from notifications.outbox import OutboxItem
 from texts import Texts

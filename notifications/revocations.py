@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import CutOtherCb
 from core import feed
 from core.journal import Journal
 from core.models import Binding, BindingRole
 from core.revert import AccountRef, RevertSummary
-from notifications.callbacks import CutOtherCb
 from notifications.compose import button, markup
 from notifications.outbox import OutboxItem, enqueue
 from texts import Texts

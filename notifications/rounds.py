@@ -13,10 +13,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions import RoundCb
 from core import feed
 from core.feed import ClassRound, Recipient, RoundEntry
 from core.models import AbsenceReason, BindingRole
-from notifications.callbacks import RoundCb
 from notifications.compose import (
     SAFE_LIMIT,
     Keyboard,

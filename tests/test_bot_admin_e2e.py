@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
-from bot.callbacks import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
+from bot.actions import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
 from bot.handlers import admin as admin_handlers
 from core import attendance, invitations, lessons, marks, periods
 from core.clock import ManualClock

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.callbacks import TapCb
+from bot.actions import TapCb
 from core import invitations, lessons
 from core.clock import ManualClock
 from core.journal import Journal

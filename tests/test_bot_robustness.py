@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
-from bot.callbacks import LessonAct, LessonActCb
+from bot.actions import LessonAct, LessonActCb
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import text
 
-from bot.callbacks import HomeworkDueCb
+from bot.actions import HomeworkDueCb
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.callbacks import BulkCb
+from bot.actions import BulkCb
 from core import lessons
 from core.clock import ManualClock
 from core.journal import Journal

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from bot.callbacks import LessonCb
+from bot.actions import (
+    DigestReadCb,
+    LessonCb,
+    RoundCb,
+    SuggestCb,
+    digest_read_data,
+    lesson_button_data,
+    suggest_data,
+)
 from core import accounts, attendance, feed, lessons, marks, schools
 from core.access import actor_for_binding
 from core.clock import ManualClock
@@ -30,14 +38,6 @@ from core.models import (
     Presence,
 )
 from notifications.alerts import AlertKind, decide
-from notifications.callbacks import (
-    DigestReadCb,
-    RoundCb,
-    SuggestCb,
-    digest_read_data,
-    lesson_button_data,
-    suggest_data,
-)
 from notifications.compose import items_for
 from notifications.digest import ChildDay, render_digest
 from notifications.rounds import RoundKind, render_round

@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.actions import UnreadCb
 from bot.transport import build_bot
 from core import feed
 from core.clock import ManualClock
@@ -17,7 +18,6 @@ from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, 
 from journal.app import App
 from journal.service import background
 from journal.settings import Settings
-from notifications.callbacks import UnreadCb
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
 from tests.botkit import TOKEN, Harness, forge_press, running_bot

@@ -27,8 +27,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import AdminCb, CardsCb, PeriodCb, ReportCb, RevertCb, RulesCb
-from bot.filters import StaffOnly
+from bot.actions import AdminCb, CardsCb, PeriodCb, ReportCb, RevertCb, RulesCb
+from bot.filters import StaffOnly, on
 from bot.handlers.staff import send_codes
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show, split_text
@@ -774,26 +774,26 @@ def build() -> Router:
     admins, overseers = StaffOnly(*ADMINS), StaffOnly(*OVERSEERS)
     # Any staff member's document reaches core, which refuses all but the admin clearly.
     router.message.register(roster_document, F.document)
-    router.callback_query.register(roster_help, AdminCb.filter(F.act == "i"), admins)
-    router.callback_query.register(roster_template_file, AdminCb.filter(F.act == "t"), admins)
+    router.callback_query.register(roster_help, on(AdminCb, F.act == "i"), admins)
+    router.callback_query.register(roster_template_file, on(AdminCb, F.act == "t"), admins)
     # Reports: core decides (the overseers every class, a class teacher their own).
-    router.callback_query.register(reports_menu, ReportCb.filter(F.kind == ""))
-    router.callback_query.register(report, ReportCb.filter(F.kind != ""))
-    router.callback_query.register(revert_accounts, AdminCb.filter(F.act == "v"), admins)
-    router.callback_query.register(revert_start, AdminCb.filter(F.act == "w"), admins)
+    router.callback_query.register(reports_menu, on(ReportCb, F.kind == ""))
+    router.callback_query.register(report, on(ReportCb, F.kind != ""))
+    router.callback_query.register(revert_accounts, on(AdminCb, F.act == "v"), admins)
+    router.callback_query.register(revert_start, on(AdminCb, F.act == "w"), admins)
     router.message.register(revert_typed, RevertFlow.since, F.text)
-    router.callback_query.register(revert_preview_button, RevertCb.filter(F.act == "p"), admins)
-    router.callback_query.register(revert_execute, RevertCb.filter(F.act == "x"), admins)
-    router.callback_query.register(revert_cancel, RevertCb.filter(F.act == "c"), admins)
-    router.callback_query.register(periods_list, PeriodCb.filter(F.period == 0), overseers)
-    router.callback_query.register(period_show, PeriodCb.filter(F.act == "s"), overseers)
-    router.callback_query.register(period_close, PeriodCb.filter(F.act.in_({"c", "e"})), overseers)
+    router.callback_query.register(revert_preview_button, on(RevertCb, F.act == "p"), admins)
+    router.callback_query.register(revert_execute, on(RevertCb, F.act == "x"), admins)
+    router.callback_query.register(revert_cancel, on(RevertCb, F.act == "c"), admins)
+    router.callback_query.register(periods_list, on(PeriodCb, F.period == 0), overseers)
+    router.callback_query.register(period_show, on(PeriodCb, F.act == "s"), overseers)
+    router.callback_query.register(period_close, on(PeriodCb, F.act.in_({"c", "e"})), overseers)
     router.callback_query.register(
-        period_reopen_ask, PeriodCb.filter(F.act == "o"), StaffOnly(StaffRole.DIRECTOR)
+        period_reopen_ask, on(PeriodCb, F.act == "o"), StaffOnly(StaffRole.DIRECTOR)
     )
     router.message.register(period_reason_typed, PeriodFlow.reason, F.text)
     # The cards of new pupils and the school's rules: core decides who may.
-    router.callback_query.register(new_pupil_cards, CardsCb.filter())
-    router.callback_query.register(rules_show, RulesCb.filter(F.what == ""))
-    router.callback_query.register(rules_set, RulesCb.filter(F.what != ""))
+    router.callback_query.register(new_pupil_cards, on(CardsCb))
+    router.callback_query.register(rules_show, on(RulesCb, F.what == ""))
+    router.callback_query.register(rules_set, on(RulesCb, F.what != ""))
     return router

@@ -11,10 +11,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import ChildCb, FamilyCb, FamilyView, PrefCb
-from bot.filters import FamilyOnly
+from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
+from bot.filters import FamilyOnly, on
 from bot.handlers.start import send_menu
-from bot.render import h, show
+from bot.render import h, inline_button, show
+from bot.screens.common import children
 from core import accounts, attendance, lessons, marks, periods
 from core.access import Actor
 from core.accounts import PupilRef, Session
@@ -53,7 +54,11 @@ async def _markup(session: Session, journal: Journal, tx: Texts) -> InlineKeyboa
         kids = await accounts.children(journal, session.actor)
         if len(kids) > 1:
             markup.inline_keyboard.insert(
-                0, keyboards.children(tx, kids, session.pupil.id if session.pupil else None)
+                0,
+                [
+                    inline_button(b)
+                    for b in children(kids, session.pupil.id if session.pupil else None)
+                ],
             )
     return markup
 
@@ -298,12 +303,12 @@ def build() -> Router:
     router.message.filter(FamilyOnly())
     router.callback_query.filter(FamilyOnly())
     router.message.register(marks_command, Command("marks"))
-    router.callback_query.register(marks_button, FamilyCb.filter(F.view == FamilyView.MARKS))
+    router.callback_query.register(marks_button, on(FamilyCb, F.view == FamilyView.MARKS))
     router.message.register(absences_command, Command("absences"))
-    router.callback_query.register(absences_button, FamilyCb.filter(F.view == FamilyView.ABSENCES))
+    router.callback_query.register(absences_button, on(FamilyCb, F.view == FamilyView.ABSENCES))
     router.message.register(homework_command, Command("homework"))
-    router.callback_query.register(homework_button, FamilyCb.filter(F.view == FamilyView.HOMEWORK))
-    router.callback_query.register(switch_child, ChildCb.filter())
-    router.callback_query.register(settings_screen, FamilyCb.filter(F.view == FamilyView.SETTINGS))
-    router.callback_query.register(change_pref, PrefCb.filter())
+    router.callback_query.register(homework_button, on(FamilyCb, F.view == FamilyView.HOMEWORK))
+    router.callback_query.register(switch_child, on(ChildCb))
+    router.callback_query.register(settings_screen, on(FamilyCb, F.view == FamilyView.SETTINGS))
+    router.callback_query.register(change_pref, on(PrefCb))
     return router

@@ -11,24 +11,13 @@ from datetime import date, datetime, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import ClassCb
-from bot.filters import StaffOnly
-from bot.handlers.teacher import today
-from bot.middlewares import CallbackAnswer
-from bot.render import h, show
-from core import attendance, feed, invitations
-from core.access import Actor
-from core.errors import InvalidValue
-from core.journal import Journal
-from core.models import AbsenceReason
-from notifications import reasons
-from notifications.callbacks import (
+from bot.actions import (
+    ClassCb,
     CutOtherCb,
     DigestReadCb,
     RejectCb,
@@ -37,6 +26,17 @@ from notifications.callbacks import (
     SuggestDoneCb,
     UnreadCb,
 )
+from bot.filters import StaffOnly, on
+from bot.handlers.teacher import today
+from bot.middlewares import CallbackAnswer
+from bot.render import h, show
+from bot.screen import SEPARATOR, Action
+from core import attendance, feed, invitations
+from core.access import Actor
+from core.errors import InvalidValue
+from core.journal import Journal
+from core.models import AbsenceReason
+from notifications import reasons
 from texts import Texts
 
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
@@ -52,8 +52,8 @@ class RejectNote(StatesGroup):
     waiting = State()
 
 
-def _is(cb: type[CallbackData], data: str | None) -> bool:
-    return data is not None and data.startswith(cb.__prefix__ + cb.__separator__)
+def _is(cb: type[Action], data: str | None) -> bool:
+    return data is not None and data.startswith(cb.__prefix__ + SEPARATOR)
 
 
 def _rows(query: CallbackQuery) -> list[list[InlineKeyboardButton]]:
@@ -394,19 +394,19 @@ async def unread_view(
 
 def build() -> Router:
     router = Router(name="notices")
-    router.callback_query.register(read_digest, DigestReadCb.filter())
-    router.callback_query.register(cut_other_account, CutOtherCb.filter())
-    router.callback_query.register(ask_reason, SuggestCb.filter(F.reason == ""))
-    router.callback_query.register(choose_reason, SuggestCb.filter(F.reason != ""))
-    router.callback_query.register(skip_note, SuggestDoneCb.filter())
+    router.callback_query.register(read_digest, on(DigestReadCb))
+    router.callback_query.register(cut_other_account, on(CutOtherCb))
+    router.callback_query.register(ask_reason, on(SuggestCb, F.reason == ""))
+    router.callback_query.register(choose_reason, on(SuggestCb, F.reason != ""))
+    router.callback_query.register(skip_note, on(SuggestDoneCb))
     router.message.register(
         save_note, StateFilter(SuggestNote.waiting), F.text, ~F.text.startswith("/")
     )
-    router.callback_query.register(reject_ask, RejectCb.filter())
+    router.callback_query.register(reject_ask, on(RejectCb))
     router.message.register(
         reject_save, StateFilter(RejectNote.waiting), F.text, ~F.text.startswith("/")
     )
-    router.callback_query.register(round_entry, RoundCb.filter(F.reason == ""))
-    router.callback_query.register(round_reason, RoundCb.filter(F.reason != ""))
-    router.callback_query.register(unread_view, UnreadCb.filter(), StaffOnly())
+    router.callback_query.register(round_entry, on(RoundCb, F.reason == ""))
+    router.callback_query.register(round_reason, on(RoundCb, F.reason != ""))
+    router.callback_query.register(unread_view, on(UnreadCb), StaffOnly())
     return router

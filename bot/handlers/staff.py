@@ -15,7 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.deep_linking import create_start_link
 
 from bot import keyboards
-from bot.callbacks import (
+from bot.actions import (
     AdminCb,
     BindingsCb,
     ClassCb,
@@ -30,7 +30,7 @@ from bot.callbacks import (
     SubCb,
     WeekPageCb,
 )
-from bot.filters import StaffOnly
+from bot.filters import StaffOnly, on
 from bot.handlers.family import absences_text, marks_text
 from bot.handlers.notices import tell_confirmed
 from bot.handlers.start import help_text
@@ -38,6 +38,7 @@ from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
+from bot.screens.common import page_of
 from bot.storage import side_slot
 from core import accounts, attendance, classes, corrections, feed, invitations, lessons
 from core.access import Actor
@@ -403,7 +404,7 @@ async def list_requests(
         await show(target, "\n\n".join(lines), keyboards.family_back(tx))
         return
     size = keyboards.REQUESTS_PAGE
-    shown, page, pages = keyboards.page_of(pending, page, size)
+    shown, page, pages = page_of(pending, page, size)
     head = tx("requests.list", count=len(pending))
     if pages > 1:
         head += "\n" + tx("requests.page", page=page + 1, pages=pages)
@@ -449,7 +450,7 @@ async def substitutions(
     lines = [tx("subs.day", day=day_title(tx, day))]
     if not rows:
         lines.append(tx("subs.no_lessons"))
-    shown, page, pages = keyboards.page_of(rows, callback_data.page, keyboards.SCHOOL_LESSONS_PAGE)
+    shown, page, pages = page_of(rows, callback_data.page, keyboards.SCHOOL_LESSONS_PAGE)
     if pages > 1:
         first = page * keyboards.SCHOOL_LESSONS_PAGE + 1
         lines.append(tx("subs.page", first=first, last=first + len(shown) - 1, total=len(rows)))
@@ -673,46 +674,46 @@ def build() -> Router:
     router = Router(name="staff")
     router.message.filter(StaffOnly())
     router.callback_query.filter(StaffOnly())
-    router.callback_query.register(class_day, ClassCb.filter(F.view == "t"))
-    router.callback_query.register(week_absences, ClassCb.filter(F.view == "w"))
-    router.callback_query.register(week_absences, WeekPageCb.filter())
-    router.callback_query.register(class_pupils, ClassCb.filter(F.view == "p"))
-    router.callback_query.register(class_pupil, ClassPupilCb.filter())
-    router.callback_query.register(confirm_reason, ReasonCb.filter())
-    router.callback_query.register(class_codes, ClassCb.filter(F.view == "k"))
-    router.callback_query.register(opt_outs, ClassCb.filter(F.view == "o"))
-    router.callback_query.register(switch_opt_out, OptOutCb.filter())
-    router.callback_query.register(reissue, ReissueCb.filter())  # core checks who may
+    router.callback_query.register(class_day, on(ClassCb, F.view == "t"))
+    router.callback_query.register(week_absences, on(ClassCb, F.view == "w"))
+    router.callback_query.register(week_absences, on(WeekPageCb))
+    router.callback_query.register(class_pupils, on(ClassCb, F.view == "p"))
+    router.callback_query.register(class_pupil, on(ClassPupilCb))
+    router.callback_query.register(confirm_reason, on(ReasonCb))
+    router.callback_query.register(class_codes, on(ClassCb, F.view == "k"))
+    router.callback_query.register(opt_outs, on(ClassCb, F.view == "o"))
+    router.callback_query.register(switch_opt_out, on(OptOutCb))
+    router.callback_query.register(reissue, on(ReissueCb))  # core checks who may
     router.message.register(
         requests_command, Command("requests"), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
     )
     router.callback_query.register(
         requests_button,
-        AdminCb.filter(F.act == "q"),
+        on(AdminCb, F.act == "q"),
         StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR),
     )
     router.callback_query.register(
-        requests_page, RequestsCb.filter(), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
+        requests_page, on(RequestsCb), StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR)
     )
-    router.callback_query.register(decide, DecideCb.filter())
+    router.callback_query.register(decide, on(DecideCb))
     deputies = StaffOnly(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
-    router.callback_query.register(substitutions, SubCb.filter(F.act == "d"), deputies)
-    router.callback_query.register(substitute_pick, SubCb.filter(F.act == "l"), deputies)
-    router.callback_query.register(substitute_set, SubCb.filter(F.act == "t"), deputies)
+    router.callback_query.register(substitutions, on(SubCb, F.act == "d"), deputies)
+    router.callback_query.register(substitute_pick, on(SubCb, F.act == "l"), deputies)
+    router.callback_query.register(substitute_set, on(SubCb, F.act == "t"), deputies)
     router.callback_query.register(
-        staff_codes, AdminCb.filter(F.act == "k"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+        staff_codes, on(AdminCb, F.act == "k"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     )
     router.callback_query.register(
-        bindings_list, AdminCb.filter(F.act == "b"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+        bindings_list, on(AdminCb, F.act == "b"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     )
     router.callback_query.register(
-        revoke, AdminCb.filter(F.act == "r"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+        revoke, on(AdminCb, F.act == "r"), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     )
     # The paged list: core refuses anyone but the admin and the director.
-    router.callback_query.register(bindings_page, BindingsCb.filter(F.act == "l"))
-    router.callback_query.register(bindings_search_ask, BindingsCb.filter(F.act == "f"))
-    router.callback_query.register(confirm_cut, BindingsCb.filter(F.act == "r"))
-    router.callback_query.register(revoke_from_page, BindingsCb.filter(F.act == "y"))
+    router.callback_query.register(bindings_page, on(BindingsCb, F.act == "l"))
+    router.callback_query.register(bindings_search_ask, on(BindingsCb, F.act == "f"))
+    router.callback_query.register(confirm_cut, on(BindingsCb, F.act == "r"))
+    router.callback_query.register(revoke_from_page, on(BindingsCb, F.act == "y"))
     router.message.register(bindings_search_typed, BindingsFlow.search, F.text)
-    router.callback_query.register(help_button, NavCb.filter(F.to == Nav.HELP))
+    router.callback_query.register(help_button, on(NavCb, F.to == Nav.HELP))
     return router

@@ -8,9 +8,10 @@ from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
-from bot import keyboards
-from bot.callbacks import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
+from bot import screens
+from bot.actions import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
 from bot.commands import set_chat_commands
+from bot.filters import on
 from bot.render import h, show
 from core import accounts, invitations, periods
 from core.access import Actor
@@ -55,7 +56,7 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
     )
     await set_chat_commands(bot, message.chat.id, session, tx)
     if binding.consent_needed:
-        await message.answer(tx("consent.ask"), reply_markup=keyboards.consent(tx, binding.id))
+        await show(message, screens.start.consent(tx, binding.id))
         return
     await send_menu(message, session, journal, tx)
 
@@ -66,11 +67,8 @@ async def give_consent(
     if callback_data.refuse:
         await refuse_consent(journal, callback_data.binding, query.from_user.id)
         at = local_today(journal.clock, journal.rules.timezone)
-        await show(
-            query,
-            tx("consent.refused", at=f"{at:%d.%m.%Y}"),
-            keyboards.consent(tx, callback_data.binding),
-        )
+        refused = tx("consent.refused", at=f"{at:%d.%m.%Y}")
+        await show(query, screens.start.consent(tx, callback_data.binding, refused))
         return
     await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
     session = await accounts.open_session(
@@ -96,24 +94,13 @@ async def send_menu(
         await show(target, tx("start.welcome"))
         return
     if session.consent_needed and session.actor.binding_id is not None:
-        await show(target, tx("consent.ask"), keyboards.consent(tx, session.actor.binding_id))
+        await show(target, screens.start.consent(tx, session.actor.binding_id))
         return
     led = await classes_led_by(journal, session.actor)
     kids = None
     if session.actor.role is BindingRole.PARENT:
         kids = await accounts.children(journal, session.actor)
-    await show(target, menu_title(tx, session), keyboards.main_menu(tx, session, led, kids))
-
-
-def menu_title(tx: Texts, session: Session) -> str:
-    assert session.actor is not None
-    role = tx(f"role.{session.actor.role.value}")
-    title = tx("menu.title", name=h(session.full_name or ""), role=role)
-    if session.pupil and session.actor.role is BindingRole.PARENT:
-        title += "\n" + tx(
-            "menu.child", name=h(session.pupil.full_name), cls=session.pupil.class_name
-        )
-    return title
+    await show(target, screens.start.menu(tx, session, led, kids))
 
 
 async def help_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
@@ -160,7 +147,7 @@ async def _show_roles(
         await show(target, tx("start.welcome"))
         return
     active = session.actor.binding_id if session.actor else None
-    await show(target, tx("roles.choose"), keyboards.roles(tx, bindings, active))
+    await show(target, screens.start.roles(tx, bindings, active))
 
 
 async def switch_role(
@@ -179,7 +166,7 @@ async def logout_command(message: Message, session: Session, journal: Journal, t
     if not bindings:
         await message.answer(tx("start.welcome"))
         return
-    await message.answer(tx("logout.choose"), reply_markup=keyboards.logout(tx, bindings))
+    await show(message, screens.start.logout(tx, bindings))
 
 
 async def logout(
@@ -209,13 +196,13 @@ def build() -> Router:
     router.message.register(
         code_as_text, StateFilter(None), F.text.func(invitations.looks_like_code)
     )
-    router.callback_query.register(give_consent, ConsentCb.filter())
+    router.callback_query.register(give_consent, on(ConsentCb))
     router.message.register(menu_command, Command("menu"))
-    router.callback_query.register(menu_button, NavCb.filter(F.to == Nav.MENU))
+    router.callback_query.register(menu_button, on(NavCb, F.to == Nav.MENU))
     router.message.register(help_command, Command("help"))
     router.message.register(role_command, Command("role"))
-    router.callback_query.register(role_list, RoleCb.filter(F.binding == 0))
-    router.callback_query.register(switch_role, RoleCb.filter(F.binding > 0))
+    router.callback_query.register(role_list, on(RoleCb, F.binding == 0))
+    router.callback_query.register(switch_role, on(RoleCb, F.binding > 0))
     router.message.register(logout_command, Command("logout"))
-    router.callback_query.register(logout, LogoutCb.filter())
+    router.callback_query.register(logout, on(LogoutCb))
     return router

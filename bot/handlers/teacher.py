@@ -13,7 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
-from bot.callbacks import (
+from bot.actions import (
     AddMarkCb,
     BulkCb,
     DayCb,
@@ -33,7 +33,7 @@ from bot.callbacks import (
     SubsListCb,
     TapCb,
 )
-from bot.filters import StaffOnly
+from bot.filters import StaffOnly, on
 from bot.middlewares import CallbackAnswer
 from bot.notify import tell_approvers
 from bot.render import h, show
@@ -718,32 +718,32 @@ def build() -> Router:
     router.message.filter(StaffOnly(StaffRole.TEACHER))
     router.callback_query.filter(StaffOnly(StaffRole.TEACHER))
     router.message.register(today_command, Command("today"))
-    router.callback_query.register(today_button, NavCb.filter(F.to == Nav.TODAY))
-    router.callback_query.register(other_day, DayCb.filter())
-    router.callback_query.register(substitution_list, SubsListCb.filter())
+    router.callback_query.register(today_button, on(NavCb, F.to == Nav.TODAY))
+    router.callback_query.register(other_day, on(DayCb))
+    router.callback_query.register(substitution_list, on(SubsListCb))
     router.callback_query.register(
-        take_substitution, LessonActCb.filter(F.act == LessonAct.SUBSTITUTE)
+        take_substitution, on(LessonActCb, F.act == LessonAct.SUBSTITUTE)
     )
-    router.callback_query.register(open_lesson, LessonCb.filter())
-    router.callback_query.register(tap_pupil, TapCb.filter())
-    router.callback_query.register(rest_present, RestCb.filter())
-    router.callback_query.register(roll_call_page, RollPageCb.filter())
+    router.callback_query.register(open_lesson, on(LessonCb))
+    router.callback_query.register(tap_pupil, on(TapCb))
+    router.callback_query.register(rest_present, on(RestCb))
+    router.callback_query.register(roll_call_page, on(RollPageCb))
     router.callback_query.register(
-        ask_text, LessonActCb.filter(F.act.in_({LessonAct.TOPIC, LessonAct.HOMEWORK}))
+        ask_text, on(LessonActCb, F.act.in_({LessonAct.TOPIC, LessonAct.HOMEWORK}))
     )
     router.message.register(save_text, Typing.topic, F.text)
     router.message.register(save_text, Typing.homework, F.text)
-    router.callback_query.register(pick_homework_due, HomeworkDueCb.filter())
+    router.callback_query.register(pick_homework_due, on(HomeworkDueCb))
     router.message.register(save_mark_reason, MarkReason.typing, F.text, ~F.text.startswith("/"))
-    router.callback_query.register(marks_screen, LessonActCb.filter(F.act == LessonAct.MARKS))
-    router.callback_query.register(pupil_marks_screen, PupilMarksCb.filter())
-    router.callback_query.register(marks_page, PupilsPageCb.filter(F.screen == PupilsScreen.MARKS))
-    router.callback_query.register(finals_page, PupilsPageCb.filter(F.screen == PupilsScreen.FINAL))
-    router.callback_query.register(add_mark, AddMarkCb.filter())
-    router.callback_query.register(edit_mark, MarkEditCb.filter())
-    router.callback_query.register(bulk_start, LessonActCb.filter(F.act == LessonAct.BULK))
-    router.callback_query.register(bulk_tap, BulkCb.filter())
-    router.callback_query.register(final_screen, LessonActCb.filter(F.act == LessonAct.FINAL))
-    router.callback_query.register(final_pick, FinalCb.filter(F.value == ""))
-    router.callback_query.register(final_set, FinalCb.filter(F.value != ""))
+    router.callback_query.register(marks_screen, on(LessonActCb, F.act == LessonAct.MARKS))
+    router.callback_query.register(pupil_marks_screen, on(PupilMarksCb))
+    router.callback_query.register(marks_page, on(PupilsPageCb, F.screen == PupilsScreen.MARKS))
+    router.callback_query.register(finals_page, on(PupilsPageCb, F.screen == PupilsScreen.FINAL))
+    router.callback_query.register(add_mark, on(AddMarkCb))
+    router.callback_query.register(edit_mark, on(MarkEditCb))
+    router.callback_query.register(bulk_start, on(LessonActCb, F.act == LessonAct.BULK))
+    router.callback_query.register(bulk_tap, on(BulkCb))
+    router.callback_query.register(final_screen, on(LessonActCb, F.act == LessonAct.FINAL))
+    router.callback_query.register(final_pick, on(FinalCb, F.value == ""))
+    router.callback_query.register(final_set, on(FinalCb, F.value != ""))
     return router

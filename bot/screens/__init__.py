@@ -1,0 +1,8 @@
+"""Screens: functions from core's data to a :class:`bot.screen.Screen` (text and rows of
+buttons with typed actions), one module per feature. A screen knows no messenger: nothing
+here imports aiogram; the Telegram adapter (``bot/render.py``, ``bot/handlers/``) shows
+them. A handler calls one use case, then one screen function."""
+
+from bot.screens import common, start
+
+__all__ = ["common", "start"]

@@ -1,0 +1,130 @@
+"""The first screens: consent (R19), the main menu, roles and logout (R24)."""
+
+from __future__ import annotations
+
+from bot.actions import (
+    AdminCb,
+    ClassCb,
+    ConsentCb,
+    FamilyCb,
+    FamilyView,
+    LogoutCb,
+    Nav,
+    NavCb,
+    PeriodCb,
+    ReportCb,
+    RoleCb,
+    RulesCb,
+    SubCb,
+)
+from bot.screen import Button, Row, Screen, quote
+from bot.screens.common import children
+from core.accounts import PupilRef, Session
+from core.invitations import BindingView
+from core.models import BindingRole, StaffRole
+from texts import Texts
+
+
+def consent(tx: Texts, binding_id: int, text: str | None = None) -> Screen:
+    """R19: agree or refuse; ``text`` replaces the question (after a refusal)."""
+    return Screen(
+        text or tx("consent.ask"),
+        [
+            [Button(tx("consent.agree"), ConsentCb(binding=binding_id))],
+            [Button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
+        ],
+    )
+
+
+def menu(
+    tx: Texts,
+    session: Session,
+    class_ids: list[tuple[int, str]],
+    kids: list[PupilRef] | None = None,
+) -> Screen:
+    """``kids``: a parent's children; with more than one, the first row switches the child."""
+    actor = session.actor
+    assert actor is not None
+    rows: list[Row] = []
+    if kids and len(kids) > 1:
+        rows.append(children(kids, session.pupil.id if session.pupil else None))
+    if actor.role is BindingRole.STAFF:
+        rows += _staff_rows(tx, session, class_ids)
+    else:
+        rows.append(
+            [
+                Button(tx("menu.marks"), FamilyCb(view=FamilyView.MARKS)),
+                Button(tx("menu.absences"), FamilyCb(view=FamilyView.ABSENCES)),
+            ]
+        )
+        rows.append([Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK))])
+        if actor.role is BindingRole.PARENT:
+            rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])
+    if session.bindings > 1:
+        rows.append([Button(tx("menu.switch_role"), RoleCb(binding=0))])
+    return Screen(menu_title(tx, session), rows)
+
+
+def _staff_rows(tx: Texts, session: Session, class_ids: list[tuple[int, str]]) -> list[Row]:
+    actor = session.actor
+    assert actor is not None
+    rows: list[Row] = []
+    if actor.has(StaffRole.TEACHER):
+        rows.append([Button(tx("menu.today"), NavCb(to=Nav.TODAY))])
+    for class_id, name in class_ids:
+        rows.append([Button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t"))])
+    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
+        rows.append([Button(tx("menu.requests"), AdminCb(act="q"))])
+    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):
+        rows.append([Button(tx("menu.substitutions"), SubCb())])
+    if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR, StaffRole.DEPUTY):
+        rows.append(
+            [Button(tx("menu.reports"), ReportCb()), Button(tx("menu.periods"), PeriodCb())]
+        )
+    if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
+        rows.append(
+            [
+                Button(tx("menu.staff_codes"), AdminCb(act="k")),
+                Button(tx("menu.bindings"), AdminCb(act="b")),
+            ]
+        )
+        rows.append(
+            [Button(tx("menu.roster"), AdminCb(act="i")), Button(tx("menu.rules"), RulesCb())]
+        )
+    return rows
+
+
+def menu_title(tx: Texts, session: Session) -> str:
+    assert session.actor is not None
+    role = tx(f"role.{session.actor.role.value}")
+    title = tx("menu.title", name=quote(session.full_name or ""), role=role)
+    if session.pupil and session.actor.role is BindingRole.PARENT:
+        title += "\n" + tx(
+            "menu.child", name=quote(session.pupil.full_name), cls=session.pupil.class_name
+        )
+    return title
+
+
+def roles(tx: Texts, bindings: list[BindingView], active: int | None) -> Screen:
+    return Screen(
+        tx("roles.choose"),
+        [
+            [
+                Button(
+                    f"{'• ' if b.id == active else ''}{b.full_name} — {tx('role.' + b.role.value)}",
+                    RoleCb(binding=b.id),
+                )
+            ]
+            for b in bindings
+        ],
+    )
+
+
+def logout(tx: Texts, bindings: list[BindingView]) -> Screen:
+    return Screen(
+        tx("logout.choose"),
+        [
+            [Button(f"🚪 {b.full_name} — {tx('role.' + b.role.value)}", LogoutCb(binding=b.id))]
+            for b in bindings
+        ],
+    )
