@@ -293,19 +293,19 @@ STAGES = (
 @contextlib.contextmanager
 def stage_timers(stages: dict[str, float]) -> Iterator[None]:
     """Time each content query, ``enqueue`` and the recording, as the job calls them."""
-    from core import feed
+    from core import digest as content
     from notifications import outbox
 
-    originals = {name: getattr(feed, name) for name in STAGES}
+    originals = {name: getattr(content, name) for name in STAGES}
     enqueue = outbox.enqueue
     for name, fn in originals.items():
-        setattr(feed, name, timed(stages, name, fn))
+        setattr(content, name, timed(stages, name, fn))
     outbox.enqueue = timed(stages, "enqueue", enqueue)  # type: ignore[assignment]  # the same call, timed
     try:
         yield
     finally:
         for name, fn in originals.items():
-            setattr(feed, name, fn)
+            setattr(content, name, fn)
         outbox.enqueue = enqueue
 
 

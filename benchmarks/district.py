@@ -22,7 +22,7 @@ What runs, in order (wall time of each step, ``time.perf_counter``):
 
    * ``attendance`` for every pupil of every lesson (the subgroup's pupils for a subgroup
      lesson): 5 % of pupil-days absent all day, 60 % of those excused (reason ``illness``
-     confirmed by the class teacher at 16:00, as ``attendance.confirm_reason`` does), 2 %
+     confirmed by the class teacher at 16:00, as ``friday_round.confirm_reason`` does), 2 %
      of lessons late; author the lesson's teacher, at the start of the lesson + 5 min;
    * ``marks`` (grades 2–11, pupils not absent): about 1.5 marks per pupil per school day,
      values 5/4/3/2/1 at 30/40/22/7/1 %, work types answer/homework/independent/test at
@@ -403,7 +403,7 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
     call at a time, lesson by lesson as the day goes (the clock follows the bells)."""
     from sqlalchemy import text
 
-    from core import attendance, lessons, marks
+    from core import attendance, friday_round, lessons, marks
     from core.access import Actor
     from core.models import AbsenceReason, BindingRole, Presence, StaffRole
 
@@ -526,7 +526,7 @@ async def core_sample(journal: Any, clock: Any, school_id: int, day: date, seed:
             covered = await call(
                 "confirm_reason",
                 partial(
-                    attendance.confirm_reason,
+                    friday_round.confirm_reason,
                     journal,
                     actor(class_teacher_of[pupil_id]),
                     pupil_id,
@@ -562,7 +562,7 @@ async def read_timings(journal: Any, clock: Any, days: list[date], n: int, seed:
     the district (one untimed warm-up call first)."""
     from sqlalchemy import text
 
-    from core import attendance, feed, lessons, marks, reporting
+    from core import attendance, digest, friday_round, lessons, marks, reporting
     from core.access import Actor
     from core.models import BindingRole, StaffRole
 
@@ -654,11 +654,11 @@ async def read_timings(journal: Any, clock: Any, days: list[date], n: int, seed:
 
     async def digest_marks(school_id: int) -> Any:
         async with journal.transaction() as s:
-            return await feed.marks_recorded(s, school_pupils[school_id], since, until)
+            return await digest.marks_recorded(s, school_pupils[school_id], since, until)
 
     async def digest_absences(school_id: int) -> Any:
         async with journal.transaction() as s:
-            return await feed.day_absences(s, [school_id], school_pupils[school_id], [day])
+            return await digest.day_absences(s, [school_id], school_pupils[school_id], [day])
 
     month = days[0].replace(day=1)
     cases: list[tuple[str, list[Callable[[], Awaitable[Any]]]]] = [
@@ -682,9 +682,9 @@ async def read_timings(journal: Any, clock: Any, days: list[date], n: int, seed:
             ],
         ),
         (
-            "parent: child's absences, month (attendance.pupil_absences)",
+            "parent: child's absences, month (friday_round.pupil_absences)",
             [
-                partial(attendance.pupil_absences, journal, parent(sc, g), p, days[0], days[-1])
+                partial(friday_round.pupil_absences, journal, parent(sc, g), p, days[0], days[-1])
                 for sc, g, p in children
             ],
         ),
@@ -703,11 +703,11 @@ async def read_timings(journal: Any, clock: Any, days: list[date], n: int, seed:
             ],
         ),
         (
-            "digest: a school's marks of the day (feed.marks_recorded)",
+            "digest: a school's marks of the day (digest.marks_recorded)",
             [partial(digest_marks, sc) for (sc,) in schools],
         ),
         (
-            "digest: a school's absences of the day (feed.day_absences)",
+            "digest: a school's absences of the day (digest.day_absences)",
             [partial(digest_absences, sc) for (sc,) in schools],
         ),
     ]

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.access import Actor, ensure_can_view_class, ensure_can_view_pupil
+from core.access import Actor, ensure_can_view_class, ensure_can_view_pupil, is_class_teacher
 from core.accounts import PupilRef
+from core.errors import NotAllowed
 from core.journal import Journal
 from core.models import AbsenceReason, Attendance, BindingRole, Lesson, Person, Pupil, SchoolClass
 
@@ -108,3 +110,13 @@ async def pupil_ref(journal: Journal, actor: Actor, pupil_id: int) -> PupilRef:
             )
         ).one()
         return PupilRef(pupil_id, *row)
+
+
+async def ensure_class_teacher(s: AsyncSession, actor: Actor, class_id: int) -> SchoolClass:
+    """The class, if ``actor`` is its class teacher or oversees the school."""
+    cls = await s.get(SchoolClass, class_id)
+    if cls is None or cls.school_id != actor.school_id:
+        raise NotAllowed()
+    if not (actor.oversees_school or await is_class_teacher(s, actor, class_id)):
+        raise NotAllowed("error.class_teacher_only")
+    return cls

@@ -578,7 +578,7 @@ class NotificationPrefs(Base):
 
 
 # The outbox and the alert states are read and written in SQL (notifications/outbox.py,
-# sender.py; core/feed.py), so they are declared as tables, not mapped classes.
+# sender.py; core/jobs.py), so they are declared as tables, not mapped classes.
 
 # A message sent unasked (digest, alert, round), queued before it is delivered. ``key``
 # makes building idempotent. ``status``: pending → sent | failed | unreachable; a pending

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.feed import school_zones
+from core.jobs import school_zones
 from core.journal import Journal
 from core.models import BindingRole
 

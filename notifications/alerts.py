@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import SuggestCb
-from core import feed
-from core.feed import AlertParent, AlertSubject, ThresholdPupil, TodayMark
+from core import alerts, recipients
+from core.alerts import AlertParent, AlertSubject, ThresholdPupil, TodayMark
 from core.models import BindingRole, Presence
 from notifications.compose import button, day_label, first_names, h, markup
 from notifications.outbox import OutboxItem
@@ -84,7 +84,7 @@ async def build_absence_alerts(
     items: list[OutboxItem] = []
     states: list[AlertState] = []
     catalogues: dict[str, Texts] = {}
-    for subject in await feed.alert_subjects(s, now, default_tz):
+    for subject in await alerts.alert_subjects(s, now, default_tz):
         for parent in subject.parents:
             kind = decide(parent.announced, subject.marks)
             if kind is None:
@@ -174,8 +174,8 @@ async def build_thresholds(
     """Threshold alerts for the class teachers of a school, as of ``day``."""
     monday = day - timedelta(days=day.weekday())
     first = day.replace(day=1)
-    weekly = await feed.week_absence_days(s, school_id, monday, day, rules.absence_days_threshold)
-    monthly = await feed.month_absence_share(
+    weekly = await alerts.week_absence_days(s, school_id, monday, day, rules.absence_days_threshold)
+    monthly = await alerts.month_absence_share(
         s,
         school_id,
         first,
@@ -183,7 +183,7 @@ async def build_thresholds(
         rules.absence_month_share,
         rules.absence_month_min_lessons,
     )
-    teachers = await feed.recipients(
+    teachers = await recipients.reachable(
         s, [p.class_teacher_id for p in weekly + monthly], BindingRole.STAFF
     )
     items: list[OutboxItem] = []
@@ -224,7 +224,7 @@ def _threshold_head(tx: Texts, pupil: ThresholdPupil) -> str:
     return tx("threshold.title", name=h(first_names(pupil.full_name)), cls=h(pupil.class_name))
 
 
-def _threshold_item(key: str, r: feed.Recipient, text: str) -> OutboxItem:
+def _threshold_item(key: str, r: recipients.Recipient, text: str) -> OutboxItem:
     return OutboxItem(
         key=key, chat_id=r.chat_id, kind="absence_threshold", text=text, binding_id=r.binding_id
     )

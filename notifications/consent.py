@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from html import escape
 
-from core import feed, invitations
+from core import invitations, recipients
 from core.journal import Journal
 from core.models import BindingRole
 from notifications.outbox import OutboxItem, enqueue
@@ -25,7 +25,7 @@ async def refuse_consent(journal: Journal, binding_id: int, telegram_user_id: in
         for name, cls, teacher in refusal.children:
             if teacher is not None:
                 by_teacher[teacher].append((name, cls))
-        found = await feed.recipients(s, list(by_teacher), BindingRole.STAFF)
+        found = await recipients.reachable(s, list(by_teacher), BindingRole.STAFF)
         stamp = f"{refusal.refused_at:%Y%m%d%H%M%S}"
         items = []
         for teacher, kids in by_teacher.items():

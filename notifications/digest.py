@@ -4,7 +4,7 @@ the day's absences and lateness with the reason's state, and the homework for th
 school day — with «Прочитано ✓» (R17) and «Указать причину пропуска» (R6) under it.
 
 Building is set-based: a handful of queries gather the content of every due parent at
-once (core/feed.py), then each digest is rendered and queued. Nothing new for a parent:
+once (core/digest/), then each digest is rendered and queued. Nothing new for a parent:
 no message (unless the rules say otherwise); either way the (binding, day) is recorded as
 built, so re-running the job queues nothing new. What many digests share (a class's
 homework, a mark line, a date) is rendered once per language.
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import digest_read_data, suggest_data
-from core import feed
-from core.feed import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
+from core import digest, friday_round
+from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
 from notifications.compose import (
@@ -87,7 +87,7 @@ async def build_digests(
     s: AsyncSession, rules: NotificationRules, default_tz: ZoneInfo, now: datetime
 ) -> DigestBatch:
     """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built."""
-    targets = await feed.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
+    targets = await digest.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
     batch = DigestBatch()
     if not targets:
         return batch
@@ -117,20 +117,22 @@ async def _gather(
 ) -> dict[tuple[int, date], list[ChildDay]]:
     pupils = sorted({c.pupil_id for t in targets for c in t.children})
     since = min(t.since for t in targets)
-    marks = await feed.marks_recorded(s, pupils, since, now)
-    absences = await feed.day_absences(
+    marks = await digest.marks_recorded(s, pupils, since, now)
+    absences = await digest.day_absences(
         s, [t.school_id for t in targets], pupils, [t.day for t in targets]
     )
     class_days = {
         (c.class_id, t.day) for t in targets for c in t.children if grade_has_marks(c.grade)
     }
-    next_days = await feed.next_school_days(s, class_days, rules.homework_horizon_days)
-    homework = await feed.homework_on(s, {(c, d) for (c, _), d in next_days.items()})
+    next_days = await digest.next_school_days(s, class_days, rules.homework_horizon_days)
+    homework = await digest.homework_on(s, {(c, d) for (c, _), d in next_days.items()})
     by_group = any(x.group_id is not None for lines in homework.values() for x in lines)
     groups = (
-        {p: frozenset(g) for p, g in (await feed.groups_of(s, pupils)).items()} if by_group else {}
+        {p: frozenset(g) for p, g in (await digest.groups_of(s, pupils)).items()}
+        if by_group
+        else {}
     )
-    given = await feed.pending_suggestions_by(
+    given = await friday_round.pending_suggestions_by(
         s, [t.person_id for t in targets], pupils, [t.day for t in targets]
     )
     shared: dict[HomeworkKey, list[HomeworkLine]] = {}

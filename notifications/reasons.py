@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot.actions import RejectCb, RoundCb
-from core.feed import ReasonAnswer, Recipient, SuggestionView
+from core.friday_round import ReasonAnswer, SuggestionView
 from core.journal import Journal
 from core.models import AbsenceReason
+from core.recipients import Recipient
 from notifications.compose import Keyboard, button, h, markup
 from notifications.outbox import OutboxItem, enqueue
 from notifications.rounds import REASONS

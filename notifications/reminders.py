@@ -10,9 +10,9 @@ from datetime import date, time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import lesson_button_data
-from core import feed
-from core.feed import IncompleteLesson
+from core import recipients, reminders
 from core.models import BindingRole
+from core.reminders import IncompleteLesson
 from notifications.compose import Keyboard, button, day_label, h, items_for, split_blocks
 from notifications.outbox import OutboxItem
 from texts import Texts
@@ -27,11 +27,11 @@ def reminder_key(binding_id: int, day: date) -> str:
 async def build_teacher_reminders(
     s: AsyncSession, school_id: int, day: date, deadline: time
 ) -> list[OutboxItem]:
-    lessons = await feed.incomplete_lessons(s, school_id, day)
+    lessons = await reminders.incomplete_lessons(s, school_id, day)
     by_teacher: dict[int, list[IncompleteLesson]] = defaultdict(list)
     for lesson in lessons:
         by_teacher[lesson.teacher_id].append(lesson)
-    teachers = await feed.recipients(s, list(by_teacher), BindingRole.STAFF)
+    teachers = await recipients.reachable(s, list(by_teacher), BindingRole.STAFF)
     items: list[OutboxItem] = []
     for teacher_id, own in by_teacher.items():
         for r in teachers.get(teacher_id, []):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import CutOtherCb
-from core import feed
+from core import recipients
 from core.journal import Journal
 from core.models import Binding, BindingRole
 from core.revert import AccountRef, RevertSummary
@@ -28,9 +28,7 @@ def revert_key(binding_id: int, summary: RevertSummary, to_binding: int) -> str:
     return f"{REVERT_KIND}:{binding_id}:{int(summary.since.timestamp())}:{to_binding}"
 
 
-def render_reverted(
-    tx: Texts, account: AccountRef, summary: RevertSummary, tz: ZoneInfo
-) -> str:
+def render_reverted(tx: Texts, account: AccountRef, summary: RevertSummary, tz: ZoneInfo) -> str:
     r = summary.reverted
     bound = f"{account.created_at.astimezone(tz):%d.%m.%Y %H:%M}" if account.created_at else "—"
     return tx(
@@ -60,7 +58,7 @@ async def _enqueue_revert(
     person_id = await s.scalar(select(Binding.person_id).where(Binding.id == account.id))
     if person_id is None:
         return 0
-    found = await feed.recipients(s, [person_id], BindingRole(account.role))
+    found = await recipients.reachable(s, [person_id], BindingRole(account.role))
     tz = journal.rules.timezone
     items = [
         OutboxItem(
@@ -83,7 +81,7 @@ async def announce_second_account(journal: Journal, binding_id: int) -> int:
         new = await s.get(Binding, binding_id)
         if new is None or new.revoked_at is not None:
             return 0
-        found = await feed.recipients(s, [new.person_id], BindingRole(new.role))
+        found = await recipients.reachable(s, [new.person_id], BindingRole(new.role))
         others = {
             b.id
             for b in await s.scalars(

@@ -2,7 +2,7 @@
 the week's absences without a confirmed reason, one entry per pupil and day however
 many lessons, with what the parents suggested, and one-tap buttons: illness
 (certificate), parent's statement, other excused, unexcused. A tap confirms the reason
-for the whole day through ``core.attendance.confirm_reason`` (audited). What is still
+for the whole day through ``core.friday_round.confirm_reason`` (audited). What is still
 unconfirmed is reminded on Monday morning, for the week before.
 """
 
@@ -14,9 +14,10 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import RoundCb
-from core import feed
-from core.feed import ClassRound, Recipient, RoundEntry
+from core import friday_round, recipients
+from core.friday_round import ClassRound, RoundEntry
 from core.models import AbsenceReason, BindingRole
+from core.recipients import Recipient
 from notifications.compose import (
     SAFE_LIMIT,
     Keyboard,
@@ -65,8 +66,10 @@ async def build_round(
     s: AsyncSession, kind: RoundKind, school_id: int, day: date
 ) -> list[OutboxItem]:
     start, end = week_of(kind, day)
-    classes = await feed.unconfirmed_absences(s, school_id, start, end)
-    teachers = await feed.recipients(s, [c.class_teacher_id for c in classes], BindingRole.STAFF)
+    classes = await friday_round.unconfirmed_absences(s, school_id, start, end)
+    teachers = await recipients.reachable(
+        s, [c.class_teacher_id for c in classes], BindingRole.STAFF
+    )
     items: list[OutboxItem] = []
     for c in classes:
         for r in teachers.get(c.class_teacher_id, []):

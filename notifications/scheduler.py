@@ -28,7 +28,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import feed
+from core import alerts, digest
+from core import jobs as job_runs
 from core.journal import Journal
 from core.metrics import Metrics
 from notifications import outbox
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[AsyncSession, list[OutboxItem]], Awaitable[int]]
 Build = Callable[[AsyncSession, int, datetime], Awaitable[list[OutboxItem]]]
 
-# The second key of each job's advisory lock (the first is feed.JOB_LOCK_NAMESPACE).
+# The second key of each job's advisory lock (the first is core.jobs.JOB_LOCK_NAMESPACE).
 JOB_LOCKS = {
     "digests": 1,
     "absence_alerts": 2,
@@ -114,13 +115,13 @@ class NotificationJobs:
     async def digests(self) -> int:
         """Parents' digests due now or missed within the catch-up window (R16)."""
         async with self.journal.transaction() as s:
-            if not await feed.try_job_lock(s, JOB_LOCKS["digests"]):
+            if not await job_runs.try_job_lock(s, JOB_LOCKS["digests"]):
                 return 0
             now = self.journal.clock.now()
             with collector_paused():
                 batch = await build_digests(s, self.rules, self.journal.rules.timezone, now)
                 queued = await self._queue(s, batch.items)
-                await feed.record_digests(s, batch.built, now)
+                await digest.record_digests(s, batch.built, now)
             if batch.built:
                 log.info("digests: %d built, %d messages queued", len(batch.built), queued)
             return queued
@@ -128,12 +129,12 @@ class NotificationJobs:
     async def absence_alerts(self) -> int:
         """Instant absence alerts and corrections to parents (every minute)."""
         async with self.journal.transaction() as s:
-            if not await feed.try_job_lock(s, JOB_LOCKS["absence_alerts"]):
+            if not await job_runs.try_job_lock(s, JOB_LOCKS["absence_alerts"]):
                 return 0
             now = self.journal.clock.now()
             items, states = await build_absence_alerts(s, self.journal.rules.timezone, now)
             queued = await self._queue(s, items)
-            await feed.save_alert_states(s, states, now)
+            await alerts.save_alert_states(s, states, now)
             return queued
 
     async def friday_round(self) -> int:
@@ -214,18 +215,18 @@ class NotificationJobs:
         """Run ``build`` for each school whose last due time (``slot_of`` its local now)
         passed less than the catch-up window ago and is not recorded as done."""
         async with self.journal.transaction() as s:
-            if not await feed.try_job_lock(s, JOB_LOCKS[job]):
+            if not await job_runs.try_job_lock(s, JOB_LOCKS[job]):
                 return 0
             now = self.journal.clock.now()
             total = 0
-            for school_id, tz in await feed.school_zones(s, self.journal.rules.timezone):
+            for school_id, tz in await job_runs.school_zones(s, self.journal.rules.timezone):
                 slot = slot_of(now.astimezone(tz))
                 if now - slot > self.rules.catch_up:
                     continue
-                if await feed.job_done(s, job, school_id, slot):
+                if await job_runs.job_done(s, job, school_id, slot):
                     continue
                 queued = await self._queue(s, await build(s, school_id, slot))
-                await feed.record_job_run(s, job, school_id, slot, now, queued)
+                await job_runs.record_job_run(s, job, school_id, slot, now, queued)
                 log.info("%s for school %s (due %s): %d queued", job, school_id, slot, queued)
                 total += queued
             return total

@@ -8,7 +8,7 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import feed, lessons
+from core import lessons, recipients
 from core.journal import Journal
 from core.lessons import SubstitutionNotice
 from core.models import BindingRole
@@ -60,7 +60,7 @@ async def _enqueue(s: AsyncSession, notice: SubstitutionNotice) -> int:
     told = [notice.old_teacher_id]
     if notice.by_id != notice.new_teacher_id:
         told.append(notice.new_teacher_id)
-    found = await feed.recipients(s, told, BindingRole.STAFF)
+    found = await recipients.reachable(s, told, BindingRole.STAFF)
     items = [
         OutboxItem(
             key=notice_key(notice.change_id, r.binding_id),

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from core import attendance, lessons, marks
+from core import attendance, friday_round, lessons, marks
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AbsenceReason, Presence
@@ -36,7 +36,7 @@ async def world(journal: Journal, clock: ManualClock) -> World:
     )
     await attendance.set_status(journal, math, lesson_id, p["petya"], Presence.ABSENT)
     await attendance.mark_rest_present(journal, math, lesson_id)
-    await attendance.confirm_reason(journal, math, p["petya"], MONDAY, AbsenceReason.ILLNESS)
+    await friday_round.confirm_reason(journal, math, p["petya"], MONDAY, AbsenceReason.ILLNESS)
     await marks.add_mark(journal, math, lesson_id, p["masha"], 5, "answer", comment="у доски")
     await marks.add_mark(journal, math, lesson_id, p["kolya"], 3, "test")
     await marks.set_final_mark(
@@ -113,9 +113,9 @@ async def test_r22_backup_restores_into_an_empty_database_and_reads_the_same(
             assert await marks.pupil_marks(copy, director, *args) == await marks.pupil_marks(
                 journal, director, *args
             )
-            assert await attendance.pupil_absences(
+            assert await friday_round.pupil_absences(
                 copy, director, pid, MONDAY, MONDAY
-            ) == await attendance.pupil_absences(journal, director, pid, MONDAY, MONDAY)
+            ) == await friday_round.pupil_absences(journal, director, pid, MONDAY, MONDAY)
         # The audit log is still append-only in the copy (its trigger came along).
         conn = await asyncpg.connect(asyncpg_dsn(empty_db))
         try:

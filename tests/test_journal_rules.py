@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from core import attendance, corrections, lessons, marks, periods
+from core import attendance, corrections, friday_round, lessons, marks, periods
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import InvalidValue, NotAllowed, PeriodLocked
@@ -405,14 +405,14 @@ async def test_r6_class_teacher_confirms_reasons_for_a_day(journal: Journal, wor
         journal, world.staff("english2"), eng_lesson, kolya, Presence.ABSENT
     )
     with pytest.raises(NotAllowed):  # not the class teacher
-        await attendance.confirm_reason(
+        await friday_round.confirm_reason(
             journal, world.staff("english2"), kolya, MONDAY, AbsenceReason.ILLNESS
         )
-    covered = await attendance.confirm_reason(
+    covered = await friday_round.confirm_reason(
         journal, world.staff("math"), kolya, MONDAY, AbsenceReason.ILLNESS, "справка № 7"
     )
     assert covered == 2
-    absences = await attendance.pupil_absences(
+    absences = await friday_round.pupil_absences(
         journal, world.parent("sidorov"), kolya, MONDAY, MONDAY
     )
     assert [a.reason for a in absences] == [AbsenceReason.ILLNESS, AbsenceReason.ILLNESS]

@@ -20,10 +20,21 @@ from bot.actions import (
     lesson_button_data,
     suggest_data,
 )
-from core import accounts, attendance, feed, lessons, marks, schools
+from core import (
+    accounts,
+    alerts,
+    attendance,
+    digest,
+    friday_round,
+    lessons,
+    marks,
+    recipients,
+    schools,
+)
 from core.access import actor_for_binding
 from core.clock import ManualClock
 from core.errors import NotAllowed
+from core.jobs import JOB_LOCK_NAMESPACE
 from core.journal import Journal
 from core.models import (
     AbsenceReason,
@@ -129,9 +140,7 @@ async def absent(journal: Journal, w: World, teacher: str, day: date, no: int, *
     return lesson_id
 
 
-async def school_day_for_5a(
-    journal: Journal, w: World, *, homework: bool = True
-) -> dict[str, int]:
+async def school_day_for_5a(journal: Journal, w: World, *, homework: bool = True) -> dict[str, int]:
     """Monday in 5А: Пётр misses maths, Мария gets a 5; homework given today is due on
     Tuesday, the next lesson of each subject."""
     math = await absent(journal, w, "math", MONDAY, 1, "petya")
@@ -318,15 +327,15 @@ async def test_r16_marks_recorded_after_a_digest_come_in_the_next_one(
 
 def test_r16_a_long_digest_is_split_cleanly_under_telegrams_limit() -> None:
     tx = Texts("ru")
-    target = feed.DigestTarget(1, 2, 3, MONDAY, 100, "ru", datetime(2026, 11, 22, tzinfo=MOSCOW))
+    target = digest.DigestTarget(1, 2, 3, MONDAY, 100, "ru", datetime(2026, 11, 22, tzinfo=MOSCOW))
     children = []
     for n in range(4):
-        child = feed.Child(10 + n, f"Иванов{n} Пётр Алексеевич", 1, "5А", 5)
+        child = digest.Child(10 + n, f"Иванов{n} Пётр Алексеевич", 1, "5А", 5)
         many = [
-            feed.MarkLine(child.pupil_id, target.since, MONDAY, "Литературное чтение", 5, "Ответ")
+            digest.MarkLine(child.pupil_id, target.since, MONDAY, "Литературное чтение", 5, "Ответ")
         ] * 60
         absences = [
-            feed.AbsenceLine(
+            digest.AbsenceLine(
                 child.pupil_id, MONDAY, 1, "Математика", Presence.ABSENT, AbsenceReason.UNCONFIRMED
             )
         ]
@@ -375,7 +384,7 @@ async def test_a_job_locked_by_another_instance_does_nothing(
     at(clock, MONDAY, 20, 0)
     async with journal.transaction() as other:  # another instance is building digests
         await other.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, 1)"), {"ns": feed.JOB_LOCK_NAMESPACE}
+            text("SELECT pg_advisory_xact_lock(:ns, 1)"), {"ns": JOB_LOCK_NAMESPACE}
         )
         assert await jobs.digests() == 0
     assert await jobs.digests() == 1
@@ -442,8 +451,8 @@ async def test_absence_alerts_respect_the_parents_switch(
 
 
 def test_a_pupil_who_came_back_and_left_again_gets_a_follow_up() -> None:
-    def mark(no: int, status: Presence) -> feed.TodayMark:
-        return feed.TodayMark(no, no, "Предмет", status)
+    def mark(no: int, status: Presence) -> alerts.TodayMark:
+        return alerts.TodayMark(no, no, "Предмет", status)
 
     a, p = Presence.ABSENT, Presence.PRESENT
     assert decide([], [mark(1, a)]) is AlertKind.ALERT
@@ -464,7 +473,7 @@ async def week_of_absences(journal: Journal, w: World, clock: ManualClock) -> in
     at(clock, TUESDAY, 10, 0)
     await absent(journal, w, "math", TUESDAY, 1, "petya")
     await absent(journal, w, "english", TUESDAY, 2, "petya")
-    await feed.suggest_reason(
+    await friday_round.suggest_reason(
         journal,
         700_000 + w.people["mother"],
         mother,
@@ -472,7 +481,7 @@ async def week_of_absences(journal: Journal, w: World, clock: ManualClock) -> in
         TUESDAY,
         AbsenceReason.ILLNESS,
     )
-    await feed.add_suggestion_note(
+    await friday_round.add_suggestion_note(
         journal, 700_000 + w.people["mother"], mother, w.people["petya"], TUESDAY, "температура"
     )
     at(clock, WEDNESDAY, 10, 0)
@@ -520,7 +529,7 @@ async def test_r6_confirming_from_the_round_is_audited_and_monday_reminds_the_re
     await bind(journal, world.people["math"], BindingRole.STAFF)
     at(clock, FRIDAY, 14, 5)
     await jobs.friday_round()
-    count = await attendance.confirm_reason(
+    count = await friday_round.confirm_reason(
         journal, world.staff("math"), world.people["petya"], TUESDAY, AbsenceReason.ILLNESS
     )
     assert count == 2
@@ -545,7 +554,7 @@ async def test_r6_a_parent_suggests_only_for_own_absent_child(
     mother = await bind(journal, world.people["mother"])
     await absent(journal, world, "math", MONDAY, 1, "kolya", "masha")
     with pytest.raises(NotAllowed):  # someone else's child
-        await feed.suggest_reason(
+        await friday_round.suggest_reason(
             journal,
             700_000 + world.people["mother"],
             mother,
@@ -554,10 +563,10 @@ async def test_r6_a_parent_suggests_only_for_own_absent_child(
             AbsenceReason.ILLNESS,
         )
     with pytest.raises(NotAllowed):  # a forged binding of another account
-        await feed.suggest_reason(
+        await friday_round.suggest_reason(
             journal, 1, mother, world.people["masha"], MONDAY, AbsenceReason.ILLNESS
         )
-    await feed.suggest_reason(
+    await friday_round.suggest_reason(
         journal,
         700_000 + world.people["mother"],
         mother,
@@ -593,21 +602,21 @@ async def test_r17_class_teacher_sees_who_has_not_read_the_weeks_digests(
     )
     at(clock, MONDAY, 20, 0)
     assert await jobs.digests() == 2
-    assert await feed.mark_digest_read(journal, 700_000 + world.people["mother"], mother, MONDAY)
-    assert not await feed.mark_digest_read(
+    assert await digest.mark_digest_read(journal, 700_000 + world.people["mother"], mother, MONDAY)
+    assert not await digest.mark_digest_read(
         journal, 700_000 + world.people["mother"], mother, MONDAY
     )
     with pytest.raises(NotAllowed):
-        await feed.mark_digest_read(journal, 1, sidorov, MONDAY)
+        await digest.mark_digest_read(journal, 1, sidorov, MONDAY)
 
-    report = await feed.unread_digests(
+    report = await digest.unread_digests(
         journal, world.staff("math"), world.classes["5А"], MONDAY, MONDAY + timedelta(days=6)
     )
     assert [(p.parent_name, p.children, p.read, p.sent) for p in report.parents] == [
         ("Сидоров Андрей Петрович", "Николай", 0, 1)
     ]
     with pytest.raises(NotAllowed):  # not the class teacher
-        await feed.unread_digests(
+        await digest.unread_digests(
             journal, world.staff("english"), world.classes["5А"], MONDAY, MONDAY
         )
 
@@ -678,11 +687,11 @@ async def test_class_teacher_is_alerted_of_three_unexcused_days_in_a_week(
 def test_a_big_class_round_is_split_with_every_entrys_buttons_under_its_message() -> None:
     tx = Texts("ru")
     entries = [
-        feed.RoundEntry(100 + n, f"Ученик{n:02d} Иван Иванович", MONDAY, [1, 2, 3])
+        friday_round.RoundEntry(100 + n, f"Ученик{n:02d} Иван Иванович", MONDAY, [1, 2, 3])
         for n in range(30)
     ]
-    c = feed.ClassRound(1, "5А", 9, entries)
-    recipient = feed.Recipient(7, 9, 700, "ru")
+    c = friday_round.ClassRound(1, "5А", 9, entries)
+    recipient = recipients.Recipient(7, 9, 700, "ru")
     parts, keyboards = render_round(tx, RoundKind.FRIDAY, recipient, c, MONDAY, FRIDAY)
     assert len(parts) == 3 and [len(k) for k in keyboards] == [36, 36, 18]  # 3 rows an entry
     assert all(sum(len(row) for row in k) <= 100 for k in keyboards)

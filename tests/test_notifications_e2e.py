@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.actions import UnreadCb
 from bot.transport import build_bot
-from core import feed
+from core import digest
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
@@ -160,7 +160,7 @@ async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(
     await school_day_for_5a(bot.journal, world)
     at(clock, MONDAY, 20, 0)
     assert await NotificationJobs(bot.journal).digests() == 2
-    await feed.mark_digest_read(bot.journal, 700_000 + world.people["mother"], mother, MONDAY)
+    await digest.mark_digest_read(bot.journal, 700_000 + world.people["mother"], mother, MONDAY)
 
     await teacher.send("/menu")
     menu = await teacher.wait_reply()

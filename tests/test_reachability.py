@@ -3,7 +3,7 @@ they write to the bot again (or unblock it) delivery resumes."""
 
 from __future__ import annotations
 
-from core import accounts, feed
+from core import accounts, digest
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Binding
@@ -27,12 +27,16 @@ async def test_blocked_parent_is_listed_for_the_class_teacher_until_they_return(
 
     await accounts.set_reachable(journal, PARENT_USER, False)  # my_chat_member: kicked
     assert await unreachable_at(journal, binding) == clock.now()
-    report = await feed.unread_digests(journal, class_teacher, world.classes["5А"], MONDAY, MONDAY)
+    report = await digest.unread_digests(
+        journal, class_teacher, world.classes["5А"], MONDAY, MONDAY
+    )
     assert [(name, since) for name, _, since in report.unreachable] == [
         ("Иванова Светлана Николаевна", clock.now())
     ]
 
     await accounts.open_session(journal, PARENT_USER, PARENT_USER, "ru")  # writes to the bot
     assert await unreachable_at(journal, binding) is None
-    report = await feed.unread_digests(journal, class_teacher, world.classes["5А"], MONDAY, MONDAY)
+    report = await digest.unread_digests(
+        journal, class_teacher, world.classes["5А"], MONDAY, MONDAY
+    )
     assert report.unreachable == []

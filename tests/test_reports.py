@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text, update
 
-from core import attendance, corrections, invitations, lessons, marks, reporting
+from core import attendance, corrections, friday_round, invitations, lessons, marks, reporting
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed
@@ -117,8 +117,8 @@ async def school(journal: Journal, clock: ManualClock) -> School:
     await corrections.decide(journal, w.staff("deputy"), request.id, approve=True)
 
     at(clock, THURSDAY, 10)
-    await attendance.confirm_reason(journal, math, p["petya"], MONDAY, AbsenceReason.ILLNESS)
-    await attendance.confirm_reason(journal, math, p["petya"], WEDNESDAY, AbsenceReason.UNEXCUSED)
+    await friday_round.confirm_reason(journal, math, p["petya"], MONDAY, AbsenceReason.ILLNESS)
+    await friday_round.confirm_reason(journal, math, p["petya"], WEDNESDAY, AbsenceReason.UNEXCUSED)
     period = w.periods["2 четверть"]
     subject = w.subjects["Математика"]
     await marks.set_final_mark(journal, math, period, subject, p["masha"], "4")

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from core import attendance, audit, corrections, invitations, lessons, marks, periods, revert
+from core import (
+    attendance,
+    audit,
+    corrections,
+    friday_round,
+    invitations,
+    lessons,
+    marks,
+    periods,
+    revert,
+)
 from core.access import Actor, actor_for_binding
 from core.clock import ManualClock
 from core.entries import Outcome
@@ -125,7 +135,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
     await attendance.set_status(journal, math, m1, p["kolya"], Presence.LATE)
     await marks.add_mark(journal, math, m1, p["petya"], 4, "answer")
     await marks.add_mark(journal, math, m1, p["masha"], 5, "answer", comment="у доски")
-    await attendance.confirm_reason(
+    await friday_round.confirm_reason(
         journal, math, p["petya"], MONDAY, AbsenceReason.ILLNESS, "справка № 5"
     )
     await attendance.set_status(journal, english, e1, p["masha"], Presence.PRESENT)
@@ -226,7 +236,7 @@ async def test_r3_a_later_change_by_someone_else_wins_and_is_reported(
     await attendance.set_status(journal, math, m1, p["kolya"], Presence.ABSENT)
     await marks.add_mark(journal, math, m1, p["masha"], 3, "answer")
     at(clock, 11, 0)  # the deputy records the reason from a certificate: a real decision
-    await attendance.confirm_reason(
+    await friday_round.confirm_reason(
         journal, w.staff("deputy"), p["kolya"], MONDAY, AbsenceReason.ILLNESS, "справка"
     )
 

@@ -16,7 +16,7 @@ from bot.filters import FamilyOnly, on
 from bot.handlers.start import send_menu
 from bot.render import h, inline_button, show
 from bot.screens.common import children
-from core import accounts, attendance, lessons, marks, periods
+from core import accounts, friday_round, lessons, marks, periods
 from core.access import Actor
 from core.accounts import PupilRef, Session
 from core.clock import local_today
@@ -170,11 +170,11 @@ _ABSENT_KEY = {
 
 async def absences_text(journal: Journal, actor: Actor, pupil: PupilRef, tx: Texts) -> str:
     start, today, _ = await this_period(journal, actor)
-    rows = await attendance.pupil_absences(journal, actor, pupil.id, start, today)
+    rows = await friday_round.pupil_absences(journal, actor, pupil.id, start, today)
     lines = [pupil_header(tx, pupil)]
     if not rows:
         lines.append(tx("family.no_absences"))
-    by_day: dict[date, list[attendance.AbsenceEntry]] = {}
+    by_day: dict[date, list[friday_round.AbsenceEntry]] = {}
     for row in rows:
         by_day.setdefault(row.date, []).append(row)
     for day, entries in by_day.items():

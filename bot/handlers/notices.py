@@ -31,7 +31,7 @@ from bot.handlers.teacher import today
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show
 from bot.screen import SEPARATOR, Action
-from core import attendance, feed, invitations
+from core import digest, friday_round, invitations, recipients
 from core.access import Actor
 from core.errors import InvalidValue
 from core.journal import Journal
@@ -40,7 +40,7 @@ from notifications import reasons
 from texts import Texts
 
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
-SUGGESTIBLE = {r.value: r for r in feed.SUGGESTIBLE}
+SUGGESTIBLE = {r.value: r for r in friday_round.SUGGESTIBLE}
 CONFIRMABLE = {r.value: r for r in reasons.CONFIRMABLE}
 
 
@@ -74,7 +74,7 @@ async def read_digest(
     callback_answer: CallbackAnswer,
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    first = await feed.mark_digest_read(journal, query.from_user.id, callback_data.binding, day)
+    first = await digest.mark_digest_read(journal, query.from_user.id, callback_data.binding, day)
     callback_answer.text = tx("digest.read_done" if first else "digest.read_already")
     rows = [
         [
@@ -121,7 +121,7 @@ async def ask_reason(
     query: CallbackQuery, callback_data: SuggestCb, journal: Journal, tx: Texts
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    name = await feed.absence_to_explain(
+    name = await friday_round.absence_to_explain(
         journal, query.from_user.id, callback_data.binding, callback_data.pupil, day
     )
     buttons = [
@@ -136,7 +136,7 @@ async def ask_reason(
                 ),
             )
         ]
-        for reason in feed.SUGGESTIBLE
+        for reason in friday_round.SUGGESTIBLE
     ]
     assert isinstance(query.message, Message)
     await query.message.answer(
@@ -156,7 +156,7 @@ async def choose_reason(
     if reason is None:
         raise InvalidValue()
     day = date.fromordinal(callback_data.day)
-    view = await feed.suggest_reason(
+    view = await friday_round.suggest_reason(
         journal, query.from_user.id, callback_data.binding, callback_data.pupil, day, reason
     )
     await state.set_state(SuggestNote.waiting)
@@ -197,7 +197,7 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
         return
     assert message.from_user is not None
     day = date.fromordinal(int(data["day"]))
-    view = await feed.add_suggestion_note(
+    view = await friday_round.add_suggestion_note(
         journal,
         message.from_user.id,
         int(data["binding"]),
@@ -217,7 +217,7 @@ async def tell_confirmed(
 ) -> None:
     """The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5),
     through the outbox."""
-    answer = await feed.parents_to_tell(journal, actor, pupil, day)
+    answer = await friday_round.parents_to_tell(journal, actor, pupil, day)
     await reasons.announce_confirmed(journal, answer, pupil, day, reason)
 
 
@@ -231,9 +231,9 @@ async def round_reason(
     reason = CONFIRMABLE.get(callback_data.reason)
     if reason is None:
         raise InvalidValue()
-    actor = await feed.binding_actor(journal, query.from_user.id, callback_data.binding)
+    actor = await recipients.binding_actor(journal, query.from_user.id, callback_data.binding)
     day = date.fromordinal(callback_data.day)
-    count = await attendance.confirm_reason(journal, actor, callback_data.pupil, day, reason)
+    count = await friday_round.confirm_reason(journal, actor, callback_data.pupil, day, reason)
     callback_answer.text = tx("class.reason_saved", count=count)
     await tell_confirmed(journal, actor, callback_data.pupil, day, reason)
     rows = confirmed_rows(_rows(query), callback_data, tx(f"reason.{reason.value}"))
@@ -241,7 +241,7 @@ async def round_reason(
         markup = InlineKeyboardMarkup(inline_keyboard=rows)
         header = _round_header(query.message.html_text if query.message.text else "")
         if header is not None:  # the round's first message: its count follows the taps
-            left = await feed.unconfirmed_left(journal, actor, callback_data.pupil, day)
+            left = await friday_round.unconfirmed_left(journal, actor, callback_data.pupil, day)
             lines = query.message.html_text.split("\n")
             lines[1] = header.sub(str(left), lines[1])
             await query.message.edit_text("\n".join(lines), reply_markup=markup)
@@ -298,7 +298,7 @@ async def round_entry(
 async def reject_ask(
     query: CallbackQuery, callback_data: RejectCb, journal: Journal, tx: Texts, state: FSMContext
 ) -> None:
-    await feed.binding_actor(journal, query.from_user.id, callback_data.binding)
+    await recipients.binding_actor(journal, query.from_user.id, callback_data.binding)
     await state.set_state(RejectNote.waiting)
     await state.set_data(
         {
@@ -320,10 +320,12 @@ async def reject_save(message: Message, journal: Journal, tx: Texts, state: FSMC
         await message.answer(tx("fallback.unknown"))
         return
     assert message.from_user is not None
-    actor = await feed.binding_actor(journal, message.from_user.id, int(data["binding"]))
+    actor = await recipients.binding_actor(journal, message.from_user.id, int(data["binding"]))
     day = date.fromordinal(int(data["day"]))
     explanation = message.text or ""
-    answer = await feed.reject_suggestions(journal, actor, int(data["pupil"]), day, explanation)
+    answer = await friday_round.reject_suggestions(
+        journal, actor, int(data["pupil"]), day, explanation
+    )
     await state.clear()  # kept until here: a too-long explanation may be typed again
     await reasons.announce_rejected(journal, answer, int(data["pupil"]), day, explanation)
     await message.answer(tx("suggest.rejected"))
@@ -337,7 +339,7 @@ async def unread_view(
 ) -> None:
     day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
     monday = day - timedelta(days=day.weekday())
-    report = await feed.unread_digests(
+    report = await digest.unread_digests(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
     lines = [

@@ -40,7 +40,7 @@ from bot.notify import request_text, tell_requester
 from bot.render import h, show, split_text
 from bot.screens.common import page_of
 from bot.storage import side_slot
-from core import accounts, attendance, classes, corrections, feed, invitations, lessons
+from core import accounts, classes, corrections, friday_round, invitations, lessons
 from core.access import Actor
 from core.errors import NotFound
 from core.invitations import IssueResult
@@ -91,7 +91,7 @@ async def week_absences(
     rows = await classes.class_absences(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
-    given = await feed.class_suggestions(
+    given = await friday_round.class_suggestions(
         journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
     )
     entries = [e for e in rows if e.lessons]
@@ -203,7 +203,7 @@ async def confirm_reason(
     callback_answer: CallbackAnswer,
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    count = await attendance.confirm_reason(
+    count = await friday_round.confirm_reason(
         journal, actor, callback_data.pupil, day, AbsenceReason(callback_data.reason)
     )
     callback_answer.text = tx("class.reason_saved", count=count)

@@ -1,0 +1,112 @@
+"""A digest read (R17): the parent's «Прочитано ✓», and the class teacher's list of
+parents who have not read the week's digests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import text, update
+
+from core.access import Actor
+from core.classes import ensure_class_teacher
+from core.errors import NotFound
+from core.journal import Journal
+from core.models import (
+    Digest,
+)
+from core.recipients import own_binding_actor
+
+
+async def mark_digest_read(
+    journal: Journal, telegram_user_id: int, binding_id: int, day: date
+) -> bool:
+    """R17: the parent has read the day's digest. True the first time; pressing again
+    keeps the first moment."""
+    async with journal.transaction() as s:
+        await own_binding_actor(s, telegram_user_id, binding_id)
+        result = await s.execute(
+            update(Digest)
+            .where(Digest.binding_id == binding_id, Digest.day == day, Digest.read_at.is_(None))
+            .values(read_at=journal.clock.now())
+        )
+        if result.rowcount:  # type: ignore[attr-defined]  # a DML result is a CursorResult
+            return True
+        exists = await s.get(Digest, (binding_id, day))
+        if exists is None:
+            raise NotFound()
+        return False
+
+
+@dataclass(frozen=True)
+class UnreadParent:
+    """A parent who got digests in the period and did not mark all of them read."""
+
+    binding_id: int
+    parent_name: str
+    children: str
+    sent: int
+    read: int
+
+
+@dataclass(frozen=True)
+class UnreadReport:
+    class_name: str
+    start: date
+    end: date
+    parents: list[UnreadParent]
+    # Parents Telegram refuses to deliver to (they blocked the bot): name, children, since.
+    unreachable: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+
+async def unread_digests(
+    journal: Journal, actor: Actor, class_id: int, start: date, end: date
+) -> UnreadReport:
+    """R17: the class teacher (or an overseer) checks which parents of the class have not
+    read the digests sent to them in [start, end]: how many were sent, how many read."""
+    async with journal.transaction() as s:
+        cls = await ensure_class_teacher(s, actor, class_id)
+        rows = await s.execute(
+            text(
+                """
+                SELECT b.id, gp.full_name,
+                       string_agg(DISTINCT split_part(cp.full_name, ' ', 2), ', '),
+                       count(DISTINCT dg.day),
+                       count(DISTINCT dg.day) FILTER (WHERE dg.read_at IS NOT NULL)
+                FROM pupils p
+                JOIN people cp ON cp.id = p.person_id
+                JOIN guardianships g ON g.pupil_id = p.person_id
+                JOIN people gp ON gp.id = g.guardian_id
+                JOIN bindings b ON b.person_id = g.guardian_id AND b.role = 'parent'
+                JOIN digests dg ON dg.binding_id = b.id AND dg.day BETWEEN :start AND :end
+                                AND dg.parts > 0
+                WHERE p.class_id = :cls
+                GROUP BY b.id, gp.full_name
+                HAVING count(DISTINCT dg.day) FILTER (WHERE dg.read_at IS NOT NULL)
+                       < count(DISTINCT dg.day)
+                ORDER BY gp.full_name, b.id
+                """
+            ),
+            {"cls": class_id, "start": start, "end": end},
+        )
+        parents = [UnreadParent(*r) for r in rows]
+        unreachable = await s.execute(
+            text(
+                """
+                SELECT gp.full_name,
+                       string_agg(DISTINCT split_part(cp.full_name, ' ', 2), ', '),
+                       max(b.unreachable_at)
+                FROM pupils p
+                JOIN people cp ON cp.id = p.person_id
+                JOIN guardianships g ON g.pupil_id = p.person_id
+                JOIN people gp ON gp.id = g.guardian_id
+                JOIN bindings b ON b.person_id = g.guardian_id AND b.role = 'parent'
+                               AND b.revoked_at IS NULL AND b.unreachable_at IS NOT NULL
+                WHERE p.class_id = :cls
+                GROUP BY gp.id, gp.full_name
+                ORDER BY gp.full_name
+                """
+            ),
+            {"cls": class_id},
+        )
+        return UnreadReport(cls.name, start, end, parents, [(n, c, at) for n, c, at in unreachable])

@@ -1,0 +1,74 @@
+"""Who a notification goes to: a person's active, reachable bindings in a role; and the
+binding a notification's button names, checked against whoever presses it (R3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access import Actor, actor_for_binding
+from core.errors import NotAllowed
+from core.journal import Journal
+from core.models import (
+    Binding,
+    BindingRole,
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a person's notifications in one role go: a reachable, active binding."""
+
+    binding_id: int
+    person_id: int
+    chat_id: int
+    language: str
+
+
+_RECIPIENTS_SQL = text(
+    """
+    SELECT b.id, b.person_id, COALESCE(a.chat_id, b.telegram_user_id),
+           COALESCE(a.language, pe.language, 'ru')
+    FROM bindings b
+    JOIN people pe ON pe.id = b.person_id
+    LEFT JOIN accounts a ON a.telegram_user_id = b.telegram_user_id
+    WHERE b.person_id = ANY(:people) AND b.role = :role
+      AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
+    ORDER BY b.person_id, b.id
+    """
+)
+
+
+async def reachable(
+    s: AsyncSession, person_ids: list[int], role: BindingRole
+) -> dict[int, list[Recipient]]:
+    """Per person: their active, reachable bindings in that role (a person may have bound
+    two phones)."""
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    if not person_ids:
+        return found
+    rows = await s.execute(_RECIPIENTS_SQL, {"people": sorted(set(person_ids)), "role": role.value})
+    for binding_id, person_id, chat_id, language in rows:
+        found[person_id].append(Recipient(binding_id, person_id, chat_id, language))
+    return found
+
+
+async def own_binding_actor(s: AsyncSession, telegram_user_id: int, binding_id: int) -> Actor:
+    """The actor of a binding named in a button, if it belongs to the account pressing it
+    and is still active (callback data can be forged; R3)."""
+    owner = await s.scalar(
+        select(Binding.telegram_user_id).where(
+            Binding.id == binding_id, Binding.revoked_at.is_(None)
+        )
+    )
+    if owner is None or owner != telegram_user_id:
+        raise NotAllowed("error.binding_revoked")
+    return await actor_for_binding(s, binding_id)
+
+
+async def binding_actor(journal: Journal, telegram_user_id: int, binding_id: int) -> Actor:
+    async with journal.transaction() as s:
+        return await own_binding_actor(s, telegram_user_id, binding_id)
