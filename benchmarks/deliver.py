@@ -110,6 +110,7 @@ async def run_one(admin_url: str, args: argparse.Namespace, run: int, rate: floa
     from core.clock import SystemClock
     from fakegram import FakeTelegram, RateLimits
     from journal.database import create_engine
+    from notifications.channels.telegram import TelegramChannel
     from notifications.outbox import delivery_stats
     from notifications.sender import Sender
 
@@ -132,7 +133,7 @@ async def run_one(admin_url: str, args: argparse.Namespace, run: int, rate: floa
         from core.rules import Rules
 
         journal = Journal(sessions, SystemClock(), Rules())
-        sender = Sender(sessions, bot, SystemClock(), rate=rate)
+        sender = Sender(sessions, TelegramChannel(bot), SystemClock(), rate=rate)
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run(stop))
         started = time.perf_counter()

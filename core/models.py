@@ -593,7 +593,10 @@ outbox_table = Table(
     Column("chat_id", BigInteger, nullable=False),
     Column("binding_id", BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")),
     Column("text", Text, nullable=False),
-    Column("reply_markup", JSONB),
+    # Through which messenger it goes (its adapter in notifications/channels/), and its
+    # buttons as rows of {"text", "data"} or {"text", "url"}, whatever the messenger.
+    Column("channel", String(16), nullable=False, server_default=text("'telegram'")),
+    Column("buttons", JSONB),
     Column("meta", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("not_before", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),

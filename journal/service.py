@@ -20,6 +20,7 @@ from journal.app import App
 from journal.archive import archive_closed_periods
 from journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
 from journal.health import serve_health
+from notifications.channels.telegram import TelegramChannel
 from notifications.scheduler import NotificationJobs, build_scheduler
 from notifications.sender import Sender
 
@@ -36,10 +37,9 @@ def build_sender(
     settings = app.settings
     return Sender(
         app.journal.sessions,
-        bot,
+        TelegramChannel(bot, paid_broadcast=settings.paid_broadcast),
         app.journal.clock,
         rate=settings.send_rate,
-        paid_broadcast=settings.paid_broadcast,
         per_chat_interval=settings.send_per_chat_interval,
         batch=settings.send_batch,
         lease=timedelta(seconds=settings.send_lease_seconds),

@@ -34,10 +34,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import SuggestCb
+from bot.screen import Button, Row, quote
 from core import alerts, recipients
 from core.alerts import AlertParent, AlertSubject, ThresholdPupil, TodayMark
 from core.models import BindingRole, Presence
-from notifications.compose import button, day_label, first_names, h, markup
+from notifications.compose import day_label, first_names
 from notifications.outbox import OutboxItem
 from notifications.rules import NotificationRules
 from texts import Texts
@@ -112,7 +113,7 @@ async def build_absence_alerts(
                     else AlertKind.ALERT.value,
                     text=render_alert(tx, kind, subject),
                     binding_id=r.binding_id,
-                    reply_markup=_suggest_markup(tx, parent, subject) if absent else None,
+                    buttons=_suggest_markup(tx, parent, subject) if absent else None,
                     meta=meta,
                 )
             )
@@ -129,13 +130,13 @@ async def build_absence_alerts(
 
 
 def _lessons(marks: list[TodayMark]) -> str:
-    return ", ".join(f"{m.lesson_no} ({h(m.subject)})" for m in marks)
+    return ", ".join(f"{m.lesson_no} ({quote(m.subject)})" for m in marks)
 
 
 def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
     params = {
-        "name": h(first_names(subject.full_name)),
-        "cls": h(subject.class_name),
+        "name": quote(first_names(subject.full_name)),
+        "cls": quote(subject.class_name),
         "day": day_label(tx, subject.day),
         "lessons": _lessons(subject.absent),
     }
@@ -150,11 +151,11 @@ def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
     return tx("alert.corrected_none", **params)
 
 
-def _suggest_markup(tx: Texts, parent: AlertParent, subject: AlertSubject) -> dict | None:
+def _suggest_markup(tx: Texts, parent: AlertParent, subject: AlertSubject) -> list[Row] | None:
     data = SuggestCb(
         binding=parent.recipient.binding_id, pupil=subject.pupil_id, day=subject.day.toordinal()
     )
-    return markup([[button(tx("digest.suggest"), data.pack())]])
+    return [[Button(tx("digest.suggest"), data.pack())]]
 
 
 # --- thresholds for the class teacher ------------------------------------------------------
@@ -221,7 +222,9 @@ async def build_thresholds(
 
 
 def _threshold_head(tx: Texts, pupil: ThresholdPupil) -> str:
-    return tx("threshold.title", name=h(first_names(pupil.full_name)), cls=h(pupil.class_name))
+    return tx(
+        "threshold.title", name=quote(first_names(pupil.full_name)), cls=quote(pupil.class_name)
+    )
 
 
 def _threshold_item(key: str, r: recipients.Recipient, text: str) -> OutboxItem:

@@ -1,25 +1,23 @@
-"""Composing notification messages: HTML escaping, Telegram's length limit, inline
-keyboards as plain JSON (an outbox row holds them until the sender delivers them)."""
+"""Composing notifications: a notification is a screen (``bot/screen.py``: text and rows
+of buttons) cut into messages under the channel's length limit, one outbox row each."""
 
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 from typing import Any
 
+from bot.screen import Row
 from notifications.outbox import OutboxItem
 from texts import Texts
 
+# The smallest limits of the channels the outbox delivers through (Telegram's: 4096
+# UTF-16 units of text, 100 buttons under a message); a part is cut a little shorter,
+# leaving room for its header.
 TEXT_LIMIT = 4096
-SAFE_LIMIT = 3900  # room for Telegram counting in UTF-16 units and for a part header
-MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
+SAFE_LIMIT = 3900
+MAX_BUTTONS = 100
 
-Keyboard = list[list[dict[str, str]]]
-
-
-def h(value: object) -> str:
-    """Escape user-supplied text for HTML parse mode."""
-    return escape(str(value), quote=False)
+Keyboard = list[Row]
 
 
 def clip(value: str, limit: int) -> str:
@@ -51,14 +49,6 @@ def short(full_name: str) -> str:
 def day_label(tx: Texts, day: date) -> str:
     """«пн 23.11»."""
     return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
-
-
-def button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
-
-
-def markup(rows: Keyboard) -> dict[str, Any] | None:
-    return {"inline_keyboard": rows} if rows else None
 
 
 def split_blocks(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
@@ -121,7 +111,7 @@ def items_for(
                 kind=kind,
                 text=part,
                 binding_id=binding_id,
-                reply_markup=markup(keyboard) if last and keyboard else None,
+                buttons=keyboard if last and keyboard else None,
                 meta={**(meta or {}), "part": i + 1, "parts": len(parts)}
                 if len(parts) > 1
                 else dict(meta or {}),

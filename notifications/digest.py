@@ -19,18 +19,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import digest_read_data, suggest_data
+from bot.screen import Button, quote
 from core import digest, friday_round
 from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
 from notifications.compose import (
     Keyboard,
-    button,
     clip,
     day_label,
     first_names,
     given_name,
-    h,
     items_for,
     split_blocks,
 )
@@ -200,7 +199,7 @@ class DigestRenderer:
         else:
             blocks += [self.child(c, target.day) for c in children]
         day = target.day.toordinal()
-        keyboard: Keyboard = [[button(self._read, digest_read_data(target.binding_id, day))]]
+        keyboard: Keyboard = [[Button(self._read, digest_read_data(target.binding_id, day))]]
         absent = [c for c in children if c.unconfirmed_absence]
         for c in absent:
             label = (
@@ -208,13 +207,13 @@ class DigestRenderer:
                 if len(absent) == 1
                 else tx("digest.suggest_for", name=given_name(c.child.full_name))
             )
-            keyboard.append([button(label, suggest_data(target.binding_id, c.child.pupil_id, day))])
+            keyboard.append([Button(label, suggest_data(target.binding_id, c.child.pupil_id, day))])
         return split_blocks(blocks), keyboard
 
     def child(self, c: ChildDay, day: date) -> str:
         tx = self.tx
-        name = h(first_names(c.child.full_name))
-        lines = [tx("digest.child", name=name, cls=h(c.child.class_name))]
+        name = quote(first_names(c.child.full_name))
+        lines = [tx("digest.child", name=name, cls=quote(c.child.class_name))]
         if not c.marks and not c.absences:
             lines.append(self._quiet)
         lines += [self.mark(m, day) for m in c.marks]
@@ -248,9 +247,9 @@ class DigestRenderer:
         if line is None:
             line = self._marks[key] = self.tx(
                 "digest.mark" if earlier is None else "digest.mark_earlier",
-                subject=h(m.subject),
+                subject=quote(m.subject),
                 value=m.value,
-                work=h(m.work_type),
+                work=quote(m.work_type),
                 date=f"{m.lesson_date:%d.%m}",
             )
         return line
@@ -264,8 +263,8 @@ class DigestRenderer:
                 + [
                     tx(
                         "digest.homework_line",
-                        subject=h(x.subject),
-                        text=h(clip(x.homework, HOMEWORK_CLIP)),
+                        subject=quote(x.subject),
+                        text=quote(clip(x.homework, HOMEWORK_CLIP)),
                     )
                     for x in lines
                 ]
@@ -282,4 +281,4 @@ def render_digest(
 
 def lesson_list(lines: list[AbsenceLine]) -> str:
     """«1 (Математика), 2 (Английский язык)»."""
-    return ", ".join(f"{a.lesson_no} ({h(a.subject)})" for a in lines)
+    return ", ".join(f"{a.lesson_no} ({quote(a.subject)})" for a in lines)

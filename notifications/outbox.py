@@ -23,8 +23,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.screen import Button, Row
 from core.journal import Journal
 
+TELEGRAM = "telegram"
 MAX_KEY_LENGTH = 255
 ENQUEUE_CHUNK = 5000  # rows per INSERT statement (one round trip each)
 
@@ -42,8 +44,9 @@ class OutboxItem:
 
     ``key`` is unique across the outbox, e.g. ``digest:<binding_id>:2026-11-23`` or
     ``absence:<binding_id>:<pupil_id>:2026-11-23:v2``: inserting an item whose key exists
-    does nothing. ``text`` is HTML (parse_mode HTML), at most 4096 characters;
-    ``reply_markup`` is an InlineKeyboardMarkup as a JSON-able dict, or None.
+    does nothing. ``text`` is a screen's text (``bot/screen.py``: the HTML subset every
+    channel reads), within the channel's length limit; ``buttons`` are the screen's rows.
+    ``channel`` names the messenger that delivers it (``notifications/channels/``).
     ``meta["edit_of"]``, the key of an earlier item to the same chat, makes this item an
     edit of the message that one delivered (a new message if it cannot be edited).
     """
@@ -53,7 +56,8 @@ class OutboxItem:
     kind: str  # digest | absence_alert | absence_correction | friday_round | reminder | ...
     text: str
     binding_id: int | None = None
-    reply_markup: dict[str, Any] | None = None
+    buttons: list[Row] | None = None
+    channel: str = TELEGRAM
     not_before: datetime | None = None  # deliver no earlier than this (UTC)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -61,14 +65,16 @@ class OutboxItem:
 _INSERT = text(
     """
     INSERT INTO outbox
-        (key, kind, chat_id, binding_id, text, reply_markup, meta, not_before, next_attempt_at)
-    SELECT u.key, u.kind, u.chat_id, u.binding_id, u.text,
-           CAST(u.reply_markup AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
+        (key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before,
+         next_attempt_at)
+    SELECT u.key, u.kind, u.channel, u.chat_id, u.binding_id, u.text,
+           CAST(u.buttons AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
     FROM unnest(
-        CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chat_ids AS bigint[]),
+        CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:channels AS varchar[]),
+        CAST(:chat_ids AS bigint[]),
         CAST(:binding_ids AS bigint[]), CAST(:texts AS text[]), CAST(:markups AS text[]),
         CAST(:metas AS text[]), CAST(:not_befores AS timestamptz[])
-    ) AS u(key, kind, chat_id, binding_id, text, reply_markup, meta, not_before)
+    ) AS u(key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before)
     ON CONFLICT (key) DO NOTHING
     """
 )
@@ -85,16 +91,34 @@ def _chunk(items: Sequence[OutboxItem]) -> dict[str, list[Any]]:
     return {
         "keys": [i.key for i in items],
         "kinds": [i.kind for i in items],
+        "channels": [i.channel for i in items],
         "chat_ids": [i.chat_id for i in items],
         "binding_ids": [i.binding_id for i in items],
         "texts": [i.text for i in items],
-        "markups": [
-            None if i.reply_markup is None else json.dumps(i.reply_markup, ensure_ascii=False)
-            for i in items
-        ],
+        "markups": [None if not i.buttons else stored_buttons(i.buttons) for i in items],
         "metas": [json.dumps(i.meta, ensure_ascii=False) for i in items],
         "not_befores": [i.not_before for i in items],
     }
+
+
+def stored_buttons(rows: list[Row]) -> str:
+    """A screen's rows as the outbox keeps them: ``[[{"text", "data" | "url"}]]``."""
+    return json.dumps(
+        [[_stored(b) for b in row] for row in rows], ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _stored(button: Button) -> dict[str, str]:
+    if button.url is not None:
+        return {"text": button.text, "url": button.url}
+    return {"text": button.text, "data": button.data or ""}
+
+
+def loaded_buttons(stored: list[list[dict[str, str]]] | None) -> list[Row]:
+    """The rows :func:`stored_buttons` kept, as the sender hands them to a channel."""
+    return [
+        [Button(b["text"], b.get("data"), url=b.get("url")) for b in row] for row in stored or []
+    ]
 
 
 async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:

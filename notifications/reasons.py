@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot.actions import RejectCb, RoundCb
+from bot.screen import Button, quote
 from core.friday_round import ReasonAnswer, SuggestionView
 from core.journal import Journal
 from core.models import AbsenceReason
 from core.recipients import Recipient
-from notifications.compose import Keyboard, button, h, markup
+from notifications.compose import Keyboard
 from notifications.outbox import OutboxItem, enqueue
 from notifications.rounds import REASONS
 from texts import Texts
@@ -45,17 +46,17 @@ def teacher_keyboard(
     ordinal = day.toordinal()
     reasons = [first, *(r for r in CONFIRMABLE if r is not first)]
     buttons = [
-        button(
+        Button(
             tx(f"reason.{r.value}"),
             RoundCb(binding=binding, pupil=pupil, day=ordinal, reason=r.value).pack(),
         )
         for r in reasons
     ]
     return [
-        [button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal).pack())],
+        [Button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal).pack())],
         buttons[:2],
         buttons[2:],
-        [button(tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal).pack())],
+        [Button(tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal).pack())],
     ]
 
 
@@ -78,12 +79,12 @@ async def announce_suggestion(journal: Journal, view: SuggestionView) -> int:
                 binding_id=teacher.binding_id,
                 text=tx(
                     "suggest.to_teacher",
-                    parent=h(view.parent_name),
-                    name=h(view.pupil_name),
+                    parent=quote(view.parent_name),
+                    name=quote(view.pupil_name),
                     day=f"{view.day:%d.%m.%Y}",
                     reason=tx(f"suggest.{view.reason.value}"),
                 ),
-                reply_markup=markup(
+                buttons=(
                     teacher_keyboard(
                         tx, teacher.binding_id, view.pupil_id, view.day, title, view.reason
                     )
@@ -105,9 +106,9 @@ async def announce_note(journal: Journal, view: SuggestionView) -> int:
                 binding_id=teacher.binding_id,
                 text=Texts(teacher.language)(
                     "suggest.note_to_teacher",
-                    name=h(view.pupil_name),
+                    name=quote(view.pupil_name),
                     day=f"{view.day:%d.%m.%Y}",
-                    note=h(view.note or ""),
+                    note=quote(view.note or ""),
                 ),
             )
             for teacher in view.class_teachers
@@ -132,7 +133,7 @@ def _to_parents(
             binding_id=parent.binding_id,
             text=tx(
                 text,
-                name=h(answer.pupil_name),
+                name=quote(answer.pupil_name),
                 day=f"{day:%d.%m.%Y}",
                 **params_here,
             ),
@@ -166,6 +167,6 @@ async def announce_rejected(
         pupil_id,
         day,
         "suggest.rejected_to_parent",
-        explanation=h(explanation.strip()),
+        explanation=quote(explanation.strip()),
     )
     return await _queue(journal, items)

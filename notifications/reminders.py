@@ -10,10 +10,11 @@ from datetime import date, time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import lesson_button_data
+from bot.screen import Button, quote
 from core import recipients, reminders
 from core.models import BindingRole
 from core.reminders import IncompleteLesson
-from notifications.compose import Keyboard, button, day_label, h, items_for, split_blocks
+from notifications.compose import Keyboard, day_label, items_for, split_blocks
 from notifications.outbox import OutboxItem
 from texts import Texts
 
@@ -68,12 +69,12 @@ def render_reminder(
             tx(
                 "remind.line",
                 no=x.lesson_no,
-                cls=h(x.class_name),
-                subject=h(x.subject),
+                cls=quote(x.class_name),
+                subject=quote(x.subject),
                 missing=", ".join(missing),
             )
         )
         keyboard.append(
-            [button(f"{x.lesson_no}. {x.class_name} {x.subject}", lesson_button_data(x.lesson_id))]
+            [Button(f"{x.lesson_no}. {x.class_name} {x.subject}", lesson_button_data(x.lesson_id))]
         )
     return "\n".join(lines), keyboard[:100]

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import CutOtherCb
+from bot.screen import Button
 from core import recipients
 from core.journal import Journal
 from core.models import Binding, BindingRole
 from core.revert import AccountRef, RevertSummary
-from notifications.compose import button, markup
 from notifications.outbox import OutboxItem, enqueue
 from texts import Texts
 
@@ -118,7 +118,7 @@ async def announce_second_account(journal: Journal, binding_id: int) -> int:
                         at=f"{new.created_at.astimezone(tz):%d.%m.%Y %H:%M}",
                     ),
                     binding_id=r.binding_id,
-                    reply_markup=markup([[button(tx("account.cut_other"), cut)]]),
+                    buttons=([[Button(tx("account.cut_other"), cut)]]),
                 )
             )
         return await enqueue(s, items)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import RoundCb
+from bot.screen import Button, quote
 from core import friday_round, recipients
 from core.friday_round import ClassRound, RoundEntry
 from core.models import AbsenceReason, BindingRole
@@ -21,12 +22,9 @@ from core.recipients import Recipient
 from notifications.compose import (
     SAFE_LIMIT,
     Keyboard,
-    button,
     clip,
     day_label,
     first_names,
-    h,
-    markup,
     numbered,
     short,
     utf16_len,
@@ -84,7 +82,7 @@ async def build_round(
                         kind=kind.value,
                         text=part,
                         binding_id=r.binding_id,
-                        reply_markup=markup(keyboard),
+                        buttons=(keyboard),
                         meta={
                             "class_id": c.class_id,
                             "start": start.isoformat(),
@@ -104,7 +102,7 @@ def render_round(
     title_key = "round.title" if kind is RoundKind.FRIDAY else "round.reminder_title"
     title = tx(
         title_key,
-        cls=h(c.class_name),
+        cls=quote(c.class_name),
         start=f"{start:%d.%m}",
         end=f"{end:%d.%m}",
         count=len(c.entries),
@@ -120,7 +118,7 @@ def render_round(
         ):
             parts.append(text)
             keyboards.append(keyboard)
-            text, keyboard, count = tx("round.continued", cls=h(c.class_name)), [], 0
+            text, keyboard, count = tx("round.continued", cls=quote(c.class_name)), [], 0
         text += "\n\n" + block
         keyboard += entry_buttons(tx, r.binding_id, n, entry)
         count += 1
@@ -134,18 +132,18 @@ def entry_text(tx: Texts, n: int, entry: RoundEntry) -> str:
         tx(
             "round.entry",
             n=n,
-            name=h(first_names(entry.full_name)),
+            name=quote(first_names(entry.full_name)),
             day=day_label(tx, entry.day),
             count=len(entry.lessons),
             lessons=", ".join(str(no) for no in entry.lessons),
         )
     ]
     for sg in entry.suggestions:
-        note = tx("round.note", note=h(clip(sg.note, NOTE_CLIP))) if sg.note else ""
+        note = tx("round.note", note=quote(clip(sg.note, NOTE_CLIP))) if sg.note else ""
         lines.append(
             tx(
                 "round.suggestion",
-                parent=h(short(sg.parent_name)),
+                parent=quote(short(sg.parent_name)),
                 reason=tx(f"reason.{sg.reason.value}"),
                 note=note,
             )
@@ -165,5 +163,5 @@ def entry_buttons(tx: Texts, binding_id: int, n: int, entry: RoundEntry) -> Keyb
     def data(reason: str) -> str:
         return RoundCb(binding=binding_id, pupil=entry.pupil_id, day=day, reason=reason).pack()
 
-    reasons = [button(tx(f"reason.{r.value}"), data(r.value)) for r in REASONS]
-    return [[button(entry_title(n, entry), data(""))], reasons[:2], reasons[2:]]
+    reasons = [Button(tx(f"reason.{r.value}"), data(r.value)) for r in REASONS]
+    return [[Button(entry_title(n, entry), data(""))], reasons[:2], reasons[2:]]

@@ -83,33 +83,20 @@ import socket
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram import Bot
-from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, Message
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.metrics import Metrics
+from notifications.channels import Channel, Delivery, Result
+from notifications.outbox import loaded_buttons
 
 __all__ = [
     "Claimed",
@@ -138,6 +125,7 @@ _CLAIM = text(
                ) AS unreachable
         FROM outbox o
         WHERE o.status = 'pending'
+          AND o.channel = ANY(CAST(:channels AS varchar[]))
           AND COALESCE(o.next_attempt_at, '-infinity') <= :now
           AND (o.claimed_until IS NULL OR o.claimed_until <= now())  -- the database's clock
           AND o.chat_id <> ALL (CAST(:cooling AS bigint[]))
@@ -159,7 +147,7 @@ _CLAIM = text(
         attempts = o.attempts + CASE WHEN picked.unreachable THEN 0 ELSE 1 END
     FROM picked
     WHERE o.id = picked.id
-    RETURNING o.id, o.key, o.chat_id, o.binding_id, o.text, o.reply_markup, o.attempts,
+    RETURNING o.id, o.key, o.channel, o.chat_id, o.binding_id, o.text, o.buttons, o.attempts,
               picked.unreachable,
               -- an update of an earlier message (meta.edit_of): that message, if delivered
               (SELECT t.message_id FROM outbox t
@@ -169,10 +157,11 @@ _CLAIM = text(
 ).columns(
     id=BigInteger,
     key=String,
+    channel=String,
     chat_id=BigInteger,
     binding_id=BigInteger,
     text=Text,
-    reply_markup=JSONB,
+    buttons=JSONB,
     attempts=Integer,
     unreachable=Boolean,
     edit_message_id=BigInteger,
@@ -333,10 +322,11 @@ class Claimed:
 
     id: int
     key: str
+    channel: str
     chat_id: int
     binding_id: int | None
     text: str
-    reply_markup: dict[str, Any] | None
+    buttons: list[list[dict[str, str]]] | None  # as notifications/outbox.py stores them
     attempts: int  # including this one
     unreachable: bool  # the binding is already unreachable: close without sending
     edit_message_id: int | None = None  # edit this message (meta.edit_of) rather than send
@@ -499,11 +489,10 @@ class Sender:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        bot: Bot,
+        channels: Channel | Mapping[str, Channel],
         clock: Clock,
         *,
         rate: float = 25.0,
-        paid_broadcast: bool = False,
         per_chat_interval: float = 1.0,
         batch: int = 50,
         lease: timedelta = timedelta(seconds=60),
@@ -524,12 +513,11 @@ class Sender:
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self.sessions = sessions
-        self.bot = bot
+        if not isinstance(channels, Mapping):
+            channels = {channels.name: channels}
+        self.channels: Mapping[str, Channel] = channels
         self.clock = clock
         self.batch = batch
-        # Telegram's paid broadcasts (allow_paid_broadcast, Stars per message) lift the
-        # bot-wide limit to 1000 messages/s; ``rate`` is then raised accordingly.
-        self.paid_broadcast = paid_broadcast
         self.lease = lease
         # A send must end well inside its lease, or another sender may claim it again.
         self.request_timeout = request_timeout or max(1.0, min(30.0, lease.total_seconds() / 3))
@@ -608,6 +596,7 @@ class Sender:
                     "worker": self.worker_id,
                     "batch": self.batch,
                     "cooling": self.pace.cooling(),
+                    "channels": list(self.channels),
                 },
             )
             rows = [Claimed(**row._mapping) for row in result]
@@ -670,99 +659,62 @@ class Sender:
             self._slots.release()
 
     async def _deliver(self, row: Claimed) -> None:
-        try:
-            markup = (
-                InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
-            )
-            send = SendMessage(
-                chat_id=row.chat_id,
-                text=row.text,
-                parse_mode=ParseMode.HTML,
-                allow_paid_broadcast=self.paid_broadcast or None,
-                reply_markup=markup,
-            )
-            edit = (
-                EditMessageText(
-                    chat_id=row.chat_id,
-                    message_id=row.edit_message_id,
-                    text=row.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-                if row.edit_message_id is not None
-                else None
-            )
-        except ValidationError as err:
-            self._fail(row, None, f"invalid message: {err.errors()[0].get('msg', err)}")
+        channel = self.channels.get(row.channel)
+        if channel is None:  # claimed only for the channels this sender has
+            self._retry_later(row, None, f"no {row.channel} channel in this sender")
             return
-        # An update edits the message it updates; when Telegram refuses the edit (the
+        buttons = loaded_buttons(row.buttons)
+        # An update edits the message it updates; when the messenger refuses the edit (the
         # user deleted the message, it is too old to edit) a new message goes instead.
-        if edit is not None and await self._request(row, edit, may_fall_back=True):
-            return
-        await self._request(row, send)
+        if row.edit_message_id is not None:
+            edited = await channel.edit(
+                row.chat_id, row.edit_message_id, row.text, buttons, self.request_timeout
+            )
+            if edited.result is Result.NOT_MODIFIED:  # edited already (a re-send)
+                edited = Delivery(Result.SENT, message_id=row.edit_message_id)
+            if edited.result is not Result.REFUSED:
+                self._outcome(row, edited)
+                return
+            log.info("outbox row %s: cannot edit (%s); sending anew", row.id, edited.error)
+        self._outcome(row, await channel.send(row.chat_id, row.text, buttons, self.request_timeout))
 
-    async def _request(
-        self, row: Claimed, method: SendMessage | EditMessageText, *, may_fall_back: bool = False
-    ) -> bool:
-        """Call Telegram and record the outcome. False, with nothing recorded, when an edit
-        (``may_fall_back``) was refused as a bad request: send a new message instead."""
-        request: TelegramMethod[Any] = method  # a Message, or True for an edit
-        try:
-            result = await self.bot.session.make_request(
-                self.bot,
-                request,
-                timeout=self.request_timeout,  # type: ignore[arg-type]  # aiogram says int; aiohttp takes float
-            )
-        except TelegramRetryAfter as err:
-            wait = float(err.retry_after)
-            self.stats.flood_waits += 1
-            self.stats.flood_wait_seconds += wait
-            self.metrics.flood_waited("sender", wait)
-            pause = min(wait, self.max_global_pause)
-            log.warning("429 from Telegram (retry after %.0f s): pausing %.0f s", wait, pause)
-            self.pace.pause(pause)
-            self.pace.hold_chat(row.chat_id, wait)
-            self._record(
-                row,
-                "retry",
-                retry_at=self.clock.now() + timedelta(seconds=wait),
-                error_code=429,
-                error=err.message,
-            )
-            self.stats.retries += 1
-        except TelegramForbiddenError as err:
-            self.stats.unreachable += 1
-            self.metrics.message_ended("unreachable")
-            self._record(row, "unreachable", error_code=403, error=err.message)
-        except TelegramBadRequest as err:
-            if may_fall_back:
-                if "message is not modified" in err.message:  # edited already (a re-send)
-                    self.stats.sent += 1
-                    self.metrics.message_ended("sent")
-                    self._record(row, "sent", message_id=row.edit_message_id)
-                    return True
-                log.info("outbox row %s: cannot edit (%s); sending anew", row.id, err.message)
-                return False
-            self._fail(row, 400, err.message)
-        except (TelegramUnauthorizedError, TelegramNotFound) as err:
-            code = 401 if isinstance(err, TelegramUnauthorizedError) else 404
-            self._halted = SenderHalted(f"{code} {err.message}")
-            self.stats.released += 1
-            self._record(row, "release")
-        except TelegramServerError as err:
-            self.stats.server_errors += 1
-            self._retry_later(row, 500, err.message)
-        except (TelegramNetworkError, ClientDecodeError) as err:
-            self.stats.network_errors += 1
-            self._retry_later(row, None, f"{type(err).__name__}: {err}")
-        except TelegramAPIError as err:  # 409, 413, migrate-to-chat, …: permanent
-            self._fail(row, None, f"{type(err).__name__}: {err.message}")
-        else:
-            self.stats.sent += 1
-            self.metrics.message_ended("sent")
-            message_id = result.message_id if isinstance(result, Message) else row.edit_message_id
-            self._record(row, "sent", message_id=message_id)
-        return True
+    def _outcome(self, row: Claimed, delivery: Delivery) -> None:
+        """Record what the channel said."""
+        match delivery.result:
+            case Result.SENT | Result.NOT_MODIFIED:
+                self.stats.sent += 1
+                self.metrics.message_ended("sent")
+                self._record(row, "sent", message_id=delivery.message_id)
+            case Result.RETRY_AFTER:
+                wait = delivery.retry_after
+                self.stats.flood_waits += 1
+                self.stats.flood_wait_seconds += wait
+                self.metrics.flood_waited("sender", wait)
+                pause = min(wait, self.max_global_pause)
+                log.warning(
+                    "429 from %s (retry after %.0f s): pausing %.0f s", row.channel, wait, pause
+                )
+                self.pace.pause(pause)
+                self.pace.hold_chat(row.chat_id, wait)
+                retry_at = self.clock.now() + timedelta(seconds=wait)
+                self._record(row, "retry", retry_at=retry_at, error_code=429, error=delivery.error)
+                self.stats.retries += 1
+            case Result.UNREACHABLE:
+                self.stats.unreachable += 1
+                self.metrics.message_ended("unreachable")
+                self._record(row, "unreachable", error_code=delivery.code, error=delivery.error)
+            case Result.REFUSED | Result.PERMANENT | Result.INVALID:
+                self._fail(row, delivery.code, delivery.error)
+            case Result.HALT:
+                self._halted = SenderHalted(f"{delivery.code} {delivery.error}")
+                self.stats.released += 1
+                self._record(row, "release")
+            case Result.SERVER:
+                self.stats.server_errors += 1
+                self._retry_later(row, delivery.code, delivery.error)
+            case Result.NETWORK:
+                self.stats.network_errors += 1
+                self._retry_later(row, None, delivery.error)
 
     # -------------------------------------------------------------- outcomes
 

@@ -116,7 +116,7 @@ async def outbox(journal: Journal, kind: str | None = None) -> list[dict[str, An
     async with journal.transaction() as s:
         rows = await s.execute(
             text(
-                "SELECT key, kind, chat_id, binding_id, text, reply_markup FROM outbox"
+                "SELECT key, kind, chat_id, binding_id, text, buttons FROM outbox"
                 " WHERE CAST(:kind AS varchar) IS NULL OR kind = :kind ORDER BY id"
             ),
             {"kind": kind},
@@ -125,8 +125,7 @@ async def outbox(journal: Journal, kind: str | None = None) -> list[dict[str, An
 
 
 def buttons(row: dict[str, Any]) -> list[tuple[str, str]]:
-    markup = row["reply_markup"] or {"inline_keyboard": []}
-    return [(b["text"], b["callback_data"]) for line in markup["inline_keyboard"] for b in line]
+    return [(b["text"], b["data"]) for line in row["buttons"] or [] for b in line]
 
 
 async def absent(journal: Journal, w: World, teacher: str, day: date, no: int, *pupils: str) -> int:
@@ -348,7 +347,7 @@ def test_r16_a_long_digest_is_split_cleanly_under_telegrams_limit() -> None:
     assert len(keyboard) == 1 + 4  # read, and a reason button per child with an absence
     items = items_for("digest:1:2026-11-23", 100, "digest", parts, binding_id=1, keyboard=keyboard)
     assert [i.key for i in items][:2] == ["digest:1:2026-11-23", "digest:1:2026-11-23:part2"]
-    assert items[-1].reply_markup is not None and items[0].reply_markup is None
+    assert items[-1].buttons is not None and items[0].buttons is None
 
 
 # --- catch-up after downtime and two instances -------------------------------------------------
@@ -696,7 +695,7 @@ def test_a_big_class_round_is_split_with_every_entrys_buttons_under_its_message(
     assert len(parts) == 3 and [len(k) for k in keyboards] == [36, 36, 18]  # 3 rows an entry
     assert all(sum(len(row) for row in k) <= 100 for k in keyboards)
     assert "30. <b>Ученик29 Иван</b>" in parts[2] and "13. <b>Ученик12 Иван</b>" in parts[1]
-    assert keyboards[1][0][0]["text"] == "13. Ученик12 И. 23.11"
+    assert keyboards[1][0][0].text == "13. Ученик12 И. 23.11"
 
 
 def test_callback_data_packed_by_hand_equals_aiograms() -> None:

@@ -18,6 +18,7 @@ from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, 
 from journal.app import App
 from journal.service import background
 from journal.settings import Settings
+from notifications.channels.telegram import TelegramChannel
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
 from tests.botkit import TOKEN, Harness, forge_press, running_bot
@@ -50,7 +51,7 @@ async def deliver(harness: Harness) -> int:
     try:
         sender = Sender(
             harness.journal.sessions,
-            client,
+            TelegramChannel(client),
             harness.journal.clock,
             rate=1000.0,
             per_chat_interval=0.0,

@@ -13,16 +13,18 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import Row, func, select, text
 
+from bot.screen import Button
 from bot.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table
 from fakegram import FakeTelegram, FakeUser, RateLimits
+from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender, SenderHalted
 
 TOKEN = "123456:OUTBOX-TEST"
-KEYBOARD = {"inline_keyboard": [[{"text": "Прочитано", "callback_data": "read:1"}]]}
+KEYBOARD = [[Button("Прочитано", "read:1")]]
 
 
 class FakeTimer:
@@ -61,7 +63,7 @@ def make_sender(journal: Journal, bot: Bot, timer: FakeTimer | None = None, **kw
     if timer is not None:
         options.update(monotonic=timer.monotonic, sleep=timer.sleep)
     options.update(kw)
-    return Sender(journal.sessions, bot, journal.clock, **options)
+    return Sender(journal.sessions, TelegramChannel(bot), journal.clock, **options)
 
 
 def users(fake: FakeTelegram, count: int, first_id: int = 5001) -> list[FakeUser]:
@@ -146,7 +148,7 @@ async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
     await put(
         journal,
         [
-            item("a:1", anna.id, reply_markup=KEYBOARD),
+            item("a:1", anna.id, buttons=KEYBOARD),
             item("a:2", anna.id),
             item("b:1", boris.id),
         ],
@@ -390,8 +392,12 @@ async def test_two_senders_whose_clocks_differ_by_minutes_never_take_each_others
     await put(journal, [item(f"m{i}", p.id) for i, p in enumerate(parents)])
     behind = ManualClock(clock.now() - timedelta(minutes=5))
     ahead = ManualClock(clock.now() + timedelta(minutes=5))
-    slow = Sender(journal.sessions, bot, behind, worker_id="slow", batch=3, rate=1000.0)
-    fast = Sender(journal.sessions, bot, ahead, worker_id="fast", batch=10, rate=1000.0)
+    slow = Sender(
+        journal.sessions, TelegramChannel(bot), behind, worker_id="slow", batch=3, rate=1000.0
+    )
+    fast = Sender(
+        journal.sessions, TelegramChannel(bot), ahead, worker_id="fast", batch=10, rate=1000.0
+    )
     taken_slow = {r.key for r in await slow.claim()}
     taken_fast = {r.key for r in await fast.claim()}
     assert len(taken_slow) == 3 and len(taken_fast) == 3

@@ -1,0 +1,110 @@
+"""The outbox is messenger-neutral: each row names its channel and keeps its buttons as
+{text, data | url}; a sender delivers only through the channels it has."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from aiogram import Bot
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.screen import Button
+from bot.transport import build_bot
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import outbox_table
+from core.rules import Rules
+from fakegram import FakeTelegram, RateLimits
+from journal.database import asyncpg_dsn, create_engine, with_database
+from journal.migrate import upgrade
+from notifications.channels.telegram import TelegramChannel
+from notifications.outbox import OutboxItem, enqueue
+from notifications.sender import Sender
+
+TOKEN = "123456:CHANNELS-TEST"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
+        server.add_bot(TOKEN, "school_journal_bot")
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+    bot = build_bot(TOKEN, fake.base_url)
+    yield bot
+    await bot.session.close()
+
+
+def sender(journal: Journal, bot: Bot) -> Sender:
+    return Sender(
+        journal.sessions, TelegramChannel(bot), journal.clock, rate=1000.0, per_chat_interval=0.0
+    )
+
+
+async def test_a_telegram_sender_leaves_the_rows_of_another_messenger(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    anna = fake.user(5001, "Анна", known=True)
+    async with journal.transaction() as s:
+        await enqueue(
+            s,
+            [
+                OutboxItem("t:1", anna.id, "digest", "в Telegram", buttons=[[Button("✓", "x:1")]]),
+                OutboxItem("m:1", anna.id, "digest", "в MAX", channel="max"),
+            ],
+        )
+    assert await sender(journal, bot).run_once() == 1
+    assert [m.text for m in anna.bot_messages] == ["в Telegram"]
+    assert anna.bot_messages[0].button_texts == ["✓"]
+    async with journal.transaction() as s:
+        rows = (await s.execute(select(outbox_table).order_by(outbox_table.c.key))).all()
+    assert [(r.key, r.channel, r.status, r.attempts) for r in rows] == [
+        ("m:1", "max", "pending", 0),
+        ("t:1", "telegram", "sent", 1),
+    ]
+    assert rows[1].buttons == [[{"text": "✓", "data": "x:1"}]]
+
+
+async def test_a_message_queued_before_the_upgrade_goes_out_with_its_buttons(
+    pg_admin_url: str, clock: ManualClock, fake: FakeTelegram, bot: Bot
+) -> None:
+    """A digest queued by the old version (a Telegram inline keyboard in the row) while
+    the bot is upgraded is delivered afterwards, buttons and all."""
+    name = "outbox_upgrade"
+    conn = await asyncpg.connect(asyncpg_dsn(pg_admin_url))
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = with_database(pg_admin_url, name)
+    engine = create_engine(url)
+    try:
+        await upgrade(engine, "0011")
+        anna = fake.user(5002, "Анна", known=True)
+        old = '{"inline_keyboard": [[{"text": "Прочитано ✓", "callback_data": "dgr:1:739000"}],'
+        old += ' [{"text": "Сайт", "url": "https://school.example"}]]}'
+        async with engine.begin() as c:
+            await c.exec_driver_sql(
+                "INSERT INTO outbox (key, kind, chat_id, text, reply_markup)"
+                f" VALUES ('digest:1', 'digest', {anna.id}, 'Дневник', '{old}'::jsonb)"
+            )
+        await upgrade(engine)
+        journal = Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
+        async with journal.transaction() as s:
+            stored = (await s.execute(select(outbox_table))).one()
+        assert stored.channel == "telegram"
+        assert stored.buttons == [
+            [{"text": "Прочитано ✓", "data": "dgr:1:739000"}],
+            [{"text": "Сайт", "url": "https://school.example"}],
+        ]
+        assert await sender(journal, bot).run_once() == 1
+        message = anna.bot_messages[0]
+        assert message.text == "Дневник"
+        assert message.button_texts == ["Прочитано ✓", "Сайт"]
+    finally:
+        await engine.dispose()
