@@ -19,8 +19,8 @@ from core.journal import Journal
 from core.models import AbsenceReason
 from core.recipients import Recipient
 from notifications.compose import Keyboard
+from notifications.friday_round import REASONS
 from notifications.outbox import OutboxItem, enqueue
-from notifications.rounds import REASONS
 from texts import Texts
 
 SUGGESTED_KIND = "reason_suggested"

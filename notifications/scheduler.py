@@ -35,9 +35,9 @@ from core.metrics import Metrics
 from notifications import outbox
 from notifications.alerts import build_absence_alerts, build_thresholds
 from notifications.digest import build_digests
+from notifications.friday_round import RoundKind, build_round
 from notifications.outbox import OutboxItem
 from notifications.reminders import build_teacher_reminders
-from notifications.rounds import RoundKind, build_round
 from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,7 @@ from core.models import (
 from notifications.alerts import AlertKind, decide
 from notifications.compose import items_for
 from notifications.digest import ChildDay, render_digest
-from notifications.rounds import RoundKind, render_round
+from notifications.friday_round import RoundKind, render_round
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs, build_scheduler, daily_slot, weekly_slot
 from tests.conftest import MOSCOW

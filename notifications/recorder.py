@@ -1,0 +1,238 @@
+"""What a sender did, written back to the outbox in batches: a claimed row, its outcome,
+the counters, and the recorder that flushes outcomes a few milliseconds after they came."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+_RECORD_SENT = text(
+    """
+    UPDATE outbox o
+    SET status = 'sent', sent_at = u.at, message_id = u.message_id,
+        claimed_by = NULL, claimed_until = NULL
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS bigint[]),
+                CAST(:ats AS timestamptz[])) AS u(id, message_id, at)
+    WHERE o.id = u.id AND o.status = 'pending'
+    """
+)
+
+_RECORD_RETRY = text(
+    """
+    UPDATE outbox o
+    SET next_attempt_at = u.retry_at, error_code = u.code, last_error = u.error,
+        claimed_by = NULL, claimed_until = NULL
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:retry_ats AS timestamptz[]),
+                CAST(:codes AS integer[]), CAST(:errors AS text[])) AS u(id, retry_at, code, error)
+    WHERE o.id = u.id AND o.status = 'pending'
+    """
+)
+
+_RECORD_CLOSED = text(
+    """
+    UPDATE outbox o
+    SET status = u.status, failed_at = u.at, error_code = u.code, last_error = u.error,
+        claimed_by = NULL, claimed_until = NULL
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS varchar[]),
+                CAST(:ats AS timestamptz[]), CAST(:codes AS integer[]),
+                CAST(:errors AS text[])) AS u(id, status, at, code, error)
+    WHERE o.id = u.id AND o.status = 'pending'
+    """
+)
+
+_RELEASE = text(
+    """
+    UPDATE outbox
+    SET claimed_by = NULL, claimed_until = NULL, attempts = greatest(attempts - 1, 0)
+    WHERE id = ANY(CAST(:ids AS bigint[])) AND status = 'pending' AND claimed_by = :worker
+    """
+)
+
+_MARK_BINDINGS_UNREACHABLE = text(
+    """
+    UPDATE bindings SET unreachable_at = :at
+    WHERE unreachable_at IS NULL AND revoked_at IS NULL
+      AND (telegram_user_id = ANY(CAST(:chats AS bigint[]))
+           OR id = ANY(CAST(:bindings AS bigint[])))
+    """
+)
+
+_CLOSE_UNREACHABLE_CHATS = text(
+    """
+    UPDATE outbox
+    SET status = 'unreachable', failed_at = :at,
+        last_error = 'not sent: an earlier message to this chat got 403'
+    WHERE status = 'pending' AND chat_id = ANY(CAST(:chats AS bigint[]))
+      AND (claimed_until IS NULL OR claimed_until <= now())
+    """
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed outbox row, as the sender sees it."""
+
+    id: int
+    key: str
+    channel: str
+    chat_id: int
+    binding_id: int | None
+    text: str
+    buttons: list[list[dict[str, str]]] | None  # as notifications/outbox.py stores them
+    attempts: int  # including this one
+    unreachable: bool  # the binding is already unreachable: close without sending
+    edit_message_id: int | None = None  # edit this message (meta.edit_of) rather than send
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: Claimed
+    status: str  # "sent" | "retry" | "failed" | "unreachable" | "release"
+    at: datetime
+    message_id: int | None = None
+    retry_at: datetime | None = None
+    error_code: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class SenderStats:
+    """What one sender did (counters since it was created)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0  # 403 answers
+    closed_unreachable: int = 0  # rows closed without a call: binding already unreachable
+    retries: int = 0  # rows put back for a later try (429, 5xx, network)
+    flood_waits: int = 0  # 429 answers, each waited out
+    flood_wait_seconds: float = 0.0
+    server_errors: int = 0
+    network_errors: int = 0
+    released: int = 0  # claimed rows given back unsent (stop, halt)
+    record_errors: int = 0  # failed writes of outcomes (the rows are re-sent after lease)
+    errors: dict[str, int] = field(default_factory=dict)  # failure descriptions
+
+    def note_error(self, description: str) -> None:
+        self.errors[description] = self.errors.get(description, 0) + 1
+
+
+class SenderHalted(RuntimeError):
+    """The Bot API refuses the bot itself (401 bad token, 404 wrong API base)."""
+
+
+class Recorder:
+    """Writes outcomes as soon as they arrive; those arriving during a write are written
+    together by the next one (group commit)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        worker_id: str,
+        stats: SenderStats,
+        sleep: Sleep,
+        write_attempts: int = 5,
+    ) -> None:
+        self.sessions = sessions
+        self.worker_id = worker_id
+        self.stats = stats
+        self.sleep = sleep
+        self.write_attempts = write_attempts
+        self._queue: list[Outcome] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        self._queue.append(outcome)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+
+    @property
+    def backlog(self) -> int:
+        return len(self._queue)
+
+    async def drain(self) -> None:
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _flush(self) -> None:
+        failures = 0
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await self._write(batch)
+                failures = 0
+            except Exception:
+                failures += 1
+                self.stats.record_errors += 1
+                if failures >= self.write_attempts:
+                    log.exception(
+                        "could not record %d outcomes; their rows will be sent again after "
+                        "the lease expires",
+                        len(batch),
+                    )
+                    continue
+                log.warning("recording outcomes failed; retrying", exc_info=True)
+                self._queue = batch + self._queue
+                await self.sleep(min(5.0, 0.2 * 2**failures))
+
+    async def _write(self, batch: Sequence[Outcome]) -> None:
+        sent = [o for o in batch if o.status == "sent"]
+        retry = [o for o in batch if o.status == "retry"]
+        closed = [o for o in batch if o.status in ("failed", "unreachable")]
+        release = [o for o in batch if o.status == "release"]
+        blocked = [o for o in batch if o.status == "unreachable" and o.error_code == 403]
+        async with self.sessions() as s, s.begin():
+            if sent:
+                await s.execute(
+                    _RECORD_SENT,
+                    {
+                        "ids": [o.row.id for o in sent],
+                        "message_ids": [o.message_id for o in sent],
+                        "ats": [o.at for o in sent],
+                    },
+                )
+            if retry:
+                await s.execute(
+                    _RECORD_RETRY,
+                    {
+                        "ids": [o.row.id for o in retry],
+                        "retry_ats": [o.retry_at for o in retry],
+                        "codes": [o.error_code for o in retry],
+                        "errors": [o.error for o in retry],
+                    },
+                )
+            if closed:
+                await s.execute(
+                    _RECORD_CLOSED,
+                    {
+                        "ids": [o.row.id for o in closed],
+                        "statuses": [o.status for o in closed],
+                        "ats": [o.at for o in closed],
+                        "codes": [o.error_code for o in closed],
+                        "errors": [o.error for o in closed],
+                    },
+                )
+            if blocked:
+                at = max(o.at for o in blocked)
+                chats = sorted({o.row.chat_id for o in blocked})
+                bindings = sorted({o.row.binding_id for o in blocked if o.row.binding_id})
+                await s.execute(
+                    _MARK_BINDINGS_UNREACHABLE,
+                    {"at": at, "chats": chats, "bindings": bindings},
+                )
+                await s.execute(_CLOSE_UNREACHABLE_CHATS, {"at": at, "chats": chats})
+            if release:
+                await s.execute(
+                    _RELEASE, {"ids": [o.row.id for o in release], "worker": self.worker_id}
+                )
