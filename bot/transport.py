@@ -167,8 +167,9 @@ class NoteAnswered(BaseRequestMiddleware):
 class KeepResponseTypes(BaseRequestMiddleware):
     """aiogram reads every Bot API response as ``Response[<result type>]``. pydantic keeps
     such a class only while something else refers to it, so once the garbage collector
-    has freed it the next response builds it again (~7 ms of CPU each time, several times
-    per update under load). Keeping one per result type makes it a dictionary lookup."""
+    has freed it the next response builds it again (3.6 ms of CPU each time by
+    ``bench patches``, several times per update under load). Keeping one per result type
+    makes it a dictionary lookup."""
 
     def __init__(self) -> None:
         self.types: dict[Any, Any] = {}
@@ -188,7 +189,8 @@ class KeepResponseTypes(BaseRequestMiddleware):
 class BotSession(AiohttpSession):
     """aiogram's session, except that a successful edit is not read back. Telegram answers
     an edit with the whole message again, its keyboard included (a roll call: 35 buttons),
-    and aiogram would build it into its types (~0.2 ms of CPU, on every tap) for a result
+    and aiogram would build it into its types (0.21 ms of CPU against 0.02 by ``bench
+    patches``, on every tap) for a result
     the bot never reads. A successful edit gives ``True`` (what Telegram itself returns
     for an inline message's edit); an error is read and raised as always."""
 

@@ -167,7 +167,8 @@ def _shown(url: str) -> str:
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     """The engine. No ``pool_pre_ping`` (with asyncpg it costs BEGIN, a query and ROLLBACK,
-    three round trips, on every checkout): instead the BEGIN that the transaction needs
+    three round trips, on every checkout: a one-statement transaction takes 0.50 ms with
+    it, 0.34 ms without, by ``bench patches``): instead the BEGIN that the transaction needs
     anyway is sent when a connection is checked out, and a connection the server has
     dropped (a restart, a killed backend) fails there, before any work: the pool replaces
     it, and every connection older than it, and tries once more.

@@ -68,3 +68,11 @@ async def test_district_benchmark_runs(
     assert counts["lesson changes"] > 0
     assert report.sample is not None and report.sample.timed("mark_rest_present").calls
     assert len(report.reads) >= 5 and all(len(t.runs) == 2 for t in report.reads)
+
+
+async def test_patches_benchmark_runs(pg_admin_url: str) -> None:
+    from benchmarks import patches
+
+    assert all(ms > 0 for ms in patches.response_types(3))
+    assert all(ms > 0 for ms in patches.edit_answer(5))
+    assert all(ms > 0 for ms in await patches.checkout(pg_admin_url, 5))
