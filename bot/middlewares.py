@@ -41,7 +41,16 @@ class CallbackAnswer:
     """What a handler wants to say in the callback's answer (a toast or an alert). The
     middleware sends it once the handler is done, unless the handler called ``send``
     earlier: once the change is made, so that the spinner stops before the slower
-    redrawing of the screen. Handlers never answer the query themselves."""
+    redrawing of the screen. Handlers never answer the query themselves.
+
+    Why not aiogram's ``CallbackAnswerMiddleware`` (``aiogram.utils.callback_answer``):
+    it answers either before the handler (``pre``: then a refusal from core, «Период
+    закрыт», can no longer be the alert it must be) or after it (then the spinner turns
+    through the redraw, ~30 ms on a roll call); it has no answer in between, once the
+    change is committed, and it cannot be answered from the transport when Telegram makes
+    the update's requests wait (``bot.transport.answer_first``). It also leaves the
+    errors to another middleware, so the answer and the error reply would be two places
+    to keep in step; here they are one (``AnswerMiddleware``)."""
 
     text: str | None = None
     show_alert: bool = False
