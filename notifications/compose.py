@@ -40,12 +40,6 @@ def given_name(full_name: str) -> str:
     return parts[1] if len(parts) >= 2 else full_name
 
 
-def short(full_name: str) -> str:
-    """«Иванов Пётр Алексеевич» → «Иванов П.»."""
-    parts = full_name.split()
-    return f"{parts[0]} {parts[1][0]}." if len(parts) >= 2 else full_name
-
-
 def day_label(tx: Texts, day: date) -> str:
     """«пн 23.11»."""
     return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"

@@ -18,6 +18,7 @@ from bot.screen import Button, quote
 from core import friday_round, recipients
 from core.friday_round import ClassRound, RoundEntry
 from core.models import AbsenceReason, BindingRole
+from core.people import short_name
 from core.recipients import Recipient
 from notifications.compose import (
     SAFE_LIMIT,
@@ -26,7 +27,6 @@ from notifications.compose import (
     day_label,
     first_names,
     numbered,
-    short,
     utf16_len,
 )
 from notifications.outbox import OutboxItem
@@ -143,7 +143,7 @@ def entry_text(tx: Texts, n: int, entry: RoundEntry) -> str:
         lines.append(
             tx(
                 "round.suggestion",
-                parent=quote(short(sg.parent_name)),
+                parent=quote(short_name(sg.parent_name)),
                 reason=tx(f"reason.{sg.reason.value}"),
                 note=note,
             )
@@ -154,7 +154,7 @@ def entry_text(tx: Texts, n: int, entry: RoundEntry) -> str:
 
 
 def entry_title(n: int, entry: RoundEntry) -> str:
-    return f"{n}. {short(entry.full_name)} {entry.day:%d.%m}"
+    return f"{n}. {short_name(entry.full_name)} {entry.day:%d.%m}"
 
 
 def entry_buttons(tx: Texts, binding_id: int, n: int, entry: RoundEntry) -> Keyboard:
