@@ -1,5 +1,5 @@
 """XLSX reports for the school's staff (R9, R21), built with openpyxl from the plain data
-of ``core.reporting`` (which checks who may see what).
+of ``core.reports`` (which checks who may see what).
 
 Every sheet: a title row (the school, the report and its period), a bold header row, thin
 borders round the table, panes frozen under the header (and beside the names), columns
@@ -31,11 +31,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core import reporting
+from core import reports as reporting
 from core.access import Actor
 from core.audit import Action
 from core.journal import Journal
-from core.reporting import (
+from core.reports import (
     Accumulation,
     AttendanceCounts,
     ClassAttendance,

@@ -15,7 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text, update
 
-from core import attendance, corrections, invitations, lessons, marks, reporting
+from core import attendance, corrections, invitations, lessons, marks
+from core import reports as reporting
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed
