@@ -680,7 +680,7 @@ async def test_r18_monthly_statement_for_an_opted_out_parent(
 
 def test_every_report_text_is_in_both_catalogues() -> None:
     used: set[str] = set()
-    for path in ROOT.glob("reports/*.py"):
+    for path in ROOT.glob("reports/**/*.py"):
         used |= set(
             re.findall(r"""["']((?:report|statement|card)\.[a-z0-9_.]+)["']""", path.read_text())
         )
