@@ -23,6 +23,7 @@ from core.reports.common import (
     fetch_subject_names,
     held_until,
     month_bounds,
+    subject_refs,
 )
 
 
@@ -109,9 +110,7 @@ async def attendance_summary(
                 row.late_by_day[lesson.date] = row.late_by_day.get(lesson.date, 0) + 1
         totals.add(row.counts)
         result.append(row)
-    subjects = sorted(
-        (SubjectRef(i, n) for i, n in subject_names.items()), key=lambda x: (x.name, x.id)
-    )
+    subjects = subject_refs(subject_names, subject_names)
     return ClassAttendance(
         class_id=cls.id,
         class_name=cls.name,

@@ -187,6 +187,12 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def subject_refs(names: dict[int, str], ids: Iterable[int]) -> list[SubjectRef]:
+    """The subjects as the sheets list them: by name, then id (two subjects may share a
+    name)."""
+    return sorted((SubjectRef(i, names[i]) for i in ids), key=lambda x: (x.name, x.id))
+
+
 def attends(pupil: PupilRow, lesson: LessonRow, members: dict[int, set[int]]) -> bool:
     """A lesson is for the whole class or for a subgroup the pupil is in (R20), on a day
     the pupil is enrolled."""

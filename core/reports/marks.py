@@ -23,6 +23,7 @@ from core.reports.common import (
     fetch_marks,
     fetch_pupils,
     fetch_subject_names,
+    subject_refs,
     takes,
 )
 from core.rules import plain_average, weighted_average
@@ -121,7 +122,7 @@ async def marks_summary(
         class_name=cls.name,
         grade=cls.grade,
         period=PeriodRef(period.id, period.name, start, end),
-        subjects=sorted((SubjectRef(i, names[i]) for i in used), key=lambda x: (x.name, x.id)),
+        subjects=subject_refs(names, used),
         pupils=[
             PupilResults(
                 p.id,
