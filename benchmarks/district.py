@@ -562,7 +562,8 @@ async def read_timings(journal: Any, clock: Any, days: list[date], n: int, seed:
     the district (one untimed warm-up call first)."""
     from sqlalchemy import text
 
-    from core import attendance, digest, friday_round, lessons, marks, reporting
+    from core import attendance, digest, friday_round, lessons, marks
+    from core import reports as reporting
     from core.access import Actor
     from core.models import BindingRole, StaffRole
 

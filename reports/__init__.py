@@ -1,6 +1,6 @@
 """Printable and downloadable documents for the school's staff: QR invitation cards (R2),
 XLSX reports (R9, R21) and the monthly statement for parents who opted out of the
-electronic diary (R18). The data comes from ``core.reporting`` (which checks who may see
+electronic diary (R18). The data comes from ``core.reports`` (which checks who may see
 what); these modules only render it. Every text a user reads comes from ``texts``.
 
 PDFs use the DejaVu fonts shipped in ``reports/fonts`` (reportlab's built-in fonts have

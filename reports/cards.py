@@ -33,7 +33,7 @@ from core.access import Actor
 from core.invitations import IssuedCode, grouped
 from core.journal import Journal
 from core.models import BindingRole
-from core.reporting import school_name as find_school_name
+from core.reports import school_name as find_school_name
 from journal.private import write_private
 from reports import MONO, SANS, SANS_BOLD, day_text, file_name, register_fonts
 from texts import Texts
@@ -157,35 +157,44 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
     drawing.add(qr)
     qr_x, qr_y = x + w - PADDING - QR_SIZE + 6, top - QR_SIZE + 6
     renderPDF.draw(drawing, canvas, qr_x, qr_y)
+    _whom(canvas, tx, card, x + PADDING, top - 8, qr_x - x - PADDING)
+    _code(canvas, tx, card, x, w, qr_x, qr_y)
+    _steps(canvas, tx, card, x, y, w)
 
-    # Left of it: the school, the person, the role and class.
-    text_w = qr_x - x - PADDING
-    cursor = top - 8
+
+def _whom(canvas: Canvas, tx: Texts, card: Card, left: float, cursor: float, width: float) -> None:
+    """Left of the QR code, from ``cursor`` down: the school, the person, the role and
+    class, a parent's children."""
     canvas.setFillColor(GREY)
-    for line in _lines(card.school, SANS, 7.5, text_w, 2):
+    for line in _lines(card.school, SANS, 7.5, width, 2):
         canvas.setFont(SANS, 7.5)
-        canvas.drawString(x + PADDING, cursor, line)
+        canvas.drawString(left, cursor, line)
         cursor -= 9.5
     cursor -= 5
     canvas.setFillColor(black)
-    name_size = _fitting(canvas, card.full_name, SANS_BOLD, 11.5, text_w)
-    for line in _lines(card.full_name, SANS_BOLD, name_size, text_w, 3):
+    name_size = _fitting(canvas, card.full_name, SANS_BOLD, 11.5, width)
+    for line in _lines(card.full_name, SANS_BOLD, name_size, width, 3):
         canvas.setFont(SANS_BOLD, name_size)
-        canvas.drawString(x + PADDING, cursor, line)
+        canvas.drawString(left, cursor, line)
         cursor -= name_size + 2.5
     cursor -= 1
     role = card.role + (f" · {tx('card.class', cls=card.class_name)}" if card.class_name else "")
-    for line in _lines(role, SANS, 9, text_w, 2):
+    for line in _lines(role, SANS, 9, width, 2):
         canvas.setFont(SANS, 9)
-        canvas.drawString(x + PADDING, cursor, line)
+        canvas.drawString(left, cursor, line)
         cursor -= 11
     if card.children:
-        for line in _lines(tx("card.child", names=card.children), SANS, 8.5, text_w, 2):
+        for line in _lines(tx("card.child", names=card.children), SANS, 8.5, width, 2):
             canvas.setFont(SANS, 8.5)
-            canvas.drawString(x + PADDING, cursor, line)
+            canvas.drawString(left, cursor, line)
             cursor -= 10
 
-    # Right under the QR code: the bot's @username, for finding it by name.
+
+def _code(
+    canvas: Canvas, tx: Texts, card: Card, x: float, w: float, qr_x: float, qr_y: float
+) -> None:
+    """Right under the QR code the bot's @username, for finding it by name; under it the
+    code itself, for typing it in by hand."""
     code_y = qr_y - 8
     if card.bot:
         handle, size = f"@{card.bot}", 8.5
@@ -197,7 +206,6 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
         canvas.drawCentredString(min(qr_x + QR_SIZE / 2, x + w - 1 - room / 2), qr_y - 2, handle)
         code_y = qr_y - 17
 
-    # Under it: the code itself, for typing it in by hand.
     label = tx("card.code")
     canvas.setFont(SANS, 8)
     canvas.setFillColor(GREY)
@@ -212,7 +220,9 @@ def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h
     canvas.setFillColor(black)
     canvas.drawString(x + PADDING + label_w, code_y, card.code)
 
-    # At the bottom: what to do with the card.
+
+def _steps(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float) -> None:
+    """At the bottom of the card: what to do with it."""
     first = (
         tx("card.step1_bot", bot=f"@{card.bot}", link=f"t.me/{card.bot}")
         if card.bot

@@ -12,9 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core import directory, reporting
+from core import directory
 from core.clock import local_today
 from core.errors import JournalError
+from core.reports import find_period, find_year
 from journal.console import school_for
 from journal.private import write_private
 from reports import statement, xlsx
@@ -127,12 +128,12 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
                 journal, admin, _required(class_id, "--class"), start, end, lang
             )
         elif kind == "marks":
-            period = await reporting.find_period(journal, school.id, args.period)
+            period = await find_period(journal, school.id, args.period)
             name, data = await xlsx.marks_summary_xlsx(
                 journal, admin, _required(class_id, "--class"), period.id, lang
             )
         elif kind == "accumulation":
-            period = await reporting.find_period(journal, school.id, args.period)
+            period = await find_period(journal, school.id, args.period)
             name, data = await xlsx.accumulation_xlsx(journal, admin, period.id, class_id, lang)
         elif kind == "filling":
             start, end = await _range(app, school.id, args, today, whole_period=False)
@@ -140,7 +141,7 @@ async def report_command(app: App, args: argparse.Namespace) -> int:
         elif kind == "parents":
             name, data = await xlsx.parents_xlsx(journal, admin, class_id, lang)
         elif kind == "audit":
-            year_id = await reporting.find_year(journal, school.id, args.year)
+            year_id = await find_year(journal, school.id, args.year)
             name, data = await xlsx.audit_xlsx(journal, admin, year_id, class_id, lang)
         elif kind == "movement":
             start, end = await _range(app, school.id, args, today, whole_period=True)
@@ -201,7 +202,7 @@ async def _range(
     """--from/--to; missing ends come from the current period (its end, or today)."""
     if args.start and args.end:
         return parse_day(args.start), parse_day(args.end)
-    period = await reporting.find_period(app.journal, school_id, args.period)
+    period = await find_period(app.journal, school_id, args.period)
     start = parse_day(args.start) if args.start else period.starts_on
     if args.end:
         end = parse_day(args.end)

@@ -4,7 +4,7 @@ printed sheet per pupil with the month's lessons by subject as on a paper journa
 subject, the absences by reason, and the lessons with marks or absences in detail
 (topic, work type). The class teacher prints it and hands it over at least monthly.
 
-The data comes from ``core.reporting`` (class teacher or overseers only)."""
+The data comes from ``core.reports`` (class teacher or overseers only)."""
 
 from __future__ import annotations
 
@@ -31,11 +31,17 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from core import reporting
 from core.access import Actor
 from core.journal import Journal
 from core.models import AbsenceReason, Presence
-from core.reporting import PupilStatement, StatementLesson
+from core.reports import (
+    PupilStatement,
+    StatementLesson,
+    month_bounds,
+    opted_out_statements,
+    pupil_statement,
+    report_scope,
+)
 from reports import SANS, SANS_BOLD, day_text, decimal_text, file_name, register_fonts
 from texts import Texts
 
@@ -316,7 +322,7 @@ async def statement_pdf(
     journal: Journal, actor: Actor, pupil_id: int, month: date, lang: str = "ru"
 ) -> tuple[str, bytes]:
     """R18: one pupil's statement for the month, (file name, bytes)."""
-    st = await reporting.pupil_statement(journal, actor, pupil_id, month)
+    st = await pupil_statement(journal, actor, pupil_id, month)
     data = await asyncio.to_thread(statements_pdf, [st], lang)
     tx = Texts(lang)
     name = tx("statement.file", who=st.full_name, month=f"{st.start:%Y-%m}")
@@ -328,11 +334,11 @@ async def class_statements_pdf(
 ) -> tuple[str, bytes]:
     """R18: the month's statements of every pupil of the class whose parent opted out of
     the electronic diary, one after another (each from a new page)."""
-    statements = await reporting.opted_out_statements(journal, actor, class_id, month)
-    scope = await reporting.report_scope(journal, actor, class_id)
+    statements = await opted_out_statements(journal, actor, class_id, month)
+    scope = await report_scope(journal, actor, class_id)
     data = await asyncio.to_thread(statements_pdf, statements, lang)
     tx = Texts(lang)
-    start, _ = reporting.month_bounds(month)
+    start, _ = month_bounds(month)
     (cls,) = scope.classes  # named even when empty: no two classes share a file
     name = tx("statement.file", who=cls, month=f"{start:%Y-%m}")
     return file_name(name, "pdf"), data

@@ -15,7 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text, update
 
-from core import attendance, corrections, friday_round, invitations, lessons, marks, reporting
+from core import attendance, corrections, friday_round, invitations, lessons, marks
+from core import reports as reporting
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed
@@ -679,7 +680,7 @@ async def test_r18_monthly_statement_for_an_opted_out_parent(
 
 def test_every_report_text_is_in_both_catalogues() -> None:
     used: set[str] = set()
-    for path in ROOT.glob("reports/*.py"):
+    for path in ROOT.glob("reports/**/*.py"):
         used |= set(
             re.findall(r"""["']((?:report|statement|card)\.[a-z0-9_.]+)["']""", path.read_text())
         )

@@ -21,7 +21,7 @@ def test_every_key_exists_in_both_languages_with_the_same_placeholders() -> None
 def test_every_error_key_raised_in_code_is_in_the_catalogue() -> None:
     used: set[str] = set()
     for path in [
-        *ROOT.glob("core/*.py"),
+        *ROOT.glob("core/**/*.py"),
         *ROOT.glob("bot/**/*.py"),
         *ROOT.glob("notifications/*.py"),
     ]:

@@ -526,7 +526,7 @@ EN: dict[str, str] = {
     "unread.none": "Every parent has read the digests sent 👍",
     "unread.unreachable_title": "<b>Not receiving messages</b> (they blocked the bot; ask them to press /start):",
     "unread.unreachable_line": "{name} ({children}): since {since}",
-    # reports (reports/xlsx.py, reports/statement.py; R9, R18, R21)
+    # reports (reports/xlsx/, reports/statement.py; R9, R18, R21)
     "report.yes": "yes",
     "report.no": "no",
     "report.unknown": "not given",

@@ -531,7 +531,7 @@ RU: dict[str, str] = {
     "unread.none": "Все родители прочитали отправленные сводки 👍",
     "unread.unreachable_title": "<b>Не получают сообщения</b> (заблокировали бота; попросите нажать /start):",
     "unread.unreachable_line": "{name} ({children}): с {since}",
-    # reports (reports/xlsx.py, reports/statement.py; R9, R18, R21)
+    # reports (reports/xlsx/, reports/statement.py; R9, R18, R21)
     "report.yes": "да",
     "report.no": "нет",
     "report.unknown": "не указано",

@@ -33,7 +33,8 @@ from bot.handlers.staff import send_codes
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show, split_text
 from bot.storage import side_slot
-from core import invitations, periods, reporting, revert, roster, schools
+from core import invitations, periods, revert, roster, schools
+from core import reports as reporting
 from core.access import Actor
 from core.clock import at_local, local_today
 from core.errors import ImportFailed, InvalidValue, NotAllowed, NotFound
