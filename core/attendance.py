@@ -6,14 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, func, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, entries, periods
+from core import audit, entries
 from core.access import Actor, ensure_can_view_pupil, is_class_teacher, lesson_for_edit
-from core.clock import local_today
 from core.entries import Outcome
 from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
@@ -28,14 +25,11 @@ from core.lessons import (
 from core.models import (
     AbsenceReason,
     Attendance,
-    AuditEntry,
-    CorrectionRequest,
     Lesson,
     Mark,
     Presence,
     School,
 )
-from core.rules import needs_approval
 
 # One tap moves a pupil on: not taken → absent → late → present → absent …
 NEXT_STATUS: dict[str | None, Presence] = {
@@ -93,17 +87,26 @@ async def cycle_status(
 
 
 async def mark_rest_present(journal: Journal, actor: Actor, lesson_id: int) -> RollCall:
-    """Everyone not yet marked is present; the roll call is then complete. One statement
-    for all of them, under the same rules as a tap: a locked period refuses it (R10); once
-    the edit window has closed, each becomes a request for the deputy (R8); every mark
-    made is audited (R9), exactly as ``entries.apply`` records a single one."""
+    """Everyone not yet marked is present; the roll call is then complete. The same path
+    as a tap (``entries.submit_many``), for all of them at once: a locked period refuses
+    it (R10); once the edit window has closed, each becomes a request for the deputy
+    (R8); every mark made is audited (R9)."""
     async with journal.transaction() as s:
         lesson, row = await _lesson(s, actor, lesson_id, lock=True)
         pupils = await pupils_of_lesson(s, lesson)
         sheet = await _sheet(s, lesson.id)
         rest = [p.id for p in pupils if p.id not in sheet.statuses]
-        if rest:
-            for pupil_id in await _submit_present(s, journal, actor, lesson, rest):
+        present = {"status": Presence.PRESENT.value}
+        outcomes = await entries.submit_many(
+            s,
+            journal,
+            actor,
+            lesson,
+            "attendance",
+            [entries.Entry(pupil_id, present, None, is_author=False) for pupil_id in rest],
+        )
+        for pupil_id, outcome in zip(rest, outcomes, strict=True):
+            if outcome is Outcome.APPLIED:
                 sheet.statuses[pupil_id] = Presence.PRESENT.value
                 sheet.authors[pupil_id] = actor.person_id
         await _update_taken(s, journal, lesson, pupils, sheet)
@@ -133,24 +136,6 @@ _SHEET = select(
     func.array_agg(_ENTRIES.c.status),
     func.array_agg(_ENTRIES.c.author_id),
 ).select_from(_ENTRIES)
-# A «present» entry as entries.apply writes one, for many pupils; a pupil who got a status
-# meanwhile keeps it.
-_INSERT_PRESENT = (
-    pg_insert(_ATTENDANCE)
-    .from_select(
-        ["lesson_id", "pupil_id", "status", "reason", "author_id", "updated_at"],
-        select(
-            bindparam("lesson_id", type_=_ATTENDANCE.c.lesson_id.type),
-            func.unnest(bindparam("pupil_ids", type_=ARRAY(Integer))),
-            literal(Presence.PRESENT.value, String),
-            literal(AbsenceReason.UNCONFIRMED.value, String),
-            bindparam("author_id", type_=_ATTENDANCE.c.author_id.type),
-            bindparam("at", type_=_ATTENDANCE.c.updated_at.type),
-        ),
-    )
-    .on_conflict_do_nothing(index_elements=["lesson_id", "pupil_id"])
-    .returning(_ATTENDANCE.c.pupil_id)
-)
 
 
 async def _lesson(
@@ -241,72 +226,6 @@ async def _change(
             sheet.authors[pupil_id] = actor.person_id
         await _update_taken(s, journal, lesson, pupils, sheet)
     return outcome
-
-
-async def _submit_present(
-    s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson, pupil_ids: list[int]
-) -> list[int]:
-    """``entries.submit`` for new «present» entries of many pupils at once; returns the
-    pupils marked (none when it became requests for the deputy)."""
-    await periods.ensure_open(s, lesson.school_id, lesson.date)
-    rules = await journal.school_rules(s, lesson.school_id)
-    if lesson.date > local_today(journal.clock, rules.timezone):
-        raise InvalidValue("error.lesson_in_future")
-    now = journal.clock.now()
-    change = {"status": Presence.PRESENT.value}
-    if needs_approval(
-        now=now, lesson_date=lesson.date, rules=rules, changes_existing=False, is_author=False
-    ):
-        await s.execute(
-            insert(CorrectionRequest.__table__),
-            [
-                {
-                    "school_id": lesson.school_id,
-                    "lesson_id": lesson.id,
-                    "pupil_id": pupil_id,
-                    "entity": "attendance",
-                    "change": change,
-                    "old": None,
-                    "reason": None,
-                    "requested_by": actor.person_id,
-                    "requested_at": now,
-                }
-                for pupil_id in pupil_ids
-            ],
-        )
-        return []
-    marked = list(
-        await s.scalars(
-            _INSERT_PRESENT,
-            {
-                "lesson_id": lesson.id,
-                "pupil_ids": pupil_ids,
-                "author_id": actor.person_id,
-                "at": now,
-            },
-        )
-    )
-    if marked:
-        await s.execute(
-            insert(AuditEntry.__table__),
-            [
-                {
-                    "school_id": lesson.school_id,
-                    "at": now,
-                    "actor_id": actor.person_id,
-                    "binding_id": actor.binding_id,
-                    "action": audit.Action.ATTENDANCE_SET.value,
-                    "entity": "attendance",
-                    "entity_key": {"lesson_id": lesson.id, "pupil_id": pupil_id},
-                    "old": None,
-                    "new": change,
-                    "reason": None,
-                    "request_id": None,
-                }
-                for pupil_id in marked
-            ],
-        )
-    return marked
 
 
 async def _update_taken(
