@@ -25,10 +25,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,32 +227,35 @@ async def apply_many(
     request_id: int | None = None,
 ) -> None:
     """Write changes of one lesson's entries (pupil id, change) and an audit entry for
-    each (R9), in one statement per table for attendance."""
+    each (R9); attendance in one statement per table for all of them."""
+    who = {
+        "school_id": lesson.school_id,
+        "at": at,
+        "actor_id": actor_id,
+        "binding_id": binding_id,
+        "reason": reason,
+        "request_id": request_id,
+    }
     if entity == "attendance":
-        written = await _apply_attendance(s, at, author_id, lesson, changes)
-    elif entity == "mark":
-        written = [
-            await _apply_mark(s, at, author_id, lesson, pupil_id, change)
-            for pupil_id, change in changes
-        ]
-    else:
+        await _apply_attendance(s, who, author_id, lesson, changes)
+        return
+    if entity != "mark":
         raise ValueError(entity)
+    written = [
+        await _apply_mark(s, at, author_id, lesson, pupil_id, change)
+        for pupil_id, change in changes
+    ]
     await s.execute(
         insert(_AUDIT),
         [
             {
-                "school_id": lesson.school_id,
-                "at": at,
-                "actor_id": actor_id,
-                "binding_id": binding_id,
+                **who,
                 # ValueError for a code not in the table
-                "action": audit.Action(f"{entity}.{change.get('op', 'set')}").value,
+                "action": audit.Action(f"mark.{change['op']}").value,
                 "entity": entity,
                 "entity_key": key,
                 "old": old,
                 "new": new,
-                "reason": reason,
-                "request_id": request_id,
             }
             for (_, change), (old, new, key) in zip(changes, written, strict=True)
         ],
@@ -260,19 +264,66 @@ async def apply_many(
 
 Written = tuple[Snapshot, Snapshot, dict[str, Any]]  # old, new, the audit entry's key
 
-# Attendance is written in plain Core statements, built once (building one costs more CPU
-# than running it); every call binds its values.
+# Attendance is written in Core statements built once, here (building one costs more CPU
+# than running it; every call binds its values): the roll call is the hot path.
 _ATTENDANCE, _AUDIT, _REQUESTS = (
     Attendance.__table__,
     AuditEntry.__table__,
     CorrectionRequest.__table__,
 )
-_PUPIL_IDS = bindparam("pupil_ids", type_=ARRAY(Integer))
 _LESSON_ID = bindparam("lesson_id", type_=_ATTENDANCE.c.lesson_id.type)
-_LOCK_ATTENDANCE = (
+_PUPIL_IDS = bindparam("pupil_ids", type_=ARRAY(Integer))
+_STATUSES = bindparam("statuses", type_=ARRAY(String))  # NULL: the entry is removed
+_CHANGES = (
+    func.unnest(_PUPIL_IDS, _STATUSES)
+    .table_valued("pupil_id", "status", with_ordinality="n")
+    .render_derived(name="change")
+)
+# The entries about to change, locked; what they said goes into the audit log.
+_OLD = (
     select(_ATTENDANCE.c.pupil_id, _ATTENDANCE.c.status)
     .where(_ATTENDANCE.c.lesson_id == _LESSON_ID, _ATTENDANCE.c.pupil_id == any_(_PUPIL_IDS))
     .with_for_update()
+    .cte("old")
+)
+_JSON_NULL = literal_column("'null'::jsonb", JSONB)  # as a Python None is stored
+
+
+def _status_json(status: Any) -> Any:
+    return case((status.is_(None), _JSON_NULL), else_=func.jsonb_build_object("status", status))
+
+
+# One audit entry per pupil (R9), as ``audit.record`` writes one, in the order given;
+# reading the old entries, locking them and auditing is one statement.
+_AUDIT_ATTENDANCE = insert(_AUDIT).from_select(
+    [
+        "school_id",
+        "at",
+        "actor_id",
+        "binding_id",
+        "reason",
+        "request_id",
+        "action",
+        "entity",
+        "entity_key",
+        "old",
+        "new",
+    ],
+    select(
+        bindparam("school_id", type_=_AUDIT.c.school_id.type),
+        bindparam("at", type_=_AUDIT.c.at.type),
+        bindparam("actor_id", type_=_AUDIT.c.actor_id.type),
+        bindparam("binding_id", type_=_AUDIT.c.binding_id.type),
+        bindparam("reason", type_=_AUDIT.c.reason.type),
+        bindparam("request_id", type_=_AUDIT.c.request_id.type),
+        literal(audit.Action.ATTENDANCE_SET.value, String),
+        literal("attendance", String),
+        func.jsonb_build_object("lesson_id", _LESSON_ID, "pupil_id", _CHANGES.c.pupil_id),
+        _status_json(_OLD.c.status),
+        _status_json(_CHANGES.c.status),
+    )
+    .select_from(_CHANGES.outerjoin(_OLD, _OLD.c.pupil_id == _CHANGES.c.pupil_id))
+    .order_by(_CHANGES.c.n),
 )
 _DELETE_ATTENDANCE = delete(_ATTENDANCE).where(
     _ATTENDANCE.c.lesson_id == _LESSON_ID, _ATTENDANCE.c.pupil_id == any_(_PUPIL_IDS)
@@ -282,7 +333,7 @@ _NEW_ATTENDANCE = pg_insert(_ATTENDANCE).from_select(
     select(
         _LESSON_ID,
         func.unnest(_PUPIL_IDS),
-        func.unnest(bindparam("statuses", type_=ARRAY(String))),
+        func.unnest(_STATUSES),
         bindparam("author_id", type_=_ATTENDANCE.c.author_id.type),
         bindparam("at", type_=_ATTENDANCE.c.updated_at.type),
     ),
@@ -307,13 +358,13 @@ _UPSERT_ATTENDANCE = _NEW_ATTENDANCE.on_conflict_do_update(
 
 async def _apply_attendance(
     s: AsyncSession,
-    at: datetime,
+    who: dict[str, Any],
     author_id: int | None,
     lesson: Lesson,
     changes: Sequence[tuple[int, dict[str, Any]]],
-) -> list[Written]:
-    """Set (or, with status None, remove) the pupils' statuses on the lesson: their
-    entries are locked and read for the audit, then written in one statement."""
+) -> None:
+    """Set (or, with status None, remove) the pupils' statuses on the lesson: the
+    entries are locked and audited in one statement, then written in one more."""
     pupil_ids = [pupil_id for pupil_id, _ in changes]
     if len(set(pupil_ids)) != len(pupil_ids):
         raise ValueError("one change per pupil")
@@ -322,13 +373,13 @@ async def _apply_attendance(
         for _, change in changes
     ]
     lesson_id = {"lesson_id": lesson.id}
-    old = dict((await s.execute(_LOCK_ATTENDANCE, {**lesson_id, "pupil_ids": pupil_ids})).all())
-    gone = [p for p, status in zip(pupil_ids, statuses, strict=True) if status is None and p in old]
+    await s.execute(
+        _AUDIT_ATTENDANCE, {**who, **lesson_id, "pupil_ids": pupil_ids, "statuses": statuses}
+    )
+    gone = [p for p, status in zip(pupil_ids, statuses, strict=True) if status is None]
     if gone:
         await s.execute(_DELETE_ATTENDANCE, {**lesson_id, "pupil_ids": gone})
-    kept = [
-        (p, status) for p, status in zip(pupil_ids, statuses, strict=True) if status is not None
-    ]
+    kept = [(p, status) for p, status in zip(pupil_ids, statuses, strict=True) if status]
     if kept:
         await s.execute(
             _UPSERT_ATTENDANCE,
@@ -337,17 +388,9 @@ async def _apply_attendance(
                 "pupil_ids": [p for p, _ in kept],
                 "statuses": [status for _, status in kept],
                 "author_id": author_id,
-                "at": at,
+                "at": who["at"],
             },
         )
-    return [
-        (
-            None if p not in old else {"status": old[p]},
-            None if status is None else {"status": status},
-            {"lesson_id": lesson.id, "pupil_id": p},
-        )
-        for p, status in zip(pupil_ids, statuses, strict=True)
-    ]
 
 
 async def _apply_mark(
