@@ -13,7 +13,6 @@ from core.lessons.days import (
 )
 from core.lessons.queries import (
     HOMEWORK_DUE_HORIZON_DAYS,
-    MATERIALISE_SQL,
     LessonCounts,
     LessonSummary,
     PupilOfLesson,
@@ -47,7 +46,6 @@ from core.lessons.topic_homework import (
 __all__ = [
     "HOMEWORK_DUE_CHOICES",
     "HOMEWORK_DUE_HORIZON_DAYS",
-    "MATERIALISE_SQL",
     "MAX_TEXT",
     "HomeworkDue",
     "LessonCounts",

@@ -9,7 +9,24 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import (
+    Date,
+    Integer,
+    Interval,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import (
@@ -18,10 +35,12 @@ from core.models import (
     GroupMember,
     Lesson,
     Mark,
+    Period,
     Person,
     Pupil,
     SchoolClass,
     Subject,
+    TimetableEntry,
 )
 from core.people import short_name
 
@@ -55,28 +74,67 @@ class PupilOfLesson:
     short_name: str
 
 
-MATERIALISE_SQL = text(
-    """
-    INSERT INTO lessons (school_id, date, lesson_no, class_id, group_id, subject_id,
-                         teacher_id, planned_teacher_id, room)
-    SELECT t.school_id, d.day, t.lesson_no, t.class_id, t.group_id, t.subject_id,
-           t.teacher_id, t.teacher_id, t.room
-    FROM periods p
-    CROSS JOIN LATERAL generate_series(
-        GREATEST(p.starts_on, CAST(:start AS date)),
-        LEAST(p.ends_on, CAST(:end AS date)), interval '1 day') AS d(day)
-    JOIN timetable t ON t.school_id = p.school_id
-                    AND t.weekday = EXTRACT(ISODOW FROM d.day)
-    WHERE p.school_id = :school_id
-    ON CONFLICT ON CONSTRAINT uq_lessons_class_id_group_id_date_lesson_no DO NOTHING
-    """
+_ONE_DAY = literal(timedelta(days=1), Interval())
+
+
+def _days(start: Any, end: Any) -> Any:
+    """``generate_series(start, end, 1 day) AS d(day)``: the dates from start to end."""
+    series = func.generate_series(cast(start, Date), cast(end, Date), _ONE_DAY)
+    return series.table_valued("day").render_derived(name="d")
+
+
+# The timetable's lessons on every school day (inside a period) of [start, end].
+_PERIOD_DAYS = func.generate_series(
+    func.greatest(Period.starts_on, cast(bindparam("start", type_=Date), Date)),
+    func.least(Period.ends_on, cast(bindparam("end", type_=Date), Date)),
+    _ONE_DAY,
+)
+_DAY = _PERIOD_DAYS.table_valued("day").render_derived(name="d").lateral()
+# On the table: an ORM insert given parameters would be an ORM bulk insert.
+_MATERIALISE = (
+    pg_insert(Lesson.__table__)
+    .from_select(
+        [
+            Lesson.school_id,
+            Lesson.date,
+            Lesson.lesson_no,
+            Lesson.class_id,
+            Lesson.group_id,
+            Lesson.subject_id,
+            Lesson.teacher_id,
+            Lesson.planned_teacher_id,
+            Lesson.room,
+        ],
+        select(
+            TimetableEntry.school_id,
+            cast(_DAY.c.day, Date),
+            TimetableEntry.lesson_no,
+            TimetableEntry.class_id,
+            TimetableEntry.group_id,
+            TimetableEntry.subject_id,
+            TimetableEntry.teacher_id,
+            TimetableEntry.teacher_id,
+            TimetableEntry.room,
+        )
+        .select_from(Period)
+        .join(_DAY, true())
+        .join(
+            TimetableEntry,
+            and_(
+                TimetableEntry.school_id == Period.school_id,
+                TimetableEntry.weekday == extract("isodow", _DAY.c.day),
+            ),
+        )
+        .where(Period.school_id == bindparam("school_id")),
+    )
+    .on_conflict_do_nothing(constraint="uq_lessons_class_id_group_id_date_lesson_no")
 )
 
 
 async def materialise(session: AsyncSession, school_id: int, start: date, end: date) -> None:
     """Create the lessons of the timetable for school days in [start, end] (idempotent).
     Only dates inside a reporting period are school days; holidays have no lessons."""
-    await session.execute(MATERIALISE_SQL, {"school_id": school_id, "start": start, "end": end})
+    await session.execute(_MATERIALISE, {"school_id": school_id, "start": start, "end": end})
 
 
 def summary_query() -> Select[*tuple[Any, ...]]:
@@ -151,27 +209,36 @@ async def pupils_of_lesson(session: AsyncSession, lesson: Lesson) -> list[PupilO
 HOMEWORK_DUE_HORIZON_DAYS = 21
 
 
-_NEXT_LESSONS_SQL = text(
-    """
-    SELECT day FROM (
-        SELECT CAST(d.day AS date) AS day
-        FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day')
-             AS d(day)
-        WHERE EXISTS (SELECT 1 FROM periods p WHERE p.school_id = :school
-                      AND CAST(d.day AS date) BETWEEN p.starts_on AND p.ends_on)
-          AND EXISTS (SELECT 1 FROM timetable t WHERE t.class_id = :class
-                      AND t.group_id IS NOT DISTINCT FROM :group
-                      AND t.subject_id = :subject
-                      AND t.weekday = EXTRACT(ISODOW FROM d.day))
-        UNION
-        SELECT l.date FROM lessons l
-        WHERE l.class_id = :class AND l.group_id IS NOT DISTINCT FROM :group
-          AND l.subject_id = :subject AND l.date BETWEEN :start AND :end
-    ) AS x
-    ORDER BY day
-    LIMIT :count
-    """
-)
+def _next_lessons_query() -> Select[date]:
+    """The dates from :start to :end with a lesson of :subject for :class and :group:
+    school days (inside a period of :school) on the timetable's weekdays, and lessons
+    added by hand; the first :count of them."""
+    start, end = bindparam("start", type_=Date), bindparam("end", type_=Date)
+    group = bindparam("group", type_=Integer)
+    days = _days(start, end)
+    day = cast(days.c.day, Date)
+    planned = select(day.label("day")).where(
+        exists().where(
+            Period.school_id == bindparam("school"), day.between(Period.starts_on, Period.ends_on)
+        ),
+        exists().where(
+            TimetableEntry.class_id == bindparam("class"),
+            TimetableEntry.group_id.is_not_distinct_from(group),
+            TimetableEntry.subject_id == bindparam("subject"),
+            TimetableEntry.weekday == extract("isodow", days.c.day),
+        ),
+    )
+    added = select(Lesson.date).where(
+        Lesson.class_id == bindparam("class"),
+        Lesson.group_id.is_not_distinct_from(group),
+        Lesson.subject_id == bindparam("subject"),
+        Lesson.date.between(start, end),
+    )
+    both = union(planned, added).subquery("x")
+    return select(both.c.day).order_by(both.c.day).limit(bindparam("count", type_=Integer))
+
+
+_NEXT_LESSONS = _next_lessons_query()
 
 
 async def next_lesson_dates(s: AsyncSession, lesson: Lesson, count: int) -> list[date]:
@@ -179,7 +246,7 @@ async def next_lesson_dates(s: AsyncSession, lesson: Lesson, count: int) -> list
     after ``lesson``, within three weeks: read from the timetable (school days inside a
     period) and lessons added by hand, without materialising future lessons."""
     rows = await s.execute(
-        _NEXT_LESSONS_SQL,
+        _NEXT_LESSONS,
         {
             "start": lesson.date + timedelta(days=1),
             "end": lesson.date + timedelta(days=HOMEWORK_DUE_HORIZON_DAYS),
