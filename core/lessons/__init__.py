@@ -1,6 +1,9 @@
 """Lessons: materialised per date from the timetable, with the actual teacher (R5),
 topic and homework (R13), and the lists a teacher works from. Use cases per module
-(``days``, ``substitutions``, ``topic_homework``), what they read in ``queries``."""
+(``days``, ``substitutions``, ``topic_homework``), what they read in ``queries``.
+
+Database style: the ORM (mapped classes in selects and updates); the one insert that
+materialises the timetable is on the table, since it inserts from a select."""
 
 from core.lessons.days import (
     SchoolLesson,

@@ -1,6 +1,8 @@
 """Marks on lessons, averages, and final (period) marks (R7, R11, R12, R15): the use
 cases on a lesson's marks (``lesson``), a pupil's marks (``pupil``), final marks
-(``finals``), and what they read (``queries``)."""
+(``finals``), and what they read (``queries``).
+
+Database style: the ORM, here and where ``entries`` writes a mark."""
 
 from core.marks.finals import FINAL_VALUES, final_marks_for, set_final_mark
 from core.marks.lesson import (
