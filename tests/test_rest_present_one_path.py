@@ -164,3 +164,34 @@ async def test_r8_r3_after_the_edit_window_rest_present_asks_the_deputy_as_a_tap
         )
         # R3: the account the request came through, so reverting a stolen phone cancels it.
         assert r.binding_id == by_tap.binding_id == binding_id
+
+
+async def test_r7_after_the_deadline_rest_present_adds_new_entries_as_a_tap_on_a_new_pupil_does(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """After 20:00 a change to an entry is a request (R7); a new entry is not, until the
+    edit window closes (R8). «Rest present» only adds new entries: they are made at once,
+    as a tap on a pupil not yet marked is, while changing Petya's becomes a request."""
+    teacher = await open_math(bot, world)
+    await teacher.press_and_wait("▫️ Иванов П.")  # absent, before the deadline
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=MOSCOW))
+
+    change = await teacher.press("❌ Иванов П.")
+    assert "Запрос отправлен" in (await change.wait_answered()).get("text", "")
+    new = await teacher.press("▫️ Иванова М.")
+    await teacher.wait_reply()
+    card = await teacher.press_and_wait(REST)
+
+    assert (await new.wait_answered()).get("text") == "Сохранено ✓"
+    assert "✅ Сидоров Н." in card.button_texts and "❌ Иванов П." in card.button_texts
+    rows = await audit_rows(bot.journal)
+    assert [(r["key"]["pupil_id"], r["new"]) for r in rows] == [
+        (world.people["petya"], {"status": "absent"}),
+        (world.people["masha"], {"status": "absent"}),
+        (world.people["kolya"], {"status": "present"}),
+    ]
+    async with bot.journal.transaction() as s:
+        requests = list(await s.scalars(select(CorrectionRequest)))
+    assert [(r.pupil_id, r.change, r.old) for r in requests] == [
+        (world.people["petya"], {"status": "late"}, {"status": "absent"})
+    ]
