@@ -265,7 +265,9 @@ async def apply_many(
 Written = tuple[Snapshot, Snapshot, dict[str, Any]]  # old, new, the audit entry's key
 
 # Attendance is written in Core statements built once, here (building one costs more CPU
-# than running it; every call binds its values): the roll call is the hot path.
+# than running it; every call binds its values): the roll call is the hot path. Measured
+# (2026-12-02, bot-side CPU, a 30-pupil class): a tap 2.4–2.6 ms against 3.2–4.1 ms with
+# the ORM read and a separate audit insert; «rest present» 2.9–3.1 ms against 3.2–4.0 ms.
 _ATTENDANCE, _AUDIT, _REQUESTS = (
     Attendance.__table__,
     AuditEntry.__table__,
