@@ -1,0 +1,101 @@
+"""The journal's tables, one module per feature. Alembic migrations are the only source
+of the schema in a database; these mappings describe it for queries and for autogenerate.
+Every model is re-exported here: ``from core.models import Lesson``."""
+
+from core.models.accounts import (
+    Account,
+    Binding,
+    ConversationState,
+    Invitation,
+    NotificationPrefs,
+    RedeemAttempt,
+)
+from core.models.audit import (
+    AuditEntry,
+    CorrectionRequest,
+)
+from core.models.base import (
+    EXCUSED_REASONS,
+    FINAL_SPECIAL_VALUES,
+    NAMING_CONVENTION,
+    AbsenceReason,
+    Base,
+    BindingRole,
+    Presence,
+    RequestStatus,
+    StaffRole,
+)
+from core.models.lessons import (
+    Attendance,
+    FinalMark,
+    Lesson,
+    Mark,
+    WorkType,
+)
+from core.models.notifications import (
+    AbsenceSuggestion,
+    Digest,
+    NotificationJobRun,
+    absence_alert_states_table,
+    outbox_table,
+)
+from core.models.school import (
+    AcademicYear,
+    Assignment,
+    Bell,
+    Group,
+    GroupMember,
+    Guardianship,
+    Period,
+    Person,
+    Pupil,
+    School,
+    SchoolClass,
+    StaffRoleRow,
+    Subject,
+    TimetableEntry,
+)
+
+__all__ = [
+    "EXCUSED_REASONS",
+    "FINAL_SPECIAL_VALUES",
+    "NAMING_CONVENTION",
+    "AbsenceReason",
+    "AbsenceSuggestion",
+    "AcademicYear",
+    "Account",
+    "Assignment",
+    "Attendance",
+    "AuditEntry",
+    "Base",
+    "Bell",
+    "Binding",
+    "BindingRole",
+    "ConversationState",
+    "CorrectionRequest",
+    "Digest",
+    "FinalMark",
+    "Group",
+    "GroupMember",
+    "Guardianship",
+    "Invitation",
+    "Lesson",
+    "Mark",
+    "NotificationJobRun",
+    "NotificationPrefs",
+    "Period",
+    "Person",
+    "Presence",
+    "Pupil",
+    "RedeemAttempt",
+    "RequestStatus",
+    "School",
+    "SchoolClass",
+    "StaffRole",
+    "StaffRoleRow",
+    "Subject",
+    "TimetableEntry",
+    "WorkType",
+    "absence_alert_states_table",
+    "outbox_table",
+]

@@ -1,0 +1,137 @@
+"""Invitations, bindings of Telegram accounts, accounts, conversation state and
+notification preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Time,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, BindingRole, _enum_check
+
+
+class Invitation(Base):
+    """A one-time invitation code; only its SHA-256 is stored (R2)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(_enum_check("role", BindingRole), name="role"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The binding it was issued through (R3); NULL from the console. Added after both
+    # tables (bindings refer to invitations too), as migration 0011 does.
+    issued_by_binding_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
+
+
+class Binding(Base):
+    """A Telegram account bound to a person in a role. One account may hold several."""
+
+    __tablename__ = "bindings"
+    __table_args__ = (
+        CheckConstraint(_enum_check("role", BindingRole), name="role"),
+        Index(
+            "uq_bindings_active",
+            "telegram_user_id",
+            "person_id",
+            "role",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        Index("ix_bindings_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
+    unreachable_at: Mapped[datetime | None]
+    # How an admin tells two accounts of one person apart (R3): the Telegram profile it
+    # was bound from, and its last interaction with the bot (updated at most once a
+    # minute, ``core.accounts.SEEN_EVERY``).
+    telegram_name: Mapped[str | None] = mapped_column(String(200))
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime | None]
+
+
+class RedeemAttempt(Base):
+    """Failed code redemptions per Telegram user, to limit guessing (R2)."""
+
+    __tablename__ = "redeem_attempts"
+    __table_args__ = (Index("ix_redeem_attempts_user_at", "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+
+
+class Account(Base):
+    """A Telegram account's place in the bot: which of its bindings it acts through now,
+    which child a parent is looking at, and the language it reads."""
+
+    __tablename__ = "accounts"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(5))
+    active_binding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bindings.id", ondelete="SET NULL")
+    )
+    active_pupil_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime]
+
+
+class ConversationState(Base):
+    """Conversation state (e.g. waiting for the homework text), kept in PostgreSQL so it
+    survives a restart and is shared by instances behind a webhook."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class NotificationPrefs(Base):
+    """A parent binding's choices for what is sent unasked (R16)."""
+
+    __tablename__ = "notification_prefs"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # NULL: the school's digest time (20:00 by default).
+    digest_time: Mapped[time | None] = mapped_column(Time)
+    absence_alerts: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

@@ -1,0 +1,74 @@
+"""The audit log (R9) and correction requests for the deputy (R7, R8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, RequestStatus, _enum_check
+
+
+class AuditEntry(Base):
+    """Append-only (a trigger refuses UPDATE and DELETE): who, when, old, new, reason (R9)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+        Index("ix_audit_log_school_at", "school_id", "at"),
+        Index("ix_audit_log_binding_at", "binding_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The binding (Telegram account) the change was made through (R3); None: the command
+    # line. No foreign key: the log is append-only and keeps the id as history.
+    binding_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_key: Mapped[dict[str, Any]]
+    old: Mapped[dict[str, Any] | None]
+    new: Mapped[dict[str, Any] | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CorrectionRequest(Base):
+    """A change after the deadline or the edit window, awaiting the deputy (R7, R8)."""
+
+    __tablename__ = "correction_requests"
+    __table_args__ = (
+        CheckConstraint(_enum_check("status", RequestStatus), name="status"),
+        Index("ix_correction_requests_school_status", "school_id", "status"),
+        Index("ix_correction_requests_binding", "binding_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(20))  # "mark" | "attendance"
+    change: Mapped[dict[str, Any]]
+    old: Mapped[dict[str, Any] | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    requested_at: Mapped[datetime]
+    # The binding (Telegram account) it was filed through (R3); NULL from the console.
+    binding_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(10), server_default=text("'pending'"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]

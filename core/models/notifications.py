@@ -1,0 +1,151 @@
+"""What is sent unasked: the outbox, digests, absence suggestions and alert states,
+notification job runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+# The outbox and the alert states are read and written in SQL (notifications/outbox.py,
+# sender.py; core/jobs.py), so they are declared as tables, not mapped classes.
+
+# A message sent unasked (digest, alert, round), queued before it is delivered. ``key``
+# makes building idempotent. ``status``: pending → sent | failed | unreachable; a pending
+# row is claimed by a sender until ``claimed_until`` (a lease), and is due at
+# ``next_attempt_at`` (NULL: now). See notifications/outbox.py and sender.py.
+outbox_table = Table(
+    "outbox",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("binding_id", BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    # Through which messenger it goes (its adapter in notifications/channels/), and its
+    # buttons as rows of {"text", "data"} or {"text", "url"}, whatever the messenger.
+    Column("channel", String(16), nullable=False, server_default=text("'telegram'")),
+    Column("buttons", JSONB),
+    Column("meta", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("not_before", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("status", String(12), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("message_id", BigInteger),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("error_code", Integer),
+    Column("last_error", Text),
+    CheckConstraint("status IN ('pending', 'sent', 'failed', 'unreachable')", name="status"),
+    Index(
+        "ix_outbox_due",
+        text("COALESCE(next_attempt_at, '-infinity'::timestamptz)"),
+        "id",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index("ix_outbox_chat_pending", "chat_id", "id", postgresql_where=text("status = 'pending'")),
+    Index("ix_outbox_status_kind", "status", "kind"),
+)
+
+
+# --- notifications: what was sent unasked, what was read, what parents suggested ---------
+
+
+class Digest(Base):
+    """A parent binding's daily digest (R16) and its read receipt (R17). A row means the
+    digest for that day was built (``parts`` messages queued; 0 when there was nothing
+    new), so re-running the job builds nothing twice. ``read_at``: «Прочитано ✓» pressed."""
+
+    __tablename__ = "digests"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime]
+    parts: Mapped[int] = mapped_column(SmallInteger)
+    read_at: Mapped[datetime | None]
+
+
+class AbsenceSuggestion(Base):
+    """A parent's suggested reason for a pupil's absence on a day: it waits in the class
+    teacher's queue; only the class teacher confirms a reason, from documents (R6)."""
+
+    __tablename__ = "absence_suggestions"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "day", "suggested_by"),
+        CheckConstraint(
+            "reason IN ('illness', 'parent_statement', 'other_excused')", name="reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    suggested_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
+    suggested_at: Mapped[datetime]
+
+
+# What the last instant absence alert (or correction) told a parent binding about a
+# pupil's day: its version and the absent lessons (ids, JSONB) it announced.
+absence_alert_states_table = Table(
+    "absence_alert_states",
+    Base.metadata,
+    Column(
+        "binding_id",
+        BigInteger,
+        ForeignKey("bindings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "pupil_id",
+        Integer,
+        ForeignKey("pupils.person_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("day", Date, primary_key=True),
+    Column("version", SmallInteger, nullable=False),
+    Column("lessons", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class NotificationJobRun(Base):
+    """A scheduled notification job done for a school and a due time (slot), so that a
+    missed run is caught up once and a second instance does not repeat it."""
+
+    __tablename__ = "notification_job_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[datetime] = mapped_column(primary_key=True)
+    done_at: Mapped[datetime]
+    items: Mapped[int] = mapped_column(Integer)
