@@ -791,8 +791,8 @@ def test_every_roster_text_key_in_the_importer_is_in_the_catalogue() -> None:
 
     root = Path(__file__).resolve().parent.parent
     used = set(SHEET_TITLES.values())
-    for name in ("core/roster_read.py", "core/roster.py"):
-        used |= set(re.findall(r'"(roster\.[a-z0-9_.]+)"', (root / name).read_text()))
+    for path in sorted((root / "core" / "roster").rglob("*.py")):
+        used |= set(re.findall(r'"(roster\.[a-z0-9_.]+)"', path.read_text()))
     for what in ("class", "subject"):
         used |= {f"roster.{what}_taken_by_id", f"roster.{what}_name_taken"}
     assert len(used) > 60, "the scan found too few keys: it is broken"

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from core.journal import Journal
 from core.models import Bell, Pupil
-from core.roster_format import SHEETS_SPEC, sheet_key
-from core.roster_read import read_roster_bytes
+from core.roster import read_roster_bytes
+from core.roster.format import SHEETS_SPEC, sheet_key
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_bot_admin_e2e import pupil_count, staff_user, world_roster

@@ -40,7 +40,7 @@ from core.errors import ImportFailed, InvalidValue, NotAllowed, NotFound
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
-from core.roster_format import sheet_titles
+from core.roster.format import sheet_titles
 from core.schools import SchoolSettings
 from notifications.revocations import announce_revert
 from reports import statement, xlsx
