@@ -20,7 +20,6 @@ from core.roster.summary import (
     ImportSummary,
     NamedPupil,
     SheetCounts,
-    warning_lines,
 )
 
 __all__ = [
@@ -41,5 +40,4 @@ __all__ = [
     "import_roster_bytes",
     "read_roster",
     "read_roster_bytes",
-    "warning_lines",
 ]

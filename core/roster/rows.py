@@ -10,9 +10,8 @@ from datetime import date, time
 from typing import Any
 
 from core.models import StaffRole
-from core.roster.format import SHEET_SPECS, SHEETS_SPEC
+from core.roster.format import SHEETS_SPEC
 from core.text import normalise_name
-from texts import DEFAULT_LANGUAGE, t
 
 SHEETS = tuple(spec.key for spec in SHEETS_SPEC)
 REQUIRED_SHEETS = tuple(spec.key for spec in SHEETS_SPEC if spec.required)
@@ -34,7 +33,7 @@ class Problem:
     ``csv`` set), ``header`` the column's header as typed and ``letter`` its letter («C»),
     so that the user is told the place in their own words. What is wrong is a key of the
     texts catalogue (``roster.*``) with its ``params``, so a problem reads in the user's
-    language; ``message`` and ``str()`` are Russian."""
+    language: the caller renders it (:mod:`texts.roster`)."""
 
     sheet: str | None
     row: int | None
@@ -45,45 +44,6 @@ class Problem:
     csv: bool = False
     header: str | None = None
     letter: str | None = None
-
-    @property
-    def message(self) -> str:
-        """What is wrong, in Russian (the default language)."""
-        return self.text()
-
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """What is wrong, in ``lang``."""
-        return t(self.key, lang, **self.params)
-
-    def where(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The place in the file: «лист «Ученики», строка 2, столбец «Класс» (B)» (empty
-        if none). A sheet or column the file lacks is named by its title in ``lang``."""
-        where = []
-        if self.sheet_name:
-            kind = "roster.where.file" if self.csv else "roster.where.sheet"
-            where.append(t(kind, lang, sheet=self.sheet_name))
-        elif self.sheet in SHEET_SPECS:
-            title = t(f"roster.sheet.{self.sheet}", lang)
-            where.append(t("roster.where.sheet", lang, sheet=title))
-        if self.row:
-            where.append(t("roster.where.row", lang, row=self.row))
-        if self.header and self.letter:
-            where.append(t("roster.where.column", lang, column=self.header, letter=self.letter))
-        elif self.letter:
-            where.append(t("roster.where.column_letter", lang, letter=self.letter))
-        elif self.column:
-            title = t(f"roster.column.{self.column}", lang)
-            where.append(t("roster.where.column_title", lang, column=title))
-        return ", ".join(where)
-
-    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The place and what is wrong, in ``lang``."""
-        where = self.where(lang)
-        message = self.text(lang)
-        return t("roster.where.problem", lang, where=where, message=message) if where else message
-
-    def __str__(self) -> str:
-        return self.render()
 
 
 @dataclass(frozen=True)

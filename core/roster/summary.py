@@ -3,12 +3,10 @@ added, the leavers it recorded, the pupils the file left out, and what it skippe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from core.roster.rows import SHEETS, Problem
-from texts import DEFAULT_LANGUAGE, t
 
 # The title of each sheet in a summary: a key of the texts catalogue.
 SHEET_TITLES = {sheet: f"roster.sheet.{sheet}" for sheet in SHEETS}
@@ -33,16 +31,6 @@ class SheetCounts:
             self.removed + other.removed,
         )
 
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        parts = [
-            t("roster.counts.added", lang, count=self.added),
-            t("roster.counts.updated", lang, count=self.updated),
-        ]
-        if self.removed:
-            parts.append(t("roster.counts.removed", lang, count=self.removed))
-        parts.append(t("roster.counts.unchanged", lang, count=self.unchanged))
-        return ", ".join(parts)
-
 
 class AddedPupil(NamedTuple):
     id: int
@@ -53,16 +41,6 @@ class AddedPupil(NamedTuple):
 class NamedPupil(NamedTuple):
     full_name: str
     class_name: str
-
-
-NAMES_SHOWN = 20  # pupils named in a summary line; the rest are counted
-
-
-def _names(pupils: Sequence[NamedPupil], lang: str) -> str:
-    shown = ", ".join(f"{p.full_name} ({p.class_name})" for p in pupils[:NAMES_SHOWN])
-    if len(pupils) > NAMES_SHOWN:
-        shown += " " + t("roster.added_more", lang, count=len(pupils) - NAMES_SHOWN)
-    return shown
 
 
 @dataclass
@@ -94,38 +72,3 @@ class ImportSummary:
     @property
     def changed(self) -> bool:
         return self.school_created or self.total.changed
-
-    def lines(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-        """A short summary in ``lang`` (Russian by default), one line per sheet and a total."""
-        lines = []
-        if self.school_created:
-            lines.append(t("roster.summary.new_school", lang, school=self.school_name))
-        for sheet in SHEETS:
-            if sheet in self.sheets:
-                title = t(SHEET_TITLES[sheet], lang)
-                counts = self.sheets[sheet].text(lang)
-                lines.append(t("roster.summary.sheet", lang, sheet=title, counts=counts))
-        if self.changed:
-            lines.append(t("roster.summary.total", lang, counts=self.total.text(lang)))
-        else:
-            lines.append(t("roster.summary.unchanged", lang))
-        if self.left_pupils:
-            names = _names(self.left_pupils, lang)
-            lines.append(t("roster.summary.left", lang, count=len(self.left_pupils), names=names))
-        if self.missing_pupils:
-            names = _names(self.missing_pupils, lang)
-            count = len(self.missing_pupils)
-            lines.append(t("roster.summary.missing", lang, count=count, names=names))
-        lines += warning_lines(self.warnings, lang)
-        return lines
-
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return "\n".join(self.lines(lang))
-
-
-def warning_lines(warnings: Sequence[Problem], lang: str = DEFAULT_LANGUAGE) -> list[str]:
-    """What an import skipped, under a heading (nothing when it skipped nothing)."""
-    if not warnings:
-        return []
-    heading = t("roster.summary.warnings", lang, count=len(warnings))
-    return [heading] + [t("roster.summary.warning", lang, problem=w.render(lang)) for w in warnings]
