@@ -173,26 +173,20 @@ class Plan:
     teacher, ...); writing in the order the rows refer to each other."""
 
     def __init__(self, roster: Roster, db: Snapshot, now: datetime, today: date) -> None:
-        self.ctx = Context(roster, db, now, today)
-        self.people = People(self.ctx)
-        self.pupils = Pupils(self.ctx)
-        sheets: list[SheetPlan] = [
-            Staff(self.ctx),
-            Classes(self.ctx),
-            Subjects(self.ctx),
-            self.pupils,
-            Guardians(self.ctx),
-            Groups(self.ctx),
-            Assignments(self.ctx),
-            Bells(self.ctx),
-            Timetable(self.ctx),
-            Periods(self.ctx),
-        ]
-        self.sheets = sheets  # in the order of SHEETS, for the counts
-        # The leavers after the parents' links (a parent linked now to a leaver is found).
-        at = next(n for n, sheet in enumerate(sheets) if sheet.key == "guardians") + 1
-        self.writers: list[SheetPlan] = [self.people, *sheets[:at], Leavers(self.ctx, self.pupils)]
-        self.writers += sheets[at:]
+        ctx = self.ctx = Context(roster, db, now, today)
+        self.people = People(ctx)
+        self.pupils = Pupils(ctx)
+        staff, classes, subjects = Staff(ctx), Classes(ctx), Subjects(ctx)
+        guardians, groups = Guardians(ctx), Groups(ctx)
+        rest: list[SheetPlan] = [Assignments(ctx), Bells(ctx), Timetable(ctx), Periods(ctx)]
+        # Resolved and counted in the order of SHEETS, after the people.
+        self.sheets: list[SheetPlan] = [staff, classes, subjects, self.pupils, guardians, groups]
+        self.sheets += rest
+        # Written rows first, rows that refer to them after; the leavers after the
+        # parents' links, so a parent this file links to a leaver is found.
+        leavers = Leavers(ctx, self.pupils)
+        self.writers: list[SheetPlan] = [self.people, staff, classes, subjects, self.pupils]
+        self.writers += [guardians, leavers, groups, *rest]
         self.counts: dict[str, SheetCounts] = {}
 
     @property
