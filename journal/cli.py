@@ -314,7 +314,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def import_command(app: App, path: Path, school: str | None) -> int:
-    from core.roster import import_roster, warning_lines
+    from core.roster import import_roster
+    from texts.roster import problem_line, summary_lines, warning_lines
 
     async with app.journal.transaction() as s:
         existing = await find_school(s, school)
@@ -327,11 +328,11 @@ async def import_command(app: App, path: Path, school: str | None) -> int:
     except ImportFailed as failed:
         print(t("import.failed", count=len(failed.problems)), file=sys.stderr)
         for problem in failed.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {problem_line(problem)}", file=sys.stderr)
         for line in warning_lines(failed.warnings):
             print(line, file=sys.stderr)
         return 1
-    for line in summary.lines():
+    for line in summary_lines(summary):
         print(line)
     if summary.added_pupils:  # R2: a new pupil gets their cards at once
         print(t("roster.added_pupils", count=len(summary.added_pupils)))

@@ -1,5 +1,5 @@
 """The blank school roster: a workbook with every sheet the importer reads, the Russian
-headers of :mod:`core.roster_format` (the one table of names), one example row a sheet
+headers of :mod:`core.roster.format` (the one table of names), one example row a sheet
 and data validation where it helps (grade 1–11, yes/no, weekday, dates, times, lesson
 numbers). Imported as written, it loads without a problem: the example rows refer to each
 other (the teacher of the timetable row is the one of the staff sheet, and so on).
@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.roster_format import SHEETS_SPEC, ColumnSpec, Kind, SheetSpec
+from core.roster.format import SHEETS_SPEC, ColumnSpec, Kind, SheetSpec
 from texts import DEFAULT_LANGUAGE, t
 
 ROWS = 1000  # rows the validation covers below the header

@@ -38,6 +38,7 @@ from core.roster import (
     read_roster,
     read_roster_bytes,
 )
+from texts.roster import problem_line, problem_message, summary_lines
 
 SCHOOL = "Школа № 1"
 
@@ -215,7 +216,7 @@ async def test_a_small_school_from_csv_files_lands_in_the_journal(
         "periods": 2,
     }
     assert summary.total.added == 25 and summary.total.updated == 0
-    assert summary.lines()[-1].startswith("Всего: добавлено 25")
+    assert summary_lines(summary)[-1].startswith("Всего: добавлено 25")
     counts = await row_counts(journal)
     # The director is also a parent: one person, not two.
     assert counts["people"] == 7
@@ -282,7 +283,7 @@ async def test_the_same_school_from_an_xlsx_workbook_gives_the_same_journal(
 
     # The CSV spelling of the same roster is the same roster: nothing to change.
     again = await import_folder(journal, tmp_path, ROSTER)
-    assert not again.changed, again.lines()
+    assert not again.changed, summary_lines(again)
     async with journal.transaction() as s:
         bell = await s.get(Bell, (summary.school_id, 1))
         assert bell is not None and bell.starts_at == time(8, 30)
@@ -317,7 +318,7 @@ async def test_importing_the_same_file_again_changes_nothing(
     assert not again.school_created
     assert not again.changed
     assert again.total.unchanged == 25
-    assert again.lines() == [
+    assert summary_lines(again) == [
         "Сотрудники: добавлено 0, изменено 0, без изменений 3",
         "Классы: добавлено 0, изменено 0, без изменений 2",
         "Предметы: добавлено 0, изменено 0, без изменений 2",
@@ -449,7 +450,8 @@ async def test_dates_of_a_closed_period_cannot_be_changed(
         await import_folder(journal, tmp_path, sheets, "second")
     assert places(error) == {("periods", 2, "start")}
     assert (
-        error.value.problems[0].message == "период «1 четверть» уже закрыт — его даты менять нельзя"
+        problem_message(error.value.problems[0])
+        == "период «1 четверть» уже закрыт — его даты менять нельзя"
     )
 
 
@@ -555,7 +557,7 @@ async def test_a_file_with_mistakes_in_several_sheets_is_rejected_whole(
         ("bells", 4, "end"),
         ("timetable", 4, "weekday"),
     }
-    messages = {(p.sheet, p.row): p.message for p in error.value.problems}
+    messages = {(p.sheet, p.row): problem_message(p) for p in error.value.problems}
     assert messages[("teachers", 4)] == "неизвестная роль «учит»"
     assert messages[("pupils", 2)] == "класс «5Б» не найден в листе «Классы»"
     assert messages[("pupils", 3)] == "дата должна быть в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"
@@ -565,7 +567,7 @@ async def test_a_file_with_mistakes_in_several_sheets_is_rejected_whole(
     )
     # Problems come in the order of the sheets and rows, as the user reads the file.
     assert [p.sheet for p in error.value.problems][:3] == ["teachers", "pupils", "pupils"]
-    assert str(error.value.problems[0]) == (
+    assert problem_line(error.value.problems[0]) == (
         "файл «teachers.csv», строка 4, столбец «roles» (B): неизвестная роль «учит»"
     )
     assert await row_counts(journal) == before
@@ -586,7 +588,7 @@ async def test_two_pupils_with_the_same_name_and_no_ids_are_an_error(
     sheets = edited(pupils=ROSTER["pupils"] + "Алексеев Иван Петрович,6Б,\n")
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
-    assert next((p.sheet, p.row, p.column, p.message) for p in error.value.problems) == (
+    assert next((p.sheet, p.row, p.column, problem_message(p)) for p in error.value.problems) == (
         "pupils",
         5,
         "full_name",
@@ -612,14 +614,14 @@ async def test_namesakes_with_ids_are_two_pupils(journal: Journal, tmp_path: Pat
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, ambiguous, "again")
     assert [(p.sheet, p.row, p.column) for p in error.value.problems] == [("guardians", 2, "pupil")]
-    assert "укажите класс или id" in error.value.problems[0].message
+    assert "укажите класс или id" in problem_message(error.value.problems[0])
 
 
 async def test_a_pupil_in_an_unknown_class_is_an_error(journal: Journal, tmp_path: Path) -> None:
     sheets = replace_line("pupils", "Васильев Пётр Андреевич,6Б", "Васильев Пётр Андреевич,7В")
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
-    assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
+    assert [(p.sheet, p.row, p.column, problem_message(p)) for p in error.value.problems] == [
         ("pupils", 4, "class", "класс «7В» не найден в листе «Классы»")
     ]
 
@@ -630,7 +632,7 @@ async def test_a_parent_row_naming_the_wrong_class_of_the_child_is_an_error(
     sheets = replace_line("guardians", "Васильев Пётр Андреевич,6Б", "Васильев Пётр Андреевич,5А")
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
-    assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
+    assert [(p.sheet, p.row, p.column, problem_message(p)) for p in error.value.problems] == [
         (
             "guardians",
             4,
@@ -656,12 +658,12 @@ async def test_a_missing_required_column_is_reported(journal: Journal, tmp_path:
     )
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
-    assert [(p.sheet, p.row, p.column, p.message) for p in error.value.problems] == [
+    assert [(p.sheet, p.row, p.column, problem_message(p)) for p in error.value.problems] == [
         ("pupils", 1, "class", "такого столбца в листе нет, а он обязателен"),
         ("bells", 1, "end", "такого столбца в листе нет, а он обязателен"),
     ]
     # Named by its title, as the template writes it: the file has no header for it.
-    assert [p.render() for p in error.value.problems] == [
+    assert [problem_line(p) for p in error.value.problems] == [
         "файл «pupils.csv», строка 1, столбец «Класс»: такого столбца в листе нет, а он обязателен",
         "файл «bells.csv», строка 1, столбец «Конец»: такого столбца в листе нет, а он обязателен",
     ]
@@ -672,7 +674,9 @@ async def test_a_missing_required_sheet_is_reported(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path, edited(subjects=None)))
     assert roster.broken
     assert [(p.sheet, p.key) for p in roster.problems] == [("subjects", "roster.no_file")]
-    assert str(roster.problems[0]) == "файл «subjects.csv»: такого файла нет, а он обязателен"
+    assert (
+        problem_line(roster.problems[0]) == "файл «subjects.csv»: такого файла нет, а он обязателен"
+    )
 
 
 async def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(
@@ -682,7 +686,9 @@ async def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(
     fake.write_text("это не Excel", encoding="utf-8")
     with pytest.raises(ImportFailed) as error:
         await import_roster(journal, fake, school_name=SCHOOL)
-    assert [p.message for p in error.value.problems] == ["файл не читается как книга Excel (.xlsx)"]
+    assert [problem_message(p) for p in error.value.problems] == [
+        "файл не читается как книга Excel (.xlsx)"
+    ]
 
     broken_zip = xlsx_bytes(ROSTER)[:300]
     for data, name in ((broken_zip, "roster.xlsx"), (b"", "roster.xlsx"), (b"x", "a.csv")):
@@ -745,7 +751,7 @@ async def test_cell_mistakes_are_explained_in_russian(tmp_path: Path) -> None:
         periods="name,start,end\n1 четверть,2026-10-24,2026-09-01\n",
     )
     roster = read_roster(write_csv(tmp_path, sheets))
-    assert [(p.sheet, p.row, p.column, p.message) for p in roster.problems] == [
+    assert [(p.sheet, p.row, p.column, problem_message(p)) for p in roster.problems] == [
         ("classes", 2, "grade", "параллель — число от 1 до 11"),
         ("classes", 3, "grade", "не указана параллель (1–11)"),
         ("guardians", 2, "phone", "телефон должен состоять из цифр, например +79161234567"),
@@ -762,25 +768,25 @@ async def test_problems_and_the_summary_read_in_english_too(
         await import_folder(journal, tmp_path, sheets, "broken")
     [problem] = error.value.problems
     assert problem.key == "roster.class_not_found" and problem.params == {"ref": "5Б"}
-    assert str(problem) == (
+    assert problem_line(problem) == (
         "файл «pupils.csv», строка 2, столбец «class» (B): класс «5Б» не найден в листе «Классы»"
     )
-    assert problem.text("en") == "class “5Б” is not found in the “Classes” sheet"
-    assert problem.render("en") == (
+    assert problem_message(problem, "en") == "class “5Б” is not found in the “Classes” sheet"
+    assert problem_line(problem, "en") == (
         "file “pupils.csv”, row 2, column “class” (B): "
         "class “5Б” is not found in the “Classes” sheet"
     )
     unreadable = read_roster_bytes(b"x", "roster.xlsx").problems[0]
-    assert unreadable.render("en") == "the file cannot be read as an Excel workbook (.xlsx)"
+    assert problem_line(unreadable, "en") == "the file cannot be read as an Excel workbook (.xlsx)"
 
     summary = await import_folder(journal, tmp_path, ROSTER, "good")
-    english = summary.lines("en")
+    english = summary_lines(summary, "en")
     assert english[0] == f"New school “{SCHOOL}”."
     assert english[1] == "Staff: added 3, changed 0, unchanged 0"
     assert english[-1] == "Total: added 25, changed 0, unchanged 0"
-    assert summary.lines()[1] == "Сотрудники: добавлено 3, изменено 0, без изменений 0"
+    assert summary_lines(summary)[1] == "Сотрудники: добавлено 3, изменено 0, без изменений 0"
     again = await import_folder(journal, tmp_path, ROSTER, "again")
-    assert again.lines("en")[-1] == "No changes."
+    assert summary_lines(again, "en")[-1] == "No changes."
 
 
 def test_every_roster_text_key_in_the_importer_is_in_the_catalogue() -> None:
@@ -791,8 +797,8 @@ def test_every_roster_text_key_in_the_importer_is_in_the_catalogue() -> None:
 
     root = Path(__file__).resolve().parent.parent
     used = set(SHEET_TITLES.values())
-    for name in ("core/roster_read.py", "core/roster.py"):
-        used |= set(re.findall(r'"(roster\.[a-z0-9_.]+)"', (root / name).read_text()))
+    for path in [*sorted((root / "core" / "roster").rglob("*.py")), root / "texts" / "roster.py"]:
+        used |= set(re.findall(r'"(roster\.[a-z0-9_.]+)"', path.read_text()))
     for what in ("class", "subject"):
         used |= {f"roster.{what}_taken_by_id", f"roster.{what}_name_taken"}
     assert len(used) > 60, "the scan found too few keys: it is broken"
@@ -807,7 +813,7 @@ async def test_the_same_lesson_slot_twice_is_an_error(journal: Journal, tmp_path
         await import_folder(journal, tmp_path, sheets)
     [problem] = error.value.problems
     assert (problem.sheet, problem.row, problem.column) == ("timetable", 5, "lesson_no")
-    assert "строка 2" in problem.message
+    assert "строка 2" in problem_message(problem)
 
 
 async def test_a_parent_id_taken_by_someone_else_is_an_error(
@@ -823,7 +829,7 @@ async def test_a_parent_id_taken_by_someone_else_is_an_error(
     with pytest.raises(ImportFailed) as error:
         await import_folder(journal, tmp_path, sheets)
     assert [(p.sheet, p.row, p.column) for p in error.value.problems] == [("guardians", 2, "id")]
-    assert "уже указан для «Иванова Анна Петровна»" in error.value.problems[0].message
+    assert "уже указан для «Иванова Анна Петровна»" in problem_message(error.value.problems[0])
 
 
 # --- The shipped demo school and a big one --------------------------------------------------
@@ -845,7 +851,7 @@ async def test_the_demo_school_imports_cleanly_and_again_unchanged(journal: Jour
     assert first.total.added > 0 and first.total.updated == 0
     before = await row_counts(journal)
     again = await import_roster(journal, folder, school_name="Демо")
-    assert not again.changed, again.lines()
+    assert not again.changed, summary_lines(again)
     assert await row_counts(journal) == before
 
 
@@ -860,7 +866,7 @@ async def test_the_demo_school_as_a_typed_workbook_is_the_same_school(
     workbook = tmp_path / "demo.xlsx"
     generate.write_xlsx(generate.read_csv_folder(folder), workbook, typed=True)
     again = await import_roster(journal, workbook, school_name="Демо")
-    assert not again.changed, again.lines()
+    assert not again.changed, summary_lines(again)
 
 
 async def test_a_school_of_a_thousand_pupils_imports_quickly(

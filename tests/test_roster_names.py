@@ -15,14 +15,15 @@ from openpyxl import load_workbook
 
 from core.journal import Journal
 from core.models import Bell, Pupil
-from core.roster_format import SHEETS_SPEC, sheet_key
-from core.roster_read import read_roster_bytes
+from core.roster import read_roster_bytes
+from core.roster.format import SHEETS_SPEC, sheet_key
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_bot_admin_e2e import pupil_count, staff_user, world_roster
 from tests.test_roster_sheets import cli_import, count, edited
 from tests.world import World, build_world
 from texts import CATALOGUES
+from texts.roster import problem_line
 
 WRONG_CLASS = "класс «7В» не найден в листе «Классы»"
 NO_END = "такого столбца в листе нет, а он обязателен"
@@ -96,11 +97,11 @@ def test_csv_files_in_a_zip_are_named_by_their_file() -> None:
         z.writestr("classes.csv", "Название\n5А\n")
         z.writestr("Ученики.csv", "ФИО\nПетров Иван Сергеевич\n")  # no «Класс»
     roster = read_roster_bytes(archive.getvalue(), "школа.zip")
-    assert [p.render() for p in roster.problems] == [
+    assert [problem_line(p) for p in roster.problems] == [
         "файл «subjects.csv»: такого файла нет, а он обязателен",
         f"файл «Ученики.csv», строка 1, столбец «Класс»: {NO_END}",
     ]
-    assert [p.render("en") for p in roster.problems] == [
+    assert [problem_line(p, "en") for p in roster.problems] == [
         "file “subjects.csv”: there is no such file, and it is required",
         "file “Ученики.csv”, row 1, column “Class”: the sheet has no such column, and it is "
         "required",

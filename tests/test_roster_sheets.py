@@ -1,5 +1,5 @@
 """Issue 10: an import says what it skipped, and every sheet name the product shows is one
-the importer reads. One table of sheet and column names (``core.roster_format``) serves the
+the importer reads. One table of sheet and column names (``core.roster.format``) serves the
 reader, the bot's upload prompt, the README and the blank template (``journal template``,
 the bot's «📄 Шаблон таблицы»), which imports as written."""
 
@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from core.journal import Journal
 from core.models import Guardianship, Period, Person, Pupil, SchoolClass, TimetableEntry
-from core.roster_format import SHEET_SPECS, SHEETS_SPEC, name_form, sheet_key
-from core.roster_read import read_roster_bytes
+from core.roster import read_roster_bytes
+from core.roster.format import SHEET_SPECS, SHEETS_SPEC, name_form, sheet_key
 from journal.cli import build_parser, dispatch
 from journal.settings import Settings
 from reports.roster_template import roster_template
@@ -113,7 +113,7 @@ def shown_sheet_names() -> set[str]:
     """Every sheet name a user reads: the upload prompt (as the bot renders it), the
     summary's sheet titles and the texts that point to a sheet, in every language, and the
     README's roster table."""
-    from core.roster_format import sheet_titles
+    from core.roster.format import sheet_titles
 
     names: set[str] = set()
     for catalogue in CATALOGUES.values():

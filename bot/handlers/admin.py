@@ -41,12 +41,13 @@ from core.errors import ImportFailed, InvalidValue, NotAllowed, NotFound
 from core.journal import Journal
 from core.models import BindingRole, StaffRole
 from core.periods import PeriodView
-from core.roster_format import sheet_titles
+from core.roster.format import sheet_titles
 from core.schools import SchoolSettings
 from notifications.revocations import announce_revert
 from reports import statement, xlsx
 from reports.roster_template import roster_template
 from texts import Texts
+from texts.roster import problem_line, summary_lines, warning_lines
 
 log = logging.getLogger(__name__)
 
@@ -175,15 +176,15 @@ async def roster_document(
         )
     except ImportFailed as failed:
         lines = [tx("roster.failed", file=shown, count=len(failed.problems))]
-        lines += [f"• {h(problem.render(tx.lang))}" for problem in failed.problems]
-        lines += [h(line) for line in roster.warning_lines(failed.warnings, tx.lang)]
+        lines += [f"• {h(problem_line(problem, tx.lang))}" for problem in failed.problems]
+        lines += [h(line) for line in warning_lines(failed.warnings, tx.lang)]
         await progress.finish("\n".join(lines))
         return
     except Exception:  # the progress message always ends with a result
         log.exception("roster upload %r failed", name)
         await progress.finish(tx("roster.failed_unexpected", file=shown))
         return
-    lines = [tx("roster.done", file=shown)] + [h(line) for line in summary.lines(tx.lang)]
+    lines = [tx("roster.done", file=shown)] + [h(line) for line in summary_lines(summary, tx.lang)]
     added = summary.added_pupils
     markup = None
     if added:

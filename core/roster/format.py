@@ -1,5 +1,5 @@
 """The roster file's vocabulary: every sheet and column the importer reads, with the names
-it accepts for them. One table, used by the reader (:mod:`core.roster_read`), the bot's
+it accepts for them. One table, used by the reader (:mod:`core.roster.read`), the bot's
 upload prompt and the blank template (:mod:`reports.roster_template`), so a name the
 product shows is always a name the importer understands.
 
