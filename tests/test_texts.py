@@ -23,7 +23,7 @@ def test_every_error_key_raised_in_code_is_in_the_catalogue() -> None:
     for path in [
         *ROOT.glob("core/**/*.py"),
         *ROOT.glob("bot/**/*.py"),
-        *ROOT.glob("notifications/*.py"),
+        *ROOT.glob("notifications/**/*.py"),
     ]:
         used |= set(re.findall(r"""["']((?:error|code)\.[a-z0-9_]+)["']""", path.read_text()))
     assert used, "no keys found: the scan is broken"
@@ -32,7 +32,7 @@ def test_every_error_key_raised_in_code_is_in_the_catalogue() -> None:
 
 def test_every_text_the_bot_shows_is_in_the_catalogue() -> None:
     used: set[str] = set()
-    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("notifications/*.py")]:
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("notifications/**/*.py")]:
         used |= set(re.findall(r'\btx\(\s*"([a-z0-9_.]+)"', path.read_text()))
     assert len(used) > 50, "the scan found too few keys: it is broken"
     assert sorted(used - set(RU)) == []

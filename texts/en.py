@@ -764,7 +764,7 @@ EN: dict[str, str] = {
     "roster.done": "✅ The school roster from “{file}” is loaded:",
     "roster.failed": "❌ The file “{file}” was not loaded: {count} mistakes. Nothing in the journal changed. Fix them and send the file again:",
     "roster.failed_unexpected": "❌ The file “{file}” was not loaded: it could not be processed. Nothing in the journal changed. Check that it is the school roster (.xlsx or a zip of CSV files) and send it again.",
-    # --- the roster importer (core/roster_read.py, core/roster.py): problems and the summary ---
+    # --- the roster importer (core/roster/, rendered by texts/roster.py): problems and the summary ---
     "roster.where.sheet": "sheet “{sheet}”",
     "roster.where.file": "file “{sheet}”",
     "roster.where.row": "row {row}",

@@ -769,7 +769,7 @@ RU: dict[str, str] = {
     "roster.done": "✅ Список школы из файла «{file}» загружен:",
     "roster.failed": "❌ Файл «{file}» не загружен: ошибок — {count}. В журнале ничего не изменилось. Исправьте их и пришлите файл снова:",
     "roster.failed_unexpected": "❌ Файл «{file}» не загружен: обработать его не удалось. В журнале ничего не изменилось. Проверьте, что это список школы (.xlsx или zip с CSV), и пришлите его снова.",
-    # --- the roster importer (core/roster_read.py, core/roster.py): problems and the summary ---
+    # --- the roster importer (core/roster/, rendered by texts/roster.py): problems and the summary ---
     "roster.where.sheet": "лист «{sheet}»",
     "roster.where.file": "файл «{sheet}»",
     "roster.where.row": "строка {row}",
