@@ -11,11 +11,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.actions import (
     AddMarkCb,
     AdminCb,
-    BindingsCb,
     BulkCb,
     CardsCb,
     ClassCb,
-    ClassPupilCb,
     DayCb,
     DecideCb,
     FinalCb,
@@ -26,14 +24,10 @@ from bot.actions import (
     MarkEditCb,
     Nav,
     NavCb,
-    OptOutCb,
     PeriodCb,
-    PrefCb,
     PupilMarksCb,
     PupilsPageCb,
     PupilsScreen,
-    ReasonCb,
-    ReissueCb,
     ReportCb,
     RequestsCb,
     RestCb,
@@ -43,17 +37,14 @@ from bot.actions import (
     SubCb,
     SubsListCb,
     TapCb,
-    UnreadCb,
 )
 from bot.render import inline_button
 from bot.screen import Action
 from bot.screens.common import page_of, pager
-from core.accounts import GuardianLink, Prefs, PupilRef
 from core.attendance import RollCall, RollCallLine
-from core.invitations import CardHolder
 from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
-from core.models import AbsenceReason, Presence
+from core.models import Presence
 from core.people import short_name
 from core.rules import grade_has_marks
 from texts import Texts
@@ -521,6 +512,7 @@ def decide(tx: Texts, request_id: int) -> InlineKeyboardMarkup:
 
 
 def family_back(tx: Texts) -> InlineKeyboardMarkup:
+    """«В меню» (the deputy's requests still use it; ``bot.screens.nav.menu_row``)."""
     return InlineKeyboardMarkup(inline_keyboard=[[button(tx("nav.menu"), NavCb(to=Nav.MENU))]])
 
 
@@ -531,195 +523,6 @@ def roster_help(tx: Texts) -> InlineKeyboardMarkup:
             [button(tx("roster.template"), AdminCb(act="t"))],
             [button(tx("nav.menu"), NavCb(to=Nav.MENU))],
         ]
-    )
-
-
-def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        button(tx("prefs.digest_on" if p.digest_enabled else "prefs.digest_off"), PrefCb(what="d"))
-    )
-    kb.row(
-        button(tx("prefs.alerts_on" if p.absence_alerts else "prefs.alerts_off"), PrefCb(what="a"))
-    )
-    hour = p.digest_time.hour if p.digest_time else default_hour
-    kb.row(
-        *[
-            button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
-            for h in sorted({17, 18, 19, 20, 21, default_hour})
-        ]
-    )
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-# --- class teacher -------------------------------------------------------------------------
-
-
-def opt_outs(tx: Texts, class_id: int, links: list[GuardianLink]) -> InlineKeyboardMarkup:
-    """R18: a button per parent and child; a tap switches the parent's opt-out."""
-    kb = InlineKeyboardBuilder()
-    for x in links:
-        mark = "📄" if x.opted_out else "📱"
-        text = f"{mark} {short_name(x.guardian_name)} → {short_name(x.pupil_name)}"
-        data = OptOutCb(
-            cls=class_id, guardian=x.guardian_id, pupil=x.pupil_id, on=int(not x.opted_out)
-        )
-        kb.row(button(text, data))
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    return kb.as_markup()
-
-
-def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
-    kb.row(
-        button(f"◀ {prev_day:%d.%m}", ClassCb(cls=class_id, view="t", day=prev_day.toordinal())),
-        button(f"{next_day:%d.%m} ▶", ClassCb(cls=class_id, view="t", day=next_day.toordinal())),
-    )
-    kb.row(
-        button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
-        button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
-    )
-    kb.row(button(tx("class.codes"), ClassCb(cls=class_id, view="k")))
-    kb.row(button(tx("class.opt_outs"), ClassCb(cls=class_id, view="o")))
-    kb.row(button(tx("class.reports"), ReportCb(cls=class_id)))
-    kb.row(button(tx("unread.button"), UnreadCb(cls=class_id, day=day.toordinal())))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def reissue_offer(tx: Texts, class_id: int) -> InlineKeyboardMarkup:
-    """Under the note that some hold a valid card already: reissue chosen ones."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("codes.reissue"), ReissueCb(cls=class_id))]]
-    )
-
-
-def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for holder in holders[:90]:  # Telegram takes at most 100 buttons under a message
-        kb.button(
-            text=f"{holder.full_name} · {tx(f'role.{holder.role.value}')}",
-            callback_data=ReissueCb(
-                cls=class_id, person=holder.person_id, role=holder.role.value
-            ).pack(),
-        )
-    kb.adjust(1)
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def reissue_confirm(tx: Texts, class_id: int, person_id: int, role: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(
-                    tx("codes.reissue_yes"),
-                    ReissueCb(cls=class_id, person=person_id, role=role, ok=1),
-                ),
-                button(tx("nav.back"), ReissueCb(cls=class_id)),
-            ]
-        ]
-    )
-
-
-def class_pupils(tx: Texts, class_id: int, pupils: list[PupilRef]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for p in pupils:
-        kb.button(
-            text=short_name(p.full_name),
-            callback_data=ClassPupilCb(cls=class_id, pupil=p.id).pack(),
-        )
-    kb.adjust(2)
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    return kb.as_markup()
-
-
-def class_pupil(tx: Texts, class_id: int, pupil_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        button(tx("menu.marks"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="m")),
-        button(tx("menu.absences"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="a")),
-    )
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="p")))
-    return kb.as_markup()
-
-
-REASON_BUTTONS = (
-    (AbsenceReason.ILLNESS, "reason.illness"),
-    (AbsenceReason.PARENT_STATEMENT, "reason.parent_statement"),
-    (AbsenceReason.OTHER_EXCUSED, "reason.other_excused"),
-    (AbsenceReason.UNEXCUSED, "reason.unexcused"),
-)
-
-
-def reasons(tx: Texts, pupil_id: int, day: date) -> list[InlineKeyboardButton]:
-    return [
-        button(tx(key), ReasonCb(pupil=pupil_id, day=day.toordinal(), reason=reason.value))
-        for reason, key in REASON_BUTTONS
-    ]
-
-
-# The bindings list's role filters: callback value and label key.
-BINDING_FILTERS = (
-    ("", "bindings.all"),
-    ("s", "bindings.staff"),
-    ("p", "bindings.parents"),
-    ("u", "bindings.pupils"),
-)
-
-
-def admin_bindings(
-    tx: Texts, rows: list[tuple[int, str, str]], view: BindingsCb, pages: int
-) -> InlineKeyboardMarkup:
-    """One page of the bindings (R3): a tap asks to confirm cutting one; ◀ ▶ pages, a role
-    filter, a search."""
-    kb = InlineKeyboardBuilder()
-    for binding_id, name, role in rows:
-        cut = BindingsCb(act="r", role=view.role, page=view.page, q=view.q, binding=binding_id)
-        kb.row(button(f"⛔ {name} — {tx('role.' + role)}", cut))
-    pager = []
-    if view.page > 0:
-        pager.append(
-            button(f"◀ {view.page}", BindingsCb(role=view.role, page=view.page - 1, q=view.q))
-        )
-    if view.page < pages - 1:
-        pager.append(
-            button(f"{view.page + 2} ▶", BindingsCb(role=view.role, page=view.page + 1, q=view.q))
-        )
-    if pager:
-        kb.row(*pager)
-    kb.row(
-        *[
-            button(("• " if role == view.role else "") + tx(key), BindingsCb(role=role, q=view.q))
-            for role, key in BINDING_FILTERS
-        ]
-    )
-    search = [button(tx("bindings.search"), BindingsCb(act="f", role=view.role))]
-    if view.q:
-        search.append(button(tx("bindings.search_reset"), BindingsCb(role=view.role)))
-    kb.row(*search)
-    kb.row(button(tx("admin.revert"), AdminCb(act="v")))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def confirm_cut(tx: Texts, view: BindingsCb, binding_id: int) -> InlineKeyboardMarkup:
-    """Yes cuts the binding and goes back to the page it was chosen on; no just goes back."""
-    back = BindingsCb(role=view.role, page=view.page, q=view.q)
-    yes = BindingsCb(act="y", role=view.role, page=view.page, q=view.q, binding=binding_id)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("bindings.confirm_yes"), yes)],
-            [button(tx("bindings.confirm_no"), back)],
-        ]
-    )
-
-
-def bindings_search(tx: Texts, role: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("bindings.search_cancel"), BindingsCb(role=role))]]
     )
 
 

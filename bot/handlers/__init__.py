@@ -3,8 +3,31 @@ fallback last."""
 
 from aiogram import Router
 
-from bot.handlers import admin, fallback, family, notices, staff, start, teacher
+from bot.handlers import (
+    admin,
+    bindings,
+    class_teacher,
+    fallback,
+    family,
+    notices,
+    staff,
+    start,
+    teacher,
+)
 
 
 def routers() -> list[Router]:
-    return [m.build() for m in (start, teacher, staff, admin, family, notices, fallback)]
+    return [
+        m.build()
+        for m in (
+            start,
+            teacher,
+            staff,
+            class_teacher,
+            bindings,
+            admin,
+            family,
+            notices,
+            fallback,
+        )
+    ]

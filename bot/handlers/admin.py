@@ -28,8 +28,8 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.actions import AdminCb, CardsCb, PeriodCb, ReportCb, RevertCb, RulesCb
+from bot.cards import send_codes
 from bot.filters import StaffOnly, on
-from bot.handlers.staff import send_codes
 from bot.middlewares import CallbackAnswer
 from bot.render import h, show, split_text
 from bot.storage import side_slot
@@ -236,7 +236,7 @@ async def new_pupil_cards(
     result = await invitations.issue_for_pupils(
         journal, actor, pupil_ids, {BindingRole.PARENT, BindingRole.PUPIL}
     )
-    await send_codes(query, result, actor, journal, tx, bot)
+    await send_codes(query.message, result, actor, journal, tx, bot)
 
 
 # --- reports as documents (R9, R18, R21) -------------------------------------------------------
