@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,10 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.actions import (
     AddMarkCb,
-    AdminCb,
     BulkCb,
-    CardsCb,
-    ClassCb,
     DayCb,
     DecideCb,
     FinalCb,
@@ -24,16 +21,12 @@ from bot.actions import (
     MarkEditCb,
     Nav,
     NavCb,
-    PeriodCb,
     PupilMarksCb,
     PupilsPageCb,
     PupilsScreen,
-    ReportCb,
     RequestsCb,
     RestCb,
-    RevertCb,
     RollPageCb,
-    RulesCb,
     SubCb,
     SubsListCb,
     TapCb,
@@ -514,150 +507,3 @@ def decide(tx: Texts, request_id: int) -> InlineKeyboardMarkup:
 def family_back(tx: Texts) -> InlineKeyboardMarkup:
     """«В меню» (the deputy's requests still use it; ``bot.screens.nav.menu_row``)."""
     return InlineKeyboardMarkup(inline_keyboard=[[button(tx("nav.menu"), NavCb(to=Nav.MENU))]])
-
-
-def roster_help(tx: Texts) -> InlineKeyboardMarkup:
-    """Under the roster upload prompt: the blank template, and back to the menu."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("roster.template"), AdminCb(act="t"))],
-            [button(tx("nav.menu"), NavCb(to=Nav.MENU))],
-        ]
-    )
-
-
-def new_pupil_cards(tx: Texts, token: int, count: int) -> InlineKeyboardMarkup:
-    """Under an import's summary: the cards of the pupils it added (R2)."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("roster.cards", count=count), CardsCb(token=token))]]
-    )
-
-
-# The school's rules (R7, R8): the same-day deadlines offered (any other is set by the CLI).
-DEADLINES = (time(18, 0), time(19, 0), time(20, 0), time(21, 0))
-
-
-def school_rules(
-    tx: Texts, deadline: time, window: int | None, windows: tuple[int, ...], default: str
-) -> InlineKeyboardMarkup:
-    """The edit window (days after the lesson, or the deployment's default) and the
-    deadline; the current choice marked •."""
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        *[
-            button(
-                ("• " if days == window else "")
-                + (tx("rules.button_days", days=days) if days else tx("rules.button_none")),
-                RulesCb(what="w", value=days),
-            )
-            for days in windows
-        ]
-    )
-    kb.row(
-        button(
-            ("• " if window is None else "") + tx("rules.button_default", value=default),
-            RulesCb(what="w", value=-1),
-        )
-    )
-    kb.row(
-        *[
-            button(
-                ("• " if at == deadline else "") + f"⏰ {at:%H:%M}",
-                RulesCb(what="d", value=at.hour * 60 + at.minute),
-            )
-            for at in DEADLINES
-        ]
-    )
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-# --- administration: reports, voiding an account's actions, periods ----------------------------
-
-REPORT_KINDS = ("m", "a", "s", "n", "f", "p", "u", "d", "v")
-
-
-def report_kinds(tx: Texts, class_id: int, names: dict[str, str]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for kind in REPORT_KINDS:
-        kb.row(button(names[kind], ReportCb(kind=kind, cls=class_id)))
-    if class_id:
-        kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    else:
-        kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def report_classes(tx: Texts, kind: str, classes: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for class_id, name in classes:
-        kb.button(text=name, callback_data=ReportCb(kind=kind, cls=class_id).pack())
-    kb.adjust(4)
-    kb.row(button(tx("reports.back"), ReportCb()))
-    return kb.as_markup()
-
-
-def report_after(
-    tx: Texts, kind: str, class_id: int, choices: list[tuple[int, str]], back_cls: int
-) -> InlineKeyboardMarkup:
-    """After a report was sent: the same report for another month or period."""
-    kb = InlineKeyboardBuilder()
-    for when, label in choices:
-        kb.button(text=label, callback_data=ReportCb(kind=kind, cls=class_id, when=when).pack())
-    kb.adjust(3)
-    kb.row(button(tx("reports.back"), ReportCb(cls=back_cls)))
-    return kb.as_markup()
-
-
-def revert_accounts(tx: Texts, rows: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for binding_id, label in rows:
-        kb.row(button(label, AdminCb(act="w", binding=binding_id)))
-    kb.row(button(tx("nav.back"), AdminCb(act="b")))
-    return kb.as_markup()
-
-
-def revert_since(
-    tx: Texts, binding_id: int, moments: list[tuple[str, int]]
-) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for label, at in moments:
-        kb.row(button(label, RevertCb(binding=binding_id, act="p", at=at)))
-    kb.row(button(tx("revert.cancel"), RevertCb(binding=binding_id, act="c")))
-    return kb.as_markup()
-
-
-def revert_confirm(tx: Texts, binding_id: int, at: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("revert.confirm"), RevertCb(binding=binding_id, act="x", at=at))],
-            [button(tx("revert.cancel"), RevertCb(binding=binding_id, act="c"))],
-        ]
-    )
-
-
-def periods_list(tx: Texts, rows: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for period_id, label in rows:
-        kb.row(button(label, PeriodCb(period=period_id, act="s")))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def period_card(tx: Texts, period_id: int, closed: bool, may_reopen: bool) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    if not closed:
-        kb.row(button(tx("periods.close"), PeriodCb(period=period_id, act="c")))
-    elif may_reopen:
-        kb.row(button(tx("periods.reopen"), PeriodCb(period=period_id, act="o")))
-    kb.row(button(tx("nav.back"), PeriodCb()))
-    return kb.as_markup()
-
-
-def period_close_early(tx: Texts, period_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("periods.close_early"), PeriodCb(period=period_id, act="e"))],
-            [button(tx("periods.keep_open"), PeriodCb(period=period_id, act="s"))],
-        ]
-    )

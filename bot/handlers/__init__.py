@@ -1,33 +1,40 @@
-"""Routers per role, built fresh for each dispatcher. Order matters: binding first, the
+"""Routers per feature, built fresh for each dispatcher. Order matters: binding first, the
 fallback last."""
 
 from aiogram import Router
 
 from bot.handlers import (
-    admin,
     bindings,
     class_teacher,
     fallback,
     family,
     notices,
+    periods,
+    reports,
+    revert,
+    roster,
+    rules,
     staff,
     start,
     teacher,
 )
 
+FEATURES = (
+    start,
+    teacher,
+    staff,
+    class_teacher,
+    bindings,
+    roster,
+    reports,
+    revert,
+    periods,
+    rules,
+    family,
+    notices,
+    fallback,
+)
+
 
 def routers() -> list[Router]:
-    return [
-        m.build()
-        for m in (
-            start,
-            teacher,
-            staff,
-            class_teacher,
-            bindings,
-            admin,
-            family,
-            notices,
-            fallback,
-        )
-    ]
+    return [m.build() for m in FEATURES]

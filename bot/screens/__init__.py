@@ -3,6 +3,32 @@ buttons with typed actions), one module per feature. A screen knows no messenger
 here imports aiogram; the Telegram adapter (``bot/render.py``, ``bot/handlers/``) shows
 them. A handler calls one use case, then one screen function."""
 
-from bot.screens import bindings, class_teacher, codes, common, family, nav, start
+from bot.screens import (
+    bindings,
+    class_teacher,
+    codes,
+    common,
+    family,
+    nav,
+    periods,
+    reports,
+    revert,
+    roster,
+    rules,
+    start,
+)
 
-__all__ = ["bindings", "class_teacher", "codes", "common", "family", "nav", "start"]
+__all__ = [
+    "bindings",
+    "class_teacher",
+    "codes",
+    "common",
+    "family",
+    "nav",
+    "periods",
+    "reports",
+    "revert",
+    "roster",
+    "rules",
+    "start",
+]
