@@ -6,10 +6,13 @@ from aiogram import Router
 from bot.handlers import (
     bindings,
     class_teacher,
+    digest,
     fallback,
     family,
-    notices,
+    friday_round,
+    other_account,
     periods,
+    reasons,
     reports,
     revert,
     roster,
@@ -31,7 +34,10 @@ FEATURES = (
     periods,
     rules,
     family,
-    notices,
+    digest,
+    other_account,
+    reasons,
+    friday_round,
     fallback,
 )
 
