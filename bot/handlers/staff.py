@@ -13,18 +13,24 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards, screens
 from bot.actions import AdminCb, DecideCb, Nav, NavCb, RequestsCb, SubCb
 from bot.filters import StaffOnly, on
-from bot.handlers.teacher import day_title, today
 from bot.middlewares import CallbackAnswer
 from bot.notify import request_text, tell_requester
 from bot.render import h, show
 from bot.screens.common import page_of
+from bot.screens.nav import day_title
 from core import corrections, lessons
 from core.access import Actor
+from core.clock import local_today
 from core.errors import NotFound
 from core.journal import Journal
 from core.models import StaffRole
 from notifications.substitutions import announce_substitution
 from texts import Texts
+
+
+def today(journal: Journal) -> date:
+    return local_today(journal.clock, journal.rules.timezone)
+
 
 # --- deputy: correction requests (R7) --------------------------------------------------------
 
