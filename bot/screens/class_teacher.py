@@ -10,8 +10,6 @@ from datetime import date, timedelta
 from bot.actions import (
     ClassCb,
     ClassPupilCb,
-    Nav,
-    NavCb,
     OptOutCb,
     ReasonCb,
     ReissueCb,
@@ -222,7 +220,7 @@ def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> Screen:
         ]
         for holder in holders[:REISSUE_SHOWN]
     ]
-    rows.append([Button(tx("nav.menu"), NavCb(to=Nav.MENU))])
+    rows.append(menu_row(tx))
     return Screen(tx("codes.reissue_pick"), rows)
 
 
