@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,12 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.actions import (
     AddMarkCb,
-    AdminCb,
-    BindingsCb,
     BulkCb,
-    CardsCb,
-    ClassCb,
-    ClassPupilCb,
     DayCb,
     DecideCb,
     FinalCb,
@@ -26,34 +21,23 @@ from bot.actions import (
     MarkEditCb,
     Nav,
     NavCb,
-    OptOutCb,
-    PeriodCb,
-    PrefCb,
     PupilMarksCb,
     PupilsPageCb,
     PupilsScreen,
-    ReasonCb,
-    ReissueCb,
-    ReportCb,
     RequestsCb,
     RestCb,
-    RevertCb,
     RollPageCb,
-    RulesCb,
     SubCb,
     SubsListCb,
     TapCb,
-    UnreadCb,
 )
 from bot.render import inline_button
 from bot.screen import Action
 from bot.screens.common import page_of, pager
-from core.accounts import GuardianLink, Prefs, PupilRef
 from core.attendance import RollCall, RollCallLine
-from core.invitations import CardHolder
 from core.lessons import HomeworkDue, LessonSummary, SchoolLesson
 from core.marks import FINAL_VALUES, MarkView, WorkTypeView
-from core.models import AbsenceReason, Presence
+from core.models import Presence
 from core.people import short_name
 from core.rules import grade_has_marks
 from texts import Texts
@@ -521,340 +505,5 @@ def decide(tx: Texts, request_id: int) -> InlineKeyboardMarkup:
 
 
 def family_back(tx: Texts) -> InlineKeyboardMarkup:
+    """«В меню» (the deputy's requests still use it; ``bot.screens.nav.menu_row``)."""
     return InlineKeyboardMarkup(inline_keyboard=[[button(tx("nav.menu"), NavCb(to=Nav.MENU))]])
-
-
-def roster_help(tx: Texts) -> InlineKeyboardMarkup:
-    """Under the roster upload prompt: the blank template, and back to the menu."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("roster.template"), AdminCb(act="t"))],
-            [button(tx("nav.menu"), NavCb(to=Nav.MENU))],
-        ]
-    )
-
-
-def prefs(tx: Texts, p: Prefs, default_hour: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        button(tx("prefs.digest_on" if p.digest_enabled else "prefs.digest_off"), PrefCb(what="d"))
-    )
-    kb.row(
-        button(tx("prefs.alerts_on" if p.absence_alerts else "prefs.alerts_off"), PrefCb(what="a"))
-    )
-    hour = p.digest_time.hour if p.digest_time else default_hour
-    kb.row(
-        *[
-            button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
-            for h in sorted({17, 18, 19, 20, 21, default_hour})
-        ]
-    )
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-# --- class teacher -------------------------------------------------------------------------
-
-
-def opt_outs(tx: Texts, class_id: int, links: list[GuardianLink]) -> InlineKeyboardMarkup:
-    """R18: a button per parent and child; a tap switches the parent's opt-out."""
-    kb = InlineKeyboardBuilder()
-    for x in links:
-        mark = "📄" if x.opted_out else "📱"
-        text = f"{mark} {short_name(x.guardian_name)} → {short_name(x.pupil_name)}"
-        data = OptOutCb(
-            cls=class_id, guardian=x.guardian_id, pupil=x.pupil_id, on=int(not x.opted_out)
-        )
-        kb.row(button(text, data))
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    return kb.as_markup()
-
-
-def class_views(tx: Texts, class_id: int, day: date) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
-    kb.row(
-        button(f"◀ {prev_day:%d.%m}", ClassCb(cls=class_id, view="t", day=prev_day.toordinal())),
-        button(f"{next_day:%d.%m} ▶", ClassCb(cls=class_id, view="t", day=next_day.toordinal())),
-    )
-    kb.row(
-        button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
-        button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
-    )
-    kb.row(button(tx("class.codes"), ClassCb(cls=class_id, view="k")))
-    kb.row(button(tx("class.opt_outs"), ClassCb(cls=class_id, view="o")))
-    kb.row(button(tx("class.reports"), ReportCb(cls=class_id)))
-    kb.row(button(tx("unread.button"), UnreadCb(cls=class_id, day=day.toordinal())))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def reissue_offer(tx: Texts, class_id: int) -> InlineKeyboardMarkup:
-    """Under the note that some hold a valid card already: reissue chosen ones."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("codes.reissue"), ReissueCb(cls=class_id))]]
-    )
-
-
-def reissue_pick(tx: Texts, class_id: int, holders: list[CardHolder]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for holder in holders[:90]:  # Telegram takes at most 100 buttons under a message
-        kb.button(
-            text=f"{holder.full_name} · {tx(f'role.{holder.role.value}')}",
-            callback_data=ReissueCb(
-                cls=class_id, person=holder.person_id, role=holder.role.value
-            ).pack(),
-        )
-    kb.adjust(1)
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def reissue_confirm(tx: Texts, class_id: int, person_id: int, role: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(
-                    tx("codes.reissue_yes"),
-                    ReissueCb(cls=class_id, person=person_id, role=role, ok=1),
-                ),
-                button(tx("nav.back"), ReissueCb(cls=class_id)),
-            ]
-        ]
-    )
-
-
-def class_pupils(tx: Texts, class_id: int, pupils: list[PupilRef]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for p in pupils:
-        kb.button(
-            text=short_name(p.full_name),
-            callback_data=ClassPupilCb(cls=class_id, pupil=p.id).pack(),
-        )
-    kb.adjust(2)
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    return kb.as_markup()
-
-
-def class_pupil(tx: Texts, class_id: int, pupil_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        button(tx("menu.marks"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="m")),
-        button(tx("menu.absences"), ClassPupilCb(cls=class_id, pupil=pupil_id, view="a")),
-    )
-    kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="p")))
-    return kb.as_markup()
-
-
-REASON_BUTTONS = (
-    (AbsenceReason.ILLNESS, "reason.illness"),
-    (AbsenceReason.PARENT_STATEMENT, "reason.parent_statement"),
-    (AbsenceReason.OTHER_EXCUSED, "reason.other_excused"),
-    (AbsenceReason.UNEXCUSED, "reason.unexcused"),
-)
-
-
-def reasons(tx: Texts, pupil_id: int, day: date) -> list[InlineKeyboardButton]:
-    return [
-        button(tx(key), ReasonCb(pupil=pupil_id, day=day.toordinal(), reason=reason.value))
-        for reason, key in REASON_BUTTONS
-    ]
-
-
-# The bindings list's role filters: callback value and label key.
-BINDING_FILTERS = (
-    ("", "bindings.all"),
-    ("s", "bindings.staff"),
-    ("p", "bindings.parents"),
-    ("u", "bindings.pupils"),
-)
-
-
-def admin_bindings(
-    tx: Texts, rows: list[tuple[int, str, str]], view: BindingsCb, pages: int
-) -> InlineKeyboardMarkup:
-    """One page of the bindings (R3): a tap asks to confirm cutting one; ◀ ▶ pages, a role
-    filter, a search."""
-    kb = InlineKeyboardBuilder()
-    for binding_id, name, role in rows:
-        cut = BindingsCb(act="r", role=view.role, page=view.page, q=view.q, binding=binding_id)
-        kb.row(button(f"⛔ {name} — {tx('role.' + role)}", cut))
-    pager = []
-    if view.page > 0:
-        pager.append(
-            button(f"◀ {view.page}", BindingsCb(role=view.role, page=view.page - 1, q=view.q))
-        )
-    if view.page < pages - 1:
-        pager.append(
-            button(f"{view.page + 2} ▶", BindingsCb(role=view.role, page=view.page + 1, q=view.q))
-        )
-    if pager:
-        kb.row(*pager)
-    kb.row(
-        *[
-            button(("• " if role == view.role else "") + tx(key), BindingsCb(role=role, q=view.q))
-            for role, key in BINDING_FILTERS
-        ]
-    )
-    search = [button(tx("bindings.search"), BindingsCb(act="f", role=view.role))]
-    if view.q:
-        search.append(button(tx("bindings.search_reset"), BindingsCb(role=view.role)))
-    kb.row(*search)
-    kb.row(button(tx("admin.revert"), AdminCb(act="v")))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def confirm_cut(tx: Texts, view: BindingsCb, binding_id: int) -> InlineKeyboardMarkup:
-    """Yes cuts the binding and goes back to the page it was chosen on; no just goes back."""
-    back = BindingsCb(role=view.role, page=view.page, q=view.q)
-    yes = BindingsCb(act="y", role=view.role, page=view.page, q=view.q, binding=binding_id)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("bindings.confirm_yes"), yes)],
-            [button(tx("bindings.confirm_no"), back)],
-        ]
-    )
-
-
-def bindings_search(tx: Texts, role: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("bindings.search_cancel"), BindingsCb(role=role))]]
-    )
-
-
-def new_pupil_cards(tx: Texts, token: int, count: int) -> InlineKeyboardMarkup:
-    """Under an import's summary: the cards of the pupils it added (R2)."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(tx("roster.cards", count=count), CardsCb(token=token))]]
-    )
-
-
-# The school's rules (R7, R8): the same-day deadlines offered (any other is set by the CLI).
-DEADLINES = (time(18, 0), time(19, 0), time(20, 0), time(21, 0))
-
-
-def school_rules(
-    tx: Texts, deadline: time, window: int | None, windows: tuple[int, ...], default: str
-) -> InlineKeyboardMarkup:
-    """The edit window (days after the lesson, or the deployment's default) and the
-    deadline; the current choice marked •."""
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        *[
-            button(
-                ("• " if days == window else "")
-                + (tx("rules.button_days", days=days) if days else tx("rules.button_none")),
-                RulesCb(what="w", value=days),
-            )
-            for days in windows
-        ]
-    )
-    kb.row(
-        button(
-            ("• " if window is None else "") + tx("rules.button_default", value=default),
-            RulesCb(what="w", value=-1),
-        )
-    )
-    kb.row(
-        *[
-            button(
-                ("• " if at == deadline else "") + f"⏰ {at:%H:%M}",
-                RulesCb(what="d", value=at.hour * 60 + at.minute),
-            )
-            for at in DEADLINES
-        ]
-    )
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-# --- administration: reports, voiding an account's actions, periods ----------------------------
-
-REPORT_KINDS = ("m", "a", "s", "n", "f", "p", "u", "d", "v")
-
-
-def report_kinds(tx: Texts, class_id: int, names: dict[str, str]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for kind in REPORT_KINDS:
-        kb.row(button(names[kind], ReportCb(kind=kind, cls=class_id)))
-    if class_id:
-        kb.row(button(tx("nav.back"), ClassCb(cls=class_id, view="t")))
-    else:
-        kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def report_classes(tx: Texts, kind: str, classes: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for class_id, name in classes:
-        kb.button(text=name, callback_data=ReportCb(kind=kind, cls=class_id).pack())
-    kb.adjust(4)
-    kb.row(button(tx("reports.back"), ReportCb()))
-    return kb.as_markup()
-
-
-def report_after(
-    tx: Texts, kind: str, class_id: int, choices: list[tuple[int, str]], back_cls: int
-) -> InlineKeyboardMarkup:
-    """After a report was sent: the same report for another month or period."""
-    kb = InlineKeyboardBuilder()
-    for when, label in choices:
-        kb.button(text=label, callback_data=ReportCb(kind=kind, cls=class_id, when=when).pack())
-    kb.adjust(3)
-    kb.row(button(tx("reports.back"), ReportCb(cls=back_cls)))
-    return kb.as_markup()
-
-
-def revert_accounts(tx: Texts, rows: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for binding_id, label in rows:
-        kb.row(button(label, AdminCb(act="w", binding=binding_id)))
-    kb.row(button(tx("nav.back"), AdminCb(act="b")))
-    return kb.as_markup()
-
-
-def revert_since(
-    tx: Texts, binding_id: int, moments: list[tuple[str, int]]
-) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for label, at in moments:
-        kb.row(button(label, RevertCb(binding=binding_id, act="p", at=at)))
-    kb.row(button(tx("revert.cancel"), RevertCb(binding=binding_id, act="c")))
-    return kb.as_markup()
-
-
-def revert_confirm(tx: Texts, binding_id: int, at: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("revert.confirm"), RevertCb(binding=binding_id, act="x", at=at))],
-            [button(tx("revert.cancel"), RevertCb(binding=binding_id, act="c"))],
-        ]
-    )
-
-
-def periods_list(tx: Texts, rows: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for period_id, label in rows:
-        kb.row(button(label, PeriodCb(period=period_id, act="s")))
-    kb.row(button(tx("nav.menu"), NavCb(to=Nav.MENU)))
-    return kb.as_markup()
-
-
-def period_card(tx: Texts, period_id: int, closed: bool, may_reopen: bool) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    if not closed:
-        kb.row(button(tx("periods.close"), PeriodCb(period=period_id, act="c")))
-    elif may_reopen:
-        kb.row(button(tx("periods.reopen"), PeriodCb(period=period_id, act="o")))
-    kb.row(button(tx("nav.back"), PeriodCb()))
-    return kb.as_markup()
-
-
-def period_close_early(tx: Texts, period_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(tx("periods.close_early"), PeriodCb(period=period_id, act="e"))],
-            [button(tx("periods.keep_open"), PeriodCb(period=period_id, act="s"))],
-        ]
-    )

@@ -1,10 +1,46 @@
-"""Routers per role, built fresh for each dispatcher. Order matters: binding first, the
+"""Routers per feature, built fresh for each dispatcher. Order matters: binding first, the
 fallback last."""
 
 from aiogram import Router
 
-from bot.handlers import admin, fallback, family, notices, staff, start, teacher
+from bot.handlers import (
+    bindings,
+    class_teacher,
+    digest,
+    fallback,
+    family,
+    friday_round,
+    other_account,
+    periods,
+    reasons,
+    reports,
+    revert,
+    roster,
+    rules,
+    staff,
+    start,
+    teacher,
+)
+
+FEATURES = (
+    start,
+    teacher,
+    staff,
+    class_teacher,
+    bindings,
+    roster,
+    reports,
+    revert,
+    periods,
+    rules,
+    family,
+    digest,
+    other_account,
+    reasons,
+    friday_round,
+    fallback,
+)
 
 
 def routers() -> list[Router]:
-    return [m.build() for m in (start, teacher, staff, admin, family, notices, fallback)]
+    return [m.build() for m in FEATURES]

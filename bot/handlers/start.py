@@ -14,12 +14,11 @@ from bot.commands import set_chat_commands
 from bot.filters import on
 from bot.render import h, show
 from core import accounts, invitations, periods
-from core.access import Actor
 from core.accounts import Session
 from core.classes import classes_led_by
 from core.clock import local_today
 from core.journal import Journal
-from core.models import BindingRole, StaffRole
+from core.models import BindingRole
 from notifications.consent import refuse_consent
 from notifications.revocations import announce_second_account
 from texts import Texts
@@ -112,23 +111,7 @@ async def help_command(message: Message, session: Session, journal: Journal, tx:
         today = local_today(journal.clock, journal.rules.timezone)
         current = await periods.current_period(journal, session.actor.school_id, today)
         period = current.name if current else None
-    await message.answer(help_text(tx, session.actor, period))
-
-
-def help_text(tx: Texts, actor: Actor, period: str | None = None) -> str:
-    """What the account can do in its role; the administration reads its part too. A
-    parent reads the school's own name of the period (четверть, триместр…)."""
-    if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
-        text = tx("help.office")  # /today is a teacher's command
-    elif actor.role is BindingRole.PARENT:
-        text = tx("help.parent", period=h(period or tx("help.period_unknown")))
-    else:
-        text = tx(f"help.{actor.role.value}")
-    if actor.oversees_school:
-        text += "\n\n" + tx("help.admin")
-    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):  # who may decide requests
-        text += "\n" + tx("help.requests")
-    return text
+    await message.answer(screens.start.help_text(tx, session.actor, period))
 
 
 async def role_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:

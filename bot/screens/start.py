@@ -1,4 +1,4 @@
-"""The first screens: consent (R19), the main menu, roles and logout (R24)."""
+"""The first screens: consent (R19), the main menu, help, roles and logout (R24)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.actions import (
 )
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import children
+from core.access import Actor
 from core.accounts import PupilRef, Session
 from core.invitations import BindingView
 from core.models import BindingRole, StaffRole
@@ -103,6 +104,22 @@ def menu_title(tx: Texts, session: Session) -> str:
             "menu.child", name=quote(session.pupil.full_name), cls=session.pupil.class_name
         )
     return title
+
+
+def help_text(tx: Texts, actor: Actor, period: str | None = None) -> str:
+    """What the account can do in its role; the administration reads its part too. A
+    parent reads the school's own name of the period (четверть, триместр…)."""
+    if actor.role is BindingRole.STAFF and not actor.has(StaffRole.TEACHER):
+        text = tx("help.office")  # /today is a teacher's command
+    elif actor.role is BindingRole.PARENT:
+        text = tx("help.parent", period=quote(period or tx("help.period_unknown")))
+    else:
+        text = tx(f"help.{actor.role.value}")
+    if actor.oversees_school:
+        text += "\n\n" + tx("help.admin")
+    if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):  # who may decide requests
+        text += "\n" + tx("help.requests")
+    return text
 
 
 def roles(tx: Texts, bindings: list[BindingView], active: int | None) -> Screen:

@@ -1,0 +1,65 @@
+"""The class teacher's Friday round (R6): a tap on a reason confirms the pupil's day
+(audited, in core), tells the parents who suggested one, and redraws the round's message
+(``bot/screens/friday_round.py``). The button names the binding the round went to; core
+checks it belongs to whoever pressed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from bot import screens
+from bot.actions import RoundCb
+from bot.filters import on
+from bot.middlewares import CallbackAnswer
+from bot.render import message_rows, message_text, show, show_rows
+from core import friday_round, recipients
+from core.errors import InvalidValue
+from core.journal import Journal
+from notifications import reasons
+from texts import Texts
+
+CONFIRMABLE = {r.value: r for r in reasons.CONFIRMABLE}
+
+
+async def round_reason(
+    query: CallbackQuery,
+    callback_data: RoundCb,
+    journal: Journal,
+    tx: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    reason = CONFIRMABLE.get(callback_data.reason)
+    if reason is None:
+        raise InvalidValue()
+    actor = await recipients.binding_actor(journal, query.from_user.id, callback_data.binding)
+    day = date.fromordinal(callback_data.day)
+    count = await friday_round.confirm_reason(journal, actor, callback_data.pupil, day, reason)
+    callback_answer.text = tx("class.reason_saved", count=count)
+    # The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5).
+    answer = await friday_round.parents_to_tell(journal, actor, callback_data.pupil, day)
+    await reasons.announce_confirmed(journal, answer, callback_data.pupil, day, reason)
+    rows = screens.friday_round.confirmed_rows(
+        message_rows(query), callback_data, tx(f"reason.{reason.value}")
+    )
+    text = message_text(query)
+    if screens.friday_round.is_first_part(text):  # its count follows the taps
+        left = await friday_round.unconfirmed_left(journal, actor, callback_data.pupil, day)
+        await show(query, screens.friday_round.recounted(text, rows, left))
+    else:
+        await show_rows(query, rows)
+
+
+async def round_entry(
+    query: CallbackQuery, callback_data: RoundCb, tx: Texts, callback_answer: CallbackAnswer
+) -> None:
+    callback_answer.text = tx("round.pick_reason")
+
+
+def build() -> Router:
+    router = Router(name="friday_round")
+    router.callback_query.register(round_entry, on(RoundCb, F.reason == ""))
+    router.callback_query.register(round_reason, on(RoundCb, F.reason != ""))
+    return router

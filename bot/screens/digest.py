@@ -1,0 +1,70 @@
+"""The digest's buttons (R17): «Прочитано ✓» once read, and the class teacher's list of
+parents who have not read the week's digests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.actions import ClassCb, DigestReadCb, UnreadCb
+from bot.screen import Button, Row, Screen, quote
+from core.digest import UnreadReport
+from texts import Texts
+
+
+def read(tx: Texts, rows: list[Row]) -> list[Row]:
+    """A digest's buttons once it is read: the receipt button says so."""
+    mark = tx("digest.read_mark")
+    prefix = DigestReadCb.__prefix__ + ":"
+    return [
+        [Button(mark, b.action) if _packed(b).startswith(prefix) else b for b in row]
+        for row in rows
+    ]
+
+
+def _packed(button: Button) -> str:
+    return button.data or ""
+
+
+def unread(tx: Texts, class_id: int, monday: date, report: UnreadReport, tz: ZoneInfo) -> Screen:
+    lines = [
+        tx(
+            "unread.title",
+            cls=quote(report.class_name),
+            start=f"{report.start:%d.%m}",
+            end=f"{report.end:%d.%m}",
+        )
+    ]
+    for p in report.parents:
+        lines.append(
+            tx(
+                "unread.line",
+                name=quote(p.parent_name),
+                children=quote(p.children),
+                read=p.read,
+                sent=p.sent,
+            )
+        )
+    if not report.parents:
+        lines.append(tx("unread.none"))
+    if report.unreachable:
+        lines.append("")
+        lines.append(tx("unread.unreachable_title"))
+        for name, children, since in report.unreachable:
+            lines.append(
+                tx(
+                    "unread.unreachable_line",
+                    name=quote(name),
+                    children=quote(children),
+                    since=f"{since.astimezone(tz):%d.%m}",
+                )
+            )
+    prev_week, next_week = monday - timedelta(days=7), monday + timedelta(days=7)
+    rows = [
+        [
+            Button(f"◀ {prev_week:%d.%m}", UnreadCb(cls=class_id, day=prev_week.toordinal())),
+            Button(f"{next_week:%d.%m} ▶", UnreadCb(cls=class_id, day=next_week.toordinal())),
+        ],
+        [Button(tx("nav.back"), ClassCb(cls=class_id, view="t"))],
+    ]
+    return Screen("\n".join(lines), rows)

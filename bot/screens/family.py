@@ -1,0 +1,183 @@
+"""A parent's and a pupil's screens: marks with plain and weighted averages, absences,
+homework for the next school day (R16), the notification settings. Every screen says
+whose data it shows; a parent of several children switches between them on its first
+row. The class teacher reads the same marks and absences of a pupil (R1)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.actions import PrefCb
+from bot.screen import Button, Row, Screen, quote
+from bot.screens.common import children
+from bot.screens.nav import menu_row
+from core.accounts import Prefs, PupilRef
+from core.friday_round import AbsenceEntry
+from core.lessons import LessonSummary
+from core.marks import SubjectMarks
+from core.models import AbsenceReason, Presence
+from core.people import gender
+from core.periods import PeriodView
+from core.rules import grade_has_marks
+from texts import Texts
+
+RECENT = 5
+DIGEST_HOURS = (17, 18, 19, 20, 21)
+
+_ABSENT_KEY = {
+    "m": "family.absent_lessons",
+    "f": "family.absent_lessons_f",
+    None: "family.absent_lessons_n",
+}
+
+
+def fmt_avg(value: object) -> str:
+    return "—" if value is None else str(value).replace(".", ",")
+
+
+def pupil_header(tx: Texts, pupil: PupilRef) -> str:
+    """Every screen says whose data it shows."""
+    return tx("family.whose", name=quote(pupil.full_name), cls=pupil.class_name)
+
+
+def family_rows(tx: Texts, kids: list[PupilRef], active: int | None) -> list[Row]:
+    """Under a family screen: the children (when more than one), then the menu."""
+    rows = [children(kids, active)] if len(kids) > 1 else []
+    return [*rows, menu_row(tx)]
+
+
+def marks(
+    tx: Texts,
+    pupil: PupilRef,
+    period: PeriodView | None,
+    subjects: list[SubjectMarks],
+    kids: list[PupilRef],
+) -> Screen:
+    return Screen(marks_text(tx, pupil, period, subjects), family_rows(tx, kids, pupil.id))
+
+
+def absences(tx: Texts, pupil: PupilRef, rows: list[AbsenceEntry], kids: list[PupilRef]) -> Screen:
+    return Screen(absences_text(tx, pupil, rows), family_rows(tx, kids, pupil.id))
+
+
+def marks_text(
+    tx: Texts, pupil: PupilRef, period: PeriodView | None, subjects: list[SubjectMarks]
+) -> str:
+    """A pupil's marks this period: recent ones, then per subject with plain and weighted
+    averages and the final mark."""
+    lines = [pupil_header(tx, pupil)]
+    if period:
+        lines.append(tx("family.period", period=quote(period.name)))
+    if not grade_has_marks(pupil.grade):  # R12
+        lines.append(tx("family.grade1_no_marks"))
+    recent = sorted(
+        ((m, subj.subject) for subj in subjects for m in subj.marks),
+        key=lambda pair: (pair[0].date, pair[0].id),
+        reverse=True,
+    )[:RECENT]
+    if recent:
+        lines.append("")
+        lines.append(tx("family.recent"))
+        for m, subject in recent:
+            lines.append(
+                f"{m.date:%d.%m} {quote(subject)}: <b>{m.value}</b> ({quote(m.work_type)})"
+            )
+    if subjects:
+        lines.append("")
+        lines.append(tx("family.by_subject"))
+        for subj in subjects:
+            values = " ".join(str(m.value) for m in subj.marks) or "—"
+            line = tx(
+                "family.subject_line",
+                subject=quote(subj.subject),
+                marks=values,
+                avg=fmt_avg(subj.average),
+                wavg=fmt_avg(subj.weighted_average),
+            )
+            if subj.final:
+                line += " · " + tx("family.final", value=subj.final)
+            lines.append(line)
+    elif grade_has_marks(pupil.grade):
+        lines.append(tx("family.no_marks"))
+    return "\n".join(lines)
+
+
+def absences_text(tx: Texts, pupil: PupilRef, rows: list[AbsenceEntry]) -> str:
+    lines = [pupil_header(tx, pupil)]
+    if not rows:
+        lines.append(tx("family.no_absences"))
+    by_day: dict[date, list[AbsenceEntry]] = {}
+    for row in rows:
+        by_day.setdefault(row.date, []).append(row)
+    for day, entries in by_day.items():
+        absent = [e for e in entries if e.status is Presence.ABSENT]
+        late = [e for e in entries if e.status is Presence.LATE]
+        parts = []
+        if absent:
+            parts.append(
+                tx(
+                    _ABSENT_KEY[gender(pupil.full_name)],
+                    count=len(absent),
+                    lessons=", ".join(str(e.lesson_no) for e in absent),
+                    reason=tx(f"reason.{absent[0].reason.value}"),
+                )
+            )
+        if late:
+            parts.append(
+                tx("family.late_lessons", lessons=", ".join(str(e.lesson_no) for e in late))
+            )
+        lines.append(f"{day:%d.%m}: " + "; ".join(parts))
+    if rows:
+        absent_rows = [r for r in rows if r.status is Presence.ABSENT]
+        unexcused = [r for r in absent_rows if r.reason is AbsenceReason.UNEXCUSED]
+        lines.append(tx("family.absence_total", total=len(absent_rows), unexcused=len(unexcused)))
+    return "\n".join(lines)
+
+
+def homework(
+    tx: Texts, pupil: PupilRef, day_lessons: list[LessonSummary], kids: list[PupilRef]
+) -> Screen:
+    """The next school day's lessons and their homework (R16; none in the first grade, R12)."""
+    lines = [pupil_header(tx, pupil)]
+    if not day_lessons:
+        lines.append(tx("family.no_school_days"))
+    else:
+        lines.append(tx("family.homework_for", day=f"{day_lessons[0].date:%d.%m.%Y}"))
+        for x in day_lessons:
+            none = "—" if grade_has_marks(x.grade) else tx("family.grade1_no_homework")  # R12
+            hw = x.homework or none
+            lines.append(f"{x.lesson_no}. {quote(x.subject)}: {quote(hw)}")
+    return Screen("\n".join(lines), family_rows(tx, kids, pupil.id))
+
+
+def no_children(tx: Texts) -> Screen:
+    return Screen(tx("family.no_children"))
+
+
+def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
+    """A parent's notifications: the digest and the absence alerts on or off, the digest's
+    hour (the school's own hour among those offered)."""
+    hour = p.digest_time.hour if p.digest_time else school_hour
+    hours = sorted({*DIGEST_HOURS, school_hour})
+    return Screen(
+        tx("prefs.title", hour=hour),
+        [
+            [
+                Button(
+                    tx("prefs.digest_on" if p.digest_enabled else "prefs.digest_off"),
+                    PrefCb(what="d"),
+                )
+            ],
+            [
+                Button(
+                    tx("prefs.alerts_on" if p.absence_alerts else "prefs.alerts_off"),
+                    PrefCb(what="a"),
+                )
+            ],
+            [
+                Button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
+                for h in hours
+            ],
+            menu_row(tx),
+        ],
+    )
