@@ -25,11 +25,11 @@ from fakegram.formatting import (
     check_link,
     detect_entities,
     normalize_entities,
-    parse_text,
     strip_text,
     utf16_len,
 )
 from fakegram.limits import FloodError, inline_keyboard_problem
+from fakegram.parse_mode import parse_text
 from fakegram.state import FakeBot, FakeChat, StoredFile, StoredMessage, WebhookState
 
 if TYPE_CHECKING:

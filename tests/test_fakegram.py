@@ -38,7 +38,7 @@ from aiohttp import web
 
 from fakegram import FakeTelegram, RateLimits
 from fakegram.console import run_console
-from fakegram.formatting import parse_html, parse_markdown_v2
+from fakegram.parse_mode import parse_html
 
 TOKEN = "123456:TEST"
 
@@ -296,13 +296,26 @@ async def test_bad_html_is_rejected(env: Env) -> None:
         with pytest.raises(TelegramBadRequest) as info:
             await env.bot.send_message(user.id, text, parse_mode="HTML")
         assert info.value.message == f"Bad Request: can't parse entities: {description}"
-    with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
-        await env.bot.send_message(user.id, "Версия 1.0", parse_mode="MarkdownV2")
     sent = await env.bot.send_message(
         user.id, "<i>ок</i> &lt;3 <tg-spoiler>секрет</tg-spoiler>", parse_mode="HTML"
     )
     assert sent.text == "ок <3 секрет"
     assert [e.type for e in sent.entities or []] == ["italic", "spoiler"]
+
+
+async def test_markdown_parse_modes_are_refused_the_bot_sends_html_only(env: Env) -> None:
+    user = await started_user(env)
+    shown = len(user.bot_messages)
+    for mode in ("Markdown", "MarkdownV2", "markdownv2", "Textile"):
+        with pytest.raises(TelegramBadRequest) as info:
+            await env.bot.send_message(user.id, "*жирный* 1.0", parse_mode=mode)
+        assert info.value.message == "Bad Request: unsupported parse_mode"
+        with pytest.raises(TelegramBadRequest) as info:
+            await env.bot.send_document(
+                user.id, BufferedInputFile(b"x", "a.txt"), caption="*x*", parse_mode=mode
+            )
+        assert info.value.message == "Bad Request: unsupported parse_mode"
+    assert len(user.bot_messages) == shown  # nothing sent
 
 
 async def test_edit_errors(env: Env) -> None:
@@ -636,7 +649,3 @@ def test_html_parser_offsets_are_utf16() -> None:
     assert entities == [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
 
 
-def test_markdown_v2_parser() -> None:
-    text, entities = parse_markdown_v2(r"*жирный* _курсив_ ||спойлер|| 1\.5")
-    assert text == "жирный курсив спойлер 1.5"
-    assert [e["type"] for e in entities] == ["bold", "italic", "spoiler"]
