@@ -25,7 +25,8 @@ from fakegram.limits import Faults, RateLimits, Stats
 from fakegram.parse_mode import parse_html
 from fakegram.server import FakeTelegram
 from fakegram.state import CallbackQueryRecord, ChatEvent, FakeBot, FakeChat, StoredFile
-from fakegram.users import Button, FakeUser, MessageView, Press
+from fakegram.users import FakeUser, Press
+from fakegram.views import Button, MessageView
 
 __all__ = [
     "ApiError",

@@ -25,7 +25,8 @@ from typing import Any
 
 from fakegram.server import FakeTelegram
 from fakegram.state import ChatEvent
-from fakegram.users import FakeUser, MessageView
+from fakegram.users import FakeUser
+from fakegram.views import MessageView
 
 HELP = (__doc__ or "").split("\n\n", 1)[1].rstrip()
 

@@ -228,9 +228,7 @@ class _HtmlParser:
                 self.i += 1
             value = self.src[token_begin : self.i].lower()
             if not is_space(self.at(self.i)) and self.at(self.i) != ">":
-                raise EntityParseError(
-                    f"Unexpected end of name token {self.offset(token_begin)}"
-                )
+                raise EntityParseError(f"Unexpected end of name token {self.offset(token_begin)}")
             return value
         quote = self.src[self.i]
         self.i += 1
@@ -262,8 +260,7 @@ class _HtmlParser:
         tag, argument, offset, out_begin, expandable = self.stack[-1]
         if end_tag and end_tag != tag:
             raise EntityParseError(
-                f"Unmatched end tag {self.offset(begin)}, "
-                f'expected "</{tag}>", found "</{end_tag}>"'
+                f'Unmatched end tag {self.offset(begin)}, expected "</{tag}>", found "</{end_tag}>"'
             )
         self.i += 1  # skip '>'
         self.stack.pop()
