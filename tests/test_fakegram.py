@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import graphlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -649,3 +652,50 @@ def test_html_parser_offsets_are_utf16() -> None:
     assert entities == [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
 
 
+
+
+# ----------------------------------------------------------------- its place
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The product's packages; of them only the sandbox may use the fake (tests and benchmarks
+# are not shipped to a school's server as code that runs the bot).
+PRODUCT = ("bot", "core", "notifications", "journal", "reports", "texts", "demo", "migrations")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top, under TYPE_CHECKING or in a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_sandbox_imports_fakegram_of_the_product() -> None:
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for package in PRODUCT
+        for path in (ROOT / package).rglob("*.py")
+        if any(m == "fakegram" or m.startswith("fakegram.") for m in imported_modules(path))
+    )
+    assert importers == ["bot/sandbox.py"]
+
+
+def test_fakegram_imports_go_one_way() -> None:
+    modules = {path.stem: path for path in (ROOT / "fakegram").glob("*.py")}
+    graph = {
+        name: {
+            m.split(".")[1]
+            for m in imported_modules(path)
+            if m.startswith("fakegram.") and m.split(".")[1] in modules
+        }
+        - {name}
+        for name, path in modules.items()
+        if name not in ("__init__", "__main__")
+    }
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # CycleError on a circle
+    assert order.index("server") > max(order.index(m) for m in ("state", "methods", "users"))
