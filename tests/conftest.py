@@ -3,7 +3,8 @@ by migrating once into a template database, and a fresh copy of it for every tes
 
 The shared fixtures: ``journal`` (the core on that copy, with a ``clock`` set to a Monday
 morning), ``world`` (the small school of ``tests/world.py``; a test file that needs more
-overrides it by asking for ``world`` itself) and ``bot`` (the real bot against the fake
+overrides it by asking for ``world`` itself), ``settings`` (what a ``journal`` command reads)
+and ``bot`` (the real bot against the fake
 Bot API, ``tests/botkit.py``; ``@pytest.mark.virtual_time`` drives the fake's clock by the
 bot's own waits)."""
 
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from core.clock import ManualClock
@@ -24,11 +26,13 @@ from core.journal import Journal
 from core.rules import Rules
 from journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
 from journal.migrate import upgrade
+from journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.world import World, build_world
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 TEMPLATE = "journal_template"
+BACKUP_KEY = "cli-test-backup-key-0123456789"
 _numbers = itertools.count(1)
 
 
@@ -86,6 +90,19 @@ async def journal(db_url: str, clock: ManualClock) -> AsyncIterator[Journal]:
     engine = create_engine(db_url)
     yield Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
     await engine.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """What a ``journal`` command reads in a test: the test's database, a data folder of its
+    own, the bot's name (for invitation links) and a backup key."""
+    return Settings(
+        _env_file=None,
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        bot_username="school_journal_bot",
+        backup_hmac_key=SecretStr(BACKUP_KEY),
+    )
 
 
 @pytest.fixture
