@@ -54,6 +54,7 @@ class ConsoleTexts:
     blocked: str = "bot blocked"
     unblocked: str = "bot unblocked"
     no_button: str = "! no button {number}; there are {count}"
+    no_button_text: str = "! no button «{text}»; there are: {buttons}"
     opens: str = "(opens {url})"
     no_answer: str = "! the bot did not answer the button within {seconds}s"
     error: str = "! error: {error}"
@@ -262,6 +263,12 @@ async def _press(
             return
         press = await user.press_at(int(arg))
     else:
+        view = user.last_keyboard_message
+        shown = [*(_flat_buttons(view) if view is not None else [])]
+        shown += [b.text for row in user.reply_keyboard or [] for b in row]
+        if arg not in shown:
+            output(texts.no_button_text.format(text=arg, buttons=" | ".join(shown)))
+            return
         press = await user.press(arg)
     if press.url:
         output(texts.opens.format(url=press.url))

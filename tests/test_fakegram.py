@@ -40,8 +40,9 @@ from aiogram.types import (
 from aiohttp import web
 
 from fakegram import FakeTelegram, RateLimits
-from fakegram.console import run_console
+from fakegram.console import ConsoleTexts, run_console
 from fakegram.parse_mode import parse_html
+from texts import t
 
 TOKEN = "123456:TEST"
 
@@ -638,6 +639,40 @@ async def test_console_plays_as_users() -> None:
         await fake.stop()
 
 
+async def test_console_speaks_the_catalogue_it_is_given() -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, "school_journal_bot")
+    maria = fake.user(1001, "Мария", known=True)
+    try:
+        async with aiohttp.ClientSession() as session:
+            markup = {"inline_keyboard": [[{"text": "Да", "callback_data": "yes"}]]}
+            await call_api(
+                session, fake, "sendMessage", chat_id=1001, text="Придёте?", reply_markup=markup
+            )
+        lines = iter(["help", "as Никто", "press Нет", "press 5", "block", "quit"])
+        printed: list[str] = []
+        await run_console(
+            fake,
+            {"maria": maria},
+            input_func=lambda _prompt: next(lines),
+            output=printed.append,
+            answer_wait=0,
+            texts=ConsoleTexts.from_catalogue(t),
+        )
+        assert printed[0] == "Песочница — вы Мария (maria). Напишите help, чтобы увидеть команды."
+        assert "press <N|текст>   нажать кнопку N" in printed[1]
+        assert printed[2:] == [
+            "! нет пользователя «Никто»; есть: maria",
+            "! нет кнопки «Нет»; есть: Да",
+            "! нет кнопки 5; кнопок 1",
+            "бот заблокирован",
+        ]
+        assert maria.taps == 0
+    finally:
+        await fake.stop()
+
+
 # --------------------------------------------------------------- formatting
 
 
@@ -650,8 +685,6 @@ def test_html_parser_offsets_are_utf16() -> None:
     ]
     text, entities = parse_html('<pre><code class="language-python">x = 1</code></pre>')
     assert entities == [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
-
-
 
 
 # ----------------------------------------------------------------- its place

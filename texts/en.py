@@ -91,6 +91,7 @@ EN: dict[str, str] = {
     "sandbox.console.blocked": "bot blocked",
     "sandbox.console.unblocked": "bot unblocked",
     "sandbox.console.no_button": "! no button {number}; there are {count}",
+    "sandbox.console.no_button_text": "! no button «{text}»; there are: {buttons}",
     "sandbox.console.opens": "(opens {url})",
     "sandbox.console.no_answer": "! the bot did not answer the button within {seconds}s",
     "sandbox.console.error": "! error: {error}",

@@ -96,6 +96,7 @@ RU: dict[str, str] = {
     "sandbox.console.blocked": "бот заблокирован",
     "sandbox.console.unblocked": "бот разблокирован",
     "sandbox.console.no_button": "! нет кнопки {number}; кнопок {count}",
+    "sandbox.console.no_button_text": "! нет кнопки «{text}»; есть: {buttons}",
     "sandbox.console.opens": "(открывается {url})",
     "sandbox.console.no_answer": "! бот не ответил на нажатие за {seconds} с",
     "sandbox.console.error": "! ошибка: {error}",
