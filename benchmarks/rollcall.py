@@ -247,12 +247,10 @@ def make_fake(recorder: Recorder) -> Any:
                     recorder.answer_failed(query.chat_id, str(body.get("description")))
             return status, body
 
-        async def _deliver(self, bot: Any, hook: Any, update: dict[str, Any], *rest: Any) -> None:
-            recorder.delivered([update], time.perf_counter())  # the POST to the webhook
-            await super()._deliver(bot, hook, update, *rest)
-
     fake = InstrumentedFake(limits=RateLimits.unlimited(), reply_timeout=60.0)
     fake.add_listener(recorder.on_event)
+    # the POST to the webhook
+    fake.add_webhook_listener(lambda update: recorder.delivered([update], time.perf_counter()))
     return fake
 
 

@@ -29,7 +29,7 @@ from core.schools import find_school
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from demo.generate import read_csv_folder
 from fakegram import FakeTelegram, FakeUser
-from fakegram.console import ConsoleCommand, InputFunc, OutputFunc, run_console
+from fakegram.console import ConsoleCommand, ConsoleTexts, InputFunc, OutputFunc, run_console
 from journal.app import application
 from journal.service import background
 from journal.settings import Settings
@@ -102,6 +102,7 @@ async def run_sandbox(
                 input_func=input_func,
                 output=output,
                 commands={"time": time_command},
+                texts=ConsoleTexts.from_catalogue(t),
                 announce=lambda key: t(
                     "sandbox.new_message", who=t(f"sandbox.who_{key}"), user=key
                 ),

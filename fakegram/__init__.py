@@ -20,11 +20,13 @@ Limits and failures: ``fake.limits`` (RateLimits), ``fake.faults`` (Faults),
 """
 
 from fakegram.errors import ApiError
-from fakegram.formatting import EntityParseError, parse_html, parse_markdown_v2, utf16_len
+from fakegram.formatting import EntityParseError, utf16_len
 from fakegram.limits import Faults, RateLimits, Stats
+from fakegram.parse_mode import parse_html
 from fakegram.server import FakeTelegram
 from fakegram.state import CallbackQueryRecord, ChatEvent, FakeBot, FakeChat, StoredFile
-from fakegram.users import Button, FakeUser, MessageView, Press
+from fakegram.users import FakeUser, Press
+from fakegram.views import Button, MessageView
 
 __all__ = [
     "ApiError",
@@ -43,6 +45,5 @@ __all__ = [
     "Stats",
     "StoredFile",
     "parse_html",
-    "parse_markdown_v2",
     "utf16_len",
 ]

@@ -10,18 +10,17 @@ import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from fakegram.calls import Call, UploadedFile, WithDescription
 from fakegram.errors import ApiError
 from fakegram.limits import Clock, Faults, RateLimits, Stats
-from fakegram.methods import METHODS, Call, UploadedFile, WithDescription
-from fakegram.state import ApiErrorRecord, ChatEvent, FakeBot, StoredFile, WebhookState
-
-if TYPE_CHECKING:
-    from fakegram.users import FakeUser
+from fakegram.methods import METHODS
+from fakegram.state import ApiErrorRecord, ChatEvent, FakeBot, StoredFile
+from fakegram.users import FakeUser
+from fakegram.webhooks import Webhooks, dumps
 
 log = logging.getLogger("fakegram")
 
@@ -46,10 +45,6 @@ def load_api_spec() -> dict[str, Any]:
     """The subset of the Bot API reference shipped with the package (see api_fields.json)."""
     with _API_FIELDS_PATH.open(encoding="utf-8") as fh:
         return json.load(fh)
-
-
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _coerce(name: str, value: Any, types: list[str]) -> Any:
@@ -90,19 +85,6 @@ def _coerce(name: str, value: Any, types: list[str]) -> Any:
         raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
 
 
-def _update_chat_key(update: dict[str, Any]) -> int | None:
-    for key, payload in update.items():
-        if key == "update_id" or not isinstance(payload, dict):
-            continue
-        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
-        if isinstance(chat, dict) and "id" in chat:
-            return int(chat["id"])
-        sender = payload.get("from")
-        if isinstance(sender, dict) and "id" in sender:
-            return int(sender["id"])
-    return None
-
-
 class FakeTelegram:
     """A local stand-in for api.telegram.org.
 
@@ -133,8 +115,6 @@ class FakeTelegram:
         self.wall_clock = wall_clock
         self.limits = limits or RateLimits()
         self.callback_query_timeout = callback_query_timeout
-        self.webhook_retry_delay = webhook_retry_delay
-        self.webhook_timeout = webhook_timeout
         self.require_https_webhook = require_https_webhook
         self.strict_buttons = strict_buttons
         self.max_upload_size = max_upload_size
@@ -154,7 +134,13 @@ class FakeTelegram:
         self.base_url = ""
         self.app = self._make_app()
         self._runner: web.AppRunner | None = None
-        self._http: aiohttp.ClientSession | None = None
+        self._webhooks = Webhooks(
+            self,
+            self.dispatch,
+            self._method_name,
+            timeout=webhook_timeout,
+            retry_delay=webhook_retry_delay,
+        )
         self._listeners: list[EventListener] = []
         self._file_counter = 0
 
@@ -186,16 +172,14 @@ class FakeTelegram:
         """Wake every waiter (long polls), stop webhook delivery and close the server."""
         self.closing = True
         for bot in self.bots.values():
-            self._stop_webhook(bot)
+            self.stop_webhook(bot)
             bot.update_notifier.notify()
             for chat in bot.chats.values():
                 chat.notifier.notify()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._webhooks.close()
 
     async def __aenter__(self) -> FakeTelegram:
         if self._runner is None:
@@ -247,8 +231,6 @@ class FakeTelegram:
         The bot can write to the user only after the user wrote first (else "chat not
         found"), unless ``known=True`` (e.g. a user who started the bot long ago).
         """
-        from fakegram.users import FakeUser
-
         target = bot if isinstance(bot, FakeBot) else self.bot(bot)
         key = (user_id, target.token)
         existing = self.users.get(key)
@@ -278,12 +260,26 @@ class FakeTelegram:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _emit(self, event: ChatEvent) -> None:
+    def emit(self, event: ChatEvent) -> None:
         for listener in list(self._listeners):
             try:
                 listener(event)
             except Exception:
                 log.exception("fakegram listener failed")
+
+    def add_webhook_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``listener(update)`` the moment an update's POST to a webhook starts."""
+        self._webhooks.listeners.append(listener)
+
+    def start_webhook(self, bot: FakeBot) -> None:
+        self._webhooks.start(bot)
+
+    def stop_webhook(self, bot: FakeBot) -> None:
+        self._webhooks.stop(bot)
+
+    def _method_name(self, requested: str) -> str:
+        """The method's name as the Bot API spells it (names are case-insensitive)."""
+        return self._method_names.get(requested.lower(), requested)
 
     # --------------------------------------------------------------- files
 
@@ -343,7 +339,7 @@ class FakeTelegram:
 
     @staticmethod
     def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-        return web.Response(text=_dumps(body), status=status, content_type="application/json")
+        return web.Response(text=dumps(body), status=status, content_type="application/json")
 
     def _error_response(self, error: ApiError) -> web.Response:
         return self._json(error.body(), status=error.error_code)
@@ -507,140 +503,6 @@ class FakeTelegram:
                     content_type=stored.mime_type or "application/octet-stream",
                 )
         return self._error_response(ApiError(404, "Not Found"))
-
-    # ------------------------------------------------------------- webhooks
-
-    def _start_webhook(self, bot: FakeBot) -> None:
-        if bot._webhook_task is None or bot._webhook_task.done():
-            bot._webhook_task = asyncio.create_task(
-                self._webhook_loop(bot), name=f"fakegram-webhook-{bot.username}"
-            )
-
-    def _stop_webhook(self, bot: FakeBot) -> None:
-        bot.webhook = None
-        task = bot._webhook_task
-        bot._webhook_task = None
-        if task is not None and not task.done():
-            task.cancel()
-        bot.update_notifier.notify()
-
-    async def _webhook_loop(self, bot: FakeBot) -> None:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession()
-        busy_chats: set[int] = set()
-        tasks: set[asyncio.Task[None]] = set()
-        try:
-            while bot.webhook is not None and not self.closing:
-                hook = bot.webhook
-
-                def pick(hook: WebhookState = hook) -> Any:
-                    if bot.webhook is not hook or self.closing:
-                        return "changed"
-                    if len(bot._inflight) >= hook.max_connections:
-                        return None
-                    for update in bot.updates:
-                        if update["update_id"] in bot._inflight:
-                            continue
-                        key = _update_chat_key(update)
-                        if key is not None and key in busy_chats:
-                            continue
-                        return update
-                    return None
-
-                update = await bot.update_notifier.wait_for(pick, None)
-                if update == "changed" or update is None:
-                    continue  # re-check: deleted, replaced by a new URL, or shutting down
-                key = _update_chat_key(update)
-                bot._inflight.add(update["update_id"])
-                if key is not None:
-                    busy_chats.add(key)
-                task = asyncio.create_task(self._deliver(bot, hook, update, key, busy_chats))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-        finally:
-            for task in list(tasks):
-                task.cancel()
-
-    async def _deliver(
-        self,
-        bot: FakeBot,
-        hook: Any,
-        update: dict[str, Any],
-        key: int | None,
-        busy_chats: set[int],
-    ) -> None:
-        headers = {"Content-Type": "application/json"}
-        if hook.secret_token:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
-        error: str | None = None
-        try:
-            assert self._http is not None
-            async with self._http.post(
-                hook.url,
-                data=_dumps(update).encode("utf-8"),
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
-            ) as resp:
-                if 200 <= resp.status < 300:
-                    bot.updates = [u for u in bot.updates if u is not update]
-                    hook.delivered += 1
-                    await self._process_webhook_reply(bot, resp)
-                else:
-                    error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
-        except asyncio.CancelledError:
-            raise
-        except TimeoutError:
-            error = "Read timeout expired"
-        except aiohttp.ClientConnectorError:
-            error = "Connection refused"
-        except Exception as exc:
-            error = f"Connection error: {exc!r}"
-        finally:
-            bot._inflight.discard(update["update_id"])
-        try:
-            if error is not None:
-                hook.last_error_date = int(self.wall_clock())
-                hook.last_error_message = error
-                log.info("fakegram webhook delivery failed: %s", error)
-                await asyncio.sleep(self.webhook_retry_delay)
-        finally:
-            if key is not None:
-                busy_chats.discard(key)
-            bot.update_notifier.notify()
-
-    async def _process_webhook_reply(self, bot: FakeBot, resp: aiohttp.ClientResponse) -> None:
-        """Execute a method returned in the webhook response body (Telegram allows this)."""
-        ctype = resp.content_type
-        raw: dict[str, Any] = {}
-        files: dict[str, UploadedFile] = {}
-        if ctype == "application/json":
-            try:
-                body = await resp.json(content_type=None)
-            except ValueError:
-                return
-            if isinstance(body, dict):
-                raw = body
-        elif ctype == "multipart/form-data":
-            reader = aiohttp.MultipartReader.from_response(resp)
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
-                    continue
-                if part.filename:
-                    files[part.name] = UploadedFile(part.filename, bytes(await part.read()))
-                else:
-                    raw[part.name] = await part.text()
-        else:
-            return
-        method = raw.pop("method", None)
-        if not method:
-            return
-        name = self._method_names.get(str(method).lower(), str(method))
-        status, body = await self.dispatch(bot, name, raw, files)
-        if status != 200:
-            log.info("fakegram: method %s from webhook reply failed: %s", name, body)
 
 
 def _html_error_page(code: int, reason: str) -> str:

@@ -1,4 +1,6 @@
-"""In-memory state of the fake Telegram: bots, chats, messages, files, callback queries."""
+"""In-memory state of the fake Telegram: bots, chats, messages, files, callback queries,
+and ``Hub``, what they (and the method handlers and simulated users) need from the server
+that holds them."""
 
 from __future__ import annotations
 
@@ -8,12 +10,9 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from fakegram.limits import RateLimiter, RateLimits, Stats
-
-if TYPE_CHECKING:
-    from fakegram.server import FakeTelegram
+from fakegram.limits import Clock, RateLimiter, RateLimits, Stats
 
 T = TypeVar("T")
 
@@ -282,7 +281,7 @@ class FakeChat:
         )
         self.events.append(event)
         self.notifier.notify()
-        self.bot.fake._emit(event)
+        self.bot.fake.emit(event)
         return event
 
     def bot_messages(self) -> list[StoredMessage]:
@@ -301,12 +300,47 @@ class WebhookState:
     delivered: int = 0
 
 
+class Hub(Protocol):
+    """The server as the parts of the fake see it (``FakeTelegram`` is the one
+    implementation). Bots, chats, method handlers and simulated users hold a ``Hub``, so
+    none of them imports the server: imports inside fakegram go one way, server on top."""
+
+    clock: Clock
+    wall_clock: Clock
+    limits: RateLimits
+    stats: Stats
+    api_spec: dict[str, Any]
+    files: dict[str, StoredFile]
+    closing: bool
+    strict_buttons: bool
+    require_https_webhook: bool
+    callback_query_timeout: float
+    max_upload_size: int
+    reply_timeout: float
+
+    def emit(self, event: ChatEvent) -> None: ...
+
+    def store_file(
+        self,
+        data: bytes,
+        file_name: str | None,
+        mime_type: str | None,
+        *,
+        origin: str,
+        url: str | None = None,
+    ) -> StoredFile: ...
+
+    def start_webhook(self, bot: FakeBot) -> None: ...
+
+    def stop_webhook(self, bot: FakeBot) -> None: ...
+
+
 class FakeBot:
     """One bot account on the fake server (created by ``FakeTelegram.add_bot``)."""
 
     def __init__(
         self,
-        fake: FakeTelegram,
+        fake: Hub,
         token: str,
         username: str,
         first_name: str,

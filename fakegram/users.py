@@ -3,168 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
-from fakegram.formatting import detect_entities, to_html
+from fakegram.calls import guess_mime
+from fakegram.formatting import detect_entities
 from fakegram.state import (
     CallbackQueryRecord,
     ChatEvent,
     FakeBot,
     FakeChat,
+    Hub,
     StoredMessage,
 )
-
-if TYPE_CHECKING:
-    from fakegram.server import FakeTelegram
+from fakegram.views import Button, ButtonMatcher, MessageView, button_of
 
 
 def _read_file(path: Path) -> bytes:
     return path.expanduser().read_bytes()
-
-
-class Button(NamedTuple):
-    """A keyboard button: its text and its callback_data (or url; None for reply buttons)."""
-
-    text: str
-    data: str | None
-
-
-ButtonMatcher = str | re.Pattern[str] | Callable[[Button], bool]
-
-
-def _button_of(raw: dict[str, Any]) -> Button:
-    data = raw.get("callback_data")
-    if data is None:
-        data = raw.get("url")
-    return Button(raw.get("text", ""), data)
-
-
-class MessageView:
-    """A live, read-only view of a message in a fake chat (reflects later edits).
-
-    ``event`` is the chat event that produced this view (for ``wait_reply``) and
-    ``text_at_event`` the text at that moment.
-    """
-
-    def __init__(self, chat: FakeChat, message: StoredMessage, event: ChatEvent | None = None):
-        self._chat = chat
-        self._msg = message
-        self.event = event
-
-    def __repr__(self) -> str:
-        who = "bot" if self._msg.outgoing else "user"
-        flags = []
-        if self._msg.edits:
-            flags.append(f"edits={self._msg.edits}")
-        if self._msg.deleted:
-            flags.append("deleted")
-        extra = (" " + " ".join(flags)) if flags else ""
-        return f"<MessageView #{self.message_id} from {who}{extra}: {self.text!r} {self.buttons}>"
-
-    @property
-    def stored(self) -> StoredMessage:
-        return self._msg
-
-    @property
-    def message_id(self) -> int:
-        return self._msg.message_id
-
-    @property
-    def chat_id(self) -> int:
-        return self._msg.chat_id
-
-    @property
-    def from_bot(self) -> bool:
-        return self._msg.outgoing
-
-    @property
-    def date(self) -> int:
-        return self._msg.date
-
-    @property
-    def text(self) -> str | None:
-        """The message text, or the caption for documents."""
-        return self._msg.text if self._msg.text is not None else self._msg.caption
-
-    @property
-    def caption(self) -> str | None:
-        return self._msg.caption
-
-    @property
-    def entities(self) -> list[dict[str, Any]]:
-        if self._msg.text is not None:
-            return copy.deepcopy(self._msg.entities)
-        return copy.deepcopy(self._msg.caption_entities)
-
-    @property
-    def html(self) -> str:
-        """The text rendered back to Telegram HTML (formatting entities only)."""
-        return to_html(self.text or "", self.entities)
-
-    @property
-    def text_at_event(self) -> str | None:
-        return self.event.text if self.event is not None else self.text
-
-    @property
-    def reply_markup(self) -> dict[str, Any] | None:
-        return copy.deepcopy(self._msg.reply_markup)
-
-    @property
-    def keyboard(self) -> list[list[dict[str, Any]]]:
-        """Raw button dicts of the inline keyboard (or the reply keyboard sent with it)."""
-        markup = self._msg.reply_markup or {}
-        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        return copy.deepcopy(rows)
-
-    @property
-    def buttons(self) -> list[list[Button]]:
-        return [[_button_of(b) for b in row] for row in self.keyboard]
-
-    @property
-    def button_texts(self) -> list[str]:
-        return [b.text for row in self.buttons for b in row]
-
-    @property
-    def has_inline_keyboard(self) -> bool:
-        return self._msg.inline_keyboard is not None
-
-    @property
-    def edits(self) -> int:
-        return self._msg.edits
-
-    @property
-    def deleted(self) -> bool:
-        return self._msg.deleted
-
-    @property
-    def history(self) -> list[dict[str, Any]]:
-        """Earlier versions (text, entities, reply_markup...) before each edit."""
-        return copy.deepcopy(self._msg.history)
-
-    @property
-    def document(self) -> dict[str, Any] | None:
-        return copy.deepcopy(self._msg.document)
-
-    @property
-    def file_bytes(self) -> bytes | None:
-        if not self._msg.document:
-            return None
-        stored = self._chat.bot.fake.files.get(self._msg.document["file_id"])
-        return stored.data if stored is not None else None
-
-    @property
-    def method(self) -> str | None:
-        return self._msg.method
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """Other parameters of the call that sent it (disable_notification, ...)."""
-        return copy.deepcopy(self._msg.params)
 
 
 @dataclass
@@ -211,7 +70,7 @@ class FakeUser:
 
     def __init__(
         self,
-        fake: FakeTelegram,
+        fake: Hub,
         bot: FakeBot,
         user_id: int,
         first_name: str,
@@ -268,18 +127,6 @@ class FakeUser:
     def reset_counters(self) -> None:
         self.taps = 0
         self.messages_sent = 0
-
-    def with_bot(self, bot: FakeBot | str) -> FakeUser:
-        """The same person talking to another bot."""
-        return self.fake.user(
-            self.id,
-            self.first_name,
-            self.last_name,
-            username=self.username,
-            language_code=self.language_code,
-            phone_number=self.phone_number,
-            bot=bot,
-        )
 
     def _timeout(self, timeout: float | None) -> float:
         return self.fake.reply_timeout if timeout is None else timeout
@@ -338,8 +185,6 @@ class FakeUser:
         mime_type: str | None = None,
     ) -> MessageView:
         """Send a file (path or bytes); the bot can getFile + download it."""
-        from fakegram.methods import _guess_mime
-
         if isinstance(source, (str, Path)):
             path = Path(source)
             data = await asyncio.to_thread(_read_file, path)
@@ -348,7 +193,7 @@ class FakeUser:
             data = bytes(source)
             filename = filename or "document"
         stored = self.fake.store_file(
-            data, filename, mime_type or _guess_mime(filename, None), origin="user"
+            data, filename, mime_type or guess_mime(filename, None), origin="user"
         )
         msg = self._new_incoming(
             document=stored.document(),
@@ -436,7 +281,7 @@ class FakeUser:
         if msg is not None:
             for row in msg.inline_keyboard or []:
                 for raw in row:
-                    button = _button_of(raw)
+                    button = button_of(raw)
                     available.append(button.text)
                     if self._matches(button, target):
                         return await self._press_inline(msg, raw, button)
@@ -462,7 +307,7 @@ class FakeUser:
             raws = [raw for row in msg.inline_keyboard or [] for raw in row]
             if 1 <= number <= len(raws):
                 raw = raws[number - 1]
-                return await self._press_inline(msg, raw, _button_of(raw))
+                return await self._press_inline(msg, raw, button_of(raw))
             raise AssertionError(
                 f"{self.name}: no button {number} on message #{msg.message_id}; "
                 f"there are {len(raws)}"

@@ -1,5 +1,12 @@
 """Tests run on a real embedded PostgreSQL: one server per test session, the schema built
-by migrating once into a template database, and a fresh copy of it for every test."""
+by migrating once into a template database, and a fresh copy of it for every test.
+
+The shared fixtures: ``journal`` (the core on that copy, with a ``clock`` set to a Monday
+morning), ``world`` (the small school of ``tests/world.py``; a test file that needs more
+overrides it by asking for ``world`` itself), ``settings`` (what a ``journal`` command reads)
+and ``bot`` (the real bot against the fake
+Bot API, ``tests/botkit.py``; ``@pytest.mark.virtual_time`` drives the fake's clock by the
+bot's own waits)."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from core.clock import ManualClock
@@ -18,10 +26,20 @@ from core.journal import Journal
 from core.rules import Rules
 from journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
 from journal.migrate import upgrade
+from journal.settings import Settings
+from tests.botkit import Harness, running_bot
+from tests.world import World, build_world
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 TEMPLATE = "journal_template"
+BACKUP_KEY = "cli-test-backup-key-0123456789"
 _numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "virtual_time: the bot fixture moves the fake Bot API's clock by its waits"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +90,30 @@ async def journal(db_url: str, clock: ManualClock) -> AsyncIterator[Journal]:
     engine = create_engine(db_url)
     yield Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
     await engine.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """What a ``journal`` command reads in a test: the test's database, a data folder of its
+    own, the bot's name (for invitation links) and a backup key."""
+    return Settings(
+        _env_file=None,
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        bot_username="school_journal_bot",
+        backup_hmac_key=SecretStr(BACKUP_KEY),
+    )
+
+
+@pytest.fixture
+async def world(journal: Journal) -> World:
+    return await build_world(journal)
+
+
+@pytest.fixture
+async def bot(
+    request: pytest.FixtureRequest, journal: Journal, db_url: str, world: World
+) -> AsyncIterator[Harness]:
+    virtual_time = request.node.get_closest_marker("virtual_time") is not None
+    async with running_bot(journal, db_url, virtual_time=virtual_time) as harness:
+        yield harness

@@ -5,30 +5,16 @@ edited (the parent deleted it), the update comes as a new message."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole, outbox_table
 from notifications.scheduler import NotificationJobs
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_notifications import absent, at
 from tests.test_notifications_e2e import deliver
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def alert_rows(journal: Journal) -> list[tuple[str, str, int | None]]:

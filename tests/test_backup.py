@@ -20,16 +20,17 @@ from core.rules import Rules
 from journal import backup as bk
 from journal.backup import BackupError
 from journal.database import asyncpg_dsn, create_engine, with_database
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 from texts import t
 
 KEY = b"0123456789abcdef-school-secret"
 
 
 @pytest.fixture
-async def world(journal: Journal, clock: ManualClock) -> World:
-    """A school with a morning of entries: attendance, a reason, marks, a final mark."""
-    w = await build_world(journal)
+async def world(journal: Journal, clock: ManualClock, world: World) -> World:
+    """The shared school with a morning of entries: attendance, a reason, marks, a final
+    mark."""
+    w = world
     p, math = w.people, w.staff("math")
     lesson_id = next(
         x.id for x in await lessons.teacher_day(journal, math, MONDAY) if x.lesson_no == 1

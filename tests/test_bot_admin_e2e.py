@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, time
 
 import pypdfium2 as pdfium
@@ -37,20 +36,9 @@ from core.models import (
     School,
 )
 from fakegram import FakeUser, MessageView
-from tests.botkit import USERNAME, Harness, forge_press, running_bot
+from tests.botkit import USERNAME, Harness, forge_press
 from tests.conftest import MOSCOW
-from tests.world import GUARDIANS, MONDAY, PUPILS, STAFF, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import GUARDIANS, MONDAY, PUPILS, STAFF, World
 
 
 async def staff_user(bot: Harness, world: World, who: str) -> FakeUser:

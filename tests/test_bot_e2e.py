@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.actions import TapCb
@@ -13,20 +11,9 @@ from core import invitations, lessons
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Attendance, BindingRole, Mark, Presence
-from tests.botkit import Harness, forge_press, running_bot
+from tests.botkit import Harness, forge_press
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def statuses(journal: Journal, lesson_id: int) -> dict[int, str]:

@@ -18,21 +18,13 @@ from fakegram import RateLimits
 from journal.database import create_engine
 from tests.botkit import Harness, forge_press, running_bot
 from tests.dbproxy import DatabaseProxy
-from tests.world import World, build_world
+from tests.world import World
 
 UNAVAILABLE = "Журнал временно недоступен"
 GENERIC = "Что-то пошло не так"
 
 
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url, virtual_time=True) as harness:
-        yield harness
+pytestmark = pytest.mark.virtual_time  # the shared bot fixture, on the fake's own clock
 
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -4,7 +4,6 @@ across a restart, and keeps secrets out of its logs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -16,18 +15,7 @@ from core.journal import Journal
 from core.models import BindingRole, Lesson
 from journal.database import asyncpg_dsn
 from tests.botkit import TOKEN, Harness, forge_press, running_bot
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def test_429_is_retried_after_retry_after(bot: Harness, world: World) -> None:

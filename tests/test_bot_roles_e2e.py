@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -18,19 +16,8 @@ from core.models import AbsenceReason, Attendance, BindingRole, Presence
 from fakegram import FakeTelegram
 from journal.app import App
 from journal.settings import Settings
-from tests.botkit import TOKEN, USERNAME, Harness, running_bot
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.botkit import TOKEN, USERNAME, Harness
+from tests.world import MONDAY, World
 
 
 async def test_r6_class_teacher_confirms_a_reason_from_the_week_view(

@@ -16,14 +16,9 @@ from core.journal import Journal
 from core.models import BindingRole
 from reports import FONT_DIR
 from reports.cards import cards_pdf, invite_cards, invite_pdf
-from tests.world import World, build_world
+from tests.world import World
 
 BOT = "school1_journal_bot"
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ pupil-day is on a page she can reach, and a reason is confirmed from it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -14,17 +13,18 @@ from core import attendance
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Attendance, BindingRole, Lesson, Person, Presence, Pupil
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_notifications import at, lesson_of
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 
 LINE = re.compile(r"^(.+?), (\d\d\.\d\d): уроков \d+", re.MULTILINE)
 WEEK = [MONDAY + timedelta(days=i) for i in range(5)]
 
 
 @pytest.fixture
-async def world(journal: Journal) -> World:
-    w = await build_world(journal)
+async def world(journal: Journal, world: World) -> World:
+    """The shared school, its 5А grown to a class of 30."""
+    w = world
     async with journal.transaction() as s:  # 5А grows to a class of 30
         for i in range(27):
             p = Person(school_id=w.school_id, full_name=f"Гриппов{i:02d} Ученик Тестович")
@@ -33,12 +33,6 @@ async def world(journal: Journal) -> World:
             s.add(Pupil(person_id=p.id, class_id=w.classes["5А"]))
             w.people[f"flu{i:02d}"] = p.id
     return w
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def _ill(journal: Journal, w: World, clock: ManualClock, ill: int) -> set[tuple[int, date]]:

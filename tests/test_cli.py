@@ -43,19 +43,11 @@ from tests.test_notifications import absent, at, bind
 from tests.world import MONDAY, build_world
 from texts.ru import RU
 
-KEY = "cli-test-backup-key-0123456789"
-
 
 @pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=db_url,
-        data_dir=tmp_path / "data",
-        bot_username="school_journal_bot",
-        backup_hmac_key=SecretStr(KEY),
-        backup_dirs=f"{tmp_path / 'disk1'},{tmp_path / 'disk2'}",
-    )
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The shared settings, backing up to two folders (two disks)."""
+    return settings.model_copy(update={"backup_dirs": f"{tmp_path / 'disk1'},{tmp_path / 'disk2'}"})
 
 
 async def journal_cmd(settings: Settings, *argv: str) -> int:

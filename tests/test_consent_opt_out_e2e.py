@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pypdfium2
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import delete, select, update
 
 from core import attendance, directory, lessons
@@ -22,31 +20,9 @@ from demo import SCHOOL_DIR, SCHOOL_NAME
 from journal.console import school_for
 from journal.settings import Settings
 from tests.botkit import Harness, running_bot
-from tests.test_cli import KEY, journal_cmd
+from tests.test_cli import journal_cmd
 from tests.test_notifications_e2e import deliver
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=db_url,
-        data_dir=tmp_path / "data",
-        bot_username="school_journal_bot",
-        backup_hmac_key=SecretStr(KEY),
-    )
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def test_r19_refusing_consent_hides_the_child_and_tells_the_class_teacher(

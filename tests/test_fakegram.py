@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import graphlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -37,8 +40,9 @@ from aiogram.types import (
 from aiohttp import web
 
 from fakegram import FakeTelegram, RateLimits
-from fakegram.console import run_console
-from fakegram.formatting import parse_html, parse_markdown_v2
+from fakegram.console import ConsoleTexts, run_console
+from fakegram.parse_mode import parse_html
+from texts import t
 
 TOKEN = "123456:TEST"
 
@@ -296,13 +300,26 @@ async def test_bad_html_is_rejected(env: Env) -> None:
         with pytest.raises(TelegramBadRequest) as info:
             await env.bot.send_message(user.id, text, parse_mode="HTML")
         assert info.value.message == f"Bad Request: can't parse entities: {description}"
-    with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
-        await env.bot.send_message(user.id, "Версия 1.0", parse_mode="MarkdownV2")
     sent = await env.bot.send_message(
         user.id, "<i>ок</i> &lt;3 <tg-spoiler>секрет</tg-spoiler>", parse_mode="HTML"
     )
     assert sent.text == "ок <3 секрет"
     assert [e.type for e in sent.entities or []] == ["italic", "spoiler"]
+
+
+async def test_markdown_parse_modes_are_refused_the_bot_sends_html_only(env: Env) -> None:
+    user = await started_user(env)
+    shown = len(user.bot_messages)
+    for mode in ("Markdown", "MarkdownV2", "markdownv2", "Textile"):
+        with pytest.raises(TelegramBadRequest) as info:
+            await env.bot.send_message(user.id, "*жирный* 1.0", parse_mode=mode)
+        assert info.value.message == "Bad Request: unsupported parse_mode"
+        with pytest.raises(TelegramBadRequest) as info:
+            await env.bot.send_document(
+                user.id, BufferedInputFile(b"x", "a.txt"), caption="*x*", parse_mode=mode
+            )
+        assert info.value.message == "Bad Request: unsupported parse_mode"
+    assert len(user.bot_messages) == shown  # nothing sent
 
 
 async def test_edit_errors(env: Env) -> None:
@@ -622,6 +639,40 @@ async def test_console_plays_as_users() -> None:
         await fake.stop()
 
 
+async def test_console_speaks_the_catalogue_it_is_given() -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, "school_journal_bot")
+    maria = fake.user(1001, "Мария", known=True)
+    try:
+        async with aiohttp.ClientSession() as session:
+            markup = {"inline_keyboard": [[{"text": "Да", "callback_data": "yes"}]]}
+            await call_api(
+                session, fake, "sendMessage", chat_id=1001, text="Придёте?", reply_markup=markup
+            )
+        lines = iter(["help", "as Никто", "press Нет", "press 5", "block", "quit"])
+        printed: list[str] = []
+        await run_console(
+            fake,
+            {"maria": maria},
+            input_func=lambda _prompt: next(lines),
+            output=printed.append,
+            answer_wait=0,
+            texts=ConsoleTexts.from_catalogue(t),
+        )
+        assert printed[0] == "Песочница — вы Мария (maria). Напишите help, чтобы увидеть команды."
+        assert "press <N|текст>   нажать кнопку N" in printed[1]
+        assert printed[2:] == [
+            "! нет пользователя «Никто»; есть: maria",
+            "! нет кнопки «Нет»; есть: Да",
+            "! нет кнопки 5; кнопок 1",
+            "бот заблокирован",
+        ]
+        assert maria.taps == 0
+    finally:
+        await fake.stop()
+
+
 # --------------------------------------------------------------- formatting
 
 
@@ -636,7 +687,48 @@ def test_html_parser_offsets_are_utf16() -> None:
     assert entities == [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
 
 
-def test_markdown_v2_parser() -> None:
-    text, entities = parse_markdown_v2(r"*жирный* _курсив_ ||спойлер|| 1\.5")
-    assert text == "жирный курсив спойлер 1.5"
-    assert [e["type"] for e in entities] == ["bold", "italic", "spoiler"]
+# ----------------------------------------------------------------- its place
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The product's packages; of them only the sandbox may use the fake (tests and benchmarks
+# are not shipped to a school's server as code that runs the bot).
+PRODUCT = ("bot", "core", "notifications", "journal", "reports", "texts", "demo", "migrations")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top, under TYPE_CHECKING or in a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_sandbox_imports_fakegram_of_the_product() -> None:
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for package in PRODUCT
+        for path in (ROOT / package).rglob("*.py")
+        if any(m == "fakegram" or m.startswith("fakegram.") for m in imported_modules(path))
+    )
+    assert importers == ["bot/sandbox.py"]
+
+
+def test_fakegram_imports_go_one_way() -> None:
+    modules = {path.stem: path for path in (ROOT / "fakegram").glob("*.py")}
+    graph = {
+        name: {
+            m.split(".")[1]
+            for m in imported_modules(path)
+            if m.startswith("fakegram.") and m.split(".")[1] in modules
+        }
+        - {name}
+        for name, path in modules.items()
+        if name not in ("__init__", "__main__")
+    }
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # CycleError on a circle
+    assert order.index("server") > max(order.index(m) for m in ("state", "methods", "users"))

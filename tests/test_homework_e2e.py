@@ -3,32 +3,18 @@ teacher types on today's card reaches the parent's /homework and the evening dig
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import text
 
 from bot.actions import HomeworkDueCb
 from core.clock import ManualClock
-from core.journal import Journal
 from core.models import BindingRole
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
-from tests.botkit import Harness, forge_press, running_bot
+from tests.botkit import Harness, forge_press
 from tests.conftest import MOSCOW
-from tests.world import World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import World
 
 
 async def test_homework_typed_on_todays_card_reaches_the_parents_homework_and_digest(

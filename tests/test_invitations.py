@@ -16,12 +16,7 @@ from core.errors import CodeRejected, NotAllowed, TooManyAttempts
 from core.invitations import code_hash
 from core.journal import Journal
 from core.models import Binding, BindingRole, Guardianship, Invitation, RedeemAttempt
-from tests.world import World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
+from tests.world import World
 
 
 async def test_r2_code_is_random_fits_a_deep_link_and_is_stored_only_as_hash(

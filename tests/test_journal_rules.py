@@ -23,12 +23,7 @@ from core.models import (
     School,
 )
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
+from tests.world import MONDAY, World
 
 
 async def lesson_of(journal: Journal, w: World, teacher: str, day: date, no: int) -> int:

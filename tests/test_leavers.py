@@ -4,7 +4,6 @@ so in its «дата выбытия» column; a file that leaves a pupil out onl
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,29 +15,17 @@ from sqlalchemy import select
 from core import accounts, invitations
 from core.access import ensure_can_view_pupil
 from core.errors import InvalidValue, NotAllowed
-from core.journal import Journal
 from core.models import Binding, BindingRole, Pupil
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from fakegram import FakeUser, MessageView
 from journal.cli import build_parser, dispatch
 from journal.settings import Settings
 from reports import xlsx
-from tests.botkit import Harness, running_bot
-from tests.world import PUPILS, STAFF, World, build_world
+from tests.botkit import Harness
+from tests.world import PUPILS, STAFF, World
 
 ROLE_WORDS = {"admin": "администратор", "director": "директор", "deputy": "завуч"}
 TODAY = "23.11.2026"  # the tests' clock: Monday 23 November 2026
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 def roster(

@@ -5,10 +5,8 @@ requests are one paged list. A future lesson's card keeps its note on every page
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from core import attendance, lessons
@@ -26,23 +24,12 @@ from core.models import (
     RequestStatus,
 )
 from fakegram import FakeUser, MessageView
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 
 #: The roster sets no limit on a class's size; the roll call's test takes 150, so do these.
 LARGEST = 150
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def add_pupils(journal: Journal, world: World, count: int) -> list[int]:

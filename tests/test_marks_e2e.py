@@ -5,10 +5,8 @@ reason to the deputy, and the screens say what they are about."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select
 
 from bot.actions import BulkCb
@@ -16,21 +14,11 @@ from core import lessons
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AuditEntry, BindingRole, CorrectionRequest, Mark, WorkType
-from fakegram.users import FakeUser, MessageView
-from tests.botkit import Harness, forge_press, running_bot
+from fakegram.users import FakeUser
+from fakegram.views import MessageView
+from tests.botkit import Harness, forge_press
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def marks_in_db(journal: Journal) -> list[tuple[int, int, str]]:

@@ -4,32 +4,18 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from core.journal import Journal
 from core.models import BindingRole, Person, Pupil
 from fakegram import FakeUser, MessageView
-from tests.botkit import Harness, running_bot
-from tests.world import World, build_world
+from tests.botkit import Harness
+from tests.world import World
 
 REPORT = "Движение учащихся (прибытие и выбытие)"
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def staff_user(bot: Harness, world: World, who: str) -> FakeUser:

@@ -55,17 +55,12 @@ from notifications.friday_round import RoundKind, render_round
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs, build_scheduler, daily_slot, weekly_slot
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 from texts import Texts
 
 TUESDAY = MONDAY + timedelta(days=1)
 WEDNESDAY = MONDAY + timedelta(days=2)
 FRIDAY = MONDAY + timedelta(days=4)
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
 
 
 @pytest.fixture

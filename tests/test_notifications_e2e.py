@@ -3,9 +3,6 @@ local Bot API fake, and the buttons under them pressed by people on their phones
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -13,7 +10,6 @@ from bot.actions import UnreadCb
 from bot.transport import build_bot
 from core import digest
 from core.clock import ManualClock
-from core.journal import Journal
 from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
 from journal.app import App
 from journal.service import background
@@ -21,7 +17,7 @@ from journal.settings import Settings
 from notifications.channels.telegram import TelegramChannel
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
-from tests.botkit import TOKEN, Harness, forge_press, running_bot
+from tests.botkit import TOKEN, Harness, forge_press
 from tests.test_notifications import (
     FRIDAY,
     TUESDAY,
@@ -31,18 +27,7 @@ from tests.test_notifications import (
     school_day_for_5a,
     week_of_absences,
 )
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def deliver(harness: Harness) -> int:

@@ -10,7 +10,6 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,22 +24,11 @@ from core.text import clean_typed, normalise_name
 from fakegram import FakeUser, MessageView
 from journal.cli import build_parser, dispatch
 from journal.settings import Settings
-from tests.botkit import Harness, running_bot
-from tests.world import MONDAY, PUPILS, STAFF, World, build_world
+from tests.botkit import Harness
+from tests.world import MONDAY, PUPILS, STAFF, World
 
 ROLE_WORDS = {"admin": "администратор", "director": "директор", "deputy": "завуч"}
 SUBJECTS = ("Математика", "Английский язык", "Русский язык")
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def admin_user(bot: Harness, world: World) -> FakeUser:
@@ -158,16 +146,6 @@ async def test_an_upload_that_fails_unexpectedly_still_ends_its_progress_message
     assert "обработать его не удалось" in (reply.text or "")
     assert "Traceback" not in (reply.text or "") and "disk on fire" not in (reply.text or "")
     assert not any((m.text or "").startswith("⏳") for m in admin.bot_messages)
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=db_url,
-        data_dir=tmp_path / "data",
-        bot_username="school_journal_bot",
-    )
 
 
 async def journal_cmd(settings: Settings, *argv: str) -> int:

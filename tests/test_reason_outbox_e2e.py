@@ -3,7 +3,6 @@ what the class teacher answers survives a Telegram outage and is delivered once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -14,21 +13,10 @@ from core.journal import Journal
 from core.models import BindingRole
 from fakegram import FakeUser
 from notifications.scheduler import NotificationJobs
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_notifications import at, school_day_for_5a
 from tests.test_notifications_e2e import deliver
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def _absence_asked(bot: Harness, world: World, clock: ManualClock) -> tuple:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,19 +26,14 @@ from journal.app import App
 from journal.settings import Settings
 from reports import xlsx
 from reports.cli import add_report_parser, report_command
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 from texts import t
 from texts.en import EN
 from texts.ru import RU
 
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")  # what an action code looks like
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
 
 
 def at(clock: ManualClock, hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
@@ -220,12 +214,6 @@ async def test_r21_a_class_report_and_the_school_report_of_one_period_are_two_fi
     # Each file holds what its name says.
     assert class_column(tmp_path / "Активность_родителей_школа_2026-11-23.xlsx") == {"1А", "5А"}
     assert class_column(tmp_path / "Активность_родителей_5А_2026-11-23.xlsx") == {"5А"}
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 def is_document(view: MessageView) -> bool:

@@ -43,13 +43,8 @@ from core.models import (
 )
 from core.revert import Verdict
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 from texts import t
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
 
 
 def at(clock: ManualClock, hour: int, minute: int = 0, day: date = MONDAY) -> datetime:

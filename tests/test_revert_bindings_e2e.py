@@ -5,7 +5,6 @@ what they need (issue 9)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -25,21 +24,10 @@ from core.models import (
     Lesson,
 )
 from fakegram import FakeUser
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.conftest import MOSCOW
 from tests.test_notifications_e2e import deliver
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 def at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:

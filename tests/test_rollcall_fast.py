@@ -5,7 +5,6 @@ redrawn; a connection the database dropped is replaced without an error."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 
 import asyncpg
@@ -26,14 +25,9 @@ from core.models import (
     School,
 )
 from journal.database import asyncpg_dsn
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
+from tests.world import MONDAY, World
 
 
 async def math_lesson(journal: Journal, w: World, day: date = MONDAY) -> int:
@@ -145,12 +139,6 @@ async def test_a_connection_the_server_dropped_is_replaced_before_use(
         await conn.close()
     call = await attendance.roll_call(journal, world.staff("math"), lesson_id)
     assert len(call.lines) == 3
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def test_a_tap_is_answered_before_the_card_is_redrawn(bot: Harness, world: World) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,16 @@ from core.models import Bell, Pupil
 from core.roster import read_roster_bytes
 from core.roster.format import SHEETS_SPEC, sheet_key
 from journal.settings import Settings
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_bot_admin_e2e import pupil_count, staff_user, world_roster
 from tests.test_roster_sheets import cli_import, count, edited
-from tests.world import World, build_world
+from tests.world import World
 from texts import CATALOGUES
 from texts.roster import problem_line
 
 WRONG_CLASS = "класс «7В» не найден в листе «Классы»"
 NO_END = "такого столбца в листе нет, а он обязателен"
 OLD_WORDS = ("лист pupils", "столбец class", "лист bells", "(end)", "листе classes")
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=db_url,
-        data_dir=tmp_path / "data",
-    )
 
 
 async def test_journal_import_names_sheets_and_columns_as_the_file_does(
@@ -54,17 +44,6 @@ async def test_journal_import_names_sheets_and_columns_as_the_file_does(
     assert not any(old in err for old in OLD_WORDS), err
     assert "Traceback" not in err
     assert await count(journal, Pupil) == 0 and await count(journal, Bell) == 0
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def test_the_bot_upload_names_sheets_and_columns_as_the_file_does(

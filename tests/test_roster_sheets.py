@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -22,9 +21,9 @@ from core.roster.format import SHEET_SPECS, SHEETS_SPEC, name_form, sheet_key
 from journal.cli import build_parser, dispatch
 from journal.settings import Settings
 from reports.roster_template import roster_template
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_bot_admin_e2e import is_document, staff_user, world_roster
-from tests.world import World, build_world
+from tests.world import World
 from texts import CATALOGUES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,15 +70,6 @@ def edited(**changes: list[list[object]] | None) -> dict[str, list[list[object]]
 async def count(journal: Journal, model: type[object]) -> int:
     async with journal.transaction() as s:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=db_url,
-        data_dir=tmp_path / "data",
-    )
 
 
 async def journal_cmd(settings: Settings, *argv: str) -> int:
@@ -231,8 +221,7 @@ async def test_a_known_sheet_without_a_required_column_is_an_error_and_nothing_c
     ) in err
     # What would have been skipped besides is said too.
     assert (
-        "• лист «Учебные периоды», строка 1, столбец «Окончание дня» (C): "
-        "столбец «Окончание дня»"
+        "• лист «Учебные периоды», строка 1, столбец «Окончание дня» (C): столбец «Окончание дня»"
     ) in err
     assert await count(journal, Pupil) == 0 and await count(journal, Period) == 0
 
@@ -360,17 +349,6 @@ def test_every_sheet_of_the_table_is_in_the_template_and_back() -> None:
 
 
 # --- in the bot ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def test_the_upload_screen_names_the_sheets_and_sends_the_template(

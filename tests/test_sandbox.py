@@ -90,7 +90,7 @@ async def sandbox(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
         )
     )
     try:
-        await console.expect("Type 'help'")
+        await console.expect("Напишите help")
         yield console
     finally:
         console.type("quit")
@@ -157,7 +157,7 @@ async def test_time_runs_the_evening_digest_and_announces_it_to_the_parent(
     await sandbox.expect(r"Часы песочницы переведены: пн 23\.11\.2026 20:00", mark)
     await sandbox.expect("сводки родителям — 1", mark)
     await sandbox.expect(r"🔔 у родителя новое сообщение \(as parent — прочитать\)", mark)
-    await sandbox.run("as parent", "you are now")
+    await sandbox.run("as parent", "теперь вы")
     digest = await sandbox.run("show 1", "🤖")
     assert "5" in digest and short(parents_child()).split()[0] in digest
 

@@ -4,10 +4,8 @@ over several messages or paged, and nothing of it is lost."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import or_, select
 
 from core import lessons
@@ -15,21 +13,10 @@ from core.journal import Journal
 from core.lessons import MAX_TEXT
 from core.models import Attendance, BindingRole, Lesson, Person, Pupil, TimetableEntry
 from fakegram import FakeUser, MessageView
-from tests.botkit import Harness, running_bot
-from tests.world import MONDAY, World, build_world
+from tests.botkit import Harness
+from tests.world import MONDAY, World
 
 TUESDAY = MONDAY + timedelta(days=1)
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 def longest_text(n: int, kind: str) -> str:

@@ -3,7 +3,6 @@ colleague is told; the deputy assigns a substitute from the bot or the console."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -15,20 +14,9 @@ from core.journal import Journal
 from core.models import BindingRole, Lesson
 from journal.cli import build_parser, dispatch
 from journal.settings import Settings
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.test_notifications_e2e import deliver
-from tests.world import MONDAY, World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.world import MONDAY, World
 
 
 async def english_lessons(journal: Journal, world: World, day: date) -> dict[str, int]:
