@@ -4,25 +4,9 @@ and all of it kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from core.journal import Journal
 from core.models import BindingRole
-from tests.botkit import Harness, running_bot
-from tests.world import World, build_world
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
+from tests.botkit import Harness
+from tests.world import World
 
 
 async def test_r16_parent_turns_the_digest_off_picks_its_hour_and_finds_both_kept(

@@ -5,11 +5,9 @@ with the account they came through (R3). Through the real bot, as the teacher do
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
 from core import periods
@@ -24,22 +22,11 @@ from core.models import (
     School,
 )
 from fakegram.users import FakeUser
-from tests.botkit import Harness, running_bot
+from tests.botkit import Harness
 from tests.conftest import MOSCOW
-from tests.world import MONDAY, World, build_world
+from tests.world import MONDAY, World
 
 REST = "✅ Остальные присутствуют"
-
-
-@pytest.fixture
-async def world(journal: Journal) -> World:
-    return await build_world(journal)
-
-
-@pytest.fixture
-async def bot(journal: Journal, db_url: str, world: World) -> AsyncIterator[Harness]:
-    async with running_bot(journal, db_url) as harness:
-        yield harness
 
 
 async def open_math(bot: Harness, world: World) -> FakeUser:
