@@ -46,6 +46,7 @@ from notifications.revocations import announce_revert
 from reports import statement, xlsx
 from reports.roster_template import roster_template
 from texts import Texts
+from texts.revert import render
 
 log = logging.getLogger(__name__)
 
@@ -553,7 +554,7 @@ async def revert_preview(
                 undo=undo,
             )
         ]
-        lines += [h(revert.describe(i, tx, _tz(journal))) for i in items[:PREVIEW_LINES]]
+        lines += [h(render(revert.describe(i, _tz(journal)), tx)) for i in items[:PREVIEW_LINES]]
         if len(items) > PREVIEW_LINES:
             lines.append(tx("revert.more", count=len(items) - PREVIEW_LINES))
     else:
@@ -571,7 +572,7 @@ async def revert_execute(
     # The owner is told on the accounts they still hold (R3).
     cut = await revert.account(journal, actor, summary.binding_id)
     await announce_revert(journal, cut, summary)
-    lines = [h(line) for line in revert.summary_lines(summary, tx, _tz(journal))]
+    lines = [h(render(line, tx)) for line in revert.summary_lines(summary, _tz(journal))]
     await show_long(query, "\n".join(lines), keyboards.family_back(tx))
 
 
