@@ -41,7 +41,8 @@ CODE_LENGTH = 28  # 28 · log2(31) ≈ 138.7 random bits
 CODE_GROUP = 4  # printed as ABCD-EFGH-…
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, dashes (also typographic ones)
-# Cyrillic letters that look like Latin ones, as typed from paper on a Russian layout.
+# Cyrillic letters that look like Latin ones, as typed from paper on a Russian layout
+# (a mapping of what people type, not text shown to anyone).
 _CYRILLIC = str.maketrans("АВЕКМНРСТУХавекмнрстух", "ABEKMHPCTYXABEKMHPCTYX")
 
 
