@@ -7,11 +7,7 @@ from core.access import Actor, ensure_staff
 from core.corrections.queries import APPROVERS, RequestView, get_request
 from core.errors import NotFound
 from core.journal import Journal
-from core.models import (
-    CorrectionRequest,
-    Lesson,
-    RequestStatus,
-)
+from core.models import CorrectionRequest, Lesson, RequestStatus
 
 
 async def decide(journal: Journal, actor: Actor, request_id: int, approve: bool) -> RequestView:

@@ -12,15 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Actor
 from core.errors import NotAllowed, NotFound
 from core.journal import Journal
-from core.models import (
-    Binding,
-    BindingRole,
-    Guardianship,
-    Person,
-    Pupil,
-    SchoolClass,
-    StaffRole,
-)
+from core.models import Binding, BindingRole, Guardianship, Person, Pupil, SchoolClass, StaffRole
 
 
 async def record_consent(journal: Journal, binding_id: int, telegram_user_id: int) -> None:

@@ -11,10 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, is_class_teacher
 from core.errors import InvalidValue, NotAllowed, NotFound
-from core.invitations.codes import (
-    code_hash,
-    new_code,
-)
+from core.invitations.codes import code_hash, new_code
 from core.journal import Journal
 from core.models import (
     Binding,

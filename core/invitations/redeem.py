@@ -11,18 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import CodeRejected, TooManyAttempts
-from core.invitations.codes import (
-    hashes_of,
-)
+from core.invitations.codes import hashes_of
 from core.journal import Journal
-from core.models import (
-    Binding,
-    BindingRole,
-    Guardianship,
-    Invitation,
-    Person,
-    RedeemAttempt,
-)
+from core.models import Binding, BindingRole, Guardianship, Invitation, Person, RedeemAttempt
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from core.models import (
-    BindingRole,
-)
+from core.models import BindingRole
 
 REVERT_SUFFIX = ".revert"
 REASON_PREFIX = "R3 revert of entry #"

@@ -12,12 +12,7 @@ from core import invitations
 from core.access import Actor
 from core.errors import NotAllowed, NotFound
 from core.journal import Journal
-from core.models import (
-    Binding,
-    BindingRole,
-    Person,
-    StaffRole,
-)
+from core.models import Binding, BindingRole, Person, StaffRole
 from core.revert.model import (
     RECENTLY_CUT_DAYS,
     AccountBinding,
@@ -26,14 +21,8 @@ from core.revert.model import (
     RevertSummary,
     window_of,
 )
-from core.revert.plan import (
-    lock_entities,
-    make_plan,
-)
-from core.revert.write import (
-    apply_plan,
-    void_other_operations,
-)
+from core.revert.plan import lock_entities, make_plan
+from core.revert.write import apply_plan, void_other_operations
 
 # --- use cases ----------------------------------------------------------------------------
 

@@ -45,9 +45,7 @@ from core.revert.model import (
     State,
     Window,
 )
-from core.revert.plan import (
-    Plan,
-)
+from core.revert.plan import Plan
 
 # --- applying ----------------------------------------------------------------------------------
 
