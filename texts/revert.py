@@ -18,4 +18,3 @@ def render(phrase: Phrase, tx: Tx) -> str:
         for name, value in phrase.params.items()
     }
     return tx(phrase.key, **params)
-
