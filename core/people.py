@@ -15,6 +15,8 @@ def short_name(full_name: str) -> str:
     return f"{parts[0]} {first_grapheme(parts[1])}."
 
 
+# Word endings of names as they are written, not text shown to anyone: they are matched
+# against a pupil's patronymic to choose the wording (core hands over «f»/«m»).
 FEMALE_ENDINGS = ("вна", "ична", "кызы", "гызы", "қызы")
 MALE_ENDINGS = ("вич", "ич", "оглы", "огли", "улы", "уулу")
 

@@ -124,6 +124,8 @@ async def closes_early(journal: Journal, actor: Actor, period_id: int) -> date |
         return period.ends_on if period.closed_at is None and today < period.ends_on else None
 
 
+# Words a director types when citing an order (R10); matched against the input, never
+# shown, so they are not catalogue text.
 _ORDER = re.compile(r"(приказ|распоряжени|решени|№|order|no\.?\s*\d)", re.IGNORECASE)
 
 

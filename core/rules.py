@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 from core.clock import at_local
 
+# The work types a new school starts with (code, name, weight). The names are seed data
+# stored in the school's own list (work_type.name), which the school keeps in its own
+# language like its subjects, not catalogue text: core hands the stored name over as is.
 DEFAULT_WORK_TYPES: tuple[tuple[str, str, Decimal], ...] = (
     ("answer", "Ответ на уроке", Decimal("1")),
     ("homework", "Домашняя работа", Decimal("1")),

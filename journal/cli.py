@@ -33,6 +33,7 @@ from notifications.revocations import announce_revert
 from reports import cards
 from reports.cli import add_report_parser, report_command
 from texts import DEFAULT_LANGUAGE, Texts, t
+from texts.revert import render
 
 
 def build_parser(lang: str = DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
@@ -502,7 +503,7 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
         since = parse_moment(args.since, tz)
         items = await revert.preview(journal, admin, args.binding, since)
         for item in items:
-            print("  " + revert.describe(item, t, tz))
+            print("  " + render(revert.describe(item, tz), t))
         if not items:
             print(t("revert.nothing_found", since=f"{since:%d.%m.%Y %H:%M}"))
         elif not args.yes and not await confirm(t("cli.revert_confirm", count=len(items))):
@@ -520,8 +521,8 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
     except JournalError as err:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1
-    for line in revert.summary_lines(summary, t, tz):
-        print(line)
+    for line in revert.summary_lines(summary, tz):
+        print(render(line, t))
     return 0
 
 

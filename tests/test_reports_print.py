@@ -31,6 +31,7 @@ from tests.conftest import MOSCOW
 from tests.world import MONDAY, World
 from texts import t
 from texts.en import EN
+from texts.revert import render
 from texts.ru import RU
 
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")  # what an action code looks like
@@ -353,5 +354,5 @@ async def test_r3_r9_the_revert_preview_names_a_rules_change_in_words(
     at(clock, 9, 30)
     await schools.set_school_rules(journal, director, edit_window_days=7)
     (item,) = await revert.preview(journal, world.staff("admin"), phone.id, reported)
-    line = revert.describe(item, t, MOSCOW)
+    line = render(revert.describe(item, MOSCOW), t)
     assert "изменены правила школы" in line and "school.rules" not in line

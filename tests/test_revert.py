@@ -45,6 +45,7 @@ from core.revert import Verdict
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World
 from texts import t
+from texts.revert import render
 
 
 def at(clock: ManualClock, hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
@@ -173,7 +174,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
     at(clock, 21, 0)
     plan = await revert.preview(journal, admin, binding, reported)
     assert len(plan) == 10 and all(i.verdict is Verdict.REVERT for i in plan)
-    lines = [revert.describe(i, t, MOSCOW) for i in plan]
+    lines = [render(revert.describe(i, MOSCOW), t) for i in plan]
     assert "оценка, Иванова Мария Алексеевна, 5А, Математика, 23.11.2026, 1-й урок" in lines[2]
     assert "5 → 2" in lines[2] and lines[2].endswith("отменяется")
     assert "Орлова Анна Дмитриевна → Кузнецова Елена Викторовна" in lines[7]
@@ -212,7 +213,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
         f"R3 revert of entry #{i.entry_id}" for i in reversed(plan)
     ]
     # The summary in words, for the admin.
-    text = "\n".join(revert.summary_lines(summary, t, MOSCOW))
+    text = "\n".join(render(line, t) for line in revert.summary_lines(summary, MOSCOW))
     assert "Доступ с аккаунта закрыт." in text
     assert "после 23.11.2026 10:00: 10" in text
 
@@ -250,7 +251,7 @@ async def test_r3_a_later_change_by_someone_else_wins_and_is_reported(
             select(AuditEntry.id).where(AuditEntry.action == "attendance.reason")
         )
     assert kept.blocked_by == deputy_entry
-    text = "\n".join(revert.summary_lines(summary, t, MOSCOW))
+    text = "\n".join(render(line, t) for line in revert.summary_lines(summary, MOSCOW))
     assert "Не отменено (1)" in text
     assert f"позже запись изменил(а) Морозов Андрей Игоревич (#{deputy_entry})" in text
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, update
 
 from core import accounts
+from core.accounts import session as account_session
 from core.journal import Journal
 from core.models import Binding, BindingRole, ConversationState, Guardianship
 from tests.test_notifications import bind
@@ -39,7 +40,7 @@ async def fast_and_locked(journal: Journal) -> accounts.Session:
     with Statements(journal) as texts:
         fast = await accounts.open_session(journal, USER, USER, "ru")
     assert len(texts) == 1, texts
-    assert fast == await accounts._open_session_locked(journal, USER, USER)
+    assert fast == await account_session._open_session_locked(journal, USER, USER)
     return fast
 
 

@@ -717,6 +717,7 @@ EN: dict[str, str] = {
     "statement.details": "Marks, absences and lateness by lesson",
     # --- R3: voiding what a compromised account did ---
     "revert.item": "#{entry} {at} — {what}: {change} — {verdict}",
+    "revert.change": "{old} → {new}",
     "revert.lesson": "{class_name}, {subject}, {date}, lesson {no}",
     "revert.what.attendance": "attendance, {pupil}, {lesson}",
     "revert.what.mark": "mark, {pupil}, {lesson}",
@@ -739,6 +740,7 @@ EN: dict[str, str] = {
     "revert.voided": "Correction requests declined: {requests}; invitation codes revoked: {codes}; sign-ins with those codes cut: {bindings}; suggested absence reasons withdrawn: {suggestions}.",
     "revert.owner_notice": "⚠️ The Telegram account {device} (bound {bound}) was cut from the journal by the administrator: it was reported as not yours; reverted what was done through it since {since}: {count} (attendance — {attendance}, marks — {marks}, final marks — {finals}, other — {other}). If it was your phone, ask the administrator for a new code.",
     "revert.skipped": "Not undone ({count}), check by hand:",
+    "revert.skipped_item": "  {item}",
     # --- the administration in the bot: reports, roster, revert, periods (issue 5) ---
     "menu.reports": "📊 Reports",
     "menu.periods": "🔒 Reporting periods",

@@ -722,6 +722,7 @@ RU: dict[str, str] = {
     "statement.details": "Отметки, пропуски и опоздания по урокам",
     # --- R3: voiding what a compromised account did ---
     "revert.item": "#{entry} {at} — {what}: {change} — {verdict}",
+    "revert.change": "{old} → {new}",
     "revert.lesson": "{class_name}, {subject}, {date}, {no}-й урок",
     "revert.what.attendance": "посещаемость, {pupil}, {lesson}",
     "revert.what.mark": "оценка, {pupil}, {lesson}",
@@ -743,6 +744,7 @@ RU: dict[str, str] = {
     "revert.summary": "Отменены изменения, сделанные с аккаунта после {since}: {count} (посещаемость — {attendance}, оценки — {marks}, итоговые оценки — {finals}, прочее — {other}).",
     "revert.voided": "Отклонено запросов на исправление: {requests}; отозвано кодов приглашения: {codes}; закрыто входов по этим кодам: {bindings}; снято предложенных причин пропуска: {suggestions}.",
     "revert.skipped": "Не отменено ({count}) — проверьте вручную:",
+    "revert.skipped_item": "  {item}",
     "revert.owner_notice": "⚠️ Аккаунт Telegram {device} (вход {bound}) отключён от журнала администратором: о нём сообщили как о чужом; отменено сделанное с него после {since}: {count} (посещаемость — {attendance}, оценки — {marks}, итоговые оценки — {finals}, прочее — {other}). Если это был ваш телефон, попросите у администратора новый код.",
     # --- the administration in the bot: reports, roster, revert, periods (issue 5) ---
     "menu.reports": "📊 Отчёты",

@@ -12,6 +12,7 @@ from bot.screens.nav import to_menu
 from core import revert
 from core.revert import AccountRef, RevertItem, RevertSummary
 from texts import Texts
+from texts.revert import render
 
 PREVIEW_LINES = 40
 ACCOUNTS_SHOWN = 90  # buttons under one message
@@ -78,7 +79,7 @@ def preview(
                 undo=undo,
             )
         ]
-        lines += [quote(revert.describe(i, tx, tz)) for i in items[:PREVIEW_LINES]]
+        lines += [quote(render(revert.describe(i, tz), tx)) for i in items[:PREVIEW_LINES]]
         if len(items) > PREVIEW_LINES:
             lines.append(tx("revert.more", count=len(items) - PREVIEW_LINES))
     else:
@@ -95,7 +96,7 @@ def preview(
 
 
 def done(tx: Texts, summary: RevertSummary, tz: ZoneInfo) -> Screen:
-    return to_menu(tx, "\n".join(quote(x) for x in revert.summary_lines(summary, tx, tz)))
+    return to_menu(tx, "\n".join(quote(render(x, tx)) for x in revert.summary_lines(summary, tz)))
 
 
 def cancelled(tx: Texts) -> Screen:

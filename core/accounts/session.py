@@ -1,10 +1,10 @@
-"""A Telegram account in the bot: its bindings, the one it acts through now, the child a
-parent is looking at, the language it reads, and a parent's notification choices."""
+"""A Telegram account's session: the bindings it holds, the one it acts through now,
+the child a parent is looking at, the language it reads; switching binding or child."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.access import Actor, actor_for_binding, is_class_teacher
+from core.access import Actor, actor_for_binding
 from core.errors import NotAllowed
 from core.journal import Journal
 from core.models import (
@@ -35,10 +35,8 @@ from core.models import (
     BindingRole,
     ConversationState,
     Guardianship,
-    NotificationPrefs,
     Person,
     Pupil,
-    School,
     SchoolClass,
     StaffRole,
     StaffRoleRow,
@@ -424,165 +422,3 @@ async def switch_pupil(
         if account is None:
             raise NotAllowed()
         account.active_pupil_id = pupil_id
-
-
-@dataclass(frozen=True)
-class Prefs:
-    digest_enabled: bool
-    digest_time: time | None  # the parent's own hour; None: the school's
-    absence_alerts: bool
-    school_time: time | None = None  # the school's digest hour; None: the deployment's
-
-
-async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
-    async with journal.transaction() as s:
-        row = await s.get(NotificationPrefs, _parent_binding(actor))
-        school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
-        if row is None:
-            return Prefs(True, None, True, school_time)
-        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time)
-
-
-async def set_prefs(
-    journal: Journal,
-    actor: Actor,
-    *,
-    digest_enabled: bool | None = None,
-    digest_time: time | bool | None = False,
-    absence_alerts: bool | None = None,
-) -> Prefs:
-    """Change a parent's choices; ``digest_time=None`` goes back to the school's time,
-    ``False`` (the default) leaves it as it is."""
-    values: dict[str, object] = {}
-    if digest_enabled is not None:
-        values["digest_enabled"] = digest_enabled
-    if digest_time is not False:
-        values["digest_time"] = digest_time
-    if absence_alerts is not None:
-        values["absence_alerts"] = absence_alerts
-    binding_id = _parent_binding(actor)
-    async with journal.transaction() as s:
-        stmt = pg_insert(NotificationPrefs).values(binding_id=binding_id, **values)
-        stmt = (
-            stmt.on_conflict_do_update(index_elements=["binding_id"], set_=values)
-            if values
-            else stmt.on_conflict_do_nothing()
-        )
-        await s.execute(stmt)
-    return await get_prefs(journal, actor)
-
-
-def _parent_binding(actor: Actor) -> int:
-    if actor.role is not BindingRole.PARENT or actor.binding_id is None:
-        raise NotAllowed()
-    return actor.binding_id
-
-
-async def chats_of(journal: Journal, person_ids: list[int], role: BindingRole) -> list[int]:
-    """The Telegram chats (private: the user id) where these people act in that role and
-    can still be reached."""
-    async with journal.transaction() as s:
-        rows = await s.scalars(
-            select(Binding.telegram_user_id)
-            .where(
-                Binding.person_id.in_(person_ids),
-                Binding.role == role,
-                Binding.revoked_at.is_(None),
-                Binding.unreachable_at.is_(None),
-            )
-            .distinct()
-        )
-        return list(rows)
-
-
-# --- R18: opting out of the electronic diary ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GuardianLink:
-    """A parent of a pupil, as the class teacher sees them on the opt-out screen (R18)."""
-
-    guardian_id: int
-    guardian_name: str
-    pupil_id: int
-    pupil_name: str
-    opted_out: bool
-
-
-async def class_guardians(journal: Journal, actor: Actor, class_id: int) -> list[GuardianLink]:
-    """R18: the class's parents and whether each opted out (the class teacher's screen)."""
-    async with journal.transaction() as s:
-        await _ensure_leads(s, actor, class_id)
-        return await _class_links(s, class_id)
-
-
-async def set_diary_opt_out(
-    journal: Journal,
-    actor: Actor,
-    guardian_id: int,
-    opt_out: bool,
-    pupil_id: int | None = None,
-) -> list[GuardianLink]:
-    """R18: record (or withdraw) a parent's opt-out of the e-diary, for one child or for all
-    their children; the time is kept. Only the class teacher of the child's class or the
-    school's administration may. Returns the links as they are now."""
-    async with journal.transaction() as s:
-        query = (
-            select(Guardianship, Pupil.class_id)
-            .join(Pupil, Pupil.person_id == Guardianship.pupil_id)
-            .join(Person, Person.id == Guardianship.guardian_id)
-            .where(Guardianship.guardian_id == guardian_id, Person.school_id == actor.school_id)
-        )
-        if pupil_id is not None:
-            query = query.where(Guardianship.pupil_id == pupil_id)
-        found = (await s.execute(query.with_for_update(of=Guardianship))).all()
-        if not found:
-            raise NotAllowed()
-        for link, class_id in found:
-            await _ensure_leads(s, actor, class_id)
-            if link.diary_opt_out != opt_out:
-                link.diary_opt_out = opt_out
-                link.opt_out_at = journal.clock.now() if opt_out else None
-        await s.flush()
-        pupils = {link.pupil_id for link, _ in found}
-        classes = {class_id for _, class_id in found}
-        links: list[GuardianLink] = []
-        for class_id in sorted(classes):
-            links += [
-                x
-                for x in await _class_links(s, class_id)
-                if x.guardian_id == guardian_id and x.pupil_id in pupils
-            ]
-        return links
-
-
-async def _ensure_leads(s: AsyncSession, actor: Actor, class_id: int) -> None:
-    if actor.role is not BindingRole.STAFF:
-        raise NotAllowed()
-    if actor.oversees_school or actor.has(StaffRole.ADMIN):
-        klass = await s.get(SchoolClass, class_id)
-        if klass is None or klass.school_id != actor.school_id:
-            raise NotAllowed()
-        return
-    if not await is_class_teacher(s, actor, class_id):
-        raise NotAllowed()
-
-
-async def _class_links(s: AsyncSession, class_id: int) -> list[GuardianLink]:
-    guardian = aliased(Person)
-    child = aliased(Person)
-    rows = await s.execute(
-        select(
-            Guardianship.guardian_id,
-            guardian.full_name,
-            Guardianship.pupil_id,
-            child.full_name,
-            Guardianship.diary_opt_out,
-        )
-        .join(Pupil, Pupil.person_id == Guardianship.pupil_id)
-        .join(guardian, guardian.id == Guardianship.guardian_id)
-        .join(child, child.id == Guardianship.pupil_id)
-        .where(Pupil.class_id == class_id, Pupil.left_on.is_(None))
-        .order_by(child.full_name, guardian.full_name)
-    )
-    return [GuardianLink(g, gn, p, pn, bool(o)) for g, gn, p, pn, o in rows]

@@ -1,0 +1,83 @@
+"""A parent's notification choices, and the chats where people can be reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from core.access import Actor
+from core.errors import NotAllowed
+from core.journal import Journal
+from core.models import Binding, BindingRole, NotificationPrefs, School
+
+
+@dataclass(frozen=True)
+class Prefs:
+    digest_enabled: bool
+    digest_time: time | None  # the parent's own hour; None: the school's
+    absence_alerts: bool
+    school_time: time | None = None  # the school's digest hour; None: the deployment's
+
+
+async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
+    async with journal.transaction() as s:
+        row = await s.get(NotificationPrefs, _parent_binding(actor))
+        school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
+        if row is None:
+            return Prefs(True, None, True, school_time)
+        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time)
+
+
+async def set_prefs(
+    journal: Journal,
+    actor: Actor,
+    *,
+    digest_enabled: bool | None = None,
+    digest_time: time | bool | None = False,
+    absence_alerts: bool | None = None,
+) -> Prefs:
+    """Change a parent's choices; ``digest_time=None`` goes back to the school's time,
+    ``False`` (the default) leaves it as it is."""
+    values: dict[str, object] = {}
+    if digest_enabled is not None:
+        values["digest_enabled"] = digest_enabled
+    if digest_time is not False:
+        values["digest_time"] = digest_time
+    if absence_alerts is not None:
+        values["absence_alerts"] = absence_alerts
+    binding_id = _parent_binding(actor)
+    async with journal.transaction() as s:
+        stmt = pg_insert(NotificationPrefs).values(binding_id=binding_id, **values)
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=["binding_id"], set_=values)
+            if values
+            else stmt.on_conflict_do_nothing()
+        )
+        await s.execute(stmt)
+    return await get_prefs(journal, actor)
+
+
+def _parent_binding(actor: Actor) -> int:
+    if actor.role is not BindingRole.PARENT or actor.binding_id is None:
+        raise NotAllowed()
+    return actor.binding_id
+
+
+async def chats_of(journal: Journal, person_ids: list[int], role: BindingRole) -> list[int]:
+    """The Telegram chats (private: the user id) where these people act in that role and
+    can still be reached."""
+    async with journal.transaction() as s:
+        rows = await s.scalars(
+            select(Binding.telegram_user_id)
+            .where(
+                Binding.person_id.in_(person_ids),
+                Binding.role == role,
+                Binding.revoked_at.is_(None),
+                Binding.unreachable_at.is_(None),
+            )
+            .distinct()
+        )
+        return list(rows)
