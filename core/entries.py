@@ -2,7 +2,8 @@
 
 Every change goes through ``submit_many`` (``submit`` is its one-entry case, bulk «rest
 present» its many-entry one): a locked period refuses it (R10); a change past the
-deadline or the edit window becomes a request for the deputy (R7, R8); otherwise it is
+deadline or the edit window becomes a request for the deputy (R7, R8: filed by
+``core.corrections.request``); otherwise it is
 applied at once. ``apply_many`` writes the changes and an audit entry per pupil (R9); its
 one-change case ``apply`` is also what an approved request runs.
 """
@@ -36,18 +37,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, periods
 from core.access import Actor
 from core.clock import local_today
+from core.corrections import request
 from core.errors import InvalidValue, NotFound
 from core.journal import Journal
 from core.models import (
     AbsenceReason,
     Attendance,
     AuditEntry,
-    CorrectionRequest,
     Lesson,
     Mark,
     Presence,
 )
-from core.rules import needs_approval
 
 
 class Outcome(StrEnum):
@@ -114,38 +114,16 @@ async def submit_many(
     if lesson.date > local_today(journal.clock, rules.timezone):
         raise InvalidValue("error.lesson_in_future")
     now = journal.clock.now()
-    requested = [
-        needs_approval(
-            now=now,
-            lesson_date=lesson.date,
-            rules=rules,
-            changes_existing=item.old is not None,
-            is_author=item.is_author,
-        )
-        for item in items
-    ]
-    if any(requested) and reason is not None and not reason.strip():
-        raise InvalidValue("error.correction_reason_empty")
-    requests = [item for item, r in zip(items, requested, strict=True) if r]
-    if requests:
-        await s.execute(
-            insert(_REQUESTS),
-            [
-                {
-                    "school_id": lesson.school_id,
-                    "lesson_id": lesson.id,
-                    "pupil_id": item.pupil_id,
-                    "entity": entity,
-                    "change": item.change,
-                    "old": item.old,
-                    "reason": reason,
-                    "requested_by": actor.person_id,
-                    "requested_at": now,
-                    "binding_id": actor.binding_id,  # R3: the account it came through
-                }
-                for item in requests
-            ],
-        )
+    requested = await request.needing_approval(s, journal, lesson, items, reason)
+    await request.file_requests(
+        s,
+        actor,
+        lesson,
+        entity,
+        [item for item, r in zip(items, requested, strict=True) if r],
+        reason=reason,
+        at=now,
+    )
     applied = [
         (item.pupil_id, item.change) for item, r in zip(items, requested, strict=True) if not r
     ]
@@ -162,26 +140,6 @@ async def submit_many(
             reason=reason,
         )
     return [Outcome.REQUESTED if r else Outcome.APPLIED for r in requested]
-
-
-async def would_be_request(
-    s: AsyncSession,
-    journal: Journal,
-    lesson: Lesson,
-    *,
-    changes_existing: bool,
-    is_author: bool,
-) -> bool:
-    """Whether ``submit`` would turn this change into a request for the deputy (R7, R8):
-    the bot then asks for the reason before submitting it."""
-    rules = await journal.school_rules(s, lesson.school_id)
-    return needs_approval(
-        now=journal.clock.now(),
-        lesson_date=lesson.date,
-        rules=rules,
-        changes_existing=changes_existing,
-        is_author=is_author,
-    )
 
 
 async def apply(
@@ -268,11 +226,7 @@ Written = tuple[Snapshot, Snapshot, dict[str, Any]]  # old, new, the audit entry
 # than running it; every call binds its values): the roll call is the hot path. Measured
 # (2026-12-02, bot-side CPU, a 30-pupil class): a tap 2.4–2.6 ms against 3.2–4.1 ms with
 # the ORM read and a separate audit insert; «rest present» 2.9–3.1 ms against 3.2–4.0 ms.
-_ATTENDANCE, _AUDIT, _REQUESTS = (
-    Attendance.__table__,
-    AuditEntry.__table__,
-    CorrectionRequest.__table__,
-)
+_ATTENDANCE, _AUDIT = Attendance.__table__, AuditEntry.__table__
 _LESSON_ID = bindparam("lesson_id", type_=_ATTENDANCE.c.lesson_id.type)
 _PUPIL_IDS = bindparam("pupil_ids", type_=ARRAY(Integer))
 _STATUSES = bindparam("statuses", type_=ARRAY(String))  # NULL: the entry is removed

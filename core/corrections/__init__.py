@@ -5,8 +5,9 @@ Where each part lives:
 
 - the rule: :func:`core.rules.needs_approval` (the deadline on the lesson day, R7, and the
   edit window, R8), pure, beside the other rules;
-- the request: filed where the change is submitted, :func:`core.entries.submit` (one
-  entry) and ``core.attendance`` (the bulk roll call), which call that rule;
+- the request: :mod:`core.corrections.request` (which changes need approval, and the
+  requests for them), asked by :func:`core.entries.submit_many` for every change, one
+  tap or the whole roll call;
 - the decision: :mod:`core.corrections.decision` (an approved change is applied as the
   requester's entry, audited with the approver and the request, R9; a closed period
   refuses it, R10);

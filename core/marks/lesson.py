@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import entries, periods
 from core.access import Actor, lesson_for_edit
+from core.corrections import request
 from core.entries import Outcome
 from core.errors import InvalidValue, NotFound
 from core.journal import Journal
@@ -178,7 +179,7 @@ async def change_needs_reason(journal: Journal, actor: Actor, mark_id: int) -> b
             raise NotFound()
         lesson = await lesson_for_edit(s, actor, mark.lesson_id)
         await periods.ensure_open(s, lesson.school_id, lesson.date)  # R10: refuse at once
-        return await entries.would_be_request(
+        return await request.would_be_request(
             s,
             journal,
             lesson,
