@@ -12,7 +12,7 @@ from bot import screens
 from bot.actions import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
 from bot.commands import set_chat_commands
 from bot.filters import on
-from bot.render import h, show
+from bot.render import show
 from core import accounts, invitations, periods
 from core.accounts import Session
 from core.classes import classes_led_by
@@ -47,9 +47,7 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
     binding = await invitations.redeem(journal, user.id, code, (user.full_name, user.username))
     await announce_second_account(journal, binding.id)  # R3: the first account is told
     await accounts.switch_binding(journal, message.from_user.id, binding.id)
-    await message.answer(
-        tx("start.bound", name=h(binding.full_name), role=tx(f"role.{binding.role.value}"))
-    )
+    await show(message, screens.start.bound(tx, binding.full_name, binding.role))
     session = await accounts.open_session(
         journal, message.from_user.id, message.chat.id, message.from_user.language_code
     )

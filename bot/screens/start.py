@@ -26,6 +26,11 @@ from core.models import BindingRole, StaffRole
 from texts import Texts
 
 
+def bound(tx: Texts, full_name: str, role: BindingRole) -> Screen:
+    """R2: the code is redeemed; the account now acts as this person in this role."""
+    return Screen(tx("start.bound", name=quote(full_name), role=tx(f"role.{role.value}")))
+
+
 def consent(tx: Texts, binding_id: int, text: str | None = None) -> Screen:
     """R19: agree or refuse; ``text`` replaces the question (after a refusal)."""
     return Screen(
