@@ -10,8 +10,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot import keyboards
-from bot.render import h
+from bot.render import keyboard
+from bot.screens.corrections import new_request, request_text
 from core import accounts, corrections
 from core.corrections import RequestView
 from core.journal import Journal
@@ -19,27 +19,6 @@ from core.models import BindingRole
 from texts import Texts
 
 log = logging.getLogger(__name__)
-
-
-def request_text(tx: Texts, r: RequestView) -> str:
-    if r.entity == "mark":
-        old = str(r.old["value"]) if r.old else "—"
-        new = "—" if r.change.get("op") == "delete" else str(r.change.get("value"))
-    else:
-        old = tx(f"status.{r.old['status']}") if r.old else "—"
-        new = tx(f"status.{r.change['status']}") if r.change.get("status") else "—"
-    return tx(
-        "requests.item",
-        teacher=h(r.requested_by_name),
-        cls=h(r.class_name),
-        subject=h(r.subject),
-        day=f"{r.lesson_date:%d.%m.%Y}",
-        pupil=h(r.pupil_name),
-        what=tx(f"requests.entity.{r.entity}"),
-        old=old,
-        new=new,
-        reason=h(r.reason or "—"),
-    )
 
 
 async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
@@ -59,13 +38,9 @@ async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
     if newest is None:
         return
     tx = Texts()
+    screen = new_request(tx, newest)
     for chat_id in chats:
-        await safe_send(
-            bot,
-            chat_id,
-            tx("requests.new") + "\n\n" + request_text(tx, newest),
-            reply_markup=keyboards.decide(tx, newest.id),
-        )
+        await safe_send(bot, chat_id, screen.text, reply_markup=keyboard(screen.rows))
 
 
 async def tell_requester(bot: Bot, journal: Journal, request: RequestView) -> None:

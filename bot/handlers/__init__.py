@@ -9,7 +9,9 @@ from bot.handlers import (
     digest,
     fallback,
     family,
+    finals,
     friday_round,
+    marks,
     other_account,
     periods,
     reasons,
@@ -25,6 +27,8 @@ from bot.handlers import (
 FEATURES = (
     start,
     teacher,
+    marks,
+    finals,
     staff,
     class_teacher,
     bindings,

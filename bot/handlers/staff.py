@@ -10,14 +10,12 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot import keyboards, screens
+from bot import screens
 from bot.actions import AdminCb, DecideCb, Nav, NavCb, RequestsCb, SubCb
 from bot.filters import StaffOnly, on
 from bot.middlewares import CallbackAnswer
-from bot.notify import request_text, tell_requester
-from bot.render import h, show
-from bot.screens.common import page_of
-from bot.screens.nav import day_title
+from bot.notify import tell_requester
+from bot.render import show
 from core import corrections, lessons
 from core.access import Actor
 from core.clock import local_today
@@ -55,26 +53,9 @@ async def list_requests(
     journal: Journal,
     tx: Texts,
     page: int = 0,
-    note: str = "",
 ) -> None:
-    """The pending requests as one message: their count, a page of them numbered, ✅ N /
-    ✖ N for each, ◀ ▶ (30 after a busy evening do not flood the deputy's chat)."""
     pending = await corrections.pending(journal, actor)
-    lines = [note] if note else []
-    if not pending:
-        lines.append(tx("requests.none"))
-        await show(target, "\n\n".join(lines), keyboards.family_back(tx))
-        return
-    size = keyboards.REQUESTS_PAGE
-    shown, page, pages = page_of(pending, page, size)
-    head = tx("requests.list", count=len(pending))
-    if pages > 1:
-        head += "\n" + tx("requests.page", page=page + 1, pages=pages)
-    lines.append(head)
-    numbered = [(page * size + n, r) for n, r in enumerate(shown, start=1)]
-    lines += [f"<b>{no}.</b> {request_text(tx, r)}" for no, r in numbered]
-    markup = keyboards.requests_page(tx, [(no, r.id) for no, r in numbered], page, pages)
-    await show(target, "\n\n".join(lines), markup)
+    await show(target, screens.corrections.pending(tx, pending, page))
 
 
 async def decide(
@@ -86,21 +67,13 @@ async def decide(
     bot: Bot,
 ) -> None:
     request = await corrections.decide(journal, actor, callback_data.request, callback_data.approve)
-    key = "requests.approved" if request.status == "approved" else "requests.declined"
-    outcome = request_text(tx, request) + "\n" + tx(key)
-    if callback_data.page < 0:  # the message that announced this one request
-        await show(query, request_text(tx, request) + "\n\n" + tx(key))
-    else:  # the list: the same page again, the decision on top
-        await list_requests(query, actor, journal, tx, callback_data.page, outcome)
+    # The list: the same page again, the decision on top (none from a single request's message).
+    pending = await corrections.pending(journal, actor) if callback_data.page >= 0 else []
+    await show(query, screens.corrections.decided(tx, request, pending, callback_data.page))
     await tell_requester(bot, journal, request)
 
 
 # --- deputy: substitutions (R5, R25) ---------------------------------------------------------
-
-
-def _lesson_name(tx: Texts, x: lessons.SchoolLesson) -> str:
-    group = f" ({h(x.group)})" if x.group else ""
-    return f"{x.lesson.lesson_no}. {h(x.lesson.class_name)} {h(x.lesson.subject)}{group}"
 
 
 async def substitutions(
@@ -109,34 +82,16 @@ async def substitutions(
     """The school's lessons of a day (today first), paged; a tap picks a substitute."""
     day = date.fromordinal(callback_data.day) if callback_data.day else today(journal)
     rows = await lessons.school_day(journal, actor, day)
-    lines = [tx("subs.day", day=day_title(tx, day))]
-    if not rows:
-        lines.append(tx("subs.no_lessons"))
-    shown, page, pages = page_of(rows, callback_data.page, keyboards.SCHOOL_LESSONS_PAGE)
-    if pages > 1:
-        first = page * keyboards.SCHOOL_LESSONS_PAGE + 1
-        lines.append(tx("subs.page", first=first, last=first + len(shown) - 1, total=len(rows)))
-    await show(query, "\n".join(lines), keyboards.school_day_lessons(tx, day, rows, page))
+    await show(query, screens.substitutions.school_day(tx, day, rows, callback_data.page))
 
 
 async def substitute_pick(
     query: CallbackQuery, callback_data: SubCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    lesson = await _school_lesson(journal, actor, day, callback_data.lesson)
+    lesson = _school_lesson(await lessons.school_day(journal, actor, day), callback_data.lesson)
     teachers = await lessons.school_teachers(journal, actor)
-    await show(
-        query,
-        tx(
-            "subs.pick_teacher",
-            lesson=_lesson_name(tx, lesson),
-            teacher=h(lesson.teacher),
-            planned=h(lesson.planned_teacher),
-        ),
-        keyboards.substitute_teachers(
-            tx, day, lesson.lesson.id, teachers, lesson.lesson.teacher_id, callback_data.page
-        ),
-    )
+    await show(query, screens.substitutions.teachers(tx, day, lesson, teachers, callback_data.page))
 
 
 async def substitute_set(
@@ -150,21 +105,14 @@ async def substitute_set(
     await lessons.assign_substitute(journal, actor, callback_data.lesson, callback_data.teacher)
     await announce_substitution(journal, callback_data.lesson)  # R5: both teachers are told
     day = date.fromordinal(callback_data.day)
-    lesson = await _school_lesson(journal, actor, day, callback_data.lesson)
+    rows = await lessons.school_day(journal, actor, day)
+    lesson = _school_lesson(rows, callback_data.lesson)
     callback_answer.text = tx("saved")
-    await show(
-        query,
-        tx("subs.assigned", lesson=_lesson_name(tx, lesson), teacher=h(lesson.teacher)),
-        keyboards.school_day_lessons(tx, day, await lessons.school_day(journal, actor, day), 0),
-    )
+    await show(query, screens.substitutions.assigned(tx, day, rows, lesson))
 
 
-async def _school_lesson(
-    journal: Journal, actor: Actor, day: date, lesson_id: int
-) -> lessons.SchoolLesson:
-    found = next(
-        (x for x in await lessons.school_day(journal, actor, day) if x.lesson.id == lesson_id), None
-    )
+def _school_lesson(rows: list[lessons.SchoolLesson], lesson_id: int) -> lessons.SchoolLesson:
+    found = next((x for x in rows if x.lesson.id == lesson_id), None)
     if found is None:
         raise NotFound()
     return found

@@ -1,0 +1,139 @@
+"""The lesson card with the roll call (R4): the lesson, its counts, a button a pupil
+(one tap moves the status on), «the rest are present», and what else the lesson takes
+(marks, topic, homework; none of the marks in the first grade, R12)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
+from bot.screen import Button, Row, Screen, quote
+from bot.screens.nav import day_title
+from core.attendance import RollCall
+from core.lessons import LessonSummary
+from core.models import Presence
+from core.rules import grade_has_marks
+from texts import Texts
+
+ROLL_CALL_PAGE = 80  # pupils a page: with the lesson's buttons, under Telegram's 100
+STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+
+
+def pages(call: RollCall) -> int:
+    return max(1, -(-len(call.lines) // ROLL_CALL_PAGE))
+
+
+def page_of(call: RollCall, pupil_id: int) -> int:
+    """The page a pupil's button is on (a tap redraws the page it was made on)."""
+    for index, line in enumerate(call.lines):
+        if line.pupil.id == pupil_id:
+            return index // ROLL_CALL_PAGE
+    return 0
+
+
+def card(tx: Texts, call: RollCall, today: date, page: int = 0) -> Screen:
+    """The card as the use case returned it; a future lesson's card says so on every
+    draw (a page turned, a tap refused)."""
+    page = min(max(page, 0), pages(call) - 1)
+    ahead = call.lesson.date > today
+    return Screen(card_text(tx, call, page, ahead=ahead), card_rows(tx, call, page))
+
+
+def card_text(tx: Texts, call: RollCall, page: int, *, ahead: bool) -> str:
+    lesson = call.lesson
+    lines = _heading(tx, lesson)
+    if ahead:  # a future lesson: say what can be filled ahead (R13) and what cannot (R4)
+        lines.append(tx("lesson.ahead" if grade_has_marks(lesson.grade) else "lesson.ahead_grade1"))
+    lines.append(tx("lesson.topic_line", topic=quote(lesson.topic or "—")))
+    if grade_has_marks(lesson.grade):  # R12
+        if lesson.homework and lesson.homework_due:
+            day = f"{lesson.homework_due:%d.%m}"
+            lines.append(tx("lesson.homework_due_line", day=day, homework=quote(lesson.homework)))
+        else:
+            lines.append(tx("lesson.homework_line", homework=quote(lesson.homework or "—")))
+    c = call.counts
+    lines.append(
+        tx(
+            "lesson.counts",
+            present=c.present,
+            absent=c.absent,
+            late=c.late,
+            not_taken=c.not_taken,
+            marks=c.marks,
+        )
+    )
+    lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    if pages(call) > 1:
+        first = page * ROLL_CALL_PAGE + 1
+        last = min(len(call.lines), first + ROLL_CALL_PAGE - 1)
+        lines.append(tx("rollcall.page", first=first, last=last, total=len(call.lines)))
+    return "\n".join(lines)
+
+
+def _heading(tx: Texts, lesson: LessonSummary) -> list[str]:
+    when = (
+        f"{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}"
+        if lesson.starts_at and lesson.ends_at
+        else ""
+    )
+    title = tx(
+        "lesson.title",
+        cls=quote(lesson.class_name),
+        subject=quote(lesson.subject),
+        no=lesson.lesson_no,
+        time=when,
+    )
+    room = f" · {tx('lesson.room', room=quote(lesson.room))}" if lesson.room else ""
+    lines = [title, day_title(tx, lesson.date) + room]
+    if lesson.substituted:
+        lines.append(tx("lesson.substituted"))
+    return lines
+
+
+def card_rows(tx: Texts, call: RollCall, page: int) -> list[Row]:
+    """Two pupils a row (a class larger than one keyboard holds is paged, ◀ ▶). The hot
+    path (R4): the buttons are built directly, without a builder copying them."""
+    lesson = call.lesson
+    count = pages(call)
+    lines = call.lines
+    if count > 1:
+        lines = lines[page * ROLL_CALL_PAGE : (page + 1) * ROLL_CALL_PAGE]
+    taps = [
+        Button(
+            f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
+            TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
+        )
+        for line in lines
+    ]
+    rows: list[Row] = [taps[i : i + 2] for i in range(0, len(taps), 2)]
+    if count > 1:
+        turn = []
+        if page > 0:
+            turn.append(Button(f"◀ {page}", RollPageCb(lesson=lesson.id, page=page - 1)))
+        if page < count - 1:
+            turn.append(Button(f"{page + 2} ▶", RollPageCb(lesson=lesson.id, page=page + 1)))
+        rows.append(turn)
+    if call.counts.not_taken:
+        rows.append([Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
+    rows += _lesson_rows(tx, lesson)
+    return rows
+
+
+def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:
+    def act(key: str, what: LessonAct) -> Button:
+        return Button(tx(key), LessonActCb(lesson=lesson.id, act=what))
+
+    if not grade_has_marks(lesson.grade):  # R12: the first grade has no marks
+        return [
+            [act("lesson.topic", LessonAct.TOPIC)],
+            [Button(tx("nav.back_lessons"), DayCb(day=lesson.date.toordinal()))],
+        ]
+    return [
+        [
+            act("lesson.marks", LessonAct.MARKS),
+            act("lesson.topic", LessonAct.TOPIC),
+            act("lesson.homework", LessonAct.HOMEWORK),
+        ],
+        [act("lesson.bulk", LessonAct.BULK), act("lesson.final", LessonAct.FINAL)],
+        [Button(tx("nav.back_lessons"), DayCb(day=lesson.date.toordinal()))],
+    ]
