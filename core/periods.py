@@ -55,15 +55,20 @@ async def list_periods(journal: Journal, school_id: int) -> list[PeriodView]:
 
 async def current_period(journal: Journal, school_id: int, day: date) -> PeriodView | None:
     async with journal.transaction() as s:
-        period = await period_on(s, school_id, day)
-        if period is None:  # a holiday: the period that ended last
-            period = await s.scalar(
-                select(Period)
-                .where(Period.school_id == school_id, Period.starts_on <= day)
-                .order_by(Period.starts_on.desc())
-                .limit(1)
-            )
-        return _view(period) if period else None
+        return await current_period_in(s, school_id, day)
+
+
+async def current_period_in(s: AsyncSession, school_id: int, day: date) -> PeriodView | None:
+    """The period of a day; on a holiday, the one that ended last."""
+    period = await period_on(s, school_id, day)
+    if period is None:
+        period = await s.scalar(
+            select(Period)
+            .where(Period.school_id == school_id, Period.starts_on <= day)
+            .order_by(Period.starts_on.desc())
+            .limit(1)
+        )
+    return _view(period) if period else None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Issue 11: a teacher's screen is one use-case call in one transaction. The marks grid, a
 pupil's marks, bulk mode and the final marks used to read the lesson, the roll call, the
 marks, the work types and the period each in a transaction of its own (four for one bulk
-or finals screen); each screen is now one read (``core/marks_views.py``), and says what
+or finals screen); each screen is now one read (``core/marks.py``), and says what
 it said before."""
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ from bot.screen import Screen
 from bot.screens import finals, marks, roll_call
 from core.attendance import RollCall, RollCallLine
 from core.lessons import LessonCounts, LessonSummary, PupilOfLesson
-from core.marks import MarkView, WorkTypeView
-from core.marks_views import FinalsSheet, MarksSheet
+from core.marks import FinalsSheet, MarksSheet, MarkView, WorkTypeView
 from texts import Texts
 
 tx = Texts()

@@ -1,5 +1,5 @@
 """Final marks of the period from a lesson (R11): the pupils with their marks, the values
-for one pupil, the mark given. One read (``core.marks_views.finals_sheet``) a screen."""
+for one pupil, the mark given. One read (``core.marks.finals_sheet``) a screen."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.actions import FinalCb, LessonAct, LessonActCb, PupilsPageCb, PupilsScr
 from bot.filters import StaffOnly, on
 from bot.middlewares import CallbackAnswer
 from bot.render import show
-from core import marks, marks_views
+from core import marks
 from core.access import Actor
 from core.journal import Journal
 from core.models import StaffRole
@@ -43,14 +43,14 @@ async def show_finals(
     pupil_id: int | None = None,
 ) -> None:
     """The final marks' pupils; ``pupil_id``: draw the page that pupil is on."""
-    sheet = await marks_views.finals_sheet(journal, actor, lesson_id)
+    sheet = await marks.finals_sheet(journal, actor, lesson_id)
     await show(query, screens.finals.pupils(tx, sheet, page, pupil_id))
 
 
 async def final_pick(
     query: CallbackQuery, callback_data: FinalCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    sheet = await marks_views.finals_sheet(journal, actor, callback_data.lesson)
+    sheet = await marks.finals_sheet(journal, actor, callback_data.lesson)
     await show(query, screens.finals.values(tx, sheet, callback_data.pupil))
 
 
@@ -62,7 +62,7 @@ async def final_set(
     tx: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    target = await marks_views.lesson_period(journal, actor, callback_data.lesson)
+    target = await marks.lesson_period(journal, actor, callback_data.lesson)
     if target.period is None:
         await show(query, tx("final.no_period"))
         return

@@ -1,6 +1,6 @@
 """The teacher's marks on a lesson (R12, R15): the grid, a pupil's marks, bulk mode for a
 class test, and the reason a correction after the deadline asks for (R7). Each screen is
-one read (``core.marks_views.marks_sheet``) drawn by ``bot/screens/marks.py``."""
+one read (``core.marks.marks_sheet``) drawn by ``bot/screens/marks.py``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from bot.middlewares import CallbackAnswer
 from bot.notify import tell_approvers
 from bot.outcomes import tell_outcome
 from bot.render import show
-from core import marks, marks_views
+from core import marks
 from core.access import Actor
 from core.entries import Outcome
 from core.journal import Journal
@@ -68,7 +68,7 @@ async def show_marks(
     pupil_id: int | None = None,
 ) -> None:
     """The marks grid; ``pupil_id``: draw the page that pupil is on (the one tapped)."""
-    sheet = await marks_views.marks_sheet(journal, actor, lesson_id)
+    sheet = await marks.marks_sheet(journal, actor, lesson_id)
     await show(query, screens.marks.grid(tx, sheet, page, pupil_id))
 
 
@@ -86,7 +86,7 @@ async def show_pupil_marks(
     lesson_id: int,
     pupil_id: int,
 ) -> None:
-    sheet = await marks_views.marks_sheet(journal, actor, lesson_id)
+    sheet = await marks.marks_sheet(journal, actor, lesson_id)
     await show(query, screens.marks.pupil(tx, sheet, pupil_id))
 
 
@@ -148,7 +148,7 @@ async def ask_mark_reason(
 ) -> None:
     """Ask for the reason of a mark change that is a request (R7): from the pupil's marks
     or from bulk mode (``bulk``: the screen to return to), one prompt and one path."""
-    sheet = await marks_views.marks_sheet(journal, actor, mark.lesson_id)
+    sheet = await marks.marks_sheet(journal, actor, mark.lesson_id)
     await state.set_state(MarkReason.typing)
     await state.update_data(
         mark=mark.id, value=value or 0, bulk=bulk.pack() if bulk is not None else None
@@ -186,7 +186,7 @@ async def save_mark_reason(
 async def bulk_start(
     query: CallbackQuery, callback_data: LessonActCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    sheet = await marks_views.marks_sheet(journal, actor, callback_data.lesson)
+    sheet = await marks.marks_sheet(journal, actor, callback_data.lesson)
     choice = BulkCb(lesson=callback_data.lesson, value=5, wt=sheet.bulk_work_type.id)
     await show(query, screens.marks.bulk(tx, sheet, choice))
 
@@ -231,7 +231,7 @@ async def bulk_tap(
 async def show_bulk(
     query: CallbackQuery | Message, actor: Actor, journal: Journal, tx: Texts, choice: BulkCb
 ) -> None:
-    sheet = await marks_views.marks_sheet(journal, actor, choice.lesson)
+    sheet = await marks.marks_sheet(journal, actor, choice.lesson)
     await show(query, screens.marks.bulk(tx, sheet, choice))
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from bot.actions import FinalCb, LessonCb, PupilsPageCb, PupilsScreen
 from bot.screen import Button, Screen, quote
 from bot.screens.marks import page_note, paged, pupil_grid, pupils_page_of
-from core.marks import FINAL_VALUES
-from core.marks_views import FinalsSheet
+from core.marks import FINAL_VALUES, FinalsSheet
 from texts import Texts
 
 

@@ -18,8 +18,7 @@ from bot.actions import (
 from bot.screen import Action, Button, Row, Screen, quote
 from bot.screens.common import page_of, pager
 from core.lessons import PupilOfLesson
-from core.marks import MarkRef
-from core.marks_views import MarksSheet
+from core.marks import MarkRef, MarksSheet
 from texts import Texts
 
 PUPILS_PAGE = 50  # pupils a page of the marks grid, bulk mode, final marks: one message

@@ -18,12 +18,23 @@ from core.marks.lesson import (
 )
 from core.marks.pupil import pupil_marks
 from core.marks.queries import MARK_VALUES, MarkRef, MarkView, SubjectMarks, WorkTypeView
+from core.marks.views import (
+    FinalsSheet,
+    LessonPeriod,
+    MarksSheet,
+    finals_sheet,
+    lesson_period,
+    marks_sheet,
+)
 
 __all__ = [
     "FINAL_VALUES",
     "MARK_VALUES",
+    "FinalsSheet",
+    "LessonPeriod",
     "MarkRef",
     "MarkView",
+    "MarksSheet",
     "SubjectMarks",
     "WorkTypeView",
     "add_mark",
@@ -32,8 +43,11 @@ __all__ = [
     "change_mark",
     "change_needs_reason",
     "final_marks_for",
+    "finals_sheet",
     "get_mark",
     "lesson_marks",
+    "lesson_period",
+    "marks_sheet",
     "pupil_marks",
     "set_bulk_mark",
     "set_final_mark",

@@ -3,9 +3,6 @@ removal, all through ``entries.submit``; and the lesson's marks for its teacher.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import entries, periods
@@ -21,20 +18,18 @@ from core.marks.queries import (
     WorkTypeView,
     ensure_lesson_takes_marks,
     latest_mark,
+    lesson_marks_in,
     work_type_of,
+    work_types_in,
 )
 from core.models import (
     Mark,
-    WorkType,
 )
 
 
 async def work_types(journal: Journal, school_id: int) -> list[WorkTypeView]:
     async with journal.transaction() as s:
-        rows = await s.scalars(
-            select(WorkType).where(WorkType.school_id == school_id).order_by(WorkType.id)
-        )
-        return [WorkTypeView(w.id, w.code, w.name, w.weight) for w in rows]
+        return await work_types_in(s, school_id)
 
 
 async def add_mark(
@@ -202,15 +197,4 @@ async def lesson_marks(journal: Journal, actor: Actor, lesson_id: int) -> dict[i
     """The marks of a lesson per pupil, for the teacher filling it."""
     async with journal.transaction() as s:
         lesson = await lesson_for_edit(s, actor, lesson_id)
-        rows = await s.execute(
-            select(Mark, WorkType.name, WorkType.weight)
-            .join(WorkType, WorkType.id == Mark.work_type_id)
-            .where(Mark.lesson_id == lesson.id)
-            .order_by(Mark.created_at, Mark.id)
-        )
-        result: dict[int, list[MarkView]] = defaultdict(list)
-        for mark, wt_name, weight in rows:
-            result[mark.pupil_id].append(
-                MarkView(mark.id, lesson.id, lesson.date, mark.value, wt_name, weight, mark.comment)
-            )
-        return dict(result)
+        return await lesson_marks_in(s, lesson)

@@ -3,6 +3,7 @@ bulk-mode tap changes, and the views of marks they return."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -101,3 +102,26 @@ class SubjectMarks:
     @property
     def weighted_average(self) -> Decimal | None:
         return weighted_average([(m.value, m.weight) for m in self.marks])
+
+
+async def lesson_marks_in(s: AsyncSession, lesson: Lesson) -> dict[int, list[MarkView]]:
+    """The marks of a lesson per pupil, oldest first."""
+    rows = await s.execute(
+        select(Mark, WorkType.name, WorkType.weight)
+        .join(WorkType, WorkType.id == Mark.work_type_id)
+        .where(Mark.lesson_id == lesson.id)
+        .order_by(Mark.created_at, Mark.id)
+    )
+    result: dict[int, list[MarkView]] = defaultdict(list)
+    for mark, wt_name, weight in rows:
+        result[mark.pupil_id].append(
+            MarkView(mark.id, lesson.id, lesson.date, mark.value, wt_name, weight, mark.comment)
+        )
+    return dict(result)
+
+
+async def work_types_in(s: AsyncSession, school_id: int) -> list[WorkTypeView]:
+    rows = await s.scalars(
+        select(WorkType).where(WorkType.school_id == school_id).order_by(WorkType.id)
+    )
+    return [WorkTypeView(w.id, w.code, w.name, w.weight) for w in rows]

@@ -9,9 +9,7 @@ the screens always were: a lesson the actor may view (R1), then one they fill (R
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +23,9 @@ from core.lessons import (
     pupils_of_lesson,
     summary_query,
 )
-from core.marks import MarkView, WorkTypeView
-from core.models import FinalMark, Lesson, Mark, Period, WorkType
-from core.periods import PeriodView, period_on
+from core.marks.queries import MarkView, WorkTypeView, lesson_marks_in, work_types_in
+from core.models import FinalMark, Lesson
+from core.periods import PeriodView, current_period_in
 
 DEFAULT_BULK_WORK = "test"  # bulk mode opens on the class test
 
@@ -121,44 +119,3 @@ async def _lesson(s: AsyncSession, actor: Actor, lesson_id: int) -> tuple[Lesson
     lesson = await lesson_for_edit(s, actor, lesson_id)
     summary = lesson_summary((await s.execute(summary_query().where(Lesson.id == lesson_id))).one())
     return summary, lesson
-
-
-async def lesson_marks_in(s: AsyncSession, lesson: Lesson) -> dict[int, list[MarkView]]:
-    """The marks of a lesson per pupil, oldest first."""
-    rows = await s.execute(
-        select(Mark, WorkType.name, WorkType.weight)
-        .join(WorkType, WorkType.id == Mark.work_type_id)
-        .where(Mark.lesson_id == lesson.id)
-        .order_by(Mark.created_at, Mark.id)
-    )
-    result: dict[int, list[MarkView]] = defaultdict(list)
-    for mark, wt_name, weight in rows:
-        result[mark.pupil_id].append(
-            MarkView(mark.id, lesson.id, lesson.date, mark.value, wt_name, weight, mark.comment)
-        )
-    return dict(result)
-
-
-async def work_types_in(s: AsyncSession, school_id: int) -> list[WorkTypeView]:
-    rows = await s.scalars(
-        select(WorkType).where(WorkType.school_id == school_id).order_by(WorkType.id)
-    )
-    return [WorkTypeView(w.id, w.code, w.name, w.weight) for w in rows]
-
-
-async def current_period_in(s: AsyncSession, school_id: int, day: date) -> PeriodView | None:
-    """The period of a day; on a holiday, the one that ended last (as
-    ``periods.current_period``)."""
-    period = await period_on(s, school_id, day)
-    if period is None:
-        period = await s.scalar(
-            select(Period)
-            .where(Period.school_id == school_id, Period.starts_on <= day)
-            .order_by(Period.starts_on.desc())
-            .limit(1)
-        )
-    return _period_view(period) if period else None
-
-
-def _period_view(p: Period) -> PeriodView:
-    return PeriodView(p.id, p.name, p.starts_on, p.ends_on, p.closed_at is not None)
