@@ -145,7 +145,7 @@ async def test_r4_roll_call_taps_cycle_and_rest_present_completes_it(
         world.people["petya"]
     ] is Presence.LATE
 
-    call = await attendance.mark_rest_present(journal, teacher, lesson_id)
+    _, call = await attendance.mark_rest_present(journal, teacher, lesson_id)
     assert call.taken
     assert (call.counts.present, call.counts.late, call.counts.not_taken) == (2, 1, 0)
 

@@ -120,6 +120,10 @@ async def test_r10_in_a_locked_period_rest_present_is_refused_as_a_tap_is(
 async def test_r8_r3_after_the_edit_window_rest_present_asks_the_deputy_as_a_tap_does(
     bot: Harness, world: World, clock: ManualClock
 ) -> None:
+    """Past the edit window a tap and «rest present» both become requests, told to the
+    teacher in an alert and sent to the deputy; Petya, whose tap is already waiting, is
+    left to that request (not given a second, contradicting one)."""
+    deputy = await bot.bound_user(world.staff("admin"), world.people["deputy"], BindingRole.STAFF)
     teacher = await open_math(bot, world)
     binding_id = await binding_of(bot.journal, teacher)
     async with bot.journal.transaction() as s:
@@ -127,18 +131,20 @@ async def test_r8_r3_after_the_edit_window_rest_present_asks_the_deputy_as_a_tap
     clock.set(datetime.combine(MONDAY + timedelta(days=8), datetime.min.time(), MOSCOW))
 
     tap = await (await teacher.press("▫️ Иванов П.")).wait_answered()
+    told = await deputy.wait_reply()
     rest = await (await teacher.press(REST)).wait_answered()
 
-    assert "Запрос отправлен" in tap.get("text", "")
+    assert "Запрос отправлен" in tap.get("text", "") and tap.get("show_alert")
+    assert "Запрос отправлен" in rest.get("text", "") and rest.get("show_alert")
+    assert "Иванов" in (told.text or "")
+    assert "Иванов" not in ((await deputy.wait_reply()).text or "")  # the rest's newest
     async with bot.journal.transaction() as s:
         requests = list(await s.scalars(select(CorrectionRequest).order_by(CorrectionRequest.id)))
         assert list(await s.scalars(select(Attendance))) == []
-    assert rest is not None  # answered: the spinner stops
     assert await audit_rows(bot.journal) == []
     by_tap, *by_rest = requests
     assert by_tap.pupil_id == world.people["petya"] and by_tap.change == {"status": "absent"}
-    # The tap made no entry, so Petya is still «not taken» and is one of the rest.
-    assert [r.pupil_id for r in by_rest] == [world.people[k] for k in ("petya", "masha", "kolya")]
+    assert [r.pupil_id for r in by_rest] == [world.people[k] for k in ("masha", "kolya")]
     for r in by_rest:
         assert r.change == {"status": "present"}
         assert (r.entity, r.old, r.reason, r.status, r.requested_by, r.requested_at) == (
@@ -151,6 +157,24 @@ async def test_r8_r3_after_the_edit_window_rest_present_asks_the_deputy_as_a_tap
         )
         # R3: the account the request came through, so reverting a stolen phone cancels it.
         assert r.binding_id == by_tap.binding_id == binding_id
+
+
+async def test_r8_pressing_rest_present_twice_after_the_edit_window_files_each_request_once(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    async with bot.journal.transaction() as s:
+        await s.execute(update(School).values(edit_window_days=7))
+    clock.set(datetime.combine(MONDAY + timedelta(days=8), datetime.min.time(), MOSCOW))
+
+    first = await (await teacher.press(REST)).wait_answered()
+    again = await (await teacher.press(REST)).wait_answered()
+
+    assert "Запрос отправлен" in first.get("text", "")
+    assert "Запрос отправлен" not in (again.get("text") or "")
+    async with bot.journal.transaction() as s:
+        pupils = list(await s.scalars(select(CorrectionRequest.pupil_id)))
+    assert sorted(pupils) == sorted(world.people[k] for k in ("petya", "masha", "kolya"))
 
 
 async def test_r7_after_the_deadline_rest_present_adds_new_entries_as_a_tap_on_a_new_pupil_does(

@@ -47,7 +47,7 @@ async def test_rest_present_marks_the_rest_and_audits_each_like_a_tap(
     lesson_id = await math_lesson(journal, world)
     await attendance.set_status(journal, teacher, lesson_id, petya, Presence.ABSENT)
 
-    call = await attendance.mark_rest_present(journal, teacher, lesson_id)
+    _, call = await attendance.mark_rest_present(journal, teacher, lesson_id)
 
     assert call.taken and call.lesson.attendance_taken and call.counts.not_taken == 0
     assert {x.pupil.id: x.status for x in call.lines} == {
@@ -82,7 +82,7 @@ async def test_rest_present_twice_changes_nothing_more(journal: Journal, world: 
     teacher = world.staff("math")
     lesson_id = await math_lesson(journal, world)
     await attendance.mark_rest_present(journal, teacher, lesson_id)
-    again = await attendance.mark_rest_present(journal, teacher, lesson_id)
+    _, again = await attendance.mark_rest_present(journal, teacher, lesson_id)
     assert again.taken
     assert len(await rows(journal, AuditEntry)) == 3
 
@@ -95,7 +95,7 @@ async def test_rest_present_after_the_edit_window_asks_the_deputy(
         await s.execute(update(School).values(edit_window_days=7))
     clock.set(datetime.combine(MONDAY + timedelta(days=8), datetime.min.time(), MOSCOW))
 
-    call = await attendance.mark_rest_present(journal, world.staff("math"), lesson_id)
+    _, call = await attendance.mark_rest_present(journal, world.staff("math"), lesson_id)
 
     assert not call.taken and call.counts.not_taken == 3
     assert await rows(journal, Attendance) == [] and await rows(journal, AuditEntry) == []

@@ -152,10 +152,11 @@ async def rest_present(
     actor: Actor,
     journal: Journal,
     tx: Texts,
+    bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    call = await attendance.mark_rest_present(journal, actor, callback_data.lesson)
-    await callback_answer.send()
+    outcome, call = await attendance.mark_rest_present(journal, actor, callback_data.lesson)
+    await tell_outcome(outcome, actor, journal, tx, bot, callback_answer)
     await show(query, screens.roll_call.card(tx, call, today(journal)))
 
 

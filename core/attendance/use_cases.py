@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import entries
 from core.access import Actor
 from core.attendance.queries import Sheet, lesson_with_card, read_sheet
+from core.corrections import request
 from core.entries import Outcome
 from core.errors import NotAllowed
 from core.journal import Journal
@@ -81,16 +82,20 @@ async def cycle_status(
         return outcome, _roll_call(lesson, row, pupils, sheet)
 
 
-async def mark_rest_present(journal: Journal, actor: Actor, lesson_id: int) -> RollCall:
+async def mark_rest_present(
+    journal: Journal, actor: Actor, lesson_id: int
+) -> tuple[Outcome, RollCall]:
     """Everyone not yet marked is present; the roll call is then complete. The same path
     as a tap (``entries.submit_many``), for all of them at once: a locked period refuses
     it (R10); once the edit window has closed, each becomes a request for the deputy
-    (R8); every mark made is audited (R9)."""
+    (R8); every mark made is audited (R9). A pupil whose tap is already waiting for the
+    deputy is left to that request. The outcome says whether anything became a request."""
     async with journal.transaction() as s:
         lesson, row = await lesson_with_card(s, actor, lesson_id, lock=True)
         pupils = await pupils_of_lesson(s, lesson)
         sheet = await read_sheet(s, lesson.id)
-        rest = [p.id for p in pupils if p.id not in sheet.statuses]
+        waiting = await request.waiting(s, lesson.id, "attendance")
+        rest = [p.id for p in pupils if p.id not in sheet.statuses and p.id not in waiting]
         present = {"status": Presence.PRESENT.value}
         outcomes = await entries.submit_many(
             s,
@@ -105,7 +110,13 @@ async def mark_rest_present(journal: Journal, actor: Actor, lesson_id: int) -> R
                 sheet.statuses[pupil_id] = Presence.PRESENT.value
                 sheet.authors[pupil_id] = actor.person_id
         await _update_taken(s, journal, lesson, pupils, sheet)
-        return _roll_call(lesson, row, pupils, sheet)
+        return _overall(outcomes), _roll_call(lesson, row, pupils, sheet)
+
+
+def _overall(outcomes: list[Outcome]) -> Outcome:
+    if Outcome.REQUESTED in outcomes:
+        return Outcome.REQUESTED
+    return Outcome.APPLIED if Outcome.APPLIED in outcomes else Outcome.UNCHANGED
 
 
 def _roll_call(lesson: Lesson, row: Any, pupils: list[PupilOfLesson], sheet: Sheet) -> RollCall:

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor
 from core.errors import InvalidValue
 from core.journal import Journal
-from core.models import CorrectionRequest, Lesson
+from core.models import CorrectionRequest, Lesson, RequestStatus
 from core.rules import needs_approval
 
 if TYPE_CHECKING:
@@ -62,6 +62,19 @@ async def would_be_request(
         changes_existing=changes_existing,
         is_author=is_author,
     )
+
+
+async def waiting(s: AsyncSession, lesson_id: int, entity: str) -> set[int]:
+    """The pupils of a lesson with a request still waiting for the deputy: a second change
+    to the same entry would only contradict it."""
+    rows = await s.scalars(
+        select(CorrectionRequest.pupil_id).where(
+            CorrectionRequest.lesson_id == lesson_id,
+            CorrectionRequest.entity == entity,
+            CorrectionRequest.status == RequestStatus.PENDING,
+        )
+    )
+    return set(rows)
 
 
 async def file_requests(
