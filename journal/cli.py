@@ -21,7 +21,7 @@ from core.invitations import IssuedCode
 from core.models import BindingRole
 from core.schools import find_school
 from journal import backup
-from journal.app import App, application, configure_logging
+from journal.app import App, application, configure_logging, telegram_bot
 from journal.archive import archive_closed_periods
 from journal.cli_parser import Parser, whole_number
 from journal.console import school_for
@@ -241,7 +241,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "template":
         return template_command(args.path, settings)
     if args.command == "sandbox":
-        from bot.sandbox import run_sandbox
+        from journal.sandbox import run_sandbox
 
         logging.getLogger().setLevel(logging.WARNING)  # the console is the sandbox's output
         return await run_sandbox(args.data_dir)
@@ -436,9 +436,12 @@ async def bot_username(settings: Settings) -> str | None:
         return None
     from aiogram.exceptions import TelegramAPIError
 
-    from bot.transport import build_bot  # Telegram is wired only when it is asked for
+    from bot.startup import TokenRejected
 
-    telegram = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    try:
+        telegram = telegram_bot(settings)
+    except TokenRejected:
+        return None
     try:
         me = await asyncio.wait_for(telegram.get_me(), GET_ME_TIMEOUT)
     except (TelegramAPIError, TimeoutError, OSError):
