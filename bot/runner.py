@@ -37,15 +37,16 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Webhook:
-    """Where the webhook server listens and what Telegram is told (``WEBHOOK_*``)."""
+    """Where the webhook server listens and what Telegram is told: the ``WEBHOOK_*``
+    settings, as the composition root reads them (no defaults of its own)."""
 
-    url: str | None = None
-    path: str = "/telegram/webhook"
-    host: str = "0.0.0.0"
-    port: int = 8080
-    secret: str | None = None
-    shared_port: bool = False  # SO_REUSEPORT: several workers serve the one port
-    max_connections: int = 40
+    url: str | None  # None: long polling, unless ``journal run --webhook``
+    path: str
+    host: str
+    port: int
+    secret: str | None
+    shared_port: bool  # SO_REUSEPORT: several workers serve the one port
+    max_connections: int
 
 
 class Wiring(Protocol):

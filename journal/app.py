@@ -1,8 +1,9 @@
 """The composition root: the one place that builds the settings, the database, the
 journal, the bot and its dispatcher, the outbox sender and the notification jobs, for
 every entry point (``journal run`` and its webhook workers, the standalone sender, the
-sandbox, the other ``journal`` commands). Nothing is built at import, and nothing below
-``journal/`` imports it: ``bot.runner`` asks for what it runs through its ``Wiring``."""
+sandbox, the other ``journal`` commands). Nothing is built at import, and bot/, core/
+and notifications/ never import ``journal`` (tests/test_layers.py): ``bot.runner`` asks
+for what it runs through its ``Wiring`` protocol, which ``App`` fulfils."""
 
 from __future__ import annotations
 
