@@ -11,9 +11,9 @@ import logging
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
+from typing import Protocol
 
 from aiogram import Bot, Dispatcher
-from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -25,16 +25,39 @@ from bot.middlewares import (
     SessionMiddleware,
     TypedTextMiddleware,
 )
-from bot.startup import Patience, StartupStopped, TokenRejected
+from bot.startup import Patience, StartupStopped
 from bot.storage import PostgresStorage
-from bot.transport import build_bot
 from core.journal import Journal
 from core.metrics import Metrics
-from journal.app import App
 from notifications.rules import NotificationRules
 from texts import Texts
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Webhook:
+    """Where the webhook server listens and what Telegram is told: the ``WEBHOOK_*``
+    settings, as the composition root reads them (no defaults of its own)."""
+
+    url: str | None  # None: long polling, unless ``journal run --webhook``
+    path: str
+    host: str
+    port: int
+    secret: str | None
+    shared_port: bool  # SO_REUSEPORT: several workers serve the one port
+    max_connections: int
+
+
+class Wiring(Protocol):
+    """What the composition root (``journal.app.App``) hands the runner."""
+
+    @property
+    def webhook(self) -> Webhook: ...
+
+    def bot(self) -> Bot: ...
+
+    def dispatcher(self) -> Dispatcher: ...
 
 
 def build_dispatcher(
@@ -93,7 +116,7 @@ def freeze_startup_heap() -> None:
 
 
 async def run_bot(
-    app: App,
+    app: Wiring,
     *,
     webhook: bool = False,
     handle_signals: bool = True,
@@ -105,6 +128,7 @@ async def run_bot(
     patience: Patience | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or until ``stop`` is set, for an embedding program).
+    ``app`` builds the bot (unless ``bot`` is given) and the dispatcher.
     ``alongside(bot)`` (the notification scheduler and sender) runs while the bot does and
     is stopped before the bot's HTTP session closes. ``serve_only``: an extra webhook
     worker (``journal run --workers N``), which only handles updates (the first process
@@ -114,31 +138,23 @@ async def run_bot(
     Start-up waits for Telegram as long as it takes (``patience``, see ``bot.startup``);
     a token Telegram rejects raises :class:`TokenRejected`; a stop asked for meanwhile
     returns."""
-    settings = app.settings
-    assert settings.bot_token is not None
     if bot is None:
-        try:
-            bot = build_bot(
-                settings.bot_token.get_secret_value(),
-                settings.telegram_api_base,
-                metrics=app.metrics,
-            )
-        except TokenValidationError:
-            raise TokenRejected("malformed token") from None
-    dp = build_dispatcher(app.journal, settings.notification_rules(), app.metrics)
+        bot = app.bot()
+    dp = app.dispatcher()
+    hook = app.webhook
     stopping = stop or asyncio.Event()
     patience = dataclasses.replace(patience or Patience(), stop=stopping)
     try:
         if serve_only:
             freeze_startup_heap()
             await serve_webhook(
-                bot, dp, app, stopping, handle_signals, False, on_listening, patience
+                bot, dp, hook, stopping, handle_signals, False, on_listening, patience
             )
             return
         with stop_on_signals(stopping) if handle_signals else contextlib.nullcontext():
             await prepare(bot, patience)
         async with alongside(bot) if alongside else contextlib.nullcontext():
-            await _serve(bot, dp, app, webhook, handle_signals, stop, patience)
+            await _serve(bot, dp, hook, webhook, handle_signals, stop, patience)
     except StartupStopped:
         log.info("stopped before Telegram answered")
     finally:
@@ -148,16 +164,15 @@ async def run_bot(
 async def _serve(
     bot: Bot,
     dp: Dispatcher,
-    app: App,
+    hook: Webhook,
     webhook: bool,
     handle_signals: bool,
     stop: asyncio.Event | None,
     patience: Patience,
 ) -> None:
-    settings = app.settings
-    if webhook or settings.webhook_url:
+    if webhook or hook.url:
         assert patience.stop is not None
-        await serve_webhook(bot, dp, app, patience.stop, handle_signals, patience=patience)
+        await serve_webhook(bot, dp, hook, patience.stop, handle_signals, patience=patience)
         return
     waiting = patience.stop if handle_signals else None
     with stop_on_signals(waiting) if waiting else contextlib.nullcontext():
@@ -178,7 +193,7 @@ async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
 async def serve_webhook(
     bot: Bot,
     dp: Dispatcher,
-    app: App,
+    hook: Webhook,
     stop: asyncio.Event,
     handle_signals: bool,
     set_webhook: bool = True,
@@ -188,21 +203,14 @@ async def serve_webhook(
     """Serve the webhook until ``stop``. With ``WEBHOOK_WORKERS`` > 1 the port is opened
     with SO_REUSEPORT, so that the workers share it and the kernel spreads Telegram's
     connections over them."""
-    settings = app.settings
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     web_app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-        web_app, path=settings.webhook_path
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=hook.secret).register(
+        web_app, path=hook.path
     )
     setup_application(web_app, dp, bot=bot)
     runner = web.AppRunner(web_app)
     await runner.setup()
-    site = web.TCPSite(
-        runner,
-        settings.webhook_host,
-        settings.webhook_port,
-        reuse_port=True if settings.webhook_workers > 1 else None,
-    )
+    site = web.TCPSite(runner, hook.host, hook.port, reuse_port=True if hook.shared_port else None)
     await site.start()
     if on_listening is not None:
         on_listening()
@@ -211,17 +219,17 @@ async def serve_webhook(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     try:
-        if set_webhook and settings.webhook_url:
-            url = settings.webhook_url.rstrip("/") + settings.webhook_path
+        if set_webhook and hook.url:
+            url = hook.url.rstrip("/") + hook.path
             await (patience or Patience(stop=stop)).call(
                 lambda: bot.set_webhook(
                     url,
-                    secret_token=secret,
+                    secret_token=hook.secret,
                     allowed_updates=dp.resolve_used_update_types(),
-                    max_connections=settings.webhook_max_connections,
+                    max_connections=hook.max_connections,
                 )
             )
-        log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+        log.info("webhook server on %s:%s", hook.host, hook.port)
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -27,15 +27,12 @@ from demo.generate import (
     TECH,
     WORLD,
     Roster,
-    _Class,
-    _commit,
-    _Course,
-    _place,
-    _School,
-    _Teacher,
     day_counts,
     write_csv_folder,
 )
+from demo.generate.model import _Class, _Course, _Teacher
+from demo.generate.school import _School
+from demo.generate.timetable import _commit, _place
 
 SCHOOL_NAME = "МБОУ СОШ № 7"
 DEMO_SEED = 7

@@ -1,4 +1,9 @@
-"""The composition root: builds the journal from settings. Nothing is built at import."""
+"""The composition root: the one place that builds the settings, the database, the
+journal, the bot and its dispatcher, the outbox sender and the notification jobs, for
+every entry point (``journal run`` and its webhook workers, the standalone sender, the
+sandbox, the other ``journal`` commands). Nothing is built at import, and bot/, core/
+and notifications/ never import ``journal`` (tests/test_layers.py): ``bot.runner`` asks
+for what it runs through its ``Wiring`` protocol, which ``App`` fulfils."""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -16,6 +23,39 @@ from journal.database import create_engine, open_database
 from journal.migrate import upgrade
 from journal.settings import Settings
 
+# The messenger's side (aiogram takes seconds to import) is imported where it is built,
+# so that the commands that need no bot start at once.
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+
+    from bot.runner import Webhook
+    from notifications.scheduler import NotificationJobs
+    from notifications.sender import Sender
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings of the environment (and ``.env``); ``overrides`` are taken as given,
+    beyond the settings' bounds (the standalone sender's options)."""
+    settings = Settings()
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def telegram_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
+    """The bot of ``BOT_TOKEN`` at ``TELEGRAM_API_BASE``; a malformed token is
+    :class:`TokenRejected`, as one Telegram refuses is."""
+    from aiogram.utils.token import TokenValidationError
+
+    from bot.startup import TokenRejected
+    from bot.transport import build_bot
+
+    assert settings.bot_token is not None
+    try:
+        return build_bot(
+            settings.bot_token.get_secret_value(), settings.telegram_api_base, metrics=metrics
+        )
+    except TokenValidationError:
+        raise TokenRejected("malformed token") from None
+
 
 @dataclass
 class App:
@@ -25,6 +65,59 @@ class App:
     database_url: str
     # What the running app counts (GET /metrics), with a registry of its own.
     metrics: Metrics = field(default_factory=Metrics)
+
+    def bot(self) -> Bot:
+        return telegram_bot(self.settings, self.metrics)
+
+    def dispatcher(self) -> Dispatcher:
+        from bot.runner import build_dispatcher
+
+        return build_dispatcher(self.journal, self.settings.notification_rules(), self.metrics)
+
+    @property
+    def webhook(self) -> Webhook:
+        from bot.runner import Webhook
+
+        s = self.settings
+        return Webhook(
+            url=s.webhook_url,
+            path=s.webhook_path,
+            host=s.webhook_host,
+            port=s.webhook_port,
+            secret=s.webhook_secret.get_secret_value() if s.webhook_secret else None,
+            shared_port=s.webhook_workers > 1,
+            max_connections=s.webhook_max_connections,
+        )
+
+    def jobs(self) -> NotificationJobs:
+        from notifications.scheduler import NotificationJobs
+
+        return NotificationJobs(
+            self.journal, self.settings.notification_rules(), metrics=self.metrics
+        )
+
+    def sender(
+        self, bot: Bot, *, request_timeout: float | None = None, worker_id: str | None = None
+    ) -> Sender:
+        """The outbox sender of ``journal run`` and of the standalone ``journal.sender``."""
+        from notifications.channels.telegram import TelegramChannel
+        from notifications.sender import Sender
+
+        s = self.settings
+        return Sender(
+            self.journal.sessions,
+            TelegramChannel(bot, paid_broadcast=s.paid_broadcast),
+            self.journal.clock,
+            rate=s.send_rate,
+            per_chat_interval=s.send_per_chat_interval,
+            batch=s.send_batch,
+            lease=timedelta(seconds=s.send_lease_seconds),
+            max_attempts=s.send_max_attempts,
+            idle_poll=s.send_idle_poll,
+            request_timeout=request_timeout,
+            worker_id=worker_id,
+            metrics=self.metrics,
+        )
 
 
 @asynccontextmanager

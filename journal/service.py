@@ -1,7 +1,7 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
 in-process), the outbox sender, the scheduled backup and the archive of closed periods.
-Built here, in the composition root, from settings; the bot itself is started by
-``bot.runner.run_bot``."""
+Started here from what the composition root (``journal.app``) builds; the bot itself
+is started by ``bot.runner.run_bot``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 
 from aiogram import Bot
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -20,35 +19,12 @@ from journal.app import App
 from journal.archive import archive_closed_periods
 from journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
 from journal.health import serve_health
-from notifications.channels.telegram import TelegramChannel
-from notifications.scheduler import NotificationJobs, build_scheduler
-from notifications.sender import Sender
+from notifications.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
 
 # How long a stopping sender may take to record the sends in flight.
 SENDER_STOP_TIMEOUT = 30.0
-
-
-def build_sender(
-    app: App, bot: Bot, *, request_timeout: float | None = None, worker_id: str | None = None
-) -> Sender:
-    """The outbox sender of ``journal run`` and of the standalone ``notifications.sender``."""
-    settings = app.settings
-    return Sender(
-        app.journal.sessions,
-        TelegramChannel(bot, paid_broadcast=settings.paid_broadcast),
-        app.journal.clock,
-        rate=settings.send_rate,
-        per_chat_interval=settings.send_per_chat_interval,
-        batch=settings.send_batch,
-        lease=timedelta(seconds=settings.send_lease_seconds),
-        max_attempts=settings.send_max_attempts,
-        idle_poll=settings.send_idle_poll,
-        request_timeout=request_timeout,
-        worker_id=worker_id,
-        metrics=app.metrics,
-    )
 
 
 def hourly(
@@ -122,9 +98,7 @@ async def background(
     ``journal run`` does)."""
     settings = app.settings
     if settings.notifications_enabled:
-        scheduler = build_scheduler(
-            NotificationJobs(app.journal, settings.notification_rules(), metrics=app.metrics)
-        )
+        scheduler = build_scheduler(app.jobs())
     else:
         scheduler = AsyncIOScheduler(timezone=app.journal.rules.timezone)
     add_backup_job(scheduler, app)
@@ -133,9 +107,7 @@ async def background(
     scheduler.start()
     stop = asyncio.Event()
     sender_task = (
-        asyncio.create_task(build_sender(app, bot).run(stop))
-        if settings.notifications_enabled
-        else None
+        asyncio.create_task(app.sender(bot).run(stop)) if settings.notifications_enabled else None
     )
     try:
         async with serve_health(app, bot, scheduler) if health else contextlib.nullcontext():

@@ -67,27 +67,23 @@ The sender calls the Bot API through ``bot.session.make_request``, i.e. *without
 session's request middlewares: a retrying middleware (like ``bot.transport``'s) would
 sleep inside a claimed send and hide 429s from the pacing; here the outbox decides.
 
-Run it standalone: ``python -m notifications.sender --database-url URL --token TOKEN``.
+Run it standalone: ``python -m journal.sender --database-url URL --token TOKEN``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
 import os
 import random
 import secrets
-import signal
 import socket
-import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -106,7 +102,6 @@ __all__ = [
     "Sender",
     "SenderHalted",
     "SenderStats",
-    "main",
     "pending_count",
 ]
 
@@ -449,106 +444,3 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 async def pending_count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as s:
         return int(await s.scalar(_COUNT_PENDING) or 0)
-
-
-# -------------------------------------------------------------------------- command
-
-
-def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Options override the settings (``SEND_RATE``…, read as ``journal run`` reads them)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m notifications.sender",
-        description="Deliver the outbox (standalone sender process).",
-    )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--token", default=os.environ.get("BOT_TOKEN"))
-    parser.add_argument("--api-base", default=None, help="TELEGRAM_API_BASE")
-    parser.add_argument("--rate", type=float, default=None, help="messages per second")
-    parser.add_argument("--per-chat-interval", type=float, default=None, help="seconds")
-    parser.add_argument("--batch", type=int, default=None)
-    parser.add_argument("--lease", type=float, default=None, help="seconds")
-    parser.add_argument("--request-timeout", type=float, default=None, help="seconds")
-    parser.add_argument("--idle-poll", type=float, default=None, help="seconds")
-    parser.add_argument("--worker-id", default=None)
-    parser.add_argument(
-        "--exit-when-drained", action="store_true", help="exit once no row is pending"
-    )
-    args = parser.parse_args(argv)
-    if not args.database_url or not args.token:
-        parser.error("--database-url and --token are required (or DATABASE_URL, BOT_TOKEN)")
-    return args
-
-
-_SETTINGS_OF_ARGS = {
-    "database_url": "database_url",
-    "token": "bot_token",
-    "api_base": "telegram_api_base",
-    "rate": "send_rate",
-    "per_chat_interval": "send_per_chat_interval",
-    "batch": "send_batch",
-    "lease": "send_lease_seconds",
-    "idle_poll": "send_idle_poll",
-}
-
-
-async def _main(args: argparse.Namespace) -> int:
-    # Wired by the composition root, as ``journal run`` is (imported here, at the entry
-    # point, so that notifications/ does not import the root at import time).
-    from bot.transport import build_bot
-    from journal.app import application, configure_logging
-    from journal.service import build_sender
-    from journal.settings import Settings
-
-    given = {
-        field: getattr(args, arg)
-        for arg, field in _SETTINGS_OF_ARGS.items()
-        if getattr(args, arg) is not None
-    }
-    given["bot_token"] = SecretStr(args.token)
-    # Options are taken as given, beyond the settings' bounds (the kill test sends 5000/s).
-    settings = Settings().model_copy(update=given)
-    configure_logging(settings)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # it never migrates
-    async with application(settings, migrate=False) as app:
-        bot = build_bot(args.token, settings.telegram_api_base, metrics=app.metrics)
-        sender = build_sender(
-            app, bot, request_timeout=args.request_timeout, worker_id=args.worker_id
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
-
-        async def watch_drained() -> None:
-            while not stop.is_set():
-                await _wait(stop, max(0.1, settings.send_idle_poll))
-                if await pending_count(app.journal.sessions) == 0:
-                    stop.set()
-
-        log.info("outbox sender %s: %.1f msg/s", sender.worker_id, settings.send_rate)
-        watcher = asyncio.create_task(watch_drained()) if args.exit_when_drained else None
-        try:
-            await sender.run(stop)
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-            await bot.session.close()
-    log.info("outbox sender %s stopped: %s", sender.worker_id, sender.stats)
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from journal.database import DatabaseUnavailable
-    from texts import t
-
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        return asyncio.run(_main(args))
-    except DatabaseUnavailable as err:  # one line, as every ``journal`` command says it
-        print(t(err.key, **err.params), file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -644,3 +644,15 @@ async def test_r2_invite_without_bot_username_asks_telegram_for_the_bots_name(
     bare = settings.model_copy(update={"bot_username": None, "bot_token": None})
     assert await journal_cmd(bare, "invite", "--class", "5А", "--parents") == 0
     assert "задайте BOT_USERNAME" in capsys.readouterr().err
+
+
+async def test_r2_invite_with_a_malformed_token_prints_the_codes_without_the_bots_name(
+    settings: Settings, school: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A BOT_TOKEN with a typo (no «:») and no BOT_USERNAME: the codes, no traceback.
+    typo = settings.model_copy(update={"bot_username": None, "bot_token": SecretStr("123456")})
+    assert await journal_cmd(typo, "invite", "--class", "5А", "--parents") == 0
+    out, err = capsys.readouterr()
+    assert "задайте BOT_USERNAME" in err
+    assert "Traceback" not in err
+    assert any("5А" in line for line in out.splitlines())

@@ -213,7 +213,7 @@ async def test_the_standalone_sender_says_an_unreachable_database_in_one_russian
     url = f"postgresql://journal:secret@127.0.0.1:{free_port()}/journal"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "notifications.sender", "--database-url", url, "--token", TOKEN),
+        *("-m", "journal.sender", "--database-url", url, "--token", TOKEN),
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": PROJECT},
         stdout=asyncio.subprocess.PIPE,

@@ -92,7 +92,7 @@ async def run_sandbox(
             output(t("sandbox.intro", school=SCHOOL_NAME, day=f"{today:%d.%m.%Y}"))
             output(t("sandbox.users", users=", ".join(users)))
             output(t("sandbox.try_time"))
-            jobs = NotificationJobs(journal, settings.notification_rules())
+            jobs = app.jobs()
             time_command = ConsoleCommand(
                 t("sandbox.help_time"), lambda arg: _move_clock(arg, clock, jobs, output)
             )

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from texts import DEFAULT_LANGUAGE, Texts
@@ -124,3 +125,28 @@ def whole_number(tx: Texts) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(tx("argparse.not_a_number", value=value)) from None
 
     return number
+
+
+@dataclass
+class Commands:
+    """Where a group adds its commands: the subcommands of ``journal``, their help texts
+    in ``h``'s language."""
+
+    sub: argparse._SubParsersAction
+    h: Texts
+    number: Callable[[str], int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.number = whole_number(self.h)
+
+    def add(self, name: str, key: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """The command ``name``, its help and description the text ``key``."""
+        parser: argparse.ArgumentParser = self.sub.add_parser(
+            name, help=self.h(key), description=self.h(key), **kwargs
+        )
+        return parser
+
+    def school_option(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--school", metavar=self.h("cli.metavar.school"), help=self.h("cli.help.school")
+        )

@@ -1,0 +1,116 @@
+"""Deterministic generator of school rosters in the journal's import format.
+
+A roster is ``{sheet name: [row, ...]}`` where each row maps a column to a string (empty
+string = no value). The sheets and their columns are :data:`COLUMNS`; a roster is written
+as a folder of CSV files (:func:`write_csv_folder`) or one XLSX workbook (:func:`write_xlsx`).
+
+Everything is derived from a seeded ``random.Random``: the same arguments always give the
+same roster. Generation is linear in the number of pupils and classes.
+
+``curriculum`` (the format, bells, subjects, hours), ``model``, ``timetable``, ``school``
+(one school and its roster), ``generic`` (schools of any size), ``files`` (CSV, XLSX).
+"""
+
+from demo.generate.curriculum import (
+    ALG,
+    ART,
+    BELLS,
+    BIO,
+    CHEM,
+    COLUMNS,
+    CS,
+    CURRICULUM,
+    ENG,
+    GEO,
+    GEOM,
+    GROUP_NAMES,
+    GYM,
+    HIST,
+    LIT,
+    LIT_READING,
+    MATH,
+    MAX_LESSONS,
+    MUSIC,
+    OBZR,
+    ODNKNR,
+    ORKSE,
+    PE,
+    PERIODS,
+    PHYS,
+    ROLES,
+    RUS,
+    SCHOOL_YEAR_START,
+    SOC,
+    STAT,
+    SUBJECT_ORDER,
+    TECH,
+    WEEKDAYS,
+    WORLD,
+    Roster,
+    Row,
+    day_counts,
+    specialty,
+)
+from demo.generate.files import (
+    read_csv_folder,
+    read_xlsx,
+    write_csv_folder,
+    write_xlsx,
+)
+from demo.generate.generic import (
+    LETTERS,
+    GeneratedSchool,
+    class_list,
+    generate_school,
+    iter_schools,
+)
+
+__all__ = [
+    "ALG",
+    "ART",
+    "BELLS",
+    "BIO",
+    "CHEM",
+    "COLUMNS",
+    "CS",
+    "CURRICULUM",
+    "ENG",
+    "GEO",
+    "GEOM",
+    "GROUP_NAMES",
+    "GYM",
+    "HIST",
+    "LETTERS",
+    "LIT",
+    "LIT_READING",
+    "MATH",
+    "MAX_LESSONS",
+    "MUSIC",
+    "OBZR",
+    "ODNKNR",
+    "ORKSE",
+    "PE",
+    "PERIODS",
+    "PHYS",
+    "ROLES",
+    "RUS",
+    "SCHOOL_YEAR_START",
+    "SOC",
+    "STAT",
+    "SUBJECT_ORDER",
+    "TECH",
+    "WEEKDAYS",
+    "WORLD",
+    "GeneratedSchool",
+    "Roster",
+    "Row",
+    "class_list",
+    "day_counts",
+    "generate_school",
+    "iter_schools",
+    "read_csv_folder",
+    "read_xlsx",
+    "specialty",
+    "write_csv_folder",
+    "write_xlsx",
+]

@@ -1,0 +1,118 @@
+"""The standalone outbox sender: ``python -m journal.sender --database-url URL --token
+TOKEN`` (or ``journal-sender``), a process that only delivers the outbox, wired by the
+composition root as ``journal run`` is. Options override the settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+# At import, not in ``_main``: tests/sender_launcher.py imports this module once (aiogram
+# takes seconds) and forks senders that start at once.
+from bot.startup import TokenRejected
+from journal.app import application, configure_logging, load_settings
+from journal.database import DatabaseUnavailable
+from notifications.sender import pending_count
+from texts import t
+
+log = logging.getLogger(__name__)
+
+
+def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Options override the settings (``SEND_RATE``…, read as ``journal run`` reads them)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m journal.sender",
+        description="Deliver the outbox (standalone sender process).",
+    )
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--token", default=os.environ.get("BOT_TOKEN"))
+    parser.add_argument("--api-base", default=None, help="TELEGRAM_API_BASE")
+    parser.add_argument("--rate", type=float, default=None, help="messages per second")
+    parser.add_argument("--per-chat-interval", type=float, default=None, help="seconds")
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--lease", type=float, default=None, help="seconds")
+    parser.add_argument("--request-timeout", type=float, default=None, help="seconds")
+    parser.add_argument("--idle-poll", type=float, default=None, help="seconds")
+    parser.add_argument("--worker-id", default=None)
+    parser.add_argument(
+        "--exit-when-drained", action="store_true", help="exit once no row is pending"
+    )
+    args = parser.parse_args(argv)
+    if not args.database_url or not args.token:
+        parser.error("--database-url and --token are required (or DATABASE_URL, BOT_TOKEN)")
+    return args
+
+
+_SETTINGS_OF_ARGS = {
+    "database_url": "database_url",
+    "token": "bot_token",
+    "api_base": "telegram_api_base",
+    "rate": "send_rate",
+    "per_chat_interval": "send_per_chat_interval",
+    "batch": "send_batch",
+    "lease": "send_lease_seconds",
+    "idle_poll": "send_idle_poll",
+}
+
+
+async def _main(args: argparse.Namespace) -> int:
+    given = {
+        field: getattr(args, arg)
+        for arg, field in _SETTINGS_OF_ARGS.items()
+        if getattr(args, arg) is not None
+    }
+    given["bot_token"] = SecretStr(args.token)
+    # Options are taken as given, beyond the settings' bounds (the kill test sends 5000/s).
+    settings = load_settings(**given)
+    configure_logging(settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # it never migrates
+    async with application(settings, migrate=False) as app:
+        bot = app.bot()
+        sender = app.sender(bot, request_timeout=args.request_timeout, worker_id=args.worker_id)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+
+        async def watch_drained() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), max(0.1, settings.send_idle_poll))
+                if await pending_count(app.journal.sessions) == 0:
+                    stop.set()
+
+        log.info("outbox sender %s: %.1f msg/s", sender.worker_id, settings.send_rate)
+        watcher = asyncio.create_task(watch_drained()) if args.exit_when_drained else None
+        try:
+            await sender.run(stop)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            await bot.session.close()
+    log.info("outbox sender %s stopped: %s", sender.worker_id, sender.stats)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return asyncio.run(_main(args))
+    except DatabaseUnavailable as err:  # one line, as every ``journal`` command says it
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    except TokenRejected:
+        print(t("cli.bad_token"), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The house's layers, read from the imports: ``journal/`` is the composition root, and
+nothing below it imports it (issue 11). Read from the source, so a lazy import inside a
+function counts too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BELOW_THE_ROOT = ("bot", "core", "notifications", "texts", "fakegram")
+
+
+def imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", BELOW_THE_ROOT)
+def test_nothing_below_the_composition_root_imports_it(package: str) -> None:
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in (ROOT / package).rglob("*.py")
+        for module in imported_modules(path)
+        if module == "journal" or module.startswith("journal.")
+    )
+    assert offenders == []
+
+
+def test_core_knows_no_messenger() -> None:
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in (ROOT / "core").rglob("*.py")
+        for module in imported_modules(path)
+        if module.split(".")[0] in ("aiogram", "bot", "fakegram")
+    )
+    assert offenders == []
