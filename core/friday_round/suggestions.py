@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Date, Integer, any_, cast, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -316,6 +317,10 @@ async def reject_suggestions(
         return answer
 
 
+def _ids(ids: list[int]) -> Any:
+    return cast(sorted(set(ids)), ARRAY(Integer))
+
+
 async def pending_suggestions_by(
     s: AsyncSession, parents: list[int], pupils: list[int], days: list[date]
 ) -> set[tuple[int, int, date]]:
@@ -323,13 +328,15 @@ async def pending_suggestions_by(
     the class teacher (the digest then says so instead of asking again, R6)."""
     if not parents or not pupils or not days:
         return set()
+    # One array parameter each (``= ANY``): the nightly digest asks for every parent of a
+    # district at once, past PostgreSQL's 32,767 parameters of an IN list.
     rows = await s.execute(
         select(
             AbsenceSuggestion.suggested_by, AbsenceSuggestion.pupil_id, AbsenceSuggestion.day
         ).where(
-            AbsenceSuggestion.suggested_by.in_(set(parents)),
-            AbsenceSuggestion.pupil_id.in_(set(pupils)),
-            AbsenceSuggestion.day.in_(set(days)),
+            AbsenceSuggestion.suggested_by == any_(_ids(parents)),
+            AbsenceSuggestion.pupil_id == any_(_ids(pupils)),
+            AbsenceSuggestion.day == any_(cast(sorted(set(days)), ARRAY(Date))),
         )
     )
     return {(g, p, d) for g, p, d in rows}
