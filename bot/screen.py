@@ -98,10 +98,11 @@ def _nullable(annotation: object) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Button:
     """A button: an action (typed, or already packed where a job packs a hundred thousand
-    of them a night) or a link."""
+    of them a night) or a link. Not frozen: the nightly digest builds a hundred thousand,
+    and a frozen dataclass's ``__init__`` costs twice as much."""
 
     text: str
     action: Action | str | None = None

@@ -67,14 +67,13 @@ _INSERT = text(
     INSERT INTO outbox
         (key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before,
          next_attempt_at)
-    SELECT u.key, u.kind, u.channel, u.chat_id, u.binding_id, u.text,
+    SELECT u.key, u.kind, CAST(:channel AS varchar), u.chat_id, u.binding_id, u.text,
            CAST(u.buttons AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
     FROM unnest(
-        CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:channels AS varchar[]),
-        CAST(:chat_ids AS bigint[]),
+        CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chat_ids AS bigint[]),
         CAST(:binding_ids AS bigint[]), CAST(:texts AS text[]), CAST(:markups AS text[]),
         CAST(:metas AS text[]), CAST(:not_befores AS timestamptz[])
-    ) AS u(key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before)
+    ) AS u(key, kind, chat_id, binding_id, text, buttons, meta, not_before)
     ON CONFLICT (key) DO NOTHING
     """
 )
@@ -87,11 +86,12 @@ def _check(item: OutboxItem) -> None:
         raise ValueError(f"not_before must be an aware datetime: {item.key!r}")
 
 
-def _chunk(items: Sequence[OutboxItem]) -> dict[str, list[Any]]:
+def _chunk(items: Sequence[OutboxItem]) -> dict[str, Any]:
+    """One statement's parameters: a chunk is of one channel (a job queues for one)."""
     return {
+        "channel": items[0].channel,
         "keys": [i.key for i in items],
         "kinds": [i.kind for i in items],
-        "channels": [i.channel for i in items],
         "chat_ids": [i.chat_id for i in items],
         "binding_ids": [i.binding_id for i in items],
         "texts": [i.text for i in items],
@@ -111,7 +111,8 @@ def stored_buttons(rows: list[Row]) -> str:
 def _stored(button: Button) -> dict[str, str]:
     if button.url is not None:
         return {"text": button.text, "url": button.url}
-    return {"text": button.text, "data": button.data or ""}
+    action = button.action
+    return {"text": button.text, "data": action if isinstance(action, str) else button.data or ""}
 
 
 def loaded_buttons(stored: list[list[dict[str, str]]] | None) -> list[Row]:
@@ -126,17 +127,17 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
 
     Idempotent: an item whose key is already in the outbox (sent or not) is skipped
     (``ON CONFLICT (key) DO NOTHING``), so re-running a job creates nothing new. Rows go
-    in with one ``INSERT … SELECT FROM unnest(…)`` per 5,000 items, in the given order
-    (which is the delivery order for the items of one chat).
+    in with one ``INSERT … SELECT FROM unnest(…)`` per 5,000 items of one channel, in the
+    given order (which is the delivery order for the items of one chat).
     """
     batch: list[OutboxItem] = []
     inserted = 0
     for item in items:
         _check(item)
-        batch.append(item)
-        if len(batch) >= ENQUEUE_CHUNK:
+        if batch and (len(batch) >= ENQUEUE_CHUNK or item.channel != batch[0].channel):
             inserted += await _insert(session, batch)
             batch = []
+        batch.append(item)
     if batch:
         inserted += await _insert(session, batch)
     return inserted
