@@ -1,0 +1,13 @@
+"""Russian texts (the default language), one module per area of the bot; ``RU`` is all of them."""
+
+from texts.ru import cli, common, family, office, reports, roster, teacher
+
+RU: dict[str, str] = {
+    **reports.TEXTS,
+    **roster.TEXTS,
+    **cli.TEXTS,
+    **office.TEXTS,
+    **teacher.TEXTS,
+    **family.TEXTS,
+    **common.TEXTS,
+}
