@@ -106,7 +106,7 @@ async def enqueue_timed(
 async def run_one(admin_url: str, args: argparse.Namespace, run: int, rate: float) -> Result:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from bot.transport import build_bot
+    from bot.telegram.transport import build_bot
     from core.clock import SystemClock
     from fakegram import FakeTelegram, RateLimits
     from journal.database import create_engine

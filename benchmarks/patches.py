@@ -55,7 +55,7 @@ def edit_answer(repeat: int) -> tuple[float, float]:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.methods import EditMessageText
 
-    from bot.transport import BotSession
+    from bot.telegram.transport import BotSession
 
     buttons = [
         [{"text": f"✅ {n}. Ученик{n} И.", "callback_data": f"r:123456:{n}"}] for n in range(35)

@@ -554,8 +554,8 @@ class InProcessBot:
         self.stopping = asyncio.Event()
 
     async def start(self) -> None:
-        from bot.runner import run_bot
-        from bot.transport import build_bot
+        from bot.telegram.runner import run_bot
+        from bot.telegram.transport import build_bot
 
         self.stopping = asyncio.Event()
         bot = build_bot(TOKEN, self.app.settings.telegram_api_base)
@@ -731,7 +731,7 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
     from pydantic import SecretStr
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from bot.runner import run_bot
+    from bot.telegram.runner import run_bot
     from core.clock import ManualClock
     from core.journal import Journal
     from journal.app import App

@@ -1,7 +1,7 @@
 """A screen: what a person is shown, whatever the messenger. Text, then rows of buttons;
 a button carries a typed action (or a link). Screens are built from core's data by the
 functions in ``bot/screens/`` and by the notifications; a messenger's adapter (today
-``bot/render.py`` for Telegram) turns a screen into that messenger's message and its
+``bot/telegram/render.py`` for Telegram) turns a screen into that messenger's message and its
 updates back into actions. Nothing here imports a messenger library.
 
 The text is written in the small HTML subset both Telegram and MAX read (``<b>``, ``<i>``,

@@ -1,7 +1,7 @@
 """Text that people type or import, made safe to store and to show.
 
 Pure functions, no I/O. ``clean_typed`` is applied to every message a person types to the
-bot (one middleware, ``bot.middlewares.TypedTextMiddleware``); ``normalise_name`` to every
+bot (one middleware, ``bot.telegram.middlewares.TypedTextMiddleware``); ``normalise_name`` to every
 name read from a roster; ``first_grapheme`` and ``cut`` shorten text without splitting a
 character a reader sees as one (a letter with its accents, a combined emoji)."""
 

@@ -1,6 +1,6 @@
 """Telegram's parse modes, as the fake Bot API accepts them: HTML only.
 
-The bot sends every text as HTML (``bot.transport`` sets ``parse_mode=HTML`` once), so the
+The bot sends every text as HTML (``bot.telegram.transport`` sets ``parse_mode=HTML`` once), so the
 fake parses HTML the way TDLib (which the Bot API server uses) does: the same set of
 accepted tags, the same error descriptions (the caller prefixes them with
 ``"Bad Request: can't parse entities: "``) and UTF-16 entity offsets. Markdown and

@@ -2,7 +2,7 @@
 journal, the bot and its dispatcher, the outbox sender and the notification jobs, for
 every entry point (``journal run`` and its webhook workers, the standalone sender, the
 sandbox, the other ``journal`` commands). Nothing is built at import, and bot/, core/
-and notifications/ never import ``journal`` (tests/test_layers.py): ``bot.runner`` asks
+and notifications/ never import ``journal`` (tests/test_layers.py): ``bot.telegram.runner`` asks
 for what it runs through its ``Wiring`` protocol, which ``App`` fulfils."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from journal.settings import Settings
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
 
-    from bot.runner import Webhook
+    from bot.telegram.runner import Webhook
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
 
@@ -45,8 +45,8 @@ def telegram_bot(settings: Settings, metrics: Metrics | None = None) -> Bot:
     :class:`TokenRejected`, as one Telegram refuses is."""
     from aiogram.utils.token import TokenValidationError
 
-    from bot.startup import TokenRejected
-    from bot.transport import build_bot
+    from bot.telegram.startup import TokenRejected
+    from bot.telegram.transport import build_bot
 
     assert settings.bot_token is not None
     try:
@@ -70,13 +70,13 @@ class App:
         return telegram_bot(self.settings, self.metrics)
 
     def dispatcher(self) -> Dispatcher:
-        from bot.runner import build_dispatcher
+        from bot.telegram.runner import build_dispatcher
 
         return build_dispatcher(self.journal, self.settings.notification_rules(), self.metrics)
 
     @property
     def webhook(self) -> Webhook:
-        from bot.runner import Webhook
+        from bot.telegram.runner import Webhook
 
         s = self.settings
         return Webhook(

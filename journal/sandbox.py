@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runner import run_bot
+from bot.telegram.runner import run_bot
 from core import invitations
 from core.access import Actor
 from core.clock import Clock, ShiftedClock, SystemClock, local_today

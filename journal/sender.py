@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 # At import, not in ``_main``: tests/sender_launcher.py imports this module once (aiogram
 # takes seconds) and forks senders that start at once.
-from bot.startup import TokenRejected
+from bot.telegram.startup import TokenRejected
 from journal.app import application, configure_logging, load_settings
 from journal.database import DatabaseUnavailable
 from notifications.sender import pending_count

@@ -1,7 +1,7 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
 in-process), the outbox sender, the scheduled backup and the archive of closed periods.
 Started here from what the composition root (``journal.app``) builds; the bot itself
-is started by ``bot.runner.run_bot``."""
+is started by ``bot.telegram.runner.run_bot``."""
 
 from __future__ import annotations
 

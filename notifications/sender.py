@@ -64,7 +64,7 @@ monotonic time source and ``sleep``, both injectable for tests.
 429 handling absorb the overshoot).
 
 The sender calls the Bot API through ``bot.session.make_request``, i.e. *without* the
-session's request middlewares: a retrying middleware (like ``bot.transport``'s) would
+session's request middlewares: a retrying middleware (like ``bot.telegram.transport``'s) would
 sleep inside a claimed send and hide 429s from the pacing; here the outbox decides.
 
 Run it standalone: ``python -m journal.sender --database-url URL --token TOKEN``.

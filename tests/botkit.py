@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from bot.runner import run_bot
-from bot.transport import build_bot
+from bot.telegram.runner import run_bot
+from bot.telegram.transport import build_bot
 from core import invitations
 from core.access import Actor
 from core.journal import Journal

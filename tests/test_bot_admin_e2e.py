@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
 from bot.actions import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
-from bot.handlers import roster as admin_handlers
+from bot.telegram.handlers import roster as admin_handlers
 from core import attendance, invitations, lessons, marks, periods
 from core.clock import ManualClock
 from core.errors import NotAllowed, NotFound

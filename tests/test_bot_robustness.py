@@ -104,7 +104,7 @@ async def test_an_edit_is_not_read_back_but_its_errors_still_are() -> None:
     refusals of an edit (not modified, too long, no such message) are raised as always."""
     from aiogram.exceptions import TelegramBadRequest
 
-    from bot.transport import build_bot
+    from bot.telegram.transport import build_bot
     from fakegram import FakeTelegram
 
     fake = FakeTelegram()

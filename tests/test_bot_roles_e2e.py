@@ -9,7 +9,7 @@ import aiohttp
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.runner import run_bot
+from bot.telegram.runner import run_bot
 from core import attendance, invitations, lessons, periods
 from core.journal import Journal
 from core.models import AbsenceReason, Attendance, BindingRole, Presence

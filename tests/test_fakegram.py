@@ -715,7 +715,7 @@ def test_only_the_sandbox_imports_fakegram_of_the_product() -> None:
         for path in (ROOT / package).rglob("*.py")
         if any(m == "fakegram" or m.startswith("fakegram.") for m in imported_modules(path))
     )
-    assert importers == ["bot/sandbox.py"]
+    assert importers == ["journal/sandbox.py"]
 
 
 def test_fakegram_imports_go_one_way() -> None:

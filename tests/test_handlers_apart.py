@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-HANDLERS = Path(__file__).resolve().parent.parent / "bot" / "handlers"
+HANDLERS = Path(__file__).resolve().parent.parent / "bot" / "telegram" / "handlers"
 
 
 def test_no_handler_imports_another_handler() -> None:
@@ -16,13 +16,13 @@ def test_no_handler_imports_another_handler() -> None:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module.startswith("bot.handlers"):
+                if node.module.startswith("bot.telegram.handlers"):
                     offenders.append(f"{path.name}: from {node.module}")
             elif isinstance(node, ast.Import):
                 offenders += [
                     f"{path.name}: import {a.name}"
                     for a in node.names
-                    if a.name.startswith("bot.handlers")
+                    if a.name.startswith("bot.telegram.handlers")
                 ]
     assert offenders == []
     assert len(list(HANDLERS.glob("*.py"))) > 10  # the glob found the handlers

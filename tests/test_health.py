@@ -26,8 +26,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.runner import run_bot
-from bot.transport import build_bot
+from bot.telegram.runner import run_bot
+from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import outbox_table

@@ -7,7 +7,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.actions import UnreadCb
-from bot.transport import build_bot
+from bot.telegram.transport import build_bot
 from core import digest
 from core.clock import ManualClock
 from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson

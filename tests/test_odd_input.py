@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from bot.handlers import roster as admin_handlers
+from bot.telegram.handlers import roster as admin_handlers
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson, Person, Pupil

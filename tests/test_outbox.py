@@ -14,7 +14,7 @@ from aiogram import Bot
 from sqlalchemy import Row, func, select, text
 
 from bot.screen import Button
-from bot.transport import build_bot
+from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table

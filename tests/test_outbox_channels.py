@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.screen import Button
-from bot.transport import build_bot
+from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import outbox_table

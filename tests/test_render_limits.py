@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.render import screen_messages, split_text, visible_length
+from bot.telegram.render import screen_messages, split_text, visible_length
 from fakegram.limits import inline_keyboard_problem
 
 

@@ -1,9 +1,9 @@
 """The three places that lean on a library's internals for speed, each checked so that an
 upgrade which breaks it fails here instead of silently losing the gain:
 
-- ``bot.transport.KeepResponseTypes`` keeps aiogram's ``Response[<type>]`` classes
+- ``bot.telegram.transport.KeepResponseTypes`` keeps aiogram's ``Response[<type>]`` classes
   (pydantic rebuilds a freed one, ~7 ms of CPU);
-- ``bot.transport.BotSession`` does not read back a successful edit (~0.2 ms a tap);
+- ``bot.telegram.transport.BotSession`` does not read back a successful edit (~0.2 ms a tap);
 - ``journal.database.create_engine`` sends BEGIN at checkout through SQLAlchemy's
   asyncpg adapter's private ``_start_transaction`` (instead of ``pool_pre_ping``'s three
   round trips).
@@ -19,7 +19,7 @@ from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import event, text
 
-from bot.transport import BotSession, KeepResponseTypes, build_bot
+from bot.telegram.transport import BotSession, KeepResponseTypes, build_bot
 from core.journal import Journal
 from fakegram import FakeTelegram, RateLimits
 

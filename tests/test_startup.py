@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.runner import run_bot
-from bot.startup import Patience
-from bot.transport import build_bot
+from bot.telegram.runner import run_bot
+from bot.telegram.startup import Patience
+from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from fakegram import FakeTelegram
@@ -268,7 +268,7 @@ async def test_the_unavailable_line_comes_once_a_minute_with_capped_backoff(
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     stop = asyncio.Event()
     patience = Patience(clock=clock, sleep=sleep)
-    caplog.set_level(logging.INFO, logger="bot.startup")
+    caplog.set_level(logging.INFO, logger="bot.telegram.startup")
     task = asyncio.create_task(
         run_bot(
             app,

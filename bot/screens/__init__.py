@@ -1,7 +1,7 @@
 """Screens: functions from core's data to a :class:`bot.screen.Screen` (text and rows of
 buttons with typed actions), one module per feature. A screen knows no messenger: nothing
-here imports aiogram; the Telegram adapter (``bot/render.py``, ``bot/handlers/``) shows
-them. A handler calls one use case, then one screen function."""
+here imports aiogram; the Telegram adapter (``bot/telegram/``: its handlers and
+``render.py``) shows them. A handler calls one use case, then one screen function."""
 
 from bot.screens import (
     bindings,

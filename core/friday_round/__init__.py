@@ -1,7 +1,7 @@
 """The Friday round (R6): the class teacher confirms the reasons for the week's absences
 once a week. Here: the round's content (``round``), the reason recorded for a pupil's day
 (``reasons``) and the parents' suggested reasons (``suggestions``). The message is built
-in ``notifications/friday_round.py``, its buttons handled in ``bot/handlers/``."""
+in ``notifications/friday_round.py``, its buttons handled in ``bot/telegram/handlers/``."""
 
 from core.friday_round.reasons import AbsenceEntry, confirm_reason, pupil_absences
 from core.friday_round.round import ClassRound, RoundEntry, unconfirmed_absences

@@ -156,7 +156,7 @@ async def bot_username(settings: Settings) -> str | None:
         return None
     from aiogram.exceptions import TelegramAPIError
 
-    from bot.startup import TokenRejected
+    from bot.telegram.startup import TokenRejected
 
     try:
         telegram = telegram_bot(settings)

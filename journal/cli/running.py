@@ -46,8 +46,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if settings.bot_token is None or not settings.bot_token.get_secret_value():
         print(t("cli.no_token"), file=sys.stderr)
         return 2
-    from bot.runner import run_bot  # the bot is wired only when it is asked for
-    from bot.startup import TokenRejected
+    from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
+    from bot.telegram.startup import TokenRejected
     from journal.service import background
 
     if args.workers is not None:

@@ -1,5 +1,5 @@
 """The outbox's Telegram channel: a screen's text as an HTML message, its buttons as an
-inline keyboard (``bot/render.py`` builds it: the one place that knows Telegram's
+inline keyboard (``bot/telegram/render.py`` builds it: the one place that knows Telegram's
 limits), and every Bot API error turned into a :class:`Delivery`."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import Message
 from pydantic import ValidationError
 
-from bot.render import keyboard
 from bot.screen import Row
+from bot.telegram.render import keyboard
 from notifications.channels import Delivery, Result
 from notifications.outbox import TELEGRAM
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiogram import Bot
 
-from bot.middlewares import CallbackAnswer
-from bot.notify import tell_approvers
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.notify import tell_approvers
 from core.access import Actor
 from core.entries import Outcome
 from core.journal import Journal

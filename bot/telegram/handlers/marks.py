@@ -20,11 +20,11 @@ from bot.actions import (
     PupilsPageCb,
     PupilsScreen,
 )
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.notify import tell_approvers
-from bot.outcomes import tell_outcome
-from bot.render import show
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.notify import tell_approvers
+from bot.telegram.outcomes import tell_outcome
+from bot.telegram.render import show
 from core import marks
 from core.access import Actor
 from core.entries import Outcome

@@ -11,11 +11,11 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import AdminCb, BindingsCb
-from bot.cards import send_codes
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
-from bot.storage import side_slot
+from bot.telegram.cards import send_codes
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
+from bot.telegram.storage import side_slot
 from core import invitations
 from core.access import Actor
 from core.errors import NotFound

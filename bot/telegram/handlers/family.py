@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import reads, screens
 from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
-from bot.filters import FamilyOnly, on
-from bot.render import show
+from bot.telegram.filters import FamilyOnly, on
+from bot.telegram.render import show
 from core import accounts, lessons
 from core.accounts import PupilRef, Session
 from core.clock import local_today

@@ -10,10 +10,10 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import PeriodCb
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
 from bot.screen import Screen
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
 from core import periods
 from core.access import Actor
 from core.errors import InvalidValue, NotFound

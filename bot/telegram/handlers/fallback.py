@@ -7,7 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.middlewares import CallbackAnswer
+from bot.telegram.middlewares import CallbackAnswer
 from core.accounts import Session
 from texts import Texts
 

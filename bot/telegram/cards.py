@@ -10,7 +10,7 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot import screens
-from bot.render import show
+from bot.telegram.render import show
 from core.access import Actor
 from core.invitations import IssueResult
 from core.journal import Journal

@@ -22,7 +22,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.transport import retrying
+from bot.telegram.transport import retrying
 from core.clock import Clock, SystemClock
 from texts import t
 

@@ -1,6 +1,6 @@
 """The deputy (correction requests, R7; substitutions, R5, R25) and help for the staff.
-The class teacher's screens are in ``bot/handlers/class_teacher.py``, the admin's
-bindings in ``bot/handlers/bindings.py``."""
+The class teacher's screens are in ``bot/telegram/handlers/class_teacher.py``, the admin's
+bindings in ``bot/telegram/handlers/bindings.py``."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import AdminCb, DecideCb, Nav, NavCb, RequestsCb, SubCb
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.notify import tell_requester
-from bot.render import show
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.notify import tell_requester
+from bot.telegram.render import show
 from core import corrections, lessons
 from core.access import Actor
 from core.clock import local_today

@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery
 
 from bot import screens
 from bot.actions import FinalCb, LessonAct, LessonActCb, PupilsPageCb, PupilsScreen
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
 from core import marks
 from core.access import Actor
 from core.journal import Journal

@@ -8,9 +8,9 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.actions import CutOtherCb
-from bot.filters import on
-from bot.middlewares import CallbackAnswer
-from bot.render import show, show_rows
+from bot.telegram.filters import on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show, show_rows
 from core import invitations
 from core.journal import Journal
 from texts import Texts

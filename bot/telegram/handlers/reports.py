@@ -11,10 +11,10 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import screens
 from bot.actions import ReportCb
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
 from bot.screens.reports import KINDS, Built
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
 from core import periods
 from core import reports as reporting
 from core.access import Actor

@@ -11,9 +11,9 @@ from aiogram.types import CallbackQuery
 
 from bot import screens
 from bot.actions import DigestReadCb, UnreadCb
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import message_rows, show, show_rows
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import message_rows, show, show_rows
 from core import digest
 from core.access import Actor
 from core.clock import local_today

@@ -10,8 +10,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.render import keyboard
 from bot.screens.corrections import new_request, request_text
+from bot.telegram.render import keyboard
 from core import accounts, corrections
 from core.corrections import RequestView
 from core.journal import Journal

@@ -16,8 +16,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import AdminCb, RevertCb
-from bot.filters import StaffOnly, on
-from bot.render import show
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.render import show
 from core import invitations, revert
 from core.access import Actor
 from core.clock import at_local, local_today

@@ -11,10 +11,10 @@ from aiogram.types import CallbackQuery
 
 from bot import screens
 from bot.actions import RulesCb
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
 from bot.screen import Screen
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
 from core import schools
 from core.access import Actor
 from core.errors import InvalidValue, NotFound

@@ -19,11 +19,11 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import screens
 from bot.actions import AdminCb, CardsCb
-from bot.cards import send_codes
-from bot.filters import StaffOnly, on
-from bot.render import keyboard, screen_messages, show
 from bot.screen import Screen
-from bot.storage import side_slot
+from bot.telegram.cards import send_codes
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.render import keyboard, screen_messages, show
+from bot.telegram.storage import side_slot
 from core import invitations, roster
 from core.access import Actor
 from core.clock import local_today

@@ -15,8 +15,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import RejectCb, SuggestCb, SuggestDoneCb
-from bot.filters import on
-from bot.render import show
+from bot.telegram.filters import on
+from bot.telegram.render import show
 from core import friday_round, recipients
 from core.errors import InvalidValue
 from core.journal import Journal

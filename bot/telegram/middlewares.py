@@ -22,8 +22,8 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from sqlalchemy import exc as sa_exc
 
-from bot.storage import PostgresStorage
-from bot.transport import answer_first
+from bot.telegram.storage import PostgresStorage
+from bot.telegram.transport import answer_first
 from core import accounts
 from core.errors import JournalError
 from core.journal import Journal
@@ -48,7 +48,7 @@ class CallbackAnswer:
     закрыт», can no longer be the alert it must be) or after it (then the spinner turns
     through the redraw, ~30 ms on a roll call); it has no answer in between, once the
     change is committed, and it cannot be answered from the transport when Telegram makes
-    the update's requests wait (``bot.transport.answer_first``). It also leaves the
+    the update's requests wait (``bot.telegram.transport.answer_first``). It also leaves the
     errors to another middleware, so the answer and the error reply would be two places
     to keep in step; here they are one (``AnswerMiddleware``)."""
 

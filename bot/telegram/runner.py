@@ -17,16 +17,16 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.commands import set_default_commands
-from bot.handlers import routers
-from bot.middlewares import (
+from bot.telegram.commands import set_default_commands
+from bot.telegram.handlers import routers
+from bot.telegram.middlewares import (
     AnswerMiddleware,
     MetricsMiddleware,
     SessionMiddleware,
     TypedTextMiddleware,
 )
-from bot.startup import Patience, StartupStopped
-from bot.storage import PostgresStorage
+from bot.telegram.startup import Patience, StartupStopped
+from bot.telegram.storage import PostgresStorage
 from core.journal import Journal
 from core.metrics import Metrics
 from notifications.rules import NotificationRules
@@ -135,7 +135,7 @@ async def run_bot(
     sets the menu and the webhook and runs ``alongside``) and calls ``on_listening`` once
     its port is open.
 
-    Start-up waits for Telegram as long as it takes (``patience``, see ``bot.startup``);
+    Start-up waits for Telegram as long as it takes (``patience``, see ``bot.telegram.startup``);
     a token Telegram rejects raises :class:`TokenRejected`; a stop asked for meanwhile
     returns."""
     if bot is None:

@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import screens
 from bot.actions import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
-from bot.commands import set_chat_commands
-from bot.filters import on
-from bot.render import show
+from bot.telegram.commands import set_chat_commands
+from bot.telegram.filters import on
+from bot.telegram.render import show
 from core import accounts, invitations, periods
 from core.accounts import Session
 from core.classes import classes_led_by

@@ -44,7 +44,7 @@ answer_first: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
     "answer_first", default=None
 )
 
-#: False while start-up waits for Telegram by itself (``bot.startup``): the middleware then
+#: False while start-up waits for Telegram by itself (``bot.telegram.startup``): the middleware then
 #: lets every error through at once instead of retrying and logging each request.
 retrying: ContextVar[bool] = ContextVar("retrying", default=True)
 

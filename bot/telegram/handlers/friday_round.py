@@ -12,9 +12,9 @@ from aiogram.types import CallbackQuery
 
 from bot import screens
 from bot.actions import RoundCb
-from bot.filters import on
-from bot.middlewares import CallbackAnswer
-from bot.render import message_rows, message_text, show, show_rows
+from bot.telegram.filters import on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import message_rows, message_text, show, show_rows
 from core import friday_round, recipients
 from core.errors import InvalidValue
 from core.journal import Journal

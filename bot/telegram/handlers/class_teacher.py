@@ -12,12 +12,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import reads, screens
 from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, ReissueCb, WeekPageCb
-from bot.cards import send_codes
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.render import show
 from bot.screen import quote
 from bot.screens.class_teacher import Week
+from bot.telegram.cards import send_codes
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.render import show
 from core import accounts, classes, friday_round, invitations, lessons
 from core.access import Actor
 from core.clock import local_today

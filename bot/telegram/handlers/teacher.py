@@ -1,6 +1,6 @@
 """The teacher with a phone in one hand: today's lessons, the roll call (R4), topic and
-homework (R13), taking a substitution (R5). The marks are in ``bot/handlers/marks.py``,
-final marks in ``bot/handlers/finals.py``. Each handler: one use case, one screen."""
+homework (R13), taking a substitution (R5). The marks are in ``bot/telegram/handlers/marks.py``,
+final marks in ``bot/telegram/handlers/finals.py``. Each handler: one use case, one screen."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from bot.actions import (
     SubsListCb,
     TapCb,
 )
-from bot.filters import StaffOnly, on
-from bot.middlewares import CallbackAnswer
-from bot.outcomes import tell_outcome
-from bot.render import show
+from bot.telegram.filters import StaffOnly, on
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.outcomes import tell_outcome
+from bot.telegram.render import show
 from core import attendance, lessons
 from core.access import Actor
 from core.clock import local_today

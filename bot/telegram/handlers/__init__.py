@@ -3,7 +3,7 @@ fallback last."""
 
 from aiogram import Router
 
-from bot.handlers import (
+from bot.telegram.handlers import (
     bindings,
     class_teacher,
     digest,
