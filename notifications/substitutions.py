@@ -4,10 +4,9 @@ Queued in the outbox (one row per binding and change, so announcing twice sends 
 
 from __future__ import annotations
 
-from html import escape
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.screen import quote
 from core import lessons, recipients
 from core.journal import Journal
 from core.lessons import SubstitutionNotice
@@ -25,15 +24,15 @@ def notice_key(change_id: int, binding_id: int) -> str:
 
 def _lesson(tx: Texts, n: SubstitutionNotice) -> str:
     x = n.lesson
-    group = f" ({escape(n.group)})" if n.group else ""
+    group = f" ({quote(n.group)})" if n.group else ""
     when = f", {x.starts_at:%H:%M}" if x.starts_at else ""
     return tx(
         "substitute.lesson",
         day=f"{x.date:%d.%m.%Y}",
         no=x.lesson_no,
         time=when,
-        cls=escape(x.class_name),
-        subject=escape(x.subject),
+        cls=quote(x.class_name),
+        subject=quote(x.subject),
         group=group,
     )
 
@@ -41,9 +40,9 @@ def _lesson(tx: Texts, n: SubstitutionNotice) -> str:
 def render_notices(n: SubstitutionNotice, language: str, for_new: bool) -> str:
     tx = Texts(language)
     if for_new:
-        instead = escape(short_name(n.old_teacher))
+        instead = quote(short_name(n.old_teacher))
         return tx("substitute.notice_you", lesson=_lesson(tx, n), instead=instead)
-    return tx("substitute.notice_taken", lesson=_lesson(tx, n), teacher=escape(n.new_teacher))
+    return tx("substitute.notice_taken", lesson=_lesson(tx, n), teacher=quote(n.new_teacher))
 
 
 async def announce_substitution(journal: Journal, lesson_id: int) -> int:

@@ -34,7 +34,7 @@ async def test_blocked_parent_is_listed_for_the_class_teacher_until_they_return(
         ("Иванова Светлана Николаевна", clock.now())
     ]
 
-    await accounts.open_session(journal, PARENT_USER, PARENT_USER, "ru")  # writes to the bot
+    await accounts.identify(journal, PARENT_USER, PARENT_USER, "ru")  # writes to the bot
     assert await unreachable_at(journal, binding) is None
     report = await digest.unread_digests(
         journal, class_teacher, world.classes["5А"], MONDAY, MONDAY

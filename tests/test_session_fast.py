@@ -1,4 +1,4 @@
-"""``open_session`` runs on every update: in the usual case it is one read, and what it
+"""``identify`` runs on every update: in the usual case it is one read, and what it
 answers is what the locked path (which repairs the account) would answer."""
 
 from __future__ import annotations
@@ -34,19 +34,19 @@ class Statements:
         self.texts.append(statement)
 
 
-async def fast_and_locked(journal: Journal) -> accounts.Session:
+async def fast_and_locked(journal: Journal) -> accounts.Caller:
     """The session of a settled account: one statement, the same as the locked path."""
-    await accounts.open_session(journal, USER, USER, "ru")  # settles the account
+    await accounts.identify(journal, USER, USER, "ru")  # settles the account
     with Statements(journal) as texts:
-        fast = await accounts.open_session(journal, USER, USER, "ru")
+        fast = await accounts.identify(journal, USER, USER, "ru")
     assert len(texts) == 1, texts
-    assert fast == await account_session._open_session_locked(journal, USER, USER)
+    assert fast == await account_session._identify_locked(journal, USER, USER)
     return fast
 
 
 async def test_unbound_account(journal: Journal) -> None:
     session = await fast_and_locked(journal)
-    assert session == accounts.Session(USER, None, None, None, None)
+    assert session == accounts.Caller(USER, None, None, None, None)
 
 
 @pytest.mark.parametrize("name", ["director", "admin", "math"])
@@ -92,7 +92,7 @@ async def test_revoked_binding_falls_back_then_is_fast_again(journal: Journal) -
         await s.execute(
             update(Binding).where(Binding.id == first).values(revoked_at=journal.clock.now())
         )
-    session = await accounts.open_session(journal, USER, USER, "ru")
+    session = await accounts.identify(journal, USER, USER, "ru")
     assert session.actor is not None and session.actor.binding_id == second
     assert (await fast_and_locked(journal)) == session
     async with journal.transaction() as s:
@@ -101,10 +101,10 @@ async def test_revoked_binding_falls_back_then_is_fast_again(journal: Journal) -
 
 
 async def test_another_chat_is_written(journal: Journal) -> None:
-    await accounts.open_session(journal, USER, USER, "ru")
-    await accounts.open_session(journal, USER, 42, "ru")
+    await accounts.identify(journal, USER, USER, "ru")
+    await accounts.identify(journal, USER, 42, "ru")
     with Statements(journal) as texts:
-        await accounts.open_session(journal, USER, 42, "ru")
+        await accounts.identify(journal, USER, 42, "ru")
     assert len(texts) == 1
 
 
@@ -112,14 +112,14 @@ async def test_the_conversation_state_comes_in_the_same_statement(journal: Journ
     """The bot reads the chat's conversation (e.g. waiting for the homework text) with the
     session: no second query per update, on the fast path and on the locked one."""
     key = f"1:{USER}:{USER}:default"
-    fresh = await accounts.open_session(journal, USER, USER, "ru", key)  # the locked path
+    fresh = await accounts.identify(journal, USER, USER, "ru", key)  # the locked path
     assert fresh.conversation_state is None
     async with journal.transaction() as s:
         s.add(ConversationState(key=key, state="Typing:homework"))
     with Statements(journal) as texts:
-        session = await accounts.open_session(journal, USER, USER, "ru", key)
+        session = await accounts.identify(journal, USER, USER, "ru", key)
     assert len(texts) == 1 and session.conversation_state == "Typing:homework"
-    moved = await accounts.open_session(journal, USER, 42, "ru", key)  # another chat: locked
+    moved = await accounts.identify(journal, USER, 42, "ru", key)  # another chat: locked
     assert moved.conversation_state == "Typing:homework"
-    other = await accounts.open_session(journal, USER, 42, "ru", "1:42:42:other")
+    other = await accounts.identify(journal, USER, 42, "ru", "1:42:42:other")
     assert other.conversation_state is None

@@ -13,7 +13,7 @@ from texts import Texts
 
 def prompt(tx: Texts, lesson: LessonSummary, *, topic: bool) -> Screen:
     """«Напишите тему…», with what is there now; «Отмена» goes back to the card (any
-    button press abandons the prompt, see ``SessionMiddleware``)."""
+    button press abandons the prompt, see ``CallerMiddleware``)."""
     text = tx(
         "lesson.ask_topic" if topic else "lesson.ask_homework",
         cls=quote(lesson.class_name),

@@ -20,7 +20,7 @@ from bot.actions import (
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import children
 from core.access import Actor
-from core.accounts import PupilRef, Session
+from core.accounts import Caller, PupilRef
 from core.invitations import BindingView
 from core.models import BindingRole, StaffRole
 from texts import Texts
@@ -44,18 +44,18 @@ def consent(tx: Texts, binding_id: int, text: str | None = None) -> Screen:
 
 def menu(
     tx: Texts,
-    session: Session,
+    caller: Caller,
     class_ids: list[tuple[int, str]],
     kids: list[PupilRef] | None = None,
 ) -> Screen:
     """``kids``: a parent's children; with more than one, the first row switches the child."""
-    actor = session.actor
+    actor = caller.actor
     assert actor is not None
     rows: list[Row] = []
     if kids and len(kids) > 1:
-        rows.append(children(kids, session.pupil.id if session.pupil else None))
+        rows.append(children(kids, caller.pupil.id if caller.pupil else None))
     if actor.role is BindingRole.STAFF:
-        rows += _staff_rows(tx, session, class_ids)
+        rows += _staff_rows(tx, caller, class_ids)
     else:
         rows.append(
             [
@@ -66,13 +66,13 @@ def menu(
         rows.append([Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK))])
         if actor.role is BindingRole.PARENT:
             rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])
-    if session.bindings > 1:
+    if caller.bindings > 1:
         rows.append([Button(tx("menu.switch_role"), RoleCb(binding=0))])
-    return Screen(menu_title(tx, session), rows)
+    return Screen(menu_title(tx, caller), rows)
 
 
-def _staff_rows(tx: Texts, session: Session, class_ids: list[tuple[int, str]]) -> list[Row]:
-    actor = session.actor
+def _staff_rows(tx: Texts, caller: Caller, class_ids: list[tuple[int, str]]) -> list[Row]:
+    actor = caller.actor
     assert actor is not None
     rows: list[Row] = []
     if actor.has(StaffRole.TEACHER):
@@ -100,13 +100,13 @@ def _staff_rows(tx: Texts, session: Session, class_ids: list[tuple[int, str]]) -
     return rows
 
 
-def menu_title(tx: Texts, session: Session) -> str:
-    assert session.actor is not None
-    role = tx(f"role.{session.actor.role.value}")
-    title = tx("menu.title", name=quote(session.full_name or ""), role=role)
-    if session.pupil and session.actor.role is BindingRole.PARENT:
+def menu_title(tx: Texts, caller: Caller) -> str:
+    assert caller.actor is not None
+    role = tx(f"role.{caller.actor.role.value}")
+    title = tx("menu.title", name=quote(caller.full_name or ""), role=role)
+    if caller.pupil and caller.actor.role is BindingRole.PARENT:
         title += "\n" + tx(
-            "menu.child", name=quote(session.pupil.full_name), cls=session.pupil.class_name
+            "menu.child", name=quote(caller.pupil.full_name), cls=caller.pupil.class_name
         )
     return title
 

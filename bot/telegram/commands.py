@@ -8,16 +8,16 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from core.accounts import Session
+from core.accounts import Caller
 from core.models import BindingRole, StaffRole
 from texts import Texts
 
 log = logging.getLogger(__name__)
 
 
-def commands_for(session: Session, tx: Texts) -> list[BotCommand]:
+def commands_for(caller: Caller, tx: Texts) -> list[BotCommand]:
     names = ["menu"]
-    actor = session.actor
+    actor = caller.actor
     if actor is None:
         names = ["start"]
     elif actor.role is BindingRole.STAFF:
@@ -27,7 +27,7 @@ def commands_for(session: Session, tx: Texts) -> list[BotCommand]:
             names.append("requests")
     else:
         names += ["marks", "absences", "homework"]
-    if session.bindings > 1:
+    if caller.bindings > 1:
         names.append("role")
     names += ["help", "logout"] if actor else ["help"]
     return [BotCommand(command=n, description=tx(f"cmd.{n}")) for n in names]
@@ -40,10 +40,10 @@ async def set_default_commands(bot: Bot, tx: Texts) -> None:
     )
 
 
-async def set_chat_commands(bot: Bot, chat_id: int, session: Session, tx: Texts) -> None:
+async def set_chat_commands(bot: Bot, chat_id: int, caller: Caller, tx: Texts) -> None:
     try:
         await bot.set_my_commands(
-            commands_for(session, tx), scope=BotCommandScopeChat(chat_id=chat_id)
+            commands_for(caller, tx), scope=BotCommandScopeChat(chat_id=chat_id)
         )
     except TelegramAPIError:  # a menu is a comfort, not a reason to fail the binding
         log.warning("could not set the command menu for a chat", exc_info=True)

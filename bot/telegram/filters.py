@@ -11,7 +11,7 @@ from magic_filter import MagicFilter
 from pydantic import ValidationError
 
 from bot.screen import Action
-from core.accounts import Session
+from core.accounts import Caller
 from core.models import BindingRole, StaffRole
 
 
@@ -45,8 +45,8 @@ class StaffOnly(Filter):
     def __init__(self, *roles: StaffRole) -> None:
         self.roles = roles
 
-    async def __call__(self, event: TelegramObject, session: Session) -> bool:
-        actor = session.actor
+    async def __call__(self, event: TelegramObject, caller: Caller) -> bool:
+        actor = caller.actor
         return actor is not None and (
             actor.has(*self.roles) if self.roles else actor.role is BindingRole.STAFF
         )
@@ -55,6 +55,6 @@ class StaffOnly(Filter):
 class FamilyOnly(Filter):
     """Parents (after consent, R19) and pupils."""
 
-    async def __call__(self, event: TelegramObject, session: Session) -> bool:
-        actor = session.actor
+    async def __call__(self, event: TelegramObject, caller: Caller) -> bool:
+        actor = caller.actor
         return actor is not None and actor.role in (BindingRole.PARENT, BindingRole.PUPIL)

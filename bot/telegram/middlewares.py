@@ -1,4 +1,4 @@
-"""Per-update plumbing: who is acting (core session), in which language, and the
+"""Per-update plumbing: who is acting (core caller), in which language, and the
 guarantee that every callback query is answered and every user error gets a reply."""
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ class TypedTextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-class SessionMiddleware(BaseMiddleware):
-    """Outer: load the acting session (account, active binding → core Actor) and texts,
+class CallerMiddleware(BaseMiddleware):
+    """Outer: load the acting caller (account, active binding → core Actor) and texts,
     and the chat's conversation state in the same statement. It stands in for aiogram's
     FSM middleware (the dispatcher is built with ``disable_fsm``), which would read the
     state with a query of its own on every update: ``state`` and ``raw_state`` are set
@@ -125,7 +125,7 @@ class SessionMiddleware(BaseMiddleware):
         journal: Journal = data["journal"]
         context = self.fsm.resolve_event_context(data["bot"], data)
         try:
-            session = await accounts.open_session(
+            caller = await accounts.identify(
                 journal,
                 user.id,
                 chat.id if chat else user.id,
@@ -143,16 +143,16 @@ class SessionMiddleware(BaseMiddleware):
             await tell(event, answer, tx("error.journal_unavailable"))
             return None
         data["fsm_storage"] = self.storage
-        raw_state = session.conversation_state
+        raw_state = caller.conversation_state
         if context is not None and raw_state is not None and _abandons_prompt(event):
             await context.clear()  # a pending prompt never catches a later message
             raw_state = None
         if context is not None:
             data["state"] = context
             data["raw_state"] = raw_state
-        data["session"] = session
-        data["actor"] = session.actor
-        data["tx"] = Texts(session.language or language_of(user.language_code))
+        data["caller"] = caller
+        data["actor"] = caller.actor
+        data["tx"] = Texts(caller.language or language_of(user.language_code))
         return await handler(event, data)
 
 

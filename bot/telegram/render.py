@@ -89,11 +89,6 @@ def screen_messages(
     return messages
 
 
-def h(text: object) -> str:
-    """Escape user-supplied text for HTML parse mode."""
-    return escape(str(text), quote=False)
-
-
 def visible_length(html_text: str) -> int:
     """What Telegram counts against its limit: the text after HTML parsing, in UTF-16
     code units (an emoji outside the BMP counts twice; «&amp;» counts once)."""

@@ -21,8 +21,8 @@ from bot.telegram.commands import set_default_commands
 from bot.telegram.handlers import routers
 from bot.telegram.middlewares import (
     AnswerMiddleware,
+    CallerMiddleware,
     MetricsMiddleware,
-    SessionMiddleware,
     TypedTextMiddleware,
 )
 from bot.telegram.startup import Patience, StartupStopped
@@ -70,14 +70,14 @@ def build_dispatcher(
     storage = PostgresStorage(journal.sessions)
     dp = Dispatcher(
         storage=storage,
-        disable_fsm=True,  # SessionMiddleware reads the state with the session
+        disable_fsm=True,  # CallerMiddleware reads the state with the session
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
     )
     dp.update.outer_middleware(MetricsMiddleware(metrics or Metrics()))
     dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once
     for observer in (dp.message, dp.callback_query):
-        observer.outer_middleware(SessionMiddleware(dp.fsm, storage))
+        observer.outer_middleware(CallerMiddleware(dp.fsm, storage))
         observer.middleware(AnswerMiddleware())
     dp.include_routers(*routers())
     return dp

@@ -27,7 +27,7 @@ class PostgresStorage(BaseStorage):
         await self._upsert(key, {"state": value})
 
     def key_of(self, key: StorageKey) -> str:
-        """The row's key (``SessionMiddleware`` reads the state along with the session)."""
+        """The row's key (``CallerMiddleware`` reads the state along with the session)."""
         return self.keys.build(key)
 
     async def get_state(self, key: StorageKey) -> str | None:

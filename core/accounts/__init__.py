@@ -8,30 +8,30 @@ queries beside its use cases.
 
 from __future__ import annotations
 
-from core.accounts.opt_out import GuardianLink, class_guardians, set_diary_opt_out
-from core.accounts.prefs import Prefs, chats_of, get_prefs, set_prefs
-from core.accounts.session import (
+from core.accounts.caller import (
     SEEN_EVERY,
+    Caller,
     PupilRef,
-    Session,
     children,
-    open_session,
+    identify,
     set_reachable,
     switch_binding,
     switch_pupil,
 )
+from core.accounts.opt_out import GuardianLink, class_guardians, set_diary_opt_out
+from core.accounts.prefs import Prefs, chats_of, get_prefs, set_prefs
 
 __all__ = [
     "SEEN_EVERY",
+    "Caller",
     "GuardianLink",
     "Prefs",
     "PupilRef",
-    "Session",
     "chats_of",
     "children",
     "class_guardians",
     "get_prefs",
-    "open_session",
+    "identify",
     "set_diary_opt_out",
     "set_prefs",
     "set_reachable",

@@ -8,18 +8,18 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.middlewares import CallbackAnswer
-from core.accounts import Session
+from core.accounts import Caller
 from texts import Texts
 
 log = logging.getLogger(__name__)
 
 
-async def unknown_message(message: Message, session: Session, tx: Texts) -> None:
-    await message.answer(tx("fallback.unbound" if session.actor is None else "fallback.unknown"))
+async def unknown_message(message: Message, caller: Caller, tx: Texts) -> None:
+    await message.answer(tx("fallback.unbound" if caller.actor is None else "fallback.unknown"))
 
 
 async def unknown_button(
-    query: CallbackQuery, session: Session, tx: Texts, callback_answer: CallbackAnswer
+    query: CallbackQuery, caller: Caller, tx: Texts, callback_answer: CallbackAnswer
 ) -> None:
     """A stale or forged button (a number out of range does not match any button's
     filter), or one of a role the account no longer acts in: one line in the log."""

@@ -16,7 +16,7 @@ from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.telegram.filters import FamilyOnly, on
 from bot.telegram.render import show
 from core import accounts, lessons
-from core.accounts import PupilRef, Session
+from core.accounts import Caller, PupilRef
 from core.clock import local_today
 from core.journal import Journal
 from core.models import BindingRole
@@ -24,114 +24,114 @@ from notifications.rules import NotificationRules
 from texts import Texts
 
 
-async def _gate(target: Message | CallbackQuery, session: Session, tx: Texts) -> bool:
+async def _gate(target: Message | CallbackQuery, caller: Caller, tx: Texts) -> bool:
     """Nothing is shown before a parent's consent (R19); nothing without a child."""
-    if session.pupil is None:
+    if caller.pupil is None:
         await show(target, screens.family.no_children(tx))
         return False
-    if session.consent_needed and session.actor and session.actor.binding_id is not None:
-        await show(target, screens.start.consent(tx, session.actor.binding_id))
+    if caller.consent_needed and caller.actor and caller.actor.binding_id is not None:
+        await show(target, screens.start.consent(tx, caller.actor.binding_id))
         return False
     return True
 
 
-async def _kids(session: Session, journal: Journal) -> list[PupilRef]:
+async def _kids(caller: Caller, journal: Journal) -> list[PupilRef]:
     """A parent's children, for the switch under every screen."""
-    if session.actor and session.actor.role is BindingRole.PARENT:
-        return await accounts.children(journal, session.actor)
+    if caller.actor and caller.actor.role is BindingRole.PARENT:
+        return await accounts.children(journal, caller.actor)
     return []
 
 
 # --- marks, absences, homework -----------------------------------------------------------------
 
 
-async def marks_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    await show_marks(message, session, journal, tx)
+async def marks_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await show_marks(message, caller, journal, tx)
 
 
-async def marks_button(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
-    await show_marks(query, session, journal, tx)
+async def marks_button(query: CallbackQuery, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await show_marks(query, caller, journal, tx)
 
 
 async def show_marks(
-    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+    target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    if not await _gate(target, session, tx):
+    if not await _gate(target, caller, tx):
         return
-    assert session.actor and session.pupil
-    period, subjects = await reads.pupil_marks(journal, session.actor, session.pupil.id)
-    kids = await _kids(session, journal)
-    await show(target, screens.family.marks(tx, session.pupil, period, subjects, kids))
+    assert caller.actor and caller.pupil
+    period, subjects = await reads.pupil_marks(journal, caller.actor, caller.pupil.id)
+    kids = await _kids(caller, journal)
+    await show(target, screens.family.marks(tx, caller.pupil, period, subjects, kids))
 
 
-async def absences_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    await show_absences(message, session, journal, tx)
+async def absences_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await show_absences(message, caller, journal, tx)
 
 
 async def absences_button(
-    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+    query: CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    await show_absences(query, session, journal, tx)
+    await show_absences(query, caller, journal, tx)
 
 
 async def show_absences(
-    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+    target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    if not await _gate(target, session, tx):
+    if not await _gate(target, caller, tx):
         return
-    assert session.actor and session.pupil
-    rows = await reads.pupil_absences(journal, session.actor, session.pupil.id)
-    kids = await _kids(session, journal)
-    await show(target, screens.family.absences(tx, session.pupil, rows, kids))
+    assert caller.actor and caller.pupil
+    rows = await reads.pupil_absences(journal, caller.actor, caller.pupil.id)
+    kids = await _kids(caller, journal)
+    await show(target, screens.family.absences(tx, caller.pupil, rows, kids))
 
 
-async def homework_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    await show_homework(message, session, journal, tx)
+async def homework_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await show_homework(message, caller, journal, tx)
 
 
 async def homework_button(
-    query: CallbackQuery, session: Session, journal: Journal, tx: Texts
+    query: CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    await show_homework(query, session, journal, tx)
+    await show_homework(query, caller, journal, tx)
 
 
 async def show_homework(
-    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+    target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    if not await _gate(target, session, tx):
+    if not await _gate(target, caller, tx):
         return
-    assert session.actor and session.pupil
+    assert caller.actor and caller.pupil
     today = local_today(journal.clock, journal.rules.timezone)
     day_lessons = await lessons.next_school_day_lessons(
-        journal, session.actor, session.pupil.id, today
+        journal, caller.actor, caller.pupil.id, today
     )
-    kids = await _kids(session, journal)
-    await show(target, screens.family.homework(tx, session.pupil, day_lessons, kids))
+    kids = await _kids(caller, journal)
+    await show(target, screens.family.homework(tx, caller.pupil, day_lessons, kids))
 
 
 # --- child switcher and settings ---------------------------------------------------------------
 
 
 async def switch_child(
-    query: CallbackQuery, callback_data: ChildCb, session: Session, journal: Journal, tx: Texts
+    query: CallbackQuery, callback_data: ChildCb, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    assert session.actor is not None
-    await accounts.switch_pupil(journal, session.actor, query.from_user.id, callback_data.pupil)
-    session = await accounts.open_session(
+    assert caller.actor is not None
+    await accounts.switch_pupil(journal, caller.actor, query.from_user.id, callback_data.pupil)
+    caller = await accounts.identify(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
     )
-    await show_marks(query, session, journal, tx)
+    await show_marks(query, caller, journal, tx)
 
 
 async def settings_screen(
     query: CallbackQuery,
-    session: Session,
+    caller: Caller,
     journal: Journal,
     tx: Texts,
     notification_rules: NotificationRules,
 ) -> None:
-    assert session.actor is not None
-    prefs = await accounts.get_prefs(journal, session.actor)
+    assert caller.actor is not None
+    prefs = await accounts.get_prefs(journal, caller.actor)
     await show_prefs(query, prefs, tx, notification_rules)
 
 
@@ -145,26 +145,26 @@ async def show_prefs(
 async def change_pref(
     query: CallbackQuery,
     callback_data: PrefCb,
-    session: Session,
+    caller: Caller,
     journal: Journal,
     tx: Texts,
     notification_rules: NotificationRules,
 ) -> None:
-    assert session.actor is not None
-    current = await accounts.get_prefs(journal, session.actor)
+    assert caller.actor is not None
+    current = await accounts.get_prefs(journal, caller.actor)
     if callback_data.what == "d":
         prefs = await accounts.set_prefs(
-            journal, session.actor, digest_enabled=not current.digest_enabled
+            journal, caller.actor, digest_enabled=not current.digest_enabled
         )
     elif callback_data.what == "a":
         prefs = await accounts.set_prefs(
-            journal, session.actor, absence_alerts=not current.absence_alerts
+            journal, caller.actor, absence_alerts=not current.absence_alerts
         )
     else:
         if not 0 <= callback_data.hour <= 23:
             return
         prefs = await accounts.set_prefs(
-            journal, session.actor, digest_time=time(callback_data.hour)
+            journal, caller.actor, digest_time=time(callback_data.hour)
         )
     await show_prefs(query, prefs, tx, notification_rules)
 

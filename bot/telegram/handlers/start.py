@@ -14,7 +14,7 @@ from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import on
 from bot.telegram.render import show
 from core import accounts, invitations, periods
-from core.accounts import Session
+from core.accounts import Caller
 from core.classes import classes_led_by
 from core.clock import local_today
 from core.journal import Journal
@@ -30,11 +30,11 @@ async def start_with_code(
     await redeem(message, command.args or "", journal, tx, bot)
 
 
-async def start(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    if session.actor is None:
+async def start(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    if caller.actor is None:
         await message.answer(tx("start.welcome"))
         return
-    await send_menu(message, session, journal, tx)
+    await send_menu(message, caller, journal, tx)
 
 
 async def code_as_text(message: Message, journal: Journal, tx: Texts, bot: Bot) -> None:
@@ -48,14 +48,14 @@ async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: 
     await announce_second_account(journal, binding.id)  # R3: the first account is told
     await accounts.switch_binding(journal, message.from_user.id, binding.id)
     await show(message, screens.start.bound(tx, binding.full_name, binding.role))
-    session = await accounts.open_session(
+    caller = await accounts.identify(
         journal, message.from_user.id, message.chat.id, message.from_user.language_code
     )
-    await set_chat_commands(bot, message.chat.id, session, tx)
+    await set_chat_commands(bot, message.chat.id, caller, tx)
     if binding.consent_needed:
         await show(message, screens.start.consent(tx, binding.id))
         return
-    await send_menu(message, session, journal, tx)
+    await send_menu(message, caller, journal, tx)
 
 
 async def give_consent(
@@ -68,66 +68,66 @@ async def give_consent(
         await show(query, screens.start.consent(tx, callback_data.binding, refused))
         return
     await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
-    session = await accounts.open_session(
+    caller = await accounts.identify(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
     )
     await show(query, tx("consent.thanks"))
     assert isinstance(query.message, Message)
-    await send_menu(query.message, session, journal, tx)
+    await send_menu(query.message, caller, journal, tx)
 
 
-async def menu_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    await send_menu(message, session, journal, tx)
+async def menu_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await send_menu(message, caller, journal, tx)
 
 
-async def menu_button(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
-    await send_menu(query, session, journal, tx)
+async def menu_button(query: CallbackQuery, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await send_menu(query, caller, journal, tx)
 
 
 async def send_menu(
-    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+    target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    if session.actor is None:
+    if caller.actor is None:
         await show(target, tx("start.welcome"))
         return
-    if session.consent_needed and session.actor.binding_id is not None:
-        await show(target, screens.start.consent(tx, session.actor.binding_id))
+    if caller.consent_needed and caller.actor.binding_id is not None:
+        await show(target, screens.start.consent(tx, caller.actor.binding_id))
         return
-    led = await classes_led_by(journal, session.actor)
+    led = await classes_led_by(journal, caller.actor)
     kids = None
-    if session.actor.role is BindingRole.PARENT:
-        kids = await accounts.children(journal, session.actor)
-    await show(target, screens.start.menu(tx, session, led, kids))
+    if caller.actor.role is BindingRole.PARENT:
+        kids = await accounts.children(journal, caller.actor)
+    await show(target, screens.start.menu(tx, caller, led, kids))
 
 
-async def help_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    if session.actor is None:
+async def help_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    if caller.actor is None:
         await message.answer(tx("help.unbound"))
         return
     period = None
-    if session.actor.role is BindingRole.PARENT:
+    if caller.actor.role is BindingRole.PARENT:
         today = local_today(journal.clock, journal.rules.timezone)
-        current = await periods.current_period(journal, session.actor.school_id, today)
+        current = await periods.current_period(journal, caller.actor.school_id, today)
         period = current.name if current else None
-    await message.answer(screens.start.help_text(tx, session.actor, period))
+    await message.answer(screens.start.help_text(tx, caller.actor, period))
 
 
-async def role_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    await _show_roles(message, session, journal, tx)
+async def role_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await _show_roles(message, caller, journal, tx)
 
 
-async def role_list(query: CallbackQuery, session: Session, journal: Journal, tx: Texts) -> None:
-    await _show_roles(query, session, journal, tx)
+async def role_list(query: CallbackQuery, caller: Caller, journal: Journal, tx: Texts) -> None:
+    await _show_roles(query, caller, journal, tx)
 
 
 async def _show_roles(
-    target: Message | CallbackQuery, session: Session, journal: Journal, tx: Texts
+    target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    bindings = await invitations.bindings_of(journal, session.telegram_user_id)
+    bindings = await invitations.bindings_of(journal, caller.telegram_user_id)
     if not bindings:
         await show(target, tx("start.welcome"))
         return
-    active = session.actor.binding_id if session.actor else None
+    active = caller.actor.binding_id if caller.actor else None
     await show(target, screens.start.roles(tx, bindings, active))
 
 
@@ -135,15 +135,15 @@ async def switch_role(
     query: CallbackQuery, callback_data: RoleCb, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
     await accounts.switch_binding(journal, query.from_user.id, callback_data.binding)
-    session = await accounts.open_session(
+    caller = await accounts.identify(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
     )
-    await set_chat_commands(bot, query.from_user.id, session, tx)
-    await send_menu(query, session, journal, tx)
+    await set_chat_commands(bot, query.from_user.id, caller, tx)
+    await send_menu(query, caller, journal, tx)
 
 
-async def logout_command(message: Message, session: Session, journal: Journal, tx: Texts) -> None:
-    bindings = await invitations.bindings_of(journal, session.telegram_user_id)
+async def logout_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
+    bindings = await invitations.bindings_of(journal, caller.telegram_user_id)
     if not bindings:
         await message.answer(tx("start.welcome"))
         return
@@ -154,10 +154,10 @@ async def logout(
     query: CallbackQuery, callback_data: LogoutCb, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
     await invitations.logout(journal, callback_data.binding, query.from_user.id)
-    session = await accounts.open_session(
+    caller = await accounts.identify(
         journal, query.from_user.id, query.from_user.id, query.from_user.language_code
     )
-    await set_chat_commands(bot, query.from_user.id, session, tx)
+    await set_chat_commands(bot, query.from_user.id, caller, tx)
     await show(query, tx("logout.done"))
 
 

@@ -52,7 +52,7 @@ class PupilRef:
 
 
 @dataclass(frozen=True)
-class Session:
+class Caller:
     """Who is acting in this update. ``actor`` is None for an account with no binding."""
 
     telegram_user_id: int
@@ -65,13 +65,13 @@ class Session:
     conversation_state: str | None = None  # what the chat is in the middle of, if anything
 
 
-async def open_session(
+async def identify(
     journal: Journal,
     telegram_user_id: int,
     chat_id: int,
     language_code: str | None,
     conversation: str | None = None,
-) -> Session:
+) -> Caller:
     """Load (and create on first contact) the account and its active binding. A revoked
     active binding falls back to another active one, or to none (R3, R24). With
     ``conversation`` (the adapter's key of this chat's conversation) its state comes
@@ -84,12 +84,12 @@ async def open_session(
         # One statement, no transaction around it: no BEGIN/COMMIT round trips.
         conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = (
-            await conn.execute(_session_query(), {"uid": telegram_user_id, "ckey": conversation})
+            await conn.execute(_caller_query(), {"uid": telegram_user_id, "ckey": conversation})
         ).first()
     session = _session_from_row(telegram_user_id, chat_id, row)
     seen = row.last_seen_at if session is not None and row is not None else None
     if session is None:
-        session = await _open_session_locked(journal, telegram_user_id, chat_id)
+        session = await _identify_locked(journal, telegram_user_id, chat_id)
         if conversation is not None:
             async with journal.sessions() as s:
                 state = await s.scalar(_conversation_state(), {"ckey": conversation})
@@ -128,7 +128,7 @@ def _conversation_state() -> Select[Any]:
 
 
 @cache
-def _session_query() -> Select[*tuple[Any, ...]]:
+def _caller_query() -> Select[*tuple[Any, ...]]:
     """The account (``uid``), its active binding's actor, name, current pupil, the number
     of active bindings, whether any of them is marked unreachable and a parent's missing
     consent. Built once: building it takes longer than running it."""
@@ -220,7 +220,7 @@ def _pupil_lateral(*where: ColumnElement[bool], guardian: bool = False) -> Any:
     )
 
 
-def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None) -> Session | None:
+def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None) -> Caller | None:
     """The session the row describes, or None when something must be written first (a new
     account, another chat, a binding to fall back from, an unreachable mark to clear, a
     parent's child to choose)."""
@@ -228,7 +228,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
         return None
     if row.binding_id is None:
         if row.active_binding_id is None and not row.bindings:
-            return Session(
+            return Caller(
                 telegram_user_id,
                 row.language,
                 None,
@@ -248,7 +248,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
     pupil = None
     if role in (BindingRole.PUPIL, BindingRole.PARENT) and row.pupil_id is not None:
         pupil = PupilRef(row.pupil_id, row.pupil_name, row.class_name, row.grade)
-    return Session(
+    return Caller(
         telegram_user_id,
         row.language,
         actor,
@@ -260,7 +260,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
     )
 
 
-async def _open_session_locked(journal: Journal, telegram_user_id: int, chat_id: int) -> Session:
+async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int) -> Caller:
     """The account row locked: create it, follow the chat, fall back from a revoked
     binding, clear the unreachable mark, choose a parent's child."""
     async with journal.transaction() as s:
@@ -298,7 +298,7 @@ async def _open_session_locked(journal: Journal, telegram_user_id: int, chat_id:
                 actor = await actor_for_binding(s, fallback)
         await s.flush()
         if actor is None:
-            return Session(telegram_user_id, account.language, None, None, None)
+            return Caller(telegram_user_id, account.language, None, None, None)
         full_name = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
         pupil = await _current_pupil(s, account, actor)
         count = await s.scalar(
@@ -316,7 +316,7 @@ async def _open_session_locked(journal: Journal, telegram_user_id: int, chat_id:
                 )
             )
         )
-        return Session(
+        return Caller(
             telegram_user_id,
             account.language,
             actor,
