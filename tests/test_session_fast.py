@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, update
 
 from core import accounts
-from core.accounts import session as account_session
+from core.accounts import caller as account_caller
 from core.journal import Journal
 from core.models import Binding, BindingRole, ConversationState, Guardianship
 from tests.test_notifications import bind
@@ -40,7 +40,7 @@ async def fast_and_locked(journal: Journal) -> accounts.Caller:
     with Statements(journal) as texts:
         fast = await accounts.identify(journal, USER, USER, "ru")
     assert len(texts) == 1, texts
-    assert fast == await account_session._identify_locked(journal, USER, USER)
+    assert fast == await account_caller._identify_locked(journal, USER, USER)
     return fast
 
 
