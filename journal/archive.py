@@ -18,7 +18,7 @@ from core.access import Actor
 from core.errors import JournalError
 from core.journal import Journal
 from core.periods import ClosedPeriod, closed_periods
-from journal.private import private_dir, write_private
+from core.private import private_dir, write_private
 from reports import xlsx
 from texts import t
 

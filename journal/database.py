@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
-from journal.private import DIR_MODE, private_dir
+from core.private import DIR_MODE, private_dir
 from texts import t
 
 log = logging.getLogger(__name__)

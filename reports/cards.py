@@ -33,8 +33,8 @@ from core.access import Actor
 from core.invitations import IssuedCode, grouped
 from core.journal import Journal
 from core.models import BindingRole
+from core.private import write_private
 from core.reports import school_name as find_school_name
-from journal.private import write_private
 from reports import MONO, SANS, SANS_BOLD, day_text, file_name, register_fonts
 from texts import Texts
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BELOW_THE_ROOT = ("bot", "core", "notifications", "texts", "fakegram")
+BELOW_THE_ROOT = ("bot", "core", "notifications", "texts", "fakegram", "reports")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.clock import Clock
+from core.private import private_dir, private_file, write_private
 from journal.backup.checking import verify
 from journal.backup.manifest import (
     _STAMP,
@@ -30,7 +31,6 @@ from journal.backup.manifest import (
     sign,
 )
 from journal.backup.tools import _database_facts, _run, _tail, conninfo, pg_tool
-from journal.private import private_dir, private_file, write_private
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ substitute, opt-out, backup, school, archive, status, verify-backup, restore, sa
 One module per group of commands, each with the small functions that add its commands'
 arguments (``add_*``) and the commands themselves: ``running`` (run, sandbox),
 ``school`` (migrate, import, template, school, substitute, status), ``people`` (invite,
-revoke, opt-out), ``safekeeping`` (backup, archive, verify-backup, restore); ``report``
-comes from ``reports.cli``. ``command`` builds the parser and dispatches."""
+revoke, opt-out), ``safekeeping`` (backup, archive, verify-backup, restore), ``report``
+(the reports as files). ``command`` builds the parser and dispatches."""
 
 from journal.cli.command import build_parser, dispatch, main
 

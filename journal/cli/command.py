@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from journal.app import App, application, configure_logging, load_settings
 from journal.cli import people, running, safekeeping, school
 from journal.cli.parsing import Commands, Parser
+from journal.cli.report import add_report_parser, report_command
 from journal.database import DatabaseUnavailable
 from journal.settings import Settings
-from reports.cli import add_report_parser, report_command
 from texts import DEFAULT_LANGUAGE, Texts, t
 
 

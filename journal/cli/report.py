@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from core import directory
 from core.clock import local_today
 from core.errors import JournalError
+from core.private import write_private
 from core.reports import find_period, find_year
 from journal.console import school_for
-from journal.private import write_private
 from reports import statement, xlsx
 from texts import Texts, t
 
