@@ -33,9 +33,15 @@ async def needing_approval(
     """Per entry, whether it must go to the deputy: past the deadline on the lesson day
     a change to an entry (not one's own) does (R7); past the edit window every change
     does (R8). A request needs a reason when one is asked for."""
+    rules = await journal.school_rules(s, lesson.school_id)
+    now = journal.clock.now()
     requested = [
-        await would_be_request(
-            s, journal, lesson, changes_existing=item.old is not None, is_author=item.is_author
+        needs_approval(
+            now=now,
+            lesson_date=lesson.date,
+            rules=rules,
+            changes_existing=item.old is not None,
+            is_author=item.is_author,
         )
         for item in items
     ]
