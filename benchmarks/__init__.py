@@ -12,7 +12,7 @@ from pathlib import Path
 def embedded_database(keep: str | None, name: str) -> Iterator[str]:
     """A private embedded PostgreSQL for one benchmark run; its admin URL. In a temporary
     folder removed afterwards, or in ``keep`` (kept, to look at the data later)."""
-    from journal.database import embedded_server
+    from school_journal.database import embedded_server
 
     if keep:
         with embedded_server(Path(keep) / "pgdata") as url:

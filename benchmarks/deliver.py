@@ -57,8 +57,8 @@ class Result:
 async def fresh_database(admin_url: str, name: str) -> str:
     import asyncpg
 
-    from journal.database import asyncpg_dsn, create_engine, with_database
-    from journal.migrate import upgrade
+    from school_journal.database import asyncpg_dsn, create_engine, with_database
+    from school_journal.migrate import upgrade
 
     conn = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
@@ -109,10 +109,10 @@ async def run_one(admin_url: str, args: argparse.Namespace, run: int, rate: floa
     from bot.telegram.transport import build_bot
     from core.clock import SystemClock
     from fakegram import FakeTelegram, RateLimits
-    from journal.database import create_engine
     from notifications.channels.telegram import TelegramChannel
     from notifications.outbox import delivery_stats
     from notifications.sender import Sender
+    from school_journal.database import create_engine
 
     url = await fresh_database(admin_url, f"deliver_{run}")
     engine = create_engine(url)

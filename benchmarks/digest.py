@@ -329,10 +329,10 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     from core.clock import ManualClock
     from core.journal import Journal
     from core.rules import Rules
-    from journal.database import asyncpg_dsn, create_engine, with_database
-    from journal.migrate import upgrade
     from notifications.rules import NotificationRules
     from notifications.scheduler import NotificationJobs
+    from school_journal.database import asyncpg_dsn, create_engine, with_database
+    from school_journal.migrate import upgrade
 
     name = f"digest_{int(time.time())}"
     conn = await asyncpg.connect(asyncpg_dsn(admin_url))

@@ -854,8 +854,8 @@ async def run(admin_url: str, args: argparse.Namespace) -> Report:
     from core.roster import import_roster
     from core.rules import Rules
     from demo.generate import write_csv_folder
-    from journal.database import asyncpg_dsn, create_engine, with_database
-    from journal.migrate import upgrade
+    from school_journal.database import asyncpg_dsn, create_engine, with_database
+    from school_journal.migrate import upgrade
 
     report = Report(days=school_days(FIRST_DAY, args.days))
     report.load.append(_load())
@@ -1167,7 +1167,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.database_url:
-        from journal.database import normalise_url
+        from school_journal.database import normalise_url
 
         return asyncio.run(bench(normalise_url(args.database_url), args))
     with embedded_database(args.keep, "district") as admin_url:

@@ -84,7 +84,7 @@ async def checkout(admin_url: str, repeat: int) -> tuple[float, float]:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from journal.database import create_engine
+    from school_journal.database import create_engine
 
     async def per_transaction_ms(engine: object) -> float:
         from sqlalchemy.ext.asyncio import AsyncEngine

@@ -618,7 +618,7 @@ class ChildBot:
         self.reader = asyncio.create_task(self._read(self.proc))
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
-        from journal.workers import READY_LINE
+        from school_journal.workers import READY_LINE
 
         async def ready() -> None:
             assert proc.stdout is not None
@@ -734,10 +734,10 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
     from bot.telegram.runner import run_bot
     from core.clock import ManualClock
     from core.journal import Journal
-    from journal.app import App
-    from journal.database import create_engine
-    from journal.settings import Settings
-    from journal.workers import announce_ready
+    from school_journal.app import App
+    from school_journal.database import create_engine
+    from school_journal.settings import Settings
+    from school_journal.workers import announce_ready
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     served: dict[str, Any] = (
@@ -1084,10 +1084,10 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     from core.clock import ManualClock
     from core.journal import Journal
     from core.models import BindingRole
-    from journal.app import App
-    from journal.database import asyncpg_dsn, create_engine, with_database
-    from journal.migrate import upgrade
-    from journal.settings import Settings
+    from school_journal.app import App
+    from school_journal.database import asyncpg_dsn, create_engine, with_database
+    from school_journal.migrate import upgrade
+    from school_journal.settings import Settings
 
     t0 = time.perf_counter()
     name = f"rollcall_{os.getpid()}_{time.time_ns()}"

@@ -1,6 +1,6 @@
 """What the running app counts, for ``GET /metrics`` (Prometheus) and ``GET /health``.
 
-One ``Metrics`` per app (built in the composition root, ``journal.app``), with a
+One ``Metrics`` per app (built in the composition root, ``school_journal.app``), with a
 ``CollectorRegistry`` of its own: nothing is registered in prometheus_client's global
 default registry, so every test gets fresh counters. The adapters report to it in one
 line each: the bot's update middleware (updates and their latency), the Bot API transport

@@ -20,8 +20,8 @@ def run_with(connection: Connection) -> None:
 
 
 async def run_from_settings() -> None:
-    from journal.database import create_engine, open_database
-    from journal.settings import Settings
+    from school_journal.database import create_engine, open_database
+    from school_journal.settings import Settings
 
     settings = Settings()
     async with open_database(settings.database_url, settings.data_dir) as url:

@@ -67,7 +67,7 @@ The sender calls the Bot API through ``bot.session.make_request``, i.e. *without
 session's request middlewares: a retrying middleware (like ``bot.telegram.transport``'s) would
 sleep inside a claimed send and hide 429s from the pacing; here the outbox decides.
 
-Run it standalone: ``python -m journal.sender --database-url URL --token TOKEN``.
+Run it standalone: ``python -m school_journal.sender --database-url URL --token TOKEN``.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from core.access import Actor
 from core.journal import Journal
 from core.models import BindingRole
 from fakegram import Button, CallbackQueryRecord, FakeTelegram, FakeUser, MessageView, Press
-from journal.app import App
-from journal.settings import Settings
+from school_journal.app import App
+from school_journal.settings import Settings
 
 TOKEN = "123456:TEST-TOKEN"
 USERNAME = "school_journal_bot"

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from core.clock import ManualClock
 from core.journal import Journal
 from core.rules import Rules
-from journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
-from journal.migrate import upgrade
-from journal.settings import Settings
+from school_journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
+from school_journal.migrate import upgrade
+from school_journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.world import World, build_world
 

@@ -1,10 +1,11 @@
 """Start outbox sender processes quickly, for the kill test.
 
 Importing aiogram takes seconds (it builds hundreds of pydantic models), far longer
-than the sender runs between two kills. This launcher imports ``journal.sender`` once,
-then for every JSON list of arguments it reads on stdin forks a child that runs
-``journal.sender.main(args)`` — the same entry as ``python -m journal.sender`` — prints
-``started PID``, waits for the child and prints ``exited PID STATUS`` (the signal
+than the sender runs between two kills. This launcher imports ``school_journal.sender``
+once, then for every JSON list of arguments it reads on stdin forks a child that runs
+``school_journal.sender.main(args)`` — the same entry as ``python -m
+school_journal.sender`` — prints ``started PID``, waits for the child and prints
+``exited PID STATUS`` (the signal
 number, negated, if the child was killed).
 """
 
@@ -14,7 +15,7 @@ import json
 import os
 import sys
 
-from journal.sender import main
+from school_journal.sender import main
 
 
 def serve() -> int:

@@ -17,9 +17,9 @@ from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AbsenceReason, Presence
 from core.rules import Rules
-from journal import backup as bk
-from journal.backup import BackupError
-from journal.database import asyncpg_dsn, create_engine, with_database
+from school_journal import backup as bk
+from school_journal.backup import BackupError
+from school_journal.database import asyncpg_dsn, create_engine, with_database
 from tests.world import MONDAY, World
 from texts import t
 

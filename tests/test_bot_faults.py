@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from core.journal import Journal
 from core.models import Account, BindingRole
 from fakegram import RateLimits
-from journal.database import create_engine
+from school_journal.database import create_engine
 from tests.botkit import Harness, forge_press, running_bot
 from tests.dbproxy import DatabaseProxy
 from tests.world import World
@@ -209,7 +209,7 @@ async def test_a_database_that_stops_answering_gets_the_unavailable_reply_within
 ) -> None:
     """A server behind a dropped network refuses nothing, it just never answers: without
     a connect timeout asyncpg would wait 60 s before the user heard anything."""
-    monkeypatch.setattr("journal.database.CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr("school_journal.database.CONNECT_TIMEOUT", 1.0)
     engine = create_engine(proxy.url, pool_timeout=2)
     through_proxy = Journal(
         async_sessionmaker(engine, expire_on_commit=False), journal.clock, journal.rules

@@ -13,7 +13,7 @@ from bot.actions import LessonAct, LessonActCb
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson
-from journal.database import asyncpg_dsn
+from school_journal.database import asyncpg_dsn
 from tests.botkit import TOKEN, Harness, forge_press, running_bot
 from tests.world import MONDAY, World
 

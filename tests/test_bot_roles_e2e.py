@@ -14,8 +14,8 @@ from core import attendance, invitations, lessons, periods
 from core.journal import Journal
 from core.models import AbsenceReason, Attendance, BindingRole, Presence
 from fakegram import FakeTelegram
-from journal.app import App
-from journal.settings import Settings
+from school_journal.app import App
+from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, Harness
 from tests.world import MONDAY, World
 

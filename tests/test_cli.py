@@ -26,8 +26,10 @@ from core.journal import Journal
 from core.models import BindingRole
 from core.rules import Rules
 from demo import SCHOOL_DIR, SCHOOL_NAME
-from journal.cli import build_parser, dispatch, main
-from journal.database import (
+from notifications.rules import NotificationRules
+from notifications.scheduler import NotificationJobs
+from school_journal.cli import build_parser, dispatch, main
+from school_journal.database import (
     EMBEDDED_DATABASE,
     asyncpg_dsn,
     create_engine,
@@ -35,10 +37,8 @@ from journal.database import (
     ensure_database,
     with_database,
 )
-from journal.migrate import upgrade
-from journal.settings import Settings
-from notifications.rules import NotificationRules
-from notifications.scheduler import NotificationJobs
+from school_journal.migrate import upgrade
+from school_journal.settings import Settings
 from tests.test_notifications import absent, at, bind
 from tests.world import MONDAY, build_world
 from texts.ru import RU
@@ -576,7 +576,7 @@ async def test_status_joins_the_running_bots_embedded_database_and_starts_it_whe
 
     def status() -> list[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "journal", "status"],
+            [sys.executable, "-m", "school_journal", "status"],
             cwd=tmp_path,  # no .env here
             env=env,
             capture_output=True,

@@ -17,8 +17,8 @@ from core.journal import Journal
 from core.models import BindingRole, Guardianship, Period, Presence, StaffRole, StaffRoleRow
 from core.people import gender
 from demo import SCHOOL_DIR, SCHOOL_NAME
-from journal.console import school_for
-from journal.settings import Settings
+from school_journal.console import school_for
+from school_journal.settings import Settings
 from tests.botkit import Harness, running_bot
 from tests.test_cli import journal_cmd
 from tests.test_notifications_e2e import deliver

@@ -27,7 +27,7 @@ from packaging.specifiers import SpecifierSet
 from sqlalchemy.engine import make_url
 
 from fakegram import FakeTelegram
-from journal.cli import build_parser
+from school_journal.cli import build_parser
 from tests.botkit import TOKEN, USERNAME
 
 ROOT = Path(__file__).resolve().parent.parent

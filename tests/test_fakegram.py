@@ -693,7 +693,16 @@ def test_html_parser_offsets_are_utf16() -> None:
 ROOT = Path(__file__).resolve().parents[1]
 # The product's packages; of them only the sandbox may use the fake (tests and benchmarks
 # are not shipped to a school's server as code that runs the bot).
-PRODUCT = ("bot", "core", "notifications", "journal", "reports", "texts", "demo", "migrations")
+PRODUCT = (
+    "bot",
+    "core",
+    "notifications",
+    "school_journal",
+    "reports",
+    "texts",
+    "demo",
+    "migrations",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -715,7 +724,7 @@ def test_only_the_sandbox_imports_fakegram_of_the_product() -> None:
         for path in (ROOT / package).rglob("*.py")
         if any(m == "fakegram" or m.startswith("fakegram.") for m in imported_modules(path))
     )
-    assert importers == ["journal/sandbox.py"]
+    assert importers == ["school_journal/sandbox.py"]
 
 
 def test_fakegram_imports_go_one_way() -> None:

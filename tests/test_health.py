@@ -1,5 +1,5 @@
 """``GET /health`` and ``GET /metrics`` of ``journal run`` (issue 10): the real bot with the
-fake Bot API and what ``journal run`` starts beside it (``journal.service.background``
+fake Bot API and what ``journal run`` starts beside it (``school_journal.service.background``
 with the health server), on a real database; /metrics is read with prometheus_client's
 own parser."""
 
@@ -32,13 +32,13 @@ from core.clock import ManualClock
 from core.journal import Journal
 from core.models import outbox_table
 from fakegram import FakeTelegram
-from journal.app import App
-from journal.database import create_engine
-from journal.health import SCHEDULER_LATE, Probe, serve_health
-from journal.service import background
-from journal.settings import Settings
 from notifications import outbox
 from notifications.outbox import OutboxItem
+from school_journal.app import App
+from school_journal.database import create_engine
+from school_journal.health import SCHEDULER_LATE, Probe, serve_health
+from school_journal.service import background
+from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, Harness, VirtualTime
 from tests.dbproxy import DatabaseProxy
 
@@ -96,7 +96,7 @@ async def until(
 @contextlib.asynccontextmanager
 async def running_app(journal: Journal, db_url: str, **settings: Any) -> AsyncIterator[Running]:
     """``journal run`` in this process: run_bot with the scheduler, the sender and the
-    health server beside it (as journal.cli does), the fake's clock moved by the bot's
+    health server beside it (as school_journal.cli does), the fake's clock moved by the bot's
     own waits."""
     clock = VirtualTime()
     fake = FakeTelegram(clock=clock)

@@ -1,4 +1,4 @@
-"""The house's layers, read from the imports: ``journal/`` is the composition root, and
+"""The house's layers, read from the imports: ``school_journal/`` is the composition root, and
 nothing below it imports it (issue 11). Read from the source, so a lazy import inside a
 function counts too."""
 
@@ -29,7 +29,7 @@ def test_nothing_below_the_composition_root_imports_it(package: str) -> None:
         f"{path.relative_to(ROOT)}: {module}"
         for path in (ROOT / package).rglob("*.py")
         for module in imported_modules(path)
-        if module == "journal" or module.startswith("journal.")
+        if module == "school_journal" or module.startswith("school_journal.")
     )
     assert offenders == []
 

@@ -18,9 +18,9 @@ from core.errors import InvalidValue, NotAllowed
 from core.models import Binding, BindingRole, Pupil
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from fakegram import FakeUser, MessageView
-from journal.cli import build_parser, dispatch
-from journal.settings import Settings
 from reports import xlsx
+from school_journal.cli import build_parser, dispatch
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.world import PUPILS, STAFF, World
 

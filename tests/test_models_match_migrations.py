@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from core.models import Base
-from journal.database import create_engine
+from school_journal.database import create_engine
 
 
 def _differences(connection: Connection) -> list[Any]:

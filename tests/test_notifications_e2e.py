@@ -11,12 +11,12 @@ from bot.telegram.transport import build_bot
 from core import digest
 from core.clock import ManualClock
 from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
-from journal.app import App
-from journal.service import background
-from journal.settings import Settings
 from notifications.channels.telegram import TelegramChannel
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
+from school_journal.app import App
+from school_journal.service import background
+from school_journal.settings import Settings
 from tests.botkit import TOKEN, Harness, forge_press
 from tests.test_notifications import (
     FRIDAY,
@@ -161,7 +161,7 @@ async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(
 async def test_r16_the_running_app_builds_and_delivers_the_digest_by_itself(
     bot: Harness, world: World, clock: ManualClock, db_url: str
 ) -> None:
-    """What ``journal run`` starts beside the bot (journal.service.background): the
+    """What ``journal run`` starts beside the bot (school_journal.service.background): the
     scheduler's start-up sweep builds the day's digests, the outbox sender delivers them."""
     parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
     await school_day_for_5a(bot.journal, world)

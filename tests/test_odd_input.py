@@ -22,8 +22,8 @@ from core.journal import Journal
 from core.models import BindingRole, Lesson, Person, Pupil
 from core.text import clean_typed, normalise_name
 from fakegram import FakeUser, MessageView
-from journal.cli import build_parser, dispatch
-from journal.settings import Settings
+from school_journal.cli import build_parser, dispatch
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.world import MONDAY, PUPILS, STAFF, World
 

@@ -18,11 +18,11 @@ from core.journal import Journal
 from core.models import outbox_table
 from core.rules import Rules
 from fakegram import FakeTelegram, RateLimits
-from journal.database import asyncpg_dsn, create_engine, with_database
-from journal.migrate import upgrade
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import OutboxItem, enqueue
 from notifications.sender import Sender
+from school_journal.database import asyncpg_dsn, create_engine, with_database
+from school_journal.migrate import upgrade
 
 TOKEN = "123456:CHANNELS-TEST"
 

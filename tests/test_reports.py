@@ -697,7 +697,7 @@ def test_every_report_text_is_in_both_catalogues() -> None:
 def report_args(*argv: str):
     import argparse
 
-    from journal.cli.report import add_report_parser
+    from school_journal.cli.report import add_report_parser
 
     parser = argparse.ArgumentParser(prog="journal")
     add_report_parser(parser.add_subparsers(dest="command"))
@@ -707,9 +707,9 @@ def report_args(*argv: str):
 async def test_journal_report_writes_the_files(
     journal: Journal, school: School, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from journal.app import App
-    from journal.cli.report import report_command
-    from journal.settings import Settings
+    from school_journal.app import App
+    from school_journal.cli.report import report_command
+    from school_journal.settings import Settings
 
     app = App(Settings(_env_file=None), None, journal, "")  # type: ignore[arg-type]  # App without an engine: the test has its journal
     out = str(tmp_path)

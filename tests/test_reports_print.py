@@ -22,10 +22,10 @@ from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AuditEntry, Binding, BindingRole, Presence
 from fakegram import MessageView
-from journal.app import App
-from journal.cli.report import add_report_parser, report_command
-from journal.settings import Settings
 from reports import xlsx
+from school_journal.app import App
+from school_journal.cli.report import add_report_parser, report_command
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World

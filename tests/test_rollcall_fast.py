@@ -24,7 +24,7 @@ from core.models import (
     Presence,
     School,
 )
-from journal.database import asyncpg_dsn
+from school_journal.database import asyncpg_dsn
 from tests.botkit import Harness
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World

@@ -16,7 +16,7 @@ from core.journal import Journal
 from core.models import Bell, Pupil
 from core.roster import read_roster_bytes
 from core.roster.format import SHEETS_SPEC, sheet_key
-from journal.settings import Settings
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.test_bot_admin_e2e import pupil_count, staff_user, world_roster
 from tests.test_roster_sheets import cli_import, count, edited

@@ -18,9 +18,9 @@ from core.journal import Journal
 from core.models import Guardianship, Period, Person, Pupil, SchoolClass, TimetableEntry
 from core.roster import read_roster_bytes
 from core.roster.format import SHEET_SPECS, SHEETS_SPEC, name_form, sheet_key
-from journal.cli import build_parser, dispatch
-from journal.settings import Settings
 from reports.roster_template import roster_template
+from school_journal.cli import build_parser, dispatch
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.test_bot_admin_e2e import is_document, staff_user, world_roster
 from tests.world import World

@@ -19,8 +19,8 @@ from core.clock import ManualClock
 from core.models import Mark, Person, WorkType
 from demo import SCHOOL_DIR
 from demo.generate import read_csv_folder
-from journal.database import create_engine
-from journal.sandbox import clock_target, run_sandbox
+from school_journal.database import create_engine
+from school_journal.sandbox import clock_target, run_sandbox
 from tests.conftest import MOSCOW
 from tests.test_workers import wait_until
 

@@ -1,5 +1,5 @@
 """The kill test: a broadcast of 10,000 messages to 2,000 chats, delivered by a sender in a
-separate process (``journal.sender.main``, the ``python -m journal.sender``
+separate process (``school_journal.sender.main``, the ``python -m school_journal.sender``
 entry) that is killed with SIGKILL at random moments and started again until the outbox
 is drained. Nothing may be lost, and the only duplicates allowed are messages that were
 in flight (claimed, not yet recorded) when a process died.
@@ -47,7 +47,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 def sender_args(db_url: str, fake: FakeTelegram, worker: str) -> list[str]:
-    """``python -m journal.sender`` arguments: fast pace, short lease."""
+    """``python -m school_journal.sender`` arguments: fast pace, short lease."""
     return [
         *("--database-url", db_url, "--api-base", fake.base_url, "--token", TOKEN),
         *("--rate", "5000", "--per-chat-interval", "0", "--batch", "100"),

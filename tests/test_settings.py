@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journal.cli import main
-from journal.settings import Settings
+from school_journal.cli import main
+from school_journal.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ upgrade which breaks it fails here instead of silently losing the gain:
 - ``bot.telegram.transport.KeepResponseTypes`` keeps aiogram's ``Response[<type>]`` classes
   (pydantic rebuilds a freed one, ~7 ms of CPU);
 - ``bot.telegram.transport.BotSession`` does not read back a successful edit (~0.2 ms a tap);
-- ``journal.database.create_engine`` sends BEGIN at checkout through SQLAlchemy's
+- ``school_journal.database.create_engine`` sends BEGIN at checkout through SQLAlchemy's
   asyncpg adapter's private ``_start_transaction`` (instead of ``pool_pre_ping``'s three
   round trips).
 

@@ -23,8 +23,8 @@ from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from fakegram import FakeTelegram
-from journal.app import App
-from journal.settings import Settings
+from school_journal.app import App
+from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME
 from tests.test_workers import free_port, wait_until
 
@@ -58,7 +58,7 @@ class JournalRun:
     @classmethod
     async def start(cls, env: dict[str, str], cwd: Path, *args: str) -> JournalRun:
         process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "journal", "run", *args),
+            *(sys.executable, "-m", "school_journal", "run", *args),
             cwd=cwd,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
@@ -213,7 +213,7 @@ async def test_the_standalone_sender_says_an_unreachable_database_in_one_russian
     url = f"postgresql://journal:secret@127.0.0.1:{free_port()}/journal"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "journal.sender", "--database-url", url, "--token", TOKEN),
+        *("-m", "school_journal.sender", "--database-url", url, "--token", TOKEN),
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": PROJECT},
         stdout=asyncio.subprocess.PIPE,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson
-from journal.cli import build_parser, dispatch
-from journal.settings import Settings
+from school_journal.cli import build_parser, dispatch
+from school_journal.settings import Settings
 from tests.botkit import Harness
 from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World

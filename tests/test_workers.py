@@ -17,9 +17,9 @@ import pytest
 from pydantic import SecretStr
 
 from fakegram import FakeTelegram
-from journal.cli import build_parser, dispatch
-from journal.settings import Settings
-from journal.workers import SERVE_ONLY_FLAG
+from school_journal.cli import build_parser, dispatch
+from school_journal.settings import Settings
+from school_journal.workers import SERVE_ONLY_FLAG
 from tests.botkit import TOKEN, USERNAME
 
 
@@ -69,7 +69,7 @@ async def journal_run_two_workers(
     fake: FakeTelegram, db_url: str, tmp_path: Path, port: int, stderr: int
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "journal", "run", "--workers", "2"),
+        *(sys.executable, "-m", "school_journal", "run", "--workers", "2"),
         cwd=tmp_path,
         env=run_env(fake, db_url, tmp_path, port),
         stderr=stderr,

@@ -50,7 +50,7 @@ class Webhook:
 
 
 class Wiring(Protocol):
-    """What the composition root (``journal.app.App``) hands the runner."""
+    """What the composition root (``school_journal.app.App``) hands the runner."""
 
     @property
     def webhook(self) -> Webhook: ...

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from journal.backup.manifest import (
+from school_journal.backup.manifest import (
     DUMP_SUFFIX,
     FORMAT,
     BackupError,
@@ -24,8 +24,8 @@ from journal.backup.manifest import (
     key_id,
     sign,
 )
-from journal.backup.tools import _run, _tail, conninfo, pg_tool
-from journal.database import asyncpg_dsn
+from school_journal.backup.tools import _run, _tail, conninfo, pg_tool
+from school_journal.database import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 

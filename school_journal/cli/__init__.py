@@ -7,6 +7,6 @@ arguments (``add_*``) and the commands themselves: ``running`` (run, sandbox),
 revoke, opt-out), ``safekeeping`` (backup, archive, verify-backup, restore), ``report``
 (the reports as files). ``command`` builds the parser and dispatches."""
 
-from journal.cli.command import build_parser, dispatch, main
+from school_journal.cli.command import build_parser, dispatch, main
 
 __all__ = ["build_parser", "dispatch", "main"]

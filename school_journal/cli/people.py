@@ -15,12 +15,12 @@ from core import accounts, directory, invitations, revert
 from core.errors import JournalError, NotFound
 from core.invitations import IssuedCode
 from core.models import BindingRole
-from journal.app import App, telegram_bot
-from journal.cli.parsing import Commands
-from journal.console import school_for
-from journal.settings import Settings
 from notifications.revocations import announce_revert
 from reports import cards
+from school_journal.app import App, telegram_bot
+from school_journal.cli.parsing import Commands
+from school_journal.console import school_for
+from school_journal.settings import Settings
 from texts import t
 from texts.revert import render
 

@@ -18,16 +18,16 @@ overrides); ``pg_dump`` must not be older than the server.
 ``checking`` (verify, restore), ``schedule``, ``words``.
 """
 
-from journal.backup.checking import (
+from school_journal.backup.checking import (
     restore,
     verify,
 )
-from journal.backup.making import (
+from school_journal.backup.making import (
     backup,
     destinations_of,
     parse_dirs,
 )
-from journal.backup.manifest import (
+from school_journal.backup.manifest import (
     DUMP_SUFFIX,
     FORMAT,
     LOCK_KEY,
@@ -47,18 +47,18 @@ from journal.backup.manifest import (
     key_id,
     sign,
 )
-from journal.backup.schedule import (
+from school_journal.backup.schedule import (
     LatestBackup,
     backup_due,
     latest_backups,
     newest_backup,
     scheduled_backup,
 )
-from journal.backup.tools import (
+from school_journal.backup.tools import (
     conninfo,
     pg_tool,
 )
-from journal.backup.words import (
+from school_journal.backup.words import (
     backup_lines,
     problem_lines,
     verify_lines,

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from core.clock import Clock, SystemClock
 from core.journal import Journal
 from core.metrics import Metrics
-from journal.database import create_engine, open_database
-from journal.migrate import upgrade
-from journal.settings import Settings
+from school_journal.database import create_engine, open_database
+from school_journal.migrate import upgrade
+from school_journal.settings import Settings
 
 # The messenger's side (aiogram takes seconds to import) is imported where it is built,
 # so that the commands that need no bot start at once.
@@ -99,7 +99,7 @@ class App:
     def sender(
         self, bot: Bot, *, request_timeout: float | None = None, worker_id: str | None = None
     ) -> Sender:
-        """The outbox sender of ``journal run`` and of the standalone ``journal.sender``."""
+        """The outbox sender of ``journal run`` and of the standalone ``school_journal.sender``."""
         from notifications.channels.telegram import TelegramChannel
         from notifications.sender import Sender
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import asyncpg
 
 from core.clock import Clock
-from journal.backup.checking import verify
-from journal.backup.making import backup, destinations_of
-from journal.backup.manifest import (
+from school_journal.backup.checking import verify
+from school_journal.backup.making import backup, destinations_of
+from school_journal.backup.manifest import (
     DUMP_SUFFIX,
     LOCK_KEY,
     LOCK_NAMESPACE,
@@ -25,7 +25,7 @@ from journal.backup.manifest import (
     VerifyResult,
     backups_in,
 )
-from journal.database import asyncpg_dsn
+from school_journal.database import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 

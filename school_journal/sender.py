@@ -1,4 +1,4 @@
-"""The standalone outbox sender: ``python -m journal.sender --database-url URL --token
+"""The standalone outbox sender: ``python -m school_journal.sender --database-url URL --token
 TOKEN`` (or ``journal-sender``), a process that only delivers the outbox, wired by the
 composition root as ``journal run`` is. Options override the settings."""
 
@@ -18,9 +18,9 @@ from pydantic import SecretStr
 # At import, not in ``_main``: tests/sender_launcher.py imports this module once (aiogram
 # takes seconds) and forks senders that start at once.
 from bot.telegram.startup import TokenRejected
-from journal.app import application, configure_logging, load_settings
-from journal.database import DatabaseUnavailable
 from notifications.sender import pending_count
+from school_journal.app import application, configure_logging, load_settings
+from school_journal.database import DatabaseUnavailable
 from texts import t
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Options override the settings (``SEND_RATE``…, read as ``journal run`` reads them)."""
     parser = argparse.ArgumentParser(
-        prog="python -m journal.sender",
+        prog="python -m school_journal.sender",
         description="Deliver the outbox (standalone sender process).",
     )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))

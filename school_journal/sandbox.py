@@ -30,10 +30,10 @@ from demo import SCHOOL_DIR, SCHOOL_NAME
 from demo.generate import read_csv_folder
 from fakegram import FakeTelegram, FakeUser
 from fakegram.console import ConsoleCommand, ConsoleTexts, InputFunc, OutputFunc, run_console
-from journal.app import application
-from journal.service import background
-from journal.settings import Settings
 from notifications.scheduler import NotificationJobs
+from school_journal.app import application
+from school_journal.service import background
+from school_journal.settings import Settings
 from texts import t
 
 TOKEN = "100000:SANDBOX"

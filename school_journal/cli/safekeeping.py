@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from core.errors import JournalError
-from journal import backup
-from journal.app import App
-from journal.archive import archive_closed_periods
-from journal.cli.parsing import Commands
-from journal.database import ensure_database, open_database, with_database
-from journal.settings import Settings
+from school_journal import backup
+from school_journal.app import App
+from school_journal.archive import archive_closed_periods
+from school_journal.cli.parsing import Commands
+from school_journal.database import ensure_database, open_database, with_database
+from school_journal.settings import Settings
 from texts import t
 
 

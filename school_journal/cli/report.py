@@ -17,12 +17,12 @@ from core.clock import local_today
 from core.errors import JournalError
 from core.private import write_private
 from core.reports import find_period, find_year
-from journal.console import school_for
 from reports import statement, xlsx
+from school_journal.console import school_for
 from texts import Texts, t
 
 if TYPE_CHECKING:
-    from journal.app import App
+    from school_journal.app import App
 
 KINDS = (
     "attendance-month",  # the class's attendance by month

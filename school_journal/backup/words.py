@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from journal.backup.manifest import MANIFEST_SUFFIX, BackupResult, Tx, VerifyResult
+from school_journal.backup.manifest import MANIFEST_SUFFIX, BackupResult, Tx, VerifyResult
 
 # --- in words --------------------------------------------------------------------------------
 

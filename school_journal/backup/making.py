@@ -14,8 +14,8 @@ from pathlib import Path
 
 from core.clock import Clock
 from core.private import private_dir, private_file, write_private
-from journal.backup.checking import verify
-from journal.backup.manifest import (
+from school_journal.backup.checking import verify
+from school_journal.backup.manifest import (
     _STAMP,
     DUMP_SUFFIX,
     MANIFEST_SUFFIX,
@@ -30,7 +30,7 @@ from journal.backup.manifest import (
     key_id,
     sign,
 )
-from journal.backup.tools import _database_facts, _run, _tail, conninfo, pg_tool
+from school_journal.backup.tools import _database_facts, _run, _tail, conninfo, pg_tool
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ def announce_ready() -> None:
 
 
 def worker_command() -> list[str]:
-    return [sys.executable, "-m", "journal", "run", "--webhook", SERVE_ONLY_FLAG]
+    return [sys.executable, "-m", "school_journal", "run", "--webhook", SERVE_ONLY_FLAG]
 
 
 def worker_environment(database_url: str, workers: int) -> dict[str, str]:

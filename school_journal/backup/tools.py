@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from journal.backup.manifest import BackupError
-from journal.database import asyncpg_dsn
+from school_journal.backup.manifest import BackupError
+from school_journal.database import asyncpg_dsn
 
 # --- the PostgreSQL client tools ---------------------------------------------------------------
 

@@ -9,12 +9,12 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from journal.app import App, application, configure_logging, load_settings
-from journal.cli import people, running, safekeeping, school
-from journal.cli.parsing import Commands, Parser
-from journal.cli.report import add_report_parser, report_command
-from journal.database import DatabaseUnavailable
-from journal.settings import Settings
+from school_journal.app import App, application, configure_logging, load_settings
+from school_journal.cli import people, running, safekeeping, school
+from school_journal.cli.parsing import Commands, Parser
+from school_journal.cli.report import add_report_parser, report_command
+from school_journal.database import DatabaseUnavailable
+from school_journal.settings import Settings
 from texts import DEFAULT_LANGUAGE, Texts, t
 
 

@@ -1,6 +1,6 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
 in-process), the outbox sender, the scheduled backup and the archive of closed periods.
-Started here from what the composition root (``journal.app``) builds; the bot itself
+Started here from what the composition root (``school_journal.app``) builds; the bot itself
 is started by ``bot.telegram.runner.run_bot``."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from journal.app import App
-from journal.archive import archive_closed_periods
-from journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
-from journal.health import serve_health
 from notifications.scheduler import build_scheduler
+from school_journal.app import App
+from school_journal.archive import archive_closed_periods
+from school_journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
+from school_journal.health import serve_health
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from core import directory, lessons, schools
 from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
 from core.schools import find_school
-from journal.app import App
-from journal.cli.parsing import Commands
-from journal.console import school_for
-from journal.settings import Settings
-from journal.status import status_command
+from school_journal.app import App
+from school_journal.cli.parsing import Commands
+from school_journal.console import school_for
+from school_journal.settings import Settings
+from school_journal.status import status_command
 from texts import t
 
 

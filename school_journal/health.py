@@ -1,6 +1,6 @@
 """``GET /health`` and ``GET /metrics`` of ``journal run`` (aiohttp, on ``HEALTH_HOST``:
 ``HEALTH_PORT``; port 0 switches them off). Served by the first process only: it runs the
-scheduler and the sender (``journal.service.background``).
+scheduler and the sender (``school_journal.service.background``).
 
 ``/health`` answers 200 when every check passes and 503 otherwise, with a JSON body
 ``{"status": "ok"|"fail", "checks": {...}, "reason": ...}``:
@@ -37,9 +37,9 @@ from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
 from prometheus_client.exposition import choose_encoder
 from sqlalchemy import text
 
-from journal.app import App
-from journal.backup import destinations_of, newest_backup, parse_dirs
 from notifications.outbox import delivery_stats
+from school_journal.app import App
+from school_journal.backup import destinations_of, newest_backup, parse_dirs
 from texts import Texts
 
 log = logging.getLogger(__name__)

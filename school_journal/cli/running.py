@@ -10,10 +10,10 @@ import signal
 import sys
 from pathlib import Path
 
-from journal.app import application
-from journal.cli.parsing import Commands
-from journal.settings import Settings
-from journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
+from school_journal.app import application
+from school_journal.cli.parsing import Commands
+from school_journal.settings import Settings
+from school_journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
 from texts import t
 
 
@@ -48,7 +48,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
     from bot.telegram.startup import TokenRejected
-    from journal.service import background
+    from school_journal.service import background
 
     if args.workers is not None:
         if args.workers < 1:
@@ -87,7 +87,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
-    from journal.sandbox import run_sandbox
+    from school_journal.sandbox import run_sandbox
 
     logging.getLogger().setLevel(logging.WARNING)  # the console is the sandbox's output
     return await run_sandbox(args.data_dir)

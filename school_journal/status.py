@@ -1,5 +1,5 @@
 """``journal status``: the admin's summary in words. The database part comes from
-``core.status``, the backups' from ``journal.backup``; this module only says it.
+``core.status``, the backups' from ``school_journal.backup``; this module only says it.
 
 It needs nothing from the running bot: with the embedded database it joins the server
 the bot started (or starts it, when the bot is not running), like every other command."""
@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.status import DELIVERY_STATES, JournalStatus, journal_status
-from journal import backup
-from journal.app import App
-from journal.console import school_for
+from school_journal import backup
+from school_journal.app import App
+from school_journal.console import school_for
 from texts import Texts
 
 

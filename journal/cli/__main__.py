@@ -1,3 +1,0 @@
-from journal.cli import main
-
-raise SystemExit(main())

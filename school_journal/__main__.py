@@ -1,0 +1,3 @@
+from school_journal.cli import main
+
+raise SystemExit(main())
