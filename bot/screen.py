@@ -6,8 +6,10 @@ updates back into actions. Nothing here imports a messenger library.
 
 The text is written in the small HTML subset both Telegram and MAX read (``<b>``, ``<i>``,
 ``<u>``, ``<s>``, ``<code>``, ``<pre>``, ``<a href>``, ``<blockquote>``); whatever a person
-typed goes in through :func:`quote`. The adapter knows its messenger's limits (text
-length, buttons per message, bytes per action) and splits or refuses there.
+typed goes in through :func:`quote`. Each adapter states its messenger's limits as a
+:class:`Limits` (text length, buttons per message and per row, bytes per action); a screen
+that must be paged or split takes them as a parameter, and the adapter splits or refuses
+whatever still does not fit. No number of a messenger is written outside its adapter.
 
 Actions are packed as ``prefix:value:value`` — the wire format of aiogram's
 ``CallbackData``, so buttons already sent keep working. It is written here rather than
@@ -19,7 +21,7 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from html import escape
 from typing import Any, ClassVar, Self
 
@@ -130,3 +132,30 @@ class Screen:
 
     def with_rows(self, *rows: Row) -> Screen:
         return Screen(self.text, [*self.rows, *rows])
+
+
+class TextUnit(StrEnum):
+    """How a messenger counts a message's length."""
+
+    UTF16 = "utf16"  # UTF-16 code units after the markup is parsed (Telegram)
+    CHARS = "chars"  # characters (code points) after the markup is parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one message of a messenger may hold, as its adapter states it."""
+
+    text: int  # the text's length, counted in ``unit``
+    text_safe: int  # where a composed notification is cut, leaving room for a header
+    buttons: int  # buttons under one message
+    rows: int  # rows of buttons under one message
+    buttons_per_row: int
+    action_bytes: int  # a packed action
+    unit: TextUnit = TextUnit.UTF16
+
+    def text_length(self, value: str) -> int:
+        """``value``'s length as the messenger counts it (an upper bound for marked-up
+        text: its tags are counted too)."""
+        if self.unit is TextUnit.CHARS:
+            return len(value)
+        return len(value.encode("utf-16-le")) // 2

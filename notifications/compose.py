@@ -1,21 +1,15 @@
 """Composing notifications: a notification is a screen (``bot/screen.py``: text and rows
-of buttons) cut into messages under the channel's length limit, one outbox row each."""
+of buttons) cut into messages under the limits of the channel it goes through (the
+channel's adapter states them: ``bot.screen.Limits``), one outbox row each."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from bot.screen import Row
+from bot.screen import Limits, Row
 from notifications.outbox import OutboxItem
 from texts import Texts
-
-# The smallest limits of the channels the outbox delivers through (Telegram's: 4096
-# UTF-16 units of text, 100 buttons under a message); a part is cut a little shorter,
-# leaving room for its header.
-TEXT_LIMIT = 4096
-SAFE_LIMIT = 3900
-MAX_BUTTONS = 100
 
 Keyboard = list[Row]
 
@@ -23,10 +17,6 @@ Keyboard = list[Row]
 def clip(value: str, limit: int) -> str:
     value = " ".join(value.split())
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
-
-
-def utf16_len(value: str) -> int:
-    return len(value.encode("utf-16-le")) // 2
 
 
 def first_names(full_name: str) -> str:
@@ -45,13 +35,14 @@ def day_label(tx: Texts, day: date) -> str:
     return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
 
 
-def split_blocks(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
+def split_blocks(blocks: list[str], limits: Limits) -> list[str]:
     """Join blocks (a few whole lines of HTML each, shown with a blank line between them)
-    into as few messages as fit under the limit. A message breaks between blocks, or
-    between the lines of a block too long alone; every line is complete HTML, so no
-    message ends inside a tag."""
+    into as few messages as fit under the channel's limit (``limits.text_safe``, as the
+    channel counts length). A message breaks between blocks, or between the lines of a
+    block too long alone; every line is complete HTML, so no message ends inside a tag."""
+    limit, length = limits.text_safe, limits.text_length
     whole = "\n\n".join(blocks)
-    if 2 * len(whole) <= limit or utf16_len(whole) <= limit:  # the usual case: one message
+    if 2 * len(whole) <= limit or length(whole) <= limit:  # the usual case: one message
         return [whole] if whole else []
     parts: list[str] = []
     current = ""
@@ -59,21 +50,19 @@ def split_blocks(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
     def push(piece: str, separator: str) -> None:
         nonlocal current
         candidate = f"{current}{separator}{piece}" if current else piece
-        if current and utf16_len(candidate) > limit:
+        if current and length(candidate) > limit:
             parts.append(current)
             current = piece
         else:
             current = candidate
 
     for block in blocks:
-        if utf16_len(block) <= limit:
+        if length(block) <= limit:
             push(block, "\n\n")
             continue
         for i, line in enumerate(block.split("\n")):
             # No line built here comes near the limit (texts are clipped); cut if one did.
-            push(
-                line if utf16_len(line) <= limit else line[: limit // 2], "\n\n" if i == 0 else "\n"
-            )
+            push(line if length(line) <= limit else line[: limit // 2], "\n\n" if i == 0 else "\n")
     if current:
         parts.append(current)
     return parts

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import digest_read_data, suggest_data
-from bot.screen import Button, quote
+from bot.screen import Button, Limits, quote
 from core import digest, friday_round
 from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
 from core.models import AbsenceReason, Presence
@@ -83,7 +83,7 @@ def digest_key(binding_id: int, day: date) -> str:
 
 
 async def build_digests(
-    s: AsyncSession, rules: NotificationRules, default_tz: ZoneInfo, now: datetime
+    s: AsyncSession, rules: NotificationRules, default_tz: ZoneInfo, now: datetime, limits: Limits
 ) -> DigestBatch:
     """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built."""
     targets = await digest.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
@@ -95,7 +95,7 @@ async def build_digests(
     for target in targets:
         renderer = renderers.get(target.language)
         if renderer is None:
-            renderer = renderers[target.language] = DigestRenderer(Texts(target.language))
+            renderer = renderers[target.language] = DigestRenderer(Texts(target.language), limits)
         days = content[(target.binding_id, target.day)]
         parts, keyboard = renderer.digest(target, days, skip_empty=rules.digest_skip_empty)
         batch.built.append((target.binding_id, target.day, len(parts)))
@@ -165,10 +165,9 @@ async def _gather(
 class DigestRenderer:
     """Renders digests in one language, remembering what recurs across parents."""
 
-    def __init__(self, tx: Texts) -> None:
+    def __init__(self, tx: Texts, limits: Limits) -> None:
         self.tx = tx
-        self._read = tx("digest.read")
-        self._suggest = tx("digest.suggest")
+        self.limits = limits
         self._quiet = tx("digest.no_marks_absences")
         self._titles: dict[date, str] = {}
         self._days: dict[date, str] = {}
@@ -198,17 +197,9 @@ class DigestRenderer:
             blocks.append(tx("digest.nothing_new"))
         else:
             blocks += [self.child(c, target.day) for c in children]
-        day = target.day.toordinal()
-        keyboard: Keyboard = [[Button(self._read, digest_read_data(target.binding_id, day))]]
-        absent = [c for c in children if c.unconfirmed_absence]
-        for c in absent:
-            label = (
-                self._suggest
-                if len(absent) == 1
-                else tx("digest.suggest_for", name=given_name(c.child.full_name))
-            )
-            keyboard.append([Button(label, suggest_data(target.binding_id, c.child.pupil_id, day))])
-        return split_blocks(blocks), keyboard
+        absent = [c.child for c in children if c.unconfirmed_absence]
+        keyboard = digest_buttons(tx, target.binding_id, target.day, absent, read=False)
+        return split_blocks(blocks, self.limits), keyboard
 
     def child(self, c: ChildDay, day: date) -> str:
         tx = self.tx
@@ -272,11 +263,30 @@ class DigestRenderer:
         return block
 
 
+def digest_buttons(
+    tx: Texts, binding_id: int, day: date, absent: list[Child], *, read: bool
+) -> Keyboard:
+    """A digest's buttons: the read receipt (R17; «Прочитано ✓» once read) and, for each
+    child absent that day without a reason, one to suggest it (R6). Drawn when the
+    digest is built and again, from fresh data, when the parent taps the receipt."""
+    ordinal = day.toordinal()
+    receipt = tx("digest.read_mark" if read else "digest.read")
+    keyboard: Keyboard = [[Button(receipt, digest_read_data(binding_id, ordinal))]]
+    for child in absent:
+        label = (
+            tx("digest.suggest")
+            if len(absent) == 1
+            else tx("digest.suggest_for", name=given_name(child.full_name))
+        )
+        keyboard.append([Button(label, suggest_data(binding_id, child.pupil_id, ordinal))])
+    return keyboard
+
+
 def render_digest(
-    tx: Texts, target: DigestTarget, children: list[ChildDay], *, skip_empty: bool
+    tx: Texts, target: DigestTarget, children: list[ChildDay], limits: Limits, *, skip_empty: bool
 ) -> tuple[list[str], Keyboard]:
     """One digest's messages and buttons (see ``DigestRenderer.digest``)."""
-    return DigestRenderer(tx).digest(target, children, skip_empty=skip_empty)
+    return DigestRenderer(tx, limits).digest(target, children, skip_empty=skip_empty)
 
 
 def lesson_list(lines: list[AbsenceLine]) -> str:

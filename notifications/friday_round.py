@@ -14,25 +14,18 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import RoundCb
-from bot.screen import Button, quote
+from bot.screen import Button, Limits, quote
 from core import friday_round, recipients
 from core.friday_round import ClassRound, RoundEntry
 from core.models import AbsenceReason, BindingRole
 from core.people import short_name
 from core.recipients import Recipient
-from notifications.compose import (
-    SAFE_LIMIT,
-    Keyboard,
-    clip,
-    day_label,
-    first_names,
-    numbered,
-    utf16_len,
-)
+from notifications.compose import Keyboard, clip, day_label, first_names, numbered
 from notifications.outbox import OutboxItem
 from texts import Texts
 
-ENTRIES_PER_MESSAGE = 12  # 5 buttons each: well under Telegram's 100 per keyboard
+ENTRIES_PER_MESSAGE = 12  # a screenful to read; 5 buttons each, in 3 rows
+ENTRY_BUTTONS, ENTRY_ROWS = 5, 3
 NOTE_CLIP = 200
 REASONS = (
     AbsenceReason.ILLNESS,
@@ -61,7 +54,7 @@ def week_of(kind: RoundKind, day: date) -> tuple[date, date]:
 
 
 async def build_round(
-    s: AsyncSession, kind: RoundKind, school_id: int, day: date
+    s: AsyncSession, kind: RoundKind, school_id: int, day: date, limits: Limits
 ) -> list[OutboxItem]:
     start, end = week_of(kind, day)
     classes = await friday_round.unconfirmed_absences(s, school_id, start, end)
@@ -72,7 +65,7 @@ async def build_round(
     for c in classes:
         for r in teachers.get(c.class_teacher_id, []):
             tx = Texts(r.language)
-            parts, keyboards = render_round(tx, kind, r, c, start, end)
+            parts, keyboards = render_round(tx, kind, r, c, start, end, limits)
             key = round_key(kind, r.binding_id, c.class_id, start)
             for i, (part, keyboard) in enumerate(zip(parts, keyboards, strict=True)):
                 items.append(
@@ -94,11 +87,22 @@ async def build_round(
     return items
 
 
+def entries_per_message(limits: Limits) -> int:
+    """ENTRIES_PER_MESSAGE, or fewer where the channel's keyboard holds fewer buttons."""
+    return min(ENTRIES_PER_MESSAGE, limits.buttons // ENTRY_BUTTONS, limits.rows // ENTRY_ROWS)
+
+
 def render_round(
-    tx: Texts, kind: RoundKind, r: Recipient, c: ClassRound, start: date, end: date
+    tx: Texts,
+    kind: RoundKind,
+    r: Recipient,
+    c: ClassRound,
+    start: date,
+    end: date,
+    limits: Limits,
 ) -> tuple[list[str], list[Keyboard]]:
-    """Messages of at most ENTRIES_PER_MESSAGE entries each (and under the length
-    limit), every one with the buttons of its own entries."""
+    """Messages of at most :func:`entries_per_message` entries each (and under the
+    channel's length limit), every one with the buttons of its own entries."""
     title_key = "round.title" if kind is RoundKind.FRIDAY else "round.reminder_title"
     title = tx(
         title_key,
@@ -111,11 +115,10 @@ def render_round(
     keyboards: list[Keyboard] = []
     keyboard: Keyboard
     text, keyboard, count = title, [], 0
+    per_message, length = entries_per_message(limits), limits.text_length
     for n, entry in enumerate(c.entries, start=1):
         block = entry_text(tx, n, entry)
-        if count and (
-            count >= ENTRIES_PER_MESSAGE or utf16_len(text) + utf16_len(block) + 2 > SAFE_LIMIT
-        ):
+        if count and (count >= per_message or length(text) + length(block) + 2 > limits.text_safe):
             parts.append(text)
             keyboards.append(keyboard)
             text, keyboard, count = tx("round.continued", cls=quote(c.class_name)), [], 0

@@ -10,7 +10,7 @@ from datetime import date, time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import lesson_button_data
-from bot.screen import Button, quote
+from bot.screen import Button, Limits, quote
 from core import recipients, reminders
 from core.models import BindingRole
 from core.reminders import IncompleteLesson
@@ -26,7 +26,7 @@ def reminder_key(binding_id: int, day: date) -> str:
 
 
 async def build_teacher_reminders(
-    s: AsyncSession, school_id: int, day: date, deadline: time
+    s: AsyncSession, school_id: int, day: date, deadline: time, limits: Limits
 ) -> list[OutboxItem]:
     lessons = await reminders.incomplete_lessons(s, school_id, day)
     by_teacher: dict[int, list[IncompleteLesson]] = defaultdict(list)
@@ -37,12 +37,12 @@ async def build_teacher_reminders(
     for teacher_id, own in by_teacher.items():
         for r in teachers.get(teacher_id, []):
             tx = Texts(r.language)
-            text, keyboard = render_reminder(tx, day, deadline, own)
+            text, keyboard = render_reminder(tx, day, deadline, own, limits)
             items += items_for(
                 reminder_key(r.binding_id, day),
                 r.chat_id,
                 KIND,
-                split_blocks([text]),
+                split_blocks([text], limits),
                 binding_id=r.binding_id,
                 keyboard=keyboard,
                 meta={"day": day.isoformat(), "lessons": [x.lesson_id for x in own]},
@@ -51,8 +51,10 @@ async def build_teacher_reminders(
 
 
 def render_reminder(
-    tx: Texts, day: date, deadline: time, lessons: list[IncompleteLesson]
+    tx: Texts, day: date, deadline: time, lessons: list[IncompleteLesson], limits: Limits
 ) -> tuple[str, Keyboard]:
+    """The day's unfinished lessons, a button each (as many as a keyboard holds: a
+    teacher has at most a dozen lessons a day)."""
     lines = [tx("remind.title", day=day_label(tx, day), deadline=f"{deadline:%H:%M}")]
     keyboard: Keyboard = []
     for x in lessons:
@@ -77,4 +79,4 @@ def render_reminder(
         keyboard.append(
             [Button(f"{x.lesson_no}. {x.class_name} {x.subject}", lesson_button_data(x.lesson_id))]
         )
-    return "\n".join(lines), keyboard[:100]
+    return "\n".join(lines), keyboard[: min(limits.buttons, limits.rows)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
@@ -28,15 +28,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.screen import Limits
 from core import alerts, digest
 from core import jobs as job_runs
 from core.journal import Journal
 from core.metrics import Metrics
 from notifications import outbox
 from notifications.alerts import build_absence_alerts, build_thresholds
+from notifications.channels import adapters_limits
 from notifications.digest import build_digests
 from notifications.friday_round import RoundKind, build_round
-from notifications.outbox import OutboxItem
+from notifications.outbox import TELEGRAM, OutboxItem
 from notifications.reminders import build_teacher_reminders
 from notifications.rules import NotificationRules
 
@@ -90,7 +92,9 @@ def _combine(day: date, at: time, like: datetime) -> datetime:
 
 
 class NotificationJobs:
-    """The notification jobs of one journal. ``enqueue`` defaults to the outbox's."""
+    """The notification jobs of one journal. ``enqueue`` defaults to the outbox's;
+    ``limits`` are each channel's, by its name (the composition root passes those of the
+    channels it built; by default every channel's adapter)."""
 
     def __init__(
         self,
@@ -98,11 +102,20 @@ class NotificationJobs:
         rules: NotificationRules | None = None,
         enqueue: Enqueue | None = None,
         metrics: Metrics | None = None,
+        limits: Mapping[str, Limits] | None = None,
     ) -> None:
         self.journal = journal
         self.rules = rules or NotificationRules()
         self._enqueue = enqueue
         self.metrics = metrics or Metrics()  # the sweep's runs of each job (GET /metrics)
+        self.limits = dict(limits) if limits is not None else adapters_limits()
+
+    @property
+    def recipient_limits(self) -> Limits:
+        """The limits the jobs compose under: those of the channel the recipients are
+        reached through (every binding is a Telegram account until a second messenger
+        names its own; then a recipient's channel chooses)."""
+        return self.limits[TELEGRAM]
 
     async def _queue(self, s: AsyncSession, items: list[OutboxItem]) -> int:
         if not items:
@@ -119,7 +132,9 @@ class NotificationJobs:
                 return 0
             now = self.journal.clock.now()
             with collector_paused():
-                batch = await build_digests(s, self.rules, self.journal.rules.timezone, now)
+                batch = await build_digests(
+                    s, self.rules, self.journal.rules.timezone, now, self.recipient_limits
+                )
                 queued = await self._queue(s, batch.items)
                 await digest.record_digests(s, batch.built, now)
             if batch.built:
@@ -142,7 +157,9 @@ class NotificationJobs:
         rules = self.rules
 
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
-            return await build_round(s, RoundKind.FRIDAY, school_id, slot.date())
+            return await build_round(
+                s, RoundKind.FRIDAY, school_id, slot.date(), self.recipient_limits
+            )
 
         return await self._slot_job(
             "friday_round",
@@ -155,7 +172,9 @@ class NotificationJobs:
         rules = self.rules
 
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
-            return await build_round(s, RoundKind.MONDAY, school_id, slot.date())
+            return await build_round(
+                s, RoundKind.MONDAY, school_id, slot.date(), self.recipient_limits
+            )
 
         return await self._slot_job(
             "monday_reminder",
@@ -170,7 +189,7 @@ class NotificationJobs:
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
             school = await self.journal.school_rules(s, school_id)
             return await build_teacher_reminders(
-                s, school_id, slot.date(), school.correction_deadline
+                s, school_id, slot.date(), school.correction_deadline, self.recipient_limits
             )
 
         return await self._slot_job(

@@ -20,6 +20,7 @@ from bot.actions import (
     lesson_button_data,
     suggest_data,
 )
+from bot.telegram.limits import TELEGRAM_LIMITS
 from core import (
     accounts,
     alerts,
@@ -334,7 +335,7 @@ def test_r16_a_long_digest_is_split_cleanly_under_telegrams_limit() -> None:
             )
         ]
         children.append(ChildDay(child, many, absences))
-    parts, keyboard = render_digest(tx, target, children, skip_empty=True)
+    parts, keyboard = render_digest(tx, target, children, TELEGRAM_LIMITS, skip_empty=True)
     assert len(parts) > 1
     assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
     assert all(p.count("<b>") == p.count("</b>") for p in parts)  # no part ends inside a tag
@@ -686,7 +687,9 @@ def test_a_big_class_round_is_split_with_every_entrys_buttons_under_its_message(
     ]
     c = friday_round.ClassRound(1, "5А", 9, entries)
     recipient = recipients.Recipient(7, 9, 700, "ru")
-    parts, keyboards = render_round(tx, RoundKind.FRIDAY, recipient, c, MONDAY, FRIDAY)
+    parts, keyboards = render_round(
+        tx, RoundKind.FRIDAY, recipient, c, MONDAY, FRIDAY, TELEGRAM_LIMITS
+    )
     assert len(parts) == 3 and [len(k) for k in keyboards] == [36, 36, 18]  # 3 rows an entry
     assert all(sum(len(row) for row in k) <= 100 for k in keyboards)
     assert "30. <b>Ученик29 Иван</b>" in parts[2] and "13. <b>Ученик12 Иван</b>" in parts[1]

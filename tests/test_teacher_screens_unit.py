@@ -9,6 +9,7 @@ from decimal import Decimal
 from bot.actions import BulkCb
 from bot.screen import Screen
 from bot.screens import finals, marks, roll_call
+from bot.telegram.limits import TELEGRAM_LIMITS
 from core.attendance import RollCall, RollCallLine
 from core.lessons import LessonCounts, LessonSummary, PupilOfLesson
 from core.marks import FinalsSheet, MarksSheet, MarkView, WorkTypeView
@@ -39,15 +40,15 @@ def texts(screen: Screen) -> list[str]:
 
 
 def test_r12_a_first_grade_card_offers_no_marks() -> None:
-    first = texts(roll_call.card(tx, call(3, grade=1), MONDAY))
-    fifth = texts(roll_call.card(tx, call(3), MONDAY))
+    first = texts(roll_call.card(tx, call(3, grade=1), MONDAY, TELEGRAM_LIMITS))
+    fifth = texts(roll_call.card(tx, call(3), MONDAY, TELEGRAM_LIMITS))
     assert tx("lesson.topic") in first and tx("lesson.topic") in fifth
     for key in ("lesson.marks", "lesson.homework", "lesson.bulk", "lesson.final"):
         assert tx(key) not in first and tx(key) in fifth
 
 
 def test_r4_a_class_larger_than_a_keyboard_takes_pages_of_the_roll_call() -> None:
-    screen = roll_call.card(tx, call(170), MONDAY, page=1)
+    screen = roll_call.card(tx, call(170), MONDAY, TELEGRAM_LIMITS, page=1)
     names = [t for t in texts(screen) if "Ученик" in t]
     assert len(names) == 80 and names[0].endswith("Ученик081 И.")
     assert "◀ 1" in texts(screen) and "3 ▶" in texts(screen)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Limits, Row, Screen, quote
 from bot.screens.nav import day_title
 from core.attendance import RollCall
 from core.lessons import LessonSummary
@@ -15,31 +15,44 @@ from core.models import Presence
 from core.rules import grade_has_marks
 from texts import Texts
 
-ROLL_CALL_PAGE = 80  # pupils a page: with the lesson's buttons, under Telegram's 100
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+PER_ROW = 2  # pupils a row
+# Room left under a page for the lesson's own buttons (at most 9 in 5 rows: the page
+# turn, «the rest are present», marks/topic/homework, bulk/final, back), with some spare.
+SPARE_BUTTONS = 20
+SPARE_ROWS = 6
 
 
-def pages(call: RollCall) -> int:
-    return max(1, -(-len(call.lines) // ROLL_CALL_PAGE))
+def page_size(limits: Limits) -> int:
+    """Pupils a page: as many as one message's keyboard holds beside the lesson's buttons
+    (80 in Telegram), so that a class of up to that many is one card."""
+    return min(limits.buttons - SPARE_BUTTONS, PER_ROW * (limits.rows - SPARE_ROWS))
 
 
-def page_of(call: RollCall, pupil_id: int) -> int:
+def pages(call: RollCall, limits: Limits) -> int:
+    return max(1, -(-len(call.lines) // page_size(limits)))
+
+
+def page_of(call: RollCall, pupil_id: int, limits: Limits) -> int:
     """The page a pupil's button is on (a tap redraws the page it was made on)."""
     for index, line in enumerate(call.lines):
         if line.pupil.id == pupil_id:
-            return index // ROLL_CALL_PAGE
+            return index // page_size(limits)
     return 0
 
 
-def card(tx: Texts, call: RollCall, today: date, page: int = 0) -> Screen:
+def card(tx: Texts, call: RollCall, today: date, limits: Limits, page: int = 0) -> Screen:
     """The card as the use case returned it; a future lesson's card says so on every
     draw (a page turned, a tap refused)."""
-    page = min(max(page, 0), pages(call) - 1)
+    size, count = page_size(limits), pages(call, limits)
+    page = min(max(page, 0), count - 1)
     ahead = call.lesson.date > today
-    return Screen(card_text(tx, call, page, ahead=ahead), card_rows(tx, call, page))
+    return Screen(
+        card_text(tx, call, page, size, count, ahead=ahead), card_rows(tx, call, page, size, count)
+    )
 
 
-def card_text(tx: Texts, call: RollCall, page: int, *, ahead: bool) -> str:
+def card_text(tx: Texts, call: RollCall, page: int, size: int, count: int, *, ahead: bool) -> str:
     lesson = call.lesson
     lines = _heading(tx, lesson)
     if ahead:  # a future lesson: say what can be filled ahead (R13) and what cannot (R4)
@@ -63,9 +76,9 @@ def card_text(tx: Texts, call: RollCall, page: int, *, ahead: bool) -> str:
         )
     )
     lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
-    if pages(call) > 1:
-        first = page * ROLL_CALL_PAGE + 1
-        last = min(len(call.lines), first + ROLL_CALL_PAGE - 1)
+    if count > 1:
+        first = page * size + 1
+        last = min(len(call.lines), first + size - 1)
         lines.append(tx("rollcall.page", first=first, last=last, total=len(call.lines)))
     return "\n".join(lines)
 
@@ -90,14 +103,13 @@ def _heading(tx: Texts, lesson: LessonSummary) -> list[str]:
     return lines
 
 
-def card_rows(tx: Texts, call: RollCall, page: int) -> list[Row]:
+def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> list[Row]:
     """Two pupils a row (a class larger than one keyboard holds is paged, ◀ ▶). The hot
     path (R4): the buttons are built directly, without a builder copying them."""
     lesson = call.lesson
-    count = pages(call)
     lines = call.lines
     if count > 1:
-        lines = lines[page * ROLL_CALL_PAGE : (page + 1) * ROLL_CALL_PAGE]
+        lines = lines[page * size : (page + 1) * size]
     taps = [
         Button(
             f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
@@ -105,7 +117,7 @@ def card_rows(tx: Texts, call: RollCall, page: int) -> list[Row]:
         )
         for line in lines
     ]
-    rows: list[Row] = [taps[i : i + 2] for i in range(0, len(taps), 2)]
+    rows: list[Row] = [taps[i : i + PER_ROW] for i in range(0, len(taps), PER_ROW)]
     if count > 1:
         turn = []
         if page > 0:

@@ -2,11 +2,11 @@
 messages here, and only here. Edit the message a button belongs to (never re-send), or
 send one.
 
-Every screen goes out under Telegram's limits, whatever the data: a text longer than
-4096 characters (as Telegram counts them: after HTML parsing, in UTF-16 code units) is
-split at line boundaries into several messages, the keyboard under the last one; a
-keyboard of more than 100 buttons is spread over several messages and a row of more
-than 8 buttons is wrapped. Screens whose lists can grow page them where that reads
+Every screen goes out under Telegram's limits (``limits.py``), whatever the data: a text
+longer than Telegram takes (counted as Telegram counts it: after HTML parsing, in UTF-16
+code units) is split at line boundaries into several messages, the keyboard under the
+last one; a keyboard of more buttons than a message holds is spread over several
+messages and a row too wide is wrapped. Screens whose lists can grow page them where that reads
 better; this layer makes sure nothing is ever refused for its size."""
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.screen import Button, Row, Screen
+from bot.telegram.limits import KEYBOARD_BYTES, TELEGRAM_LIMITS
 
-TELEGRAM_TEXT_LIMIT = 4096
-KEYBOARD_BUTTONS_LIMIT = 100  # buttons under one message
-ROW_BUTTONS_LIMIT = 8  # buttons in one row
-CALLBACK_DATA_BYTES = 64  # a button's callback_data
-KEYBOARD_BYTES_LIMIT = 9_000  # Telegram refuses a markup past about 10 kB of JSON
+LIMITS = TELEGRAM_LIMITS
 CONTINUED = "⬇️"  # the text of a message that only carries the rest of a keyboard
 
 _TAG = re.compile(r"<[^>]*>")
@@ -40,8 +37,8 @@ def inline_button(button: Button) -> InlineKeyboardButton:
     if button.url is not None:
         return InlineKeyboardButton(text=button.text, url=button.url)
     data = button.data
-    if data is None or len(data.encode()) > CALLBACK_DATA_BYTES:
-        raise ValueError(f"callback data over {CALLBACK_DATA_BYTES} bytes: {data!r}")
+    if data is None or len(data.encode()) > LIMITS.action_bytes:
+        raise ValueError(f"callback data over {LIMITS.action_bytes} bytes: {data!r}")
     return InlineKeyboardButton(text=button.text, callback_data=data)
 
 
@@ -96,7 +93,7 @@ def visible_length(html_text: str) -> int:
     return len(plain.encode("utf-16-le")) // 2
 
 
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+def split_text(text: str, limit: int = LIMITS.text) -> list[str]:
     """Split on line breaks into messages Telegram accepts (each ≤ ``limit`` as Telegram
     counts it). A single line longer than that is cut between words, as plain text, so
     that no tag or entity is cut in two."""
@@ -150,9 +147,9 @@ def _utf16_prefix(text: str, limit: int) -> str:
 
 def split_keyboard(
     markup: InlineKeyboardMarkup,
-    per_message: int = KEYBOARD_BUTTONS_LIMIT,
-    per_row: int = ROW_BUTTONS_LIMIT,
-    max_bytes: int = KEYBOARD_BYTES_LIMIT,
+    per_message: int = LIMITS.buttons,
+    per_row: int = LIMITS.buttons_per_row,
+    max_bytes: int = KEYBOARD_BYTES,
 ) -> list[InlineKeyboardMarkup]:
     """Rows wrapped at ``per_row`` buttons, then spread over keyboards of at most
     ``per_message`` buttons and ``max_bytes`` of JSON (a row is never torn apart). The

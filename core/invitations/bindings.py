@@ -159,7 +159,7 @@ async def _own_binding(s: AsyncSession, binding_id: int, telegram_user_id: int) 
     return binding
 
 
-BINDINGS_PER_PAGE = 20  # Telegram takes at most 100 buttons under a message
+BINDINGS_PER_PAGE = 20  # a screenful to scan for a name (the search finds the rest)
 
 
 @dataclass(frozen=True)

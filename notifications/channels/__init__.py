@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.screen import Row
+from bot.screen import Limits, Row
+from bot.telegram.limits import TELEGRAM_LIMITS
+from notifications.outbox import TELEGRAM
 
 
 class Result(StrEnum):
@@ -38,6 +40,7 @@ class Channel(Protocol):
     """A messenger, as the sender uses it."""
 
     name: str
+    limits: Limits  # what one message of the messenger holds: notifications compose under it
 
     async def send(
         self, chat_id: int, text: str, buttons: list[Row], request_timeout: float
@@ -46,3 +49,9 @@ class Channel(Protocol):
     async def edit(
         self, chat_id: int, message_id: int, text: str, buttons: list[Row], request_timeout: float
     ) -> Delivery: ...
+
+
+def adapters_limits() -> dict[str, Limits]:
+    """Every channel's limits by its name, as its adapter states them (read without
+    importing a messenger library)."""
+    return {TELEGRAM: TELEGRAM_LIMITS}

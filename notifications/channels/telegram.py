@@ -24,6 +24,7 @@ from aiogram.types import Message
 from pydantic import ValidationError
 
 from bot.screen import Row
+from bot.telegram.limits import TELEGRAM_LIMITS
 from bot.telegram.render import keyboard
 from notifications.channels import Delivery, Result
 from notifications.outbox import TELEGRAM
@@ -31,6 +32,7 @@ from notifications.outbox import TELEGRAM
 
 class TelegramChannel:
     name = TELEGRAM
+    limits = TELEGRAM_LIMITS
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot

@@ -71,8 +71,8 @@ async def bindings_screen(
     state: FSMContext,
     view: BindingsCb,
 ) -> None:
-    """A page of the school's active bindings (R3): 20 a page (Telegram takes at most 100
-    buttons under a message), filtered by role and by the admin's search."""
+    """A page of the school's active bindings (R3), 20 a page, filtered by role and by
+    the admin's search."""
     if view.role not in ROLE_FILTERS:
         raise NotFound()
     if await state.get_state() == BindingsFlow.search.state:

@@ -29,7 +29,7 @@ from bot.actions import (
 from bot.telegram.filters import StaffOnly, on
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.outcomes import tell_outcome
-from bot.telegram.render import show
+from bot.telegram.render import LIMITS, show
 from core import attendance, lessons
 from core.access import Actor
 from core.clock import local_today
@@ -113,7 +113,7 @@ async def show_card(
     call = await attendance.roll_call(journal, actor, lesson_id)
     if callback_answer is not None:
         await callback_answer.send()
-    await show(target, screens.roll_call.card(tx, call, today(journal)))
+    await show(target, screens.roll_call.card(tx, call, today(journal), LIMITS))
 
 
 async def roll_call_page(
@@ -126,7 +126,7 @@ async def roll_call_page(
 ) -> None:
     call = await attendance.roll_call(journal, actor, callback_data.lesson)
     await callback_answer.send()
-    await show(query, screens.roll_call.card(tx, call, today(journal), callback_data.page))
+    await show(query, screens.roll_call.card(tx, call, today(journal), LIMITS, callback_data.page))
 
 
 async def tap_pupil(
@@ -142,8 +142,8 @@ async def tap_pupil(
         journal, actor, callback_data.lesson, callback_data.pupil
     )
     await tell_outcome(outcome, actor, journal, tx, bot, callback_answer)
-    page = screens.roll_call.page_of(call, callback_data.pupil)
-    await show(query, screens.roll_call.card(tx, call, today(journal), page))
+    page = screens.roll_call.page_of(call, callback_data.pupil, LIMITS)
+    await show(query, screens.roll_call.card(tx, call, today(journal), LIMITS, page))
 
 
 async def rest_present(
@@ -157,7 +157,7 @@ async def rest_present(
 ) -> None:
     outcome, call = await attendance.mark_rest_present(journal, actor, callback_data.lesson)
     await tell_outcome(outcome, actor, journal, tx, bot, callback_answer)
-    await show(query, screens.roll_call.card(tx, call, today(journal)))
+    await show(query, screens.roll_call.card(tx, call, today(journal), LIMITS))
 
 
 # --- topic and homework ------------------------------------------------------------------------
