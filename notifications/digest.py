@@ -64,10 +64,7 @@ class ChildDay:
 
     @property
     def unconfirmed_absence(self) -> bool:
-        return not self.suggested and any(
-            a.status is Presence.ABSENT and a.reason is AbsenceReason.UNCONFIRMED
-            for a in self.absences
-        )
+        return not self.suggested and digest.waits_for_reason(self.absences)
 
 
 @dataclass

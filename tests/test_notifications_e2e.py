@@ -71,6 +71,28 @@ async def test_r16_r17_parent_gets_the_digest_and_marks_it_read(
     assert read_at == clock.now()
 
 
+async def test_r17_reading_the_digest_after_giving_the_reason_drops_the_reason_button(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """The parent answers the digest's question first (the reason), then taps «Прочитано»:
+    the digest's buttons are drawn again from the journal, so the question is not asked
+    again (the old redraw kept the message's own buttons and asked it twice)."""
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await school_day_for_5a(bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    await NotificationJobs(bot.journal).digests()
+    await deliver(bot)
+    digest = await parent.wait_reply()
+    ask = await parent.press_and_wait("Указать причину пропуска", message=digest)
+    await parent.press_and_wait("🤒 Болезнь", message=ask)
+
+    await parent.press("Прочитано ✓", message=digest)
+    await parent.wait_reply()
+    assert digest.button_texts == ["✅ Прочитано"]
+    await parent.press("✅ Прочитано", message=digest)  # a second tap: the same, no error
+    assert digest.button_texts == ["✅ Прочитано"]
+
+
 async def test_r6_parent_suggests_the_reason_with_a_comment_from_the_digest(
     bot: Harness, world: World, clock: ManualClock
 ) -> None:

@@ -1,29 +1,16 @@
-"""The digest's buttons (R17): «Прочитано ✓» once read, and the class teacher's list of
-parents who have not read the week's digests."""
+"""The class teacher's list of parents who have not read the week's digests (R17). (The
+digest itself, with its buttons, is drawn by ``notifications/digest.py``, when it is sent
+and again when it is read.)"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.actions import ClassCb, DigestReadCb, UnreadCb
-from bot.screen import Button, Row, Screen, quote
+from bot.actions import ClassCb, UnreadCb
+from bot.screen import Button, Screen, quote
 from core.digest import UnreadReport
 from texts import Texts
-
-
-def read(tx: Texts, rows: list[Row]) -> list[Row]:
-    """A digest's buttons once it is read: the receipt button says so."""
-    mark = tx("digest.read_mark")
-    prefix = DigestReadCb.__prefix__ + ":"
-    return [
-        [Button(mark, b.action) if _packed(b).startswith(prefix) else b for b in row]
-        for row in rows
-    ]
-
-
-def _packed(button: Button) -> str:
-    return button.data or ""
 
 
 def unread(tx: Texts, class_id: int, monday: date, report: UnreadReport, tz: ZoneInfo) -> Screen:

@@ -210,6 +210,11 @@ def message_text(query: CallbackQuery) -> str:
 
 
 async def show_rows(query: CallbackQuery, rows: list[Row]) -> None:
-    """Only the buttons of the callback's message change (its text stays)."""
+    """Only the buttons of the callback's message change (its text stays); buttons that
+    are already those are left as they are."""
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=keyboard(rows))
+        try:
+            await query.message.edit_reply_markup(reply_markup=keyboard(rows))
+        except TelegramBadRequest as err:
+            if "message is not modified" not in str(err):
+                raise

@@ -16,8 +16,15 @@ from core.digest.content import (
     marks_recorded,
     next_school_days,
     record_digests,
+    waits_for_reason,
 )
-from core.digest.receipts import UnreadParent, UnreadReport, mark_digest_read, unread_digests
+from core.digest.receipts import (
+    Receipt,
+    UnreadParent,
+    UnreadReport,
+    mark_digest_read,
+    unread_digests,
+)
 
 __all__ = [
     "AbsenceLine",
@@ -25,6 +32,7 @@ __all__ = [
     "DigestTarget",
     "HomeworkLine",
     "MarkLine",
+    "Receipt",
     "UnreadParent",
     "UnreadReport",
     "day_absences",
@@ -38,4 +46,5 @@ __all__ = [
     "next_school_days",
     "record_digests",
     "unread_digests",
+    "waits_for_reason",
 ]

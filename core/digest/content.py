@@ -5,6 +5,7 @@ its advisory lock) around gathering, queueing and recording. Nothing here render
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -141,24 +142,45 @@ async def digest_targets(
     )
     if not parents:
         return []
-    children: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in await fetch(s, _DIGEST_CHILDREN_SQL, sorted({r[1] for r in parents})):
-        children[row[0]].append(tuple(row))
+    children = await guardians_children(s, sorted({r[1] for r in parents}))
     targets = []
     for binding_id, person_id, school_id, day, chat_id, language, since in parents:
-        mine = [
-            Child(pupil_id, name, class_id, class_name, grade)
-            for _, pupil_id, name, class_id, class_name, grade, admitted, left in children.get(
-                person_id, ()
-            )
-            if (admitted is None or admitted <= day) and (left is None or left > day)
-        ]
+        mine = enrolled_on(children.get(person_id, ()), day)
         if mine:
-            mine.sort(key=lambda c: (c.full_name, c.pupil_id))
             targets.append(
                 DigestTarget(binding_id, person_id, school_id, day, chat_id, language, since, mine)
             )
     return targets
+
+
+async def guardians_children(
+    s: AsyncSession, guardian_ids: list[int]
+) -> dict[int, list[tuple[Any, ...]]]:
+    """Each guardian's children a digest may show (consent given, R19; not opted out of
+    the e-diary, R18), as rows for :func:`enrolled_on`."""
+    children: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in await fetch(s, _DIGEST_CHILDREN_SQL, guardian_ids):
+        children[row[0]].append(tuple(row))
+    return children
+
+
+def enrolled_on(rows: Iterable[tuple[Any, ...]], day: date) -> list[Child]:
+    """The children of :func:`guardians_children`'s rows enrolled on ``day``, by name."""
+    mine = [
+        Child(pupil_id, name, class_id, class_name, grade)
+        for _, pupil_id, name, class_id, class_name, grade, admitted, left in rows
+        if (admitted is None or admitted <= day) and (left is None or left > day)
+    ]
+    mine.sort(key=lambda c: (c.full_name, c.pupil_id))
+    return mine
+
+
+def waits_for_reason(absences: Iterable[AbsenceLine]) -> bool:
+    """Whether a child's day has an absence without a reason (the digest then offers
+    the parent to give one, R6)."""
+    return any(
+        a.status is Presence.ABSENT and a.reason is AbsenceReason.UNCONFIRMED for a in absences
+    )
 
 
 @dataclass(slots=True)

@@ -10,7 +10,15 @@ from sqlalchemy import text, update
 
 from core.access import Actor
 from core.classes import ensure_class_teacher
+from core.digest.content import (
+    Child,
+    day_absences,
+    enrolled_on,
+    guardians_children,
+    waits_for_reason,
+)
 from core.errors import NotFound
+from core.friday_round import pending_suggestions_by
 from core.journal import Journal
 from core.models import (
     Digest,
@@ -18,24 +26,46 @@ from core.models import (
 from core.recipients import own_binding_actor
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A digest marked read, and what its buttons offer now."""
+
+    first: bool  # the first press (pressing again keeps the first moment)
+    to_suggest: list[Child]  # still absent that day without a reason, none suggested by them
+
+
 async def mark_digest_read(
     journal: Journal, telegram_user_id: int, binding_id: int, day: date
-) -> bool:
-    """R17: the parent has read the day's digest. True the first time; pressing again
-    keeps the first moment."""
+) -> Receipt:
+    """R17: the parent has read the day's digest; with, read in the same transaction, the
+    children for whom the digest may still ask a reason (R6): the receipt redraws the
+    digest's buttons from that, not from the message's old ones."""
     async with journal.transaction() as s:
-        await own_binding_actor(s, telegram_user_id, binding_id)
+        actor = await own_binding_actor(s, telegram_user_id, binding_id)
         result = await s.execute(
             update(Digest)
             .where(Digest.binding_id == binding_id, Digest.day == day, Digest.read_at.is_(None))
             .values(read_at=journal.clock.now())
         )
-        if result.rowcount:  # type: ignore[attr-defined]  # a DML result is a CursorResult
-            return True
-        exists = await s.get(Digest, (binding_id, day))
-        if exists is None:
+        first = bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result is a CursorResult
+        if not first and await s.get(Digest, (binding_id, day)) is None:
             raise NotFound()
-        return False
+        person = actor.person_id
+        if person is None:  # a digest goes to a parent, who is a person: never here
+            return Receipt(first, [])
+        children = enrolled_on((await guardians_children(s, [person])).get(person, ()), day)
+        pupils = [c.pupil_id for c in children]
+        absences = await day_absences(s, [actor.school_id], pupils, [day])
+        given = await pending_suggestions_by(s, [person], pupils, [day])
+        return Receipt(
+            first,
+            [
+                c
+                for c in children
+                if (person, c.pupil_id, day) not in given
+                and waits_for_reason(absences.get((c.pupil_id, day), ()))
+            ],
+        )
 
 
 @dataclass(frozen=True)

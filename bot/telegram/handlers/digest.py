@@ -13,11 +13,12 @@ from bot import screens
 from bot.actions import DigestReadCb, UnreadCb
 from bot.telegram.filters import StaffOnly, on
 from bot.telegram.middlewares import CallbackAnswer
-from bot.telegram.render import message_rows, show, show_rows
+from bot.telegram.render import show, show_rows
 from core import digest
 from core.access import Actor
 from core.clock import local_today
 from core.journal import Journal
+from notifications.digest import digest_buttons
 from texts import Texts
 
 
@@ -29,11 +30,12 @@ async def read_digest(
     callback_answer: CallbackAnswer,
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    first = await digest.mark_digest_read(journal, query.from_user.id, callback_data.binding, day)
-    callback_answer.text = tx("digest.read_done" if first else "digest.read_already")
-    rows = message_rows(query)
-    if first and rows:
-        await show_rows(query, screens.digest.read(tx, rows))
+    receipt = await digest.mark_digest_read(journal, query.from_user.id, callback_data.binding, day)
+    callback_answer.text = tx("digest.read_done" if receipt.first else "digest.read_already")
+    # The digest's own buttons, drawn again from what holds now (a reason given since
+    # takes its button away), by the function that drew them.
+    buttons = digest_buttons(tx, callback_data.binding, day, receipt.to_suggest, read=True)
+    await show_rows(query, buttons)
 
 
 async def unread_view(
