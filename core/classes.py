@@ -20,12 +20,19 @@ async def classes_led_by(journal: Journal, actor: Actor) -> list[tuple[int, str]
     if actor.role is not BindingRole.STAFF or actor.person_id is None:
         return []
     async with journal.transaction() as s:
-        rows = await s.execute(
-            select(SchoolClass.id, SchoolClass.name)
-            .where(SchoolClass.class_teacher_id == actor.person_id)
-            .order_by(SchoolClass.name)
-        )
-        return [(i, n) for i, n in rows]
+        return await classes_led_by_in(s, actor)
+
+
+async def classes_led_by_in(s: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
+    """``classes_led_by`` inside the caller's transaction."""
+    if actor.role is not BindingRole.STAFF or actor.person_id is None:
+        return []
+    rows = await s.execute(
+        select(SchoolClass.id, SchoolClass.name)
+        .where(SchoolClass.class_teacher_id == actor.person_id)
+        .order_by(SchoolClass.name)
+    )
+    return [(i, n) for i, n in rows]
 
 
 @dataclass
@@ -48,35 +55,43 @@ async def class_absences(
     journal: Journal, actor: Actor, class_id: int, start: date, end: date
 ) -> list[PupilDayAbsence]:
     async with journal.transaction() as s:
-        await ensure_can_view_class(s, actor, class_id)
-        rows = await s.execute(
-            select(
-                Attendance.pupil_id,
-                Person.full_name,
-                Lesson.date,
-                Lesson.lesson_no,
-                Attendance.status,
-                Attendance.reason,
-            )
-            .join(Lesson, Lesson.id == Attendance.lesson_id)
-            .join(Pupil, Pupil.person_id == Attendance.pupil_id)
-            .join(Person, Person.id == Attendance.pupil_id)
-            .where(
-                Pupil.class_id == class_id,
-                Lesson.date.between(start, end),
-                Attendance.status.in_(["absent", "late"]),
-            )
-            .order_by(Person.full_name, Lesson.date, Lesson.lesson_no)
+        return await class_absences_in(s, actor, class_id, start, end)
+
+
+async def class_absences_in(
+    s: AsyncSession, actor: Actor, class_id: int, start: date, end: date
+) -> list[PupilDayAbsence]:
+    """The class's absences and lateness in [start, end] by pupil-day, for whoever may
+    view the class, inside the caller's transaction."""
+    await ensure_can_view_class(s, actor, class_id)
+    rows = await s.execute(
+        select(
+            Attendance.pupil_id,
+            Person.full_name,
+            Lesson.date,
+            Lesson.lesson_no,
+            Attendance.status,
+            Attendance.reason,
         )
-        grouped: dict[tuple[int, date], PupilDayAbsence] = {}
-        for pupil_id, name, day, lesson_no, status, reason in rows:
-            entry = grouped.setdefault((pupil_id, day), PupilDayAbsence(pupil_id, name, day))
-            if status == "late":
-                entry.late += 1
-            else:
-                entry.lessons.append(lesson_no)
-                entry.reasons.add(AbsenceReason(reason))
-        return list(grouped.values())
+        .join(Lesson, Lesson.id == Attendance.lesson_id)
+        .join(Pupil, Pupil.person_id == Attendance.pupil_id)
+        .join(Person, Person.id == Attendance.pupil_id)
+        .where(
+            Pupil.class_id == class_id,
+            Lesson.date.between(start, end),
+            Attendance.status.in_(["absent", "late"]),
+        )
+        .order_by(Person.full_name, Lesson.date, Lesson.lesson_no)
+    )
+    grouped: dict[tuple[int, date], PupilDayAbsence] = {}
+    for pupil_id, name, day, lesson_no, status, reason in rows:
+        entry = grouped.setdefault((pupil_id, day), PupilDayAbsence(pupil_id, name, day))
+        if status == "late":
+            entry.late += 1
+        else:
+            entry.lessons.append(lesson_no)
+            entry.reasons.add(AbsenceReason(reason))
+    return list(grouped.values())
 
 
 async def class_of_pupil(journal: Journal, actor: Actor, pupil_id: int) -> int:
@@ -101,15 +116,20 @@ async def class_pupils(journal: Journal, actor: Actor, class_id: int) -> list[Pu
 
 async def pupil_ref(journal: Journal, actor: Actor, pupil_id: int) -> PupilRef:
     async with journal.transaction() as s:
-        pupil = await ensure_can_view_pupil(s, actor, pupil_id)
-        row = (
-            await s.execute(
-                select(Person.full_name, SchoolClass.name, SchoolClass.grade)
-                .join(SchoolClass, SchoolClass.id == pupil.class_id)
-                .where(Person.id == pupil_id)
-            )
-        ).one()
-        return PupilRef(pupil_id, *row)
+        return await pupil_ref_in(s, actor, pupil_id)
+
+
+async def pupil_ref_in(s: AsyncSession, actor: Actor, pupil_id: int) -> PupilRef:
+    """A pupil the actor may view, with their class, inside the caller's transaction."""
+    pupil = await ensure_can_view_pupil(s, actor, pupil_id)
+    row = (
+        await s.execute(
+            select(Person.full_name, SchoolClass.name, SchoolClass.grade)
+            .join(SchoolClass, SchoolClass.id == pupil.class_id)
+            .where(Person.id == pupil_id)
+        )
+    ).one()
+    return PupilRef(pupil_id, *row)
 
 
 async def ensure_class_teacher(s: AsyncSession, actor: Actor, class_id: int) -> SchoolClass:

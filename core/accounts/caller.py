@@ -384,10 +384,18 @@ async def _children(s: AsyncSession, guardian_id: int) -> list[PupilRef]:
 
 
 async def children(journal: Journal, actor: Actor) -> list[PupilRef]:
+    """A parent's children (anyone else has none)."""
     if actor.role is not BindingRole.PARENT:
         return []
     async with journal.transaction() as s:
-        return await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
+        return await children_in(s, actor)
+
+
+async def children_in(s: AsyncSession, actor: Actor) -> list[PupilRef]:
+    """``children`` inside the caller's transaction."""
+    if actor.role is not BindingRole.PARENT:
+        return []
+    return await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
 
 
 async def switch_binding(journal: Journal, telegram_user_id: int, binding_id: int) -> None:

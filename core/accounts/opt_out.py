@@ -30,8 +30,13 @@ class GuardianLink:
 async def class_guardians(journal: Journal, actor: Actor, class_id: int) -> list[GuardianLink]:
     """R18: the class's parents and whether each opted out (the class teacher's screen)."""
     async with journal.transaction() as s:
-        await _ensure_leads(s, actor, class_id)
-        return await _class_links(s, class_id)
+        return await class_guardians_in(s, actor, class_id)
+
+
+async def class_guardians_in(s: AsyncSession, actor: Actor, class_id: int) -> list[GuardianLink]:
+    """``class_guardians`` inside the caller's transaction."""
+    await _ensure_leads(s, actor, class_id)
+    return await _class_links(s, class_id)
 
 
 async def set_diary_opt_out(

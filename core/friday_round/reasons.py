@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.access import Actor, ensure_can_view_pupil, is_class_teacher
@@ -92,17 +93,24 @@ async def pupil_absences(
     journal: Journal, actor: Actor, pupil_id: int, start: date, end: date
 ) -> list[AbsenceEntry]:
     async with journal.transaction() as s:
-        await ensure_can_view_pupil(s, actor, pupil_id)
-        rows = await s.execute(
-            select(Lesson.id, Lesson.date, Lesson.lesson_no, Attendance.status, Attendance.reason)
-            .join(Attendance, Attendance.lesson_id == Lesson.id)
-            .where(
-                Attendance.pupil_id == pupil_id,
-                Lesson.date.between(start, end),
-                Attendance.status != Presence.PRESENT,
-            )
-            .order_by(Lesson.date, Lesson.lesson_no)
+        return await pupil_absences_in(s, actor, pupil_id, start, end)
+
+
+async def pupil_absences_in(
+    s: AsyncSession, actor: Actor, pupil_id: int, start: date, end: date
+) -> list[AbsenceEntry]:
+    """A pupil's absences and lateness in [start, end], inside the caller's transaction."""
+    await ensure_can_view_pupil(s, actor, pupil_id)
+    rows = await s.execute(
+        select(Lesson.id, Lesson.date, Lesson.lesson_no, Attendance.status, Attendance.reason)
+        .join(Attendance, Attendance.lesson_id == Lesson.id)
+        .where(
+            Attendance.pupil_id == pupil_id,
+            Lesson.date.between(start, end),
+            Attendance.status != Presence.PRESENT,
         )
-        return [
-            AbsenceEntry(lid, d, no, Presence(st), AbsenceReason(rs)) for lid, d, no, st, rs in rows
-        ]
+        .order_by(Lesson.date, Lesson.lesson_no)
+    )
+    return [
+        AbsenceEntry(lid, d, no, Presence(st), AbsenceReason(rs)) for lid, d, no, st, rs in rows
+    ]

@@ -222,13 +222,20 @@ async def class_suggestions(
 ) -> dict[tuple[int, date], list[Suggestion]]:
     """The class teacher's queue of parents' suggestions for a class's pupil-days."""
     async with journal.transaction() as s:
-        await ensure_class_teacher(s, actor, class_id)
-        keys = await s.execute(
-            select(AbsenceSuggestion.pupil_id, AbsenceSuggestion.day)
-            .join(Pupil, Pupil.person_id == AbsenceSuggestion.pupil_id)
-            .where(Pupil.class_id == class_id, AbsenceSuggestion.day.between(start, end))
-        )
-        return await suggestions_for(s, {(p, d) for p, d in keys})
+        return await class_suggestions_in(s, actor, class_id, start, end)
+
+
+async def class_suggestions_in(
+    s: AsyncSession, actor: Actor, class_id: int, start: date, end: date
+) -> dict[tuple[int, date], list[Suggestion]]:
+    """``class_suggestions`` inside the caller's transaction."""
+    await ensure_class_teacher(s, actor, class_id)
+    keys = await s.execute(
+        select(AbsenceSuggestion.pupil_id, AbsenceSuggestion.day)
+        .join(Pupil, Pupil.person_id == AbsenceSuggestion.pupil_id)
+        .where(Pupil.class_id == class_id, AbsenceSuggestion.day.between(start, end))
+    )
+    return await suggestions_for(s, {(p, d) for p, d in keys})
 
 
 @dataclass(frozen=True)

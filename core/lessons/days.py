@@ -51,14 +51,21 @@ async def class_day(
 ) -> list[LessonSummary]:
     """A class's lessons on a day (every subgroup), for whoever may view the class."""
     async with journal.transaction() as s:
-        await ensure_can_view_class(s, actor, class_id)
-        await materialise(s, actor.school_id, day, day)
-        rows = await s.execute(
-            summary_query()
-            .where(Lesson.class_id == class_id, Lesson.date == day)
-            .order_by(Lesson.lesson_no, Lesson.group_id)
-        )
-        return [lesson_summary(r) for r in rows]
+        return await class_day_in(s, actor, class_id, day)
+
+
+async def class_day_in(
+    s: AsyncSession, actor: Actor, class_id: int, day: date
+) -> list[LessonSummary]:
+    """``class_day`` inside the caller's transaction."""
+    await ensure_can_view_class(s, actor, class_id)
+    await materialise(s, actor.school_id, day, day)
+    rows = await s.execute(
+        summary_query()
+        .where(Lesson.class_id == class_id, Lesson.date == day)
+        .order_by(Lesson.lesson_no, Lesson.group_id)
+    )
+    return [lesson_summary(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -150,40 +157,47 @@ async def next_school_day_lessons(
 ) -> list[LessonSummary]:
     """The pupil's lessons on the first school day after ``after`` (for homework, R16)."""
     async with journal.transaction() as s:
-        pupil = await ensure_can_view_pupil(s, actor, pupil_id)
-        await materialise(
-            s, actor.school_id, after + timedelta(days=1), after + timedelta(days=horizon_days)
+        return await next_school_day_lessons_in(s, actor, pupil_id, after, horizon_days)
+
+
+async def next_school_day_lessons_in(
+    s: AsyncSession, actor: Actor, pupil_id: int, after: date, horizon_days: int = 21
+) -> list[LessonSummary]:
+    """``next_school_day_lessons`` inside the caller's transaction."""
+    pupil = await ensure_can_view_pupil(s, actor, pupil_id)
+    await materialise(
+        s, actor.school_id, after + timedelta(days=1), after + timedelta(days=horizon_days)
+    )
+    query = pupil_lessons_query(pupil_id, pupil.class_id)
+    first = await s.scalar(
+        select(func.min(Lesson.date)).where(
+            Lesson.id.in_(query.with_only_columns(Lesson.id)),
+            Lesson.date > after,
+            Lesson.date <= after + timedelta(days=horizon_days),
         )
-        query = pupil_lessons_query(pupil_id, pupil.class_id)
-        first = await s.scalar(
-            select(func.min(Lesson.date)).where(
-                Lesson.id.in_(query.with_only_columns(Lesson.id)),
-                Lesson.date > after,
-                Lesson.date <= after + timedelta(days=horizon_days),
-            )
+    )
+    if first is None:
+        return []
+    rows = await s.execute(query.where(Lesson.date == first).order_by(Lesson.lesson_no))
+    day = [lesson_summary(r) for r in rows]
+    # Homework is given at an earlier lesson and due on this day (issue 9): show it on
+    # the day's first lesson of that subject and group, not what was typed on the day.
+    given = await s.execute(
+        select(Lesson.subject_id, Lesson.group_id, Lesson.homework)
+        .where(
+            Lesson.id.in_(query.with_only_columns(Lesson.id)),
+            func.coalesce(Lesson.homework_due, Lesson.date) == first,
+            Lesson.homework.is_not(None),
+            Lesson.homework != "",
         )
-        if first is None:
-            return []
-        rows = await s.execute(query.where(Lesson.date == first).order_by(Lesson.lesson_no))
-        day = [lesson_summary(r) for r in rows]
-        # Homework is given at an earlier lesson and due on this day (issue 9): show it on
-        # the day's first lesson of that subject and group, not what was typed on the day.
-        given = await s.execute(
-            select(Lesson.subject_id, Lesson.group_id, Lesson.homework)
-            .where(
-                Lesson.id.in_(query.with_only_columns(Lesson.id)),
-                func.coalesce(Lesson.homework_due, Lesson.date) == first,
-                Lesson.homework.is_not(None),
-                Lesson.homework != "",
-            )
-            .order_by(Lesson.date, Lesson.lesson_no)
-        )
-        due: dict[tuple[int, int | None], list[str]] = {}
-        for subject_id, group_id, homework in given:
-            if homework:  # the query asks for a non-empty one
-                due.setdefault((subject_id, group_id), []).append(homework)
-        shown: list[LessonSummary] = []
-        for x in day:
-            texts = due.pop((x.subject_id, x.group_id), None)
-            shown.append(replace(x, homework="\n".join(texts) if texts else None))
-        return shown
+        .order_by(Lesson.date, Lesson.lesson_no)
+    )
+    due: dict[tuple[int, int | None], list[str]] = {}
+    for subject_id, group_id, homework in given:
+        if homework:  # the query asks for a non-empty one
+            due.setdefault((subject_id, group_id), []).append(homework)
+    shown: list[LessonSummary] = []
+    for x in day:
+        texts = due.pop((x.subject_id, x.group_id), None)
+        shown.append(replace(x, homework="\n".join(texts) if texts else None))
+    return shown

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot import reads, screens
+from bot import screens
 from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, ReissueCb, WeekPageCb
 from bot.screen import quote
 from bot.screens.class_teacher import Week
@@ -18,9 +18,10 @@ from bot.telegram.cards import send_codes
 from bot.telegram.filters import StaffOnly, on
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show
-from core import accounts, classes, friday_round, invitations, lessons
+from core import accounts, class_views, classes, friday_round, invitations
 from core.access import Actor
 from core.clock import local_today
+from core.family import AbsencesPage
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole
 from notifications import reasons
@@ -38,10 +39,11 @@ async def class_day(
     query: CallbackQuery, callback_data: ClassCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     day = _day(journal, callback_data.day)
-    rows = await lessons.class_day(journal, actor, callback_data.cls, day)
-    led = dict(await classes.classes_led_by(journal, actor))
-    name = led.get(callback_data.cls) or (rows[0].class_name if rows else "")
-    await show(query, screens.class_teacher.class_day(tx, callback_data.cls, name, day, rows))
+    page = await class_views.class_day_page(journal, actor, callback_data.cls, day)
+    await show(
+        query,
+        screens.class_teacher.class_day(tx, callback_data.cls, page.class_name, day, page.lessons),
+    )
 
 
 async def week_absences(
@@ -56,9 +58,8 @@ async def week_absences(
     day = _day(journal, callback_data.day)
     monday = day - timedelta(days=day.weekday())
     sunday = monday + timedelta(days=6)
-    rows = await classes.class_absences(journal, actor, callback_data.cls, monday, sunday)
-    given = await friday_round.class_suggestions(journal, actor, callback_data.cls, monday, sunday)
-    week = Week(callback_data.cls, day, [e for e in rows if e.lessons], given)
+    read = await class_views.class_week(journal, actor, callback_data.cls, monday, sunday)
+    week = Week(callback_data.cls, day, [e for e in read.absences if e.lessons], read.suggestions)
     page = callback_data.page if isinstance(callback_data, WeekPageCb) else 0
     await show(query, screens.class_teacher.week_absences(tx, week, week.page_of(page, focus)))
 
@@ -94,13 +95,14 @@ async def class_pupil(
     query: CallbackQuery, callback_data: ClassPupilCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     """The class teacher reads a pupil's page (R1: view, not edit)."""
-    pupil = await classes.pupil_ref(journal, actor, callback_data.pupil)
-    if callback_data.view == "a":
-        rows = await reads.pupil_absences(journal, actor, pupil.id)
-        text = screens.family.absences_text(tx, pupil, rows)
+    page = await class_views.class_pupil_page(
+        journal, actor, callback_data.pupil, absences=callback_data.view == "a"
+    )
+    pupil, shown = page.pupil, page.shown
+    if isinstance(shown, AbsencesPage):
+        text = screens.family.absences_text(tx, pupil, shown.absences)
     else:
-        period, subjects = await reads.pupil_marks(journal, actor, pupil.id)
-        text = screens.family.marks_text(tx, pupil, period, subjects)
+        text = screens.family.marks_text(tx, pupil, shown.period, shown.subjects)
     await show(query, screens.class_teacher.class_pupil(tx, callback_data.cls, pupil.id, text))
 
 
@@ -123,9 +125,8 @@ async def switch_opt_out(
 async def show_opt_outs(
     query: CallbackQuery, class_id: int, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
-    links = await accounts.class_guardians(journal, actor, class_id)
-    led = dict(await classes.classes_led_by(journal, actor))
-    await show(query, screens.class_teacher.opt_outs(tx, class_id, led.get(class_id, ""), links))
+    page = await class_views.opt_outs_page(journal, actor, class_id)
+    await show(query, screens.class_teacher.opt_outs(tx, class_id, page.class_name, page.links))
 
 
 async def class_codes(

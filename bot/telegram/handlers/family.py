@@ -11,15 +11,13 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot import reads, screens
+from bot import screens
 from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.telegram.filters import FamilyOnly, on
 from bot.telegram.render import show
-from core import accounts, lessons
-from core.accounts import Caller, PupilRef
-from core.clock import local_today
+from core import accounts, family
+from core.accounts import Caller
 from core.journal import Journal
-from core.models import BindingRole
 from notifications.rules import NotificationRules
 from texts import Texts
 
@@ -33,13 +31,6 @@ async def _gate(target: Message | CallbackQuery, caller: Caller, tx: Texts) -> b
         await show(target, screens.start.consent(tx, caller.actor.binding_id))
         return False
     return True
-
-
-async def _kids(caller: Caller, journal: Journal) -> list[PupilRef]:
-    """A parent's children, for the switch under every screen."""
-    if caller.actor and caller.actor.role is BindingRole.PARENT:
-        return await accounts.children(journal, caller.actor)
-    return []
 
 
 # --- marks, absences, homework -----------------------------------------------------------------
@@ -59,9 +50,10 @@ async def show_marks(
     if not await _gate(target, caller, tx):
         return
     assert caller.actor and caller.pupil
-    period, subjects = await reads.pupil_marks(journal, caller.actor, caller.pupil.id)
-    kids = await _kids(caller, journal)
-    await show(target, screens.family.marks(tx, caller.pupil, period, subjects, kids))
+    page = await family.pupil_marks_page(journal, caller.actor, caller.pupil.id)
+    await show(
+        target, screens.family.marks(tx, caller.pupil, page.period, page.subjects, page.children)
+    )
 
 
 async def absences_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
@@ -80,9 +72,8 @@ async def show_absences(
     if not await _gate(target, caller, tx):
         return
     assert caller.actor and caller.pupil
-    rows = await reads.pupil_absences(journal, caller.actor, caller.pupil.id)
-    kids = await _kids(caller, journal)
-    await show(target, screens.family.absences(tx, caller.pupil, rows, kids))
+    page = await family.pupil_absences_page(journal, caller.actor, caller.pupil.id)
+    await show(target, screens.family.absences(tx, caller.pupil, page.absences, page.children))
 
 
 async def homework_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
@@ -101,12 +92,8 @@ async def show_homework(
     if not await _gate(target, caller, tx):
         return
     assert caller.actor and caller.pupil
-    today = local_today(journal.clock, journal.rules.timezone)
-    day_lessons = await lessons.next_school_day_lessons(
-        journal, caller.actor, caller.pupil.id, today
-    )
-    kids = await _kids(caller, journal)
-    await show(target, screens.family.homework(tx, caller.pupil, day_lessons, kids))
+    page = await family.homework_page(journal, caller.actor, caller.pupil.id)
+    await show(target, screens.family.homework(tx, caller.pupil, page.lessons, page.children))
 
 
 # --- child switcher and settings ---------------------------------------------------------------
