@@ -149,6 +149,40 @@ async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
 
 
 @dataclass(frozen=True)
+class SentItem:
+    """An item as it was delivered: what a tap on its message redraws from."""
+
+    key: str
+    kind: str
+    binding_id: int | None
+    text: str
+    meta: dict[str, Any]
+
+
+async def sent_item(
+    s: AsyncSession, channel: str, chat_id: int, message_id: int, kinds: Sequence[str]
+) -> SentItem | None:
+    """The item of one of ``kinds`` delivered as that message (``None``: not one of ours,
+    or sent before the outbox kept it). Found through the (status, kind) index."""
+    query = text(
+        """
+        SELECT key, kind, binding_id, text, meta FROM outbox
+        WHERE status = 'sent' AND kind = ANY(CAST(:kinds AS varchar[]))
+          AND channel = :channel AND chat_id = :chat_id AND message_id = :message_id
+        ORDER BY id DESC LIMIT 1
+        """
+    )
+    params = {
+        "kinds": list(kinds),
+        "channel": channel,
+        "chat_id": chat_id,
+        "message_id": message_id,
+    }
+    row = (await s.execute(query, params)).first()
+    return SentItem(row[0], row[1], row[2], row[3], dict(row[4] or {})) if row else None
+
+
+@dataclass(frozen=True)
 class DeliveryStats:
     """How many outbox rows are in each state (``pending`` includes rows in flight)."""
 

@@ -12,15 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from bot.actions import RejectCb, RoundCb
-from bot.screen import Button, quote
-from core.friday_round import ReasonAnswer, SuggestionView
+from bot.actions import RejectCb
+from bot.screen import Button, Screen, quote
+from core.access import Actor
+from core.friday_round import ReasonAnswer, RoundView, SuggestionView, round_view_in
 from core.journal import Journal
 from core.models import AbsenceReason
 from core.recipients import Recipient
 from notifications.compose import Keyboard
-from notifications.friday_round import REASONS
-from notifications.outbox import OutboxItem, enqueue
+from notifications.friday_round import (
+    REASONS,
+    RoundKind,
+    confirmed_button,
+    redrawn_part,
+    round_data,
+    shown_in,
+)
+from notifications.outbox import OutboxItem, enqueue, sent_item
 from texts import Texts
 
 SUGGESTED_KIND = "reason_suggested"
@@ -46,18 +54,68 @@ def teacher_keyboard(
     ordinal = day.toordinal()
     reasons = [first, *(r for r in CONFIRMABLE if r is not first)]
     buttons = [
-        Button(
-            tx(f"reason.{r.value}"),
-            RoundCb(binding=binding, pupil=pupil, day=ordinal, reason=r.value).pack(),
-        )
-        for r in reasons
+        Button(tx(f"reason.{r.value}"), round_data(binding, pupil, day, r.value)) for r in reasons
     ]
     return [
-        [Button(title, RoundCb(binding=binding, pupil=pupil, day=ordinal).pack())],
+        [Button(title, round_data(binding, pupil, day))],
         buttons[:2],
         buttons[2:],
         [Button(tx("suggest.reject"), RejectCb(binding=binding, pupil=pupil, day=ordinal).pack())],
     ]
+
+
+def notice_title(pupil_name: str, day: date) -> str:
+    """«Иванов 24.11»: the pupil-day a notice is about, on its first button."""
+    return f"{pupil_name.split()[0] if pupil_name else ''} {day:%d.%m}"
+
+
+#: The messages a class teacher confirms a reason from: the round's and a suggestion's.
+CONFIRMED_FROM = (RoundKind.FRIDAY.value, RoundKind.MONDAY.value, SUGGESTED_KIND)
+
+
+async def redrawn_after_confirm(
+    journal: Journal,
+    actor: Actor,
+    tx: Texts,
+    channel: str,
+    chat_id: int,
+    message_id: int,
+    binding_id: int,
+    pupil_day: tuple[int, date],
+) -> Screen | None:
+    """The message a reason was confirmed from, drawn again from the journal by the
+    functions that drew it (a round's part, a suggestion's notice), in one transaction;
+    ``None`` when the message is not one of those the outbox keeps."""
+    async with journal.transaction() as s:
+        item = await sent_item(s, channel, chat_id, message_id, CONFIRMED_FROM)
+        if item is None:
+            return None
+        shown = shown_in(item.meta) if item.kind != SUGGESTED_KIND else [(1, *pupil_day)]
+        if shown is None:
+            return None  # a round sent before its rows kept what it lists
+        view = await round_view_in(s, actor, [(p, d) for _, p, d in shown])
+    if view is None:
+        return None
+    if item.kind == SUGGESTED_KIND:
+        return Screen(item.text, notice_rows(tx, binding_id, pupil_day, view))
+    numbers = {(p, d): n for n, p, d in shown}
+    return redrawn_part(tx, RoundKind(item.kind), binding_id, item.meta, numbers, view)
+
+
+def notice_rows(
+    tx: Texts, binding_id: int, pupil_day: tuple[int, date], view: RoundView
+) -> Keyboard:
+    """A suggestion notice's buttons as the journal stands: the reason once confirmed,
+    the one-tap reasons while not, none once the absence is gone."""
+    if not view.entries:
+        return []
+    state = view.entries[0]
+    entry, (pupil, day) = state.entry, pupil_day
+    title = notice_title(entry.full_name, day)
+    if state.reason is not None:
+        return [[confirmed_button(tx, binding_id, title, entry, state.reason)]]
+    first = entry.suggestions[-1].reason if entry.suggestions else CONFIRMABLE[0]
+    return teacher_keyboard(tx, binding_id, pupil, day, title, first)
 
 
 async def _queue(journal: Journal, items: Iterable[OutboxItem]) -> int:
@@ -70,7 +128,7 @@ async def announce_suggestion(journal: Journal, view: SuggestionView) -> int:
     items = []
     for teacher in view.class_teachers:
         tx = Texts(teacher.language)
-        title = f"{view.pupil_name.split()[0] if view.pupil_name else ''} {view.day:%d.%m}"
+        title = notice_title(view.pupil_name, view.day)
         items.append(
             OutboxItem(
                 key=_key(SUGGESTED_KIND, teacher.binding_id, view.pupil_id, view.day, view.at),

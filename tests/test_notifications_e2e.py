@@ -8,9 +8,17 @@ from sqlalchemy import func, select
 
 from bot.actions import UnreadCb
 from bot.telegram.transport import build_bot
-from core import digest
+from core import digest, friday_round
 from core.clock import ManualClock
-from core.models import AbsenceSuggestion, Attendance, AuditEntry, BindingRole, Digest, Lesson
+from core.models import (
+    AbsenceReason,
+    AbsenceSuggestion,
+    Attendance,
+    AuditEntry,
+    BindingRole,
+    Digest,
+    Lesson,
+)
 from notifications.channels.telegram import TelegramChannel
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
@@ -21,6 +29,7 @@ from tests.botkit import TOKEN, Harness, forge_press
 from tests.test_notifications import (
     FRIDAY,
     TUESDAY,
+    WEDNESDAY,
     absent,
     at,
     bind,
@@ -157,6 +166,32 @@ async def test_r6_class_teacher_confirms_illness_from_the_friday_round(
         )
     assert rows == [("illness", world.people["math"])] * 2
     assert audited == [world.people["math"]] * 2
+
+
+async def test_r6_a_tap_on_the_round_redraws_it_from_the_journal(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """The class teacher records Коля's Wednesday from her week screen after the round
+    came, then taps Пётр's reason on the round: the round shows both days done and
+    nothing left, not the buttons it was sent with (the old redraw kept Коля's)."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await week_of_absences(bot.journal, world, clock)
+    at(clock, FRIDAY, 14, 0)
+    await NotificationJobs(bot.journal).friday_round()
+    await deliver(bot)
+    round_ = await teacher.wait_reply()
+    assert "Без подтверждённой причины: 2." in (round_.text or "")
+    await friday_round.confirm_reason(
+        bot.journal, world.staff("math"), world.people["kolya"], WEDNESDAY, AbsenceReason.UNEXCUSED
+    )
+
+    await teacher.press("болезнь (справка)", message=round_)  # Пётр, Tuesday
+    await teacher.wait_reply()
+    assert round_.button_texts == [
+        "✓ 1. Иванов П. 24.11 — болезнь (справка)",
+        "✓ 2. Сидоров Н. 25.11 — неуважительная",
+    ]
+    assert "Без подтверждённой причины: 0." in (round_.text or "")
 
 
 async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(

@@ -184,31 +184,6 @@ def _button_bytes(button: InlineKeyboardButton) -> int:
     return sum(len(f.encode("utf-8")) for f in fields) + 48
 
 
-# --- a message already sent, as a screen -------------------------------------------------------
-# A tap on a notification (a digest, the Friday round) redraws that very message from what
-# it shows: the message's own text and buttons are read back here, so that handlers and
-# screens work with rows of :class:`Button` and never with Telegram's markup.
-
-
-def message_rows(query: CallbackQuery) -> list[Row]:
-    """The buttons under the message a callback came from."""
-    message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
-        return []
-    return [
-        [Button(b.text, b.callback_data, b.url) for b in row if b.callback_data or b.url]
-        for row in message.reply_markup.inline_keyboard
-    ]
-
-
-def message_text(query: CallbackQuery) -> str:
-    """The text (as HTML) of the message a callback came from; empty for a media message."""
-    message = query.message
-    if isinstance(message, Message) and message.text:
-        return message.html_text
-    return ""
-
-
 async def show_rows(query: CallbackQuery, rows: list[Row]) -> None:
     """Only the buttons of the callback's message change (its text stays); buttons that
     are already those are left as they are."""

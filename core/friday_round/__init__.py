@@ -4,7 +4,15 @@ once a week. Here: the round's content (``round``), the reason recorded for a pu
 in ``notifications/friday_round.py``, its buttons handled in ``bot/telegram/handlers/``."""
 
 from core.friday_round.reasons import AbsenceEntry, confirm_reason, pupil_absences
-from core.friday_round.round import ClassRound, RoundEntry, unconfirmed_absences
+from core.friday_round.round import (
+    ClassRound,
+    EntryState,
+    RoundEntry,
+    RoundView,
+    round_view,
+    round_view_in,
+    unconfirmed_absences,
+)
 from core.friday_round.suggestions import (
     NOTE_LIMIT,
     SUGGESTIBLE,
@@ -27,8 +35,10 @@ __all__ = [
     "SUGGESTIBLE",
     "AbsenceEntry",
     "ClassRound",
+    "EntryState",
     "ReasonAnswer",
     "RoundEntry",
+    "RoundView",
     "Suggestion",
     "SuggestionView",
     "absence_to_explain",
@@ -39,6 +49,8 @@ __all__ = [
     "pending_suggestions_by",
     "pupil_absences",
     "reject_suggestions",
+    "round_view",
+    "round_view_in",
     "suggest_reason",
     "suggestions_for",
     "unconfirmed_absences",

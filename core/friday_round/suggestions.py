@@ -278,27 +278,32 @@ async def parents_to_tell(journal: Journal, actor: Actor, pupil_id: int, day: da
 async def unconfirmed_left(journal: Journal, actor: Actor, pupil_id: int, day: date) -> int:
     """How many pupil-days of this pupil's class, in the week of ``day``, still have an
     absence without a confirmed reason (the round's header after a tap)."""
-    monday = day - timedelta(days=day.weekday())
     async with journal.transaction() as s:
         cls = await s.scalar(select(Pupil.class_id).where(Pupil.person_id == pupil_id))
         if cls is None:
             raise NotFound()
         await ensure_class_teacher(s, actor, cls)
-        days = (
-            select(Attendance.pupil_id, Lesson.date)
-            .join(Lesson, Lesson.id == Attendance.lesson_id)
-            .join(Pupil, Pupil.person_id == Attendance.pupil_id)
-            .where(
-                Pupil.class_id == cls,
-                Lesson.date.between(monday, monday + timedelta(days=6)),
-                Attendance.status == Presence.ABSENT,
-                Attendance.reason == AbsenceReason.UNCONFIRMED,
-            )
-            .distinct()
-            .subquery()
+        return await unconfirmed_left_in(s, cls, day)
+
+
+async def unconfirmed_left_in(s: AsyncSession, class_id: int, day: date) -> int:
+    """:func:`unconfirmed_left` of a class already authorised, in the caller's session."""
+    monday = day - timedelta(days=day.weekday())
+    days = (
+        select(Attendance.pupil_id, Lesson.date)
+        .join(Lesson, Lesson.id == Attendance.lesson_id)
+        .join(Pupil, Pupil.person_id == Attendance.pupil_id)
+        .where(
+            Pupil.class_id == class_id,
+            Lesson.date.between(monday, monday + timedelta(days=6)),
+            Attendance.status == Presence.ABSENT,
+            Attendance.reason == AbsenceReason.UNCONFIRMED,
         )
-        found = await s.scalar(select(func.count()).select_from(days))
-        return int(found or 0)
+        .distinct()
+        .subquery()
+    )
+    found = await s.scalar(select(func.count()).select_from(days))
+    return int(found or 0)
 
 
 async def reject_suggestions(

@@ -1,24 +1,25 @@
 """The class teacher's Friday round (R6): a tap on a reason confirms the pupil's day
-(audited, in core), tells the parents who suggested one, and redraws the round's message
-(``bot/screens/friday_round.py``). The button names the binding the round went to; core
-checks it belongs to whoever pressed."""
+(audited, in core), tells the parents who suggested one, and redraws the message it came
+from (a round's part, or a parent's suggestion) from the journal, with the functions that
+drew it (``notifications/reasons.py``). The button names the binding the round went to;
+core checks it belongs to whoever pressed."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
-from bot import screens
 from bot.actions import RoundCb
 from bot.telegram.filters import on
 from bot.telegram.middlewares import CallbackAnswer
-from bot.telegram.render import message_rows, message_text, show, show_rows
+from bot.telegram.render import show
 from core import friday_round, recipients
 from core.errors import InvalidValue
 from core.journal import Journal
 from notifications import reasons
+from notifications.outbox import TELEGRAM
 from texts import Texts
 
 CONFIRMABLE = {r.value: r for r in reasons.CONFIRMABLE}
@@ -41,15 +42,21 @@ async def round_reason(
     # The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5).
     answer = await friday_round.parents_to_tell(journal, actor, callback_data.pupil, day)
     await reasons.announce_confirmed(journal, answer, callback_data.pupil, day, reason)
-    rows = screens.friday_round.confirmed_rows(
-        message_rows(query), callback_data, tx(f"reason.{reason.value}")
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    screen = await reasons.redrawn_after_confirm(
+        journal,
+        actor,
+        tx,
+        TELEGRAM,
+        message.chat.id,
+        message.message_id,
+        callback_data.binding,
+        (callback_data.pupil, day),
     )
-    text = message_text(query)
-    if screens.friday_round.is_first_part(text):  # its count follows the taps
-        left = await friday_round.unconfirmed_left(journal, actor, callback_data.pupil, day)
-        await show(query, screens.friday_round.recounted(text, rows, left))
-    else:
-        await show_rows(query, rows)
+    if screen is not None:
+        await show(query, screen)
 
 
 async def round_entry(
