@@ -1,7 +1,8 @@
-"""«One house»: an admin's screen is one read in one transaction. The revert preview read
-the account and the plan each in a transaction of its own; the revert's result read the
-account again after the write. The preview is now one read (``core/revert``), the result
-the revert's own, and each says what it said before."""
+"""«One house»: an admin's or a deputy's screen is one read in one transaction. The revert
+preview read the account and the plan each in a transaction of its own, the substitute
+picker the school's day and its teachers; the revert's result read the account again after
+the write. Each screen is now one read (``core/revert``, ``core/lessons``), and says what it
+said before."""
 
 from __future__ import annotations
 
@@ -63,3 +64,15 @@ async def test_the_revert_reads_nothing_after_its_write(
     assert "после 23.11.2026 10:30: 1" in (done.text or "")
     async with bot.journal.transaction() as s:
         assert (await s.execute(select(Mark.pupil_id))).all() == []
+
+
+async def test_the_substitute_picker_is_drawn_from_one_transaction(
+    bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deputy = await staff_user(bot, world, "deputy")
+    await deputy.press_and_wait("🔁 Замены уроков")
+    with transactions(bot.journal, monkeypatch) as opened:
+        pick = await deputy.press_and_wait("2. 09:25 5А Английский язык (1 группа) — Смирнов П.")
+    assert len(opened) == 1
+    assert "Сейчас: Смирнов П." in (pick.text or "")
+    assert "Орлова А." in pick.button_texts
