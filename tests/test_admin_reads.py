@@ -76,3 +76,18 @@ async def test_the_substitute_picker_is_drawn_from_one_transaction(
     assert len(opened) == 1
     assert "Сейчас: Смирнов П." in (pick.text or "")
     assert "Орлова А." in pick.button_texts
+
+
+async def test_the_bindings_list_and_the_cut_question_are_one_transaction_each(
+    bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await staff_user(bot, world, "english")
+    admin = await staff_user(bot, world, "admin")
+    with transactions(bot.journal, monkeypatch) as opened:
+        first = await admin.press_and_wait("⛔ Отключить аккаунт")
+    assert len(opened) == 1
+    assert "Активные входы (2)" in (first.text or "")
+    with transactions(bot.journal, monkeypatch) as opened:
+        ask = await admin.press_and_wait("⛔ Смирнов Павел Олегович — сотрудник")
+    assert len(opened) == 1
+    assert "Смирнов Павел Олегович — сотрудник?" in (ask.text or "")
