@@ -8,7 +8,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from core.models import BindingRole
 from core.revert import (
+    AccountRef,
     LessonRef,
     Phrase,
     RevertItem,
@@ -78,6 +80,7 @@ def test_r3_the_summary_lists_what_was_kept_under_its_heading() -> None:
     kept = _item(Verdict.CONFLICT, blocked_by=52, blocked_by_name="Морозов Андрей Игоревич")
     summary = RevertSummary(
         binding_id=3,
+        account=AccountRef(3, "Кузнецова Елена Викторовна", BindingRole.STAFF, AT),
         cut_now=True,
         since=AT,
         until=None,

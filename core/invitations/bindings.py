@@ -86,8 +86,9 @@ async def logout(journal: Journal, binding_id: int, telegram_user_id: int) -> No
         binding.revoked_reason = "logout"
 
 
-async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason: str) -> None:
-    """R3: the admin cuts a binding at once; the account can no longer act."""
+async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason: str) -> bool:
+    """R3: the admin cuts a binding at once; the account can no longer act. True: cut
+    now; False: it had been cut before."""
     if not actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):
         raise NotAllowed()
     async with journal.transaction() as s:
@@ -100,9 +101,11 @@ async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason
         ).scalar_one_or_none()
         if binding is None:
             raise NotFound()
-        if binding.revoked_at is None:
-            binding.revoked_at = journal.clock.now()
-            binding.revoked_reason = reason
+        if binding.revoked_at is not None:
+            return False
+        binding.revoked_at = journal.clock.now()
+        binding.revoked_reason = reason
+        return True
 
 
 async def cut_own_other_account(

@@ -11,6 +11,8 @@ from core.lessons.days import (
     get_lesson,
     next_school_day_lessons,
     school_day,
+    school_lesson,
+    school_lessons_in,
     substitutable_lessons,
     teacher_day,
 )
@@ -29,9 +31,11 @@ from core.lessons.queries import (
     summary_query,
 )
 from core.lessons.substitutions import (
+    SubstituteChoice,
     SubstitutionNotice,
     assign_substitute,
     school_teachers,
+    substitute_choice,
     substitution_notice,
     take_as_substitute,
 )
@@ -55,6 +59,7 @@ __all__ = [
     "LessonSummary",
     "PupilOfLesson",
     "SchoolLesson",
+    "SubstituteChoice",
     "SubstitutionNotice",
     "assign_substitute",
     "class_day",
@@ -70,11 +75,14 @@ __all__ = [
     "pupil_lessons_query",
     "pupils_of_lesson",
     "school_day",
+    "school_lesson",
+    "school_lessons_in",
     "school_teachers",
     "set_homework",
     "set_homework_due",
     "set_topic",
     "substitutable_lessons",
+    "substitute_choice",
     "substitution_notice",
     "summary_query",
     "take_as_substitute",

@@ -15,6 +15,7 @@ from core.access import (
     ensure_can_view_pupil,
     ensure_staff,
 )
+from core.errors import NotFound
 from core.journal import Journal
 from core.lessons.queries import (
     LessonSummary,
@@ -79,9 +80,20 @@ class SchoolLesson:
     planned_teacher: str
 
 
-async def _school_lessons(
+def school_lesson(rows: list[SchoolLesson], lesson_id: int) -> SchoolLesson:
+    """The lesson ``lesson_id`` among a school day's lessons; NotFound when not there
+    (a stale or forged button)."""
+    found = next((x for x in rows if x.lesson.id == lesson_id), None)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+async def school_lessons_in(
     s: AsyncSession, school_id: int, day: date, *, not_by: int | None = None
 ) -> list[SchoolLesson]:
+    """The school's lessons of a day, each with its teacher and subgroup (the timetable
+    materialised first), read in the caller's session."""
     await materialise(s, school_id, day, day)
     query = summary_query().where(Lesson.school_id == school_id, Lesson.date == day)
     if not_by is not None:
@@ -135,14 +147,14 @@ async def substitutable_lessons(journal: Journal, actor: Actor, day: date) -> li
     with its teacher and subgroup."""
     ensure_staff(actor, StaffRole.TEACHER)
     async with journal.transaction() as s:
-        return await _school_lessons(s, actor.school_id, day, not_by=actor.person_id)
+        return await school_lessons_in(s, actor.school_id, day, not_by=actor.person_id)
 
 
 async def school_day(journal: Journal, actor: Actor, day: date) -> list[SchoolLesson]:
     """Every lesson of the school's day, for the deputy who assigns substitutes (R5, R25)."""
     ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
     async with journal.transaction() as s:
-        return await _school_lessons(s, actor.school_id, day)
+        return await school_lessons_in(s, actor.school_id, day)
 
 
 async def get_lesson(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:

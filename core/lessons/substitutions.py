@@ -4,7 +4,7 @@ day, and the teachers concerned are told from the audit log (R9)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from core.access import (
 from core.clock import local_today
 from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
-from core.lessons.days import get_lesson
+from core.lessons.days import SchoolLesson, get_lesson, school_lesson, school_lessons_in
 from core.lessons.queries import LessonSummary, lesson_summary, summary_query
 from core.models import (
     AuditEntry,
@@ -34,15 +34,37 @@ async def school_teachers(journal: Journal, actor: Actor) -> list[tuple[int, str
     """The school's teachers (id, full name), by name: who may be made a substitute."""
     ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
     async with journal.transaction() as s:
-        rows = await s.execute(
-            select(Person.id, Person.full_name)
-            .join(StaffRoleRow, StaffRoleRow.person_id == Person.id)
-            .where(
-                Person.school_id == actor.school_id, StaffRoleRow.role == StaffRole.TEACHER.value
-            )
-            .order_by(Person.full_name, Person.id)
-        )
-        return [(pid, name) for pid, name in rows]
+        return await _school_teachers_in(s, actor.school_id)
+
+
+@dataclass(frozen=True)
+class SubstituteChoice:
+    """A lesson of the school's day and the school's teachers, one of whom the deputy
+    picks as its substitute (R5, R25)."""
+
+    lesson: SchoolLesson
+    teachers: list[tuple[int, str]]  # id, full name, by name
+
+
+async def substitute_choice(
+    journal: Journal, actor: Actor, day: date, lesson_id: int
+) -> SubstituteChoice:
+    """The substitute picker in one read: the lesson among the school's lessons of the
+    day (``school_day``; NotFound when not there) and ``school_teachers``."""
+    ensure_staff(actor, StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+    async with journal.transaction() as s:
+        lesson = school_lesson(await school_lessons_in(s, actor.school_id, day), lesson_id)
+        return SubstituteChoice(lesson, await _school_teachers_in(s, actor.school_id))
+
+
+async def _school_teachers_in(s: AsyncSession, school_id: int) -> list[tuple[int, str]]:
+    rows = await s.execute(
+        select(Person.id, Person.full_name)
+        .join(StaffRoleRow, StaffRoleRow.person_id == Person.id)
+        .where(Person.school_id == school_id, StaffRoleRow.role == StaffRole.TEACHER.value)
+        .order_by(Person.full_name, Person.id)
+    )
+    return [(pid, name) for pid, name in rows]
 
 
 async def take_as_substitute(journal: Journal, actor: Actor, lesson_id: int) -> LessonSummary:

@@ -42,10 +42,11 @@ from core.revert.model import (
     AccountRef,
     LessonRef,
     RevertItem,
+    RevertPreview,
     RevertSummary,
     Verdict,
 )
-from core.revert.use_cases import account, accounts, preview, revert
+from core.revert.use_cases import account, accounts, preview, preview_page, revert
 from core.revert.words import Phrase, describe, summary_lines
 from core.revert.write import revert_reason, typed_reason
 
@@ -56,12 +57,14 @@ __all__ = [
     "LessonRef",
     "Phrase",
     "RevertItem",
+    "RevertPreview",
     "RevertSummary",
     "Verdict",
     "account",
     "accounts",
     "describe",
     "preview",
+    "preview_page",
     "revert",
     "revert_reason",
     "summary_lines",

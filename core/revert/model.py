@@ -76,6 +76,7 @@ class RevertItem:
 @dataclass(frozen=True)
 class RevertSummary:
     binding_id: int
+    account: AccountRef  # the binding as it is after the revert (cut), whose owner is told
     cut_now: bool  # False: the binding had been cut before
     since: datetime  # the window voided: [since, until), clamped to the binding's life
     until: datetime | None
@@ -124,6 +125,15 @@ class AccountRef:
         if name and username:
             return f"{name} ({username})"
         return name or username or None
+
+
+@dataclass(frozen=True)
+class RevertPreview:
+    """What the admin reads before a revert: the account and what voiding its actions
+    since the moment would do, oldest change first."""
+
+    account: AccountRef
+    items: list[RevertItem]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""R3 use cases: the accounts an admin may pick, the preview, and the revert itself."""
+"""R3 use cases: the accounts an admin may pick, the preview (alone, or with the account
+for the screen: ``preview_page``), and the revert itself."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.revert.model import (
     AccountBinding,
     AccountRef,
     RevertItem,
+    RevertPreview,
     RevertSummary,
     window_of,
 )
@@ -66,16 +68,7 @@ async def account(journal: Journal, actor: Actor, binding_id: int) -> AccountRef
     """One binding of the actor's school, for the admin (R3)."""
     _ensure_may_revert(actor, journal.clock.now())
     async with journal.transaction() as s:
-        row = (
-            await s.execute(
-                _account_query().where(
-                    Binding.id == binding_id, Person.school_id == actor.school_id
-                )
-            )
-        ).first()
-        if row is None:
-            raise NotFound()
-        return _account(row)
+        return await _account_in(s, actor, binding_id)
 
 
 async def preview(
@@ -84,10 +77,18 @@ async def preview(
     """What ``revert`` would do, oldest change first. Changes nothing (not even the cut)."""
     _ensure_may_revert(actor, since)
     async with journal.transaction() as s:
-        binding = await _binding(s, actor, binding_id)
-        window = window_of(binding, since)
-        plan = await make_plan(s, actor.school_id, binding, window)
-        return plan.items
+        return await _preview_in(s, actor, binding_id, since)
+
+
+async def preview_page(
+    journal: Journal, actor: Actor, binding_id: int, since: datetime
+) -> RevertPreview:
+    """The preview screen in one read: the account (``account``) and what ``revert``
+    would do (``preview``), authorised as both are."""
+    _ensure_may_revert(actor, since)
+    async with journal.transaction() as s:
+        ref = await _account_in(s, actor, binding_id)
+        return RevertPreview(ref, await _preview_in(s, actor, binding_id, since))
 
 
 async def revert(
@@ -97,9 +98,7 @@ async def revert(
     ``since`` (aware: the moment the compromise was reported), in one transaction."""
     _ensure_may_revert(actor, since)
     reason = reason.strip()
-    async with journal.transaction() as s:
-        was_active = (await _binding(s, actor, binding_id)).revoked_at is None
-    await invitations.revoke_binding(journal, actor, binding_id, reason or "R3")
+    cut_now = await invitations.revoke_binding(journal, actor, binding_id, reason or "R3")
     async with journal.transaction() as s:
         binding = await _binding(s, actor, binding_id, lock=True)
         window = window_of(binding, since)
@@ -110,7 +109,8 @@ async def revert(
         voided = await void_other_operations(s, actor, binding, window, now, reason)
         return RevertSummary(
             binding_id=binding_id,
-            cut_now=was_active,
+            account=await _account_in(s, actor, binding_id),
+            cut_now=cut_now,
             since=window.start,
             until=window.end,
             items=plan.items,
@@ -124,6 +124,24 @@ def _ensure_may_revert(actor: Actor, since: datetime) -> None:
         raise NotAllowed()
     if since.tzinfo is None:
         raise ValueError("since must be an aware datetime")
+
+
+async def _account_in(s: AsyncSession, actor: Actor, binding_id: int) -> AccountRef:
+    row = (
+        await s.execute(
+            _account_query().where(Binding.id == binding_id, Person.school_id == actor.school_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return _account(row)
+
+
+async def _preview_in(
+    s: AsyncSession, actor: Actor, binding_id: int, since: datetime
+) -> list[RevertItem]:
+    binding = await _binding(s, actor, binding_id)
+    return (await make_plan(s, actor.school_id, binding, window_of(binding, since))).items
 
 
 async def _binding(

@@ -232,7 +232,7 @@ async def revoke_command(app: App, args: argparse.Namespace) -> int:
             return 1
         summary = await revert.revert(journal, admin, args.binding, since, reason)
         # The owner is told on the accounts they still hold (R3).
-        await announce_revert(journal, await revert.account(journal, admin, args.binding), summary)
+        await announce_revert(journal, summary.account, summary)
     except ValueError:
         print(t("cli.bad_moment", value=args.since), file=sys.stderr)
         return 2

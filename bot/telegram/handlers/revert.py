@@ -122,9 +122,9 @@ async def revert_preview(
     binding_id: int,
     since: datetime,
 ) -> None:
-    account = await revert.account(journal, actor, binding_id)
-    items = await revert.preview(journal, actor, binding_id, since)
-    await show(target, screens.revert.preview(tx, account, items, since, journal.rules.timezone))
+    found = await revert.preview_page(journal, actor, binding_id, since)
+    tz = journal.rules.timezone
+    await show(target, screens.revert.preview(tx, found.account, found.items, since, tz))
 
 
 async def revert_execute(
@@ -133,8 +133,7 @@ async def revert_execute(
     since = datetime.fromtimestamp(callback_data.at, UTC)
     summary = await revert.revert(journal, actor, callback_data.binding, since, tx("revert.reason"))
     # The owner is told on the accounts they still hold (R3).
-    cut = await revert.account(journal, actor, summary.binding_id)
-    await announce_revert(journal, cut, summary)
+    await announce_revert(journal, summary.account, summary)
     await show(query, screens.revert.done(tx, summary, journal.rules.timezone))
 
 

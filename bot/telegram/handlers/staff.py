@@ -19,7 +19,6 @@ from bot.telegram.render import show
 from core import corrections, lessons
 from core.access import Actor
 from core.clock import local_today
-from core.errors import NotFound
 from core.journal import Journal
 from core.models import StaffRole
 from notifications.substitutions import announce_substitution
@@ -89,9 +88,9 @@ async def substitute_pick(
     query: CallbackQuery, callback_data: SubCb, actor: Actor, journal: Journal, tx: Texts
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    lesson = _school_lesson(await lessons.school_day(journal, actor, day), callback_data.lesson)
-    teachers = await lessons.school_teachers(journal, actor)
-    await show(query, screens.substitutions.teachers(tx, day, lesson, teachers, callback_data.page))
+    found = await lessons.substitute_choice(journal, actor, day, callback_data.lesson)
+    page = callback_data.page
+    await show(query, screens.substitutions.teachers(tx, day, found.lesson, found.teachers, page))
 
 
 async def substitute_set(
@@ -106,16 +105,9 @@ async def substitute_set(
     await announce_substitution(journal, callback_data.lesson)  # R5: both teachers are told
     day = date.fromordinal(callback_data.day)
     rows = await lessons.school_day(journal, actor, day)
-    lesson = _school_lesson(rows, callback_data.lesson)
+    lesson = lessons.school_lesson(rows, callback_data.lesson)
     callback_answer.text = tx("saved")
     await show(query, screens.substitutions.assigned(tx, day, rows, lesson))
-
-
-def _school_lesson(rows: list[lessons.SchoolLesson], lesson_id: int) -> lessons.SchoolLesson:
-    found = next((x for x in rows if x.lesson.id == lesson_id), None)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 async def help_button(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
