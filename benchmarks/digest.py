@@ -143,7 +143,7 @@ GENERATE = [
     ),
     (
         "bindings",
-        """INSERT INTO bindings (telegram_user_id, person_id, role, created_at)
+        """INSERT INTO bindings (user_id, person_id, role, created_at)
            SELECT 1000000000 + id, id, 'parent', now() FROM people WHERE external_id LIKE 'g-%'""",
     ),
     (

@@ -11,11 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, actor_for_binding
 from core.errors import NotAllowed
+from core.identity import UserRef
 from core.journal import Journal
-from core.models import (
-    Binding,
-    BindingRole,
-)
+from core.models import Binding, BindingRole, Messenger
 
 
 @dataclass(frozen=True)
@@ -26,15 +24,16 @@ class Recipient:
     person_id: int
     chat_id: int
     language: str
+    channel: str = Messenger.TELEGRAM.value  # the messenger the binding is on
 
 
 _RECIPIENTS_SQL = text(
     """
-    SELECT b.id, b.person_id, COALESCE(a.chat_id, b.telegram_user_id),
-           COALESCE(a.language, pe.language, 'ru')
+    SELECT b.id, b.person_id, COALESCE(a.chat_id, b.user_id),
+           COALESCE(a.language, pe.language, 'ru'), b.messenger
     FROM bindings b
     JOIN people pe ON pe.id = b.person_id
-    LEFT JOIN accounts a ON a.telegram_user_id = b.telegram_user_id
+    LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     WHERE b.person_id = ANY(:people) AND b.role = :role
       AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
     ORDER BY b.person_id, b.id
@@ -51,24 +50,26 @@ async def reachable(
     if not person_ids:
         return found
     rows = await s.execute(_RECIPIENTS_SQL, {"people": sorted(set(person_ids)), "role": role.value})
-    for binding_id, person_id, chat_id, language in rows:
-        found[person_id].append(Recipient(binding_id, person_id, chat_id, language))
+    for binding_id, person_id, chat_id, language, channel in rows:
+        found[person_id].append(Recipient(binding_id, person_id, chat_id, language, channel))
     return found
 
 
-async def own_binding_actor(s: AsyncSession, telegram_user_id: int, binding_id: int) -> Actor:
+async def own_binding_actor(s: AsyncSession, user: UserRef, binding_id: int) -> Actor:
     """The actor of a binding named in a button, if it belongs to the account pressing it
-    and is still active (callback data can be forged; R3)."""
-    owner = await s.scalar(
-        select(Binding.telegram_user_id).where(
-            Binding.id == binding_id, Binding.revoked_at.is_(None)
+    (on that messenger) and is still active (callback data can be forged; R3)."""
+    owner = (
+        await s.execute(
+            select(Binding.messenger, Binding.user_id).where(
+                Binding.id == binding_id, Binding.revoked_at.is_(None)
+            )
         )
-    )
-    if owner is None or owner != telegram_user_id:
+    ).first()
+    if owner is None or tuple(owner) != (user.messenger.value, user.id):
         raise NotAllowed("error.binding_revoked")
     return await actor_for_binding(s, binding_id)
 
 
-async def binding_actor(journal: Journal, telegram_user_id: int, binding_id: int) -> Actor:
+async def binding_actor(journal: Journal, user: UserRef, binding_id: int) -> Actor:
     async with journal.transaction() as s:
-        return await own_binding_actor(s, telegram_user_id, binding_id)
+        return await own_binding_actor(s, user, binding_id)

@@ -108,6 +108,7 @@ async def build_absence_alerts(
                 OutboxItem(
                     key=alert_key(r.binding_id, subject.pupil_id, subject.day, version),
                     chat_id=r.chat_id,
+                    channel=r.channel,
                     kind=AlertKind.CORRECTION.value
                     if kind is AlertKind.CORRECTION
                     else AlertKind.ALERT.value,
@@ -229,5 +230,10 @@ def _threshold_head(tx: Texts, pupil: ThresholdPupil) -> str:
 
 def _threshold_item(key: str, r: recipients.Recipient, text: str) -> OutboxItem:
     return OutboxItem(
-        key=key, chat_id=r.chat_id, kind="absence_threshold", text=text, binding_id=r.binding_id
+        key=key,
+        chat_id=r.chat_id,
+        channel=r.channel,
+        kind="absence_threshold",
+        text=text,
+        binding_id=r.binding_id,
     )

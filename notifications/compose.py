@@ -80,6 +80,7 @@ def items_for(
     parts: list[str],
     *,
     binding_id: int | None,
+    channel: str,
     keyboard: Keyboard | None = None,
     meta: dict[str, Any] | None = None,
 ) -> list[OutboxItem]:
@@ -91,6 +92,7 @@ def items_for(
             OutboxItem(
                 key=numbered(key, i),
                 chat_id=chat_id,
+                channel=channel,
                 kind=kind,
                 text=part,
                 binding_id=binding_id,

@@ -7,6 +7,7 @@ from collections import defaultdict
 from html import escape
 
 from core import invitations, recipients
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole
 from notifications.outbox import OutboxItem, enqueue
@@ -15,10 +16,10 @@ from texts import Texts
 KIND = "consent_refused"
 
 
-async def refuse_consent(journal: Journal, binding_id: int, telegram_user_id: int) -> bool:
+async def refuse_consent(journal: Journal, binding_id: int, user: UserRef) -> bool:
     """Record the refusal and queue the class teachers' notice; False if refused already."""
     async with journal.transaction() as s:
-        refusal = await invitations.refuse_consent(s, journal, binding_id, telegram_user_id)
+        refusal = await invitations.refuse_consent(s, journal, binding_id, user)
         if refusal is None:
             return False
         by_teacher: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -41,6 +42,7 @@ async def refuse_consent(journal: Journal, binding_id: int, telegram_user_id: in
                     OutboxItem(
                         key=f"{KIND}:{refusal.guardian_id}:{stamp}:{r.binding_id}",
                         chat_id=r.chat_id,
+                        channel=r.channel,
                         kind=KIND,
                         text=text,
                         binding_id=r.binding_id,

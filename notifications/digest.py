@@ -12,6 +12,7 @@ homework, a mark line, a date) is rendered once per language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -80,7 +81,11 @@ def digest_key(binding_id: int, day: date) -> str:
 
 
 async def build_digests(
-    s: AsyncSession, rules: NotificationRules, default_tz: ZoneInfo, now: datetime, limits: Limits
+    s: AsyncSession,
+    rules: NotificationRules,
+    default_tz: ZoneInfo,
+    now: datetime,
+    limits: Mapping[str, Limits],
 ) -> DigestBatch:
     """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built."""
     targets = await digest.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
@@ -88,11 +93,13 @@ async def build_digests(
     if not targets:
         return batch
     content = await _gather(s, rules, targets, now)
-    renderers: dict[str, DigestRenderer] = {}
+    renderers: dict[tuple[str, str], DigestRenderer] = {}  # by language and channel
     for target in targets:
-        renderer = renderers.get(target.language)
+        renderer = renderers.get((target.language, target.channel))
         if renderer is None:
-            renderer = renderers[target.language] = DigestRenderer(Texts(target.language), limits)
+            renderer = renderers[(target.language, target.channel)] = DigestRenderer(
+                Texts(target.language), limits[target.channel]
+            )
         days = content[(target.binding_id, target.day)]
         parts, keyboard = renderer.digest(target, days, skip_empty=rules.digest_skip_empty)
         batch.built.append((target.binding_id, target.day, len(parts)))
@@ -103,6 +110,7 @@ async def build_digests(
                 KIND,
                 parts,
                 binding_id=target.binding_id,
+                channel=target.channel,
                 keyboard=keyboard,
             )
     return batch

@@ -8,6 +8,7 @@ unconfirmed is reminded on Monday morning, for the week before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -56,7 +57,7 @@ def week_of(kind: RoundKind, day: date) -> tuple[date, date]:
 
 
 async def build_round(
-    s: AsyncSession, kind: RoundKind, school_id: int, day: date, limits: Limits
+    s: AsyncSession, kind: RoundKind, school_id: int, day: date, limits: Mapping[str, Limits]
 ) -> list[OutboxItem]:
     start, end = week_of(kind, day)
     classes = await friday_round.unconfirmed_absences(s, school_id, start, end)
@@ -67,13 +68,14 @@ async def build_round(
     for c in classes:
         for r in teachers.get(c.class_teacher_id, []):
             tx = Texts(r.language)
-            parts = round_parts(tx, kind, r, c, start, end, limits)
+            parts = round_parts(tx, kind, r, c, start, end, limits[r.channel])
             key = round_key(kind, r.binding_id, c.class_id, start)
             for i, part in enumerate(parts):
                 items.append(
                     OutboxItem(
                         key=numbered(key, i),
                         chat_id=r.chat_id,
+                        channel=r.channel,
                         kind=kind.value,
                         text=part.text,
                         binding_id=r.binding_id,

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screen import Button, Row
 from core.journal import Journal
+from core.models import Messenger
 
-TELEGRAM = "telegram"
+TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
 ENQUEUE_CHUNK = 5000  # rows per INSERT statement (one round trip each)
 

@@ -133,6 +133,7 @@ async def announce_suggestion(journal: Journal, view: SuggestionView) -> int:
             OutboxItem(
                 key=_key(SUGGESTED_KIND, teacher.binding_id, view.pupil_id, view.day, view.at),
                 chat_id=teacher.chat_id,
+                channel=teacher.channel,
                 kind=SUGGESTED_KIND,
                 binding_id=teacher.binding_id,
                 text=tx(
@@ -160,6 +161,7 @@ async def announce_note(journal: Journal, view: SuggestionView) -> int:
             OutboxItem(
                 key=_key(NOTE_KIND, teacher.binding_id, view.pupil_id, view.day, view.at),
                 chat_id=teacher.chat_id,
+                channel=teacher.channel,
                 kind=NOTE_KIND,
                 binding_id=teacher.binding_id,
                 text=Texts(teacher.language)(
@@ -187,6 +189,7 @@ def _to_parents(
         return OutboxItem(
             key=_key(kind, parent.binding_id, pupil_id, day, answer.suggested_at, extra),
             chat_id=parent.chat_id,
+            channel=parent.channel,
             kind=kind,
             binding_id=parent.binding_id,
             text=tx(

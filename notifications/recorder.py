@@ -61,10 +61,14 @@ _RELEASE = text(
 
 _MARK_BINDINGS_UNREACHABLE = text(
     """
-    UPDATE bindings SET unreachable_at = :at
-    WHERE unreachable_at IS NULL AND revoked_at IS NULL
-      AND (telegram_user_id = ANY(CAST(:chats AS bigint[]))
-           OR id = ANY(CAST(:bindings AS bigint[])))
+    UPDATE bindings b SET unreachable_at = :at
+    WHERE b.unreachable_at IS NULL AND b.revoked_at IS NULL
+      AND (b.id = ANY(CAST(:bindings AS bigint[]))
+           OR EXISTS (
+               SELECT 1 FROM accounts a
+               JOIN unnest(CAST(:channels AS varchar[]), CAST(:chats AS bigint[]))
+                    AS c(channel, chat_id) ON c.channel = a.messenger AND c.chat_id = a.chat_id
+               WHERE a.messenger = b.messenger AND a.user_id = b.user_id))
     """
 )
 
@@ -73,7 +77,9 @@ _CLOSE_UNREACHABLE_CHATS = text(
     UPDATE outbox
     SET status = 'unreachable', failed_at = :at,
         last_error = 'not sent: an earlier message to this chat got 403'
-    WHERE status = 'pending' AND chat_id = ANY(CAST(:chats AS bigint[]))
+    WHERE status = 'pending'
+      AND (channel, chat_id) IN (
+          SELECT * FROM unnest(CAST(:channels AS varchar[]), CAST(:chats AS bigint[])))
       AND (claimed_until IS NULL OR claimed_until <= now())
     """
 )
@@ -225,13 +231,13 @@ class Recorder:
                 )
             if blocked:
                 at = max(o.at for o in blocked)
-                chats = sorted({o.row.chat_id for o in blocked})
+                pairs = sorted({(o.row.channel, o.row.chat_id) for o in blocked})
+                chats = {"channels": [c for c, _ in pairs], "chats": [c for _, c in pairs]}
                 bindings = sorted({o.row.binding_id for o in blocked if o.row.binding_id})
                 await s.execute(
-                    _MARK_BINDINGS_UNREACHABLE,
-                    {"at": at, "chats": chats, "bindings": bindings},
+                    _MARK_BINDINGS_UNREACHABLE, {"at": at, **chats, "bindings": bindings}
                 )
-                await s.execute(_CLOSE_UNREACHABLE_CHATS, {"at": at, "chats": chats})
+                await s.execute(_CLOSE_UNREACHABLE_CHATS, {"at": at, **chats})
             if release:
                 await s.execute(
                     _RELEASE, {"ids": [o.row.id for o in release], "worker": self.worker_id}

@@ -5,6 +5,7 @@ listing them, with a button opening each lesson's card in the bot, before the de
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ def reminder_key(binding_id: int, day: date) -> str:
 
 
 async def build_teacher_reminders(
-    s: AsyncSession, school_id: int, day: date, deadline: time, limits: Limits
+    s: AsyncSession, school_id: int, day: date, deadline: time, limits: Mapping[str, Limits]
 ) -> list[OutboxItem]:
     lessons = await reminders.incomplete_lessons(s, school_id, day)
     by_teacher: dict[int, list[IncompleteLesson]] = defaultdict(list)
@@ -37,13 +38,14 @@ async def build_teacher_reminders(
     for teacher_id, own in by_teacher.items():
         for r in teachers.get(teacher_id, []):
             tx = Texts(r.language)
-            text, keyboard = render_reminder(tx, day, deadline, own, limits)
+            text, keyboard = render_reminder(tx, day, deadline, own, limits[r.channel])
             items += items_for(
                 reminder_key(r.binding_id, day),
                 r.chat_id,
                 KIND,
-                split_blocks([text], limits),
+                split_blocks([text], limits[r.channel]),
                 binding_id=r.binding_id,
+                channel=r.channel,
                 keyboard=keyboard,
                 meta={"day": day.isoformat(), "lessons": [x.lesson_id for x in own]},
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import CutOtherCb
@@ -64,6 +64,7 @@ async def _enqueue_revert(
         OutboxItem(
             key=revert_key(account.id, summary, r.binding_id),
             chat_id=r.chat_id,
+            channel=r.channel,
             kind=REVERT_KIND,
             text=render_reverted(Texts(r.language), account, summary, tz),
             binding_id=r.binding_id,
@@ -87,7 +88,8 @@ async def announce_second_account(journal: Journal, binding_id: int) -> int:
             for b in await s.scalars(
                 select(Binding).where(
                     Binding.person_id == new.person_id,
-                    Binding.telegram_user_id != new.telegram_user_id,
+                    tuple_(Binding.messenger, Binding.user_id)
+                    != tuple_(new.messenger, new.user_id),
                 )
             )
         }
@@ -97,8 +99,8 @@ async def announce_second_account(journal: Journal, binding_id: int) -> int:
             BindingRole(new.role),
             None,
             new.created_at,
-            new.telegram_name,
-            new.telegram_username,
+            new.profile_name,
+            new.username,
         )
         tz = journal.rules.timezone
         items = []
@@ -111,6 +113,7 @@ async def announce_second_account(journal: Journal, binding_id: int) -> int:
                 OutboxItem(
                     key=f"{SECOND_KIND}:{new.id}:{r.binding_id}",
                     chat_id=r.chat_id,
+                    channel=r.channel,
                     kind=SECOND_KIND,
                     text=tx(
                         "account.second_bound",

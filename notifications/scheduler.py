@@ -38,7 +38,7 @@ from notifications.alerts import build_absence_alerts, build_thresholds
 from notifications.channels import adapters_limits
 from notifications.digest import build_digests
 from notifications.friday_round import RoundKind, build_round
-from notifications.outbox import TELEGRAM, OutboxItem
+from notifications.outbox import OutboxItem
 from notifications.reminders import build_teacher_reminders
 from notifications.rules import NotificationRules
 
@@ -94,7 +94,8 @@ def _combine(day: date, at: time, like: datetime) -> datetime:
 class NotificationJobs:
     """The notification jobs of one journal. ``enqueue`` defaults to the outbox's;
     ``limits`` are each channel's, by its name (the composition root passes those of the
-    channels it built; by default every channel's adapter)."""
+    channels it built; by default every channel's adapter): a notification is composed
+    under the limits of the channel its recipient is on."""
 
     def __init__(
         self,
@@ -109,13 +110,6 @@ class NotificationJobs:
         self._enqueue = enqueue
         self.metrics = metrics or Metrics()  # the sweep's runs of each job (GET /metrics)
         self.limits = dict(limits) if limits is not None else adapters_limits()
-
-    @property
-    def recipient_limits(self) -> Limits:
-        """The limits the jobs compose under: those of the channel the recipients are
-        reached through (every binding is a Telegram account until a second messenger
-        names its own; then a recipient's channel chooses)."""
-        return self.limits[TELEGRAM]
 
     async def _queue(self, s: AsyncSession, items: list[OutboxItem]) -> int:
         if not items:
@@ -133,7 +127,7 @@ class NotificationJobs:
             now = self.journal.clock.now()
             with collector_paused():
                 batch = await build_digests(
-                    s, self.rules, self.journal.rules.timezone, now, self.recipient_limits
+                    s, self.rules, self.journal.rules.timezone, now, self.limits
                 )
                 queued = await self._queue(s, batch.items)
                 await digest.record_digests(s, batch.built, now)
@@ -157,9 +151,7 @@ class NotificationJobs:
         rules = self.rules
 
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
-            return await build_round(
-                s, RoundKind.FRIDAY, school_id, slot.date(), self.recipient_limits
-            )
+            return await build_round(s, RoundKind.FRIDAY, school_id, slot.date(), self.limits)
 
         return await self._slot_job(
             "friday_round",
@@ -172,9 +164,7 @@ class NotificationJobs:
         rules = self.rules
 
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
-            return await build_round(
-                s, RoundKind.MONDAY, school_id, slot.date(), self.recipient_limits
-            )
+            return await build_round(s, RoundKind.MONDAY, school_id, slot.date(), self.limits)
 
         return await self._slot_job(
             "monday_reminder",
@@ -189,7 +179,7 @@ class NotificationJobs:
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
             school = await self.journal.school_rules(s, school_id)
             return await build_teacher_reminders(
-                s, school_id, slot.date(), school.correction_deadline, self.recipient_limits
+                s, school_id, slot.date(), school.correction_deadline, self.limits
             )
 
         return await self._slot_job(

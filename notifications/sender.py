@@ -116,7 +116,8 @@ _CLAIM = text(
         SELECT o.id,
                EXISTS (
                    SELECT 1 FROM bindings b
-                   WHERE (b.id = o.binding_id OR b.telegram_user_id = o.chat_id)
+                   WHERE (b.id = o.binding_id
+                          OR (b.messenger = o.channel AND b.user_id = o.chat_id))
                      AND b.unreachable_at IS NOT NULL AND b.revoked_at IS NULL
                ) AS unreachable
         FROM outbox o

@@ -64,6 +64,7 @@ async def _enqueue(s: AsyncSession, notice: SubstitutionNotice) -> int:
         OutboxItem(
             key=notice_key(notice.change_id, r.binding_id),
             chat_id=r.chat_id,
+            channel=r.channel,
             kind=KIND,
             text=render_notices(notice, r.language, person == notice.new_teacher_id),
             binding_id=r.binding_id,

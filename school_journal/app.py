@@ -90,14 +90,10 @@ class App:
         )
 
     def jobs(self) -> NotificationJobs:
-        from notifications.channels.telegram import TelegramChannel
         from notifications.scheduler import NotificationJobs
 
         return NotificationJobs(
-            self.journal,
-            self.settings.notification_rules(),
-            metrics=self.metrics,
-            limits={TelegramChannel.name: TelegramChannel.limits},
+            self.journal, self.settings.notification_rules(), metrics=self.metrics
         )
 
     def sender(

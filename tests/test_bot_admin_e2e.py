@@ -649,7 +649,7 @@ async def add_bindings(journal: Journal, world: World) -> None:
             role = BindingRole.PARENT if n < 100 else BindingRole.PUPIL if n < 140 else "staff"
             s.add(
                 Binding(
-                    telegram_user_id=900_000 + n,
+                    user_id=900_000 + n,
                     person_id=person.id,
                     role=str(role),
                     created_at=now,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.actions import TapCb
 from core import invitations, lessons
 from core.clock import ManualClock
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import Attendance, BindingRole, Mark, Presence
 from tests.botkit import Harness, forge_press
@@ -80,7 +81,7 @@ async def test_r2_expired_code_is_refused_with_what_to_do(
     await user.open_deep_link(issued.code)
     reply = await user.wait_reply()
     assert "Срок действия кода истёк" in (reply.text or "")
-    assert await invitations.bindings_of(bot.journal, user.id) == []
+    assert await invitations.bindings_of(bot.journal, UserRef.telegram(user.id)) == []
 
 
 async def test_r4_teacher_takes_roll_call_in_four_taps(bot: Harness, world: World) -> None:

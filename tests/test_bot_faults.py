@@ -124,7 +124,7 @@ async def test_several_first_messages_of_a_new_user_at_once_are_all_answered(
     assert not tracebacks(caplog)
     async with journal.transaction() as s:
         count = await s.scalar(
-            select(func.count()).select_from(Account).where(Account.telegram_user_id == user.id)
+            select(func.count()).select_from(Account).where(Account.user_id == user.id)
         )
     assert count == 1
 

@@ -11,6 +11,7 @@ import pytest
 import zxingcpp
 
 from core import invitations
+from core.identity import UserRef
 from core.invitations import IssuedCode, code_hash, grouped
 from core.journal import Journal
 from core.models import BindingRole
@@ -101,7 +102,7 @@ async def test_r2_class_teacher_gets_the_class_cards_as_a_document(
     # The printed codes are the live ones: each redeems to its person.
     mother = next(c for c in codes if c.full_name == "Иванова Светлана Николаевна")
     assert len(mother.code) >= 28 and code_hash(mother.code) != mother.code
-    bound = await invitations.redeem(journal, 4242, mother.code)
+    bound = await invitations.redeem(journal, UserRef.telegram(4242), mother.code)
     assert (bound.role, bound.full_name) == (BindingRole.PARENT, mother.full_name)
 
 

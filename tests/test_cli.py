@@ -187,8 +187,8 @@ async def test_r3_revoke_list_tells_two_phones_of_one_person_apart(
             (502, "Lucky", "lucky777", "2026-11-23 09:15+03"),
         ):
             await conn.execute(
-                "INSERT INTO bindings (telegram_user_id, person_id, role, created_at,"
-                " telegram_name, telegram_username) VALUES ($1, $2, 'staff', $3::text::timestamptz,"
+                "INSERT INTO bindings (user_id, person_id, role, created_at,"
+                " profile_name, username) VALUES ($1, $2, 'staff', $3::text::timestamptz,"
                 " $4, $5)",
                 tg,
                 person,

@@ -13,6 +13,7 @@ from core import invitations
 from core.access import actor_for_binding
 from core.clock import ManualClock
 from core.errors import CodeRejected, NotAllowed, TooManyAttempts
+from core.identity import UserRef
 from core.invitations import code_hash
 from core.journal import Journal
 from core.models import Binding, BindingRole, Guardianship, Invitation, RedeemAttempt
@@ -42,12 +43,14 @@ async def test_r2_redeeming_binds_the_account_once(journal: Journal, world: Worl
         journal, world.staff("math"), world.people["mother"], BindingRole.PARENT
     )
     assert issued.class_name == "5А"  # the class teacher of 5А issues it
-    binding = await invitations.redeem(journal, 555, issued.code)
+    binding = await invitations.redeem(journal, UserRef.telegram(555), issued.code)
     assert (binding.role, binding.full_name) == (BindingRole.PARENT, "Иванова Светлана Николаевна")
     with pytest.raises(CodeRejected) as used:
-        await invitations.redeem(journal, 556, issued.code)
+        await invitations.redeem(journal, UserRef.telegram(556), issued.code)
     assert used.value.key == "code.used"
-    assert [b.id for b in await invitations.bindings_of(journal, 555)] == [binding.id]
+    assert [b.id for b in await invitations.bindings_of(journal, UserRef.telegram(555))] == [
+        binding.id
+    ]
 
 
 async def test_r2_expired_and_revoked_and_unknown_codes_are_refused(
@@ -64,9 +67,9 @@ async def test_r2_expired_and_revoked_and_unknown_codes_are_refused(
         ("x" * 32, "code.unknown"),
     ):
         with pytest.raises(CodeRejected) as err:
-            await invitations.redeem(journal, 700, code)
+            await invitations.redeem(journal, UserRef.telegram(700), code)
         assert err.value.key == key
-    assert await invitations.bindings_of(journal, 700) == []
+    assert await invitations.bindings_of(journal, UserRef.telegram(700)) == []
 
 
 async def test_r2_reissuing_revokes_the_old_code(journal: Journal, world: World) -> None:
@@ -74,8 +77,8 @@ async def test_r2_reissuing_revokes_the_old_code(journal: Journal, world: World)
     old = await invitations.issue(journal, admin, world.people["math"], BindingRole.STAFF)
     new = await invitations.issue(journal, admin, world.people["math"], BindingRole.STAFF)
     with pytest.raises(CodeRejected):
-        await invitations.redeem(journal, 1, old.code)
-    await invitations.redeem(journal, 1, new.code)
+        await invitations.redeem(journal, UserRef.telegram(1), old.code)
+    await invitations.redeem(journal, UserRef.telegram(1), new.code)
 
 
 async def test_r2_only_class_teacher_or_overseers_issue_parent_codes(
@@ -108,7 +111,10 @@ async def test_r2_of_100_concurrent_redeems_exactly_one_succeeds(
         journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
     )
     results = await asyncio.gather(
-        *(invitations.redeem(journal, 10_000 + i, issued.code) for i in range(100)),
+        *(
+            invitations.redeem(journal, UserRef.telegram(10_000 + i), issued.code)
+            for i in range(100)
+        ),
         return_exceptions=True,
     )
     wins = [r for r in results if not isinstance(r, BaseException)]
@@ -126,11 +132,13 @@ async def test_r2_failed_attempts_are_limited_per_user(
     )
     for i in range(5):
         with pytest.raises(CodeRejected):
-            await invitations.redeem(journal, 42, f"guess{i:027d}")
+            await invitations.redeem(journal, UserRef.telegram(42), f"guess{i:027d}")
     with pytest.raises(TooManyAttempts):  # even the right code waits now
-        await invitations.redeem(journal, 42, issued.code)
+        await invitations.redeem(journal, UserRef.telegram(42), issued.code)
     clock.advance(timedelta(hours=1, seconds=1))
-    assert (await invitations.redeem(journal, 42, issued.code)).role is BindingRole.STAFF
+    assert (
+        await invitations.redeem(journal, UserRef.telegram(42), issued.code)
+    ).role is BindingRole.STAFF
 
 
 async def test_one_account_holds_staff_and_parent_bindings(journal: Journal, world: World) -> None:
@@ -142,9 +150,9 @@ async def test_one_account_holds_staff_and_parent_bindings(journal: Journal, wor
     parent = await invitations.issue(
         journal, world.staff("math"), world.people["math"], BindingRole.PARENT
     )
-    await invitations.redeem(journal, 900, staff.code)
-    await invitations.redeem(journal, 900, parent.code)
-    roles = [b.role for b in await invitations.bindings_of(journal, 900)]
+    await invitations.redeem(journal, UserRef.telegram(900), staff.code)
+    await invitations.redeem(journal, UserRef.telegram(900), parent.code)
+    roles = [b.role for b in await invitations.bindings_of(journal, UserRef.telegram(900))]
     assert roles == [BindingRole.STAFF, BindingRole.PARENT]
 
 
@@ -154,26 +162,26 @@ async def test_r19_parent_consent_is_recorded_with_time(
     issued = await invitations.issue(
         journal, world.staff("math"), world.people["sidorov"], BindingRole.PARENT
     )
-    binding = await invitations.redeem(journal, 321, issued.code)
+    binding = await invitations.redeem(journal, UserRef.telegram(321), issued.code)
     assert binding.consent_needed
-    await invitations.record_consent(journal, binding.id, 321)
+    await invitations.record_consent(journal, binding.id, UserRef.telegram(321))
     async with journal.transaction() as s:
         row = await s.scalar(
             select(Guardianship).where(Guardianship.guardian_id == world.people["sidorov"])
         )
     assert row is not None and row.consent is True and row.consent_at == clock.now()
-    assert not (await invitations.bindings_of(journal, 321))[0].consent_needed
+    assert not (await invitations.bindings_of(journal, UserRef.telegram(321)))[0].consent_needed
     with pytest.raises(NotAllowed):  # someone else's binding
-        await invitations.record_consent(journal, binding.id, 999)
+        await invitations.record_consent(journal, binding.id, UserRef.telegram(999))
 
 
 async def test_r24_logout_ends_the_binding(journal: Journal, world: World) -> None:
     issued = await invitations.issue(
         journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
     )
-    binding = await invitations.redeem(journal, 77, issued.code)
-    await invitations.logout(journal, binding.id, 77)
-    assert await invitations.bindings_of(journal, 77) == []
+    binding = await invitations.redeem(journal, UserRef.telegram(77), issued.code)
+    await invitations.logout(journal, binding.id, UserRef.telegram(77))
+    assert await invitations.bindings_of(journal, UserRef.telegram(77)) == []
     async with journal.transaction() as s:
         with pytest.raises(NotAllowed):
             await actor_for_binding(s, binding.id)
@@ -183,7 +191,7 @@ async def test_r3_admin_cuts_a_compromised_binding_at_once(journal: Journal, wor
     issued = await invitations.issue(
         journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
     )
-    binding = await invitations.redeem(journal, 78, issued.code)
+    binding = await invitations.redeem(journal, UserRef.telegram(78), issued.code)
     async with journal.transaction() as s:
         actor = await actor_for_binding(s, binding.id)
     assert actor.staff_roles == world.roles["math"]
@@ -207,7 +215,9 @@ async def test_r2_issuing_a_class_again_keeps_the_cards_already_handed_out(
     again = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
     assert (again.codes, again.skipped_valid, again.skipped_bound) == ([], 5, 0)
     for i, code in enumerate(first.codes):  # every printed card still works
-        assert (await invitations.redeem(journal, 3000 + i, code.code)).person_id == code.person_id
+        assert (
+            await invitations.redeem(journal, UserRef.telegram(3000 + i), code.code)
+        ).person_id == code.person_id
     bound = await invitations.issue_for_class(journal, teacher, world.classes["5А"], roles)
     assert (bound.codes, bound.skipped_valid, bound.skipped_bound) == ([], 0, 5)
 
@@ -224,7 +234,7 @@ async def test_r2_a_parent_of_two_classes_keeps_the_first_class_card_when_the_se
         journal, world.staff("primary"), world.classes["1А"], roles
     )
     assert first.codes == [] and first.skipped_valid == 1  # the mother holds a valid card
-    bound = await invitations.redeem(journal, 77, mother.code)
+    bound = await invitations.redeem(journal, UserRef.telegram(77), mother.code)
     assert bound.full_name == "Иванова Светлана Николаевна"
 
 
@@ -243,11 +253,15 @@ async def test_r2_reissuing_a_chosen_person_revokes_only_their_card(
     )
     [card] = new.codes
     with pytest.raises(CodeRejected) as old:
-        await invitations.redeem(journal, 1, petya.code)
+        await invitations.redeem(journal, UserRef.telegram(1), petya.code)
     assert old.value.key == "code.revoked"
-    assert (await invitations.redeem(journal, 1, card.code)).person_id == petya.person_id
+    assert (
+        await invitations.redeem(journal, UserRef.telegram(1), card.code)
+    ).person_id == petya.person_id
     masha = next(c for c in first.codes if c.person_id == world.people["masha"])
-    assert (await invitations.redeem(journal, 2, masha.code)).person_id == masha.person_id
+    assert (
+        await invitations.redeem(journal, UserRef.telegram(2), masha.code)
+    ).person_id == masha.person_id
     with pytest.raises(NotAllowed):  # another class's teacher may not list 5А's cards
         await invitations.reissuable(journal, world.staff("primary"), world.classes["5А"])
 
@@ -258,7 +272,7 @@ async def test_r2_staff_cards_skip_staff_already_in_the_bot_even_when_reissued(
     admin = world.staff("admin")
     first = await invitations.issue_for_staff(journal, admin)
     math = next(c for c in first.codes if c.person_id == world.people["math"])
-    await invitations.redeem(journal, 500, math.code)
+    await invitations.redeem(journal, UserRef.telegram(500), math.code)
     again = await invitations.issue_for_staff(journal, admin, reissue=True)
     assert world.people["math"] not in [c.person_id for c in again.codes]
     assert (len(again.codes), again.skipped_bound) == (len(first.codes) - 1, 1)
@@ -276,7 +290,9 @@ async def test_r2_a_code_typed_from_paper_in_any_case_with_spaces_and_dashes_is_
     typed = " ".join(printed.lower().split("-"))
     assert invitations.looks_like_code(typed) and invitations.looks_like_code(printed)
     assert not invitations.looks_like_code("привет, как мне войти в журнал")
-    assert (await invitations.redeem(journal, 901, typed)).person_id == world.people["math"]
+    assert (
+        await invitations.redeem(journal, UserRef.telegram(901), typed)
+    ).person_id == world.people["math"]
 
 
 async def test_r2_a_code_issued_before_the_readable_alphabet_still_works(
@@ -294,14 +310,16 @@ async def test_r2_a_code_issued_before_the_readable_alphabet_still_works(
                 expires_at=clock.now() + timedelta(days=14),
             )
         )
-    assert (await invitations.redeem(journal, 902, legacy)).person_id == world.people["math"]
+    assert (
+        await invitations.redeem(journal, UserRef.telegram(902), legacy)
+    ).person_id == world.people["math"]
 
 
 async def test_r2_forty_wrong_codes_sent_at_once_are_limited_to_five(
     journal: Journal, world: World
 ) -> None:
     results = await asyncio.gather(
-        *(invitations.redeem(journal, 4040, f"WRONG{i:023d}") for i in range(40)),
+        *(invitations.redeem(journal, UserRef.telegram(4040), f"WRONG{i:023d}") for i in range(40)),
         return_exceptions=True,
     )
     evaluated = [r for r in results if isinstance(r, CodeRejected)]
@@ -309,8 +327,6 @@ async def test_r2_forty_wrong_codes_sent_at_once_are_limited_to_five(
     assert (len(evaluated), len(refused)) == (5, 35)
     async with journal.transaction() as s:
         recorded = await s.scalar(
-            select(func.count())
-            .select_from(RedeemAttempt)
-            .where(RedeemAttempt.telegram_user_id == 4040)
+            select(func.count()).select_from(RedeemAttempt).where(RedeemAttempt.user_id == 4040)
         )
     assert recorded == 5

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot.screen import Limits, TextUnit
+from bot.max.limits import MAX_LIMITS
 from bot.screens import roll_call
 from bot.telegram.limits import TELEGRAM_LIMITS
 from core import friday_round, recipients
@@ -25,11 +25,7 @@ from texts import Texts
 ROOT = Path(__file__).resolve().parent.parent
 tx = Texts()
 MONDAY, FRIDAY = date(2026, 11, 23), date(2026, 11, 27)
-# A messenger that counts characters and holds 30 rows of at most 7 buttons (as MAX does).
-NARROW = Limits(
-    text=4000, text_safe=3800, buttons=210, rows=30, buttons_per_row=7, action_bytes=1024,
-    unit=TextUnit.CHARS,
-)  # fmt: skip
+NARROW = MAX_LIMITS  # counts characters; 30 rows of at most 7 buttons
 
 
 def pupil_buttons(screen: roll_call.Screen) -> list[str]:
@@ -80,7 +76,7 @@ def test_r6_the_friday_round_fits_a_keyboard_of_thirty_rows() -> None:
 
 def test_the_jobs_compose_under_the_limits_of_the_channel_adapters() -> None:
     assert TelegramChannel.limits is TELEGRAM_LIMITS
-    assert adapters_limits() == {TELEGRAM: TELEGRAM_LIMITS}
+    assert adapters_limits() == {TELEGRAM: TELEGRAM_LIMITS, "max": MAX_LIMITS}
 
 
 def test_telegrams_numbers_are_written_in_its_adapter_only() -> None:

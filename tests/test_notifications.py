@@ -35,6 +35,7 @@ from core import (
 from core.access import actor_for_binding
 from core.clock import ManualClock
 from core.errors import NotAllowed
+from core.identity import UserRef
 from core.jobs import JOB_LOCK_NAMESPACE
 from core.journal import Journal
 from core.models import (
@@ -78,13 +79,13 @@ async def bind(
     person_id: int,
     role: BindingRole = BindingRole.PARENT,
     *,
-    telegram_user_id: int | None = None,
+    user_id: int | None = None,
     consent: bool = True,
 ) -> int:
     """A Telegram account bound to the person (as redeeming a code would), with consent."""
     async with journal.transaction() as s:
         binding = Binding(
-            telegram_user_id=telegram_user_id or 700_000 + person_id,
+            user_id=user_id or 700_000 + person_id,
             person_id=person_id,
             role=role.value,
             created_at=journal.clock.now(),
@@ -271,7 +272,7 @@ async def test_r16_skips_no_consent_opt_out_unreachable_and_revoked_parents(
     assert await jobs.digests() == 0
     assert await outbox(journal) == []
 
-    again = await bind(journal, world.people["sidorov"], telegram_user_id=555)
+    again = await bind(journal, world.people["sidorov"], user_id=555)
     assert await jobs.digests() == 1
     [digest] = await outbox(journal)
     assert digest["binding_id"] == again and "Опоздание: 1 (Математика)" in digest["text"]
@@ -341,7 +342,15 @@ def test_r16_a_long_digest_is_split_cleanly_under_telegrams_limit() -> None:
     assert all(p.count("<b>") == p.count("</b>") for p in parts)  # no part ends inside a tag
     assert "\n".join(parts).count("Литературное чтение") == 240
     assert len(keyboard) == 1 + 4  # read, and a reason button per child with an absence
-    items = items_for("digest:1:2026-11-23", 100, "digest", parts, binding_id=1, keyboard=keyboard)
+    items = items_for(
+        "digest:1:2026-11-23",
+        100,
+        "digest",
+        parts,
+        binding_id=1,
+        channel="telegram",
+        keyboard=keyboard,
+    )
     assert [i.key for i in items][:2] == ["digest:1:2026-11-23", "digest:1:2026-11-23:part2"]
     assert items[-1].buttons is not None and items[0].buttons is None
 
@@ -470,14 +479,19 @@ async def week_of_absences(journal: Journal, w: World, clock: ManualClock) -> in
     await absent(journal, w, "english", TUESDAY, 2, "petya")
     await friday_round.suggest_reason(
         journal,
-        700_000 + w.people["mother"],
+        UserRef.telegram(700_000 + w.people["mother"]),
         mother,
         w.people["petya"],
         TUESDAY,
         AbsenceReason.ILLNESS,
     )
     await friday_round.add_suggestion_note(
-        journal, 700_000 + w.people["mother"], mother, w.people["petya"], TUESDAY, "температура"
+        journal,
+        UserRef.telegram(700_000 + w.people["mother"]),
+        mother,
+        w.people["petya"],
+        TUESDAY,
+        "температура",
     )
     at(clock, WEDNESDAY, 10, 0)
     await absent(journal, w, "english2", WEDNESDAY, 2, "kolya")
@@ -551,7 +565,7 @@ async def test_r6_a_parent_suggests_only_for_own_absent_child(
     with pytest.raises(NotAllowed):  # someone else's child
         await friday_round.suggest_reason(
             journal,
-            700_000 + world.people["mother"],
+            UserRef.telegram(700_000 + world.people["mother"]),
             mother,
             world.people["kolya"],
             MONDAY,
@@ -559,11 +573,16 @@ async def test_r6_a_parent_suggests_only_for_own_absent_child(
         )
     with pytest.raises(NotAllowed):  # a forged binding of another account
         await friday_round.suggest_reason(
-            journal, 1, mother, world.people["masha"], MONDAY, AbsenceReason.ILLNESS
+            journal,
+            UserRef.telegram(1),
+            mother,
+            world.people["masha"],
+            MONDAY,
+            AbsenceReason.ILLNESS,
         )
     await friday_round.suggest_reason(
         journal,
-        700_000 + world.people["mother"],
+        UserRef.telegram(700_000 + world.people["mother"]),
         mother,
         world.people["masha"],
         MONDAY,
@@ -597,11 +616,15 @@ async def test_r17_class_teacher_sees_who_has_not_read_the_weeks_digests(
     )
     at(clock, MONDAY, 20, 0)
     assert await jobs.digests() == 2
-    first = await digest.mark_digest_read(journal, 700_000 + world.people["mother"], mother, MONDAY)
-    again = await digest.mark_digest_read(journal, 700_000 + world.people["mother"], mother, MONDAY)
+    first = await digest.mark_digest_read(
+        journal, UserRef.telegram(700_000 + world.people["mother"]), mother, MONDAY
+    )
+    again = await digest.mark_digest_read(
+        journal, UserRef.telegram(700_000 + world.people["mother"]), mother, MONDAY
+    )
     assert first.first and not again.first
     with pytest.raises(NotAllowed):
-        await digest.mark_digest_read(journal, 1, sidorov, MONDAY)
+        await digest.mark_digest_read(journal, UserRef.telegram(1), sidorov, MONDAY)
 
     report = await digest.unread_digests(
         journal, world.staff("math"), world.classes["5А"], MONDAY, MONDAY + timedelta(days=6)

@@ -10,6 +10,7 @@ from bot.actions import UnreadCb
 from bot.telegram.transport import build_bot
 from core import digest, friday_round
 from core.clock import ManualClock
+from core.identity import UserRef
 from core.models import (
     AbsenceReason,
     AbsenceSuggestion,
@@ -203,7 +204,9 @@ async def test_r17_class_teacher_opens_the_list_of_parents_who_have_not_read(
     await school_day_for_5a(bot.journal, world)
     at(clock, MONDAY, 20, 0)
     assert await NotificationJobs(bot.journal).digests() == 2
-    await digest.mark_digest_read(bot.journal, 700_000 + world.people["mother"], mother, MONDAY)
+    await digest.mark_digest_read(
+        bot.journal, UserRef.telegram(700_000 + world.people["mother"]), mother, MONDAY
+    )
 
     await teacher.send("/menu")
     menu = await teacher.wait_reply()

@@ -87,7 +87,7 @@ async def row(journal: Journal, key: str) -> Row[Any]:
     return found
 
 
-async def bind(journal: Journal, telegram_user_id: int) -> int:
+async def bind(journal: Journal, user_id: int) -> int:
     """A parent bound to this Telegram account; returns the binding id."""
     async with journal.transaction() as s:
         school = await s.scalar(select(School).where(School.name == "Школа"))
@@ -95,11 +95,11 @@ async def bind(journal: Journal, telegram_user_id: int) -> int:
             school = School(name="Школа")
             s.add(school)
             await s.flush()
-        person = Person(school_id=school.id, full_name=f"Родитель {telegram_user_id}")
+        person = Person(school_id=school.id, full_name=f"Родитель {user_id}")
         s.add(person)
         await s.flush()
         binding = Binding(
-            telegram_user_id=telegram_user_id,
+            user_id=user_id,
             person_id=person.id,
             role="parent",
             created_at=journal.clock.now(),

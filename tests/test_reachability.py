@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core import accounts, digest
 from core.clock import ManualClock
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import Binding
 from tests.test_notifications import bind
@@ -22,10 +23,12 @@ async def test_blocked_parent_is_listed_for_the_class_teacher_until_they_return(
     journal: Journal, clock: ManualClock
 ) -> None:
     world: World = await build_world(journal)
-    binding = await bind(journal, world.people["mother"], telegram_user_id=PARENT_USER)
+    binding = await bind(journal, world.people["mother"], user_id=PARENT_USER)
     class_teacher = world.staff("math")  # leads 5А
 
-    await accounts.set_reachable(journal, PARENT_USER, False)  # my_chat_member: kicked
+    await accounts.set_reachable(
+        journal, UserRef.telegram(PARENT_USER), False
+    )  # my_chat_member: kicked
     assert await unreachable_at(journal, binding) == clock.now()
     report = await digest.unread_digests(
         journal, class_teacher, world.classes["5А"], MONDAY, MONDAY
@@ -34,7 +37,9 @@ async def test_blocked_parent_is_listed_for_the_class_teacher_until_they_return(
         ("Иванова Светлана Николаевна", clock.now())
     ]
 
-    await accounts.identify(journal, PARENT_USER, PARENT_USER, "ru")  # writes to the bot
+    await accounts.identify(
+        journal, UserRef.telegram(PARENT_USER), PARENT_USER, "ru"
+    )  # writes to the bot
     assert await unreachable_at(journal, binding) is None
     report = await digest.unread_digests(
         journal, class_teacher, world.classes["5А"], MONDAY, MONDAY

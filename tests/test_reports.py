@@ -20,6 +20,7 @@ from core import reports as reporting
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import AbsenceReason, Binding, BindingRole, Guardianship, Person, Presence
 from reports import statement, xlsx
@@ -388,9 +389,9 @@ async def test_r21_parents_activity_bound_consented_unreachable_opted_out_readin
     admin = w.staff("admin")
     mother = await invitations.issue(journal, admin, w.people["mother"], BindingRole.PARENT)
     sidorov = await invitations.issue(journal, admin, w.people["sidorov"], BindingRole.PARENT)
-    bound_mother = await invitations.redeem(journal, 1001, mother.code)
-    bound_sidorov = await invitations.redeem(journal, 1002, sidorov.code)
-    await invitations.record_consent(journal, bound_mother.id, 1001)
+    bound_mother = await invitations.redeem(journal, UserRef.telegram(1001), mother.code)
+    bound_sidorov = await invitations.redeem(journal, UserRef.telegram(1002), sidorov.code)
+    await invitations.record_consent(journal, bound_mother.id, UserRef.telegram(1001))
     async with journal.transaction() as s:
         # Telegram answered 403 to Сидоров; he refused the electronic diary in writing (R18).
         await s.execute(
@@ -534,7 +535,7 @@ async def test_names_typed_as_formulas_are_written_as_text_in_every_report(
     w = school.w
     admin = w.staff("admin")
     sidorov = await invitations.issue(journal, admin, w.people["sidorov"], BindingRole.PARENT)
-    await invitations.redeem(journal, 1002, sidorov.code)
+    await invitations.redeem(journal, UserRef.telegram(1002), sidorov.code)
     async with journal.transaction() as s:
         for who, name in HOSTILE.items():
             await s.execute(update(Person).where(Person.id == w.people[who]).values(full_name=name))

@@ -86,7 +86,7 @@ async def test_r9_audit_report_after_roll_call_marks_and_a_revert_reads_in_words
     math, admin = w.staff("math"), w.staff("admin")
     async with journal.transaction() as s:
         phone = Binding(
-            telegram_user_id=101,
+            user_id=101,
             person_id=p["math"],
             role=BindingRole.STAFF.value,
             created_at=datetime(2026, 9, 1, tzinfo=MOSCOW),
@@ -342,7 +342,7 @@ async def test_r3_r9_the_revert_preview_names_a_rules_change_in_words(
 ) -> None:
     async with journal.transaction() as s:
         phone = Binding(
-            telegram_user_id=102,
+            user_id=102,
             person_id=world.people["director"],
             role=BindingRole.STAFF.value,
             created_at=datetime(2026, 9, 1, tzinfo=MOSCOW),

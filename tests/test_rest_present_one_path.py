@@ -40,7 +40,7 @@ async def open_math(bot: Harness, world: World) -> FakeUser:
 
 async def binding_of(journal: Journal, user: FakeUser) -> int:
     async with journal.transaction() as s:
-        binding_id = await s.scalar(select(Binding.id).where(Binding.telegram_user_id == user.id))
+        binding_id = await s.scalar(select(Binding.id).where(Binding.user_id == user.id))
     assert binding_id is not None
     return binding_id
 

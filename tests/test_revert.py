@@ -24,6 +24,7 @@ from core.access import Actor, actor_for_binding
 from core.clock import ManualClock
 from core.entries import Outcome
 from core.errors import NotAllowed, NotFound
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import (
     AbsenceReason,
@@ -61,7 +62,7 @@ async def lesson_of(journal: Journal, w: World, teacher: str, no: int) -> int:
 async def bind(journal: Journal, w: World, who: str, role: BindingRole, tg: int) -> int:
     async with journal.transaction() as s:
         b = Binding(
-            telegram_user_id=tg,
+            user_id=tg,
             person_id=w.people[who],
             role=role.value,
             created_at=datetime(2026, 9, 1, tzinfo=MOSCOW),
@@ -161,7 +162,7 @@ async def test_r3_revert_restores_the_journal_to_the_reported_moment(
     await lessons.take_as_substitute(journal, math, e2)
     await attendance.set_status(journal, math, e2, p["kolya"], Presence.ABSENT)
     code = await invitations.issue(journal, math, p["sidorov"], BindingRole.PARENT)
-    stolen_parent = await invitations.redeem(journal, 4242, code.code)
+    stolen_parent = await invitations.redeem(journal, UserRef.telegram(4242), code.code)
     # After the deadline, changes become requests; the deputy approves one of them.
     at(clock, 20, 30)
     pending = await attendance.set_status(journal, math, m1, p["masha"], Presence.ABSENT)

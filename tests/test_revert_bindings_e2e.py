@@ -54,7 +54,7 @@ async def phone(
 
 async def binding_of(journal: Journal, user: FakeUser) -> int:
     async with journal.transaction() as s:
-        found = await s.scalar(select(Binding.id).where(Binding.telegram_user_id == user.id))
+        found = await s.scalar(select(Binding.id).where(Binding.user_id == user.id))
     assert found is not None
     return found
 
@@ -158,9 +158,7 @@ async def test_r3_admin_list_tells_two_phones_apart(
     ask = await admin.press_and_wait(lambda b: "@lucky777" in b.text)
     assert "закрыт" in (ask.text or "")
     async with bot.journal.transaction() as s:
-        cut = await s.scalar(
-            select(Binding.revoked_at).where(Binding.telegram_user_id == stolen.id)
-        )
+        cut = await s.scalar(select(Binding.revoked_at).where(Binding.user_id == stolen.id))
     assert cut is not None
 
 
@@ -217,10 +215,8 @@ async def test_r3_a_second_account_binding_tells_the_first_with_a_cut_button(
     done = await own.wait_reply(predicate=lambda m: "Аккаунт отключён" in (m.text or ""))
     assert "администратору" in (done.text or "")
     async with bot.journal.transaction() as s:
-        cut = await s.scalar(
-            select(Binding.revoked_at).where(Binding.telegram_user_id == stolen.id)
-        )
-        kept = await s.scalar(select(Binding.revoked_at).where(Binding.telegram_user_id == own.id))
+        cut = await s.scalar(select(Binding.revoked_at).where(Binding.user_id == stolen.id))
+        kept = await s.scalar(select(Binding.revoked_at).where(Binding.user_id == own.id))
     assert cut is not None and kept is None
     await stolen.send("/today")
     assert "код приглашения" in ((await stolen.wait_reply()).text or "")

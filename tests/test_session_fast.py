@@ -10,6 +10,7 @@ from sqlalchemy import event, update
 
 from core import accounts
 from core.accounts import caller as account_caller
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import Binding, BindingRole, ConversationState, Guardianship
 from tests.test_notifications import bind
@@ -36,23 +37,23 @@ class Statements:
 
 async def fast_and_locked(journal: Journal) -> accounts.Caller:
     """The session of a settled account: one statement, the same as the locked path."""
-    await accounts.identify(journal, USER, USER, "ru")  # settles the account
+    await accounts.identify(journal, UserRef.telegram(USER), USER, "ru")  # settles the account
     with Statements(journal) as texts:
-        fast = await accounts.identify(journal, USER, USER, "ru")
+        fast = await accounts.identify(journal, UserRef.telegram(USER), USER, "ru")
     assert len(texts) == 1, texts
-    assert fast == await account_caller._identify_locked(journal, USER, USER)
+    assert fast == await account_caller._identify_locked(journal, UserRef.telegram(USER), USER)
     return fast
 
 
 async def test_unbound_account(journal: Journal) -> None:
     session = await fast_and_locked(journal)
-    assert session == accounts.Caller(USER, None, None, None, None)
+    assert session == accounts.Caller(UserRef.telegram(USER), None, None, None, None)
 
 
 @pytest.mark.parametrize("name", ["director", "admin", "math"])
 async def test_staff(journal: Journal, name: str) -> None:
     world: World = await build_world(journal)
-    binding = await bind(journal, world.people[name], BindingRole.STAFF, telegram_user_id=USER)
+    binding = await bind(journal, world.people[name], BindingRole.STAFF, user_id=USER)
     session = await fast_and_locked(journal)
     assert session.actor is not None
     assert session.actor.staff_roles == world.roles[name]
@@ -62,7 +63,7 @@ async def test_staff(journal: Journal, name: str) -> None:
 
 async def test_pupil(journal: Journal) -> None:
     world: World = await build_world(journal)
-    await bind(journal, world.people["masha"], BindingRole.PUPIL, telegram_user_id=USER)
+    await bind(journal, world.people["masha"], BindingRole.PUPIL, user_id=USER)
     session = await fast_and_locked(journal)
     assert session.pupil is not None and session.pupil.id == world.people["masha"]
     assert session.pupil.class_name == "5А" and session.pupil.grade == 5
@@ -71,13 +72,13 @@ async def test_pupil(journal: Journal) -> None:
 @pytest.mark.parametrize("consent", [True, False])
 async def test_parent_of_several_keeps_the_chosen_child(journal: Journal, consent: bool) -> None:
     world: World = await build_world(journal)
-    await bind(journal, world.people["mother"], telegram_user_id=USER, consent=consent)
+    await bind(journal, world.people["mother"], user_id=USER, consent=consent)
     session = await fast_and_locked(journal)
     assert session.pupil is not None and session.pupil.id == world.people["petya"]  # by name
     assert session.consent_needed is not consent
     actor = session.actor
     assert actor is not None
-    await accounts.switch_pupil(journal, actor, USER, world.people["dasha"])
+    await accounts.switch_pupil(journal, actor, UserRef.telegram(USER), world.people["dasha"])
     session = await fast_and_locked(journal)
     assert session.pupil is not None and session.pupil.id == world.people["dasha"]
     assert session.pupil.class_name == "1А"
@@ -85,14 +86,14 @@ async def test_parent_of_several_keeps_the_chosen_child(journal: Journal, consen
 
 async def test_revoked_binding_falls_back_then_is_fast_again(journal: Journal) -> None:
     world: World = await build_world(journal)
-    first = await bind(journal, world.people["math"], BindingRole.STAFF, telegram_user_id=USER)
-    second = await bind(journal, world.people["sidorov"], telegram_user_id=USER)
+    first = await bind(journal, world.people["math"], BindingRole.STAFF, user_id=USER)
+    second = await bind(journal, world.people["sidorov"], user_id=USER)
     assert (await fast_and_locked(journal)).bindings == 2
     async with journal.transaction() as s:
         await s.execute(
             update(Binding).where(Binding.id == first).values(revoked_at=journal.clock.now())
         )
-    session = await accounts.identify(journal, USER, USER, "ru")
+    session = await accounts.identify(journal, UserRef.telegram(USER), USER, "ru")
     assert session.actor is not None and session.actor.binding_id == second
     assert (await fast_and_locked(journal)) == session
     async with journal.transaction() as s:
@@ -101,10 +102,10 @@ async def test_revoked_binding_falls_back_then_is_fast_again(journal: Journal) -
 
 
 async def test_another_chat_is_written(journal: Journal) -> None:
-    await accounts.identify(journal, USER, USER, "ru")
-    await accounts.identify(journal, USER, 42, "ru")
+    await accounts.identify(journal, UserRef.telegram(USER), USER, "ru")
+    await accounts.identify(journal, UserRef.telegram(USER), 42, "ru")
     with Statements(journal) as texts:
-        await accounts.identify(journal, USER, 42, "ru")
+        await accounts.identify(journal, UserRef.telegram(USER), 42, "ru")
     assert len(texts) == 1
 
 
@@ -112,14 +113,18 @@ async def test_the_conversation_state_comes_in_the_same_statement(journal: Journ
     """The bot reads the chat's conversation (e.g. waiting for the homework text) with the
     session: no second query per update, on the fast path and on the locked one."""
     key = f"1:{USER}:{USER}:default"
-    fresh = await accounts.identify(journal, USER, USER, "ru", key)  # the locked path
+    fresh = await accounts.identify(
+        journal, UserRef.telegram(USER), USER, "ru", key
+    )  # the locked path
     assert fresh.conversation_state is None
     async with journal.transaction() as s:
         s.add(ConversationState(key=key, state="Typing:homework"))
     with Statements(journal) as texts:
-        session = await accounts.identify(journal, USER, USER, "ru", key)
+        session = await accounts.identify(journal, UserRef.telegram(USER), USER, "ru", key)
     assert len(texts) == 1 and session.conversation_state == "Typing:homework"
-    moved = await accounts.identify(journal, USER, 42, "ru", key)  # another chat: locked
+    moved = await accounts.identify(
+        journal, UserRef.telegram(USER), 42, "ru", key
+    )  # another chat: locked
     assert moved.conversation_state == "Typing:homework"
-    other = await accounts.identify(journal, USER, 42, "ru", "1:42:42:other")
+    other = await accounts.identify(journal, UserRef.telegram(USER), 42, "ru", "1:42:42:other")
     assert other.conversation_state is None

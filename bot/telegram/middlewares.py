@@ -26,6 +26,7 @@ from bot.telegram.storage import PostgresStorage
 from bot.telegram.transport import answer_first
 from core import accounts
 from core.errors import JournalError
+from core.identity import UserRef
 from core.journal import Journal
 from core.metrics import Metrics
 from core.text import clean_typed, has_controls
@@ -127,7 +128,7 @@ class CallerMiddleware(BaseMiddleware):
         try:
             caller = await accounts.identify(
                 journal,
-                user.id,
+                UserRef.telegram(user.id),
                 chat.id if chat else user.id,
                 user.language_code,
                 self.storage.key_of(context.key) if context else None,

@@ -15,7 +15,7 @@ from bot.telegram.render import keyboard
 from core import accounts, corrections
 from core.corrections import RequestView
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, Messenger
 from texts import Texts
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
 async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
     """Send the newest pending request to every deputy and the director."""
     people = await corrections.approvers(journal, school_id)
-    chats = await accounts.chats_of(journal, people, BindingRole.STAFF)
+    chats = await accounts.chats_of(journal, people, BindingRole.STAFF, Messenger.TELEGRAM)
     if not chats:
         return
     newest = await corrections.newest_pending(journal, school_id)
@@ -44,7 +44,9 @@ async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
 
 
 async def tell_requester(bot: Bot, journal: Journal, request: RequestView) -> None:
-    chats = await accounts.chats_of(journal, [request.requested_by], BindingRole.STAFF)
+    chats = await accounts.chats_of(
+        journal, [request.requested_by], BindingRole.STAFF, Messenger.TELEGRAM
+    )
     tx = Texts()
     key = (
         "requests.approved_for_teacher"

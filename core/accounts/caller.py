@@ -1,4 +1,4 @@
-"""A Telegram account's session: the bindings it holds, the one it acts through now,
+"""A messenger account's session: the bindings it holds, the one it acts through now,
 the child a parent is looking at, the language it reads; switching binding or child."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 
 from core.access import Actor, actor_for_binding
 from core.errors import NotAllowed
+from core.identity import UserRef, own_bindings, owns
 from core.journal import Journal
 from core.models import (
     Account,
@@ -55,7 +56,7 @@ class PupilRef:
 class Caller:
     """Who is acting in this update. ``actor`` is None for an account with no binding."""
 
-    telegram_user_id: int
+    user: UserRef
     language: str | None
     actor: Actor | None
     full_name: str | None
@@ -67,7 +68,7 @@ class Caller:
 
 async def identify(
     journal: Journal,
-    telegram_user_id: int,
+    user: UserRef,
     chat_id: int,
     language_code: str | None,
     conversation: str | None = None,
@@ -84,12 +85,14 @@ async def identify(
         # One statement, no transaction around it: no BEGIN/COMMIT round trips.
         conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = (
-            await conn.execute(_caller_query(), {"uid": telegram_user_id, "ckey": conversation})
+            await conn.execute(
+                _caller_query(), {"m": user.messenger.value, "uid": user.id, "ckey": conversation}
+            )
         ).first()
-    session = _session_from_row(telegram_user_id, chat_id, row)
+    session = _session_from_row(user, chat_id, row)
     seen = row.last_seen_at if session is not None and row is not None else None
     if session is None:
-        session = await _identify_locked(journal, telegram_user_id, chat_id)
+        session = await _identify_locked(journal, user, chat_id)
         if conversation is not None:
             async with journal.sessions() as s:
                 state = await s.scalar(_conversation_state(), {"ckey": conversation})
@@ -132,8 +135,13 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
     """The account (``uid``), its active binding's actor, name, current pupil, the number
     of active bindings, whether any of them is marked unreachable and a parent's missing
     consent. Built once: building it takes longer than running it."""
-    telegram_user_id = bindparam("uid", type_=BigInteger)
-    active = (Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+    messenger = bindparam("m", type_=String)
+    user_id = bindparam("uid", type_=BigInteger)
+    active = (
+        Binding.messenger == messenger,
+        Binding.user_id == user_id,
+        Binding.revoked_at.is_(None),
+    )
     mine = aliased(Binding)
     roles = (
         select(func.array_agg(StaffRoleRow.role))
@@ -192,7 +200,7 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
         .outerjoin(Person, Person.id == mine.person_id)
         .outerjoin(own, true())
         .outerjoin(child, true())
-        .where(Account.telegram_user_id == telegram_user_id)
+        .where(Account.messenger == messenger, Account.user_id == user_id)
     )
 
 
@@ -220,7 +228,7 @@ def _pupil_lateral(*where: ColumnElement[bool], guardian: bool = False) -> Any:
     )
 
 
-def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None) -> Caller | None:
+def _session_from_row(user: UserRef, chat_id: int, row: Row[Any] | None) -> Caller | None:
     """The session the row describes, or None when something must be written first (a new
     account, another chat, a binding to fall back from, an unreachable mark to clear, a
     parent's child to choose)."""
@@ -229,7 +237,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
     if row.binding_id is None:
         if row.active_binding_id is None and not row.bindings:
             return Caller(
-                telegram_user_id,
+                user,
                 row.language,
                 None,
                 None,
@@ -249,7 +257,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
     if role in (BindingRole.PUPIL, BindingRole.PARENT) and row.pupil_id is not None:
         pupil = PupilRef(row.pupil_id, row.pupil_name, row.class_name, row.grade)
     return Caller(
-        telegram_user_id,
+        user,
         row.language,
         actor,
         row.full_name,
@@ -260,7 +268,7 @@ def _session_from_row(telegram_user_id: int, chat_id: int, row: Row[Any] | None)
     )
 
 
-async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int) -> Caller:
+async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Caller:
     """The account row locked: create it, follow the chat, fall back from a revoked
     binding, clear the unreachable mark, choose a parent's child."""
     async with journal.transaction() as s:
@@ -269,16 +277,18 @@ async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int
         # (the others wait here for it, then lock it below).
         await s.execute(
             pg_insert(Account)
-            .values(telegram_user_id=telegram_user_id, chat_id=chat_id, updated_at=now)
-            .on_conflict_do_nothing(index_elements=[Account.telegram_user_id])
+            .values(
+                messenger=user.messenger.value, user_id=user.id, chat_id=chat_id, updated_at=now
+            )
+            .on_conflict_do_nothing(index_elements=[Account.messenger, Account.user_id])
         )
-        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        account = await s.get(Account, (user.messenger.value, user.id), with_for_update=True)
         assert account is not None  # inserted above, or already there
         if account.chat_id != chat_id:
             account.chat_id = chat_id
             account.updated_at = now
         # Whoever writes to the bot has not blocked it: deliver to them again.
-        await _mark_reachable(s, telegram_user_id, None)
+        await _mark_reachable(s, user, None)
         actor = None
         if account.active_binding_id is not None:
             try:
@@ -288,7 +298,7 @@ async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int
         if actor is None:
             fallback = await s.scalar(
                 select(Binding.id)
-                .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+                .where(*own_bindings(user), Binding.revoked_at.is_(None))
                 .order_by(Binding.id)
                 .limit(1)
             )
@@ -298,13 +308,13 @@ async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int
                 actor = await actor_for_binding(s, fallback)
         await s.flush()
         if actor is None:
-            return Caller(telegram_user_id, account.language, None, None, None)
+            return Caller(user, account.language, None, None, None)
         full_name = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
         pupil = await _current_pupil(s, account, actor)
         count = await s.scalar(
             select(func.count())
             .select_from(Binding)
-            .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+            .where(*own_bindings(user), Binding.revoked_at.is_(None))
         )
         consent_needed = actor.role is BindingRole.PARENT and bool(
             await s.scalar(
@@ -317,7 +327,7 @@ async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int
             )
         )
         return Caller(
-            telegram_user_id,
+            user,
             account.language,
             actor,
             full_name,
@@ -327,20 +337,20 @@ async def _identify_locked(journal: Journal, telegram_user_id: int, chat_id: int
         )
 
 
-async def set_reachable(journal: Journal, telegram_user_id: int, reachable: bool) -> None:
+async def set_reachable(journal: Journal, user: UserRef, reachable: bool) -> None:
     """The user blocked the bot (``reachable=False``) or unblocked it: the outbox stops or
     resumes delivering to their bindings, and the class teacher sees it."""
     async with journal.transaction() as s:
-        await _mark_reachable(s, telegram_user_id, None if reachable else journal.clock.now())
+        await _mark_reachable(s, user, None if reachable else journal.clock.now())
 
 
-async def _mark_reachable(s: AsyncSession, telegram_user_id: int, since: datetime | None) -> None:
+async def _mark_reachable(s: AsyncSession, user: UserRef, since: datetime | None) -> None:
     """``since`` None: reachable again; a moment: unreachable from then."""
     was = Binding.unreachable_at
     flip = was.is_not(None) if since is None else was.is_(None)
     await s.execute(
         update(Binding)
-        .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None), flip)
+        .where(*own_bindings(user), Binding.revoked_at.is_(None), flip)
         .values(unreachable_at=since)
         .execution_options(synchronize_session=False)
     )
@@ -398,35 +408,34 @@ async def children_in(s: AsyncSession, actor: Actor) -> list[PupilRef]:
     return await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
 
 
-async def switch_binding(journal: Journal, telegram_user_id: int, binding_id: int) -> None:
+async def switch_binding(journal: Journal, user: UserRef, binding_id: int) -> None:
     """Act through another of the account's own bindings (a teacher who is also a parent)."""
     async with journal.transaction() as s:
         binding = await s.get(Binding, binding_id)
-        if binding is None or binding.telegram_user_id != telegram_user_id or binding.revoked_at:
+        if binding is None or not owns(user, binding) or binding.revoked_at:
             raise NotAllowed()
         await s.execute(
             pg_insert(Account)
             .values(
-                telegram_user_id=telegram_user_id,
-                chat_id=telegram_user_id,
+                messenger=user.messenger.value,
+                user_id=user.id,
+                chat_id=user.id,  # the account exists (identify made it); else a private chat
                 active_binding_id=binding_id,
                 updated_at=journal.clock.now(),
             )
             .on_conflict_do_update(
-                index_elements=["telegram_user_id"],
+                index_elements=["messenger", "user_id"],
                 set_={"active_binding_id": binding_id, "active_pupil_id": None},
             )
         )
 
 
-async def switch_pupil(
-    journal: Journal, actor: Actor, telegram_user_id: int, pupil_id: int
-) -> None:
+async def switch_pupil(journal: Journal, actor: Actor, user: UserRef, pupil_id: int) -> None:
     """A parent of several children looks at another one of them (never someone else's)."""
     async with journal.transaction() as s:
         if pupil_id not in {c.id for c in await _children(s, actor.person_id or 0)}:
             raise NotAllowed()
-        account = await s.get(Account, telegram_user_id, with_for_update=True)
+        account = await s.get(Account, (user.messenger.value, user.id), with_for_update=True)
         if account is None:
             raise NotAllowed()
         account.active_pupil_id = pupil_id

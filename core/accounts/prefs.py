@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.access import Actor
 from core.errors import NotAllowed
 from core.journal import Journal
-from core.models import Binding, BindingRole, NotificationPrefs, School
+from core.models import Account, Binding, BindingRole, Messenger, NotificationPrefs, School
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,21 @@ def _parent_binding(actor: Actor) -> int:
     return actor.binding_id
 
 
-async def chats_of(journal: Journal, person_ids: list[int], role: BindingRole) -> list[int]:
-    """The Telegram chats (private: the user id) where these people act in that role and
-    can still be reached."""
+async def chats_of(
+    journal: Journal, person_ids: list[int], role: BindingRole, messenger: Messenger
+) -> list[int]:
+    """The chats on ``messenger`` where these people act in that role and can still be
+    reached (the account's chat; a private chat's id is the user's)."""
     async with journal.transaction() as s:
         rows = await s.scalars(
-            select(Binding.telegram_user_id)
+            select(func.coalesce(Account.chat_id, Binding.user_id))
+            .select_from(Binding)
+            .outerjoin(
+                Account,
+                and_(Account.messenger == Binding.messenger, Account.user_id == Binding.user_id),
+            )
             .where(
+                Binding.messenger == messenger.value,
                 Binding.person_id.in_(person_ids),
                 Binding.role == role,
                 Binding.revoked_at.is_(None),

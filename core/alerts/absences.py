@@ -85,8 +85,8 @@ _ALERT_PUPILS_SQL = text(
 
 _ALERT_PARENTS_SQL = text(
     """
-    SELECT x.pupil_id, b.id, b.person_id, COALESCE(a.chat_id, b.telegram_user_id),
-           COALESCE(a.language, pe.language, 'ru'),
+    SELECT x.pupil_id, b.id, b.person_id, COALESCE(a.chat_id, b.user_id),
+           COALESCE(a.language, pe.language, 'ru'), b.messenger,
            COALESCE(st.version, 0), COALESCE(st.lessons, '[]'::jsonb)
     FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
     JOIN guardianships g ON g.pupil_id = x.pupil_id
@@ -95,7 +95,7 @@ _ALERT_PARENTS_SQL = text(
                    AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
     JOIN people pe ON pe.id = b.person_id
     LEFT JOIN notification_prefs np ON np.binding_id = b.id
-    LEFT JOIN accounts a ON a.telegram_user_id = b.telegram_user_id
+    LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN absence_alert_states st
            ON st.binding_id = b.id AND st.pupil_id = x.pupil_id AND st.day = x.day
     WHERE COALESCE(np.absence_alerts, true)
@@ -123,10 +123,9 @@ async def alert_subjects(s: AsyncSession, now: datetime, tz: ZoneInfo) -> list[A
         _ALERT_PARENTS_SQL,
         {"pupils": [x.pupil_id for x in ordered], "days": [x.day for x in ordered]},
     )
-    for pupil_id, binding_id, person_id, chat_id, language, version, lessons in parents:
-        subjects[pupil_id].parents.append(
-            AlertParent(Recipient(binding_id, person_id, chat_id, language), version, list(lessons))
-        )
+    for pupil_id, binding_id, person_id, chat_id, language, channel, version, lessons in parents:
+        recipient = Recipient(binding_id, person_id, chat_id, language, channel)
+        subjects[pupil_id].parents.append(AlertParent(recipient, version, list(lessons)))
     return ordered
 
 

@@ -18,6 +18,7 @@ from core.clock import at_local
 from core.jobs import school_zones
 from core.models import (
     AbsenceReason,
+    Messenger,
     NotificationPrefs,
     Presence,
     School,
@@ -45,19 +46,20 @@ class DigestTarget:
     language: str
     since: datetime  # marks recorded from here (the previous digest) until now
     children: list[Child] = field(default_factory=list)
+    channel: str = Messenger.TELEGRAM.value  # the messenger the binding is on
 
 
 _DIGEST_PARENTS_SQL = """
     SELECT b.id, b.person_id, pe.school_id, due.day,
-           COALESCE(a.chat_id, b.telegram_user_id),
+           COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'),
-           COALESCE(prev.built_at, due.due_at - interval '1 day')
+           COALESCE(prev.built_at, due.due_at - interval '1 day'), b.messenger
     FROM unnest($1::integer[], $2::date[], $3::time[], $4::timestamptz[], $5::time[])
          AS due(school_id, day, at, due_at, school_at)
     JOIN people pe ON pe.school_id = due.school_id
     JOIN bindings b ON b.person_id = pe.id
     LEFT JOIN notification_prefs np ON np.binding_id = b.id
-    LEFT JOIN accounts a ON a.telegram_user_id = b.telegram_user_id
+    LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN digests prev ON prev.binding_id = b.id AND prev.day = due.day - 1
     WHERE b.role = 'parent' AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
       AND COALESCE(np.digest_enabled, true)
@@ -144,11 +146,13 @@ async def digest_targets(
         return []
     children = await guardians_children(s, sorted({r[1] for r in parents}))
     targets = []
-    for binding_id, person_id, school_id, day, chat_id, language, since in parents:
+    for binding_id, person_id, school_id, day, chat_id, language, since, channel in parents:
         mine = enrolled_on(children.get(person_id, ()), day)
         if mine:
             targets.append(
-                DigestTarget(binding_id, person_id, school_id, day, chat_id, language, since, mine)
+                DigestTarget(
+                    binding_id, person_id, school_id, day, chat_id, language, since, mine, channel
+                )
             )
     return targets
 

@@ -19,6 +19,7 @@ from core.digest.content import (
 )
 from core.errors import NotFound
 from core.friday_round import pending_suggestions_by
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import (
     Digest,
@@ -34,14 +35,12 @@ class Receipt:
     to_suggest: list[Child]  # still absent that day without a reason, none suggested by them
 
 
-async def mark_digest_read(
-    journal: Journal, telegram_user_id: int, binding_id: int, day: date
-) -> Receipt:
+async def mark_digest_read(journal: Journal, user: UserRef, binding_id: int, day: date) -> Receipt:
     """R17: the parent has read the day's digest; with, read in the same transaction, the
     children for whom the digest may still ask a reason (R6): the receipt redraws the
     digest's buttons from that, not from the message's old ones."""
     async with journal.transaction() as s:
-        actor = await own_binding_actor(s, telegram_user_id, binding_id)
+        actor = await own_binding_actor(s, user, binding_id)
         result = await s.execute(
             update(Digest)
             .where(Digest.binding_id == binding_id, Digest.day == day, Digest.read_at.is_(None))

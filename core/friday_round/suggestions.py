@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Actor, is_guardian
 from core.classes import ensure_class_teacher
 from core.errors import InvalidValue, NotAllowed, NotFound
+from core.identity import UserRef
 from core.journal import Journal
 from core.models import (
     AbsenceReason,
@@ -61,9 +62,9 @@ async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient,
 
 
 async def _suggesting_parent(
-    s: AsyncSession, telegram_user_id: int, binding_id: int, pupil_id: int
+    s: AsyncSession, user: UserRef, binding_id: int, pupil_id: int
 ) -> Actor:
-    actor = await own_binding_actor(s, telegram_user_id, binding_id)
+    actor = await own_binding_actor(s, user, binding_id)
     if actor.role is not BindingRole.PARENT or not await is_guardian(s, actor, pupil_id):
         raise NotAllowed()
     consent = await s.scalar(
@@ -92,19 +93,19 @@ async def _absent_that_day(s: AsyncSession, pupil_id: int, day: date) -> None:
 
 
 async def absence_to_explain(
-    journal: Journal, telegram_user_id: int, binding_id: int, pupil_id: int, day: date
+    journal: Journal, user: UserRef, binding_id: int, pupil_id: int, day: date
 ) -> str:
     """The full name of a parent's child who was absent on ``day``, for the parent to
     suggest the reason (refused for anyone else's child, R1)."""
     async with journal.transaction() as s:
-        await _suggesting_parent(s, telegram_user_id, binding_id, pupil_id)
+        await _suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         return await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
 
 
 async def suggest_reason(
     journal: Journal,
-    telegram_user_id: int,
+    user: UserRef,
     binding_id: int,
     pupil_id: int,
     day: date,
@@ -117,7 +118,7 @@ async def suggest_reason(
     if reason not in SUGGESTIBLE:
         raise InvalidValue()
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, telegram_user_id, binding_id, pupil_id)
+        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         values: dict[str, Any] = {
             "reason": reason.value,
@@ -145,7 +146,7 @@ async def suggest_reason(
 
 
 async def add_suggestion_note(
-    journal: Journal, telegram_user_id: int, binding_id: int, pupil_id: int, day: date, note: str
+    journal: Journal, user: UserRef, binding_id: int, pupil_id: int, day: date, note: str
 ) -> SuggestionView:
     """The parent's free-text comment to their suggestion (returned with the class
     teachers to pass it on to)."""
@@ -153,7 +154,7 @@ async def add_suggestion_note(
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, telegram_user_id, binding_id, pupil_id)
+        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
         now = journal.clock.now()
         result = await s.execute(
             update(AbsenceSuggestion)

@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor
 from core.errors import NotAllowed, NotFound
+from core.identity import UserRef, owns
 from core.journal import Journal
 from core.models import Binding, BindingRole, Guardianship, Person, Pupil, SchoolClass, StaffRole
 
 
-async def record_consent(journal: Journal, binding_id: int, telegram_user_id: int) -> None:
+async def record_consent(journal: Journal, binding_id: int, user: UserRef) -> None:
     """R19: the parent confirms consent to personal-data processing; the time is kept."""
     async with journal.transaction() as s:
-        binding = await _own_binding(s, binding_id, telegram_user_id)
+        binding = await _own_binding(s, binding_id, user)
         if binding.role != BindingRole.PARENT:
             raise NotAllowed()
         await s.execute(
@@ -40,12 +41,12 @@ class ConsentRefusal:
 
 
 async def refuse_consent(
-    s: AsyncSession, journal: Journal, binding_id: int, telegram_user_id: int
+    s: AsyncSession, journal: Journal, binding_id: int, user: UserRef
 ) -> ConsentRefusal | None:
     """R19: the parent refuses consent; the refusal and its time are kept, and the bot
     shows nothing of the children. Runs in the caller's transaction (the class teacher's
     notice goes in with it). None when nothing changed (refused already)."""
-    binding = await _own_binding(s, binding_id, telegram_user_id)
+    binding = await _own_binding(s, binding_id, user)
     if binding.role != BindingRole.PARENT:
         raise NotAllowed()
     now = journal.clock.now()
@@ -78,10 +79,10 @@ async def refuse_consent(
     )
 
 
-async def logout(journal: Journal, binding_id: int, telegram_user_id: int) -> None:
+async def logout(journal: Journal, binding_id: int, user: UserRef) -> None:
     """R24: the account holder ends a binding (e.g. a teacher on a shared phone)."""
     async with journal.transaction() as s:
-        binding = await _own_binding(s, binding_id, telegram_user_id)
+        binding = await _own_binding(s, binding_id, user)
         binding.revoked_at = journal.clock.now()
         binding.revoked_reason = "logout"
 
@@ -109,7 +110,7 @@ async def revoke_binding(journal: Journal, actor: Actor, binding_id: int, reason
 
 
 async def cut_own_other_account(
-    journal: Journal, telegram_user_id: int, binding_id: int, other_id: int, reason: str
+    journal: Journal, user: UserRef, binding_id: int, other_id: int, reason: str
 ) -> bool:
     """R3: a person cuts another account bound to them (someone bound their code on
     another phone), from one of their own active bindings. True: cut now; False: it had
@@ -119,11 +120,11 @@ async def cut_own_other_account(
         other = await s.get(Binding, other_id, with_for_update=True)
         if (
             own is None
-            or own.telegram_user_id != telegram_user_id
+            or not owns(user, own)
             or own.revoked_at is not None
             or other is None
             or other.person_id != own.person_id
-            or other.telegram_user_id == telegram_user_id
+            or owns(user, other)
         ):
             raise NotAllowed()
         if other.revoked_at is not None:
@@ -155,9 +156,9 @@ async def binding_to_cut(journal: Journal, actor: Actor, binding_id: int) -> tup
     return row[0], row[1]
 
 
-async def _own_binding(s: AsyncSession, binding_id: int, telegram_user_id: int) -> Binding:
+async def _own_binding(s: AsyncSession, binding_id: int, user: UserRef) -> Binding:
     binding = await s.get(Binding, binding_id)
-    if binding is None or binding.telegram_user_id != telegram_user_id or binding.revoked_at:
+    if binding is None or not owns(user, binding) or binding.revoked_at:
         raise NotAllowed("error.binding_revoked")
     return binding
 

@@ -1,4 +1,4 @@
-"""Redeeming a code (R2): a Telegram account becomes bound to a person in a role; the
+"""Redeeming a code (R2): a messenger account becomes bound to a person in a role; the
 account's bindings as the bot reads them."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import CodeRejected, TooManyAttempts
+from core.identity import UserRef, own_bindings
 from core.invitations.codes import hashes_of
 from core.journal import Journal
 from core.models import Binding, BindingRole, Guardianship, Invitation, Person, RedeemAttempt
@@ -31,15 +32,16 @@ REDEEM_LOCK_NAMESPACE = 0x636F6465  # "code": advisory locks of redeem attempts 
 
 async def redeem(
     journal: Journal,
-    telegram_user_id: int,
+    user: UserRef,
     code: str,
     profile: tuple[str | None, str | None] = (None, None),
 ) -> BindingView:
-    """Bind a Telegram account with a code. Atomic: of many concurrent redeems of one
-    code exactly one succeeds. Failed attempts are limited per Telegram user (R2): the
+    """Bind a messenger account with a code (a code binds on whichever messenger it is
+    typed into). Atomic: of many concurrent redeems of one code exactly one succeeds.
+    Failed attempts are limited per account (R2): the
     account's attempts are serialised by an advisory lock, so counting the failures,
     trying the code and recording a failure are one step (no burst outruns the limit).
-    ``profile``: the account's Telegram name and username, kept so an admin can tell two
+    ``profile``: the account's name and username on its messenger, kept so an admin can tell two
     accounts of one person apart (R3)."""
     now = journal.clock.now()
     hashes = hashes_of(code)
@@ -47,7 +49,7 @@ async def redeem(
         await s.execute(
             select(
                 func.pg_advisory_xact_lock(
-                    REDEEM_LOCK_NAMESPACE, func.hashtext(str(telegram_user_id))
+                    REDEEM_LOCK_NAMESPACE, func.hashtext(f"{user.messenger.value}:{user.id}")
                 )
             )
         )
@@ -55,7 +57,8 @@ async def redeem(
             select(func.count())
             .select_from(RedeemAttempt)
             .where(
-                RedeemAttempt.telegram_user_id == telegram_user_id,
+                RedeemAttempt.messenger == user.messenger.value,
+                RedeemAttempt.user_id == user.id,
                 RedeemAttempt.at > now - timedelta(hours=1),
             )
         )
@@ -70,15 +73,19 @@ async def redeem(
                     Invitation.revoked_at.is_(None),
                     Invitation.expires_at > now,
                 )
-                .values(used_at=now, used_by_telegram_id=telegram_user_id)
+                .values(
+                    used_at=now, used_by_messenger=user.messenger.value, used_by_user_id=user.id
+                )
                 .returning(Invitation.id, Invitation.person_id, Invitation.role)
             )
         ).first()
         if invitation is not None:
-            binding_id = await _bind(s, journal, telegram_user_id, *invitation, profile=profile)
+            binding_id = await _bind(s, journal, user, *invitation, profile=profile)
             return await _binding_view(s, binding_id)
         # Not redeemed: record the failure (committed), then say why.
-        await s.execute(insert(RedeemAttempt).values(telegram_user_id=telegram_user_id, at=now))
+        await s.execute(
+            insert(RedeemAttempt).values(messenger=user.messenger.value, user_id=user.id, at=now)
+        )
         found = await s.scalar(select(Invitation).where(Invitation.code_hash.in_(hashes)))
     if found is None:
         raise CodeRejected("code.unknown")
@@ -92,7 +99,7 @@ async def redeem(
 async def _bind(
     s: AsyncSession,
     journal: Journal,
-    telegram_user_id: int,
+    user: UserRef,
     invitation_id: int,
     person_id: int,
     role: str,
@@ -103,13 +110,14 @@ async def _bind(
     binding_id = await s.scalar(
         pg_insert(Binding)
         .values(
-            telegram_user_id=telegram_user_id,
+            messenger=user.messenger.value,
+            user_id=user.id,
             person_id=person_id,
             role=role,
             invitation_id=invitation_id,
             created_at=journal.clock.now(),
-            telegram_name=(name or "")[:200] or None,
-            telegram_username=(username or "")[:64] or None,
+            profile_name=(name or "")[:200] or None,
+            username=(username or "")[:64] or None,
             last_seen_at=journal.clock.now(),  # binding is its first use
         )
         .on_conflict_do_nothing()
@@ -118,7 +126,7 @@ async def _bind(
     if binding_id is None:  # the account already holds this binding
         binding_id = await s.scalar(
             select(Binding.id).where(
-                Binding.telegram_user_id == telegram_user_id,
+                *own_bindings(user),
                 Binding.person_id == person_id,
                 Binding.role == role,
                 Binding.revoked_at.is_(None),
@@ -152,12 +160,12 @@ async def _binding_view(s: AsyncSession, binding_id: int) -> BindingView:
     )
 
 
-async def bindings_of(journal: Journal, telegram_user_id: int) -> list[BindingView]:
+async def bindings_of(journal: Journal, user: UserRef) -> list[BindingView]:
     """The account's active bindings (one account may be a teacher and a parent)."""
     async with journal.transaction() as s:
         ids = await s.scalars(
             select(Binding.id)
-            .where(Binding.telegram_user_id == telegram_user_id, Binding.revoked_at.is_(None))
+            .where(*own_bindings(user), Binding.revoked_at.is_(None))
             .order_by(Binding.id)
         )
         return [await _binding_view(s, i) for i in list(ids)]

@@ -1,5 +1,5 @@
-"""Invitations, bindings of Telegram accounts, accounts, conversation state and
-notification preferences."""
+"""Invitations, bindings of messenger accounts, accounts, conversation state and
+notification preferences. A messenger account is (``messenger``, ``user_id``)."""
 
 from __future__ import annotations
 
@@ -43,63 +43,73 @@ class Invitation(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    used_by_messenger: Mapped[str | None] = mapped_column(String(16))
+    used_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     revoked_at: Mapped[datetime | None]
 
 
 class Binding(Base):
-    """A Telegram account bound to a person in a role. One account may hold several."""
+    """A messenger account bound to a person in a role. One account may hold several; a
+    person may be bound from several accounts (on Telegram and on MAX)."""
 
     __tablename__ = "bindings"
     __table_args__ = (
         CheckConstraint(_enum_check("role", BindingRole), name="role"),
         Index(
             "uq_bindings_active",
-            "telegram_user_id",
+            "messenger",
+            "user_id",
             "person_id",
             "role",
             unique=True,
             postgresql_where=text("revoked_at IS NULL"),
         ),
         Index("ix_bindings_person", "person_id"),
+        Index("ix_bindings_user", "messenger", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    messenger: Mapped[str] = mapped_column(String(16), server_default=text("'telegram'"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
-    # Set when Telegram answers 403 (blocked, deactivated): nothing more is sent to it.
+    # Set when the messenger answers that the user blocked the bot (or is gone): nothing
+    # more is sent to it.
     unreachable_at: Mapped[datetime | None]
-    # How an admin tells two accounts of one person apart (R3): the Telegram profile it
-    # was bound from, and its last interaction with the bot (updated at most once a
+    # How an admin tells two accounts of one person apart (R3): the messenger, the profile
+    # it was bound from, and its last interaction with the bot (updated at most once a
     # minute, ``core.accounts.SEEN_EVERY``).
-    telegram_name: Mapped[str | None] = mapped_column(String(200))
-    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    profile_name: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
     last_seen_at: Mapped[datetime | None]
 
 
 class RedeemAttempt(Base):
-    """Failed code redemptions per Telegram user, to limit guessing (R2)."""
+    """Failed code redemptions per messenger account, to limit guessing (R2)."""
 
     __tablename__ = "redeem_attempts"
-    __table_args__ = (Index("ix_redeem_attempts_user_at", "telegram_user_id", "at"),)
+    __table_args__ = (Index("ix_redeem_attempts_user_at", "messenger", "user_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    messenger: Mapped[str] = mapped_column(String(16), server_default=text("'telegram'"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime]
 
 
 class Account(Base):
-    """A Telegram account's place in the bot: which of its bindings it acts through now,
+    """A messenger account's place in the bot: which of its bindings it acts through now,
     which child a parent is looking at, and the language it reads."""
 
     __tablename__ = "accounts"
 
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    messenger: Mapped[str] = mapped_column(
+        String(16), primary_key=True, server_default=text("'telegram'")
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     language: Mapped[str | None] = mapped_column(String(5))
     active_binding_id: Mapped[int | None] = mapped_column(

@@ -36,8 +36,16 @@ class StaffRole(StrEnum):
     TEACHER = "teacher"
 
 
+class Messenger(StrEnum):
+    """The messengers a person reaches the journal through; an account is a user of one
+    (their ids are separate number spaces)."""
+
+    TELEGRAM = "telegram"
+    MAX = "max"
+
+
 class BindingRole(StrEnum):
-    """The hat a Telegram account wears. A staff binding carries all the person's staff
+    """The hat a messenger account wears. A staff binding carries all the person's staff
     roles; a parent binding all their children; a pupil binding only themself (R24)."""
 
     STAFF = "staff"

@@ -113,15 +113,15 @@ class AccountRef:
     # What tells two accounts of one person apart: when it was bound, the Telegram
     # profile it was bound from, and its last use of the bot (any update).
     created_at: datetime | None = None
-    telegram_name: str | None = None
-    telegram_username: str | None = None
+    profile_name: str | None = None
+    username: str | None = None
     last_used_at: datetime | None = None
 
     @property
     def device(self) -> str | None:
         """The Telegram profile in one short phrase: ``Name (@username)``."""
-        name = self.telegram_name or ""
-        username = f"@{self.telegram_username}" if self.telegram_username else ""
+        name = self.profile_name or ""
+        username = f"@{self.username}" if self.username else ""
         if name and username:
             return f"{name} ({username})"
         return name or username or None

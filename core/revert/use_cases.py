@@ -36,8 +36,8 @@ def _account_query() -> Any:
         Binding.role,
         Binding.revoked_at,
         Binding.created_at,
-        Binding.telegram_name,
-        Binding.telegram_username,
+        Binding.profile_name,
+        Binding.username,
         Binding.last_seen_at,
     ).join(Person, Person.id == Binding.person_id)
 

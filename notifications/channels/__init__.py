@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.max.limits import MAX_LIMITS
 from bot.screen import Limits, Row
 from bot.telegram.limits import TELEGRAM_LIMITS
-from notifications.outbox import TELEGRAM
+from core.models import Messenger
 
 
 class Result(StrEnum):
@@ -54,4 +55,4 @@ class Channel(Protocol):
 def adapters_limits() -> dict[str, Limits]:
     """Every channel's limits by its name, as its adapter states them (read without
     importing a messenger library)."""
-    return {TELEGRAM: TELEGRAM_LIMITS}
+    return {Messenger.TELEGRAM.value: TELEGRAM_LIMITS, Messenger.MAX.value: MAX_LIMITS}

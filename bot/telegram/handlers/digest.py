@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery
 from bot import screens
 from bot.actions import DigestReadCb, UnreadCb
 from bot.telegram.filters import StaffOnly, on
+from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show, show_rows
 from core import digest
@@ -30,7 +31,9 @@ async def read_digest(
     callback_answer: CallbackAnswer,
 ) -> None:
     day = date.fromordinal(callback_data.day)
-    receipt = await digest.mark_digest_read(journal, query.from_user.id, callback_data.binding, day)
+    receipt = await digest.mark_digest_read(
+        journal, telegram_user(query), callback_data.binding, day
+    )
     callback_answer.text = tx("digest.read_done" if receipt.first else "digest.read_already")
     # The digest's own buttons, drawn again from what holds now (a reason given since
     # takes its button away), by the function that drew them.

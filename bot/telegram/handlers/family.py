@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import screens
 from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.telegram.filters import FamilyOnly, on
+from bot.telegram.identity import telegram_user
 from bot.telegram.render import show
 from core import accounts, family
 from core.accounts import Caller
@@ -103,9 +104,9 @@ async def switch_child(
     query: CallbackQuery, callback_data: ChildCb, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
     assert caller.actor is not None
-    await accounts.switch_pupil(journal, caller.actor, query.from_user.id, callback_data.pupil)
+    await accounts.switch_pupil(journal, caller.actor, caller.user, callback_data.pupil)
     caller = await accounts.identify(
-        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+        journal, telegram_user(query), query.from_user.id, query.from_user.language_code
     )
     await show_marks(query, caller, journal, tx)
 

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.actions import RoundCb
 from bot.telegram.filters import on
+from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show
 from core import friday_round, recipients
@@ -35,7 +36,7 @@ async def round_reason(
     reason = CONFIRMABLE.get(callback_data.reason)
     if reason is None:
         raise InvalidValue()
-    actor = await recipients.binding_actor(journal, query.from_user.id, callback_data.binding)
+    actor = await recipients.binding_actor(journal, telegram_user(query), callback_data.binding)
     day = date.fromordinal(callback_data.day)
     count = await friday_round.confirm_reason(journal, actor, callback_data.pupil, day, reason)
     callback_answer.text = tx("class.reason_saved", count=count)

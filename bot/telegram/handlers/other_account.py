@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.actions import CutOtherCb
 from bot.telegram.filters import on
+from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show, show_rows
 from core import invitations
@@ -25,7 +26,7 @@ async def cut_other_account(
 ) -> None:
     cut = await invitations.cut_own_other_account(
         journal,
-        query.from_user.id,
+        telegram_user(query),
         callback_data.binding,
         callback_data.other,
         "R3: cut by the owner from another account",

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import screens
 from bot.actions import RejectCb, SuggestCb, SuggestDoneCb
 from bot.telegram.filters import on
+from bot.telegram.identity import telegram_user
 from bot.telegram.render import show
 from core import friday_round, recipients
 from core.errors import InvalidValue
@@ -45,7 +46,7 @@ async def ask_reason(
 ) -> None:
     day = date.fromordinal(callback_data.day)
     name = await friday_round.absence_to_explain(
-        journal, query.from_user.id, callback_data.binding, callback_data.pupil, day
+        journal, telegram_user(query), callback_data.binding, callback_data.pupil, day
     )
     screen = screens.reasons.choices(
         tx, callback_data.binding, callback_data.pupil, day, name, friday_round.SUGGESTIBLE
@@ -66,7 +67,7 @@ async def choose_reason(
         raise InvalidValue()
     day = date.fromordinal(callback_data.day)
     view = await friday_round.suggest_reason(
-        journal, query.from_user.id, callback_data.binding, callback_data.pupil, day, reason
+        journal, telegram_user(query), callback_data.binding, callback_data.pupil, day, reason
     )
     await state.set_state(SuggestNote.waiting)
     await state.set_data(
@@ -98,7 +99,7 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
     day = date.fromordinal(int(data["day"]))
     view = await friday_round.add_suggestion_note(
         journal,
-        message.from_user.id,
+        telegram_user(message),
         int(data["binding"]),
         int(data["pupil"]),
         day,
@@ -111,7 +112,7 @@ async def save_note(message: Message, journal: Journal, tx: Texts, state: FSMCon
 async def reject_ask(
     query: CallbackQuery, callback_data: RejectCb, journal: Journal, tx: Texts, state: FSMContext
 ) -> None:
-    await recipients.binding_actor(journal, query.from_user.id, callback_data.binding)
+    await recipients.binding_actor(journal, telegram_user(query), callback_data.binding)
     await state.set_state(RejectNote.waiting)
     await state.set_data(
         {
@@ -132,7 +133,7 @@ async def reject_save(message: Message, journal: Journal, tx: Texts, state: FSMC
         await message.answer(tx("fallback.unknown"))
         return
     assert message.from_user is not None
-    actor = await recipients.binding_actor(journal, message.from_user.id, int(data["binding"]))
+    actor = await recipients.binding_actor(journal, telegram_user(message), int(data["binding"]))
     day = date.fromordinal(int(data["day"]))
     explanation = message.text or ""
     pupil = int(data["pupil"])

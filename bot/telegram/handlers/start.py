@@ -12,6 +12,7 @@ from bot import screens
 from bot.actions import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import on
+from bot.telegram.identity import telegram_user
 from bot.telegram.render import show
 from core import accounts, invitations, periods
 from core.accounts import Caller
@@ -44,12 +45,14 @@ async def code_as_text(message: Message, journal: Journal, tx: Texts, bot: Bot) 
 async def redeem(message: Message, code: str, journal: Journal, tx: Texts, bot: Bot) -> None:
     assert message.from_user is not None
     user = message.from_user
-    binding = await invitations.redeem(journal, user.id, code, (user.full_name, user.username))
+    binding = await invitations.redeem(
+        journal, telegram_user(message), code, (user.full_name, user.username)
+    )
     await announce_second_account(journal, binding.id)  # R3: the first account is told
-    await accounts.switch_binding(journal, message.from_user.id, binding.id)
+    await accounts.switch_binding(journal, telegram_user(message), binding.id)
     await show(message, screens.start.bound(tx, binding.full_name, binding.role))
     caller = await accounts.identify(
-        journal, message.from_user.id, message.chat.id, message.from_user.language_code
+        journal, telegram_user(message), message.chat.id, message.from_user.language_code
     )
     await set_chat_commands(bot, message.chat.id, caller, tx)
     if binding.consent_needed:
@@ -62,14 +65,14 @@ async def give_consent(
     query: CallbackQuery, callback_data: ConsentCb, journal: Journal, tx: Texts
 ) -> None:
     if callback_data.refuse:
-        await refuse_consent(journal, callback_data.binding, query.from_user.id)
+        await refuse_consent(journal, callback_data.binding, telegram_user(query))
         at = local_today(journal.clock, journal.rules.timezone)
         refused = tx("consent.refused", at=f"{at:%d.%m.%Y}")
         await show(query, screens.start.consent(tx, callback_data.binding, refused))
         return
-    await invitations.record_consent(journal, callback_data.binding, query.from_user.id)
+    await invitations.record_consent(journal, callback_data.binding, telegram_user(query))
     caller = await accounts.identify(
-        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+        journal, telegram_user(query), query.from_user.id, query.from_user.language_code
     )
     await show(query, tx("consent.thanks"))
     assert isinstance(query.message, Message)
@@ -123,7 +126,7 @@ async def role_list(query: CallbackQuery, caller: Caller, journal: Journal, tx: 
 async def _show_roles(
     target: Message | CallbackQuery, caller: Caller, journal: Journal, tx: Texts
 ) -> None:
-    bindings = await invitations.bindings_of(journal, caller.telegram_user_id)
+    bindings = await invitations.bindings_of(journal, caller.user)
     if not bindings:
         await show(target, tx("start.welcome"))
         return
@@ -134,16 +137,16 @@ async def _show_roles(
 async def switch_role(
     query: CallbackQuery, callback_data: RoleCb, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
-    await accounts.switch_binding(journal, query.from_user.id, callback_data.binding)
+    await accounts.switch_binding(journal, telegram_user(query), callback_data.binding)
     caller = await accounts.identify(
-        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+        journal, telegram_user(query), query.from_user.id, query.from_user.language_code
     )
     await set_chat_commands(bot, query.from_user.id, caller, tx)
     await send_menu(query, caller, journal, tx)
 
 
 async def logout_command(message: Message, caller: Caller, journal: Journal, tx: Texts) -> None:
-    bindings = await invitations.bindings_of(journal, caller.telegram_user_id)
+    bindings = await invitations.bindings_of(journal, caller.user)
     if not bindings:
         await message.answer(tx("start.welcome"))
         return
@@ -153,9 +156,9 @@ async def logout_command(message: Message, caller: Caller, journal: Journal, tx:
 async def logout(
     query: CallbackQuery, callback_data: LogoutCb, journal: Journal, tx: Texts, bot: Bot
 ) -> None:
-    await invitations.logout(journal, callback_data.binding, query.from_user.id)
+    await invitations.logout(journal, callback_data.binding, telegram_user(query))
     caller = await accounts.identify(
-        journal, query.from_user.id, query.from_user.id, query.from_user.language_code
+        journal, telegram_user(query), query.from_user.id, query.from_user.language_code
     )
     await set_chat_commands(bot, query.from_user.id, caller, tx)
     await show(query, tx("logout.done"))
@@ -166,7 +169,7 @@ async def chat_member_changed(event: ChatMemberUpdated, journal: Journal) -> Non
     if event.chat.type != ChatType.PRIVATE:
         return
     gone = event.new_chat_member.status in (ChatMemberStatus.KICKED, ChatMemberStatus.LEFT)
-    await accounts.set_reachable(journal, event.from_user.id, not gone)
+    await accounts.set_reachable(journal, telegram_user(event), not gone)
 
 
 def build() -> Router:
