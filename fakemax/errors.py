@@ -1,0 +1,78 @@
+"""MAX Bot API error answers: an HTTP status and ``{"code": ..., "message": ...}``.
+
+The shape is the schema's ``Error`` object (``code`` and ``message`` required, ``error``
+optional; max-messenger/api-schema schema.yaml, components/schemas/Error). The codes are
+the ones the real API is seen to give; where no public source shows the exact code for a
+case, the module says so next to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MaxError(Exception):
+    """An error answer of the fake MAX API."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
+
+
+def bad_request(message: str) -> MaxError:
+    """400 for a body the API cannot accept. ``proto.payload`` is the code MAX gives for an
+    invalid NewMessageBody (love-apples/maxapi PR #21: ``{'code': 'proto.payload',
+    'message': 'Missing `token` in video attachment'}``; max-bot-api-client-go #150)."""
+    return MaxError(400, "proto.payload", message)
+
+
+def not_found(message: str) -> MaxError:
+    return MaxError(404, "not.found", message)
+
+
+def unauthorized() -> MaxError:
+    # 401 per schema.yaml components/responses/Unauthorized ("No `access_token` provided or
+    # token is invalid"); the code string "verify.token" is what MAX answers in practice
+    # (not in the schema: the schema only fixes the shape).
+    return MaxError(401, "verify.token", "Invalid access_token")
+
+
+def deprecated_query_token() -> MaxError:
+    # max-messenger/max-bot-api-client-ts issue #242 (2026-04): the real answer to a token
+    # in the query string once MAX stopped accepting it.
+    return MaxError(
+        403,
+        "deprecated.token",
+        "Query parameter access_token is deprecated, use Authorization header",
+    )
+
+
+def too_many_requests() -> MaxError:
+    # 429 "the number of requests is exceeded" (schema.yaml info.description, HTTP response
+    # codes); the code string "too.many.requests" is the one MAX's clients match on.
+    return MaxError(429, "too.many.requests", "Too many requests")
+
+
+def chat_denied(message: str = "error.dialog.suspended") -> MaxError:
+    # 403 on POST /messages "when user suspended bot" (schema.yaml paths./messages.post
+    # responses.403, example code "chat.denied").
+    return MaxError(403, "chat.denied", message)
+
+
+def attachment_not_ready() -> MaxError:
+    # schema.yaml paths./messages.post: "While a file is not processed you can't attach it.
+    # It means the last step will fail with `400` error." Code seen in clients:
+    # "attachment.not.ready".
+    message = "Key: errors.process.attachment.file.not.processed"
+    return MaxError(400, "attachment.not.ready", message)
+
+
+def server_error(status: int = 500) -> MaxError:
+    if status == 503:
+        return MaxError(503, "service.unavailable", "Service unavailable")
+    return MaxError(status, "internal.error", "Internal server error")
