@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakemax.bodies import Body, check_text_or_attachments, parse_body
 from fakemax.errors import MaxError, bad_request, chat_denied, not_found
@@ -20,10 +20,7 @@ from fakemax.limits import (
     WEBHOOK_SECRET_MAX,
     WEBHOOK_SECRET_MIN,
 )
-from fakemax.state import Dialog, FakeMaxBot, StoredMessage, Subscription
-
-if TYPE_CHECKING:
-    from fakemax.server import FakeMax
+from fakemax.state import Dialog, FakeMaxBot, Hub, StoredMessage, Subscription
 
 _SECRET = re.compile(r"^[\w-]+$")
 _UPLOAD_TYPES = frozenset({"image", "video", "audio", "file"})  # schema UploadType
@@ -31,7 +28,7 @@ _UPLOAD_TYPES = frozenset({"image", "video", "audio", "file"})  # schema UploadT
 
 @dataclass
 class Call:
-    fake: FakeMax
+    fake: Hub
     bot: FakeMaxBot
     query: dict[str, str]
     body: Any  # the parsed JSON body, or None
@@ -241,6 +238,46 @@ async def get_message(call: Call, mid: str) -> dict[str, Any]:
     return _own_message(call, mid).to_api()
 
 
+def _dialog_by_chat_id(call: Call, chat_id: str) -> Dialog:
+    dialog = None
+    if re.fullmatch(r"-?\d+", chat_id):
+        dialog = call.bot.find_dialog(user_id=None, chat_id=int(chat_id))
+    if dialog is None:
+        raise not_found(f"chat {chat_id} not found")
+    return dialog
+
+
+async def get_chat(call: Call, chat_id: str) -> dict[str, Any]:
+    """A dialog as schema Chat (the fake has dialogs only)."""
+    dialog = _dialog_by_chat_id(call, chat_id)
+    last = dialog.events[-1].time if dialog.events else 0.0
+    return {
+        "chat_id": dialog.chat_id,
+        "type": "dialog",
+        "status": "suspended" if dialog.stopped else "active",
+        "title": None,
+        "icon": None,
+        "last_event_time": int(last * 1000),
+        "participants_count": 2,
+        "is_public": False,
+        "dialog_with_user": dict(dialog.user),
+    }
+
+
+_ACTIONS = frozenset(
+    {"typing_on", "sending_photo", "sending_video", "sending_audio", "sending_file", "mark_seen"}
+)  # schema SenderAction
+
+
+async def post_action(call: Call, chat_id: str) -> dict[str, Any]:
+    dialog = _dialog_by_chat_id(call, chat_id)
+    action = call.body.get("action") if isinstance(call.body, dict) else None
+    if action not in _ACTIONS:
+        raise bad_request(f"action: unknown value {action!r}")
+    dialog.add_event("action", detail={"action": action})
+    return SUCCESS
+
+
 async def post_answers(call: Call) -> dict[str, Any]:
     callback_id = call.required("callback_id")
     record = call.bot.callbacks.get(callback_id)
@@ -295,4 +332,11 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/uploads"): post_uploads,
 }
 
-__all__ = ["ROUTES", "Call", "get_message"]
+PathHandler = Callable[[Call, str], Awaitable[dict[str, Any]]]
+
+# Paths with an identifier in them: (HTTP method, pattern with one group, handler).
+PATH_ROUTES: list[tuple[str, re.Pattern[str], PathHandler]] = [
+    ("GET", re.compile(r"/messages/([^/]+)"), get_message),
+    ("GET", re.compile(r"/chats/([^/]+)"), get_chat),
+    ("POST", re.compile(r"/chats/([^/]+)/actions"), post_action),
+]

@@ -6,22 +6,14 @@ from __future__ import annotations
 import copy
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from fakemax.errors import MaxError, attachment_not_ready, bad_request
 from fakemax.html import HtmlError, parse_html
 from fakemax.limits import TEXT_MAX_CHARS, keyboard_problem
-from fakemax.state import Upload
+from fakemax.state import Hub
 
 FORMATS = frozenset({"html", "markdown"})  # schema TextFormat
-
-
-class Uploads(Protocol):
-    base_url: str
-    strict_html: bool
-    attachments_not_ready: int
-
-    def upload_by_token(self, token: str) -> Upload | None: ...
 
 
 @dataclass
@@ -37,7 +29,7 @@ class Body:
     notify: bool = True
 
 
-def parse_body(fake: Uploads, raw: Any) -> Body:
+def parse_body(fake: Hub, raw: Any) -> Body:
     if not isinstance(raw, dict):
         raise bad_request("Request body must be a JSON object (NewMessageBody)")
     text = raw.get("text")
@@ -65,7 +57,7 @@ def parse_body(fake: Uploads, raw: Any) -> Body:
     return Body(plain, text, fmt, markup, attachments, bool(notify))
 
 
-def deliver_attachment(fake: Uploads, raw: Any) -> dict[str, Any]:
+def deliver_attachment(fake: Hub, raw: Any) -> dict[str, Any]:
     """An AttachmentRequest turned into the Attachment the recipient receives."""
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         raise bad_request("attachments: every attachment needs a type")
@@ -86,7 +78,7 @@ def deliver_attachment(fake: Uploads, raw: Any) -> dict[str, Any]:
     return copy.deepcopy(raw)
 
 
-def _media(fake: Uploads, kind: str, payload: Any) -> dict[str, Any]:
+def _media(fake: Hub, kind: str, payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise bad_request(f"Missing `payload` in {kind} attachment")
     if kind == "image" and not payload.get("token") and isinstance(payload.get("url"), str):

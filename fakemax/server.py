@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from fakemax.api import ROUTES, Call, get_message
+from fakemax.api import PATH_ROUTES, ROUTES, Call
 from fakemax.errors import (
     MaxError,
     bad_request,
@@ -23,6 +23,7 @@ from fakemax.errors import (
 )
 from fakemax.limits import Clock, Faults, RateLimits, Stats
 from fakemax.state import FakeMaxBot, Upload
+from fakemax.users import FakeMaxUser
 from fakemax.webhooks import Webhooks, dumps
 
 log = logging.getLogger("fakemax")
@@ -67,7 +68,7 @@ class FakeMax:
         self.reply_timeout = reply_timeout
         self.attachments_not_ready = 0  # the next N media attachments fail "not ready"
         self.bots: dict[str, FakeMaxBot] = {}
-        self.users: dict[tuple[int, str], Any] = {}
+        self.users: dict[tuple[int, str], FakeMaxUser] = {}
         self.uploads: dict[str, Upload] = {}
         self._upload_tokens: dict[str, Upload] = {}
         self.faults = Faults(lambda: self.clock())
@@ -163,10 +164,8 @@ class FakeMax:
         username: str | None = None,
         locale: str = "ru",
         bot: FakeMaxBot | str | None = None,
-    ) -> Any:
+    ) -> FakeMaxUser:
         """A simulated MAX user talking to ``bot`` (default: the first). Idempotent per id."""
-        from fakemax.users import FakeMaxUser
-
         target = bot if isinstance(bot, FakeMaxBot) else self.bot(bot)
         key = (user_id, target.token)
         if key not in self.users:
@@ -241,6 +240,28 @@ class FakeMax:
             body=upload.data, content_type=upload.content_type or "application/octet-stream"
         )
 
+    # -------------------------------------------------------------- checks
+
+    def assert_all_callbacks_answered(self) -> None:
+        """Fail if a button press was never answered by POST /answers."""
+        pending = [c for bot in self.bots.values() for c in bot.unanswered_callbacks]
+        if pending:
+            lines = [f"  user {c.user_id}, message {c.mid}, payload={c.payload!r}" for c in pending]
+            raise AssertionError(
+                f"{len(pending)} callbacks were never answered:\n" + "\n".join(lines)
+            )
+
+    def reset_stats(self) -> None:
+        """Forget statistics and the rate limiter's history."""
+        self.stats.reset()
+        for bot in self.bots.values():
+            bot.stats.reset()
+            bot.limiter.reset()
+
+    def set_unreachable(self, unreachable: bool = True) -> None:
+        """Drop every connection without answering until switched back."""
+        self.faults.unreachable = unreachable
+
     # ------------------------------------------------------------- serving
 
     @staticmethod
@@ -310,8 +331,10 @@ class FakeMax:
         handler = ROUTES.get((request.method, path))
         if handler is not None:
             return await handler(call)
-        if request.method == "GET" and path.startswith("/messages/"):
-            return await get_message(call, path.removeprefix("/messages/"))
+        for method, pattern, path_handler in PATH_ROUTES:
+            match = pattern.fullmatch(path)
+            if match is not None and method == request.method:
+                return await path_handler(call, match.group(1))
         if any(p == path for _, p in ROUTES):
             raise MaxError(405, "method.not.allowed", f"Method {request.method} is not allowed")
         raise not_found(f"Path {path} is not found")

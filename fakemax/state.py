@@ -27,11 +27,17 @@ DIALOG_CHAT_ID_BASE = 7_000_000_000
 
 
 class Hub(Protocol):
-    """What bots, dialogs and users need from the server that holds them."""
+    """What bots, dialogs, users and the endpoints need from the server that holds them
+    (``fakemax.server.FakeMax``); they see it only through this protocol."""
 
     clock: Clock
     wall_clock: Clock
     reply_timeout: float
+    base_url: str
+    closing: bool
+    strict_html: bool
+    require_https_webhook: bool
+    attachments_not_ready: int
 
     @property
     def limits(self) -> RateLimits: ...
@@ -39,6 +45,12 @@ class Hub(Protocol):
     def new_update(self, bot: FakeMaxBot, update: dict[str, Any]) -> None: ...
 
     def upload_by_token(self, token: str) -> Upload | None: ...
+
+    def new_upload(self, kind: str) -> Upload: ...
+
+    def flush_to_webhook(self, bot: FakeMaxBot) -> None: ...
+
+    def unsubscribe(self, bot: FakeMaxBot) -> None: ...
 
 
 @dataclass

@@ -4,7 +4,9 @@ sends them."""
 from __future__ import annotations
 
 import asyncio
+import graphlib
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,6 +16,7 @@ from aiohttp import web
 
 from fakemax import FakeMax, FakeMaxBot, RateLimits
 from fakemax.limits import CALLBACK_PAYLOAD_MAX_BYTES, TEXT_MAX_CHARS
+from tests.test_layers import imported_modules
 
 TOKEN = "max-test-token"
 
@@ -479,3 +482,54 @@ async def test_faults_5xx_and_a_dropped_connection(fake: FakeMax, client: Client
         await client.send(1001, {"text": "lost"})
     assert (await client.send(1001, {"text": "x"}))[0] == 200
     assert [m.text for m in fake.user(1001).messages] == ["x", "x"]
+
+
+async def test_a_flood_fault_and_an_unreachable_server(fake: FakeMax, client: Client) -> None:
+    fake.faults.flood_next("get /me")
+    status, body = await client.call("GET", "/me")
+    assert status == 429 and body["code"] == "too.many.requests"
+    fake.set_unreachable()
+    with pytest.raises(aiohttp.ClientError):
+        await client.send(1001, {"text": "x"})
+    fake.set_unreachable(False)
+    assert (await client.call("GET", "/me"))[0] == 200
+
+
+async def test_chat_info_and_sender_actions(fake: FakeMax, client: Client) -> None:
+    user = fake.user(1001, "Мария")
+    await user.start()
+    chat_id = user.dialog.chat_id
+    chat = await client.ok("GET", f"/chats/{chat_id}")
+    assert chat["type"] == "dialog" and chat["status"] == "active"
+    assert chat["dialog_with_user"]["user_id"] == 1001
+    await client.ok("POST", f"/chats/{chat_id}/actions", json={"action": "typing_on"})
+    assert user.dialog.events[-1].detail == {"action": "typing_on"}
+    assert (await client.call("GET", "/chats/1"))[0] == 404
+    assert (await client.call("GET", "/nowhere"))[0] == 404
+    assert (await client.call("PATCH", "/messages"))[0] == 405
+
+
+async def test_unanswered_presses_are_reported(fake: FakeMax, client: Client) -> None:
+    user = fake.user(1001)
+    await user.start()
+    await client.send(1001, {"text": "?", "attachments": [keyboard([callback("Да")])]})
+    await user.press("Да")
+    with pytest.raises(AssertionError, match="1 callbacks were never answered"):
+        fake.assert_all_callbacks_answered()
+
+
+def test_fakemax_imports_go_one_way() -> None:
+    """``server`` is on top; the rest see it through the ``Hub`` protocol of state.py."""
+    root = Path(__file__).resolve().parent.parent / "fakemax"
+    modules = {path.stem: path for path in root.glob("*.py") if path.stem != "__init__"}
+    graph = {
+        name: {
+            m.split(".")[1]
+            for m in imported_modules(path)
+            if m.startswith("fakemax.") and m.split(".")[1] in modules
+        }
+        - {name}
+        for name, path in modules.items()
+    }
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # CycleError on a circle
+    assert order[-1] == "server"
