@@ -188,10 +188,11 @@ async def post_messages(call: Call) -> dict[str, Any]:
 
 
 def _apply(message: StoredMessage, body: Body, *, keep_attachments: bool) -> None:
-    message.text = body.text
-    message.source_text = body.source_text
-    message.format = body.format
-    message.markup = body.markup
+    if body.has_text or not keep_attachments:
+        message.text = body.text
+        message.source_text = body.source_text
+        message.format = body.format
+        message.markup = body.markup
     message.notify = body.notify
     if body.attachments is not None or not keep_attachments:
         message.attachments = body.attachments or []

@@ -27,6 +27,7 @@ class Body:
     markup: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, Any]] | None = None
     notify: bool = True
+    has_text: bool = True  # False when the body had no "text" key (an edit keeps the text)
 
 
 def parse_body(fake: Hub, raw: Any) -> Body:
@@ -42,6 +43,7 @@ def parse_body(fake: Hub, raw: Any) -> Body:
         raise bad_request(f"text: size must be between 0 and {TEXT_MAX_CHARS}")
     plain = text
     markup: list[dict[str, Any]] = []
+    # format "markdown" is accepted and its text kept as sent (the fake parses HTML only).
     if text is not None and fmt == "html":
         try:
             plain, markup = parse_html(text, strict=fake.strict_html)
@@ -54,7 +56,7 @@ def parse_body(fake: Hub, raw: Any) -> Body:
             raise bad_request("attachments: must be an array")
         attachments = [deliver_attachment(fake, a) for a in raw_attachments]
     notify = raw.get("notify", True)
-    return Body(plain, text, fmt, markup, attachments, bool(notify))
+    return Body(plain, text, fmt, markup, attachments, bool(notify), "text" in raw)
 
 
 def deliver_attachment(fake: Hub, raw: Any) -> dict[str, Any]:

@@ -184,10 +184,29 @@ class FakeMaxUser:
 
     async def send(self, text: str) -> MessageView:
         """Write a text message to the bot (a message_created update)."""
+        return await self._write(text, [])
+
+    async def send_file(
+        self, data: bytes, filename: str, text: str = "", content_type: str | None = None
+    ) -> MessageView:
+        """Send a file (a message_created update with a ``file`` attachment whose
+        ``payload.url`` the bot can download from the fake)."""
+        upload = self.fake.new_upload("file")
+        upload.data = bytes(data)
+        upload.filename = filename
+        upload.content_type = content_type or "application/octet-stream"
+        attachment = {
+            "type": "file",
+            "payload": {"url": f"{self.fake.base_url}/files/{upload.token}", "token": upload.token},
+            "filename": filename,
+            "size": upload.size,
+        }
+        return await self._write(text, [attachment])
+
+    async def _write(self, text: str, attachments: list[dict[str, Any]]) -> MessageView:
         dialog = self.dialog
         dialog.started = True
-        if dialog.stopped:
-            dialog.stopped = False
+        dialog.stopped = False
         mid, seq = self.bot.new_mid()
         message = StoredMessage(
             mid=mid,
@@ -203,6 +222,7 @@ class FakeMaxUser:
             },
             text=text,
             source_text=text,
+            attachments=attachments,
         )
         self.bot.messages[mid] = message
         dialog.mids.append(mid)

@@ -273,6 +273,9 @@ async def test_edit_keeps_or_drops_attachments_and_delete(fake: FakeMax, client:
         "PUT", "/messages", params={"message_id": mid}, json={"text": "c", "attachments": []}
     )
     assert view.button_texts == []
+    only_keyboard = {"attachments": [keyboard([callback("Y")])]}
+    await client.ok("PUT", "/messages", params={"message_id": mid}, json=only_keyboard)
+    assert view.text == "c" and view.button_texts == ["Y"], "no text key keeps the text"
     await client.ok("DELETE", "/messages", params={"message_id": mid})
     assert view.deleted and user.last_message is None
     status, _ = await client.call(
@@ -533,3 +536,16 @@ def test_fakemax_imports_go_one_way() -> None:
     }
     order = list(graphlib.TopologicalSorter(graph).static_order())  # CycleError on a circle
     assert order[-1] == "server"
+
+
+async def test_a_user_sends_a_file_the_bot_downloads(fake: FakeMax, client: Client) -> None:
+    user = fake.user(1001)
+    await user.send_file(b"PK\x03\x04 roster", "roster.xlsx", "Список")
+    update = (await client.updates())["updates"][0]
+    message = update["message"]
+    assert message["body"]["text"] == "Список"
+    (attachment,) = message["body"]["attachments"]
+    assert attachment["type"] == "file"
+    assert (attachment["filename"], attachment["size"]) == ("roster.xlsx", 11)
+    async with client.session.get(attachment["payload"]["url"]) as resp:
+        assert await resp.read() == b"PK\x03\x04 roster"
