@@ -37,8 +37,9 @@ def not_found(message: str) -> MaxError:
 
 def unauthorized() -> MaxError:
     # 401 per schema.yaml components/responses/Unauthorized ("No `access_token` provided or
-    # token is invalid"); the code string "verify.token" is what MAX answers in practice
-    # (not in the schema: the schema only fixes the shape).
+    # token is invalid"). The code string "verify.token" is the one TamTam's Bot API (which
+    # MAX's descends from) gives; no public source found here confirms it for MAX, and the
+    # schema fixes only the shape.
     return MaxError(401, "verify.token", "Invalid access_token")
 
 
@@ -54,20 +55,24 @@ def deprecated_query_token() -> MaxError:
 
 def too_many_requests() -> MaxError:
     # 429 "the number of requests is exceeded" (schema.yaml info.description, HTTP response
-    # codes); the code string "too.many.requests" is the one MAX's clients match on.
+    # codes). The code string "too.many.requests" is the one the MAX app's own client
+    # compares error codes with (strings of its decompiled code, beside "not.found" and
+    # "service.unavailable"); the schema gives no code for 429.
     return MaxError(429, "too.many.requests", "Too many requests")
 
 
 def chat_denied(message: str = "error.dialog.suspended") -> MaxError:
     # 403 on POST /messages "when user suspended bot" (schema.yaml paths./messages.post
-    # responses.403, example code "chat.denied").
+    # responses.403, example code "chat.denied"). The message is the fake's guess after a
+    # public MAX integration that reads "dialogs.suspended" in it beside chat.denied.
     return MaxError(403, "chat.denied", message)
 
 
 def attachment_not_ready() -> MaxError:
     # schema.yaml paths./messages.post: "While a file is not processed you can't attach it.
-    # It means the last step will fail with `400` error." Code seen in clients:
-    # "attachment.not.ready".
+    # It means the last step will fail with `400` error." The code "attachment.not.ready"
+    # is the one clients retry on (just-ai/jaicf-kotlin PR #288); the message is the key
+    # max-bot-api-client-ts issue #33 quotes.
     message = "Key: errors.process.attachment.file.not.processed"
     return MaxError(400, "attachment.not.ready", message)
 

@@ -261,6 +261,10 @@ class FakeMaxUser:
     async def _press(self, stored: StoredMessage, button: dict[str, Any]) -> Press:
         dialog = self.dialog
         view = MessageView(dialog, stored)
+        if button.get("type") == "message":
+            # A message button sends its text as the user's message (schema MessageButton).
+            await self._write(button.get("text", ""), [])
+            return Press(self, button, view)
         if button.get("type") != "callback":
             return Press(self, button, view)
         callback_id = secrets.token_urlsafe(32)

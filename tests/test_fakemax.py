@@ -549,3 +549,18 @@ async def test_a_user_sends_a_file_the_bot_downloads(fake: FakeMax, client: Clie
     assert (attachment["filename"], attachment["size"]) == ("roster.xlsx", 11)
     async with client.session.get(attachment["payload"]["url"]) as resp:
         assert await resp.read() == b"PK\x03\x04 roster"
+
+
+async def test_link_and_message_buttons(fake: FakeMax, client: Client) -> None:
+    user = fake.user(1001)
+    await user.start()
+    link = {"type": "link", "text": "Сайт", "url": "https://e.ru"}
+    await client.send(
+        1001, {"text": "?", "attachments": [keyboard([link, {"type": "message", "text": "Меню"}])]}
+    )
+    await client.updates(marker=(await client.updates())["marker"])
+    assert (await user.press("Сайт")).url == "https://e.ru"
+    await user.press("Меню")
+    (update,) = (await client.updates())["updates"]
+    assert update["update_type"] == "message_created"
+    assert update["message"]["body"]["text"] == "Меню"
