@@ -52,9 +52,12 @@ class Webhooks:
         return list(self._queues.pop(bot.token, ()))
 
     async def close(self) -> None:
-        for task in self._tasks.values():
-            task.cancel()
+        tasks = list(self._tasks.values())
         self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
             self._http = None

@@ -36,7 +36,7 @@ async def fake() -> AsyncIterator[FakeMax]:
 
 
 def make_bot(fake: FakeMax, token: str = TOKEN) -> Bot:
-    bot = Bot(token, auto_requests=False, auto_check_subscriptions=False)
+    bot = Bot(token)  # defaults: auto_requests and the subscription check on
     bot.set_api_url(fake.base_url)
     return bot
 
@@ -110,6 +110,8 @@ async def test_maxapi_bot_start_press_and_echo(fake: FakeMax, running: Bot) -> N
     assert press.message.button_texts == ["Да"], "attachments=None keeps the keyboard"
     await user.send("как дела")
     assert (await user.wait_reply()).text == "Эхо: как дела"
+    assert fake.bot().errors == [], "maxapi's own requests (chats, subscriptions) all served"
+    fake.assert_all_callbacks_answered()
 
 
 async def test_maxapi_errors_and_an_upload(fake: FakeMax) -> None:
