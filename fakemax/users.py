@@ -125,6 +125,7 @@ class FakeMaxUser:
         self.username = username
         self.locale = locale
         self._cursor = 0
+        self.last_press: Press | None = None
 
     def __repr__(self) -> str:
         return f"<FakeMaxUser {self.id} {self.name!r} with @{self.bot.username}>"
@@ -254,7 +255,8 @@ class FakeMaxUser:
         for row in stored.keyboard:
             for button in row:
                 if _matches(button, target):
-                    return await self._press(stored, button)
+                    self.last_press = await self._press(stored, button)
+                    return self.last_press
         texts = [b.get("text") for row in stored.keyboard for b in row]
         raise AssertionError(f"{self.name}: no button {target!r}; there are {texts}")
 
@@ -295,6 +297,15 @@ class FakeMaxUser:
     ) -> MessageView:
         await self.press(target, message)
         return await self.wait_reply(timeout)
+
+    async def wait_answered(
+        self,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """The bot's answer (POST /answers body) to the user's last press."""
+        if self.last_press is None:
+            raise AssertionError(f"{self.name} has pressed no button")
+        return await self.last_press.wait_answered(timeout)
 
     def block_bot(self) -> None:
         """The user stops (blocks) the bot: a bot_stopped update; sends get 403."""

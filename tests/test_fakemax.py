@@ -67,7 +67,7 @@ class Client:
 
 @pytest_asyncio.fixture
 async def fake() -> AsyncIterator[FakeMax]:
-    server = FakeMax(clock=Clock(), reply_timeout=2.0)
+    server = FakeMax(clock=Clock(), reply_timeout=2.0, webhook_retry_delay=0.0)
     await server.start()
     server.add_bot(TOKEN, "journal_bot", "Журнал")
     try:
@@ -380,6 +380,7 @@ async def test_a_press_and_the_answer_that_edits_the_message(fake: FakeMax, clie
     answer = {"message": {"text": "Отмечено", "attachments": []}, "notification": "Готово"}
     await client.ok("POST", "/answers", params={"callback_id": callback_id}, json=answer)
     assert (await press.wait_answered())["notification"] == "Готово"
+    assert (await user.wait_answered())["notification"] == "Готово"
     assert press.message.text == "Отмечено" and press.message.button_texts == []
     assert (await user.wait_reply()).text == "Отмечено"
     status, body = await client.call(
