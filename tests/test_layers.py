@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BELOW_THE_ROOT = ("bot", "core", "notifications", "texts", "fakegram", "reports")
+BELOW_THE_ROOT = ("bot", "core", "notifications", "texts", "fakegram", "fakemax", "reports")
+PRODUCTION = ("bot", "core", "notifications", "texts", "reports", "school_journal")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -39,6 +40,25 @@ def test_core_knows_no_messenger() -> None:
         f"{path.relative_to(ROOT)}: {module}"
         for path in (ROOT / "core").rglob("*.py")
         for module in imported_modules(path)
-        if module.split(".")[0] in ("aiogram", "bot", "fakegram")
+        if module.split(".")[0] in ("aiogram", "bot", "fakegram", "fakemax")
+    )
+    assert offenders == []
+
+
+def test_fakemax_is_the_messengers_side() -> None:
+    """The fake MAX imports nothing of the bot, and no production code imports it."""
+    own = ("bot", "core", "notifications", "school_journal", "texts")
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in (ROOT / "fakemax").rglob("*.py")
+        for module in imported_modules(path)
+        if module.split(".")[0] in own
+    )
+    offenders += sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for package in PRODUCTION
+        for path in (ROOT / package).rglob("*.py")
+        for module in imported_modules(path)
+        if module.split(".")[0] == "fakemax"
     )
     assert offenders == []
