@@ -3,6 +3,7 @@ They route; core still authorises."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from aiogram.filters import Filter
@@ -20,7 +21,9 @@ class ActionFilter(Filter):
     it); the handler gets it as ``callback_data``. Forged or stale data (a field out of
     its bounds) matches nothing and falls through to «Кнопка устарела»."""
 
-    def __init__(self, action: type[Action], rule: MagicFilter | None = None) -> None:
+    def __init__(
+        self, action: type[Action], rule: MagicFilter | Callable[[Any], bool] | None = None
+    ) -> None:
         self.action = action
         self.rule = rule
 
@@ -31,7 +34,8 @@ class ActionFilter(Filter):
             data = self.action.unpack(query.data)
         except (TypeError, ValueError, ValidationError):
             return False
-        if self.rule is None or self.rule.resolve(data):
+        rule = self.rule
+        if rule is None or (rule.resolve(data) if isinstance(rule, MagicFilter) else rule(data)):
             return {"callback_data": data}
         return False
 
@@ -58,3 +62,13 @@ class FamilyOnly(Filter):
     async def __call__(self, event: TelegramObject, caller: Caller) -> bool:
         actor = caller.actor
         return actor is not None and actor.role in (BindingRole.PARENT, BindingRole.PUPIL)
+
+
+class WhoFilter(Filter):
+    """A flow's route is for whom (``bot.flows.routes.Who``)."""
+
+    def __init__(self, who: Callable[[Caller], bool]) -> None:
+        self.who = who
+
+    async def __call__(self, event: TelegramObject, caller: Caller) -> bool:
+        return self.who(caller)

@@ -1,0 +1,87 @@
+"""A turn: one update from a person, as a flow sees it. The adapter that made it knows the
+messenger (how a screen becomes its message, how a press is answered, where the
+conversation is kept); a flow only says what to show and what to answer."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.screen import Limits, Screen
+from core.accounts import Caller
+from core.identity import UserRef
+from core.journal import Journal
+from core.models import BindingRole
+from texts import Texts
+
+
+class Conversation(Protocol):
+    """What the chat is in the middle of (waiting for the homework text, say), kept in
+    PostgreSQL by the adapter: a state's name and its data."""
+
+    async def get_state(self) -> str | None: ...
+
+    async def set_state(self, state: str | None = None) -> None: ...
+
+    async def get_data(self) -> dict[str, Any]: ...
+
+    async def update_data(self, **values: Any) -> dict[str, Any]: ...
+
+    async def clear(self) -> None: ...
+
+
+class Turn(Protocol):
+    """One update from a person: a typed message (``text``) or a press on a button."""
+
+    journal: Journal
+    caller: Caller
+    tx: Texts
+    limits: Limits  # what one message of this messenger holds (the screens that page use it)
+    text: str  # what was typed ("" for a press; a start's payload)
+
+    @property
+    def conversation(self) -> Conversation: ...
+
+    @property
+    def user(self) -> UserRef: ...
+
+    @property
+    def chat_id(self) -> int: ...
+
+    @property
+    def profile(self) -> tuple[str | None, str | None]:
+        """The person's name and username on the messenger (kept with a binding, R3)."""
+        ...
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        """What the press's answer says (a toast, or an alert); sent once, when the flow is
+        done or at :meth:`answer_now`. Nothing for a typed message."""
+        ...
+
+    async def answer_now(self) -> None:
+        """Send the press's answer now (the change is made: the spinner stops before the
+        slower redraw)."""
+        ...
+
+    async def show(self, screen: Screen | str) -> None:
+        """A press redraws its own message; a typed message gets a new one. A screen too
+        long for one message goes out as several, as the messenger allows."""
+        ...
+
+    async def send(self, screen: Screen | str) -> None:
+        """A new message under the last one (the press's message stays as it is)."""
+        ...
+
+    async def reidentify(self) -> Caller:
+        """The caller read again (after a binding or a role changed) and kept for the rest
+        of the turn."""
+        ...
+
+    async def menu_changed(self) -> None:
+        """The caller's role changed: the messenger's command menu follows, where it has
+        one per chat."""
+        ...
+
+    async def tell(self, person_ids: list[int], role: BindingRole, screen: Screen | str) -> None:
+        """Say something at once to other people, in their chats on this messenger (the
+        deputies learning of a correction request, R7)."""
+        ...

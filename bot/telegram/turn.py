@@ -1,0 +1,141 @@
+"""The Telegram adapter's side of a flow (``bot/flows/``): an update becomes a
+:class:`TelegramTurn`, and a feature's routes become an aiogram router (each route a
+handler with aiogram's filters: the action's, the command's, the conversation state's,
+and for whom it is)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.flows.routes import NO_STATE, Route, Routes, run
+from bot.screen import Screen
+from bot.telegram.commands import set_chat_commands
+from bot.telegram.filters import ActionFilter, WhoFilter
+from bot.telegram.identity import telegram_user
+from bot.telegram.middlewares import CallbackAnswer
+from bot.telegram.notify import safe_send
+from bot.telegram.render import LIMITS, keyboard, show
+from core import accounts
+from core.accounts import Caller
+from core.identity import UserRef
+from core.models import BindingRole, Messenger
+
+log = logging.getLogger(__name__)
+
+
+class TelegramConversation:
+    """The chat's conversation, kept by aiogram's FSM context in PostgreSQL."""
+
+    def __init__(self, context: FSMContext) -> None:
+        self.context = context
+
+    async def get_state(self) -> str | None:
+        return await self.context.get_state()
+
+    async def set_state(self, state: str | None = None) -> None:
+        await self.context.set_state(state)
+
+    async def get_data(self) -> dict[str, Any]:
+        return await self.context.get_data()
+
+    async def update_data(self, **values: Any) -> dict[str, Any]:
+        return await self.context.update_data(**values)
+
+    async def clear(self) -> None:
+        await self.context.clear()
+
+
+class TelegramTurn:
+    """A Telegram message or callback query, with what the middlewares found out."""
+
+    limits = LIMITS
+
+    def __init__(self, event: Message | CallbackQuery, data: dict[str, Any]) -> None:
+        self.event = event
+        self.journal = data["journal"]
+        self.caller: Caller = data["caller"]
+        self.tx = data["tx"]
+        self.bot: Bot = data["bot"]
+        self._answer: CallbackAnswer = data["callback_answer"]
+        self.conversation = TelegramConversation(data["state"])
+        command: CommandObject | None = data.get("command")
+        if command is not None:
+            self.text = command.args or ""
+        else:
+            self.text = (event.text or "") if isinstance(event, Message) else ""
+
+    @property
+    def user(self) -> UserRef:
+        return telegram_user(self.event)
+
+    @property
+    def chat_id(self) -> int:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
+        return message.chat.id if message is not None else self.user.id
+
+    @property
+    def profile(self) -> tuple[str | None, str | None]:
+        sender = self.event.from_user
+        return (sender.full_name, sender.username) if sender else (None, None)
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        self._answer.text, self._answer.show_alert = text, alert
+
+    async def answer_now(self) -> None:
+        await self._answer.send()
+
+    async def show(self, screen: Screen | str) -> None:
+        await show(self.event, screen)
+
+    async def send(self, screen: Screen | str) -> None:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
+        if isinstance(message, Message):
+            await show(message, screen)
+
+    async def reidentify(self) -> Caller:
+        sender = self.event.from_user
+        self.caller = await accounts.identify(
+            self.journal, self.user, self.chat_id, sender.language_code if sender else None
+        )
+        return self.caller
+
+    async def menu_changed(self) -> None:
+        await set_chat_commands(self.bot, self.chat_id, self.caller, self.tx)
+
+    async def tell(self, person_ids: list[int], role: BindingRole, screen: Screen | str) -> None:
+        chats = await accounts.chats_of(self.journal, person_ids, role, Messenger.TELEGRAM)
+        text, rows = (screen.text, screen.rows) if isinstance(screen, Screen) else (screen, [])
+        for chat_id in chats:
+            await safe_send(self.bot, chat_id, text, reply_markup=keyboard(rows))
+
+
+def router_of(name: str, routes: Routes) -> Router:
+    """The feature's routes as an aiogram router, in their order."""
+    router = Router(name=name)
+    for route in routes.routes:
+        handler, who = _handler(route), WhoFilter(route.who)
+        if route.action is not None:
+            router.callback_query.register(handler, ActionFilter(route.action, route.when), who)
+        elif route.command is not None:
+            router.message.register(handler, Command(route.command), who)
+        elif route.start:
+            router.message.register(handler, CommandStart(), who)
+        else:
+            state = StateFilter(None if route.state == NO_STATE else route.state)
+            typed = F.text.func(route.typed) if route.typed is not None else F.text
+            router.message.register(handler, state, typed, who)
+    return router
+
+
+def _handler(route: Route) -> Any:
+    async def handle(event: Message | CallbackQuery, **data: Any) -> None:
+        await run(route, TelegramTurn(event, data), data.get("callback_data"))
+
+    handle.__name__ = handle.__qualname__ = route.flow.__name__
+    return handle
