@@ -260,6 +260,14 @@ class FakeMaxUser:
         texts = [b.get("text") for row in stored.keyboard for b in row]
         raise AssertionError(f"{self.name}: no button {target!r}; there are {texts}")
 
+    async def press_forged(self, message: MessageView, payload: str) -> Press:
+        """A press carrying ``payload`` on ``message``, as a modified client can send it
+        (callback payloads are the client's to forge)."""
+        stored = self._keyboard_message(message)
+        button = {"type": "callback", "text": "forged", "payload": payload}
+        self.last_press = await self._press(stored, button)
+        return self.last_press
+
     async def _press(self, stored: StoredMessage, button: dict[str, Any]) -> Press:
         dialog = self.dialog
         view = MessageView(dialog, stored)

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.exceptions import (
     ClientDecodeError,
@@ -20,8 +19,8 @@ from aiogram.exceptions import (
 )
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
-from sqlalchemy import exc as sa_exc
 
+from bot.faults import database_unavailable, out_of_range
 from bot.telegram.storage import PostgresStorage
 from bot.telegram.transport import answer_first
 from core import accounts
@@ -232,50 +231,3 @@ async def tell(event: TelegramObject, answer: CallbackAnswer, text: str) -> None
             await event.answer(text)
     except TELEGRAM_FAILED as err:
         log.warning("could not tell the user %r: %s", text[:40], err)
-
-
-def database_unavailable(err: BaseException) -> bool:
-    """Whether ``err`` (or what caused it) says the database cannot be reached: refused or
-    dropped connections, a server shutting down or starting up, a pool or connect timeout.
-    Not a bug and not the user's doing: the user is asked to come back in a minute."""
-    seen: set[int] = set()
-    cause: BaseException | None = err
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, DATABASE_DOWN):
-            return True
-        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
-            return True
-        if isinstance(cause, asyncpg.PostgresError) and (
-            str(getattr(cause, "sqlstate", "") or "").startswith(("08", "57P"))
-        ):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, no socket file
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    sa_exc.TimeoutError,  # the pool's
-    sa_exc.InvalidatePoolError,
-)
-
-
-def out_of_range(err: BaseException) -> bool:
-    """A number in a forged button the database or the calendar cannot hold."""
-    seen: set[int] = set()
-    cause: BaseException | None = err
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, OverflowError | asyncpg.exceptions.NumericValueOutOfRangeError):
-            return True
-        if isinstance(cause, ValueError) and "out of range" in str(cause):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False

@@ -10,49 +10,34 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import ConversationState
+from bot.conversation import ConversationStore
 
 
 class PostgresStorage(BaseStorage):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
-        self.keys = DefaultKeyBuilder(with_destiny=True)
+    """aiogram's storage over :class:`bot.conversation.ConversationStore`."""
 
-    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        value = state.state if isinstance(state, State) else state
-        await self._upsert(key, {"state": value})
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.store = ConversationStore(sessions)
+        self.keys = DefaultKeyBuilder(with_destiny=True)
 
     def key_of(self, key: StorageKey) -> str:
         """The row's key (``CallerMiddleware`` reads the state along with the session)."""
         return self.keys.build(key)
 
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self.store.set_state(self.key_of(key), value)
+
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.sessions() as s:
-            return await s.scalar(
-                select(ConversationState.state).where(ConversationState.key == self.key_of(key))
-            )
+        return await self.store.state(self.key_of(key))
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._upsert(key, {"data": dict(data)})
+        await self.store.set_data(self.key_of(key), data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.sessions() as s:
-            data = await s.scalar(
-                select(ConversationState.data).where(ConversationState.key == self.key_of(key))
-            )
-        return dict(data or {})
-
-    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        async with self.sessions() as s, s.begin():
-            await s.execute(
-                insert(ConversationState)
-                .values(key=self.key_of(key), **values)
-                .on_conflict_do_update(index_elements=["key"], set_=values)
-            )
+        return await self.store.data(self.key_of(key))
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""

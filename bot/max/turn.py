@@ -1,0 +1,133 @@
+"""A MAX update as a flow's :class:`bot.flows.turn.Turn`: a press is answered once
+(``POST /answers``, which can carry the redrawn message too), a screen becomes MAX
+messages (``render.py``), the conversation is kept by the chat's key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maxapi import Bot
+from maxapi.enums.parse_mode import ParseMode
+from maxapi.types.updates.message_callback import MessageForCallback
+
+from bot.conversation import ConversationStore, KeyedConversation
+from bot.max.render import LIMITS, messages_of
+from bot.max.updates import Incoming, Kind
+from bot.screen import Screen
+from core import accounts
+from core.accounts import Caller
+from core.identity import UserRef
+from core.journal import Journal
+from core.models import BindingRole, Messenger
+from texts import Texts
+
+
+def conversation_key(chat_id: int, user_id: int) -> str:
+    return f"max:{chat_id}:{user_id}"
+
+
+class MaxTurn:
+    limits = LIMITS
+
+    def __init__(
+        self,
+        update: Incoming,
+        journal: Journal,
+        caller: Caller,
+        tx: Texts,
+        bot: Bot,
+        store: ConversationStore,
+    ) -> None:
+        self.update, self.journal, self.caller, self.tx, self.bot = update, journal, caller, tx, bot
+        self.text = update.text
+        self._conversation = KeyedConversation(
+            store, conversation_key(update.chat_id, update.user_id)
+        )
+        self._answer_text: str | None = None
+        self.answered = update.kind is not Kind.PRESS  # only a press is answered
+
+    @property
+    def conversation(self) -> KeyedConversation:
+        return self._conversation
+
+    @property
+    def user(self) -> UserRef:
+        return UserRef.max(self.update.user_id)
+
+    @property
+    def chat_id(self) -> int:
+        return self.update.chat_id
+
+    @property
+    def profile(self) -> tuple[str | None, str | None]:
+        return self.update.name, self.update.username
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        # MAX shows one kind of answer, a notification: an alert is one too.
+        self._answer_text = text
+
+    async def answer_now(self) -> None:
+        if not self.answered and self._answer_text:
+            self.answered = True
+            await self._callback(notification=self._answer_text)
+
+    async def finish(self) -> None:
+        """The press is answered, if the flow has not done it and has something to say (MAX
+        takes an answer only with a message or a notification; a press that changes nothing
+        on the screen and says nothing needs none)."""
+        await self.answer_now()
+
+    async def show(self, screen: Screen | str) -> None:
+        messages = messages_of(screen)
+        if self.update.kind is Kind.PRESS and self.update.message_id is not None:
+            (text, attachments), rest = messages[0], messages[1:]
+            if not self.answered:  # one request: the answer carries the redrawn message
+                self.answered = True
+                body = MessageForCallback(text=text, attachments=attachments, format=ParseMode.HTML)
+                await self._callback(message=body, notification=self._answer_text)
+            else:
+                await self.bot.edit_message(
+                    self.update.message_id,
+                    text=text,
+                    attachments=attachments,
+                    format=ParseMode.HTML,
+                )
+            messages = rest
+        for text, attachments in messages:
+            await self._send(self.chat_id, text, attachments)
+
+    async def send(self, screen: Screen | str) -> None:
+        for text, attachments in messages_of(screen):
+            await self._send(self.chat_id, text, attachments)
+
+    async def reidentify(self) -> Caller:
+        self.caller = await accounts.identify(
+            self.journal,
+            self.user,
+            self.chat_id,
+            self.update.locale,
+            self._conversation.key,
+        )
+        return self.caller
+
+    async def menu_changed(self) -> None:
+        """MAX keeps one command menu for the bot, not one per chat: nothing to change."""
+
+    async def tell(self, person_ids: list[int], role: BindingRole, screen: Screen | str) -> None:
+        chats = await accounts.chats_of(self.journal, person_ids, role, Messenger.MAX)
+        for chat_id in chats:
+            for text, attachments in messages_of(screen):
+                await self._send(chat_id, text, attachments)
+
+    async def _send(self, chat_id: int, text: str, attachments: list[Any]) -> None:
+        await self.bot.send_message(
+            chat_id=chat_id, text=text, attachments=attachments or None, format=ParseMode.HTML
+        )
+
+    async def _callback(
+        self, *, message: MessageForCallback | None = None, notification: str | None = None
+    ) -> None:
+        assert self.update.callback_id is not None  # a press
+        await self.bot.send_callback(
+            self.update.callback_id, message=message, notification=notification
+        )
