@@ -62,3 +62,33 @@ def test_fakemax_is_the_messengers_side() -> None:
         if module.split(".")[0] == "fakemax"
     )
     assert offenders == []
+
+
+MESSENGER_LIBRARIES = {"aiogram": "bot/telegram", "maxapi": "bot/max"}
+
+
+@pytest.mark.parametrize("library", sorted(MESSENGER_LIBRARIES))
+def test_each_messenger_library_is_imported_by_its_adapter_only(library: str) -> None:
+    """aiogram only in the Telegram adapter, maxapi only in the MAX one (and in the
+    outbox's channel for each, ``notifications/channels/``): the flows, the screens and
+    the other adapter never see them."""
+    home = MESSENGER_LIBRARIES[library]
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for package in ("bot", "notifications", "core", "texts")
+        for path in (ROOT / package).rglob("*.py")
+        if not str(path.relative_to(ROOT)).startswith((home, "notifications/channels/"))
+        for module in imported_modules(path)
+        if module.split(".")[0] == library
+    )
+    assert offenders == []
+
+
+def test_the_flows_know_no_adapter() -> None:
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in (ROOT / "bot" / "flows").rglob("*.py")
+        for module in imported_modules(path)
+        if module.startswith(("bot.telegram", "bot.max", "aiogram", "maxapi"))
+    )
+    assert offenders == []
