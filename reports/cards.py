@@ -1,9 +1,10 @@
 """Printable invitation cards (R2): an A4 PDF, eight cards a page (2 × 4) with dashed
 cut lines. Each card names the school, the person, their role and class, and carries
-the code in a readable monospace and a QR code of the bot's deep link
-``https://t.me/<bot>?start=<code>``, the bot's @username under the QR code and three lines
-of instructions that name the bot and its link (a parent whose phone cannot scan finds
-the bot by name and sends it the code).
+the code in a readable monospace and a QR code of the bot's deep link in each messenger
+the school uses (``https://t.me/<bot>?start=<code>``, ``https://max.ru/<bot>?start=<code>``;
+with both, two QR codes labelled «Telegram» and «MAX»), each bot's @username under its QR
+code and three lines of instructions that name the bots (a parent whose phone cannot scan
+finds the bot by name and sends it the code).
 
 The codes themselves are issued by ``core.invitations`` (which checks who may issue
 them); a card only prints what was issued.
@@ -19,7 +20,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.deep_linking import create_deep_link
+from aiogram.utils.deep_linking import create_deep_link as telegram_deep_link
+from maxapi.utils.deep_linking import create_deep_link as max_deep_link
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -32,7 +34,7 @@ from reportlab.pdfgen.canvas import Canvas
 from core.access import Actor
 from core.invitations import IssuedCode, grouped
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, Messenger
 from core.private import write_private
 from core.reports import school_name as find_school_name
 from reports import MONO, SANS, SANS_BOLD, day_text, file_name, register_fonts
@@ -43,14 +45,35 @@ CARDS_PER_PAGE = COLUMNS * ROWS
 MARGIN = 10 * mm  # printers do not print to the edge of the sheet
 PADDING = 11
 QR_SIZE = 108  # points, the quiet zone included (≈ 38 mm)
+QR_SIZE_TWO = 72  # two side by side (≈ 25 mm each: a phone still scans it from 20 cm)
+LABELS = {Messenger.TELEGRAM: "Telegram", Messenger.MAX: "MAX"}
 GREY = Color(0.35, 0.35, 0.35)
 CUT = Color(0.6, 0.6, 0.6)
 
 
-def deep_link(bot_username: str | None, code: str) -> str:
-    """The link a phone opens from the QR code; the bare code when the bot's name is
-    unknown (the person then sends the code to the bot)."""
-    return create_deep_link(bot_username, "start", code) if bot_username else code
+@dataclass(frozen=True)
+class BotLink:
+    """A bot the school's people find the journal in: its messenger and its username."""
+
+    messenger: Messenger
+    username: str
+
+    @property
+    def handle(self) -> str:
+        return "@" + self.username.lstrip("@")
+
+    def link(self, code: str) -> str:
+        """The deep link a phone opens from the QR code (the messenger's own format)."""
+        name = self.username.lstrip("@")
+        if self.messenger is Messenger.MAX:
+            return max_deep_link(name, "start", code)
+        return telegram_deep_link(name, "start", code)
+
+
+def deep_link(bot: BotLink | None, code: str) -> str:
+    """The link to the bot with the code; the bare code when no bot's name is known (the
+    person then sends the code to the bot)."""
+    return bot.link(code) if bot is not None else code
 
 
 @dataclass(frozen=True)
@@ -60,16 +83,21 @@ class Card:
     role: str  # as the card reads: родитель / ученик / сотрудник
     class_name: str | None
     code: str  # as printed: in groups of four
-    link: str
     valid_until: date
+    raw_code: str = ""  # as the links carry it (the deep links are built from it)
     children: str | None = None  # a parent's card names the child
-    bot: str | None = None  # the bot's username (no «@»); None: unknown, not printed
+    bots: tuple[BotLink, ...] = ()  # the school's bots; none known: the QR code is the code
+
+    @property
+    def links(self) -> list[str]:
+        """What each QR code holds, one for each bot (the bare code when none is known)."""
+        return [b.link(self.raw_code) for b in self.bots] or [self.raw_code]
 
 
 def cards_for(
     codes: Sequence[IssuedCode],
     school_name: str,
-    bot_username: str | None,
+    bots: Sequence[BotLink],
     timezone: ZoneInfo,
     lang: str = "ru",
 ) -> list[Card]:
@@ -81,10 +109,10 @@ def cards_for(
             role=tx(f"role.{c.role.value}"),
             class_name=c.class_name,
             code=grouped(c.code),
-            link=deep_link(bot_username, c.code),
+            raw_code=c.code,
             valid_until=c.expires_at.astimezone(timezone).date(),
             children=c.children,
-            bot=bot_username.lstrip("@") if bot_username else None,
+            bots=tuple(bots),
         )
         for c in codes
     ]
@@ -151,20 +179,47 @@ def _lines(text: str, font: str, size: float, width: float, limit: int) -> list[
 
 def _card(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float, h: float) -> None:
     top = y + h - PADDING
-    # The QR code in the top right corner (its own white quiet zone included).
-    qr = QrCodeWidget(card.link, barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE)
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    drawing.add(qr)
-    qr_x, qr_y = x + w - PADDING - QR_SIZE + 6, top - QR_SIZE + 6
-    renderPDF.draw(drawing, canvas, qr_x, qr_y)
-    _whom(canvas, tx, card, x + PADDING, top - 8, qr_x - x - PADDING)
-    _code(canvas, tx, card, x, w, qr_x, qr_y)
+    # The QR codes in the top right corner (their own white quiet zone included), each
+    # with its bot's @username under it (and the messenger's name, when there are two).
+    links = card.links
+    size = QR_SIZE if len(links) == 1 else QR_SIZE_TWO
+    qr_x = x + w - PADDING - size * len(links) + 6
+    qr_y = top - size + 6
+    for n, link in enumerate(links):
+        qr = QrCodeWidget(link, barLevel="M", barWidth=size, barHeight=size)
+        drawing = Drawing(size, size)
+        drawing.add(qr)
+        renderPDF.draw(drawing, canvas, qr_x + n * size, qr_y)
+    below_whom = _whom(canvas, tx, card, x + PADDING, top - 8, qr_x - x - PADDING)
+    code_y = min(_handles(canvas, card, qr_x, qr_y, size), below_whom - 2)
+    _code(canvas, tx, card, x, w, code_y)
     _steps(canvas, tx, card, x, y, w)
 
 
-def _whom(canvas: Canvas, tx: Texts, card: Card, left: float, cursor: float, width: float) -> None:
+def _handles(canvas: Canvas, card: Card, qr_x: float, qr_y: float, size: float) -> float:
+    """Under each QR code its bot's @username (with «Telegram» or «MAX» above it when
+    there are two), for finding the bot by name; returns where the code line goes."""
+    if not card.bots:
+        return qr_y - 8
+    two = len(card.bots) > 1
+    for n, bot in enumerate(card.bots):
+        centre = qr_x + n * size + size / 2
+        lines = [LABELS[bot.messenger], bot.handle] if two else [bot.handle]
+        cursor = qr_y - 2
+        for line in lines:
+            font_size = 8.5
+            while font_size > 5 and canvas.stringWidth(line, SANS_BOLD, font_size) > size - 2:
+                font_size -= 0.5
+            canvas.setFont(SANS_BOLD, font_size)
+            canvas.setFillColor(black)
+            canvas.drawCentredString(centre, cursor, line)
+            cursor -= 9
+    return qr_y - (26 if two else 17)
+
+
+def _whom(canvas: Canvas, tx: Texts, card: Card, left: float, cursor: float, width: float) -> float:
     """Left of the QR code, from ``cursor`` down: the school, the person, the role and
-    class, a parent's children."""
+    class, a parent's children; returns where the next line would go."""
     canvas.setFillColor(GREY)
     for line in _lines(card.school, SANS, 7.5, width, 2):
         canvas.setFont(SANS, 7.5)
@@ -188,24 +243,11 @@ def _whom(canvas: Canvas, tx: Texts, card: Card, left: float, cursor: float, wid
             canvas.setFont(SANS, 8.5)
             canvas.drawString(left, cursor, line)
             cursor -= 10
+    return cursor
 
 
-def _code(
-    canvas: Canvas, tx: Texts, card: Card, x: float, w: float, qr_x: float, qr_y: float
-) -> None:
-    """Right under the QR code the bot's @username, for finding it by name; under it the
-    code itself, for typing it in by hand."""
-    code_y = qr_y - 8
-    if card.bot:
-        handle, size = f"@{card.bot}", 8.5
-        room = QR_SIZE + PADDING - 2
-        while size > 5 and canvas.stringWidth(handle, SANS_BOLD, size) > room:
-            size -= 0.5
-        canvas.setFont(SANS_BOLD, size)
-        canvas.setFillColor(black)
-        canvas.drawCentredString(min(qr_x + QR_SIZE / 2, x + w - 1 - room / 2), qr_y - 2, handle)
-        code_y = qr_y - 17
-
+def _code(canvas: Canvas, tx: Texts, card: Card, x: float, w: float, code_y: float) -> None:
+    """The code itself, for typing it in by hand."""
     label = tx("card.code")
     canvas.setFont(SANS, 8)
     canvas.setFillColor(GREY)
@@ -223,14 +265,9 @@ def _code(
 
 def _steps(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float) -> None:
     """At the bottom of the card: what to do with it."""
-    first = (
-        tx("card.step1_bot", bot=f"@{card.bot}", link=f"t.me/{card.bot}")
-        if card.bot
-        else tx("card.step1")
-    )
     steps = [
-        (first, 3),
-        (tx("card.step2"), 2),
+        (_first_step(tx, card.bots), 3),
+        (tx(_second_step(card.bots)), 2),
         (tx("card.step3", until=day_text(card.valid_until)), 2),
     ]
     lines = [
@@ -243,16 +280,36 @@ def _steps(canvas: Canvas, tx: Texts, card: Card, x: float, y: float, w: float) 
         cursor -= 9.5
 
 
+def _first_step(tx: Texts, bots: tuple[BotLink, ...]) -> str:
+    if not bots:
+        return tx("card.step1")
+    if len(bots) > 1:
+        return tx(
+            "card.step1_bots", bots=", ".join(f"{LABELS[b.messenger]} {b.handle}" for b in bots)
+        )
+    (bot,) = bots
+    if bot.messenger is Messenger.MAX:
+        return tx("card.step1_max", bot=bot.handle)
+    return tx("card.step1_bot", bot=bot.handle, link=f"t.me/{bot.username.lstrip('@')}")
+
+
+def _second_step(bots: tuple[BotLink, ...]) -> str:
+    messengers = {b.messenger for b in bots}
+    if messengers == {Messenger.MAX}:
+        return "card.step2_max"
+    return "card.step2_both" if Messenger.MAX in messengers else "card.step2"
+
+
 async def invite_pdf(
     journal: Journal,
     codes: list[IssuedCode],
     school_name: str,
-    bot_username: str | None,
+    bots: Sequence[BotLink],
     path: Path | str,
     lang: str = "ru",
 ) -> Path:
     """For ``journal invite … --pdf FILE``: write the cards of the issued codes."""
-    cards = cards_for(codes, school_name, bot_username, journal.rules.timezone, lang)
+    cards = cards_for(codes, school_name, bots, journal.rules.timezone, lang)
     data = await asyncio.to_thread(cards_pdf, cards, lang)
     target = Path(path)
     await asyncio.to_thread(write_private, target, data)  # live codes: 0600
@@ -263,13 +320,13 @@ async def invite_cards(
     journal: Journal,
     actor: Actor,
     codes: list[IssuedCode],
-    bot_username: str | None,
+    bots: Sequence[BotLink],
     lang: str = "ru",
 ) -> tuple[str, bytes]:
     """For the bot's «Коды приглашения»: the cards as a document, (file name, bytes), to
     send with ``BufferedInputFile``."""
     school = await find_school_name(journal, actor.school_id)
-    cards = cards_for(codes, school, bot_username, journal.rules.timezone, lang)
+    cards = cards_for(codes, school, bots, journal.rules.timezone, lang)
     data = await asyncio.to_thread(cards_pdf, cards, lang)
     classes = {c.class_name for c in codes if c.class_name}
     tx = Texts(lang)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     bot_username: str | None = None
+    # The MAX bot's name (as in https://max.ru/<name>), for deep links and invitation cards.
+    max_bot_username: str | None = None
     telegram_api_base: str = "https://api.telegram.org"
     database_url: str | None = None
     data_dir: Path = Path("data")

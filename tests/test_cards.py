@@ -14,12 +14,14 @@ from core import invitations
 from core.identity import UserRef
 from core.invitations import IssuedCode, code_hash, grouped
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, Messenger
 from reports import FONT_DIR
-from reports.cards import cards_pdf, invite_cards, invite_pdf
+from reports.cards import BotLink, cards_pdf, invite_cards, invite_pdf
 from tests.world import World
 
 BOT = "school1_journal_bot"
+TELEGRAM_BOT = [BotLink(Messenger.TELEGRAM, BOT)]
+MAX_BOT = BotLink(Messenger.MAX, "id7700123456_bot")
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ async def test_r2_nine_cards_print_on_two_pages_with_scannable_deep_links(
     journal: Journal, world: World, nine_codes: list[IssuedCode], tmp_path: Path
 ) -> None:
     target = tmp_path / "cards.pdf"
-    written = await invite_pdf(journal, nine_codes, "Школа № 1", BOT, target)
+    written = await invite_pdf(journal, nine_codes, "Школа № 1", TELEGRAM_BOT, target)
     assert written == target
     pages = pages_of(target.read_bytes())
     assert len(pages) == 2
@@ -68,7 +70,7 @@ async def test_r2_nine_cards_print_on_two_pages_with_scannable_deep_links(
 async def test_r2_a_card_names_the_person_role_class_and_code_in_russian(
     journal: Journal, world: World, nine_codes: list[IssuedCode]
 ) -> None:
-    name, data = await invite_cards(journal, world.staff("admin"), nine_codes, BOT)
+    name, data = await invite_cards(journal, world.staff("admin"), nine_codes, TELEGRAM_BOT)
     assert name == "Коды_приглашения_школа.pdf"
     text = re.sub(r"\s+", " ", " ".join(t for t, _ in pages_of(data)))
     for code in nine_codes:
@@ -94,7 +96,7 @@ async def test_r2_class_teacher_gets_the_class_cards_as_a_document(
             journal, teacher, world.classes["5А"], {BindingRole.PARENT, BindingRole.PUPIL}
         )
     ).codes
-    name, data = await invite_cards(journal, teacher, codes, BOT)
+    name, data = await invite_cards(journal, teacher, codes, TELEGRAM_BOT)
     assert name == "Коды_приглашения_5А.pdf"
     ((text, links),) = pages_of(data)  # 3 pupils and 2 parents: one page
     assert len(links) == 5
@@ -109,7 +111,7 @@ async def test_r2_class_teacher_gets_the_class_cards_as_a_document(
 async def test_r2_admin_gets_the_staff_cards_as_a_document(journal: Journal, world: World) -> None:
     admin = world.staff("admin")
     codes = (await invitations.issue_for_staff(journal, admin)).codes
-    name, data = await invite_cards(journal, admin, codes, BOT)
+    name, data = await invite_cards(journal, admin, codes, TELEGRAM_BOT)
     assert name == "Коды_приглашения_сотрудники.pdf"
     assert [len(links) for _, links in pages_of(data)] == [7]
 
@@ -136,9 +138,8 @@ def card_texts(data: bytes, school: str) -> list[str]:
 async def test_r2_every_card_names_the_bot_for_a_parent_who_cannot_scan(
     journal: Journal, world: World, nine_codes: list[IssuedCode], tmp_path: Path
 ) -> None:
-    written = await invite_pdf(
-        journal, nine_codes, "Школа № 1", "school_journal_bot", tmp_path / "cards.pdf"
-    )
+    bots = [BotLink(Messenger.TELEGRAM, "school_journal_bot")]
+    written = await invite_pdf(journal, nine_codes, "Школа № 1", bots, tmp_path / "cards.pdf")
     cards = card_texts(written.read_bytes(), "Школа № 1")
     assert len(cards) == len(nine_codes) == 9
     for card, code in zip(cards, nine_codes, strict=True):
@@ -149,7 +150,7 @@ async def test_r2_every_card_names_the_bot_for_a_parent_who_cannot_scan(
         assert grouped(code.code) in card  # … and the code to send it
 
     # An unknown bot name prints no @ and the plain first step.
-    _, data = await invite_cards(journal, world.staff("admin"), nine_codes[:1], None)
+    _, data = await invite_cards(journal, world.staff("admin"), nine_codes[:1], [])
     (only,) = card_texts(data, "Школа № 1")
     assert "@" not in only and "1. Отсканируйте QR-код камерой телефона. 2." in only
 
@@ -167,9 +168,9 @@ def test_r2_a_long_double_surname_stays_clear_of_the_qr_code() -> None:
         role="родитель",
         class_name="10Б",
         code=grouped("23456789ABCDEFGHJKMNPQRSTUVW"),
-        link=f"https://t.me/{BOT}?start=23456789ABCDEFGHJKMNPQRSTUVW",
+        raw_code="23456789ABCDEFGHJKMNPQRSTUVW",
         valid_until=date(2026, 12, 7),
-        bot=BOT,
+        bots=tuple(TELEGRAM_BOT),
     )
     pdf = pdfium.PdfDocument(cards_pdf([card]))
     try:
@@ -188,3 +189,33 @@ def test_r2_a_long_double_surname_stays_clear_of_the_qr_code() -> None:
         assert all(right < qr_left for _, right in beside_qr), beside_qr
     finally:
         pdf.close()
+
+
+async def test_r2_a_school_on_both_messengers_prints_a_qr_code_for_each(
+    journal: Journal, world: World, nine_codes: list[IssuedCode], tmp_path: Path
+) -> None:
+    """Telegram and MAX: two QR codes a card, labelled, each the deep link of its bot."""
+    bots = [*TELEGRAM_BOT, MAX_BOT]
+    written = await invite_pdf(journal, nine_codes, "Школа № 1", bots, tmp_path / "both.pdf")
+    pages = pages_of(written.read_bytes())
+    links = sorted(link for _, found in pages for link in found)
+    assert links == sorted(
+        [f"https://t.me/{BOT}?start={c.code}" for c in nine_codes]
+        + [f"https://max.ru/{MAX_BOT.username}?start={c.code}" for c in nine_codes]
+    )
+    cards = card_texts(written.read_bytes(), "Школа № 1")
+    for card in cards:
+        assert "Telegram" in card and "MAX" in card and f"@{MAX_BOT.username}" in card
+        assert "«Начать» в MAX" in card
+
+
+async def test_r2_a_school_on_max_only_prints_its_deep_link(
+    journal: Journal, world: World, nine_codes: list[IssuedCode]
+) -> None:
+    _, data = await invite_cards(journal, world.staff("admin"), nine_codes[:2], [MAX_BOT])
+    links = [link for _, found in pages_of(data) for link in found]
+    assert sorted(links) == sorted(
+        f"https://max.ru/{MAX_BOT.username}?start={c.code}" for c in nine_codes[:2]
+    )
+    (card, _) = card_texts(data, "Школа № 1")
+    assert "найдите в MAX" in card and "Telegram" not in card

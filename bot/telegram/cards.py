@@ -14,7 +14,8 @@ from bot.telegram.render import show
 from core.access import Actor
 from core.invitations import IssueResult
 from core.journal import Journal
-from reports.cards import invite_cards
+from core.models import Messenger
+from reports.cards import BotLink, invite_cards
 from texts import Texts
 
 
@@ -36,7 +37,8 @@ async def send_codes(
         await show(message, skipped)
         return
     me = await bot.me()
-    name, data = await invite_cards(journal, actor, result.codes, me.username, tx.lang)
+    bots = [BotLink(Messenger.TELEGRAM, me.username)] if me.username else []
+    name, data = await invite_cards(journal, actor, result.codes, bots, tx.lang)
     await message.answer_document(
         BufferedInputFile(data, filename=name), caption=tx("card.caption", count=len(result.codes))
     )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from core import accounts, directory, invitations, revert
 from core.errors import JournalError, NotFound
 from core.invitations import IssuedCode
-from core.models import BindingRole
+from core.models import BindingRole, Messenger
 from notifications.revocations import announce_revert
 from reports import cards
 from school_journal.app import App, telegram_bot
@@ -133,18 +133,29 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
             return 0  # everyone has a card or is in the bot: nothing to do
         print(t("cli.invite_none"), file=sys.stderr)
         return 1
-    username = await bot_username(app.settings)
-    if not username:
+    bots = await school_bots(app.settings)
+    if not bots:
         print(t("cli.no_username"), file=sys.stderr)
     for code in codes:
-        print(invite_line(code, username, app))
+        print(invite_line(code, bots, app))
     if args.pdf:
-        written = await cards.invite_pdf(journal, codes, school.name, username, args.pdf)
+        written = await cards.invite_pdf(journal, codes, school.name, bots, args.pdf)
         print(t("cli.cards_written", path=str(written), count=len(codes)))
     return 0
 
 
 GET_ME_TIMEOUT = 10.0  # seconds; offline, the codes are printed without the bot's name
+
+
+async def school_bots(settings: Settings) -> list[cards.BotLink]:
+    """The bots the school's people find the journal in, for links and cards: Telegram's
+    (see :func:`bot_username`) and MAX's (``MAX_BOT_USERNAME``), those that are known."""
+    bots = []
+    if username := await bot_username(settings):
+        bots.append(cards.BotLink(Messenger.TELEGRAM, username))
+    if settings.max_bot_username:
+        bots.append(cards.BotLink(Messenger.MAX, settings.max_bot_username.lstrip("@")))
+    return bots
 
 
 async def bot_username(settings: Settings) -> str | None:
@@ -171,7 +182,7 @@ async def bot_username(settings: Settings) -> str | None:
     return me.username
 
 
-def invite_line(code: IssuedCode, username: str | None, app: App) -> str:
+def invite_line(code: IssuedCode, bots: list[cards.BotLink], app: App) -> str:
     until = code.expires_at.astimezone(app.journal.rules.timezone).strftime("%d.%m.%Y")
     return t(
         "cli.invite_line",
@@ -179,7 +190,7 @@ def invite_line(code: IssuedCode, username: str | None, app: App) -> str:
         role=t(f"role.{code.role.value}"),
         cls=(f", {code.class_name}" if code.class_name else "")
         + (f", {t('card.child', names=code.children)}" if code.children else ""),
-        link=cards.deep_link(username, code.code),
+        link=" ".join(cards.deep_link(b, code.code) for b in bots) or code.code,
         until=until,
     )
 
