@@ -4,11 +4,13 @@ bound on both, and each binding is reached through its own messenger."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import accounts, invitations, recipients
+from core import accounts, digest, invitations, recipients
 from core.clock import ManualClock
 from core.errors import CodeRejected, NotAllowed, TooManyAttempts
 from core.identity import UserRef
@@ -125,3 +127,32 @@ async def test_r3_cutting_the_other_account_of_a_person_across_messengers(
     assert [
         b.id for b in await invitations.bindings_of(journal, UserRef.telegram(SAME_NUMBER))
     ] == [mine.id]
+
+
+async def test_r17_a_digest_read_on_either_messenger_counts_as_read(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    """Bound on both, the mother gets the day's digest on both and reads it in MAX: the
+    class teacher's list of who has not read does not name her."""
+    on_telegram = await invitations.redeem(
+        journal, UserRef.telegram(SAME_NUMBER), await parent_code(journal, world)
+    )
+    on_max = await invitations.redeem(
+        journal, UserRef.max(SAME_NUMBER), await parent_code(journal, world)
+    )
+    await invitations.record_consent(journal, on_telegram.id, UserRef.telegram(SAME_NUMBER))
+    await invitations.record_consent(journal, on_max.id, UserRef.max(SAME_NUMBER))
+    await school_day_for_5a(journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(journal).digests() == 2  # one on each messenger
+
+    def week() -> tuple[date, date]:
+        return MONDAY, MONDAY + timedelta(days=6)
+
+    report = await digest.unread_digests(journal, world.staff("math"), world.classes["5А"], *week())
+    assert [(p.parent_name, p.read, p.sent) for p in report.parents] == [
+        ("Иванова Светлана Николаевна", 0, 1)
+    ]
+    await digest.mark_digest_read(journal, UserRef.max(SAME_NUMBER), on_max.id, MONDAY)
+    report = await digest.unread_digests(journal, world.staff("math"), world.classes["5А"], *week())
+    assert report.parents == []

@@ -69,9 +69,11 @@ async def mark_digest_read(journal: Journal, user: UserRef, binding_id: int, day
 
 @dataclass(frozen=True)
 class UnreadParent:
-    """A parent who got digests in the period and did not mark all of them read."""
+    """A parent who got digests in the period and did not mark all of them read (a day's
+    digest counts as read when it is read on any of the parent's accounts: bound on
+    Telegram and on MAX, they get it on both and read it on one)."""
 
-    binding_id: int
+    person_id: int
     parent_name: str
     children: str
     sent: int
@@ -98,7 +100,7 @@ async def unread_digests(
         rows = await s.execute(
             text(
                 """
-                SELECT b.id, gp.full_name,
+                SELECT gp.id, gp.full_name,
                        string_agg(DISTINCT split_part(cp.full_name, ' ', 2), ', '),
                        count(DISTINCT dg.day),
                        count(DISTINCT dg.day) FILTER (WHERE dg.read_at IS NOT NULL)
@@ -110,10 +112,10 @@ async def unread_digests(
                 JOIN digests dg ON dg.binding_id = b.id AND dg.day BETWEEN :start AND :end
                                 AND dg.parts > 0
                 WHERE p.class_id = :cls
-                GROUP BY b.id, gp.full_name
+                GROUP BY gp.id, gp.full_name
                 HAVING count(DISTINCT dg.day) FILTER (WHERE dg.read_at IS NOT NULL)
                        < count(DISTINCT dg.day)
-                ORDER BY gp.full_name, b.id
+                ORDER BY gp.full_name, gp.id
                 """
             ),
             {"cls": class_id, "start": start, "end": end},
