@@ -67,6 +67,13 @@ class MaxTurn:
         self._answer_text = text
 
     async def answer_now(self) -> None:
+        """MAX's answer can carry the redrawn message: a press on a message is answered
+        with its redraw, in one request (a flow that shows nothing more is answered when
+        it ends, ``finish``); a press without its message is answered here."""
+        if self.update.message_id is None:
+            await self._notify()
+
+    async def _notify(self) -> None:
         if not self.answered and self._answer_text:
             self.answered = True
             await self._callback(notification=self._answer_text)
@@ -75,7 +82,7 @@ class MaxTurn:
         """The press is answered, if the flow has not done it and has something to say (MAX
         takes an answer only with a message or a notification; a press that changes nothing
         on the screen and says nothing needs none)."""
-        await self.answer_now()
+        await self._notify()
 
     async def show(self, screen: Screen | str) -> None:
         messages = messages_of(screen)
