@@ -161,7 +161,7 @@ _CLAIM = text(
     buttons=JSONB,
     attempts=Integer,
     unreachable=Boolean,
-    edit_message_id=BigInteger,
+    edit_message_id=String,
 )
 
 _COUNT_PENDING = text("SELECT count(*) FROM outbox WHERE status = 'pending'")
