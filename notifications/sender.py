@@ -126,10 +126,11 @@ _CLAIM = text(
           AND COALESCE(o.next_attempt_at, '-infinity') <= :now
           AND (o.claimed_until IS NULL OR o.claimed_until <= now())  -- the database's clock
           AND o.chat_id <> ALL (CAST(:cooling AS bigint[]))
-          -- the first message of its chat (but a later-scheduled one does not count)
+          -- the first message of its chat (but a later-scheduled one does not count);
+          -- a chat is a messenger's: Telegram's and MAX's ids are separate number spaces
           AND o.id = (
               SELECT p.id FROM outbox p
-              WHERE p.chat_id = o.chat_id AND p.status = 'pending'
+              WHERE p.chat_id = o.chat_id AND p.channel = o.channel AND p.status = 'pending'
                 AND (p.not_before IS NULL OR p.not_before <= :now)
               ORDER BY p.id
               LIMIT 1
