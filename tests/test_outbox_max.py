@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiogram import Bot as TelegramBot
 from maxapi import Bot
+from pydantic import SecretStr
 from sqlalchemy import Row as SqlRow
 from sqlalchemy import select
 
@@ -27,6 +28,9 @@ from notifications.channels.max import MaxChannel, sender_bot
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import OutboxItem, enqueue
 from notifications.sender import Sender, SenderHalted
+from school_journal.app import App
+from school_journal.service import background
+from school_journal.settings import Settings
 from tests.test_outbox import FakeTimer, bind
 
 TOKEN = "max-outbox-token"
@@ -349,3 +353,49 @@ async def test_a_max_row_is_not_held_back_by_a_telegram_row_of_the_same_chat_num
     assert await make_sender(journal, bot).run_once() == 1
     assert texts(mother) == ["в MAX"]
     assert (await row(journal, "tg:first")).status == "pending"
+
+
+# ------------------------------------------------------------ the composition root
+
+
+async def test_journal_run_starts_a_max_sender_at_its_own_pace_when_max_has_a_token(
+    journal: Journal, fake: FakeMax, db_url: str
+) -> None:
+    """With ``MAX_BOT_TOKEN`` the app runs a second sender beside Telegram's: MAX's rows
+    go through it at ``MAX_SEND_RATE``; without the token there is only Telegram's."""
+    mother = await started(fake)
+    settings = Settings(
+        _env_file=None,
+        database_url=db_url,
+        bot_token=SecretStr("123456:MAX-AND-TELEGRAM"),
+        max_bot_token=SecretStr(TOKEN),
+        max_api_base=fake.base_url,
+        max_send_rate=20,
+        send_idle_poll=0.05,
+    )
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
+    async with FakeTelegram(limits=TelegramRateLimits.unlimited()) as telegram:
+        telegram.add_bot("123456:MAX-AND-TELEGRAM", "school_journal_bot")
+        father = telegram.user(5001, "Отец", known=True)
+        tg_bot = build_bot("123456:MAX-AND-TELEGRAM", telegram.base_url)
+        max_bot = app.max_bot()
+        try:
+            senders = app.senders(tg_bot, max_bot)
+            assert [(list(s.channels), 1 / s.pace.interval) for s in senders] == [
+                (["telegram"], 25.0),
+                (["max"], 20.0),
+            ]
+            assert [list(s.channels) for s in app.senders(tg_bot)] == [["telegram"]]
+            await put(
+                journal,
+                [
+                    item("max:1", mother, "в MAX", buttons=DIGEST_BUTTONS[:1]),
+                    OutboxItem("tg:1", father.id, "digest", "в Telegram"),
+                ],
+            )
+            async with background(app, tg_bot):
+                assert (await mother.wait_reply(timeout=10)).text == "в MAX"
+                assert (await father.wait_reply(timeout=10)).text == "в Telegram"
+        finally:
+            await max_bot.close_session()
+            await tg_bot.session.close()
