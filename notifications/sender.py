@@ -1,6 +1,8 @@
 """The outbox sender: delivers pending outbox rows through their channel's adapter
-(``notifications/channels/``: today Telegram) under its rate limits. A sender claims only
-rows of the channels it was given. The figures below are Telegram's.
+(``notifications/channels/``: Telegram's and MAX's) under its rate limits. A sender claims
+only rows of the channels it was given; the app runs one per messenger, each at its own
+pace. The figures below are Telegram's (MAX's: 30 requests/s per bot, and its 429 says no
+wait, so its channel asks for 1 s: ``notifications/channels/max.py``).
 
 Delivery is **at least once**. A crash (or SIGKILL) never loses a message and duplicates
 at most the messages that were in flight at that moment:
