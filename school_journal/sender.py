@@ -18,7 +18,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 # At import, not in ``_main``: tests/sender_launcher.py imports this module once (aiogram
-# takes seconds) and forks senders that start at once.
+# takes seconds, maxapi a little less) and forks senders that start at once.
+import notifications.channels.max  # noqa: F401  # MAX's channel too, for the same reason
 from bot.telegram.startup import TokenRejected
 from notifications.sender import pending_count
 from school_journal.app import application, configure_logging, load_settings
