@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from aiogram import Bot as TelegramBot
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from maxapi import Bot
 from pydantic import SecretStr
 from sqlalchemy import Row as SqlRow
@@ -256,6 +258,24 @@ async def test_a_refused_token_halts_the_sender_without_touching_the_rows(
         await wrong.close_session()
     stored = await row(journal, "kept")
     assert (stored.status, stored.attempts, stored.claimed_until) == ("pending", 0, None)
+
+
+async def test_an_api_base_that_is_not_max_halts_the_sender(
+    journal: Journal, fake: FakeMax
+) -> None:
+    """A wrong ``MAX_API_BASE`` answers 404 without MAX's error body: the sender stops
+    rather than failing every row (MAX's own 404s, an unknown chat, fail the row)."""
+    mother = await started(fake)
+    await put(journal, [item("kept", mother)])
+    async with TestServer(web.Application()) as elsewhere:
+        wrong = sender_bot(TOKEN, str(elsewhere.make_url("/")))
+        try:
+            with pytest.raises(SenderHalted, match="404"):
+                await make_sender(journal, wrong).run_once()
+        finally:
+            await wrong.close_session()
+    stored = await row(journal, "kept")
+    assert (stored.status, stored.attempts) == ("pending", 0)
 
 
 async def test_a_message_max_refuses_or_cannot_hold_fails_with_the_reason(

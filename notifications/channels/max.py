@@ -18,7 +18,8 @@ MAX's answers, as the outbox reads them:
   ``retry_after``, no header): the channel says :data:`RETRY_AFTER_SECONDS` (1 s, the
   window of MAX's 30 requests a second).
 * 403 ``chat.denied`` (the user stopped the bot) -> UNREACHABLE; another 403 -> PERMANENT.
-* 401 -> HALT (the token is refused).
+* 401 -> HALT (the token is refused); so is a 404 without MAX's error body (``MAX_API_BASE``
+  names something else than MAX's API).
 * 5xx -> SERVER; no answer, a dropped connection, a timeout, a garbled 2xx -> NETWORK.
 * 400 and 404 -> REFUSED for an edit (the message is gone or cannot be edited: the sender
   sends anew), PERMANENT for a new message.
@@ -164,8 +165,9 @@ def _api_error(err: MaxApiError, *, editing: bool) -> Delivery:
         return Delivery(Result.RETRY_AFTER, error=error, code=429, retry_after=RETRY_AFTER_SECONDS)
     if status == 403 and code in UNREACHABLE_CODES:
         return Delivery(Result.UNREACHABLE, error=error, code=403)
-    if status == 401:
-        return Delivery(Result.HALT, error=error, code=401)
+    if status == 401 or (status == 404 and not code):
+        # 404 without MAX's error body: not MAX's API at all (a wrong MAX_API_BASE)
+        return Delivery(Result.HALT, error=error or f"{status} from {err.raw!r:.100}", code=status)
     if status >= 500:
         return Delivery(Result.SERVER, error=error, code=status)
     if status < 400:  # a 2xx whose body is not MAX's JSON: the answer was lost
