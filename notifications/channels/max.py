@@ -50,9 +50,10 @@ from pydantic import ValidationError
 
 from bot.max.limits import MAX_LIMITS
 from bot.screen import Button, Row
+from core.models import Messenger
 from notifications.channels import Delivery, Result
 
-MAX = "max"  # core.models.Messenger.MAX
+MAX = Messenger.MAX.value  # a channel is named as its messenger
 RETRY_AFTER_SECONDS = 1.0  # MAX's 429 gives no wait: one window of its 30 requests/s
 LINKS_PER_ROW = 3  # a row with a link button holds at most 3 (dev.max.ru, «Клавиатура»)
 UNREACHABLE_CODES = frozenset({"chat.denied"})
