@@ -5,10 +5,10 @@ This module is the contract between the jobs that build notifications and the se
 (``notifications/sender.py``): jobs call :func:`enqueue` inside their own transaction,
 so a notification exists exactly when the change that caused it was committed.
 
-A row's life: ``pending`` → ``sent`` (with Telegram's ``message_id``), ``failed`` (with
-the error), or ``unreachable`` (the user blocked the bot or deleted the account). Nothing
-is dropped silently: every row ends in one of those three states, ``attempts`` counts
-the tries, ``last_error`` keeps the last error.
+A row's life: ``pending`` → ``sent`` (with the messenger's ``message_id``, as text),
+``failed`` (with the error), or ``unreachable`` (the user blocked the bot or deleted the
+account). Nothing is dropped silently: every row ends in one of those three states,
+``attempts`` counts the tries, ``last_error`` keeps the last error.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class SentItem:
 
 
 async def sent_item(
-    s: AsyncSession, channel: str, chat_id: int, message_id: int, kinds: Sequence[str]
+    s: AsyncSession, channel: str, chat_id: int, message_id: str, kinds: Sequence[str]
 ) -> SentItem | None:
     """The item of one of ``kinds`` delivered as that message (``None``: not one of ours,
     or sent before the outbox kept it). Found through the (status, kind) index."""

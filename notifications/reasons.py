@@ -79,7 +79,7 @@ async def redrawn_after_confirm(
     tx: Texts,
     channel: str,
     chat_id: int,
-    message_id: int,
+    message_id: str,
     binding_id: int,
     pupil_day: tuple[int, date],
 ) -> Screen | None:

@@ -22,7 +22,7 @@ _RECORD_SENT = text(
     UPDATE outbox o
     SET status = 'sent', sent_at = u.at, message_id = u.message_id,
         claimed_by = NULL, claimed_until = NULL
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS bigint[]),
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS varchar[]),
                 CAST(:ats AS timestamptz[])) AS u(id, message_id, at)
     WHERE o.id = u.id AND o.status = 'pending'
     """
@@ -98,7 +98,7 @@ class Claimed:
     buttons: list[list[dict[str, str]]] | None  # as notifications/outbox.py stores them
     attempts: int  # including this one
     unreachable: bool  # the binding is already unreachable: close without sending
-    edit_message_id: int | None = None  # edit this message (meta.edit_of) rather than send
+    edit_message_id: str | None = None  # edit this message (meta.edit_of) rather than send
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Outcome:
     row: Claimed
     status: str  # "sent" | "retry" | "failed" | "unreachable" | "release"
     at: datetime
-    message_id: int | None = None
+    message_id: str | None = None
     retry_at: datetime | None = None
     error_code: int | None = None
     error: str | None = None

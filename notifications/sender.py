@@ -1,6 +1,8 @@
 """The outbox sender: delivers pending outbox rows through their channel's adapter
-(``notifications/channels/``: today Telegram) under its rate limits. A sender claims only
-rows of the channels it was given. The figures below are Telegram's.
+(``notifications/channels/``: Telegram's and MAX's) under its rate limits. A sender claims
+only rows of the channels it was given; the app runs one per messenger, each at its own
+pace. The figures below are Telegram's (MAX's: 30 requests/s per bot, and its 429 says no
+wait, so its channel asks for 1 s: ``notifications/channels/max.py``).
 
 Delivery is **at least once**. A crash (or SIGKILL) never loses a message and duplicates
 at most the messages that were in flight at that moment:
@@ -126,10 +128,11 @@ _CLAIM = text(
           AND COALESCE(o.next_attempt_at, '-infinity') <= :now
           AND (o.claimed_until IS NULL OR o.claimed_until <= now())  -- the database's clock
           AND o.chat_id <> ALL (CAST(:cooling AS bigint[]))
-          -- the first message of its chat (but a later-scheduled one does not count)
+          -- the first message of its chat (but a later-scheduled one does not count);
+          -- a chat is a messenger's: Telegram's and MAX's ids are separate number spaces
           AND o.id = (
               SELECT p.id FROM outbox p
-              WHERE p.chat_id = o.chat_id AND p.status = 'pending'
+              WHERE p.chat_id = o.chat_id AND p.channel = o.channel AND p.status = 'pending'
                 AND (p.not_before IS NULL OR p.not_before <= :now)
               ORDER BY p.id
               LIMIT 1
@@ -161,7 +164,7 @@ _CLAIM = text(
     buttons=JSONB,
     attempts=Integer,
     unreachable=Boolean,
-    edit_message_id=BigInteger,
+    edit_message_id=String,
 )
 
 _COUNT_PENDING = text("SELECT count(*) FROM outbox WHERE status = 'pending'")

@@ -27,8 +27,10 @@ from school_journal.settings import Settings
 # so that the commands that need no bot start at once.
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
+    from maxapi import Bot as MaxBot
 
     from bot.telegram.runner import Webhook
+    from notifications.channels import Channel
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
 
@@ -96,19 +98,54 @@ class App:
             self.journal, self.settings.notification_rules(), metrics=self.metrics
         )
 
-    def sender(
-        self, bot: Bot, *, request_timeout: float | None = None, worker_id: str | None = None
-    ) -> Sender:
-        """The outbox sender of ``journal run`` and of the standalone ``school_journal.sender``."""
+    def max_bot(self) -> MaxBot:
+        """The MAX bot of ``MAX_BOT_TOKEN`` at ``MAX_API_BASE`` (maxapi's Bot, its URL set
+        with ``set_api_url``), without maxapi's own retries: the outbox decides."""
+        from notifications.channels.max import sender_bot
+
+        assert self.settings.max_bot_token is not None
+        return sender_bot(
+            self.settings.max_bot_token.get_secret_value(), self.settings.max_api_base
+        )
+
+    def senders(
+        self,
+        bot: Bot | None,
+        max_bot: MaxBot | None = None,
+        *,
+        request_timeout: float | None = None,
+        worker_id: str | None = None,
+    ) -> list[Sender]:
+        """The outbox senders of ``journal run`` and of the standalone
+        ``school_journal.sender``: one per channel it has a bot for, each at its
+        messenger's pace (``SEND_RATE`` for Telegram, ``MAX_SEND_RATE`` for MAX) and
+        claiming only its channel's rows."""
+        from notifications.channels.max import MaxChannel
         from notifications.channels.telegram import TelegramChannel
+
+        s = self.settings
+        senders = []
+        if bot is not None:
+            channel = TelegramChannel(bot, paid_broadcast=s.paid_broadcast)
+            senders.append(self._sender(channel, s.send_rate, request_timeout, worker_id))
+        if max_bot is not None:
+            worker = f"{worker_id}:max" if worker_id else None
+            senders.append(
+                self._sender(MaxChannel(max_bot), s.max_send_rate, request_timeout, worker)
+            )
+        return senders
+
+    def _sender(
+        self, channel: Channel, rate: float, request_timeout: float | None, worker_id: str | None
+    ) -> Sender:
         from notifications.sender import Sender
 
         s = self.settings
         return Sender(
             self.journal.sessions,
-            TelegramChannel(bot, paid_broadcast=s.paid_broadcast),
+            channel,
             self.journal.clock,
-            rate=s.send_rate,
+            rate=rate,
             per_chat_interval=s.send_per_chat_interval,
             batch=s.send_batch,
             lease=timedelta(seconds=s.send_lease_seconds),

@@ -1,6 +1,7 @@
 """The standalone outbox sender: ``python -m school_journal.sender --database-url URL --token
 TOKEN`` (or ``journal-sender``), a process that only delivers the outbox, wired by the
-composition root as ``journal run`` is. Options override the settings."""
+composition root as ``journal run`` is: a sender for Telegram (``--token``) and one for MAX
+(``--max-token`` or ``MAX_BOT_TOKEN``), each at its own pace. Options override the settings."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 # At import, not in ``_main``: tests/sender_launcher.py imports this module once (aiogram
-# takes seconds) and forks senders that start at once.
+# takes seconds, maxapi a little less) and forks senders that start at once.
+import notifications.channels.max  # noqa: F401  # MAX's channel too, for the same reason
 from bot.telegram.startup import TokenRejected
 from notifications.sender import pending_count
 from school_journal.app import application, configure_logging, load_settings
 from school_journal.database import DatabaseUnavailable
+from school_journal.settings import Settings
 from texts import t
 
 log = logging.getLogger(__name__)
@@ -41,13 +45,19 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--lease", type=float, default=None, help="seconds")
     parser.add_argument("--request-timeout", type=float, default=None, help="seconds")
     parser.add_argument("--idle-poll", type=float, default=None, help="seconds")
+    parser.add_argument("--max-token", default=os.environ.get("MAX_BOT_TOKEN"))
+    parser.add_argument("--max-api-base", default=None, help="MAX_API_BASE")
+    parser.add_argument("--max-rate", type=float, default=None, help="MAX messages per second")
     parser.add_argument("--worker-id", default=None)
     parser.add_argument(
         "--exit-when-drained", action="store_true", help="exit once no row is pending"
     )
     args = parser.parse_args(argv)
-    if not args.database_url or not args.token:
-        parser.error("--database-url and --token are required (or DATABASE_URL, BOT_TOKEN)")
+    if not args.database_url or not (args.token or args.max_token):
+        parser.error(
+            "--database-url and --token or --max-token are required"
+            " (or DATABASE_URL, BOT_TOKEN, MAX_BOT_TOKEN)"
+        )
     return args
 
 
@@ -55,7 +65,10 @@ _SETTINGS_OF_ARGS = {
     "database_url": "database_url",
     "token": "bot_token",
     "api_base": "telegram_api_base",
+    "max_token": "max_bot_token",
+    "max_api_base": "max_api_base",
     "rate": "send_rate",
+    "max_rate": "max_send_rate",
     "per_chat_interval": "send_per_chat_interval",
     "batch": "send_batch",
     "lease": "send_lease_seconds",
@@ -64,42 +77,58 @@ _SETTINGS_OF_ARGS = {
 
 
 async def _main(args: argparse.Namespace) -> int:
-    given = {
+    given: dict[str, object] = {
         field: getattr(args, arg)
         for arg, field in _SETTINGS_OF_ARGS.items()
         if getattr(args, arg) is not None
     }
-    given["bot_token"] = SecretStr(args.token)
+    for field in ("bot_token", "max_bot_token"):
+        if given.get(field):
+            given[field] = SecretStr(str(given[field]))
     # Options are taken as given, beyond the settings' bounds (the kill test sends 5000/s).
     settings = load_settings(**given)
     configure_logging(settings)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # it never migrates
     async with application(settings, migrate=False) as app:
-        bot = app.bot()
-        sender = app.sender(bot, request_timeout=args.request_timeout, worker_id=args.worker_id)
+        bot = app.bot() if settings.bot_token else None
+        max_bot = app.max_bot() if settings.max_bot_token else None
+        senders = app.senders(
+            bot, max_bot, request_timeout=args.request_timeout, worker_id=args.worker_id
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, stop.set)
-
-        async def watch_drained() -> None:
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), max(0.1, settings.send_idle_poll))
-                if await pending_count(app.journal.sessions) == 0:
-                    stop.set()
-
-        log.info("outbox sender %s: %.1f msg/s", sender.worker_id, settings.send_rate)
-        watcher = asyncio.create_task(watch_drained()) if args.exit_when_drained else None
+        watcher = (
+            asyncio.create_task(_stop_when_drained(app.journal.sessions, settings, stop))
+            if args.exit_when_drained
+            else None
+        )
+        for sender in senders:
+            log.info("outbox sender %s: %.1f msg/s", sender.worker_id, 1 / sender.pace.interval)
         try:
-            await sender.run(stop)
+            await asyncio.gather(*(sender.run(stop) for sender in senders))
         finally:
             if watcher is not None:
                 watcher.cancel()
-            await bot.session.close()
-    log.info("outbox sender %s stopped: %s", sender.worker_id, sender.stats)
+            if bot is not None:
+                await bot.session.close()
+            if max_bot is not None:
+                await max_bot.close_session()
+    for sender in senders:
+        log.info("outbox sender %s stopped: %s", sender.worker_id, sender.stats)
     return 0
+
+
+async def _stop_when_drained(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.1, settings.send_idle_poll))
+        if await pending_count(sessions) == 0:
+            stop.set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

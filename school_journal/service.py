@@ -1,7 +1,8 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
-in-process), the outbox sender, the scheduled backup and the archive of closed periods.
-Started here from what the composition root (``school_journal.app``) builds; the bot itself
-is started by ``bot.telegram.runner.run_bot``."""
+in-process), the outbox senders (Telegram's, and MAX's when ``MAX_BOT_TOKEN`` is set), the
+scheduled backup and the archive of closed periods. Started here from what the composition
+root (``school_journal.app``) builds; the bot itself is started by
+``bot.telegram.runner.run_bot``."""
 
 from __future__ import annotations
 
@@ -92,8 +93,9 @@ def count_job(app: App, event: JobExecutionEvent) -> None:
 async def background(
     app: App, bot: Bot, *, health: bool = False
 ) -> AsyncIterator[AsyncIOScheduler]:
-    """Run the scheduler (notification jobs, backups) and the outbox sender while the
-    block runs (it gets the scheduler); stop them cleanly (the sender records its sends in
+    """Run the scheduler (notification jobs, backups) and the outbox senders (one per
+    messenger with a token: Telegram's ``bot``, MAX's when ``MAX_BOT_TOKEN`` is set) while
+    the block runs (it gets the scheduler); stop them cleanly (each records its sends in
     flight) on exit. ``health``: also serve ``GET /health`` and ``GET /metrics`` (as
     ``journal run`` does)."""
     settings = app.settings
@@ -106,9 +108,9 @@ async def background(
     scheduler.add_listener(lambda e: count_job(app, e), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     stop = asyncio.Event()
-    sender_task = (
-        asyncio.create_task(app.sender(bot).run(stop)) if settings.notifications_enabled else None
-    )
+    max_bot = app.max_bot() if settings.max_bot_token and settings.notifications_enabled else None
+    senders = app.senders(bot, max_bot) if settings.notifications_enabled else []
+    sender_tasks = [asyncio.create_task(sender.run(stop)) for sender in senders]
     try:
         async with serve_health(app, bot, scheduler) if health else contextlib.nullcontext():
             yield scheduler
@@ -116,10 +118,17 @@ async def background(
         if scheduler.running:  # not shut down by something else meanwhile
             scheduler.shutdown(wait=False)
         stop.set()
-        if sender_task is not None:
-            try:
-                await asyncio.wait_for(sender_task, SENDER_STOP_TIMEOUT)
-            except TimeoutError:
-                log.warning("the outbox sender did not stop in time; its leases will expire")
-            except Exception:
-                log.exception("the outbox sender failed")
+        for sender, task in zip(senders, sender_tasks, strict=True):
+            await _stopped(", ".join(sender.channels), task)
+        if max_bot is not None:
+            await max_bot.close_session()
+
+
+async def _stopped(channels: str, task: asyncio.Task[None]) -> None:
+    """Wait for a stopping sender (of these channels) to record its sends in flight."""
+    try:
+        await asyncio.wait_for(task, SENDER_STOP_TIMEOUT)
+    except TimeoutError:
+        log.warning("the outbox sender %s did not stop in time; its leases will expire", channels)
+    except Exception:
+        log.exception("the outbox sender %s failed", channels)

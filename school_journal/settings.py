@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # The MAX bot's name (as in https://max.ru/<name>), for deep links and invitation cards.
     max_bot_username: str | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    # MAX (issue 12): the outbox delivers to MAX accounts when its bot's token is set.
+    max_bot_token: SecretStr | None = None
+    max_api_base: str = "https://platform-api.max.ru"
     database_url: str | None = None
     data_dir: Path = Path("data")
     migrate_on_start: bool = True
@@ -74,6 +77,8 @@ class Settings(BaseSettings):
     send_lease_seconds: float = Field(default=60.0, ge=5)
     send_max_attempts: int = Field(default=20, ge=1)
     send_idle_poll: float = Field(default=1.0, gt=0)
+    # MAX's sender: MAX documents 30 requests/s per bot (one message is one request).
+    max_send_rate: float = Field(default=25.0, gt=0, le=30)
 
     # Backups (R22): at least two folders on different media, a signing key.
     backup_dirs: str = ""
@@ -88,7 +93,7 @@ class Settings(BaseSettings):
         ZoneInfo(value)  # raises for an unknown zone
         return value
 
-    @field_validator("pg_bin_dir", "backup_hmac_key", mode="before")
+    @field_validator("pg_bin_dir", "backup_hmac_key", "max_bot_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

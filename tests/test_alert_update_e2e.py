@@ -17,7 +17,7 @@ from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World
 
 
-async def alert_rows(journal: Journal) -> list[tuple[str, str, int | None]]:
+async def alert_rows(journal: Journal) -> list[tuple[str, str, str | None]]:
     async with journal.transaction() as s:
         rows = await s.execute(
             select(outbox_table.c.key, outbox_table.c.status, outbox_table.c.message_id)
@@ -52,8 +52,8 @@ async def test_the_parents_alert_is_edited_in_place_when_the_pupil_misses_more_l
     assert len(parent.bot_messages) == messages  # no second message
     rows = await alert_rows(bot.journal)
     assert [(status, mid) for _, status, mid in rows] == [
-        ("sent", alert.message_id),
-        ("sent", alert.message_id),
+        ("sent", str(alert.message_id)),
+        ("sent", str(alert.message_id)),
     ]
     # The update's button still works: the parent gives the reason from it.
     await parent.press("Указать причину пропуска", message=update)
@@ -83,6 +83,6 @@ async def test_a_deleted_alert_is_updated_with_a_new_message(
     assert update.button_texts == ["Указать причину пропуска"]
     rows = await alert_rows(bot.journal)
     assert [(status, mid) for _, status, mid in rows] == [
-        ("sent", alert.message_id),
-        ("sent", update.message_id),
+        ("sent", str(alert.message_id)),
+        ("sent", str(update.message_id)),
     ]

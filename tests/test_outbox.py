@@ -165,7 +165,7 @@ async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
         stored = await row(journal, key)
         assert stored.status == "sent"
         assert stored.sent_at == clock.now()
-        assert stored.message_id == user.bot_messages[index].message_id
+        assert stored.message_id == str(user.bot_messages[index].message_id)
         assert stored.attempts == 1
         assert stored.claimed_until is None
     assert await delivery_stats(journal) == DeliveryStats(sent=3)

@@ -2,7 +2,8 @@
 separate process (``school_journal.sender.main``, the ``python -m school_journal.sender``
 entry) that is killed with SIGKILL at random moments and started again until the outbox
 is drained. Nothing may be lost, and the only duplicates allowed are messages that were
-in flight (claimed, not yet recorded) when a process died.
+in flight (claimed, not yet recorded) when a process died. The same for MAX's sender
+(a smaller broadcast through the fake MAX), whose message ids are strings.
 
 The processes are forked by ``tests/sender_launcher.py``, which pays aiogram's slow
 import once. This is inherently real time (processes, sockets, kills), so the fake Bot
@@ -19,7 +20,8 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,11 +30,15 @@ from sqlalchemy import func, select
 from core.journal import Journal
 from core.models import outbox_table
 from fakegram import FakeTelegram, RateLimits
+from fakemax import FakeMax
+from fakemax import RateLimits as MaxRateLimits
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 
 TOKEN = "123456:KILL-TEST"
+MAX_TOKEN = "max-kill-test"
 CHATS = 2_000
 PER_CHAT = 5
+MAX_CHATS = 600  # MAX's run: a smaller broadcast, the same kills
 KILLS = 5
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60.0  # seconds for any answer of the launcher (a sender drains in about 15 s)
@@ -46,11 +52,62 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-def sender_args(db_url: str, fake: FakeTelegram, worker: str) -> list[str]:
+@pytest.fixture
+async def fake_max() -> AsyncIterator[FakeMax]:
+    async with FakeMax(limits=MaxRateLimits(requests=100_000)) as server:
+        server.add_bot(MAX_TOKEN, "school_journal_bot")
+        yield server
+
+
+@dataclass
+class Messenger:
+    """One messenger's side of the test: its sender's options, its chats, what it got."""
+
+    options: list[str]  # the sender's token, API base and rate
+    chats: list[int]
+    channel: str
+    worker_suffix: str  # the app names a MAX sender "<worker id>:max"
+    sends: Callable[[], int]  # messages the fake has been asked to send so far
+    texts: Callable[[int], list[str]]  # the bot's messages in a chat, oldest first
+
+    def delivered(self) -> Counter[str]:
+        """How many times each key reached its chat (the message text is the key)."""
+        return Counter(text for chat in self.chats for text in self.texts(chat))
+
+
+def on_telegram(fake: FakeTelegram) -> Messenger:
+    chats = [fake.user(700_000 + i, f"Родитель{i}", known=True).id for i in range(CHATS)]
+    return Messenger(
+        ["--api-base", fake.base_url, "--token", TOKEN, "--rate", "5000"],
+        chats,
+        "telegram",
+        "",
+        lambda: fake.stats.sends,
+        lambda chat: [m.text or "" for m in fake.bot(TOKEN).chats[chat].bot_messages()],
+    )
+
+
+async def on_max(fake: FakeMax) -> Messenger:
+    users = [fake.user(700_000 + i, f"Родитель{i}") for i in range(MAX_CHATS)]
+    for user in users:
+        await user.start()
+    bot = fake.bot(MAX_TOKEN)
+    dialogs = {user.dialog.chat_id: user.dialog for user in users}
+    return Messenger(
+        ["--max-api-base", fake.base_url, "--max-token", MAX_TOKEN, "--max-rate", "5000"],
+        list(dialogs),
+        "max",
+        ":max",
+        lambda: bot.stats.calls["post /messages"],
+        lambda chat: [m.text or "" for m in dialogs[chat].messages() if m.outgoing],
+    )
+
+
+def sender_args(db_url: str, messenger: Messenger, worker: str) -> list[str]:
     """``python -m school_journal.sender`` arguments: fast pace, short lease."""
     return [
-        *("--database-url", db_url, "--api-base", fake.base_url, "--token", TOKEN),
-        *("--rate", "5000", "--per-chat-interval", "0", "--batch", "100"),
+        *("--database-url", db_url, *messenger.options),
+        *("--per-chat-interval", "0", "--batch", "100"),
         *("--lease", "6", "--request-timeout", "3", "--idle-poll", "0.05"),
         *("--worker-id", worker, "--exit-when-drained"),
     ]
@@ -121,40 +178,38 @@ async def in_flight(journal: Journal, worker: str) -> set[str]:
         return set(keys)
 
 
-def delivered(fake: FakeTelegram) -> Counter[str]:
-    """How many times each key reached its chat (the message text is the key)."""
-    counts: Counter[str] = Counter()
-    for chat in fake.bot(TOKEN).chats.values():
-        for message in chat.bot_messages():
-            counts[message.text or ""] += 1
-    return counts
-
-
+@pytest.mark.parametrize("on", ["telegram", "max"])
 async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight(
-    journal: Journal, db_url: str, fake: FakeTelegram, tmp_path: Path
+    journal: Journal, db_url: str, fake: FakeTelegram, fake_max: FakeMax, tmp_path: Path, on: str
 ) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     launcher = await Launcher.start(tmp_path / "senders.log")  # imports while we enqueue
     try:
-        chats = [fake.user(700_000 + i, f"Родитель{i}", known=True).id for i in range(CHATS)]
+        messenger = on_telegram(fake) if on == "telegram" else await on_max(fake_max)
         items = [
-            OutboxItem(key=f"kill:{c}:{n}", chat_id=c, kind="broadcast", text=f"kill:{c}:{n}")
+            OutboxItem(
+                key=f"kill:{c}:{n}",
+                chat_id=c,
+                kind="broadcast",
+                text=f"kill:{c}:{n}",
+                channel=messenger.channel,
+            )
             for n in range(PER_CHAT)
-            for c in chats
+            for c in messenger.chats
         ]
         async with journal.transaction() as s:
-            assert await enqueue(s, items) == CHATS * PER_CHAT
+            assert await enqueue(s, items) == len(messenger.chats) * PER_CHAT
         await launcher.ready()
 
         exposed: set[str] = set()  # keys in flight at some kill
         exposed_total = 0
         for trial in range(KILLS):
             worker = f"killed-{trial}"
-            before = fake.stats.sends
-            pid = await launcher.run(sender_args(db_url, fake, worker))
+            before = messenger.sends()
+            pid = await launcher.run(sender_args(db_url, messenger, worker))
             for _ in range(400):  # until it is really sending, then a random moment
-                if fake.stats.sends > before:
+                if messenger.sends() > before:
                     break
                 await asyncio.sleep(0.025)
             await asyncio.sleep(rng.uniform(0.05, 0.5))
@@ -162,21 +217,21 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
                 os.kill(pid, signal.SIGKILL)
             if await launcher.exited() != -signal.SIGKILL:
                 break  # it drained the outbox before the kill
-            flying = await in_flight(journal, worker)
+            flying = await in_flight(journal, worker + messenger.worker_suffix)
             exposed |= flying
             exposed_total += len(flying)
 
-        await launcher.run(sender_args(db_url, fake, "survivor"))
+        await launcher.run(sender_args(db_url, messenger, "survivor"))
         assert await launcher.exited() == 0, (tmp_path / "senders.log").read_text()[-3000:]
     finally:
         await launcher.close()
 
-    counts = delivered(fake)
+    counts = messenger.delivered()
     keys = {i.key for i in items}
     lost = keys - set(counts)
     duplicated = {key: n - 1 for key, n in counts.items() if n > 1}
     report = (
-        f"seed {seed}: lost {len(lost)}, duplicated {sum(duplicated.values())}, "
+        f"{on}, seed {seed}: lost {len(lost)}, duplicated {sum(duplicated.values())}, "
         f"in flight at kills {exposed_total}"
     )
     print(report)
@@ -185,11 +240,10 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
     assert set(counts) == keys, report
     assert sum(duplicated.values()) <= exposed_total, report
     assert set(duplicated) <= exposed, report
-    assert await delivery_stats(journal) == DeliveryStats(sent=CHATS * PER_CHAT), report
+    assert await delivery_stats(journal) == DeliveryStats(sent=len(items)), report
     async with journal.transaction() as s:
         unrecorded = await s.scalar(select(func.count()).where(outbox_table.c.message_id.is_(None)))
     assert unrecorded == 0, report
-    for chat_id in chats[:100]:  # per chat, the order of the queue held
-        texts = [m.text for m in fake.bot(TOKEN).chats[chat_id].bot_messages()]
-        firsts = list(dict.fromkeys(texts))
+    for chat_id in messenger.chats[:100]:  # per chat, the order of the queue held
+        firsts = list(dict.fromkeys(messenger.texts(chat_id)))
         assert firsts == [f"kill:{chat_id}:{n}" for n in range(PER_CHAT)], report

@@ -55,7 +55,8 @@ outbox_table = Table(
     Column("claimed_by", String(100)),
     Column("claimed_until", DateTime(timezone=True)),
     Column("sent_at", DateTime(timezone=True)),
-    Column("message_id", BigInteger),
+    # The messenger's id of the delivered message: Telegram's int as text, MAX's "mid.…".
+    Column("message_id", String(64)),
     Column("failed_at", DateTime(timezone=True)),
     Column("error_code", Integer),
     Column("last_error", Text),

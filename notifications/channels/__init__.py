@@ -31,7 +31,7 @@ class Result(StrEnum):
 @dataclass(frozen=True)
 class Delivery:
     result: Result
-    message_id: int | None = None
+    message_id: str | None = None  # the messenger's id of the message (Telegram's int as text)
     error: str = ""
     code: int | None = None  # the messenger's error code, when it has one
     retry_after: float = 0.0
@@ -48,7 +48,7 @@ class Channel(Protocol):
     ) -> Delivery: ...
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, buttons: list[Row], request_timeout: float
+        self, chat_id: int, message_id: str, text: str, buttons: list[Row], request_timeout: float
     ) -> Delivery: ...
 
 

@@ -56,12 +56,12 @@ class TelegramChannel:
         return await self._call(method, request_timeout, None)
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, buttons: list[Row], request_timeout: float
+        self, chat_id: int, message_id: str, text: str, buttons: list[Row], request_timeout: float
     ) -> Delivery:
         try:
             method = EditMessageText(
                 chat_id=chat_id,
-                message_id=message_id,
+                message_id=int(message_id),
                 text=text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(buttons),
@@ -71,7 +71,7 @@ class TelegramChannel:
         return await self._call(method, request_timeout, message_id)
 
     async def _call(
-        self, method: TelegramMethod[Any], request_timeout: float, message_id: int | None
+        self, method: TelegramMethod[Any], request_timeout: float, message_id: str | None
     ) -> Delivery:
         try:
             result = await self.bot.session.make_request(
@@ -98,7 +98,7 @@ class TelegramChannel:
             return Delivery(Result.NETWORK, error=f"{type(err).__name__}: {err}")
         except TelegramAPIError as err:  # 409, 413, migrate-to-chat, …: permanent
             return Delivery(Result.PERMANENT, error=f"{type(err).__name__}: {err.message}")
-        sent = result.message_id if isinstance(result, Message) else message_id
+        sent = str(result.message_id) if isinstance(result, Message) else message_id
         return Delivery(Result.SENT, message_id=sent)
 
 

@@ -52,7 +52,7 @@ async def round_reason(
         tx,
         TELEGRAM,
         message.chat.id,
-        message.message_id,
+        str(message.message_id),
         callback_data.binding,
         (callback_data.pupil, day),
     )
