@@ -62,3 +62,16 @@ def test_fakemax_is_the_messengers_side() -> None:
         if module.split(".")[0] == "fakemax"
     )
     assert offenders == []
+
+
+def test_flows_know_no_messenger() -> None:
+    """The flows (``bot/flows/``) serve every messenger: no aiogram, no maxapi, no adapter."""
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in (ROOT / "bot" / "flows").rglob("*.py")
+        for module in imported_modules(path)
+        if module.split(".")[0] in ("aiogram", "maxapi")
+        or module == "bot.telegram"
+        or module.startswith(("bot.telegram.", "bot.max"))
+    )
+    assert offenders == []
