@@ -1,23 +1,24 @@
-"""The digest's read receipt (R17): «Прочитано ✓» under a digest, and the class teacher's
-list of parents who have not read the week's digests. Every receipt names the binding the
-digest went to; core checks it belongs to whoever pressed."""
+"""The digest's read receipt (R17): «Прочитано ✓» under a digest. Every receipt names the
+binding the digest went to; core checks it belongs to whoever pressed. The class teacher's
+list of unread digests is a flow (``bot/flows/digest.py``). The receipt stays a Telegram
+handler for now: it redraws only the buttons of the pressed digest (its text stays as it
+was sent), which a turn cannot do."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from bot import screens
-from bot.actions import DigestReadCb, UnreadCb
-from bot.telegram.filters import StaffOnly, on
+from bot.actions import DigestReadCb
+from bot.flows import digest as digest_flows
+from bot.telegram.filters import on
 from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
-from bot.telegram.render import show, show_rows
+from bot.telegram.render import show_rows
+from bot.telegram.turn import router_of
 from core import digest
-from core.access import Actor
-from core.clock import local_today
 from core.journal import Journal
 from notifications.digest import digest_buttons
 from texts import Texts
@@ -41,22 +42,7 @@ async def read_digest(
     await show_rows(query, buttons)
 
 
-async def unread_view(
-    query: CallbackQuery, callback_data: UnreadCb, actor: Actor, journal: Journal, tx: Texts
-) -> None:
-    tz = journal.rules.timezone
-    day = (
-        date.fromordinal(callback_data.day) if callback_data.day else local_today(journal.clock, tz)
-    )
-    monday = day - timedelta(days=day.weekday())
-    report = await digest.unread_digests(
-        journal, actor, callback_data.cls, monday, monday + timedelta(days=6)
-    )
-    await show(query, screens.digest.unread(tx, callback_data.cls, monday, report, tz))
-
-
 def build() -> Router:
-    router = Router(name="digest")
+    router = router_of("digest", digest_flows.routes())
     router.callback_query.register(read_digest, on(DigestReadCb))
-    router.callback_query.register(unread_view, on(UnreadCb), StaffOnly())
     return router

@@ -2,7 +2,12 @@
 (audited, in core), tells the parents who suggested one, and redraws the message it came
 from (a round's part, or a parent's suggestion) from the journal, with the functions that
 drew it (``notifications/reasons.py``). The button names the binding the round went to;
-core checks it belongs to whoever pressed."""
+core checks it belongs to whoever pressed.
+
+A tap on an entry without a reason is a flow (``bot/flows/friday_round.py``). Confirming
+a reason stays a Telegram handler for now: the redraw looks the pressed message up by its
+chat and message id (``notifications.reasons.redrawn_after_confirm``), which a turn does
+not give."""
 
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.actions import RoundCb
+from bot.flows import friday_round as friday_round_flows
 from bot.telegram.filters import on
 from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show
+from bot.telegram.turn import router_of
 from core import friday_round, recipients
 from core.errors import InvalidValue
 from core.journal import Journal
@@ -60,14 +67,7 @@ async def round_reason(
         await show(query, screen)
 
 
-async def round_entry(
-    query: CallbackQuery, callback_data: RoundCb, tx: Texts, callback_answer: CallbackAnswer
-) -> None:
-    callback_answer.text = tx("round.pick_reason")
-
-
 def build() -> Router:
-    router = Router(name="friday_round")
-    router.callback_query.register(round_entry, on(RoundCb, F.reason == ""))
+    router = router_of("friday_round", friday_round_flows.routes())
     router.callback_query.register(round_reason, on(RoundCb, F.reason != ""))
     return router

@@ -1,6 +1,9 @@
 """Another account bound to the same person (R3): «Отключить этот аккаунт» under the
 notice cuts it; the button names the binding the notice went to, core checks it belongs
-to whoever pressed."""
+to whoever pressed.
+
+A Telegram handler, not yet a flow: the notice keeps its text and loses only its button
+(its keyboard alone is redrawn), which a turn cannot do."""
 
 from __future__ import annotations
 
