@@ -4,6 +4,7 @@ conversation is kept); a flow only says what to show and what to answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.screen import Limits, Screen
@@ -27,6 +28,15 @@ class Conversation(Protocol):
     async def update_data(self, **values: Any) -> dict[str, Any]: ...
 
     async def clear(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A file the person sent (the roster workbook): its name and size, as the messenger
+    tells them before anything is downloaded."""
+
+    name: str
+    size: int  # bytes (0: not told)
 
 
 class Turn(Protocol):
@@ -84,4 +94,25 @@ class Turn(Protocol):
     async def tell(self, person_ids: list[int], role: BindingRole, screen: Screen | str) -> None:
         """Say something at once to other people, in their chats on this messenger (the
         deputies learning of a correction request, R7)."""
+        ...
+
+    # --- files (the reports, the cards, the roster) ---
+
+    @property
+    def document(self) -> SentFile | None:
+        """The file sent with this message (``None``: none); check its name and size
+        before :meth:`download`."""
+        ...
+
+    async def download(self) -> bytes:
+        """The sent file's content."""
+        ...
+
+    async def sending_file(self) -> None:
+        """The person sees that a file is on its way (before a slow build), where the
+        messenger shows it."""
+        ...
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        """A document in a new message under the last one."""
         ...

@@ -5,15 +5,18 @@ and for whom it is)."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.flows.routes import NO_STATE, Route, Routes, run
+from bot.flows.turn import SentFile
 from bot.screen import Screen
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ActionFilter, WhoFilter
@@ -114,6 +117,26 @@ class TelegramTurn:
         for chat_id in chats:
             await safe_send(self.bot, chat_id, text, reply_markup=keyboard(rows))
 
+    @property
+    def document(self) -> SentFile | None:
+        sent = self.event.document if isinstance(self.event, Message) else None
+        return SentFile(sent.file_name or "document", sent.file_size or 0) if sent else None
+
+    async def download(self) -> bytes:
+        assert isinstance(self.event, Message) and self.event.document is not None
+        data = await self.bot.download(self.event.document, destination=io.BytesIO())
+        assert isinstance(data, io.BytesIO)
+        return data.getvalue()
+
+    async def sending_file(self) -> None:
+        await self.bot.send_chat_action(self.chat_id, ChatAction.UPLOAD_DOCUMENT)
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
+        if isinstance(message, Message):
+            file = BufferedInputFile(data, filename=filename)
+            await message.answer_document(file, caption=caption or None)
+
 
 def router_of(name: str, routes: Routes) -> Router:
     """The feature's routes as an aiogram router, in their order."""
@@ -126,6 +149,8 @@ def router_of(name: str, routes: Routes) -> Router:
             router.message.register(handler, Command(route.command), who)
         elif route.start:
             router.message.register(handler, CommandStart(), who)
+        elif route.document:
+            router.message.register(handler, F.document, who)
         else:
             state = StateFilter(None if route.state == NO_STATE else route.state)
             typed = F.text.func(route.typed) if route.typed is not None else F.text
