@@ -4,10 +4,35 @@ MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 
 from __future__ import annotations
 
-from bot.flows import start, teacher
+from bot.flows import (
+    bindings,
+    class_teacher,
+    digest,
+    family,
+    friday_round,
+    reasons,
+    reports,
+    revert,
+    roster,
+    start,
+    teacher,
+)
 from bot.flows.routes import Route
 
-FEATURES = (start, teacher)
+# The order of bot/telegram/handlers/__init__.py's FEATURES.
+FEATURES = (
+    start,
+    teacher,
+    class_teacher,
+    bindings,
+    roster,
+    reports,
+    revert,
+    family,
+    digest,
+    reasons,
+    friday_round,
+)
 
 
 def all_routes() -> list[Route]:

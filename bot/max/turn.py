@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from maxapi import Bot
 from maxapi.enums.parse_mode import ParseMode
+from maxapi.enums.sender_action import SenderAction
+from maxapi.types.input_media import InputMediaBuffer
 from maxapi.types.updates.message_callback import MessageForCallback
 
 from bot.conversation import ConversationStore, KeyedConversation
+from bot.flows.turn import SentFile
 from bot.max.render import LIMITS, messages_of
 from bot.max.updates import Incoming, Kind
 from bot.screen import Screen
@@ -106,6 +110,28 @@ class MaxTurn:
     async def send(self, screen: Screen | str) -> None:
         for text, attachments in messages_of(screen):
             await self._send(self.chat_id, text, attachments)
+
+    @property
+    def document(self) -> SentFile | None:
+        if self.update.file is None:
+            return None
+        name, size, _ = self.update.file
+        return SentFile(name, size)
+
+    async def download(self) -> bytes:
+        assert self.update.file is not None  # a flow downloads only a document it was sent
+        async with aiohttp.ClientSession() as session, session.get(self.update.file[2]) as got:
+            got.raise_for_status()
+            return await got.read()
+
+    async def sending_file(self) -> None:
+        await self.bot.send_action(chat_id=self.chat_id, action=SenderAction.SENDING_FILE)
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        media: list[Any] = [InputMediaBuffer(buffer=data, filename=filename)]
+        await self.bot.send_message(
+            chat_id=self.chat_id, text=caption or None, attachments=media, format=ParseMode.HTML
+        )
 
     async def reidentify(self) -> Caller:
         self.caller = await accounts.identify(
