@@ -1,5 +1,5 @@
-"""Messages the bot sends to someone other than the user who pressed the button: a new
-correction request to the deputies, the decision back to the teacher (R7). Best effort:
+"""Messages the bot sends to someone other than the user who pressed the button: the
+decision on a correction request back to the teacher (R7). Best effort:
 a blocked chat does not fail the user's own action."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.screens.corrections import new_request, request_text
-from bot.telegram.render import keyboard
-from core import accounts, corrections
+from bot.screens.corrections import request_text
+from core import accounts
 from core.corrections import RequestView
 from core.journal import Journal
 from core.models import BindingRole, Messenger
@@ -26,21 +25,6 @@ async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
         await bot.send_message(chat_id, text, **kwargs)
     except TelegramAPIError:
         log.warning("could not deliver a message to chat id %s", chat_id, exc_info=True)
-
-
-async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
-    """Send the newest pending request to every deputy and the director."""
-    people = await corrections.approvers(journal, school_id)
-    chats = await accounts.chats_of(journal, people, BindingRole.STAFF, Messenger.TELEGRAM)
-    if not chats:
-        return
-    newest = await corrections.newest_pending(journal, school_id)
-    if newest is None:
-        return
-    tx = Texts()
-    screen = new_request(tx, newest)
-    for chat_id in chats:
-        await safe_send(bot, chat_id, screen.text, reply_markup=keyboard(screen.rows))
 
 
 async def tell_requester(bot: Bot, journal: Journal, request: RequestView) -> None:
