@@ -1,16 +1,29 @@
-"""The class teacher's list of parents who have not read the week's digests (R17). The
-read receipt under a digest is still a Telegram handler (``bot/telegram/handlers/digest.py``)."""
+"""The digest's read receipt (R17): «Прочитано ✓» under a digest redraws the digest's
+buttons from the journal (its text stays as it was sent); every receipt names the binding
+the digest went to, core checks it belongs to whoever pressed. And the class teacher's
+list of parents who have not read the week's digests."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from bot import screens
-from bot.actions import UnreadCb
+from bot.actions import DigestReadCb, UnreadCb
 from bot.flows.routes import Routes, staff
 from bot.flows.turn import Turn
 from core import digest
 from core.clock import local_today
+from notifications.digest import digest_buttons
+
+
+async def read_digest(turn: Turn, action: DigestReadCb) -> None:
+    day = date.fromordinal(action.day)
+    receipt = await digest.mark_digest_read(turn.journal, turn.user, action.binding, day)
+    tx = turn.tx
+    turn.answer(tx("digest.read_done" if receipt.first else "digest.read_already"))
+    # The digest's own buttons, drawn again from what holds now (a reason given since
+    # takes its button away), by the function that drew them.
+    await turn.show_buttons(digest_buttons(tx, action.binding, day, receipt.to_suggest, read=True))
 
 
 async def unread_view(turn: Turn, action: UnreadCb) -> None:
@@ -26,7 +39,7 @@ async def unread_view(turn: Turn, action: UnreadCb) -> None:
 
 
 def routes() -> Routes:
-    """The feature's flows; the read receipt (``DigestReadCb``) follows as a Telegram handler."""
     r = Routes()
+    r.press(DigestReadCb, read_digest)
     r.press(UnreadCb, unread_view, who=staff())
     return r

@@ -1,14 +1,14 @@
 """Parents and pupils: marks with plain and weighted averages, absences, homework for the
 next school day (R16) and a child switcher. Pupils only view, and only themselves (R1);
-parents see nothing before consent (R19). The screens are in ``bot/screens/family.py``; a
-parent's notification settings are still Telegram handlers
-(``bot/telegram/handlers/family.py``: they need the notification rules, which a turn does
-not carry)."""
+parents see nothing before consent (R19); a parent's notification settings (R16). The
+screens are in ``bot/screens/family.py``."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from bot import screens
-from bot.actions import ChildCb, FamilyCb, FamilyView
+from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.flows.routes import Routes, family
 from bot.flows.turn import Turn
 from core import accounts
@@ -70,8 +70,36 @@ async def switch_child(turn: Turn, action: ChildCb) -> None:
     await show_marks(turn)
 
 
+# --- notification settings -------------------------------------------------------------------
+
+
+async def settings_screen(turn: Turn, action: FamilyCb) -> None:
+    actor = turn.caller.actor
+    assert actor is not None  # the route is for the family
+    await show_prefs(turn, await accounts.get_prefs(turn.journal, actor))
+
+
+async def show_prefs(turn: Turn, prefs: accounts.Prefs) -> None:
+    school_hour = (prefs.school_time or turn.notification_rules.digest_time).hour
+    await turn.show(screens.family.prefs(turn.tx, prefs, school_hour))
+
+
+async def change_pref(turn: Turn, action: PrefCb) -> None:
+    actor, journal = turn.caller.actor, turn.journal
+    assert actor is not None  # the route is for the family
+    current = await accounts.get_prefs(journal, actor)
+    if action.what == "d":
+        prefs = await accounts.set_prefs(journal, actor, digest_enabled=not current.digest_enabled)
+    elif action.what == "a":
+        prefs = await accounts.set_prefs(journal, actor, absence_alerts=not current.absence_alerts)
+    else:
+        if not 0 <= action.hour <= 23:
+            return
+        prefs = await accounts.set_prefs(journal, actor, digest_time=time(action.hour))
+    await show_prefs(turn, prefs)
+
+
 def routes() -> Routes:
-    """The feature's flows; the settings follow them as Telegram handlers."""
     r = Routes()
     r.command("marks", show_marks, who=family)
     r.press(FamilyCb, show_marks, when=lambda a: a.view == FamilyView.MARKS, who=family)
@@ -80,4 +108,6 @@ def routes() -> Routes:
     r.command("homework", show_homework, who=family)
     r.press(FamilyCb, show_homework, when=lambda a: a.view == FamilyView.HOMEWORK, who=family)
     r.press(ChildCb, switch_child, who=family)
+    r.press(FamilyCb, settings_screen, when=lambda a: a.view == FamilyView.SETTINGS, who=family)
+    r.press(PrefCb, change_pref, who=family)
     return r

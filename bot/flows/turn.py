@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.screen import Limits, Screen
+from bot.screen import Limits, Row, Screen
 from core.accounts import Caller
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole
+from notifications.rules import NotificationRules
 from texts import Texts
 
 
@@ -46,6 +47,7 @@ class Turn(Protocol):
     caller: Caller
     tx: Texts
     limits: Limits  # what one message of this messenger holds (the screens that page use it)
+    notification_rules: NotificationRules  # the defaults a parent's settings start from
     text: str  # what was typed ("" for a press; a start's payload)
 
     @property
@@ -75,6 +77,17 @@ class Turn(Protocol):
     async def show(self, screen: Screen | str) -> None:
         """A press redraws its own message; a typed message gets a new one. A screen too
         long for one message goes out as several, as the messenger allows."""
+        ...
+
+    async def show_buttons(self, rows: list[Row]) -> None:
+        """Only the buttons of the pressed message change; its text stays as it was sent
+        (a notification's: the digest after «Прочитано»)."""
+        ...
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        """The pressed message as the outbox names a message it sent: its channel, chat
+        and message id (``None`` for a typed message)."""
         ...
 
     async def send(self, screen: Screen | str) -> None:

@@ -15,14 +15,15 @@ from maxapi.types.updates.message_callback import MessageForCallback
 
 from bot.conversation import ConversationStore, KeyedConversation
 from bot.flows.turn import SentFile
-from bot.max.render import LIMITS, messages_of
+from bot.max.render import LIMITS, keyboard, messages_of, split_rows
 from bot.max.updates import Incoming, Kind
-from bot.screen import Screen
+from bot.screen import Row, Screen
 from core import accounts
 from core.accounts import Caller
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole, Messenger
+from notifications.rules import NotificationRules
 from texts import Texts
 
 
@@ -41,7 +42,9 @@ class MaxTurn:
         tx: Texts,
         bot: Bot,
         store: ConversationStore,
+        notification_rules: NotificationRules,
     ) -> None:
+        self.notification_rules = notification_rules
         self.update, self.journal, self.caller, self.tx, self.bot = update, journal, caller, tx, bot
         self.text = update.text
         self._conversation = KeyedConversation(
@@ -106,6 +109,19 @@ class MaxTurn:
             messages = rest
         for text, attachments in messages:
             await self._send(self.chat_id, text, attachments)
+
+    async def show_buttons(self, rows: list[Row]) -> None:
+        if self.update.kind is not Kind.PRESS or self.update.message_id is None:
+            return
+        await self._notify()
+        attachments: list[Any] = [keyboard(k) for k in split_rows(rows)[:1]]  # one keyboard
+        await self.bot.edit_message(self.update.message_id, attachments=attachments)
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        if self.update.message_id is None:
+            return None
+        return Messenger.MAX.value, self.chat_id, self.update.message_id
 
     async def send(self, screen: Screen | str) -> None:
         for text, attachments in messages_of(screen):

@@ -17,17 +17,18 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.flows.routes import NO_STATE, Route, Routes, run
 from bot.flows.turn import SentFile
-from bot.screen import Screen
+from bot.screen import Row, Screen
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ActionFilter, WhoFilter
 from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
-from bot.telegram.render import LIMITS, keyboard, show
+from bot.telegram.render import LIMITS, keyboard, show, show_rows
 from core import accounts
 from core.accounts import Caller
 from core.identity import UserRef
 from core.models import BindingRole, Messenger
+from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class TelegramTurn:
         self.tx = data["tx"]
         self.bot: Bot = data["bot"]
         self._answer: CallbackAnswer = data["callback_answer"]
+        self.notification_rules: NotificationRules = data["notification_rules"]
         self.conversation = TelegramConversation(data["state"])
         command: CommandObject | None = data.get("command")
         if command is not None:
@@ -95,6 +97,17 @@ class TelegramTurn:
 
     async def show(self, screen: Screen | str) -> None:
         await show(self.event, screen)
+
+    async def show_buttons(self, rows: list[Row]) -> None:
+        if isinstance(self.event, CallbackQuery):
+            await show_rows(self.event, rows)
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else None
+        if not isinstance(message, Message):
+            return None
+        return Messenger.TELEGRAM.value, message.chat.id, str(message.message_id)
 
     async def send(self, screen: Screen | str) -> None:
         message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
