@@ -144,7 +144,8 @@ async def max_updates(app: App) -> AsyncIterator[None]:
     from bot.max.runner import Poller
 
     bot = app.max_bot()
-    poller = Poller(bot, MaxDispatcher(app.journal, bot, all_routes()))
+    rules = app.settings.notification_rules()
+    poller = Poller(bot, MaxDispatcher(app.journal, bot, all_routes(), rules))
     stop = asyncio.Event()
     task = asyncio.create_task(poller.run(stop))
     try:
