@@ -8,16 +8,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot import screens
-from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, WeekPageCb
+from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, ReissueCb, WeekPageCb
+from bot.flows.codes import send_codes
 from bot.flows.routes import Routes, staff
 from bot.flows.turn import Turn
+from bot.screen import quote
 from bot.screens.class_teacher import Week
-from core import accounts, class_views, classes, friday_round
+from core import accounts, class_views, classes, friday_round, invitations
 from core.access import Actor
 from core.clock import local_today
 from core.family import AbsencesPage
 from core.journal import Journal
-from core.models import AbsenceReason
+from core.models import AbsenceReason, BindingRole
 from notifications import reasons
 
 
@@ -104,9 +106,44 @@ async def show_opt_outs(turn: Turn, class_id: int) -> None:
     await turn.show(screens.class_teacher.opt_outs(turn.tx, class_id, page.class_name, page.links))
 
 
+# --- the class's invitation cards -------------------------------------------------------------
+
+
+async def class_codes(turn: Turn, action: ClassCb) -> None:
+    """Cards for those of the class who have none valid and are not in the bot; valid
+    cards stay valid (R2). Reissuing is a separate, confirmed step."""
+    actor = actor_of(turn)
+    result = await invitations.issue_for_class(
+        turn.journal, actor, action.cls, {BindingRole.PARENT, BindingRole.PUPIL}
+    )
+    await send_codes(turn, result, actor, reissue_scope=action.cls)
+
+
+async def reissue(turn: Turn, action: ReissueCb) -> None:
+    """Reissue one person's valid card: pick the person, read what it does, confirm."""
+    actor, tx = actor_of(turn), turn.tx
+    holders = await invitations.reissuable(turn.journal, actor, action.cls or None)
+    if not action.person:
+        await turn.show(screens.class_teacher.reissue_pick(tx, action.cls, holders))
+        return
+    holder = next(
+        (x for x in holders if x.person_id == action.person and x.role.value == action.role),
+        None,
+    )
+    if holder is None:
+        await turn.show(tx("codes.reissue_gone"))
+        return
+    if not action.ok:
+        await turn.show(screens.class_teacher.reissue_confirm(tx, action.cls, holder))
+        return
+    result = await invitations.issue_for_person(
+        turn.journal, actor, holder.person_id, holder.role, reissue=True
+    )
+    await turn.show(tx("codes.reissued", name=quote(holder.full_name)))
+    await send_codes(turn, result, actor)
+
+
 def routes() -> Routes:
-    """The feature's flows; the cards (``ClassCb`` view "k", ``ReissueCb``) follow them as
-    Telegram handlers."""
     r = Routes()
     any_staff = staff()
     r.press(ClassCb, class_day, when=lambda a: a.view == "t", who=any_staff)
@@ -117,4 +154,6 @@ def routes() -> Routes:
     r.press(ReasonCb, confirm_reason, who=any_staff)
     r.press(ClassCb, opt_outs, when=lambda a: a.view == "o", who=any_staff)
     r.press(OptOutCb, switch_opt_out, who=any_staff)
+    r.press(ClassCb, class_codes, when=lambda a: a.view == "k", who=any_staff)
+    r.press(ReissueCb, reissue, who=any_staff)  # core checks who may
     return r

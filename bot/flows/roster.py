@@ -8,13 +8,15 @@ from __future__ import annotations
 import asyncio
 
 from bot import screens
-from bot.actions import AdminCb
+from bot.actions import AdminCb, CardsCb
+from bot.flows.codes import send_codes
 from bot.flows.routes import Routes, staff
 from bot.flows.teacher import actor_of
 from bot.flows.turn import Turn
-from core import roster
+from core import invitations, roster
 from core.clock import local_today
-from core.models import StaffRole
+from core.errors import NotFound
+from core.models import BindingRole, StaffRole
 from reports.roster_template import roster_template
 
 
@@ -33,9 +35,28 @@ async def roster_template_file(turn: Turn, action: AdminCb) -> None:
     await turn.send_file(tx("roster.template_file"), data, tx("roster.template_caption"))
 
 
+CARDS_SLOT = "cards"  # the pupils of the chat's last imports, kept aside from conversations
+
+
+async def new_pupil_cards(turn: Turn, action: CardsCb) -> None:
+    """Codes for the new pupils and their parents not yet in the bot: the printable cards,
+    then the links (core checks that the actor may issue each one)."""
+    imports = (await turn.slot(CARDS_SLOT).get_data()).get("imports", [])
+    pupil_ids = next((ids for token, ids in imports if token == action.token), None)
+    if pupil_ids is None:
+        raise NotFound("error.cards_gone")
+    await turn.sending_file()
+    actor = actor_of(turn)
+    result = await invitations.issue_for_pupils(
+        turn.journal, actor, pupil_ids, {BindingRole.PARENT, BindingRole.PUPIL}
+    )
+    await send_codes(turn, result, actor)
+
+
 def routes() -> Routes:
     r = Routes()
     admins = staff(StaffRole.ADMIN, StaffRole.DIRECTOR)
     r.press(AdminCb, roster_help, when=lambda a: a.act == "i", who=admins)
     r.press(AdminCb, roster_template_file, when=lambda a: a.act == "t", who=admins)
+    r.press(CardsCb, new_pupil_cards, who=staff())  # the cards of new pupils: core decides
     return r

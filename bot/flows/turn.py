@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.screen import Limits, Row, Screen
 from core.accounts import Caller
-from core.identity import UserRef
+from core.identity import BotLink, UserRef
 from core.journal import Journal
 from core.models import BindingRole
 from notifications.rules import NotificationRules
@@ -92,6 +92,16 @@ class Turn(Protocol):
 
     async def send(self, screen: Screen | str) -> None:
         """A new message under the last one (the press's message stays as it is)."""
+        ...
+
+    def slot(self, name: str) -> Conversation:
+        """A second slot of the chat, kept apart from the conversation (which ``clear``
+        wipes): what a screen remembers between presses (the admin's search, the pupils an
+        import has just added)."""
+        ...
+
+    async def bots(self) -> list[BotLink]:
+        """The school's bots, for invitation cards and links: this messenger's first."""
         ...
 
     async def reidentify(self) -> Caller:

@@ -20,8 +20,9 @@ from bot.screen import Action
 from core import accounts
 from core.accounts import Caller
 from core.errors import JournalError
-from core.identity import UserRef
+from core.identity import BotLink, UserRef
 from core.journal import Journal
+from core.models import Messenger
 from notifications.rules import NotificationRules
 from texts import Texts, language_of
 
@@ -35,9 +36,12 @@ class MaxDispatcher:
         bot: Bot,
         routes: list[Route],
         notification_rules: NotificationRules | None = None,
+        other_bots: list[BotLink] | None = None,
     ) -> None:
         self.journal, self.bot, self.routes = journal, bot, routes
         self.notification_rules = notification_rules or NotificationRules()
+        self.other_bots = other_bots or []  # the school's bots on other messengers
+        self._own: list[BotLink] | None = None
         self.store = ConversationStore(journal.sessions)
 
     async def handle(self, update: Incoming) -> None:
@@ -57,7 +61,14 @@ class MaxDispatcher:
             return
         tx = Texts(caller.language or language_of(update.locale))
         turn = MaxTurn(
-            update, self.journal, caller, tx, self.bot, self.store, self.notification_rules
+            update,
+            self.journal,
+            caller,
+            tx,
+            self.bot,
+            self.store,
+            self.notification_rules,
+            [*await self.own_bot(), *self.other_bots],
         )
         command, _, args = update.text.partition(" ")
         if update.kind is Kind.MESSAGE and command.startswith("/"):
@@ -124,6 +135,17 @@ class MaxDispatcher:
             return
         unbound = turn.caller.actor is None
         await turn.show(turn.tx("fallback.unbound" if unbound else "fallback.unknown"))
+
+    async def own_bot(self) -> list[BotLink]:
+        """This MAX bot, by its username (asked once)."""
+        if self._own is None:
+            try:
+                me = await self.bot.get_me()
+            except Exception as err:  # MAX unreachable: the cards go without it this time
+                log.warning("MAX did not say the bot's name: %s: %s", type(err).__name__, err)
+                return []
+            self._own = [BotLink(Messenger.MAX, me.username)] if me.username else []
+        return self._own
 
     async def unavailable(self, update: Incoming) -> None:
         """No database, so no account and no saved language: the MAX client's language."""

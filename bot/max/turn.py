@@ -20,7 +20,7 @@ from bot.max.updates import Incoming, Kind
 from bot.screen import Row, Screen
 from core import accounts
 from core.accounts import Caller
-from core.identity import UserRef
+from core.identity import BotLink, UserRef
 from core.journal import Journal
 from core.models import BindingRole, Messenger
 from notifications.rules import NotificationRules
@@ -43,8 +43,10 @@ class MaxTurn:
         bot: Bot,
         store: ConversationStore,
         notification_rules: NotificationRules,
+        bots: list[BotLink],
     ) -> None:
         self.notification_rules = notification_rules
+        self._bots = bots
         self.update, self.journal, self.caller, self.tx, self.bot = update, journal, caller, tx, bot
         self.text = update.text
         self._conversation = KeyedConversation(
@@ -148,6 +150,12 @@ class MaxTurn:
         await self.bot.send_message(
             chat_id=self.chat_id, text=caption or None, attachments=media, format=ParseMode.HTML
         )
+
+    def slot(self, name: str) -> KeyedConversation:
+        return KeyedConversation(self._conversation.store, f"{self._conversation.key}:{name}")
+
+    async def bots(self) -> list[BotLink]:
+        return self._bots
 
     async def reidentify(self) -> Caller:
         self.caller = await accounts.identify(

@@ -27,6 +27,7 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.startup import Patience, StartupStopped
 from bot.telegram.storage import PostgresStorage
+from core.identity import BotLink
 from core.journal import Journal
 from core.metrics import Metrics
 from notifications.rules import NotificationRules
@@ -64,6 +65,7 @@ def build_dispatcher(
     journal: Journal,
     notification_rules: NotificationRules | None = None,
     metrics: Metrics | None = None,
+    other_bots: list[BotLink] | None = None,
 ) -> Dispatcher:
     """One dispatcher per process; handlers get ``journal`` (and ``notification_rules``)
     by name. Every update is counted in ``metrics``."""
@@ -73,6 +75,7 @@ def build_dispatcher(
         disable_fsm=True,  # CallerMiddleware reads the state with the session
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
+        other_bots=other_bots or [],  # the school's bots on other messengers (cards)
     )
     dp.update.outer_middleware(MetricsMiddleware(metrics or Metrics()))
     dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once

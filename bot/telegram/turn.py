@@ -24,9 +24,10 @@ from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
 from bot.telegram.render import LIMITS, keyboard, show, show_rows
+from bot.telegram.storage import side_slot
 from core import accounts
 from core.accounts import Caller
-from core.identity import UserRef
+from core.identity import BotLink, UserRef
 from core.models import BindingRole, Messenger
 from notifications.rules import NotificationRules
 
@@ -68,6 +69,7 @@ class TelegramTurn:
         self.bot: Bot = data["bot"]
         self._answer: CallbackAnswer = data["callback_answer"]
         self.notification_rules: NotificationRules = data["notification_rules"]
+        self._other_bots: list[BotLink] = data.get("other_bots", [])
         self.conversation = TelegramConversation(data["state"])
         command: CommandObject | None = data.get("command")
         if command is not None:
@@ -113,6 +115,14 @@ class TelegramTurn:
         message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
         if isinstance(message, Message):
             await show(message, screen)
+
+    def slot(self, name: str) -> TelegramConversation:
+        return TelegramConversation(side_slot(self.conversation.context, name))
+
+    async def bots(self) -> list[BotLink]:
+        me = await self.bot.me()  # aiogram keeps it after the first call
+        own = [BotLink(Messenger.TELEGRAM, me.username)] if me.username else []
+        return [*own, *self._other_bots]
 
     async def reidentify(self) -> Caller:
         sender = self.event.from_user

@@ -1,11 +1,10 @@
 """The roster sent as a document (issue 5): all or nothing, progress shown in one message,
-and the cards of the pupils it added (R2: a new pupil gets their cards at once). How to
-send it and the blank workbook are flows (``bot/flows/roster.py``). Still Telegram
-handlers, as the Turn does not offer what they need: the upload (its progress is one
-message edited while the import runs, and the pupils it added are kept for the cards
-button in a second slot of the chat, ``side_slot``, which survives ``state.clear()``)
-and those cards (``send_codes`` makes the deep links with the bot's username). The
-screens are in ``bot/screens/roster.py``; core refuses all but the admin clearly."""
+and the pupils it added kept for their cards (R2: a new pupil gets their cards at once;
+the cards, how to send it and the blank workbook are flows, ``bot/flows/roster.py``).
+The upload itself is still a Telegram handler: its progress is one message edited while
+the import runs, which a turn does not offer yet (in MAX the admin uses ``journal
+import``). The screens are in ``bot/screens/roster.py``; core refuses all but the admin
+clearly."""
 
 from __future__ import annotations
 
@@ -17,25 +16,21 @@ import time
 from collections.abc import Callable
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 
 from bot import screens
-from bot.actions import CardsCb
 from bot.flows import roster as flows
 from bot.screen import Screen
-from bot.telegram.cards import send_codes
-from bot.telegram.filters import StaffOnly, on
+from bot.telegram.filters import StaffOnly
 from bot.telegram.render import keyboard, screen_messages
 from bot.telegram.storage import side_slot
 from bot.telegram.turn import router_of
-from core import invitations, roster
+from core import roster
 from core.access import Actor
-from core.errors import ImportFailed, NotFound
+from core.errors import ImportFailed
 from core.journal import Journal
-from core.models import BindingRole
 from texts import Texts
 
 log = logging.getLogger(__name__)
@@ -44,7 +39,6 @@ ROSTER_MAX_MB = 10  # a school of a thousand pupils is well under 1 MB
 ROSTER_SUFFIXES = (".xlsx", ".zip")
 PROGRESS_EVERY = 1.0  # seconds: at most one edit of the progress message a second
 NEW_CARDS_MAX = 100  # more pupils (a first upload): by class, not one PDF and 100s of links
-CARDS_SLOT = "cards"  # the pupils of the chat's last imports, kept aside from conversations
 IMPORTS_KEPT = 3
 
 
@@ -125,33 +119,10 @@ async def remember_added(state: FSMContext, pupil_ids: list[int]) -> int:
     """Keep the pupils an import added for the cards button; the token naming the import
     is its first new pupil's id (ids are never reused)."""
     token = min(pupil_ids)
-    slot = side_slot(state, CARDS_SLOT)
+    slot = side_slot(state, flows.CARDS_SLOT)
     kept = [i for i in (await slot.get_data()).get("imports", []) if i[0] != token]
     await slot.set_data({"imports": [*kept[-(IMPORTS_KEPT - 1) :], [token, pupil_ids]]})
     return token
-
-
-async def new_pupil_cards(
-    query: CallbackQuery,
-    callback_data: CardsCb,
-    actor: Actor,
-    journal: Journal,
-    tx: Texts,
-    bot: Bot,
-    state: FSMContext,
-) -> None:
-    """Codes for the new pupils and their parents not yet in the bot: the printable cards,
-    then the links (core checks that the actor may issue each one)."""
-    imports = (await side_slot(state, CARDS_SLOT).get_data()).get("imports", [])
-    pupil_ids = next((ids for token, ids in imports if token == callback_data.token), None)
-    if pupil_ids is None:
-        raise NotFound("error.cards_gone")
-    assert isinstance(query.message, Message)
-    await bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    result = await invitations.issue_for_pupils(
-        journal, actor, pupil_ids, {BindingRole.PARENT, BindingRole.PUPIL}
-    )
-    await send_codes(query.message, result, actor, journal, tx, bot)
 
 
 def build() -> Router:
@@ -159,6 +130,4 @@ def build() -> Router:
     staff = StaffOnly()
     # Any staff member's document reaches core, which refuses all but the admin clearly.
     router.message.register(roster_document, F.document, staff)
-    # The cards of new pupils: core decides who may.
-    router.callback_query.register(new_pupil_cards, on(CardsCb), staff)
     return router
