@@ -19,6 +19,8 @@ from core.access import Actor
 from core.journal import Journal
 from core.models import BindingRole
 from fakemax import FakeMax, FakeMaxUser
+from notifications.channels.max import MaxChannel, sender_bot
+from notifications.sender import Sender
 
 MAX_TOKEN = "max-test-token"
 
@@ -28,6 +30,22 @@ class MaxHarness:
     fake: FakeMax
     journal: Journal
     _next_user: int = 5000
+
+    async def deliver(self) -> int:
+        """One pass of the MAX outbox sender, as the running app would make."""
+        bot = sender_bot(MAX_TOKEN, self.fake.base_url)
+        try:
+            sender = Sender(
+                self.journal.sessions,
+                MaxChannel(bot),
+                self.journal.clock,
+                rate=1000.0,
+                per_chat_interval=0.0,
+                jitter=0.0,
+            )
+            return await sender.run_once()
+        finally:
+            await bot.close_session()
 
     def user(self, first_name: str = "Тест", last_name: str = "Пользователь") -> FakeMaxUser:
         self._next_user += 1

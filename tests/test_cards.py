@@ -11,12 +11,12 @@ import pytest
 import zxingcpp
 
 from core import invitations
-from core.identity import UserRef
+from core.identity import BotLink, UserRef
 from core.invitations import IssuedCode, code_hash, grouped
 from core.journal import Journal
 from core.models import BindingRole, Messenger
 from reports import FONT_DIR
-from reports.cards import BotLink, cards_pdf, invite_cards, invite_pdf
+from reports.cards import cards_pdf, invite_cards, invite_pdf
 from tests.world import World
 
 BOT = "school1_journal_bot"

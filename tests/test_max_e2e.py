@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from sqlalchemy import select
 
 from core import invitations, lessons
+from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, Digest, Mark
+from notifications.scheduler import NotificationJobs
 from tests.maxkit import MaxHarness, running_max_bot
 from tests.test_bot_e2e import statuses
+from tests.test_notifications import FRIDAY, at, school_day_for_5a, week_of_absences
 from tests.world import MONDAY, World
 
 
@@ -92,3 +96,70 @@ async def test_a_forged_button_in_max_is_refused(max_bot: MaxHarness, world: Wor
     await teacher.press_forged(day, "r:not-a-number")  # no action at all: a stale button
     answer = await teacher.wait_answered()
     assert "больше не действует" in (answer.get("notification") or "")
+
+
+async def test_r16_r17_a_parent_binds_in_max_and_gets_the_digest_there(
+    max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    parent = await max_bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    await school_day_for_5a(max_bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(max_bot.journal).digests() == 1
+    assert await max_bot.deliver() == 1
+
+    digest = await parent.wait_reply()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    assert digest.button_texts == ["Прочитано ✓", "Указать причину пропуска"]
+    ask = await parent.press_and_wait("Указать причину пропуска", message=digest)
+    assert "Иванов Пётр Алексеевич" in (ask.text or "")
+    await parent.press_and_wait("🤒 Болезнь", message=ask)
+
+    await parent.press("Прочитано ✓", message=digest)
+    answer = await parent.wait_answered()
+    assert "прочитана" in (answer.get("notification") or "")
+    await parent.wait_reply()
+    assert digest.button_texts == ["✅ Прочитано"]  # the reason was given: not asked again
+    async with max_bot.journal.transaction() as s:
+        read_at = await s.scalar(select(Digest.read_at).where(Digest.day == MONDAY))
+    assert read_at == clock.now()
+
+
+async def test_r6_the_class_teacher_confirms_a_reason_from_the_friday_round_in_max(
+    max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    teacher = await max_bot.bound_user(
+        world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    await week_of_absences(max_bot.journal, world, clock)
+    at(clock, FRIDAY, 14, 0)
+    assert await NotificationJobs(max_bot.journal).friday_round() == 1
+    assert await max_bot.deliver() == 1
+    round_ = await teacher.wait_reply()
+    assert "Причины пропусков: 5А" in (round_.text or "")
+
+    await teacher.press("болезнь (справка)", message=round_)  # Пётр, Tuesday
+    answer = await teacher.wait_answered()
+    assert "Причина записана (2 ур.)" in (answer.get("notification") or "")
+    await teacher.wait_reply()
+    assert "✓ 1. Иванов П. 24.11 — болезнь (справка)" in round_.button_texts
+    assert "Без подтверждённой причины: 1." in (round_.text or "")
+
+
+async def test_r11_a_teacher_gives_a_mark_in_max(max_bot: MaxHarness, world: World) -> None:
+    teacher = await max_bot.bound_user(
+        world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b["text"])
+    grid = await teacher.press_and_wait("📝 Отметки")
+    assert "Иванов П." in grid.button_texts
+    await teacher.press_and_wait("Иванов П.")
+    marked = await teacher.press_and_wait("5")
+    async with max_bot.journal.transaction() as s:
+        values = list(
+            await s.scalars(select(Mark.value).where(Mark.pupil_id == world.people["petya"]))
+        )
+    assert values == [5] and marked.text
