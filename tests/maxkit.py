@@ -60,13 +60,12 @@ class MaxHarness:
         await user.start(issued.code)
         reply = await user.wait_reply()
         assert "Готово" in (reply.text or ""), reply.text
-        if role is BindingRole.PARENT:
-            await user.wait_reply()  # the consent question
-            if consent:
-                await user.press_and_wait("✅ Даю согласие")
-                await user.wait_reply()  # the menu
-        else:
-            await user.wait_reply()  # the menu: waited for, however slow the machine
+        # The menu (waited for, however slow the machine), or first the consent question
+        # of a parent who has not given it yet (on another messenger, say).
+        after = await user.wait_reply()
+        if consent and "✅ Даю согласие" in after.button_texts:
+            await user.press_and_wait("✅ Даю согласие")
+            await user.wait_reply()  # the menu
         with contextlib.suppress(AssertionError):
             while True:
                 await user.wait_reply(timeout=0.3)

@@ -13,7 +13,9 @@ from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole, Digest, Mark
+from core.models.notifications import outbox_table
 from notifications.scheduler import NotificationJobs
+from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
 from tests.test_bot_e2e import statuses
 from tests.test_notifications import FRIDAY, at, school_day_for_5a, week_of_absences
@@ -163,3 +165,34 @@ async def test_r11_a_teacher_gives_a_mark_in_max(max_bot: MaxHarness, world: Wor
             await s.scalars(select(Mark.value).where(Mark.pupil_id == world.people["petya"]))
         )
     assert values == [5] and marked.text
+
+
+async def test_r16_a_parent_on_both_messengers_keeps_the_digest_where_they_chose(
+    bot: Harness, max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    """The mother is bound in Telegram and in MAX; in Telegram she switches the digest
+    off: the evening's digest comes in MAX only, once."""
+    in_telegram = await bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    in_max = await max_bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    await in_telegram.send("/menu")
+    await in_telegram.wait_reply()
+    await in_telegram.press_and_wait("⚙️ Уведомления")
+    off = await in_telegram.press_and_wait("🔔 Сводка за день: включена")
+    assert "🔕 Сводка за день: выключена" in off.button_texts
+
+    await school_day_for_5a(max_bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(max_bot.journal).digests() == 1
+    assert await max_bot.deliver() == 1
+    digest = await in_max.wait_reply()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    async with max_bot.journal.transaction() as s:
+        rows = (await s.execute(select(outbox_table.c.kind, outbox_table.c.channel))).all()
+    assert sorted(tuple(r) for r in rows) == [
+        ("digest", "max"),  # once, where she keeps it
+        ("second_account", "telegram"),  # R3: her Telegram was told of the MAX account
+    ]
