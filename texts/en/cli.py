@@ -50,6 +50,7 @@ TEXTS: dict[str, str] = {
     "sandbox.console.opens": "(opens {url})",
     "sandbox.console.no_answer": "! the bot did not answer the button within {seconds}s",
     "sandbox.console.error": "! error: {error}",
+    "sandbox.console.unsupported": "! «{command}» is not there in this messenger",
     "startup.telegram_down": "Telegram is unreachable, retrying… ({kind}; for {elapsed} now)",
     "startup.telegram_back": "Telegram answers again (was unreachable for {elapsed})",
     "startup.kind_network": "no connection: {error}",

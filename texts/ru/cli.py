@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
     "sandbox.console.opens": "(открывается {url})",
     "sandbox.console.no_answer": "! бот не ответил на нажатие за {seconds} с",
     "sandbox.console.error": "! ошибка: {error}",
+    "sandbox.console.unsupported": "! «{command}» — такого в этом мессенджере нет",
     "startup.telegram_down": "Telegram недоступен, повторяю… ({kind}; уже {elapsed})",
     "startup.telegram_back": "Telegram снова отвечает (был недоступен {elapsed})",
     "startup.kind_network": "нет связи: {error}",
