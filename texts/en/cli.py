@@ -208,6 +208,7 @@ TEXTS: dict[str, str] = {
     "cli.help.restore.url": "a database URL (postgresql://…); it must be empty",
     "cli.help.sandbox": "play the bot in a terminal, no token needed",
     "cli.help.sandbox.data_dir": "the sandbox's data folder",
+    "cli.help.sandbox.max": "play MAX users (the fake MAX API and the MAX adapter) instead of Telegram ones",
     "cli.metavar.command": "COMMAND",
     "cli.metavar.kind": "KIND",
     "cli.metavar.path": "PATH",

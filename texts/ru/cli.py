@@ -209,6 +209,7 @@ TEXTS: dict[str, str] = {
     "cli.help.restore.url": "адрес базы данных (postgresql://…); база должна быть пуста",
     "cli.help.sandbox": "попробовать бота в терминале, без токена",
     "cli.help.sandbox.data_dir": "папка с данными песочницы",
+    "cli.help.sandbox.max": "играть пользователями MAX (поддельный MAX API и адаптер MAX), а не Telegram",
     "cli.metavar.command": "КОМАНДА",
     "cli.metavar.kind": "ВИД",
     "cli.metavar.path": "ПУТЬ",
