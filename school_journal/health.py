@@ -61,7 +61,7 @@ class Probe:
     APScheduler's own time (it schedules by the system clock, not the journal's)."""
 
     app: App
-    bot: Bot
+    bot: Bot | None  # None: no Telegram bot (a school on MAX only)
     scheduler: BaseScheduler | None
     wall: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     tx: Texts = field(default_factory=Texts)
@@ -92,6 +92,8 @@ class Probe:
         return {"ok": True, "seconds": round(time.monotonic() - started, 4)}
 
     async def telegram(self) -> dict[str, Any]:
+        if self.bot is None:
+            return {"ok": None, "configured": False}
         metrics = self.app.metrics
         age = metrics.age(metrics.last_telegram_ok_at)
         if age is not None and age < TELEGRAM_FRESH:
@@ -192,7 +194,7 @@ def health_app(probe: Probe) -> web.Application:
 
 @contextlib.asynccontextmanager
 async def serve_health(
-    app: App, bot: Bot, scheduler: BaseScheduler | None
+    app: App, bot: Bot | None, scheduler: BaseScheduler | None
 ) -> AsyncIterator[Probe | None]:
     """Serve ``/health`` and ``/metrics`` while the block runs (nothing when
     ``HEALTH_PORT`` is 0). A port that cannot be opened is one error line in the log; the

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 # How long a stopping sender may take to record the sends in flight.
 SENDER_STOP_TIMEOUT = 30.0
+MAX_STOP_TIMEOUT = 15.0  # the MAX updates in hand, finished on stop
 
 
 def hourly(
@@ -91,7 +92,7 @@ def count_job(app: App, event: JobExecutionEvent) -> None:
 
 @contextlib.asynccontextmanager
 async def background(
-    app: App, bot: Bot, *, health: bool = False
+    app: App, bot: Bot | None, *, health: bool = False
 ) -> AsyncIterator[AsyncIOScheduler]:
     """Run the scheduler (notification jobs, backups) and the outbox senders (one per
     messenger with a token: Telegram's ``bot``, MAX's when ``MAX_BOT_TOKEN`` is set) while
@@ -132,3 +133,27 @@ async def _stopped(channels: str, task: asyncio.Task[None]) -> None:
         log.warning("the outbox sender %s did not stop in time; its leases will expire", channels)
     except Exception:
         log.exception("the outbox sender %s failed", channels)
+
+
+@contextlib.asynccontextmanager
+async def max_updates(app: App) -> AsyncIterator[None]:
+    """Serve the MAX bot's updates (long polling, ``bot/max/runner.py``) through the same
+    flows as Telegram's while the block runs; on exit the updates in hand are finished."""
+    from bot.flows.features import all_routes
+    from bot.max.dispatch import MaxDispatcher
+    from bot.max.runner import Poller
+
+    bot = app.max_bot()
+    rules = app.settings.notification_rules()
+    poller = Poller(bot, MaxDispatcher(app.journal, bot, all_routes(), rules))
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, MAX_STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("the MAX updates did not stop in time")
+        await bot.close_session()

@@ -45,9 +45,13 @@ class Harness:
         await user.open_deep_link(issued.code)
         reply = await user.wait_reply()
         assert "Готово" in (reply.text or ""), reply.text
-        if role is BindingRole.PARENT and consent:
-            await user.wait_reply()
-            await user.press_and_wait("✅ Даю согласие")
+        if role is BindingRole.PARENT:
+            await user.wait_reply()  # the consent question
+            if consent:
+                await user.press_and_wait("✅ Даю согласие")
+                await user.wait_reply()  # the menu
+        else:
+            await user.wait_reply()  # the menu: waited for, however slow the machine
         await self.settle(user)
         user.reset_counters()
         return user

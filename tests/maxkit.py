@@ -42,9 +42,13 @@ class MaxHarness:
         await user.start(issued.code)
         reply = await user.wait_reply()
         assert "Готово" in (reply.text or ""), reply.text
-        if role is BindingRole.PARENT and consent:
-            await user.wait_reply()
-            await user.press_and_wait("✅ Даю согласие")
+        if role is BindingRole.PARENT:
+            await user.wait_reply()  # the consent question
+            if consent:
+                await user.press_and_wait("✅ Даю согласие")
+                await user.wait_reply()  # the menu
+        else:
+            await user.wait_reply()  # the menu: waited for, however slow the machine
         with contextlib.suppress(AssertionError):
             while True:
                 await user.wait_reply(timeout=0.3)

@@ -4,10 +4,47 @@ MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 
 from __future__ import annotations
 
-from bot.flows import start, teacher
+from bot.flows import (
+    bindings,
+    class_teacher,
+    digest,
+    family,
+    finals,
+    friday_round,
+    marks,
+    other_account,
+    periods,
+    reasons,
+    reports,
+    revert,
+    roster,
+    rules,
+    staff,
+    start,
+    teacher,
+)
 from bot.flows.routes import Route
 
-FEATURES = (start, teacher)
+# The order of bot/telegram/handlers/__init__.py's FEATURES.
+FEATURES = (
+    start,
+    teacher,
+    marks,
+    finals,
+    staff,
+    class_teacher,
+    bindings,
+    roster,
+    reports,
+    revert,
+    periods,
+    rules,
+    family,
+    digest,
+    other_account,
+    reasons,
+    friday_round,
+)
 
 
 def all_routes() -> list[Route]:

@@ -51,6 +51,7 @@ class Route:
     start: bool = False  # the messenger's start (with a payload: a deep link)
     state: str | None = None  # typed text in this conversation state (NO_STATE: none)
     typed: Callable[[str], bool] | None = None  # typed text that fits
+    document: bool = False  # a file sent (in any conversation state): ``turn.document``
 
 
 @dataclass
@@ -82,6 +83,10 @@ class Routes:
         who: Who = anyone,
     ) -> None:
         self.routes.append(Route(flow, who, state=state, typed=fits))
+
+    def document(self, flow: Flow, who: Who = anyone) -> None:
+        """A file sent, whatever the conversation is waiting for."""
+        self.routes.append(Route(flow, who, document=True))
 
 
 async def run(route: Route, turn: Turn, action: Action | None) -> None:

@@ -4,13 +4,15 @@ conversation is kept); a flow only says what to show and what to answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.screen import Limits, Screen
+from bot.screen import Limits, Row, Screen
 from core.accounts import Caller
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole
+from notifications.rules import NotificationRules
 from texts import Texts
 
 
@@ -29,6 +31,15 @@ class Conversation(Protocol):
     async def clear(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class SentFile:
+    """A file the person sent (the roster workbook): its name and size, as the messenger
+    tells them before anything is downloaded."""
+
+    name: str
+    size: int  # bytes (0: not told)
+
+
 class Turn(Protocol):
     """One update from a person: a typed message (``text``) or a press on a button."""
 
@@ -36,6 +47,7 @@ class Turn(Protocol):
     caller: Caller
     tx: Texts
     limits: Limits  # what one message of this messenger holds (the screens that page use it)
+    notification_rules: NotificationRules  # the defaults a parent's settings start from
     text: str  # what was typed ("" for a press; a start's payload)
 
     @property
@@ -67,6 +79,17 @@ class Turn(Protocol):
         long for one message goes out as several, as the messenger allows."""
         ...
 
+    async def show_buttons(self, rows: list[Row]) -> None:
+        """Only the buttons of the pressed message change; its text stays as it was sent
+        (a notification's: the digest after «Прочитано»)."""
+        ...
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        """The pressed message as the outbox names a message it sent: its channel, chat
+        and message id (``None`` for a typed message)."""
+        ...
+
     async def send(self, screen: Screen | str) -> None:
         """A new message under the last one (the press's message stays as it is)."""
         ...
@@ -84,4 +107,25 @@ class Turn(Protocol):
     async def tell(self, person_ids: list[int], role: BindingRole, screen: Screen | str) -> None:
         """Say something at once to other people, in their chats on this messenger (the
         deputies learning of a correction request, R7)."""
+        ...
+
+    # --- files (the reports, the cards, the roster) ---
+
+    @property
+    def document(self) -> SentFile | None:
+        """The file sent with this message (``None``: none); check its name and size
+        before :meth:`download`."""
+        ...
+
+    async def download(self) -> bytes:
+        """The sent file's content."""
+        ...
+
+    async def sending_file(self) -> None:
+        """The person sees that a file is on its way (before a slow build), where the
+        messenger shows it."""
+        ...
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        """A document in a new message under the last one."""
         ...

@@ -22,14 +22,22 @@ from core.accounts import Caller
 from core.errors import JournalError
 from core.identity import UserRef
 from core.journal import Journal
+from notifications.rules import NotificationRules
 from texts import Texts, language_of
 
 log = logging.getLogger(__name__)
 
 
 class MaxDispatcher:
-    def __init__(self, journal: Journal, bot: Bot, routes: list[Route]) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        bot: Bot,
+        routes: list[Route],
+        notification_rules: NotificationRules | None = None,
+    ) -> None:
         self.journal, self.bot, self.routes = journal, bot, routes
+        self.notification_rules = notification_rules or NotificationRules()
         self.store = ConversationStore(journal.sessions)
 
     async def handle(self, update: Incoming) -> None:
@@ -48,7 +56,9 @@ class MaxDispatcher:
             await self.unavailable(update)
             return
         tx = Texts(caller.language or language_of(update.locale))
-        turn = MaxTurn(update, self.journal, caller, tx, self.bot, self.store)
+        turn = MaxTurn(
+            update, self.journal, caller, tx, self.bot, self.store, self.notification_rules
+        )
         command, _, args = update.text.partition(" ")
         if update.kind is Kind.MESSAGE and command.startswith("/"):
             turn.text = args  # a command's arguments (a typed «/start CODE»: the code)

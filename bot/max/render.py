@@ -20,6 +20,7 @@ from bot.screen import Button, Row, Screen
 
 LIMITS = MAX_LIMITS
 BUTTON_TEXT = 128
+LINKS_PER_ROW = 3  # a row with a link button holds at most 3 (dev.max.ru, «Клавиатура»)
 _TAG = re.compile(r"<[^>]*>")
 CONTINUED = "⬇️"  # the text of a message that only carries the rest of a keyboard
 
@@ -46,12 +47,25 @@ def keyboard(rows: list[Row]) -> AttachmentButton:
     return builder.as_markup()
 
 
+def keyboard_problem(rows: list[Row]) -> str | None:
+    """Why the rows do not fit one MAX keyboard as they are (``None``: they do)."""
+    if len(rows) > LIMITS.rows or sum(len(row) for row in rows) > LIMITS.buttons:
+        return f"a keyboard over {LIMITS.rows} rows or {LIMITS.buttons} buttons"
+    wide = next((row for row in rows if len(row) > row_width(row)), None)
+    return f"a row of {len(wide)} buttons: {[b.text for b in wide]}" if wide else None
+
+
+def row_width(row: Row) -> int:
+    """How many buttons a row of these may hold."""
+    return LINKS_PER_ROW if any(b.url is not None for b in row) else LIMITS.buttons_per_row
+
+
 def _button(button: Button) -> CallbackButton | LinkButton:
     text = button.text if len(button.text) <= BUTTON_TEXT else button.text[: BUTTON_TEXT - 1] + "…"
     if button.url is not None:
         return LinkButton(text=text, url=button.url)
     data = button.data or ""
-    if len(data.encode()) > LIMITS.action_bytes:
+    if not data or len(data.encode()) > LIMITS.action_bytes:
         raise ValueError(f"callback payload over {LIMITS.action_bytes} bytes: {data!r}")
     return CallbackButton(text=text, payload=data)
 
@@ -59,8 +73,9 @@ def _button(button: Button) -> CallbackButton | LinkButton:
 def split_rows(rows: list[Row]) -> list[list[Row]]:
     """Rows wrapped at MAX's per-row limit, in keyboards of at most its rows and buttons
     (a row is never torn apart); none for a screen without buttons."""
-    per_row = LIMITS.buttons_per_row
-    wrapped = [row[i : i + per_row] for row in rows for i in range(0, len(row), per_row)]
+    wrapped = [
+        row[i : i + row_width(row)] for row in rows for i in range(0, len(row), row_width(row))
+    ]
     keyboards: list[list[Row]] = []
     count = 0
     for row in wrapped:

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from maxapi import Bot
 from maxapi.enums.parse_mode import ParseMode
+from maxapi.enums.sender_action import SenderAction
+from maxapi.types.input_media import InputMediaBuffer
 from maxapi.types.updates.message_callback import MessageForCallback
 
 from bot.conversation import ConversationStore, KeyedConversation
-from bot.max.render import LIMITS, messages_of
+from bot.flows.turn import SentFile
+from bot.max.render import LIMITS, keyboard, messages_of, split_rows
 from bot.max.updates import Incoming, Kind
-from bot.screen import Screen
+from bot.screen import Row, Screen
 from core import accounts
 from core.accounts import Caller
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole, Messenger
+from notifications.rules import NotificationRules
 from texts import Texts
 
 
@@ -37,7 +42,9 @@ class MaxTurn:
         tx: Texts,
         bot: Bot,
         store: ConversationStore,
+        notification_rules: NotificationRules,
     ) -> None:
+        self.notification_rules = notification_rules
         self.update, self.journal, self.caller, self.tx, self.bot = update, journal, caller, tx, bot
         self.text = update.text
         self._conversation = KeyedConversation(
@@ -103,9 +110,44 @@ class MaxTurn:
         for text, attachments in messages:
             await self._send(self.chat_id, text, attachments)
 
+    async def show_buttons(self, rows: list[Row]) -> None:
+        if self.update.kind is not Kind.PRESS or self.update.message_id is None:
+            return
+        await self._notify()
+        attachments: list[Any] = [keyboard(k) for k in split_rows(rows)[:1]]  # one keyboard
+        await self.bot.edit_message(self.update.message_id, attachments=attachments)
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        if self.update.message_id is None:
+            return None
+        return Messenger.MAX.value, self.chat_id, self.update.message_id
+
     async def send(self, screen: Screen | str) -> None:
         for text, attachments in messages_of(screen):
             await self._send(self.chat_id, text, attachments)
+
+    @property
+    def document(self) -> SentFile | None:
+        if self.update.file is None:
+            return None
+        name, size, _ = self.update.file
+        return SentFile(name, size)
+
+    async def download(self) -> bytes:
+        assert self.update.file is not None  # a flow downloads only a document it was sent
+        async with aiohttp.ClientSession() as session, session.get(self.update.file[2]) as got:
+            got.raise_for_status()
+            return await got.read()
+
+    async def sending_file(self) -> None:
+        await self.bot.send_action(chat_id=self.chat_id, action=SenderAction.SENDING_FILE)
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        media: list[Any] = [InputMediaBuffer(buffer=data, filename=filename)]
+        await self.bot.send_message(
+            chat_id=self.chat_id, text=caption or None, attachments=media, format=ParseMode.HTML
+        )
 
     async def reidentify(self) -> Caller:
         self.caller = await accounts.identify(

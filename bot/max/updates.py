@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from maxapi.types.attachments.file import File
+from maxapi.types.message import Message
 from maxapi.types.updates import UpdateUnion
 from maxapi.types.updates.bot_started import BotStarted
 from maxapi.types.updates.bot_stopped import BotStopped
@@ -35,6 +37,7 @@ class Incoming:
     callback_id: str | None = None
     payload: str | None = None  # the pressed button's packed action
     message_id: str | None = None  # the pressed message
+    file: tuple[str, int, str] | None = None  # a sent file: its name, size and download URL
 
 
 def incoming(update: UpdateUnion) -> Incoming | None:
@@ -52,7 +55,9 @@ def incoming(update: UpdateUnion) -> Incoming | None:
         if message.sender is None or chat_id is None:
             return None
         text = clean_typed(message.body.text or "") if message.body else ""
-        return _from(Kind.MESSAGE, message.sender, chat_id, update.user_locale, text)
+        found = _from(Kind.MESSAGE, message.sender, chat_id, update.user_locale, text)
+        sent = _file_of(message)
+        return replace(found, file=sent) if found is not None and sent is not None else found
     if isinstance(update, MessageCallback):
         pressed = update.message
         user = update.callback.user
@@ -66,6 +71,16 @@ def incoming(update: UpdateUnion) -> Incoming | None:
             payload=update.callback.payload or "",
             message_id=pressed.body.mid if pressed and pressed.body else None,
         )
+    return None
+
+
+def _file_of(message: Message) -> tuple[str, int, str] | None:
+    """The first file attached to a message (its name, size and URL), if any."""
+    for attachment in (message.body.attachments or []) if message.body else []:
+        if isinstance(attachment, File) and attachment.payload is not None:
+            url = getattr(attachment.payload, "url", None)
+            if url:
+                return attachment.filename or "", attachment.size or 0, str(url)
     return None
 
 

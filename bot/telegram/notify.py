@@ -1,6 +1,6 @@
-"""Messages the bot sends to someone other than the user who pressed the button: a new
-correction request to the deputies, the decision back to the teacher (R7). Best effort:
-a blocked chat does not fail the user's own action."""
+"""A message to someone other than the user who pressed the button (the flows'
+``Turn.tell``: the deputies learning of a request, the teacher of the decision, R7).
+Best effort: a blocked chat does not fail the user's own action."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.screens.corrections import new_request, request_text
-from bot.telegram.render import keyboard
-from core import accounts, corrections
-from core.corrections import RequestView
-from core.journal import Journal
-from core.models import BindingRole, Messenger
-from texts import Texts
-
 log = logging.getLogger(__name__)
 
 
@@ -26,32 +18,3 @@ async def safe_send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
         await bot.send_message(chat_id, text, **kwargs)
     except TelegramAPIError:
         log.warning("could not deliver a message to chat id %s", chat_id, exc_info=True)
-
-
-async def tell_approvers(bot: Bot, journal: Journal, school_id: int) -> None:
-    """Send the newest pending request to every deputy and the director."""
-    people = await corrections.approvers(journal, school_id)
-    chats = await accounts.chats_of(journal, people, BindingRole.STAFF, Messenger.TELEGRAM)
-    if not chats:
-        return
-    newest = await corrections.newest_pending(journal, school_id)
-    if newest is None:
-        return
-    tx = Texts()
-    screen = new_request(tx, newest)
-    for chat_id in chats:
-        await safe_send(bot, chat_id, screen.text, reply_markup=keyboard(screen.rows))
-
-
-async def tell_requester(bot: Bot, journal: Journal, request: RequestView) -> None:
-    chats = await accounts.chats_of(
-        journal, [request.requested_by], BindingRole.STAFF, Messenger.TELEGRAM
-    )
-    tx = Texts()
-    key = (
-        "requests.approved_for_teacher"
-        if request.status == "approved"
-        else "requests.declined_for_teacher"
-    )
-    for chat_id in chats:
-        await safe_send(bot, chat_id, tx(key) + "\n\n" + request_text(tx, request))

@@ -5,26 +5,30 @@ and for whom it is)."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.flows.routes import NO_STATE, Route, Routes, run
-from bot.screen import Screen
+from bot.flows.turn import SentFile
+from bot.screen import Row, Screen
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ActionFilter, WhoFilter
 from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
-from bot.telegram.render import LIMITS, keyboard, show
+from bot.telegram.render import LIMITS, keyboard, show, show_rows
 from core import accounts
 from core.accounts import Caller
 from core.identity import UserRef
 from core.models import BindingRole, Messenger
+from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ class TelegramTurn:
         self.tx = data["tx"]
         self.bot: Bot = data["bot"]
         self._answer: CallbackAnswer = data["callback_answer"]
+        self.notification_rules: NotificationRules = data["notification_rules"]
         self.conversation = TelegramConversation(data["state"])
         command: CommandObject | None = data.get("command")
         if command is not None:
@@ -93,6 +98,17 @@ class TelegramTurn:
     async def show(self, screen: Screen | str) -> None:
         await show(self.event, screen)
 
+    async def show_buttons(self, rows: list[Row]) -> None:
+        if isinstance(self.event, CallbackQuery):
+            await show_rows(self.event, rows)
+
+    @property
+    def pressed(self) -> tuple[str, int, str] | None:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else None
+        if not isinstance(message, Message):
+            return None
+        return Messenger.TELEGRAM.value, message.chat.id, str(message.message_id)
+
     async def send(self, screen: Screen | str) -> None:
         message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
         if isinstance(message, Message):
@@ -114,6 +130,26 @@ class TelegramTurn:
         for chat_id in chats:
             await safe_send(self.bot, chat_id, text, reply_markup=keyboard(rows))
 
+    @property
+    def document(self) -> SentFile | None:
+        sent = self.event.document if isinstance(self.event, Message) else None
+        return SentFile(sent.file_name or "document", sent.file_size or 0) if sent else None
+
+    async def download(self) -> bytes:
+        assert isinstance(self.event, Message) and self.event.document is not None
+        data = await self.bot.download(self.event.document, destination=io.BytesIO())
+        assert isinstance(data, io.BytesIO)
+        return data.getvalue()
+
+    async def sending_file(self) -> None:
+        await self.bot.send_chat_action(self.chat_id, ChatAction.UPLOAD_DOCUMENT)
+
+    async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
+        if isinstance(message, Message):
+            file = BufferedInputFile(data, filename=filename)
+            await message.answer_document(file, caption=caption or None)
+
 
 def router_of(name: str, routes: Routes) -> Router:
     """The feature's routes as an aiogram router, in their order."""
@@ -126,6 +162,8 @@ def router_of(name: str, routes: Routes) -> Router:
             router.message.register(handler, Command(route.command), who)
         elif route.start:
             router.message.register(handler, CommandStart(), who)
+        elif route.document:
+            router.message.register(handler, F.document, who)
         else:
             state = StateFilter(None if route.state == NO_STATE else route.state)
             typed = F.text.func(route.typed) if route.typed is not None else F.text

@@ -43,19 +43,16 @@ from maxapi.methods.send_message import SendMessage
 from maxapi.methods.types.edited_message import EditedMessage
 from maxapi.methods.types.sended_message import SendedMessage
 from maxapi.types.attachments import Attachments
-from maxapi.types.attachments.buttons.callback_button import CallbackButton
-from maxapi.types.attachments.buttons.link_button import LinkButton
-from maxapi.utils.inline_keyboard import InlineKeyboardBuilder
 from pydantic import ValidationError
 
+from bot.max import render
 from bot.max.limits import MAX_LIMITS
-from bot.screen import Button, Row
+from bot.screen import Row
 from core.models import Messenger
 from notifications.channels import Delivery, Result
 
 MAX = Messenger.MAX.value  # a channel is named as its messenger
 RETRY_AFTER_SECONDS = 1.0  # MAX's 429 gives no wait: one window of its 30 requests/s
-LINKS_PER_ROW = 3  # a row with a link button holds at most 3 (dev.max.ru, «Клавиатура»)
 UNREACHABLE_CODES = frozenset({"chat.denied"})
 
 
@@ -131,30 +128,15 @@ class MaxChannel:
 
 
 def keyboard(rows: list[Row]) -> list[Attachments] | None:
-    """A screen's buttons as MAX's inline keyboard attachment; ``ValueError`` when they do
-    not fit in one message (MAX refuses the whole message then)."""
+    """A screen's buttons as MAX's inline keyboard attachment (``bot/max/render.py`` draws
+    it); ``ValueError`` when they do not fit in one message (MAX refuses the whole message
+    then: a notification is composed under MAX's limits, so this is a bug, not a wait)."""
     if not rows:
         return None
-    limits = MAX_LIMITS
-    if len(rows) > limits.rows or sum(len(row) for row in rows) > limits.buttons:
-        raise ValueError(f"a keyboard over {limits.rows} rows or {limits.buttons} buttons")
-    for row in rows:
-        wide = any(b.url is not None for b in row)
-        if len(row) > (LINKS_PER_ROW if wide else limits.buttons_per_row):
-            raise ValueError(f"a row of {len(row)} buttons: {[b.text for b in row]}")
-    builder = InlineKeyboardBuilder()
-    for row in rows:
-        builder.row(*(_button(b) for b in row))
-    return [builder.as_markup()]
-
-
-def _button(button: Button) -> CallbackButton | LinkButton:
-    if button.url is not None:
-        return LinkButton(text=button.text, url=button.url)
-    data = button.data
-    if not data or len(data.encode()) > MAX_LIMITS.action_bytes:
-        raise ValueError(f"callback payload over {MAX_LIMITS.action_bytes} bytes: {data!r}")
-    return CallbackButton(text=button.text, payload=data)
+    problem = render.keyboard_problem(rows)
+    if problem is not None:
+        raise ValueError(problem)
+    return [render.keyboard(rows)]
 
 
 def _api_error(err: MaxApiError, *, editing: bool) -> Delivery:

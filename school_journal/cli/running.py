@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from school_journal.app import application
+from school_journal.app import App, application
 from school_journal.cli.parsing import Commands
 from school_journal.settings import Settings
 from school_journal.workers import SERVE_ONLY_FLAG, announce_ready, extra_workers, stop_with_parent
 from texts import t
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 
 def add_run(commands: Commands) -> None:
@@ -44,12 +50,19 @@ def add_sandbox(commands: Commands) -> None:
 
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.bot_token is None or not settings.bot_token.get_secret_value():
+    """Serve Telegram with ``BOT_TOKEN``, MAX with ``MAX_BOT_TOKEN``, both with both, from
+    one process (the scheduled jobs and each messenger's outbox sender beside them)."""
+    telegram = settings.bot_token is not None and bool(settings.bot_token.get_secret_value())
+    max_token = settings.max_bot_token is not None and bool(
+        settings.max_bot_token.get_secret_value()
+    )
+    if not telegram and not max_token:
         print(t("cli.no_token"), file=sys.stderr)
         return 2
+    if not telegram:
+        return await run_max_only(settings)
     from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
     from bot.telegram.startup import TokenRejected
-    from school_journal.service import background
 
     if args.workers is not None:
         if args.workers < 1:
@@ -79,11 +92,36 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             extra_workers(app.database_url, settings.webhook_workers),
         ):
             await run_bot(
-                app, webhook=webhook, alongside=lambda bot: background(app, bot, health=True)
+                app, webhook=webhook, alongside=lambda bot: alongside_telegram(app, bot, max_token)
             )
     except TokenRejected:
         print(t("cli.bad_token"), file=sys.stderr)
         return 1
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def alongside_telegram(app: App, bot: Bot, max_token: bool) -> AsyncIterator[object]:
+    """What runs beside the Telegram bot: the jobs and senders, and MAX's updates too."""
+    from school_journal.service import background, max_updates
+
+    async with (
+        background(app, bot, health=True) as scheduler,
+        max_updates(app) if max_token else contextlib.nullcontext(),
+    ):
+        yield scheduler
+
+
+async def run_max_only(settings: Settings) -> int:
+    """A school on MAX only: its updates, the jobs and the MAX sender, until SIGINT/SIGTERM."""
+    from school_journal.service import background, max_updates
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with application(settings) as app, background(app, None, health=True), max_updates(app):
+        await stop.wait()
     return 0
 
 

@@ -1,7 +1,7 @@
 """English texts — the `journal` command, backups, start-up and health."""
 
 TEXTS: dict[str, str] = {
-    "cli.no_token": "BOT_TOKEN is not set. Get a token from @BotFather and put it in .env (BOT_TOKEN=...) or in the environment.",
+    "cli.no_token": "Neither BOT_TOKEN nor MAX_BOT_TOKEN is set. Get a token from @BotFather (Telegram) or on the MAX partner platform and put it in .env (BOT_TOKEN=... or MAX_BOT_TOKEN=...) or in the environment.",
     "cli.bad_token": "Telegram did not accept BOT_TOKEN: check the token with @BotFather",
     "cli.db_unreachable": "Cannot reach the database {url}: {reason}. Check that the PostgreSQL server is running, and the address in DATABASE_URL.",
     "cli.db_embedded_failed": "The embedded database in {path} did not start ({reason}). The server's log {log} says why.",

@@ -1,21 +1,29 @@
 """The admin and the director: the staff's invitation cards (R2) and cutting a binding
-from a paged list filtered by role and searched by name (R3). The screens are in
+from a paged list filtered by role and searched by name (R3). The search prompt and the
+question before a cut are flows (``bot/flows/bindings.py``); still Telegram handlers, as
+the Turn does not offer what they need: the staff's cards (``send_codes`` makes the
+deep links with the bot's username) and the paged list with the search typed for it (the
+search is kept in a second slot of the chat, ``side_slot``, which survives
+``state.clear()``; the Conversation has no such slot). The screens are in
 ``bot/screens/bindings.py``; core refuses anyone else."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot import screens
 from bot.actions import AdminCb, BindingsCb
+from bot.flows import bindings
+from bot.flows.bindings import BindingsFlow
 from bot.telegram.cards import send_codes
 from bot.telegram.filters import StaffOnly, on
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.render import show
 from bot.telegram.storage import side_slot
+from bot.telegram.turn import router_of
 from core import invitations
 from core.access import Actor
 from core.errors import NotFound
@@ -31,10 +39,6 @@ ROLE_FILTERS = {
 }
 SEARCH_SLOT = "bindings"  # the admin's last search, kept aside from conversations
 SEARCH_MAX = 60
-
-
-class BindingsFlow(StatesGroup):
-    search = State()  # waiting for part of a name
 
 
 async def staff_codes(
@@ -75,7 +79,7 @@ async def bindings_screen(
     the admin's search."""
     if view.role not in ROLE_FILTERS:
         raise NotFound()
-    if await state.get_state() == BindingsFlow.search.state:
+    if await state.get_state() == BindingsFlow.search:
         await state.clear()  # the admin went back instead of typing a name
     search = ""
     if view.q:
@@ -85,20 +89,6 @@ async def bindings_screen(
     )
     view = BindingsCb(role=view.role, page=found.page, q=1 if search else 0)
     await show(target, screens.bindings.page(tx, found, view, search))
-
-
-async def bindings_search_ask(
-    query: CallbackQuery,
-    callback_data: BindingsCb,
-    actor: Actor,
-    journal: Journal,
-    tx: Texts,
-    state: FSMContext,
-) -> None:
-    await invitations.find_bindings(journal, actor, per_page=1)  # core: may the actor at all
-    await state.set_state(BindingsFlow.search)
-    await state.update_data(role=callback_data.role)
-    await show(query, screens.bindings.search_prompt(tx, callback_data.role))
 
 
 async def bindings_search_typed(
@@ -112,26 +102,6 @@ async def bindings_search_typed(
     await state.clear()
     await side_slot(state, SEARCH_SLOT).set_data({"q": text})
     await bindings_screen(message, actor, journal, tx, state, BindingsCb(role=role, q=1))
-
-
-async def confirm_cut(
-    query: CallbackQuery, callback_data: BindingsCb, actor: Actor, journal: Journal, tx: Texts
-) -> None:
-    """R3: a tap on a name asks first (the list is long, a thumb slips); core checks who
-    may see it."""
-    await ask_to_cut(query, callback_data, callback_data.binding, actor, journal, tx)
-
-
-async def ask_to_cut(
-    query: CallbackQuery,
-    view: BindingsCb,
-    binding_id: int,
-    actor: Actor,
-    journal: Journal,
-    tx: Texts,
-) -> None:
-    name, role = await invitations.binding_to_cut(journal, actor, binding_id)
-    await show(query, screens.bindings.confirm_cut(tx, view, binding_id, name, role))
 
 
 async def revoke_from_page(
@@ -151,25 +121,13 @@ async def revoke_from_page(
     await bindings_screen(query, actor, journal, tx, state, callback_data)
 
 
-async def revoke(
-    query: CallbackQuery, callback_data: AdminCb, actor: Actor, journal: Journal, tx: Texts
-) -> None:
-    """A button of the list as it was before paging (an old message): asks first too."""
-    await ask_to_cut(query, BindingsCb(), callback_data.binding, actor, journal, tx)
-
-
 def build() -> Router:
-    router = Router(name="bindings")
-    router.message.filter(StaffOnly())
-    router.callback_query.filter(StaffOnly())
-    admins = StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+    router = router_of("bindings", bindings.routes())
+    staff, admins = StaffOnly(), StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
     router.callback_query.register(staff_codes, on(AdminCb, F.act == "k"), admins)
     router.callback_query.register(bindings_list, on(AdminCb, F.act == "b"), admins)
-    router.callback_query.register(revoke, on(AdminCb, F.act == "r"), admins)
     # The paged list: core refuses anyone but the admin and the director.
-    router.callback_query.register(bindings_page, on(BindingsCb, F.act == "l"))
-    router.callback_query.register(bindings_search_ask, on(BindingsCb, F.act == "f"))
-    router.callback_query.register(confirm_cut, on(BindingsCb, F.act == "r"))
-    router.callback_query.register(revoke_from_page, on(BindingsCb, F.act == "y"))
-    router.message.register(bindings_search_typed, BindingsFlow.search, F.text)
+    router.callback_query.register(bindings_page, on(BindingsCb, F.act == "l"), staff)
+    router.callback_query.register(revoke_from_page, on(BindingsCb, F.act == "y"), staff)
+    router.message.register(bindings_search_typed, StateFilter(BindingsFlow.search), F.text, staff)
     return router

@@ -1,5 +1,10 @@
 """The roster sent as a document (issue 5): all or nothing, progress shown in one message,
-and the cards of the pupils it added (R2: a new pupil gets their cards at once). The
+and the cards of the pupils it added (R2: a new pupil gets their cards at once). How to
+send it and the blank workbook are flows (``bot/flows/roster.py``). Still Telegram
+handlers, as the Turn does not offer what they need: the upload (its progress is one
+message edited while the import runs, and the pupils it added are kept for the cards
+button in a second slot of the chat, ``side_slot``, which survives ``state.clear()``)
+and those cards (``send_codes`` makes the deep links with the bot's username). The
 screens are in ``bot/screens/roster.py``; core refuses all but the admin clearly."""
 
 from __future__ import annotations
@@ -15,22 +20,22 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot import screens
-from bot.actions import AdminCb, CardsCb
+from bot.actions import CardsCb
+from bot.flows import roster as flows
 from bot.screen import Screen
 from bot.telegram.cards import send_codes
 from bot.telegram.filters import StaffOnly, on
-from bot.telegram.render import keyboard, screen_messages, show
+from bot.telegram.render import keyboard, screen_messages
 from bot.telegram.storage import side_slot
+from bot.telegram.turn import router_of
 from core import invitations, roster
 from core.access import Actor
-from core.clock import local_today
 from core.errors import ImportFailed, NotFound
 from core.journal import Journal
-from core.models import BindingRole, StaffRole
-from reports.roster_template import roster_template
+from core.models import BindingRole
 from texts import Texts
 
 log = logging.getLogger(__name__)
@@ -73,26 +78,6 @@ class ProgressMessage:
         await self.message.edit_text(first, reply_markup=first_markup)
         for text, markup in rest:
             await self.message.answer(text, reply_markup=markup)
-
-
-async def roster_help(query: CallbackQuery, actor: Actor, tx: Texts) -> None:
-    roster.ensure_may_import(actor)
-    await show(query, screens.roster.upload_help(tx))
-
-
-async def roster_template_file(
-    query: CallbackQuery, actor: Actor, journal: Journal, tx: Texts, bot: Bot
-) -> None:
-    """The blank roster workbook, the same as ``journal template`` writes, as a document."""
-    roster.ensure_may_import(actor)
-    assert isinstance(query.message, Message)
-    await bot.send_chat_action(query.message.chat.id, ChatAction.UPLOAD_DOCUMENT)
-    today = local_today(journal.clock, journal.rules.timezone)
-    data = await asyncio.to_thread(roster_template, today, tx.lang)
-    await query.message.answer_document(
-        BufferedInputFile(data, filename=tx("roster.template_file")),
-        caption=tx("roster.template_caption"),
-    )
 
 
 async def roster_document(
@@ -170,14 +155,10 @@ async def new_pupil_cards(
 
 
 def build() -> Router:
-    router = Router(name="roster")
-    router.message.filter(StaffOnly())
-    router.callback_query.filter(StaffOnly())
-    admins = StaffOnly(StaffRole.ADMIN, StaffRole.DIRECTOR)
+    router = router_of("roster", flows.routes())
+    staff = StaffOnly()
     # Any staff member's document reaches core, which refuses all but the admin clearly.
-    router.message.register(roster_document, F.document)
-    router.callback_query.register(roster_help, on(AdminCb, F.act == "i"), admins)
-    router.callback_query.register(roster_template_file, on(AdminCb, F.act == "t"), admins)
+    router.message.register(roster_document, F.document, staff)
     # The cards of new pupils: core decides who may.
-    router.callback_query.register(new_pupil_cards, on(CardsCb))
+    router.callback_query.register(new_pupil_cards, on(CardsCb), staff)
     return router

@@ -1,0 +1,120 @@
+"""The class teacher: the class's journal read-only (R1), the week's absences with reasons
+to confirm (R6), the pupils' pages and the parents' e-diary opt-outs (R18). The screens
+are in ``bot/screens/class_teacher.py``; core checks that the class is hers. The
+invitation cards (R2) are still Telegram handlers (``bot/telegram/handlers/class_teacher.py``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import screens
+from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, WeekPageCb
+from bot.flows.routes import Routes, staff
+from bot.flows.turn import Turn
+from bot.screens.class_teacher import Week
+from core import accounts, class_views, classes, friday_round
+from core.access import Actor
+from core.clock import local_today
+from core.family import AbsencesPage
+from core.journal import Journal
+from core.models import AbsenceReason
+from notifications import reasons
+
+
+def day_of(journal: Journal, ordinal: int) -> date:
+    """The day a button names, or today."""
+    return (
+        date.fromordinal(ordinal) if ordinal else local_today(journal.clock, journal.rules.timezone)
+    )
+
+
+def actor_of(turn: Turn) -> Actor:
+    actor = turn.caller.actor
+    assert actor is not None  # the routes are for staff only
+    return actor
+
+
+async def class_day(turn: Turn, action: ClassCb) -> None:
+    day = day_of(turn.journal, action.day)
+    page = await class_views.class_day_page(turn.journal, actor_of(turn), action.cls, day)
+    await turn.show(
+        screens.class_teacher.class_day(turn.tx, action.cls, page.class_name, day, page.lessons)
+    )
+
+
+async def week_absences(
+    turn: Turn, action: ClassCb | WeekPageCb, focus: tuple[int, date] | None = None
+) -> None:
+    """``focus`` keeps the page of the entry just confirmed."""
+    day = day_of(turn.journal, action.day)
+    monday = day - timedelta(days=day.weekday())
+    sunday = monday + timedelta(days=6)
+    read = await class_views.class_week(turn.journal, actor_of(turn), action.cls, monday, sunday)
+    week = Week(action.cls, day, [e for e in read.absences if e.lessons], read.suggestions)
+    page = action.page if isinstance(action, WeekPageCb) else 0
+    await turn.show(screens.class_teacher.week_absences(turn.tx, week, week.page_of(page, focus)))
+
+
+async def confirm_reason(turn: Turn, action: ReasonCb) -> None:
+    journal, actor = turn.journal, actor_of(turn)
+    day = date.fromordinal(action.day)
+    reason = AbsenceReason(action.reason)
+    count = await friday_round.confirm_reason(journal, actor, action.pupil, day, reason)
+    turn.answer(turn.tx("class.reason_saved", count=count))
+    # The parents who gave a reason for the pupil-day learn the confirmed one (issue 9.5).
+    answer = await friday_round.parents_to_tell(journal, actor, action.pupil, day)
+    await reasons.announce_confirmed(journal, answer, action.pupil, day, reason)
+    pupil_class = await classes.class_of_pupil(journal, actor, action.pupil)
+    view = ClassCb(cls=pupil_class, view="w", day=action.day)
+    await week_absences(turn, view, focus=(action.pupil, day))
+
+
+async def class_pupils(turn: Turn, action: ClassCb) -> None:
+    pupils = await classes.class_pupils(turn.journal, actor_of(turn), action.cls)
+    await turn.show(screens.class_teacher.class_pupils(turn.tx, action.cls, pupils))
+
+
+async def class_pupil(turn: Turn, action: ClassPupilCb) -> None:
+    """The class teacher reads a pupil's page (R1: view, not edit)."""
+    page = await class_views.class_pupil_page(
+        turn.journal, actor_of(turn), action.pupil, absences=action.view == "a"
+    )
+    pupil, shown, tx = page.pupil, page.shown, turn.tx
+    if isinstance(shown, AbsencesPage):
+        text = screens.family.absences_text(tx, pupil, shown.absences)
+    else:
+        text = screens.family.marks_text(tx, pupil, shown.period, shown.subjects)
+    await turn.show(screens.class_teacher.class_pupil(tx, action.cls, pupil.id, text))
+
+
+async def opt_outs(turn: Turn, action: ClassCb) -> None:
+    """R18: the class's parents and their e-diary opt-outs; a tap switches one."""
+    await show_opt_outs(turn, action.cls)
+
+
+async def switch_opt_out(turn: Turn, action: OptOutCb) -> None:
+    await accounts.set_diary_opt_out(
+        turn.journal, actor_of(turn), action.guardian, bool(action.on), action.pupil
+    )
+    await show_opt_outs(turn, action.cls)
+
+
+async def show_opt_outs(turn: Turn, class_id: int) -> None:
+    page = await class_views.opt_outs_page(turn.journal, actor_of(turn), class_id)
+    await turn.show(screens.class_teacher.opt_outs(turn.tx, class_id, page.class_name, page.links))
+
+
+def routes() -> Routes:
+    """The feature's flows; the cards (``ClassCb`` view "k", ``ReissueCb``) follow them as
+    Telegram handlers."""
+    r = Routes()
+    any_staff = staff()
+    r.press(ClassCb, class_day, when=lambda a: a.view == "t", who=any_staff)
+    r.press(ClassCb, week_absences, when=lambda a: a.view == "w", who=any_staff)
+    r.press(WeekPageCb, week_absences, who=any_staff)
+    r.press(ClassCb, class_pupils, when=lambda a: a.view == "p", who=any_staff)
+    r.press(ClassPupilCb, class_pupil, who=any_staff)
+    r.press(ReasonCb, confirm_reason, who=any_staff)
+    r.press(ClassCb, opt_outs, when=lambda a: a.view == "o", who=any_staff)
+    r.press(OptOutCb, switch_opt_out, who=any_staff)
+    return r

@@ -1,0 +1,113 @@
+"""Parents and pupils: marks with plain and weighted averages, absences, homework for the
+next school day (R16) and a child switcher. Pupils only view, and only themselves (R1);
+parents see nothing before consent (R19); a parent's notification settings (R16). The
+screens are in ``bot/screens/family.py``."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot import screens
+from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
+from bot.flows.routes import Routes, family
+from bot.flows.turn import Turn
+from core import accounts
+from core import family as family_reads
+
+
+async def _gate(turn: Turn) -> bool:
+    """Nothing is shown before a parent's consent (R19); nothing without a child."""
+    caller = turn.caller
+    if caller.pupil is None:
+        await turn.show(screens.family.no_children(turn.tx))
+        return False
+    if caller.consent_needed and caller.actor and caller.actor.binding_id is not None:
+        await turn.show(screens.start.consent(turn.tx, caller.actor.binding_id))
+        return False
+    return True
+
+
+# --- marks, absences, homework -----------------------------------------------------------------
+
+
+async def show_marks(turn: Turn, action: FamilyCb | None = None) -> None:
+    if not await _gate(turn):
+        return
+    caller = turn.caller
+    assert caller.actor and caller.pupil
+    page = await family_reads.pupil_marks_page(turn.journal, caller.actor, caller.pupil.id)
+    await turn.show(
+        screens.family.marks(turn.tx, caller.pupil, page.period, page.subjects, page.children)
+    )
+
+
+async def show_absences(turn: Turn, action: FamilyCb | None = None) -> None:
+    if not await _gate(turn):
+        return
+    caller = turn.caller
+    assert caller.actor and caller.pupil
+    page = await family_reads.pupil_absences_page(turn.journal, caller.actor, caller.pupil.id)
+    await turn.show(screens.family.absences(turn.tx, caller.pupil, page.absences, page.children))
+
+
+async def show_homework(turn: Turn, action: FamilyCb | None = None) -> None:
+    if not await _gate(turn):
+        return
+    caller = turn.caller
+    assert caller.actor and caller.pupil
+    page = await family_reads.homework_page(turn.journal, caller.actor, caller.pupil.id)
+    await turn.show(screens.family.homework(turn.tx, caller.pupil, page.lessons, page.children))
+
+
+# --- child switcher ----------------------------------------------------------------------------
+
+
+async def switch_child(turn: Turn, action: ChildCb) -> None:
+    caller = turn.caller
+    assert caller.actor is not None
+    await accounts.switch_pupil(turn.journal, caller.actor, caller.user, action.pupil)
+    await turn.reidentify()
+    await show_marks(turn)
+
+
+# --- notification settings -------------------------------------------------------------------
+
+
+async def settings_screen(turn: Turn, action: FamilyCb) -> None:
+    actor = turn.caller.actor
+    assert actor is not None  # the route is for the family
+    await show_prefs(turn, await accounts.get_prefs(turn.journal, actor))
+
+
+async def show_prefs(turn: Turn, prefs: accounts.Prefs) -> None:
+    school_hour = (prefs.school_time or turn.notification_rules.digest_time).hour
+    await turn.show(screens.family.prefs(turn.tx, prefs, school_hour))
+
+
+async def change_pref(turn: Turn, action: PrefCb) -> None:
+    actor, journal = turn.caller.actor, turn.journal
+    assert actor is not None  # the route is for the family
+    current = await accounts.get_prefs(journal, actor)
+    if action.what == "d":
+        prefs = await accounts.set_prefs(journal, actor, digest_enabled=not current.digest_enabled)
+    elif action.what == "a":
+        prefs = await accounts.set_prefs(journal, actor, absence_alerts=not current.absence_alerts)
+    else:
+        if not 0 <= action.hour <= 23:
+            return
+        prefs = await accounts.set_prefs(journal, actor, digest_time=time(action.hour))
+    await show_prefs(turn, prefs)
+
+
+def routes() -> Routes:
+    r = Routes()
+    r.command("marks", show_marks, who=family)
+    r.press(FamilyCb, show_marks, when=lambda a: a.view == FamilyView.MARKS, who=family)
+    r.command("absences", show_absences, who=family)
+    r.press(FamilyCb, show_absences, when=lambda a: a.view == FamilyView.ABSENCES, who=family)
+    r.command("homework", show_homework, who=family)
+    r.press(FamilyCb, show_homework, when=lambda a: a.view == FamilyView.HOMEWORK, who=family)
+    r.press(ChildCb, switch_child, who=family)
+    r.press(FamilyCb, settings_screen, when=lambda a: a.view == FamilyView.SETTINGS, who=family)
+    r.press(PrefCb, change_pref, who=family)
+    return r
