@@ -18,13 +18,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from maxapi import Bot as MaxBot
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows.features import all_routes
-from bot.max.dispatch import MaxDispatcher
-from bot.max.runner import Poller
 from bot.telegram.runner import run_bot
 from core import invitations
 from core.access import Actor
@@ -44,7 +40,7 @@ from fakemax import FakeMax
 from fakemax import console as max_console
 from notifications.scheduler import NotificationJobs
 from school_journal.app import App, application
-from school_journal.service import background
+from school_journal.service import background, max_updates
 from school_journal.settings import Settings
 from texts import t
 
@@ -131,7 +127,7 @@ async def run_sandbox(
 @contextlib.asynccontextmanager
 async def _telegram_bot(app: App) -> AsyncIterator[FakeTelegram]:
     """The fake Telegram and the real bot against it, with what runs beside the bot (the
-    scheduler and the outbox senders: MAX's too when the settings name a MAX bot)."""
+    scheduler and the outbox sender)."""
     fake = FakeTelegram()
     await fake.start()
     fake.add_bot(TOKEN, USERNAME)
@@ -150,25 +146,15 @@ async def _telegram_bot(app: App) -> AsyncIterator[FakeTelegram]:
 
 
 @contextlib.asynccontextmanager
-async def _max_bot(app: App) -> AsyncIterator[FakeMax]:
-    """The fake MAX and the MAX adapter long-polling it (maxapi's Bot at the fake's URL)."""
+async def _fake_max(app: App) -> AsyncIterator[FakeMax]:
+    """The fake MAX, where the settings' MAX bot (its updates and its outbox sender) is."""
     fake = FakeMax(reply_timeout=5.0)
     await fake.start()
     fake.add_bot(MAX_TOKEN, USERNAME, "Журнал")
-    app.settings.max_api_base = fake.base_url  # the MAX outbox sender's too
-    bot = MaxBot(MAX_TOKEN)
-    bot.set_api_url(fake.base_url)
-    poller = Poller(bot, MaxDispatcher(app.journal, bot, all_routes()), timeout=1)
-    stop = asyncio.Event()
-    task = asyncio.create_task(poller.run(stop))
+    app.settings.max_api_base = fake.base_url
     try:
         yield fake
     finally:
-        stop.set()
-        fake.bot().wake_polls()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(task, timeout=15)
-        await bot.close_session()
         await fake.stop()
 
 
@@ -192,8 +178,8 @@ async def _play_telegram(
 async def _play_max(
     app: App, cast: dict[str, Invited], intro: Callable[[list[str]], None], options: dict[str, Any]
 ) -> None:
-    # The fake MAX first: the MAX outbox sender (started beside the Telegram bot) sends to it.
-    async with _max_bot(app) as fake, _telegram_bot(app):
+    # As ``journal run`` for a school on MAX only: the jobs, the MAX sender, MAX's updates.
+    async with _fake_max(app) as fake, background(app, None), max_updates(app):
         users = {}
         for key, invited in cast.items():
             user = fake.user(invited.user_id, invited.first_name, invited.last_name)
