@@ -242,6 +242,10 @@ async def test_max_a_teacher_takes_the_roll_call_from_the_console(
     assert not re.search(r"\[\d+\] ▫️", final)  # every pupil is marked
     assert await attendance_of(db_url, parents_child()) == ["absent"]
     assert "! " not in max_sandbox.shown()  # no error, no missing answer
+    count = len(re.findall(r"\[\d+\] ", final))
+    assert await max_sandbox.run("press 99", "нет кнопки") == f"! нет кнопки 99; кнопок {count}"
+    contact = await max_sandbox.run("contact", "contact")
+    assert contact == "! «contact» — такого в этом мессенджере нет"  # not sent to the bot
 
 
 async def test_max_time_delivers_the_absence_to_the_parent_through_max(
