@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,11 +23,13 @@ from fakemax.errors import (
     unauthorized,
 )
 from fakemax.limits import Clock, Faults, RateLimits, Stats
-from fakemax.state import FakeMaxBot, Upload
+from fakemax.state import Dialog, DialogEvent, FakeMaxBot, Upload
 from fakemax.users import FakeMaxUser
 from fakemax.webhooks import Webhooks, dumps
 
 log = logging.getLogger("fakemax")
+
+EventListener = Callable[[Dialog, DialogEvent], None]
 
 
 class FakeMax:
@@ -79,6 +82,7 @@ class FakeMax:
         self.app = self._make_app()
         self._runner: web.AppRunner | None = None
         self._next_bot_id = 500_000
+        self._listeners: list[EventListener] = []
 
     @property
     def limits(self) -> RateLimits:
@@ -173,6 +177,21 @@ class FakeMax:
                 self, target, user_id, first_name, last_name, username=username, locale=locale
             )
         return self.users[key]
+
+    def add_listener(self, listener: EventListener) -> None:
+        """Call ``listener(dialog, event)`` synchronously for every dialog event (any bot)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: EventListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def emit(self, dialog: Dialog, event: DialogEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(dialog, event)
+            except Exception:
+                log.exception("fakemax listener failed")
 
     # -------------------------------------------------------------- updates
 

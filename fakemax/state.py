@@ -52,6 +52,8 @@ class Hub(Protocol):
 
     def unsubscribe(self, bot: FakeMaxBot) -> None: ...
 
+    def emit(self, dialog: Dialog, event: DialogEvent) -> None: ...
+
 
 @dataclass
 class Upload:
@@ -186,6 +188,7 @@ class Dialog:
         )
         self.events.append(event)
         self.notifier.notify()
+        self.bot.hub.emit(self, event)
         return event
 
     def messages(self) -> list[StoredMessage]:

@@ -260,6 +260,18 @@ class FakeMaxUser:
         texts = [b.get("text") for row in stored.keyboard for b in row]
         raise AssertionError(f"{self.name}: no button {target!r}; there are {texts}")
 
+    async def press_at(self, number: int, message: MessageView | str | None = None) -> Press:
+        """Press the ``number``-th button (from 1, row by row, as the console numbers them)
+        of ``message`` or the newest bot message with a keyboard: unlike :meth:`press` by
+        text, two buttons with the same text (every row's «5» in a marks grid) are told
+        apart."""
+        stored = self._keyboard_message(message)
+        buttons = [button for row in stored.keyboard for button in row]
+        if not 1 <= number <= len(buttons):
+            raise AssertionError(f"{self.name}: no button {number}; there are {len(buttons)}")
+        self.last_press = await self._press(stored, buttons[number - 1])
+        return self.last_press
+
     async def press_forged(self, message: MessageView, payload: str) -> Press:
         """A press carrying ``payload`` on ``message``, as a modified client can send it
         (callback payloads are the client's to forge)."""

@@ -1,5 +1,6 @@
 """``journal sandbox`` driven as a newcomer types into it: ``press N`` presses the N-th
-button shown, and ``time`` moves the sandbox's clock and runs what falls due (issue 10)."""
+button shown, and ``time`` moves the sandbox's clock and runs what falls due (issue 10);
+``journal sandbox --max`` plays the same people as MAX users (issue 12)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import queue
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from core.clock import ManualClock
-from core.models import Mark, Person, WorkType
+from core.models import Attendance, Mark, Messenger, Person, WorkType
 from demo import SCHOOL_DIR
 from demo.generate import read_csv_folder
 from school_journal.database import create_engine
@@ -77,12 +79,15 @@ def button_number(block: str, text: str, row: str | None = None) -> int:
     raise AssertionError(f"no button {text!r} in {block!r}")
 
 
-@pytest.fixture
-async def sandbox(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
+@asynccontextmanager
+async def running_sandbox(
+    db_url: str, tmp_path: Path, messenger: Messenger
+) -> AsyncIterator[Console]:
     console = Console()
     task = asyncio.create_task(
         run_sandbox(
             tmp_path,
+            messenger=messenger,
             database_url=db_url,
             base_clock=ManualClock(MONDAY_AFTERNOON),
             input_func=console.read,
@@ -95,6 +100,18 @@ async def sandbox(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
     finally:
         console.type("quit")
         await asyncio.wait_for(task, timeout=60)
+
+
+@pytest.fixture
+async def sandbox(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
+    async with running_sandbox(db_url, tmp_path, Messenger.TELEGRAM) as console:
+        yield console
+
+
+@pytest.fixture
+async def max_sandbox(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
+    async with running_sandbox(db_url, tmp_path, Messenger.MAX) as console:
+        yield console
 
 
 def parents_child() -> str:
@@ -175,6 +192,73 @@ async def test_time_on_a_weekday_moves_to_friday_and_runs_what_fell_due(
     assert "time [ЧЧ:ММ | пн…вс ЧЧ:ММ]" in help_text
     bad = await sandbox.run("time вечером", "Не понял время")
     assert bad == "Не понял время «вечером». Напишите time 20:00 или time пт 15:00."
+
+
+async def attendance_of(db_url: str, full_name: str) -> list[str]:
+    engine = create_engine(db_url)
+    try:
+        async with async_sessionmaker(engine)() as s:
+            rows = await s.execute(
+                select(Attendance.status)
+                .join(Person, Person.id == Attendance.pupil_id)
+                .where(Person.full_name == full_name)
+            )
+            return [str(status) for status in rows.scalars()]
+    finally:
+        await engine.dispose()
+
+
+async def take_the_roll_call(console: Console) -> str:
+    """As the teacher: /today, the lesson, the parent's child absent, the rest present;
+    the card as last printed."""
+    today = await console.run("/today", r"\[\d+\] .*Математика")
+    card = await console.run(
+        f"press {button_number_like(today, 'Математика')}", "Остальные присутствуют"
+    )
+    child = short(parents_child())
+    header = re.match(r"🤖 (?:✎ изменено )?#(\d+): ", card)  # the day's message, redrawn
+    assert header is not None, card
+    assert f"▫️ {child}" in card and re.search(r"\[\d+\] ✅ Остальные присутствуют", card)
+    absent = button_number(card, f"▫️ {child}")
+    marked = await console.run(f"press {absent}", rf"✎ изменено #{header[1]}: .*")
+    assert f"[{absent}] ❌ {child}" in marked
+    pupils = re.search(r"▫️ не отмечено (\d+)", card)
+    assert pupils is not None, card
+    rest = button_number(marked, "✅ Остальные присутствуют")
+    summary = rf"✅ {int(pupils[1]) - 1} · ❌ Н 1"
+    return await console.run(f"press {rest}", rf"✎ изменено #{header[1]}: [\s\S]*{summary}")
+
+
+async def test_max_a_teacher_takes_the_roll_call_from_the_console(
+    max_sandbox: Console, db_url: str
+) -> None:
+    """``--max``: the teacher is a MAX user bound by the deep link; /today, the lesson,
+    one pupil absent, the rest present: the card is printed with its numbered buttons and
+    redrawn in place."""
+    users = await max_sandbox.run("users", r"teacher: Мария Степанова")
+    assert "бот @school_journal_sandbox_bot" in users
+    final = await take_the_roll_call(max_sandbox)
+    assert "Посещаемость отмечена" in final and f"❌ {short(parents_child())}" in final
+    assert not re.search(r"\[\d+\] ▫️", final)  # every pupil is marked
+    assert await attendance_of(db_url, parents_child()) == ["absent"]
+    assert "! " not in max_sandbox.shown()  # no error, no missing answer
+    count = len(re.findall(r"\[\d+\] ", final))
+    assert await max_sandbox.run("press 99", "нет кнопки") == f"! нет кнопки 99; кнопок {count}"
+    contact = await max_sandbox.run("contact", "contact")
+    assert contact == "! «contact» — такого в этом мессенджере нет"  # not sent to the bot
+
+
+async def test_max_time_delivers_the_absence_to_the_parent_through_max(
+    max_sandbox: Console,
+) -> None:
+    """The jobs run as in the Telegram sandbox, and the outbox's MAX channel delivers."""
+    await take_the_roll_call(max_sandbox)
+    mark = max_sandbox.type("time 20:00")
+    await max_sandbox.expect("сообщения о пропусках — 1", mark)
+    await max_sandbox.expect(r"🔔 у родителя новое сообщение \(as parent — прочитать\)", mark)
+    await max_sandbox.run("as parent", "теперь вы")
+    shown = await max_sandbox.run("show 3", short(parents_child()).split()[0])
+    assert shown.startswith("🤖 #")
 
 
 def test_clock_target_only_moves_forward() -> None:

@@ -46,6 +46,7 @@ def add_sandbox(commands: Commands) -> None:
         metavar=h("cli.metavar.folder"),
         help=h("cli.help.sandbox.data_dir"),
     )
+    sandbox.add_argument("--max", action="store_true", help=h("cli.help.sandbox.max"))
 
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,7 +126,9 @@ async def run_max_only(settings: Settings) -> int:
 
 
 async def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
+    from core.models import Messenger
     from school_journal.sandbox import run_sandbox
 
     logging.getLogger().setLevel(logging.WARNING)  # the console is the sandbox's output
-    return await run_sandbox(args.data_dir)
+    messenger = Messenger.MAX if args.max else Messenger.TELEGRAM
+    return await run_sandbox(args.data_dir, messenger=messenger)
