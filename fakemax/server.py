@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,7 +23,7 @@ from fakemax.errors import (
     unauthorized,
 )
 from fakemax.limits import Clock, Faults, RateLimits, Stats
-from fakemax.state import FakeMaxBot, Upload
+from fakemax.state import Dialog, DialogEvent, FakeMaxBot, Upload
 from fakemax.users import FakeMaxUser
 from fakemax.webhooks import Webhooks, dumps
 
@@ -76,6 +77,8 @@ class FakeMax:
         self.closing = False
         self.base_url = ""
         self.webhooks = Webhooks(retry_delay=webhook_retry_delay, timeout=webhook_timeout)
+        self._listeners: list[Callable[[Dialog, DialogEvent], None]] = []
+        self._delivery_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
         self.app = self._make_app()
         self._runner: web.AppRunner | None = None
         self._next_bot_id = 500_000
@@ -173,6 +176,30 @@ class FakeMax:
                 self, target, user_id, first_name, last_name, username=username, locale=locale
             )
         return self.users[key]
+
+    # ------------------------------------------------------- hooks (benchmarks)
+
+    def add_listener(self, listener: Callable[[Dialog, DialogEvent], None]) -> None:
+        """Call ``listener(dialog, event)`` synchronously for every dialog event (any bot):
+        the user's messages and presses, the bot's messages, edits and answers."""
+        self._listeners.append(listener)
+
+    def emit(self, dialog: Dialog, event: DialogEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(dialog, event)
+            except Exception:
+                log.exception("fakemax listener failed")
+
+    def add_delivery_listener(self, listener: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Call ``listener(updates)`` the moment updates are handed to a bot: a
+        ``GET /updates`` response carrying them is ready, or a webhook POST starts."""
+        self._delivery_listeners.append(listener)
+        self.webhooks.listeners.append(listener)
+
+    def delivering(self, updates: list[dict[str, Any]]) -> None:
+        for listener in list(self._delivery_listeners):
+            listener(updates)
 
     # -------------------------------------------------------------- updates
 

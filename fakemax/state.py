@@ -52,6 +52,10 @@ class Hub(Protocol):
 
     def unsubscribe(self, bot: FakeMaxBot) -> None: ...
 
+    def emit(self, dialog: Dialog, event: DialogEvent) -> None: ...
+
+    def delivering(self, updates: list[dict[str, Any]]) -> None: ...
+
 
 @dataclass
 class Upload:
@@ -186,6 +190,7 @@ class Dialog:
         )
         self.events.append(event)
         self.notifier.notify()
+        self.bot.hub.emit(self, event)
         return event
 
     def messages(self) -> list[StoredMessage]:
