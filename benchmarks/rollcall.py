@@ -3,6 +3,7 @@
     python -m benchmarks rollcall                  # 100 teachers: burst, then human pace
     python -m benchmarks rollcall --think 0,1,2 --runs 3
     python -m benchmarks rollcall --workers 2      # webhook mode, two bot processes
+    python -m benchmarks rollcall --messenger max  # the same through MAX (rollcall_max.py)
     python -m benchmarks rollcall --teachers 3 --runs 0 --sql   # one update's SQL, quick
     python -m benchmarks rollcall --teachers 3 --runs 0 --profile /tmp/trace.prof
 
@@ -75,7 +76,7 @@ import signal
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -101,6 +102,7 @@ STEP_TITLES = {
 }
 LESSON_BUTTON = re.compile(r"^\d+\. \d\d:\d\d ")
 REST_BUTTON = "✅ Остальные присутствуют"
+UNMARKED_PUPIL = re.compile(r"^▫️")
 
 SURNAMES = [
     ("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"),
@@ -168,7 +170,8 @@ class Recorder:
     A simulated user waits for the bot before acting again, so a chat has at most one step
     in flight and the chat id is enough to attribute everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, chat_of: Callable[[dict[str, Any]], int | None] | None = None) -> None:
+        self.chat_of = chat_of or _update_chat  # the chat (the key of ``current``) of an update
         self.current: dict[int, Step] = {}
         self.steps: list[Step] = []
         self.unattributed = 0
@@ -187,7 +190,7 @@ class Recorder:
 
     def delivered(self, updates: list[dict[str, Any]], now: float) -> None:
         for update in updates:
-            chat_id = _update_chat(update)
+            chat_id = self.chat_of(update)
             step = self.current.get(chat_id) if chat_id is not None else None
             if step is not None and step.delivered is None:
                 step.delivered = now
@@ -541,11 +544,14 @@ class Env:
     users: list[Any]
     timeout: float
     bot: Any = None  # InProcessBot or ChildBot: where the bot runs
+    side: Any = None  # TelegramSide or rollcall_max.MaxSide: the messenger's fake
 
 
 class InProcessBot:
     """The bot as a task of this process: it shares one core with the fake Bot API and
     the simulated users (the single-teacher trace uses it, for SQL accounting)."""
+
+    in_process = True
 
     def __init__(self, app: Any, logs: LogCounter) -> None:
         self.app = app
@@ -588,10 +594,20 @@ PROFILE_BOT = "ROLLCALL_PROFILE_BOT"
 class ChildBot:
     """The bot in a process of its own (``--serve-bot``), as in production, where the Bot
     API is elsewhere: the fake and the simulated users do not take the bot's CPU. Its
-    warnings and errors come through its stderr."""
+    warnings and errors come through its stderr. ``messenger="max"``: the MAX bot
+    (``rollcall_max.serve_bot``)."""
 
-    def __init__(self, db_url: str, api_base: str, webhook: list[str] | None = None) -> None:
+    in_process = False
+
+    def __init__(
+        self,
+        db_url: str,
+        api_base: str,
+        webhook: list[str] | None = None,
+        messenger: str = "telegram",
+    ) -> None:
         self.args = [db_url, api_base, *(["--serve-webhook", *webhook] if webhook else [])]
+        self.args += ["--messenger", messenger]
         self.listening = asyncio.Event()  # a webhook worker's port is open
         self.proc: asyncio.subprocess.Process | None = None
         self.reader: asyncio.Task[None] | None = None
@@ -669,6 +685,8 @@ class WebhookBots:
     a POST, up to ``max_connections`` (Telegram's maximum, 100) at once. The webhook is set
     once every worker listens, as ``journal run`` does."""
 
+    in_process = False
+
     def __init__(self, db_url: str, api_base: str, workers: int) -> None:
         self.api_base = api_base
         self.port = free_port()
@@ -716,6 +734,89 @@ class WebhookBots:
         return count, first[:3]
 
 
+class TelegramSide:
+    """The Telegram side of the benchmark: the fake Bot API (fakegram), its simulated
+    teachers, how one is bound, where the bot runs. ``rollcall_max.MaxSide`` is the same
+    for MAX; ``bench`` and the runs see a messenger only through one of these."""
+
+    label = ""  # in the report's first line
+    update_chat = staticmethod(_update_chat)
+
+    def __init__(self) -> None:
+        self.fake: Any = None
+
+    async def start(self, recorder: Recorder) -> Any:
+        self.fake = make_fake(recorder)
+        await self.fake.start()
+        self.fake.add_bot(TOKEN, USERNAME)
+        return self.fake
+
+    async def stop(self) -> None:
+        await self.fake.stop()
+
+    def users(self, count: int) -> list[Any]:
+        return [
+            self.fake.user(500_000 + i, f"Учитель{i}", "Бенчмарк", language_code="ru")
+            for i in range(count)
+        ]
+
+    async def bind(self, user: Any, code: str) -> None:
+        await user.open_deep_link(code)
+        await user.wait_reply(30.0, predicate=lambda m: "Готово" in (m.text or ""))
+
+    def runners(
+        self, args: argparse.Namespace, app: Any, db_url: str, logs: LogCounter
+    ) -> tuple[InProcessBot, Any]:
+        """The bot in this process (for the trace) and the one of the timed runs."""
+        in_process = InProcessBot(app, logs)
+        if args.workers:
+            return in_process, WebhookBots(db_url, self.fake.base_url, args.workers)
+        if args.in_process:
+            return in_process, in_process
+        return in_process, ChildBot(db_url, self.fake.base_url)
+
+    @staticmethod
+    def where(args: argparse.Namespace) -> str:
+        if args.workers:
+            return (
+                f"the bot in {args.workers} webhook worker processes sharing one port; "
+                "the fake Bot API and the users in this one"
+            )
+        if args.in_process:
+            return "the bot in this process (long polling), with the fake Bot API and the users"
+        return (
+            "the bot in a process of its own (long polling); the fake Bot API and the "
+            "users in this one"
+        )
+
+    def activity(self) -> int:
+        """Events in every chat so far (it changes while the bot is still talking)."""
+        return sum(len(c.events) for c in self.fake.bot().chats.values())
+
+    def pending_updates(self) -> int:
+        return int(self.fake.bot().pending_update_count)
+
+    def errors_mark(self) -> int:
+        return len(self.fake.bot().errors)
+
+    def errors_since(self, mark: int) -> list[str]:
+        return [
+            f"Bot API error {e.method}: {e.error_code} {e.description}"
+            for e in self.fake.bot().errors[mark:]
+        ]
+
+    def unanswered(self) -> set[str]:
+        return {q.id for q in self.fake.unanswered_callback_queries}
+
+
+def messenger_side(messenger: str) -> Any:
+    if messenger == "max":
+        from benchmarks.rollcall_max import MaxSide
+
+        return MaxSide()
+    return TelegramSide()
+
+
 def free_port() -> int:
     import socket
 
@@ -728,18 +829,10 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
     """``--serve-bot DB_URL API_BASE [--serve-webhook PORT WORKERS]``: only the bot (the
     journal's clock at NOW), until SIGTERM; long polling, or one of WORKERS webhook
     workers sharing PORT (``journal run --webhook --workers N``'s extra workers)."""
-    from pydantic import SecretStr
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
     from bot.telegram.runner import run_bot
-    from core.clock import ManualClock
-    from core.journal import Journal
     from school_journal.app import App
-    from school_journal.database import create_engine
-    from school_journal.settings import Settings
     from school_journal.workers import announce_ready
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     served: dict[str, Any] = (
         {
             "webhook_host": "127.0.0.1",
@@ -750,12 +843,38 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
         if webhook
         else {}
     )
+    async with bot_process(db_url, api_base, served) as (settings, engine, journal, stop):
+        app = App(settings=settings, engine=engine, journal=journal, database_url=db_url)
+        if webhook:
+            await run_bot(
+                app, handle_signals=False, stop=stop, serve_only=True, on_listening=announce_ready
+            )
+        else:
+            await run_bot(app, handle_signals=False, stop=stop)
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    db_url: str, api_base: str, served: dict[str, Any] | None = None
+) -> AsyncIterator[tuple[Any, Any, Any, asyncio.Event]]:
+    """What a bot's own process (``--serve-bot``, either messenger) runs around the bot:
+    warnings to stderr, the settings, the engine and the journal (its clock at NOW), a stop
+    event set by SIGTERM and, with ``ROLLCALL_PROFILE_BOT``, cProfile from SIGUSR1 on."""
+    from pydantic import SecretStr
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from core.clock import ManualClock
+    from core.journal import Journal
+    from school_journal.database import create_engine
+    from school_journal.settings import Settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings(
         _env_file=None,
         bot_token=SecretStr(TOKEN),
         telegram_api_base=api_base,
         database_url=db_url,
-        **served,
+        **(served or {}),
     )
     engine = create_engine(db_url)
     journal = Journal(
@@ -771,13 +890,7 @@ async def serve_bot(db_url: str, api_base: str, webhook: list[str] | None = None
         profiler = cProfile.Profile()
         loop.add_signal_handler(signal.SIGUSR1, profiler.enable)
     try:
-        app = App(settings=settings, engine=engine, journal=journal, database_url=db_url)
-        if webhook:
-            await run_bot(
-                app, handle_signals=False, stop=stop, serve_only=True, on_listening=announce_ready
-            )
-        else:
-            await run_bot(app, handle_signals=False, stop=stop)
+        yield settings, engine, journal, stop
     finally:
         await engine.dispose()
         if profile:
@@ -823,7 +936,7 @@ async def teacher_flow(env: Env, user: Any, taps: int, think: float, rng: random
     await act(env, user, "open", lambda: user.press(LESSON_BUTTON))
     for _ in range(taps):
         await pause()
-        await act(env, user, "tap", lambda: user.press(lambda b: b.text.startswith("▫️")))
+        await act(env, user, "tap", lambda: user.press(UNMARKED_PUPIL))
     await pause()
     await act(env, user, "rest", lambda: user.press(REST_BUTTON))
 
@@ -874,11 +987,11 @@ async def measured_run(env: Env, users: list[Any], taps: int, think: float, seed
     for user in users:
         user.drain()
     rng = random.Random(seed)
-    errors_before = len(env.fake.bot().errors)
-    unanswered_before = {q.id for q in env.fake.unanswered_callback_queries}
+    errors_before = env.side.errors_mark()
+    unanswered_before = env.side.unanswered()
     env.bot.take_logs()
     cpu_before, bot_before, machine_before = env.cpu.read(), env.bot.cpu(), CpuMeter.machine()
-    with harness_gc_held(not isinstance(env.bot, InProcessBot)):
+    with harness_gc_held(not env.bot.in_process):
         started = time.perf_counter()
         outcomes = await asyncio.gather(
             *(teacher_flow(env, u, taps, think, rng) for u in users), return_exceptions=True
@@ -886,15 +999,12 @@ async def measured_run(env: Env, users: list[Any], taps: int, think: float, seed
         wall = time.perf_counter() - started
     cpu_after, bot_after, machine_after = env.cpu.read(), env.bot.cpu(), CpuMeter.machine()
     errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
-    api_errors = Counter(
-        f"Bot API error {e.method}: {e.error_code} {e.description}"
-        for e in env.fake.bot().errors[errors_before:]
-    )
+    api_errors = Counter(env.side.errors_since(errors_before))
     errors += [f"{n} × {text_}" for text_, n in api_errors.items()]
     logged, first = env.bot.take_logs()
     if logged:
         errors.append(f"the bot logged {logged} warnings/errors, the first: {first[0]}")
-    unanswered = [q for q in env.fake.unanswered_callback_queries if q.id not in unanswered_before]
+    unanswered = env.side.unanswered() - unanswered_before
     if unanswered:
         errors.append(f"{len(unanswered)} callback queries never answered")
     if not errors:
@@ -1115,32 +1225,25 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     school = await build_school(journal, args.teachers, args.pupils)
     t_built = time.perf_counter()
 
-    recorder = Recorder()
-    fake = make_fake(recorder)
-    await fake.start()
-    fake.add_bot(TOKEN, USERNAME)
+    side = messenger_side(args.messenger)
+    recorder = Recorder(side.update_chat)
+    fake = await side.start(recorder)
     settings = settings.model_copy(update={"telegram_api_base": fake.base_url})
     app = App(settings=settings, engine=engine, journal=journal, database_url=db_url)
     logs = LogCounter()
     logging.getLogger().addHandler(logs)
-    in_process = InProcessBot(app, logs)
-    runner: Any = in_process
-    if args.workers:
-        runner = WebhookBots(db_url, fake.base_url, args.workers)
-    elif not args.in_process:
-        runner = ChildBot(db_url, fake.base_url)
+    in_process, runner = side.runners(args, app, db_url, logs)
     await runner.start()
     code = 0
     try:
-        users = [
-            fake.user(500_000 + i, f"Учитель{i}", "Бенчмарк", language_code="ru")
-            for i in range(args.teachers + 1)  # +1: the teacher of the traced pass
-        ]
-        env = Env(fake, recorder, journal, sql, cpu, logs, school, users[:-1], args.timeout, runner)
+        users = side.users(args.teachers + 1)  # +1: the teacher of the traced pass
+        env = Env(
+            fake, recorder, journal, sql, cpu, logs, school, users[:-1], args.timeout, runner, side
+        )
         await bind_all(env, users, school, invitations, Actor, BindingRole)
         t_bound = time.perf_counter()
         print(
-            f"rollcall: {args.teachers} teachers × (/today, open, {args.taps} taps, "
+            f"rollcall{side.label}: {args.teachers} teachers × (/today, open, {args.taps} taps, "
             f"«остальные присутствуют»), {args.pupils} pupils per class"
         )
         print(
@@ -1148,18 +1251,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
             f"{t_migrated - t0:.1f} s, school built in {t_built - t_migrated:.1f} s, "
             f"{args.teachers} teachers bound in {t_bound - t_built:.1f} s"
         )
-        if args.workers:
-            where = (
-                f"the bot in {args.workers} webhook worker processes sharing one port; "
-                "the fake Bot API and the users in this one"
-            )
-        elif args.in_process:
-            where = "the bot in this process (long polling), with the fake Bot API and the users"
-        else:
-            where = (
-                "the bot in a process of its own (long polling); the fake Bot API and the "
-                "users in this one"
-            )
+        where = side.where(args)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"machine: {os.cpu_count()} cores, load average {load}; {where}")
         goal_lines = []
@@ -1230,7 +1322,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
                 print(f"\n  cProfile of the last two rounds (bot, fake and user): {args.profile}")
     finally:
         await runner.stop()
-        await fake.stop()
+        await side.stop()
         await engine.dispose()
         logging.getLogger().removeHandler(logs)
         conn = await asyncpg.connect(asyncpg_dsn(admin_url))
@@ -1252,8 +1344,7 @@ async def bind_all(
     async def bind(user: Any, person_id: int) -> None:
         issued = await invitations.issue(env.journal, system, person_id, role.STAFF)
         async with sem:
-            await user.open_deep_link(issued.code)
-            await user.wait_reply(30.0, predicate=lambda m: "Готово" in (m.text or ""))
+            await env.side.bind(user, issued.code)
 
     # Reissuing revokes a person's unused code: the second account of the first teacher
     # gets its code only once the first account has used theirs.
@@ -1261,13 +1352,12 @@ async def bind_all(
     await asyncio.gather(*(bind(u, p) for u, p in zip(teachers, school.teacher_ids, strict=True)))
     await bind(tracer, school.teacher_ids[0])
     # Let the bot finish whatever it still says (the menu), then start from silence.
-    bot = env.fake.bot()
     quiet_since = time.perf_counter()
-    seen = sum(len(c.events) for c in bot.chats.values())
+    seen = env.side.activity()
     while time.perf_counter() - quiet_since < 0.5:
         await asyncio.sleep(0.1)
-        now_seen = sum(len(c.events) for c in bot.chats.values())
-        if now_seen != seen or bot.pending_update_count:
+        now_seen = env.side.activity()
+        if now_seen != seen or env.side.pending_updates():
             seen, quiet_since = now_seen, time.perf_counter()
     for user in users:
         user.drain()
@@ -1301,6 +1391,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="comma-separated mean pauses before each action, seconds, one phase each "
         "(default 0,2: a burst, then a human pace); 0: act as soon as answered",
     )
+    parser.add_argument(
+        "--messenger",
+        choices=["telegram", "max"],
+        default="telegram",
+        help="through the Telegram bot and fakegram (default), or the MAX adapter and fakemax",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="per answer, seconds")
     parser.add_argument("--no-trace", action="store_true", help="skip the one-teacher trace")
     parser.add_argument("--sql", action="store_true", help="list the traced statements")
@@ -1329,6 +1425,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("need at least 1 teacher and more pupils than taps")
     if args.workers < 0 or (args.workers and args.in_process):
         parser.error("--workers: 1 or more processes, not with --in-process")
+    if args.workers and args.messenger == "max":
+        parser.error("--workers: Telegram only (the MAX bot polls, in one process)")
     if args.runs == 0 and args.no_trace:
         parser.error("nothing to do: --runs 0 and --no-trace")
     return args
@@ -1338,7 +1436,12 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.serve_bot:
         db_url, api_base = args.serve_bot
-        asyncio.run(serve_bot(db_url, api_base, args.serve_webhook))
+        if args.messenger == "max":
+            from benchmarks import rollcall_max
+
+            asyncio.run(rollcall_max.serve_bot(db_url, api_base))
+        else:
+            asyncio.run(serve_bot(db_url, api_base, args.serve_webhook))
         return 0
     with embedded_database(args.data_dir, "rollcall") as admin_url:
         return asyncio.run(bench(admin_url, args))

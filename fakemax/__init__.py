@@ -14,8 +14,11 @@ The bot under test talks to it over HTTP through its configurable API URL::
     await press.wait_answered()                   # the bot's POST /answers
 
 Limits (each figure with its source) are in ``fakemax.limits``; ``fake.limits`` is the
-request rate (30/s), ``fake.faults`` injects failures. It is test-only: production code
-never imports it, and it imports nothing of the bot.
+request rate (30/s), ``fake.faults`` injects failures. For timing
+(``benchmarks/rollcall_max.py``), ``fake.add_delivery_listener(f)`` calls ``f(updates)``
+when updates are handed to the bot and ``fake.add_listener(f)`` calls ``f(dialog, event)``
+for every dialog event. It is test-only: production code never imports it, and it
+imports nothing of the bot.
 """
 
 from fakemax.errors import MaxError

@@ -110,6 +110,7 @@ async def get_updates(call: Call) -> dict[str, Any]:
     found = await bot.update_notifier.wait_for(ready, timeout)
     found = (found or [])[:limit]
     if found:
+        call.fake.delivering([u for _, u in found])
         next_marker = found[-1][0] + 1
     else:
         next_marker = max(after + 1, bot.next_update if types else after + 1)

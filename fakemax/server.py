@@ -79,6 +79,7 @@ class FakeMax:
         self.closing = False
         self.base_url = ""
         self.webhooks = Webhooks(retry_delay=webhook_retry_delay, timeout=webhook_timeout)
+        self._delivery_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
         self.app = self._make_app()
         self._runner: web.AppRunner | None = None
         self._next_bot_id = 500_000
@@ -192,6 +193,16 @@ class FakeMax:
                 listener(dialog, event)
             except Exception:
                 log.exception("fakemax listener failed")
+
+    def add_delivery_listener(self, listener: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Call ``listener(updates)`` the moment updates are handed to a bot: a
+        ``GET /updates`` response carrying them is ready, or a webhook POST starts."""
+        self._delivery_listeners.append(listener)
+        self.webhooks.listeners.append(listener)
+
+    def delivering(self, updates: list[dict[str, Any]]) -> None:
+        for listener in list(self._delivery_listeners):
+            listener(updates)
 
     # -------------------------------------------------------------- updates
 

@@ -54,6 +54,8 @@ class Hub(Protocol):
 
     def emit(self, dialog: Dialog, event: DialogEvent) -> None: ...
 
+    def delivering(self, updates: list[dict[str, Any]]) -> None: ...
+
 
 @dataclass
 class Upload:

@@ -343,6 +343,10 @@ class FakeMaxUser:
 
     # --------------------------------------------------------------- reading
 
+    def drain(self) -> None:
+        """Forget what the bot has said so far: ``wait_reply`` waits for what comes next."""
+        self._mark()
+
     async def wait_reply(
         self,
         timeout: float | None = None,  # noqa: ASYNC109

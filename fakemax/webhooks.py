@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -31,6 +32,7 @@ class Webhooks:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._http: aiohttp.ClientSession | None = None
+        self.listeners: list[Callable[[list[dict[str, Any]]], None]] = []
 
     def push(self, bot: FakeMaxBot, update: dict[str, Any]) -> None:
         self._queues.setdefault(bot.token, deque()).append(update)
@@ -84,6 +86,8 @@ class Webhooks:
         headers = {"Content-Type": "application/json"}
         if secret:
             headers[WEBHOOK_SECRET_HEADER] = secret
+        for listener in list(self.listeners):
+            listener([update])
         try:
             async with self._http.post(url, data=dumps(update), headers=headers) as resp:
                 await resp.read()

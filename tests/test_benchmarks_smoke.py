@@ -19,6 +19,21 @@ async def test_rollcall_benchmark_runs(
     assert "One teacher alone" in out
 
 
+async def test_rollcall_benchmark_runs_in_max(
+    pg_admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = rollcall.parse_args(
+        ["--teachers", "2", "--pupils", "10", "--runs", "1", "--think", "0", "--messenger", "max"]
+    )
+    assert await rollcall.bench(pg_admin_url, args) == 0
+    out = capsys.readouterr().out
+    assert "rollcall (MAX): 2 teachers" in out and "the MAX bot in a process of its own" in out
+    assert "delivery → answer" in out and "ERROR" not in out
+    for step in ("/today", "open lesson", "tap pupil", "rest present"):
+        assert f"    {step}" in out  # every step was answered and timed
+    assert "One teacher alone" in out
+
+
 async def test_rollcall_benchmark_runs_webhook_workers(
     pg_admin_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
