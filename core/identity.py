@@ -34,3 +34,16 @@ def own_bindings(user: UserRef) -> tuple[ColumnElement[bool], ColumnElement[bool
 def owns(user: UserRef, binding: Binding) -> bool:
     """Whether the binding is the user's (of this messenger)."""
     return binding.messenger == user.messenger.value and binding.user_id == user.id
+
+
+@dataclass(frozen=True, slots=True)
+class BotLink:
+    """A bot the school's people find the journal in: its messenger and its username
+    (deep links to it are built by whoever knows the messenger's format)."""
+
+    messenger: Messenger
+    username: str
+
+    @property
+    def handle(self) -> str:
+        return "@" + self.username.lstrip("@")

@@ -32,6 +32,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from core.access import Actor
+from core.identity import BotLink
 from core.invitations import IssuedCode, grouped
 from core.journal import Journal
 from core.models import BindingRole, Messenger
@@ -51,29 +52,16 @@ GREY = Color(0.35, 0.35, 0.35)
 CUT = Color(0.6, 0.6, 0.6)
 
 
-@dataclass(frozen=True)
-class BotLink:
-    """A bot the school's people find the journal in: its messenger and its username."""
-
-    messenger: Messenger
-    username: str
-
-    @property
-    def handle(self) -> str:
-        return "@" + self.username.lstrip("@")
-
-    def link(self, code: str) -> str:
-        """The deep link a phone opens from the QR code (the messenger's own format)."""
-        name = self.username.lstrip("@")
-        if self.messenger is Messenger.MAX:
-            return max_deep_link(name, "start", code)
-        return telegram_deep_link(name, "start", code)
-
-
 def deep_link(bot: BotLink | None, code: str) -> str:
-    """The link to the bot with the code; the bare code when no bot's name is known (the
-    person then sends the code to the bot)."""
-    return bot.link(code) if bot is not None else code
+    """The link a phone opens (from the QR code) to the bot with the code, in its
+    messenger's format (each library's own helper); the bare code when no bot's name is
+    known (the person then sends the code to the bot)."""
+    if bot is None:
+        return code
+    name = bot.username.lstrip("@")
+    if bot.messenger is Messenger.MAX:
+        return max_deep_link(name, "start", code)
+    return telegram_deep_link(name, "start", code)
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ class Card:
     @property
     def links(self) -> list[str]:
         """What each QR code holds, one for each bot (the bare code when none is known)."""
-        return [b.link(self.raw_code) for b in self.bots] or [self.raw_code]
+        return [deep_link(b, self.raw_code) for b in self.bots] or [self.raw_code]
 
 
 def cards_for(

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core.clock import Clock, SystemClock
+from core.identity import BotLink
 from core.journal import Journal
 from core.metrics import Metrics
+from core.models import Messenger
 from school_journal.database import create_engine, open_database
 from school_journal.migrate import upgrade
 from school_journal.settings import Settings
@@ -74,7 +76,16 @@ class App:
     def dispatcher(self) -> Dispatcher:
         from bot.telegram.runner import build_dispatcher
 
-        return build_dispatcher(self.journal, self.settings.notification_rules(), self.metrics)
+        s = self.settings
+        maxs = (
+            [BotLink(Messenger.MAX, s.max_bot_username.lstrip("@"))] if s.max_bot_username else []
+        )
+        return build_dispatcher(self.journal, s.notification_rules(), self.metrics, maxs)
+
+    def telegram_bots(self) -> list[BotLink]:
+        """The Telegram bot as the MAX side names it on cards (``BOT_USERNAME``)."""
+        name = self.settings.bot_username
+        return [BotLink(Messenger.TELEGRAM, name.lstrip("@"))] if name else []
 
     @property
     def webhook(self) -> Webhook:

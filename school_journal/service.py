@@ -145,7 +145,8 @@ async def max_updates(app: App) -> AsyncIterator[None]:
 
     bot = app.max_bot()
     rules = app.settings.notification_rules()
-    poller = Poller(bot, MaxDispatcher(app.journal, bot, all_routes(), rules))
+    dispatcher = MaxDispatcher(app.journal, bot, all_routes(), rules, app.telegram_bots())
+    poller = Poller(bot, dispatcher)
     stop = asyncio.Event()
     task = asyncio.create_task(poller.run(stop))
     try:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from core import accounts, directory, invitations, revert
 from core.errors import JournalError, NotFound
+from core.identity import BotLink
 from core.invitations import IssuedCode
 from core.models import BindingRole, Messenger
 from notifications.revocations import announce_revert
@@ -147,14 +148,14 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
 GET_ME_TIMEOUT = 10.0  # seconds; offline, the codes are printed without the bot's name
 
 
-async def school_bots(settings: Settings) -> list[cards.BotLink]:
+async def school_bots(settings: Settings) -> list[BotLink]:
     """The bots the school's people find the journal in, for links and cards: Telegram's
     (see :func:`bot_username`) and MAX's (``MAX_BOT_USERNAME``), those that are known."""
     bots = []
     if username := await bot_username(settings):
-        bots.append(cards.BotLink(Messenger.TELEGRAM, username))
+        bots.append(BotLink(Messenger.TELEGRAM, username))
     if settings.max_bot_username:
-        bots.append(cards.BotLink(Messenger.MAX, settings.max_bot_username.lstrip("@")))
+        bots.append(BotLink(Messenger.MAX, settings.max_bot_username.lstrip("@")))
     return bots
 
 
@@ -182,7 +183,7 @@ async def bot_username(settings: Settings) -> str | None:
     return me.username
 
 
-def invite_line(code: IssuedCode, bots: list[cards.BotLink], app: App) -> str:
+def invite_line(code: IssuedCode, bots: list[BotLink], app: App) -> str:
     until = code.expires_at.astimezone(app.journal.rules.timezone).strftime("%d.%m.%Y")
     return t(
         "cli.invite_line",
