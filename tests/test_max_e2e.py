@@ -4,6 +4,8 @@ the local fake of the MAX Bot API."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 from sqlalchemy import select
@@ -196,3 +198,61 @@ async def test_r16_a_parent_on_both_messengers_keeps_the_digest_where_they_chose
         ("digest", "max"),  # once, where she keeps it
         ("second_account", "telegram"),  # R3: her Telegram was told of the MAX account
     ]
+
+
+async def test_r7_in_max_a_late_correction_goes_to_the_deputy_who_approves_it(
+    max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    teacher = await max_bot.bound_user(
+        world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    deputy = await max_bot.bound_user(
+        world.staff("admin"), world.people["deputy"], BindingRole.STAFF
+    )
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "5А Математика" in b["text"])
+    await teacher.press_and_wait("▫️ Иванов П.")  # absent, at 10:00
+    await teacher.press_and_wait("✅ Остальные присутствуют")
+
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=ZoneInfo("Europe/Moscow")))
+    await teacher.press("❌ Иванов П.")
+    answer = await teacher.wait_answered()
+    assert "завуча" in (answer.get("notification") or "")
+    request = await deputy.wait_reply()
+    assert "Иванов Пётр Алексеевич" in (request.text or "") and "Н → опоздал" in (
+        request.text or ""
+    )
+    await deputy.press_and_wait("✅ Подтвердить", message=request)
+    told = await teacher.wait_reply()
+    while "Завуч подтвердил" not in (told.text or ""):
+        told = await teacher.wait_reply()
+    [lesson] = await lessons.teacher_day(max_bot.journal, world.staff("math"), MONDAY)
+    assert (await statuses(max_bot.journal, lesson.id))[world.people["petya"]] == "late"
+
+
+async def test_a_pupil_in_max_sees_their_homework_and_no_teacher_screen(
+    max_bot: MaxHarness, world: World
+) -> None:
+    pupil = await max_bot.bound_user(world.staff("math"), world.people["petya"], BindingRole.PUPIL)
+    await pupil.send("/today")
+    assert "Не понял" in ((await pupil.wait_reply()).text or "")
+    await pupil.send("/homework")
+    assert "Иванов Пётр Алексеевич" in ((await pupil.wait_reply()).text or "")
+
+
+async def test_r2_the_admin_gets_the_staff_cards_in_max_with_both_bots_on_them(
+    max_bot: MaxHarness, world: World
+) -> None:
+    admin = await max_bot.bound_user(
+        world.staff("director"), world.people["admin"], BindingRole.STAFF
+    )
+    await admin.send("/menu")
+    await admin.wait_reply()
+    await admin.press("🔑 Коды сотрудников")
+    reply = await admin.wait_reply()
+    while not reply.files:
+        reply = await admin.wait_reply()
+    assert reply.files[0]["filename"] == "Коды_приглашения_сотрудники.pdf"
+    links = await admin.wait_reply()  # then the links, to the MAX bot
+    assert "https://max.ru/school_journal_bot?start=" in (links.text or "")

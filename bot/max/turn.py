@@ -4,13 +4,17 @@ messages (``render.py``), the conversation is kept by the chat's key."""
 
 from __future__ import annotations
 
+import asyncio
+import mimetypes
 from typing import Any
 
 import aiohttp
 from maxapi import Bot
 from maxapi.enums.parse_mode import ParseMode
 from maxapi.enums.sender_action import SenderAction
-from maxapi.types.input_media import InputMediaBuffer
+from maxapi.enums.upload_type import UploadType
+from maxapi.exceptions.max import MaxApiError, MaxUploadFileFailed
+from maxapi.types.attachments.upload import AttachmentPayload, AttachmentUpload
 from maxapi.types.updates.message_callback import MessageForCallback
 
 from bot.conversation import ConversationStore, KeyedConversation
@@ -25,6 +29,24 @@ from core.journal import Journal
 from core.models import BindingRole, Messenger
 from notifications.rules import NotificationRules
 from texts import Texts
+
+ATTACH_TRIES, ATTACH_WAIT = 5, 0.5  # seconds between sends of a file MAX is processing
+
+
+async def upload_file(bot: Bot, filename: str, data: bytes) -> AttachmentUpload:
+    """``POST /uploads?type=file``, then the bytes to the URL it gives, named as we name
+    them; the attachment to send with its token."""
+    upload = await bot.get_upload_url(UploadType.FILE)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    form = aiohttp.FormData(quote_fields=False)  # a Cyrillic name as it is, as maxapi sends it
+    form.add_field("data", data, filename=filename, content_type=content_type)
+    async with aiohttp.ClientSession() as session, session.post(upload.url, data=form) as sent:
+        sent.raise_for_status()
+        body = await sent.json(content_type=None)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not token:
+        raise MaxUploadFileFailed(f"no token for {filename!r}: {body!r:.200}")
+    return AttachmentUpload(type=UploadType.FILE, payload=AttachmentPayload(token=token))
 
 
 def conversation_key(chat_id: int, user_id: int) -> str:
@@ -146,10 +168,23 @@ class MaxTurn:
         await self.bot.send_action(chat_id=self.chat_id, action=SenderAction.SENDING_FILE)
 
     async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
-        media: list[Any] = [InputMediaBuffer(buffer=data, filename=filename)]
-        await self.bot.send_message(
-            chat_id=self.chat_id, text=caption or None, attachments=media, format=ParseMode.HTML
-        )
+        """Uploaded under its own name and type (maxapi's upload would name it after the
+        type it guesses from the bytes: an XLSX as «….docx»), then sent; a just-uploaded
+        file MAX has not processed yet (400 ``attachment.not.ready``) is sent again."""
+        attachment: list[Any] = [await upload_file(self.bot, filename, data)]
+        for attempt in range(ATTACH_TRIES):
+            try:
+                await self.bot.send_message(
+                    chat_id=self.chat_id,
+                    text=caption or None,
+                    attachments=attachment,
+                    format=ParseMode.HTML,
+                )
+                return
+            except MaxApiError as err:
+                if "attachment.not.ready" not in str(err.raw) or attempt == ATTACH_TRIES - 1:
+                    raise
+                await asyncio.sleep(ATTACH_WAIT)
 
     def slot(self, name: str) -> KeyedConversation:
         return KeyedConversation(self._conversation.store, f"{self._conversation.key}:{name}")
