@@ -3,18 +3,20 @@ the local fake of the MAX Bot API."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest_asyncio
+from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core import invitations, lessons
+from core import attendance, invitations, lessons
 from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
-from core.models import BindingRole, Digest, Mark
+from core.models import BindingRole, Digest, Mark, Presence
 from core.models.notifications import outbox_table
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
@@ -256,3 +258,29 @@ async def test_r2_the_admin_gets_the_staff_cards_in_max_with_both_bots_on_them(
     assert reply.files[0]["filename"] == "Коды_приглашения_сотрудники.pdf"
     links = await admin.wait_reply()  # then the links, to the MAX bot
     assert "https://max.ru/school_journal_bot?start=" in (links.text or "")
+
+
+async def test_r21_the_admin_gets_a_report_in_max_as_an_xlsx_file(
+    max_bot: MaxHarness, world: World
+) -> None:
+    """The workbook keeps its name and type in MAX (not the «docx» a guess would give)."""
+    [lesson] = await lessons.teacher_day(max_bot.journal, world.staff("math"), MONDAY)
+    await attendance.set_status(
+        max_bot.journal, world.staff("math"), lesson.id, world.people["kolya"], Presence.ABSENT
+    )
+    admin = await max_bot.bound_user(
+        world.staff("director"), world.people["admin"], BindingRole.STAFF
+    )
+    await admin.send("/menu")
+    await admin.wait_reply()
+    await admin.press_and_wait("📊 Отчёты")
+    await admin.press_and_wait("Посещаемость за месяц")
+    await admin.press("5А")
+    report = await admin.wait_reply()
+    while not report.files:
+        report = await admin.wait_reply()
+    assert report.files[0]["filename"] == "Посещаемость_5А_2026-11.xlsx"
+    data = report.file_bytes()
+    assert data is not None
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None and "Посещаемость класса 5А" in str(sheet["A1"].value)
