@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select, update
 
 from bot.actions import AdminCb, BindingsCb, CardsCb, ReportCb, RevertCb, RulesCb
-from bot.telegram.handlers import roster as admin_handlers
+from bot.flows import roster as roster_flows
 from core import attendance, invitations, lessons, marks, periods
 from core.clock import ManualClock
 from core.errors import NotAllowed, NotFound
@@ -262,7 +262,7 @@ async def test_admin_sends_a_good_roster_and_gets_the_summary(bot: Harness, worl
 async def test_a_large_roster_shows_its_progress_in_one_message(
     bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(admin_handlers, "PROGRESS_EVERY", 0.0)  # as if each stage took long
+    monkeypatch.setattr(roster_flows, "PROGRESS_EVERY", 0.0)  # as if each stage took long
     admin = await staff_user(bot, world, "admin")
     await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
     reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))
@@ -333,7 +333,7 @@ async def test_r2_pupils_added_by_an_upload_get_their_cards_at_once(
 async def test_a_whole_school_upload_sends_the_cards_to_the_class_teachers(
     bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(admin_handlers, "NEW_CARDS_MAX", 0)  # as if a thousand were added
+    monkeypatch.setattr(roster_flows, "NEW_CARDS_MAX", 0)  # as if a thousand were added
     admin = await staff_user(bot, world, "admin")
     await admin.send_document(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
     reply = await admin.wait_reply(predicate=lambda m: "загружен:" in (m.text or ""))

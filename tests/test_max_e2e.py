@@ -21,6 +21,7 @@ from core.models.notifications import outbox_table
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
+from tests.test_bot_admin_e2e import pupil_count, world_roster
 from tests.test_bot_e2e import statuses
 from tests.test_notifications import FRIDAY, at, school_day_for_5a, week_of_absences
 from tests.world import MONDAY, World
@@ -284,3 +285,22 @@ async def test_r21_the_admin_gets_a_report_in_max_as_an_xlsx_file(
     assert data is not None
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None and "Посещаемость класса 5А" in str(sheet["A1"].value)
+
+
+async def test_roster_upload_in_max_ends_its_progress_message_with_the_summary(
+    max_bot: MaxHarness, world: World
+) -> None:
+    admin = await max_bot.bound_user(
+        world.staff("director"), world.people["admin"], BindingRole.STAFF
+    )
+    before = await pupil_count(max_bot.journal)
+    progress = None
+    await admin.send_file(world_roster(extra_pupil="Новикова Алиса Павловна"), "школа.xlsx")
+    reply = await admin.wait_reply()
+    while "загружен:" not in (reply.text or ""):
+        progress = progress or reply
+        reply = await admin.wait_reply()
+    assert progress is None or progress.mid == reply.mid  # one message, edited to the result
+    assert await pupil_count(max_bot.journal) == before + 1
+    await admin.send_file(b"just some notes", "notes.txt")
+    assert "не книга Excel" in ((await admin.wait_reply()).text or "")

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from bot.telegram.handlers import roster as admin_handlers
+from bot.flows import roster as roster_flows
 from core import lessons
 from core.journal import Journal
 from core.models import BindingRole, Lesson, Person, Pupil
@@ -139,7 +139,7 @@ async def test_an_upload_that_fails_unexpectedly_still_ends_its_progress_message
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(admin_handlers.roster, "import_for_school", broken)
+    monkeypatch.setattr(roster_flows.roster, "import_for_school", broken)
     admin = await admin_user(bot, world)
     await admin.send_document(workbook_bytes(world_sheets()), "школа.xlsx")
     reply = await admin.wait_reply(predicate=failed)

@@ -40,6 +40,14 @@ class SentFile:
     size: int  # bytes (0: not told)
 
 
+class Editable(Protocol):
+    """A message the flow keeps changing (the progress of a long job)."""
+
+    async def edit(self, screen: Screen | str) -> None:
+        """The message becomes ``screen`` (the rest, if long, follows as new messages)."""
+        ...
+
+
 class Turn(Protocol):
     """One update from a person: a typed message (``text``) or a press on a button."""
 
@@ -102,6 +110,10 @@ class Turn(Protocol):
 
     async def bots(self) -> list[BotLink]:
         """The school's bots, for invitation cards and links: this messenger's first."""
+        ...
+
+    async def send_editable(self, text: str) -> Editable:
+        """A new message the flow edits later (``Editable.edit``)."""
         ...
 
     async def reidentify(self) -> Caller:

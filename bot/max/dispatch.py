@@ -115,6 +115,9 @@ class MaxDispatcher:
                     continue
                 if route.when is None or route.when(action):
                     return route, action
+            elif update.file is not None or route.document:
+                if update.file is not None and route.document:  # a sent file, in any state
+                    return route, None
             elif update.kind is Kind.START or command == "/start":
                 if route.start:
                     return route, None

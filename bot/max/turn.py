@@ -49,6 +49,19 @@ async def upload_file(bot: Bot, filename: str, data: bytes) -> AttachmentUpload:
     return AttachmentUpload(type=UploadType.FILE, payload=AttachmentPayload(token=token))
 
 
+class MaxEditable:
+    def __init__(self, turn: MaxTurn, message_id: str) -> None:
+        self.turn, self.message_id = turn, message_id
+
+    async def edit(self, screen: Screen | str) -> None:
+        (text, attachments), *rest = messages_of(screen)
+        await self.turn.bot.edit_message(
+            self.message_id, text=text, attachments=attachments, format=ParseMode.HTML
+        )
+        for part, more in rest:
+            await self.turn._send(self.turn.chat_id, part, more)
+
+
 def conversation_key(chat_id: int, user_id: int) -> str:
     return f"max:{chat_id}:{user_id}"
 
@@ -191,6 +204,13 @@ class MaxTurn:
 
     async def bots(self) -> list[BotLink]:
         return self._bots
+
+    async def send_editable(self, text: str) -> MaxEditable:
+        sent = await self.bot.send_message(chat_id=self.chat_id, text=text, format=ParseMode.HTML)
+        body = sent.message.body if sent is not None else None
+        if body is None:
+            raise RuntimeError("MAX did not say which message it sent")
+        return MaxEditable(self, body.mid)
 
     async def reidentify(self) -> Caller:
         self.caller = await accounts.identify(

@@ -23,7 +23,7 @@ from bot.telegram.filters import ActionFilter, WhoFilter
 from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
-from bot.telegram.render import LIMITS, keyboard, show, show_rows
+from bot.telegram.render import LIMITS, keyboard, screen_messages, show, show_rows
 from bot.telegram.storage import side_slot
 from core import accounts
 from core.accounts import Caller
@@ -124,6 +124,11 @@ class TelegramTurn:
         own = [BotLink(Messenger.TELEGRAM, me.username)] if me.username else []
         return [*own, *self._other_bots]
 
+    async def send_editable(self, text: str) -> TelegramEditable:
+        message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
+        assert isinstance(message, Message)  # a private chat's update has its message
+        return TelegramEditable(await message.answer(text))
+
     async def reidentify(self) -> Caller:
         sender = self.event.from_user
         self.caller = await accounts.identify(
@@ -159,6 +164,18 @@ class TelegramTurn:
         if isinstance(message, Message):
             file = BufferedInputFile(data, filename=filename)
             await message.answer_document(file, caption=caption or None)
+
+
+class TelegramEditable:
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+    async def edit(self, screen: Screen | str) -> None:
+        text, rows = (screen.text, screen.rows) if isinstance(screen, Screen) else (screen, [])
+        (first, first_markup), *rest = screen_messages(text, keyboard(rows))
+        await self.message.edit_text(first, reply_markup=first_markup)
+        for part, markup in rest:
+            await self.message.answer(part, reply_markup=markup)
 
 
 def router_of(name: str, routes: Routes) -> Router:
