@@ -49,7 +49,7 @@ class Route:
     when: Callable[[Any], bool] | None = None  # ... whose fields fit
     command: str | None = None  # "/today"
     start: bool = False  # the messenger's start (with a payload: a deep link)
-    state: str | None = None  # typed text in this conversation state (NO_STATE: none)
+    state: str | None = None  # typed text in this conversation state (NO_STATE: none; None: any)
     typed: Callable[[str], bool] | None = None  # typed text that fits
     document: bool = False  # a file sent (in any conversation state): ``turn.document``
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import screens
 from bot.actions import ConsentCb, LogoutCb, Nav, NavCb, RoleCb
-from bot.flows.routes import Routes
+from bot.flows.routes import NO_STATE, Routes
 from bot.flows.turn import Turn
 from core import accounts, invitations, periods
 from core.classes import classes_led_by
@@ -125,7 +125,7 @@ async def logout(turn: Turn, action: LogoutCb) -> None:
 def routes() -> Routes:
     r = Routes()
     r.start(start)
-    r.typed(code_as_text, state="", fits=invitations.looks_like_code)
+    r.typed(code_as_text, state=NO_STATE, fits=invitations.looks_like_code)
     r.press(ConsentCb, give_consent)
     r.command("menu", menu)
     r.press(NavCb, menu, when=lambda a: a.to == Nav.MENU)

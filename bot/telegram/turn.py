@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -14,6 +15,7 @@ from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from magic_filter import MagicFilter
 
 from bot.flows.routes import NO_STATE, Route, Routes, run
 from bot.flows.turn import SentFile
@@ -192,10 +194,25 @@ def router_of(name: str, routes: Routes) -> Router:
         elif route.document:
             router.message.register(handler, F.document, who)
         else:
-            state = StateFilter(None if route.state == NO_STATE else route.state)
-            typed = F.text.func(route.typed) if route.typed is not None else F.text
-            router.message.register(handler, state, typed, who)
+            typed = _text_that_fits(route.typed)
+            if route.state is None:  # typed text in any state
+                router.message.register(handler, typed, who)
+            else:
+                state = StateFilter(None if route.state == NO_STATE else route.state)
+                router.message.register(handler, state, typed, who)
     return router
+
+
+def _text_that_fits(fits: Callable[[str], bool] | None) -> MagicFilter:
+    """A message's text that passes the route's test (a message without text, a photo,
+    fits none)."""
+    if fits is None:
+        return F.text
+
+    def test(text: str | None) -> bool:
+        return text is not None and fits(text)
+
+    return F.text.func(test)
 
 
 def _handler(route: Route) -> Any:
