@@ -137,18 +137,35 @@ async def _stopped(channels: str, task: asyncio.Task[None]) -> None:
 
 @contextlib.asynccontextmanager
 async def max_updates(app: App) -> AsyncIterator[None]:
-    """Serve the MAX bot's updates (long polling, ``bot/max/runner.py``) through the same
-    flows as Telegram's while the block runs; on exit the updates in hand are finished."""
+    """Serve the MAX bot's updates through the same flows as Telegram's while the block
+    runs: by its webhook with ``MAX_WEBHOOK_URL`` (``bot/max/webhook.py``), else by long
+    polling (``bot/max/runner.py``); on exit the updates in hand are finished."""
     from bot.flows.features import all_routes
+    from bot.max import webhook
     from bot.max.dispatch import MaxDispatcher
     from bot.max.runner import Poller
 
+    s = app.settings
     bot = app.max_bot()
-    rules = app.settings.notification_rules()
+    rules = s.notification_rules()
     dispatcher = MaxDispatcher(app.journal, bot, all_routes(), rules, app.telegram_bots())
     poller = Poller(bot, dispatcher)
     stop = asyncio.Event()
-    task = asyncio.create_task(poller.run(stop))
+    if s.max_webhook_url:
+        secret = s.max_webhook_secret.get_secret_value() if s.max_webhook_secret else None
+        serving = webhook.serve(
+            bot,
+            poller,
+            url=s.max_webhook_url,
+            path=s.max_webhook_path,
+            host=s.webhook_host,
+            port=s.max_webhook_port,
+            secret=secret,
+            stop=stop,
+        )
+        task = asyncio.create_task(serving)
+    else:
+        task = asyncio.create_task(poller.run(stop))
     try:
         yield
     finally:
@@ -157,4 +174,6 @@ async def max_updates(app: App) -> AsyncIterator[None]:
             await asyncio.wait_for(task, MAX_STOP_TIMEOUT)
         except TimeoutError:
             log.warning("the MAX updates did not stop in time")
+        except Exception:
+            log.exception("the MAX updates failed")
         await bot.close_session()

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     # MAX (issue 12): the outbox delivers to MAX accounts when its bot's token is set.
     max_bot_token: SecretStr | None = None
     max_api_base: str = "https://platform-api.max.ru"
+    # MAX's webhook (MAX POSTs updates here); long polling when unset. Served on
+    # WEBHOOK_HOST at its own port, subscribed at start.
+    max_webhook_url: str | None = None
+    max_webhook_path: str = "/max/webhook"
+    max_webhook_port: int = Field(default=8081, ge=1, le=65535)
+    max_webhook_secret: SecretStr | None = None
     database_url: str | None = None
     data_dir: Path = Path("data")
     migrate_on_start: bool = True
