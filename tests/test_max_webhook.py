@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 from maxapi import Bot
 
 from bot.flows.features import all_routes
@@ -23,6 +24,7 @@ from tests.world import World
 SECRET = "max-webhook-secret_1"
 
 
+@pytest.mark.filterwarnings("ignore:URL вебхука не использует HTTPS")  # the local test's http
 async def test_a_teacher_binds_through_the_max_webhook(journal: Journal, world: World) -> None:
     fake = FakeMax(reply_timeout=10.0)
     await fake.start()
