@@ -1,7 +1,7 @@
 """The class teacher: the class's journal read-only (R1), the week's absences with reasons
 to confirm (R6), the pupils' pages and the parents' e-diary opt-outs (R18). The screens
-are in ``bot/screens/class_teacher.py``; core checks that the class is hers. The
-invitation cards (R2) are still Telegram handlers (``bot/telegram/handlers/class_teacher.py``)."""
+are in ``bot/screens/class_teacher.py``; core checks that the class is hers. And the
+class's invitation cards (R2)."""
 
 from __future__ import annotations
 

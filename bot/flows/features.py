@@ -1,5 +1,5 @@
 """Every feature's routes, in the order updates are matched (binding first). The Telegram
-adapter registers each feature as a router of its own (``bot/telegram/handlers/``); the
+adapter registers each feature as a router of its own (``bot/telegram/handlers/``), the
 MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from bot.flows import (
 )
 from bot.flows.routes import Route
 
-# The order of bot/telegram/handlers/__init__.py's FEATURES.
 FEATURES = (
     start,
     teacher,
