@@ -9,8 +9,7 @@ from bot import screens
 from bot.actions import AdminCb, BindingsCb
 from bot.flows.codes import send_codes
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import invitations
 from core.errors import NotFound
 from core.models import BindingRole, StaffRole

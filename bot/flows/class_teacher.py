@@ -11,11 +11,10 @@ from bot import screens
 from bot.actions import ClassCb, ClassPupilCb, OptOutCb, ReasonCb, ReissueCb, WeekPageCb
 from bot.flows.codes import send_codes
 from bot.flows.routes import Routes, staff
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from bot.screen import quote
 from bot.screens.class_teacher import Week
 from core import accounts, class_views, classes, friday_round, invitations
-from core.access import Actor
 from core.clock import local_today
 from core.family import AbsencesPage
 from core.journal import Journal
@@ -28,12 +27,6 @@ def day_of(journal: Journal, ordinal: int) -> date:
     return (
         date.fromordinal(ordinal) if ordinal else local_today(journal.clock, journal.rules.timezone)
     )
-
-
-def actor_of(turn: Turn) -> Actor:
-    actor = turn.caller.actor
-    assert actor is not None  # the routes are for staff only
-    return actor
 
 
 async def class_day(turn: Turn, action: ClassCb) -> None:

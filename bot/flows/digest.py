@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from bot import screens
 from bot.actions import DigestReadCb, UnreadCb
 from bot.flows.routes import Routes, staff
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import digest
 from core.clock import local_today
 from notifications.digest import digest_buttons
@@ -27,8 +27,7 @@ async def read_digest(turn: Turn, action: DigestReadCb) -> None:
 
 
 async def unread_view(turn: Turn, action: UnreadCb) -> None:
-    journal, actor = turn.journal, turn.caller.actor
-    assert actor is not None  # the route is for staff only
+    journal, actor = turn.journal, actor_of(turn)
     tz = journal.rules.timezone
     day = date.fromordinal(action.day) if action.day else local_today(journal.clock, tz)
     monday = day - timedelta(days=day.weekday())

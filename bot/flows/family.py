@@ -10,7 +10,7 @@ from datetime import time
 from bot import screens
 from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.flows.routes import Routes, family
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import accounts
 from core import family as family_reads
 
@@ -74,8 +74,7 @@ async def switch_child(turn: Turn, action: ChildCb) -> None:
 
 
 async def settings_screen(turn: Turn, action: FamilyCb) -> None:
-    actor = turn.caller.actor
-    assert actor is not None  # the route is for the family
+    actor = actor_of(turn)
     await show_prefs(turn, await accounts.get_prefs(turn.journal, actor))
 
 
@@ -85,8 +84,7 @@ async def show_prefs(turn: Turn, prefs: accounts.Prefs) -> None:
 
 
 async def change_pref(turn: Turn, action: PrefCb) -> None:
-    actor, journal = turn.caller.actor, turn.journal
-    assert actor is not None  # the route is for the family
+    actor, journal = actor_of(turn), turn.journal
     current = await accounts.get_prefs(journal, actor)
     if action.what == "d":
         prefs = await accounts.set_prefs(journal, actor, digest_enabled=not current.digest_enabled)

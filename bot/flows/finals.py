@@ -6,8 +6,7 @@ from __future__ import annotations
 from bot import screens
 from bot.actions import FinalCb, LessonAct, LessonActCb, PupilsPageCb, PupilsScreen
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import marks
 from core.models import StaffRole
 

@@ -17,8 +17,7 @@ from bot.actions import (
 )
 from bot.flows.outcomes import tell_approvers, tell_outcome
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import marks
 from core.entries import Outcome
 from core.models import StaffRole

@@ -6,8 +6,7 @@ from __future__ import annotations
 from bot import screens
 from bot.actions import PeriodCb
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from bot.screen import Screen
 from core import periods
 from core.access import Actor

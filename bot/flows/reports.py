@@ -8,8 +8,7 @@ from datetime import date, timedelta
 from bot import screens
 from bot.actions import ReportCb
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from bot.screens.reports import KINDS, Built
 from core import periods
 from core import reports as reporting

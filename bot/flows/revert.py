@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from bot import screens
 from bot.actions import AdminCb, RevertCb
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from core import invitations, revert
 from core.clock import at_local, local_today
 from core.errors import NotFound

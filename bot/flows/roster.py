@@ -15,8 +15,7 @@ from bot import screens
 from bot.actions import AdminCb, CardsCb
 from bot.flows.codes import send_codes
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Editable, Turn
+from bot.flows.turn import Editable, Turn, actor_of
 from bot.screen import Screen
 from core import invitations, roster
 from core.clock import local_today

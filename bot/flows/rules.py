@@ -9,8 +9,7 @@ from datetime import time
 from bot import screens
 from bot.actions import RulesCb
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of
 from bot.screen import Screen
 from core import schools
 from core.errors import InvalidValue, NotFound

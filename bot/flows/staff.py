@@ -9,8 +9,7 @@ from bot import screens
 from bot.actions import AdminCb, DecideCb, Nav, NavCb, RequestsCb, SubCb
 from bot.flows.outcomes import tell_requester
 from bot.flows.routes import Routes, staff
-from bot.flows.teacher import actor_of, today
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of, today
 from core import corrections, lessons
 from core.models import StaffRole
 from notifications.substitutions import announce_substitution

@@ -21,11 +21,8 @@ from bot.actions import (
 )
 from bot.flows.outcomes import tell_outcome
 from bot.flows.routes import Routes, staff
-from bot.flows.turn import Turn
+from bot.flows.turn import Turn, actor_of, today
 from core import attendance, lessons
-from core.access import Actor
-from core.clock import local_today
-from core.journal import Journal
 from core.models import StaffRole
 from notifications.substitutions import announce_substitution
 
@@ -35,16 +32,6 @@ class Typing:
 
     topic = "Typing:topic"
     homework = "Typing:homework"
-
-
-def today(journal: Journal) -> date:
-    return local_today(journal.clock, journal.rules.timezone)
-
-
-def actor_of(turn: Turn) -> Actor:
-    actor = turn.caller.actor
-    assert actor is not None  # the routes are for teachers only
-    return actor
 
 
 # --- the lesson list ---------------------------------------------------------------------------

@@ -5,10 +5,13 @@ conversation is kept); a flow only says what to show and what to answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from bot.screen import Limits, Row, Screen
+from core.access import Actor
 from core.accounts import Caller
+from core.clock import local_today
 from core.identity import BotLink, UserRef
 from core.journal import Journal
 from core.models import BindingRole
@@ -151,3 +154,16 @@ class Turn(Protocol):
     async def send_file(self, filename: str, data: bytes, caption: str = "") -> None:
         """A document in a new message under the last one."""
         ...
+
+
+def actor_of(turn: Turn) -> Actor:
+    """The acting actor of a turn whose route is for a bound role (its ``who`` lets no
+    caller without a binding through)."""
+    actor = turn.caller.actor
+    assert actor is not None  # the route's ``who`` requires one
+    return actor
+
+
+def today(journal: Journal) -> date:
+    """The school's today, by the journal's clock."""
+    return local_today(journal.clock, journal.rules.timezone)
