@@ -86,7 +86,7 @@ class Metrics:
     monotonic: Callable[[], float] = time.monotonic
     scraped: Scraped = field(default_factory=Scraped)
     last_update_at: float | None = None
-    last_telegram_ok_at: float | None = None
+    last_reached: dict[str, float] = field(default_factory=dict)  # messenger -> monotonic
     updates: Counter = field(init=False)
     update_seconds: Histogram = field(init=False)
     messages: Counter = field(init=False)
@@ -98,12 +98,15 @@ class Metrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.updates = Counter(
-            "journal_updates", "Telegram updates handled, by kind", ["kind"], registry=r
+            "journal_updates",
+            "Updates handled, by kind and messenger",
+            ["kind", "messenger"],
+            registry=r,
         )
         self.update_seconds = Histogram(
             "journal_update_duration_seconds",
-            "Time to handle one Telegram update, by kind",
-            ["kind"],
+            "Time to handle one update, by kind and messenger",
+            ["kind", "messenger"],
             registry=r,
         )
         self.messages = Counter(
@@ -134,19 +137,23 @@ class Metrics:
 
     # --- hooks (one call each where it happens) ---------------------------------------------
 
-    def update_handled(self, kind: str, seconds: float) -> None:
-        self.updates.labels(kind).inc()
-        self.update_seconds.labels(kind).observe(seconds)
+    def update_handled(self, kind: str, seconds: float, messenger: str) -> None:
+        self.updates.labels(kind, messenger).inc()
+        self.update_seconds.labels(kind, messenger).observe(seconds)
         self.last_update_at = self.monotonic()
 
-    def telegram_answered(self) -> None:
-        """A Bot API request succeeded (Telegram is reachable)."""
-        self.last_telegram_ok_at = self.monotonic()
+    def reached(self, messenger: str) -> None:
+        """A request to ``messenger``'s Bot API succeeded (it is reachable)."""
+        self.last_reached[messenger] = self.monotonic()
 
-    def message_ended(self, result: str) -> None:
+    def reached_ago(self, messenger: str) -> float | None:
+        """Seconds since ``messenger``'s Bot API last answered (None: not yet)."""
+        return self.age(self.last_reached.get(messenger))
+
+    def message_ended(self, result: str, channel: str) -> None:
         self.messages.labels(result).inc()
         if result == "sent":
-            self.telegram_answered()
+            self.reached(channel)
 
     def flood_waited(self, source: str, seconds: float) -> None:
         self.flood_waits.labels(source).inc()

@@ -341,7 +341,7 @@ class Sender:
 
     def _close_unreachable(self, row: Claimed) -> None:
         self.stats.closed_unreachable += 1
-        self.metrics.message_ended("unreachable")
+        self.metrics.message_ended("unreachable", row.channel)
         self._record(row, "unreachable", error="not sent: the binding is unreachable")
 
     async def _send(self, row: Claimed) -> None:
@@ -378,7 +378,7 @@ class Sender:
         match delivery.result:
             case Result.SENT | Result.NOT_MODIFIED:
                 self.stats.sent += 1
-                self.metrics.message_ended("sent")
+                self.metrics.message_ended("sent", row.channel)
                 self._record(row, "sent", message_id=delivery.message_id)
             case Result.RETRY_AFTER:
                 wait = delivery.retry_after
@@ -396,7 +396,7 @@ class Sender:
                 self.stats.retries += 1
             case Result.UNREACHABLE:
                 self.stats.unreachable += 1
-                self.metrics.message_ended("unreachable")
+                self.metrics.message_ended("unreachable", row.channel)
                 self._record(row, "unreachable", error_code=delivery.code, error=delivery.error)
             case Result.REFUSED | Result.PERMANENT | Result.INVALID:
                 self._fail(row, delivery.code, delivery.error)
@@ -418,7 +418,7 @@ class Sender:
 
     def _fail(self, row: Claimed, code: int | None, error: str) -> None:
         self.stats.failed += 1
-        self.metrics.message_ended("failed")
+        self.metrics.message_ended("failed", row.channel)
         self.stats.note_error(error)
         self._record(row, "failed", error_code=code, error=error)
 

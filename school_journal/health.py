@@ -6,11 +6,12 @@ scheduler and the sender (``school_journal.service.background``).
 ``{"status": "ok"|"fail", "checks": {...}, "reason": ...}``:
 
 * ``database``: ``SELECT 1`` within ``DB_TIMEOUT`` seconds;
-* ``telegram``: a Bot API request succeeded less than ``TELEGRAM_FRESH`` seconds ago
-  (long polling asks every few seconds), or else a ``getMe`` now succeeds;
+* ``telegram``: a Bot API request succeeded less than ``FRESH`` seconds ago (long
+  polling asks every few seconds), or else a ``getMe`` now succeeds; ``max``: the same for
+  MAX (``GET /me``); either is ``{"ok": null, "configured": false}`` without its token;
 * ``scheduler``: APScheduler is running and no job's next run is more than
   ``SCHEDULER_LATE`` in the past (a stuck event loop or a dead scheduler);
-* ``last_update``: how long ago the last Telegram update was handled (informational: a
+* ``last_update``: how long ago the last update (of either messenger) was handled (informational: a
   quiet evening is not a fault).
 
 ``/metrics`` is ``prometheus_client``'s text format of the app's own registry
@@ -25,15 +26,17 @@ import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.methods import GetMe
+from aiogram.types import User
 from aiohttp import web
 from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
+from maxapi import Bot as MaxBot
 from prometheus_client.exposition import choose_encoder
 from sqlalchemy import text
 
@@ -45,8 +48,8 @@ from texts import Texts
 log = logging.getLogger(__name__)
 
 DB_TIMEOUT = 3.0  # seconds for SELECT 1 (and for the outbox counts of a scrape)
-TELEGRAM_FRESH = 300.0  # a Bot API success younger than this: Telegram is reachable
-TELEGRAM_TIMEOUT = 5.0  # seconds for the getMe asked otherwise
+FRESH = 300.0  # a Bot API success younger than this: the messenger is reachable
+ASK_TIMEOUT = 5.0  # seconds for the getMe (GET /me) asked otherwise
 SCHEDULER_LATE = timedelta(minutes=5)  # a job's next run this far in the past: stuck
 
 
@@ -63,14 +66,18 @@ class Probe:
     app: App
     bot: Bot | None  # None: no Telegram bot (a school on MAX only)
     scheduler: BaseScheduler | None
+    max_bot: MaxBot | None = None  # None: no MAX bot
     wall: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     tx: Texts = field(default_factory=Texts)
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
-        database, telegram = await asyncio.gather(self.database(), self.telegram())
+        database, telegram, max_ = await asyncio.gather(
+            self.database(), self.telegram(), self.max()
+        )
         checks = {
             "database": database,
             "telegram": telegram,
+            "max": max_,
             "scheduler": self.scheduler_alive(),
             "last_update": self.last_update(),
         }
@@ -92,28 +99,47 @@ class Probe:
         return {"ok": True, "seconds": round(time.monotonic() - started, 4)}
 
     async def telegram(self) -> dict[str, Any]:
-        if self.bot is None:
+        bot = self.bot
+        if bot is None:
             return {"ok": None, "configured": False}
+
+        async def get_me() -> User:  # the session itself: no retries, a short timeout
+            return await bot.session.make_request(
+                bot,
+                GetMe(),
+                timeout=ASK_TIMEOUT,  # type: ignore[arg-type]  # aiogram says int; aiohttp takes float
+            )
+
+        return await self.reachable("telegram", get_me, bot.token)
+
+    async def max(self) -> dict[str, Any]:
+        bot = self.max_bot
+        if bot is None:
+            return {"ok": None, "configured": False}
+        token = self.app.settings.max_bot_token
+        return await self.reachable("max", bot.get_me, token.get_secret_value() if token else "")
+
+    async def reachable(
+        self, messenger: str, get_me: Callable[[], Awaitable[object]], token: str
+    ) -> dict[str, Any]:
+        """``messenger``'s Bot API answered less than ``FRESH`` seconds ago (polling asks
+        every few seconds, the sender on every message), or else answers ``get_me`` now."""
         metrics = self.app.metrics
-        age = metrics.age(metrics.last_telegram_ok_at)
-        if age is not None and age < TELEGRAM_FRESH:
+        age = metrics.reached_ago(messenger)
+        if age is not None and age < FRESH:
             return {"ok": True, "last_success_seconds_ago": round(age, 1)}
-        try:  # the session itself: no retries, a short timeout
-            async with asyncio.timeout(TELEGRAM_TIMEOUT + 1):
-                await self.bot.session.make_request(
-                    self.bot,
-                    GetMe(),
-                    timeout=TELEGRAM_TIMEOUT,  # type: ignore[arg-type]  # aiogram says int; aiohttp takes float
-                )
+        try:
+            async with asyncio.timeout(ASK_TIMEOUT + 1):
+                await get_me()
         except Exception as err:
-            error = _error(err).replace(self.bot.token, "<BOT_TOKEN>")
+            error = _error(err).replace(token, "<token>") if token else _error(err)
             return {
                 "ok": False,
                 "error": error,
                 "last_success_seconds_ago": None if age is None else round(age, 1),
-                "reason": self.tx("health.telegram", error=error),
+                "reason": self.tx(f"health.{messenger}", error=error),
             }
-        metrics.telegram_answered()
+        metrics.reached(messenger)
         return {"ok": True, "last_success_seconds_ago": 0.0}
 
     def scheduler_alive(self) -> dict[str, Any]:
@@ -194,7 +220,7 @@ def health_app(probe: Probe) -> web.Application:
 
 @contextlib.asynccontextmanager
 async def serve_health(
-    app: App, bot: Bot | None, scheduler: BaseScheduler | None
+    app: App, bot: Bot | None, scheduler: BaseScheduler | None, max_bot: MaxBot | None = None
 ) -> AsyncIterator[Probe | None]:
     """Serve ``/health`` and ``/metrics`` while the block runs (nothing when
     ``HEALTH_PORT`` is 0). A port that cannot be opened is one error line in the log; the
@@ -203,7 +229,7 @@ async def serve_health(
     if not settings.health_port:
         yield None
         return
-    probe = Probe(app, bot, scheduler)
+    probe = Probe(app, bot, scheduler, max_bot)
     runner = web.AppRunner(health_app(probe), access_log=None)  # a scrape every few seconds
     await runner.setup()
     try:

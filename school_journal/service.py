@@ -21,6 +21,7 @@ from school_journal.app import App
 from school_journal.archive import archive_closed_periods
 from school_journal.backup import MIN_DESTINATIONS, MIN_KEY_BYTES, parse_dirs, scheduled_backup
 from school_journal.health import serve_health
+from texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,12 @@ async def background(
     scheduler.add_listener(lambda e: count_job(app, e), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     stop = asyncio.Event()
-    max_bot = app.max_bot() if settings.max_bot_token and settings.notifications_enabled else None
+    max_bot = app.max_bot() if settings.max_bot_token else None  # its sender; /health's check
     senders = app.senders(bot, max_bot) if settings.notifications_enabled else []
     sender_tasks = [asyncio.create_task(sender.run(stop)) for sender in senders]
     try:
-        async with serve_health(app, bot, scheduler) if health else contextlib.nullcontext():
+        serving = serve_health(app, bot, scheduler, max_bot) if health else None
+        async with serving or contextlib.nullcontext():
             yield scheduler
     finally:
         if scheduler.running:  # not shut down by something else meanwhile
@@ -141,14 +143,16 @@ async def max_updates(app: App) -> AsyncIterator[None]:
     runs: by its webhook with ``MAX_WEBHOOK_URL`` (``bot/max/webhook.py``), else by long
     polling (``bot/max/runner.py``); on exit the updates in hand are finished."""
     from bot.flows.features import all_routes
-    from bot.max import webhook
+    from bot.max import commands, webhook
     from bot.max.dispatch import MaxDispatcher
     from bot.max.runner import Poller
 
     s = app.settings
     bot = app.max_bot()
     rules = s.notification_rules()
-    dispatcher = MaxDispatcher(app.journal, bot, all_routes(), rules, app.telegram_bots())
+    dispatcher = MaxDispatcher(
+        app.journal, bot, all_routes(), rules, app.telegram_bots(), app.metrics
+    )
     poller = Poller(bot, dispatcher)
     stop = asyncio.Event()
     if s.max_webhook_url:
@@ -166,10 +170,14 @@ async def max_updates(app: App) -> AsyncIterator[None]:
         task = asyncio.create_task(serving)
     else:
         task = asyncio.create_task(poller.run(stop))
+    menu = asyncio.create_task(commands.publish(bot, Texts(), stop))
     try:
         yield
     finally:
         stop.set()
+        menu.cancel()  # done, or waiting to try again
+        with contextlib.suppress(asyncio.CancelledError):
+            await menu
         try:
             await asyncio.wait_for(task, MAX_STOP_TIMEOUT)
         except TimeoutError:

@@ -17,6 +17,7 @@ from bot.max.runner import Poller
 from core import invitations
 from core.access import Actor
 from core.journal import Journal
+from core.metrics import Metrics
 from core.models import BindingRole
 from fakemax import FakeMax, FakeMaxUser
 from notifications.channels.max import MaxChannel, sender_bot
@@ -29,6 +30,7 @@ MAX_TOKEN = "max-test-token"
 class MaxHarness:
     fake: FakeMax
     journal: Journal
+    metrics: Metrics  # the dispatcher's and the poller's (GET /metrics)
     _next_user: int = 5000
 
     async def deliver(self) -> int:
@@ -79,11 +81,12 @@ async def running_max_bot(journal: Journal) -> AsyncIterator[MaxHarness]:
     fake.add_bot(MAX_TOKEN, "school_journal_bot", "Журнал")
     bot = Bot(MAX_TOKEN)
     bot.set_api_url(fake.base_url)
-    poller = Poller(bot, MaxDispatcher(journal, bot, all_routes()), timeout=1)
+    metrics = Metrics()
+    poller = Poller(bot, MaxDispatcher(journal, bot, all_routes(), metrics=metrics), timeout=1)
     stop = asyncio.Event()
     task = asyncio.create_task(poller.run(stop))
     try:
-        yield MaxHarness(fake, journal)
+        yield MaxHarness(fake, journal, metrics)
     finally:
         stop.set()
         fake.bot().wake_polls()

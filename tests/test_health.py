@@ -32,7 +32,9 @@ from core.clock import ManualClock
 from core.journal import Journal
 from core.models import outbox_table
 from fakegram import FakeTelegram
+from fakemax import FakeMax
 from notifications import outbox
+from notifications.channels.max import sender_bot
 from notifications.outbox import OutboxItem
 from school_journal.app import App
 from school_journal.database import create_engine
@@ -41,6 +43,7 @@ from school_journal.service import background
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, Harness, VirtualTime
 from tests.dbproxy import DatabaseProxy
+from tests.maxkit import MAX_TOKEN, running_max_bot
 
 T = TypeVar("T")
 
@@ -155,6 +158,7 @@ async def started(running: Running) -> None:
 
 
 async def test_a_users_message_is_counted_with_its_latency(journal: Journal, db_url: str) -> None:
+    on_telegram = 'kind="message",messenger="telegram"'
     async with running_app(journal, db_url) as app:
         await started(app)
         user = app.harness.user()
@@ -163,12 +167,13 @@ async def test_a_users_message_is_counted_with_its_latency(journal: Journal, db_
         await user.send("/help")
         await user.wait_reply(timeout=10)
         samples = await until(
-            app.metrics, lambda m: m.get('journal_updates_total{kind="message"}') == 3
+            app.metrics, lambda m: m.get(f"journal_updates_total{{{on_telegram}}}") == 3
         )
-    assert samples['journal_updates_total{kind="message"}'] == 3  # the stranger's and these two
-    assert samples['journal_update_duration_seconds_count{kind="message"}'] == 3
-    assert 0 < samples['journal_update_duration_seconds_sum{kind="message"}'] < 30
-    assert samples['journal_update_duration_seconds_bucket{kind="message",le="+Inf"}'] == 3
+    assert samples[f"journal_updates_total{{{on_telegram}}}"] == 3  # the stranger's and these two
+    assert samples[f"journal_update_duration_seconds_count{{{on_telegram}}}"] == 3
+    assert 0 < samples[f"journal_update_duration_seconds_sum{{{on_telegram}}}"] < 30
+    bucket = 'kind="message",le="+Inf",messenger="telegram"'
+    assert samples[f"journal_update_duration_seconds_bucket{{{bucket}}}"] == 3
 
 
 async def test_a_delivered_outbox_message_is_counted_as_sent(journal: Journal, db_url: str) -> None:
@@ -353,10 +358,10 @@ async def test_telegram_is_asked_with_getme_when_no_request_succeeded_lately(
     bot = build_bot(TOKEN, fake.base_url, metrics=app.metrics)
     try:
         probe = Probe(app, bot, None)
-        assert app.metrics.last_telegram_ok_at is None
+        assert app.metrics.reached_ago("telegram") is None
         assert (await probe.telegram())["ok"] is True
-        assert app.metrics.last_telegram_ok_at is not None
-        app.metrics.last_telegram_ok_at -= 3600  # an hour without a request
+        assert app.metrics.reached_ago("telegram") is not None
+        app.metrics.last_reached["telegram"] -= 3600  # an hour without a request
         fake.faults.server_error_next("getMe", 1, html=True)
         check = await probe.telegram()
         assert check["ok"] is False
@@ -366,6 +371,57 @@ async def test_telegram_is_asked_with_getme_when_no_request_succeeded_lately(
     finally:
         await bot.session.close()
         await fake.stop()
+
+
+async def test_health_asks_max_and_names_it_when_it_does_not_answer(
+    journal: Journal, db_url: str
+) -> None:
+    """A school on MAX only: /health asks MAX's GET /me (Telegram is not configured), and
+    a MAX that has not answered for an hour and does not answer now is a 503 naming MAX,
+    without the token."""
+    fake = FakeMax()
+    await fake.start()
+    fake.add_bot(MAX_TOKEN, "school_journal_bot", "Журнал")
+    settings = Settings(_env_file=None, max_bot_token=SecretStr(MAX_TOKEN))
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
+    max_bot = sender_bot(MAX_TOKEN, fake.base_url)
+    scheduler = AsyncIOScheduler()
+    scheduler.start()
+    try:
+        probe = Probe(app, None, scheduler, max_bot)
+        ok, body = await probe.health()
+        assert ok, body
+        assert body["checks"]["telegram"] == {"ok": None, "configured": False}
+        assert body["checks"]["max"]["ok"] is True
+        assert app.metrics.reached_ago("max") is not None
+        app.metrics.last_reached["max"] -= 3600
+        fake.set_unreachable()
+        ok, body = await probe.health()
+        assert not ok
+        assert body["checks"]["max"]["ok"] is False
+        assert "MAX не отвечает" in body["reason"]
+        assert MAX_TOKEN not in str(body)
+    finally:
+        scheduler.shutdown(wait=False)
+        await max_bot.close_session()
+        await fake.stop()
+
+
+async def test_a_max_users_message_is_counted_as_maxs(journal: Journal) -> None:
+    async with running_max_bot(journal) as max_side:
+        user = max_side.user()
+        await user.send("привет")
+        await user.wait_reply()
+        metrics = max_side.metrics
+
+        def counted(messenger: str) -> float | None:
+            labels = {"kind": "message", "messenger": messenger}
+            return metrics.registry.get_sample_value("journal_updates_total", labels)
+
+        await until(lambda: asyncio.sleep(0), lambda _: counted("max") == 1)
+        assert counted("max") == 1
+        assert counted("telegram") is None
+        assert metrics.reached_ago("max") is not None  # its polls answered
 
 
 async def test_prometheus_asking_for_openmetrics_gets_it(journal: Journal, db_url: str) -> None:

@@ -84,6 +84,10 @@ async def test_max_only_serves_max_and_asks_telegram_nothing(db_url: str, tmp_pa
         user = max_fake.user(7001, "Пётр", "Сидоров")
         await user.start()
         assert "код" in ((await user.wait_reply(timeout=60)).text or "").lower()
+        # The menu MAX shows beside the text field: one list for every chat, in Russian.
+        menu = max_fake.bot(MAX_TOKEN).commands
+        assert [c["name"] for c in menu] == ["start", "menu", "role", "help", "logout"]
+        assert menu[0]["description"] == "Начать / ввести код"
     finally:
         code = await run.finish()
         await max_fake.stop()

@@ -22,6 +22,7 @@ from core.accounts import Caller
 from core.errors import JournalError
 from core.identity import BotLink, UserRef
 from core.journal import Journal
+from core.metrics import Metrics
 from core.models import Messenger
 from notifications.rules import NotificationRules
 from texts import Texts, language_of
@@ -37,15 +38,26 @@ class MaxDispatcher:
         routes: list[Route],
         notification_rules: NotificationRules | None = None,
         other_bots: list[BotLink] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.journal, self.bot, self.routes = journal, bot, routes
+        self.metrics = metrics or Metrics()
         self.notification_rules = notification_rules or NotificationRules()
         self.other_bots = other_bots or []  # the school's bots on other messengers
         self._own: list[BotLink] | None = None
         self.store = ConversationStore(journal.sessions)
 
     async def handle(self, update: Incoming) -> None:
-        """One update, whatever happens: the person always gets an answer."""
+        """One update, whatever happens: the person always gets an answer. Counted by
+        kind and how long it took (``GET /metrics``), however it ended."""
+        started = self.metrics.monotonic()
+        try:
+            await self._handle(update)
+        finally:
+            elapsed = self.metrics.monotonic() - started
+            self.metrics.update_handled(update.kind.value, elapsed, Messenger.MAX.value)
+
+    async def _handle(self, update: Incoming) -> None:
         user = UserRef.max(update.user_id)
         if update.kind is Kind.STOPPED:
             await accounts.set_reachable(self.journal, user, False)

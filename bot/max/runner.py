@@ -62,6 +62,7 @@ class Poller:
     async def poll_once(self) -> int:
         """One poll: its updates handed to the dispatcher (not awaited). How many came."""
         batch = await self.bot.get_updates(marker=self.marker, timeout=self.timeout)
+        self.dispatcher.metrics.reached("max")
         updates = await process_update_request(batch, self.bot)
         self.marker = batch.get("marker", self.marker)
         count = 0

@@ -78,7 +78,7 @@ class MetricsMiddleware(BaseMiddleware):
             return await handler(event, data)
         finally:
             kind = _update_kind(event)
-            self.metrics.update_handled(kind, self.metrics.monotonic() - started)
+            self.metrics.update_handled(kind, self.metrics.monotonic() - started, "telegram")
 
 
 def _update_kind(event: TelegramObject) -> str:

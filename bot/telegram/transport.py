@@ -160,7 +160,7 @@ class NoteAnswered(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         response = await make_request(bot, method)
-        self.metrics.telegram_answered()
+        self.metrics.reached("telegram")
         return response
 
 

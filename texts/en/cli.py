@@ -274,6 +274,7 @@ TEXTS: dict[str, str] = {
     "backup.restored": "Backup {file} restored into the database «{database}» (schema revision {revision}).",
     "health.database": "the database does not answer ({error})",
     "health.telegram": "Telegram does not answer ({error})",
+    "health.max": "MAX does not answer ({error})",
     "health.scheduler_stopped": "the scheduler of notifications and backups is stopped",
     "health.scheduler_late": "the scheduler is behind: job {job} is {minutes} min late",
 }

@@ -275,6 +275,7 @@ TEXTS: dict[str, str] = {
     "backup.restored": "Копия {file} восстановлена в базу «{database}» (версия схемы {revision}).",
     "health.database": "база данных не отвечает ({error})",
     "health.telegram": "Telegram не отвечает ({error})",
+    "health.max": "MAX не отвечает ({error})",
     "health.scheduler_stopped": "планировщик уведомлений и резервных копий остановлен",
     "health.scheduler_late": "планировщик отстаёт: задача {job} опаздывает на {minutes} мин.",
 }
