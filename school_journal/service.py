@@ -138,16 +138,22 @@ async def _stopped(channels: str, task: asyncio.Task[None]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def max_updates(app: App) -> AsyncIterator[None]:
+async def max_updates(app: App, *, serve_only: bool = False) -> AsyncIterator[None]:
     """Serve the MAX bot's updates through the same flows as Telegram's while the block
     runs: by its webhook with ``MAX_WEBHOOK_URL`` (``bot/max/webhook.py``), else by long
-    polling (``bot/max/runner.py``); on exit the updates in hand are finished."""
+    polling (``bot/max/runner.py``); on exit the updates in hand are finished.
+    ``serve_only``: an extra webhook worker's share, the webhook's port opened beside the
+    first process's (SO_REUSEPORT) without subscribing or setting the menu, which the first
+    process does."""
     from bot.flows.features import all_routes
     from bot.max import commands, webhook
     from bot.max.dispatch import MaxDispatcher
     from bot.max.runner import Poller
 
     s = app.settings
+    if serve_only and not s.max_webhook_url:  # polling is the first process's alone
+        yield
+        return
     bot = app.max_bot()
     rules = s.notification_rules()
     dispatcher = MaxDispatcher(
@@ -166,18 +172,21 @@ async def max_updates(app: App) -> AsyncIterator[None]:
             port=s.max_webhook_port,
             secret=secret,
             stop=stop,
+            subscribe=not serve_only,
+            shared_port=s.webhook_workers > 1,
         )
         task = asyncio.create_task(serving)
-    else:
+    else:  # only the first process polls (the workers need the webhook)
         task = asyncio.create_task(poller.run(stop))
-    menu = asyncio.create_task(commands.publish(bot, Texts(), stop))
+    menu = None if serve_only else asyncio.create_task(commands.publish(bot, Texts(), stop))
     try:
         yield
     finally:
         stop.set()
-        menu.cancel()  # done, or waiting to try again
-        with contextlib.suppress(asyncio.CancelledError):
-            await menu
+        if menu is not None:
+            menu.cancel()  # done, or waiting to try again
+            with contextlib.suppress(asyncio.CancelledError):
+                await menu
         try:
             await asyncio.wait_for(task, MAX_STOP_TIMEOUT)
         except TimeoutError:

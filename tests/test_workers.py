@@ -159,3 +159,19 @@ async def test_workers_need_webhook_mode(
     code = await dispatch(build_parser().parse_args(["run", "--workers", "2"]), settings)
     assert code == 2
     assert "вебхука" in capsys.readouterr().err
+
+
+async def test_workers_need_maxs_webhook_too(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Telegram by webhook and MAX by long polling: only one process may poll MAX."""
+    settings = Settings(
+        _env_file=None,
+        bot_token=SecretStr(TOKEN),
+        max_bot_token=SecretStr("max-token"),
+        database_url=db_url,
+        data_dir=tmp_path,
+    )
+    args = build_parser().parse_args(["run", "--webhook", "--workers", "2"])
+    assert await dispatch(args, settings) == 2
+    assert "MAX_WEBHOOK_URL" in capsys.readouterr().err

@@ -52,15 +52,20 @@ async def serve(
     port: int,
     secret: str | None,
     stop: asyncio.Event,
+    subscribe: bool = True,
+    shared_port: bool = False,
 ) -> None:
-    """Serve the webhook until ``stop``, subscribed to MAX at ``url`` + ``path``; the updates
-    in hand are finished before it returns."""
+    """Serve the webhook until ``stop``, subscribed to MAX at ``url`` + ``path`` (unless
+    ``subscribe`` is off: an extra worker, whose first process subscribed); ``shared_port``:
+    the port opened with SO_REUSEPORT, the kernel spreading MAX's connections over the
+    workers. The updates in hand are finished before it returns."""
     runner = web.AppRunner(webhook_app(bot, poller, path, secret))
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=True if shared_port else None)
     await site.start()
     try:
-        await bot.subscribe_webhook(url.rstrip("/") + path, secret=secret)
+        if subscribe:
+            await bot.subscribe_webhook(url.rstrip("/") + path, secret=secret)
         log.info("MAX webhook on %s:%s", host, port)
         await stop.wait()
     finally:

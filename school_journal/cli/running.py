@@ -51,7 +51,8 @@ def add_sandbox(commands: Commands) -> None:
 
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Serve Telegram with ``BOT_TOKEN``, MAX with ``MAX_BOT_TOKEN``, both with both, from
-    one process (the scheduled jobs and each messenger's outbox sender beside them)."""
+    one process (the scheduled jobs and each messenger's outbox sender beside them), and
+    from ``--workers`` processes when every messenger served takes its updates by webhook."""
     telegram = settings.bot_token is not None and bool(settings.bot_token.get_secret_value())
     max_token = settings.max_bot_token is not None and bool(
         settings.max_bot_token.get_secret_value()
@@ -59,33 +60,23 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if not telegram and not max_token:
         print(t("cli.no_token"), file=sys.stderr)
         return 2
-    if not telegram:
-        return await run_max_only(settings)
-    from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
-    from bot.telegram.startup import TokenRejected
-
     if args.workers is not None:
         if args.workers < 1:
             print(t("cli.workers_invalid"), file=sys.stderr)
             return 2
         settings = settings.model_copy(update={"webhook_workers": args.workers})
     webhook = args.webhook or bool(settings.webhook_url)
-    if settings.webhook_workers > 1 and not webhook:
+    by_webhook = (not telegram or webhook) and (not max_token or bool(settings.max_webhook_url))
+    if settings.webhook_workers > 1 and not by_webhook:
         print(t("cli.workers_need_webhook"), file=sys.stderr)
         return 2
     if args.serve_only:  # an extra worker, started by the first process below
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        async with application(settings, migrate=False) as app, stop_with_parent(stop):
-            await run_bot(
-                app,
-                webhook=True,
-                serve_only=True,
-                handle_signals=False,
-                stop=stop,
-                on_listening=announce_ready,
-            )
-        return 0
+        return await serve_only(settings, telegram=telegram, max_token=max_token)
+    if not telegram:
+        return await run_max_only(settings)
+    from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
+    from bot.telegram.startup import TokenRejected
+
     try:
         async with (
             application(settings) as app,
@@ -97,6 +88,36 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     except TokenRejected:
         print(t("cli.bad_token"), file=sys.stderr)
         return 1
+    return 0
+
+
+async def serve_only(settings: Settings, *, telegram: bool, max_token: bool) -> int:
+    """An extra webhook worker: it takes the updates of each messenger's webhook on the
+    shared port (the first process subscribed them and runs everything else) and says it
+    listens once every port is open."""
+    from school_journal.service import max_updates
+
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with (
+        application(settings, migrate=False) as app,
+        stop_with_parent(stop),
+        max_updates(app, serve_only=True) if max_token else contextlib.nullcontext(),
+    ):
+        if not telegram:
+            announce_ready()
+            await stop.wait()
+            return 0
+        from bot.telegram.runner import run_bot
+
+        await run_bot(
+            app,
+            webhook=True,
+            serve_only=True,
+            handle_signals=False,
+            stop=stop,
+            on_listening=announce_ready,
+        )
     return 0
 
 
@@ -113,14 +134,20 @@ async def alongside_telegram(app: App, bot: Bot, max_token: bool) -> AsyncIterat
 
 
 async def run_max_only(settings: Settings) -> int:
-    """A school on MAX only: its updates, the jobs and the MAX sender, until SIGINT/SIGTERM."""
+    """A school on MAX only: its updates, the jobs and the MAX sender, until SIGINT/SIGTERM
+    (and the extra webhook workers of ``--workers``)."""
     from school_journal.service import background, max_updates
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with application(settings) as app, background(app, None, health=True), max_updates(app):
+    async with (
+        application(settings) as app,
+        extra_workers(app.database_url, settings.webhook_workers),
+        background(app, None, health=True),
+        max_updates(app),
+    ):
         await stop.wait()
     return 0
 
