@@ -89,14 +89,12 @@ class InProcessMaxBot(InProcessBot):
 
 async def run_max_bot(journal: Any, api_base: str, stop: Any) -> None:
     """The MAX bot on ``journal`` polling ``api_base`` until ``stop`` is set."""
-    from maxapi import Bot
-
     from bot.flows.features import all_routes
+    from bot.max.client import updates_bot
     from bot.max.dispatch import MaxDispatcher
     from bot.max.runner import Poller
 
-    bot = Bot(MAX_TOKEN)
-    bot.set_api_url(api_base)
+    bot = updates_bot(MAX_TOKEN, api_base)  # as journal run builds it
     try:
         await Poller(bot, MaxDispatcher(journal, bot, all_routes())).run(stop)
     finally:

@@ -173,10 +173,12 @@ class FamilyCb(Action, prefix="f"):
 
 
 class PrefCb(Action, prefix="pf"):
-    """Parent's settings: ``what`` is d (digest on/off), a (alerts on/off), h (hour)."""
+    """Parent's settings: ``what`` is d (digest on/off), a (alerts on/off), h (hour), w
+    (where: notifications to ``binding``, one of the parent's own, on or off)."""
 
     what: str
     hour: Num = -1
+    binding: Num = -1
 
 
 class ClassCb(Action, prefix="c"):

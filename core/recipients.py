@@ -27,15 +27,28 @@ class Recipient:
     channel: str = Messenger.TELEGRAM.value  # the messenger the binding is on
 
 
+# Whether binding ``b`` (with its prefs ``np``) gets what is sent unasked: yes, unless the
+# parent chose their other bindings instead (``notification_prefs.delivers``, the «Куда
+# присылать» buttons); and yes after all when none of those others can take it (revoked,
+# or the bot blocked there). The one rule, in every query that picks recipients.
+DELIVERS_SQL = """(COALESCE(np.delivers, true) OR NOT EXISTS (
+        SELECT 1 FROM bindings ob
+        LEFT JOIN notification_prefs onp ON onp.binding_id = ob.id
+        WHERE ob.person_id = b.person_id AND ob.role = b.role AND ob.id <> b.id
+          AND ob.revoked_at IS NULL AND ob.unreachable_at IS NULL
+          AND COALESCE(onp.delivers, true)))"""
+
 _RECIPIENTS_SQL = text(
-    """
+    f"""
     SELECT b.id, b.person_id, COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'), b.messenger
     FROM bindings b
     JOIN people pe ON pe.id = b.person_id
     LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
+    LEFT JOIN notification_prefs np ON np.binding_id = b.id
     WHERE b.person_id = ANY(:people) AND b.role = :role
       AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
+      AND {DELIVERS_SQL}
     ORDER BY b.person_id, b.id
     """
 )

@@ -47,7 +47,6 @@ MARGIN = 10 * mm  # printers do not print to the edge of the sheet
 PADDING = 11
 QR_SIZE = 108  # points, the quiet zone included (≈ 38 mm)
 QR_SIZE_TWO = 72  # two side by side (≈ 25 mm each: a phone still scans it from 20 cm)
-LABELS = {Messenger.TELEGRAM: "Telegram", Messenger.MAX: "MAX"}
 GREY = Color(0.35, 0.35, 0.35)
 CUT = Color(0.6, 0.6, 0.6)
 
@@ -192,7 +191,7 @@ def _handles(canvas: Canvas, card: Card, qr_x: float, qr_y: float, size: float) 
     two = len(card.bots) > 1
     for n, bot in enumerate(card.bots):
         centre = qr_x + n * size + size / 2
-        lines = [LABELS[bot.messenger], bot.handle] if two else [bot.handle]
+        lines = [bot.messenger.label, bot.handle] if two else [bot.handle]
         cursor = qr_y - 2
         for line in lines:
             font_size = 8.5
@@ -273,7 +272,7 @@ def _first_step(tx: Texts, bots: tuple[BotLink, ...]) -> str:
         return tx("card.step1")
     if len(bots) > 1:
         return tx(
-            "card.step1_bots", bots=", ".join(f"{LABELS[b.messenger]} {b.handle}" for b in bots)
+            "card.step1_bots", bots=", ".join(f"{b.messenger.label} {b.handle}" for b in bots)
         )
     (bot,) = bots
     if bot.messenger is Messenger.MAX:

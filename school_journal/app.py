@@ -109,15 +109,16 @@ class App:
             self.journal, self.settings.notification_rules(), metrics=self.metrics
         )
 
-    def max_bot(self) -> MaxBot:
-        """The MAX bot of ``MAX_BOT_TOKEN`` at ``MAX_API_BASE`` (maxapi's Bot, its URL set
-        with ``set_api_url``), without maxapi's own retries: the outbox decides."""
-        from notifications.channels.max import sender_bot
+    def max_bot(self, *, answering: bool = False) -> MaxBot:
+        """The MAX bot of ``MAX_BOT_TOKEN`` at ``MAX_API_BASE`` (``bot/max/client.py``):
+        the outbox's, without maxapi's own retries (the sender decides), or with
+        ``answering`` the one that takes updates and answers people (429 and 5xx tried
+        again)."""
+        from bot.max.client import sender_bot, updates_bot
 
         assert self.settings.max_bot_token is not None
-        return sender_bot(
-            self.settings.max_bot_token.get_secret_value(), self.settings.max_api_base
-        )
+        build = updates_bot if answering else sender_bot
+        return build(self.settings.max_bot_token.get_secret_value(), self.settings.max_api_base)
 
     def senders(
         self,
@@ -190,18 +191,21 @@ async def application(
 
 
 class _RedactToken(logging.Filter):
-    """The bot token is part of every Bot API URL: keep it out of the logs."""
+    """A bot token is part of every Bot API URL (Telegram's path, MAX's query when it is
+    sent that way): keep both out of the logs."""
 
-    def __init__(self, token: str | None) -> None:
+    def __init__(self, tokens: dict[str, str]) -> None:
         super().__init__()
-        self.token = token
+        self.tokens = tokens  # token -> what the log says instead
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
+        if self.tokens:
             message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<BOT_TOKEN>")
-                record.args = None
+            redacted = message
+            for token, placeholder in self.tokens.items():
+                redacted = redacted.replace(token, placeholder)
+            if redacted != message:
+                record.msg, record.args = redacted, None
         return True
 
 
@@ -213,6 +217,13 @@ def configure_logging(settings: Settings) -> None:
     # APScheduler tells about every job it adds and runs: keep that for DEBUG.
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    tokens = {
+        secret.get_secret_value(): placeholder
+        for secret, placeholder in (
+            (settings.bot_token, "<BOT_TOKEN>"),
+            (settings.max_bot_token, "<MAX_BOT_TOKEN>"),
+        )
+        if secret is not None and secret.get_secret_value()
+    }
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_RedactToken(token))
+        handler.addFilter(_RedactToken(tokens))

@@ -154,7 +154,7 @@ async def max_updates(app: App, *, serve_only: bool = False) -> AsyncIterator[No
     if serve_only and not s.max_webhook_url:  # polling is the first process's alone
         yield
         return
-    bot = app.max_bot()
+    bot = app.max_bot(answering=True)
     rules = s.notification_rules()
     dispatcher = MaxDispatcher(
         app.journal, bot, all_routes(), rules, app.telegram_bots(), app.metrics

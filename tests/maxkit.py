@@ -9,9 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from maxapi import Bot
-
 from bot.flows.features import all_routes
+from bot.max.client import sender_bot, updates_bot
 from bot.max.dispatch import MaxDispatcher
 from bot.max.runner import Poller
 from core import invitations
@@ -20,7 +19,7 @@ from core.journal import Journal
 from core.metrics import Metrics
 from core.models import BindingRole
 from fakemax import FakeMax, FakeMaxUser
-from notifications.channels.max import MaxChannel, sender_bot
+from notifications.channels.max import MaxChannel
 from notifications.sender import Sender
 
 MAX_TOKEN = "max-test-token"
@@ -79,8 +78,7 @@ async def running_max_bot(journal: Journal) -> AsyncIterator[MaxHarness]:
     fake = FakeMax(reply_timeout=5.0)
     await fake.start()
     fake.add_bot(MAX_TOKEN, "school_journal_bot", "Журнал")
-    bot = Bot(MAX_TOKEN)
-    bot.set_api_url(fake.base_url)
+    bot = updates_bot(MAX_TOKEN, fake.base_url)  # as journal run builds it
     metrics = Metrics()
     poller = Poller(bot, MaxDispatcher(journal, bot, all_routes(), metrics=metrics), timeout=1)
     stop = asyncio.Event()

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.max.client import sender_bot
 from bot.telegram.runner import run_bot
 from bot.telegram.transport import build_bot
 from core.clock import ManualClock
@@ -34,7 +35,6 @@ from core.models import outbox_table
 from fakegram import FakeTelegram
 from fakemax import FakeMax
 from notifications import outbox
-from notifications.channels.max import sender_bot
 from notifications.outbox import OutboxItem
 from school_journal.app import App
 from school_journal.database import create_engine

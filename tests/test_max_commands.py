@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.max import commands
+from bot.max.client import sender_bot
 from fakemax import FakeMax
-from notifications.channels.max import sender_bot
 from tests.maxkit import MAX_TOKEN
 from texts import Texts
 

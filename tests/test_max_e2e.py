@@ -3,6 +3,7 @@ the local fake of the MAX Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -16,8 +17,10 @@ from core import attendance, invitations, lessons
 from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
-from core.models import BindingRole, Digest, Mark, Presence
+from core.models import AuditEntry, Binding, BindingRole, Digest, Mark, Period, Presence
 from core.models.notifications import outbox_table
+from fakegram import FakeUser
+from fakemax import FakeMaxUser
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
@@ -304,3 +307,117 @@ async def test_roster_upload_in_max_ends_its_progress_message_with_the_summary(
     assert await pupil_count(max_bot.journal) == before + 1
     await admin.send_file(b"just some notes", "notes.txt")
     assert "не книга Excel" in ((await admin.wait_reply()).text or "")
+
+
+async def _digest_channels(journal: Journal) -> list[str]:
+    async with journal.transaction() as s:
+        rows = await s.scalars(
+            select(outbox_table.c.channel).where(outbox_table.c.kind == "digest")
+        )
+        return sorted(rows)
+
+
+async def _mother_keeps_max_only(
+    bot: Harness, max_bot: MaxHarness, world: World
+) -> tuple[FakeUser, FakeMaxUser]:
+    """The mother, bound in both, opens her settings in MAX: «Куда присылать» names both
+    messengers; she switches Telegram off (and on, and off again: back and forth)."""
+    in_telegram = await bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    in_max = await max_bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    await in_max.send("/menu")
+    await in_max.wait_reply()
+    prefs = await in_max.press_and_wait("⚙️ Уведомления")
+    assert "Куда присылать" in (prefs.text or "")
+    assert {"✅ Telegram", "✅ MAX (здесь)"} <= set(prefs.button_texts)
+    only_max = await in_max.press_and_wait("✅ Telegram")
+    assert {"⬜ Telegram", "✅ MAX (здесь)"} <= set(only_max.button_texts)
+    again = await in_max.press_and_wait("⬜ Telegram")
+    assert "✅ Telegram" in again.button_texts
+    await in_max.press_and_wait("✅ Telegram")
+    return in_telegram, in_max
+
+
+async def test_r16_a_parent_on_both_chooses_where_notifications_go_on_one_screen(
+    bot: Harness, max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    """She keeps MAX only; she cannot switch off the last one; Telegram's screen shows her
+    choice; the evening's digest comes in MAX alone."""
+    in_telegram, in_max = await _mother_keeps_max_only(bot, max_bot, world)
+    refused = await in_max.press("✅ MAX (здесь)")  # the last one
+    assert "хотя бы в один" in ((await refused.wait_answered()).get("notification") or "")
+
+    await in_telegram.send("/menu")
+    await in_telegram.wait_reply()
+    seen = await in_telegram.press_and_wait("⚙️ Уведомления")
+    assert {"⬜ Telegram (здесь)", "✅ MAX"} <= set(seen.button_texts)
+
+    await school_day_for_5a(max_bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(max_bot.journal).digests() == 1
+    assert await _digest_channels(max_bot.journal) == ["max"]
+    assert await max_bot.deliver() >= 1
+    assert "Дневник за пн 23.11" in ((await in_max.wait_reply()).text or "")
+
+
+async def test_r16_a_parent_who_blocks_the_chosen_bot_gets_the_digest_on_the_other(
+    bot: Harness, max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    """She keeps MAX only, then blocks the MAX bot: the evening's digest goes to Telegram
+    after all rather than nowhere."""
+    _, in_max = await _mother_keeps_max_only(bot, max_bot, world)
+    in_max.block_bot()  # MAX tells the bot: bot_stopped
+    async with asyncio.timeout(10):
+        while not await _unreachable(max_bot.journal, UserRef.max(in_max.id)):  # noqa: ASYNC110 (the bot writes it)
+            await asyncio.sleep(0.05)
+    await school_day_for_5a(max_bot.journal, world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(max_bot.journal).digests() == 1
+    assert await _digest_channels(max_bot.journal) == ["telegram"]
+
+
+async def _unreachable(journal: Journal, user: UserRef) -> bool:
+    async with journal.transaction() as s:
+        since = await s.scalar(
+            select(Binding.unreachable_at).where(
+                Binding.messenger == user.messenger.value, Binding.user_id == user.id
+            )
+        )
+    return since is not None
+
+
+async def test_r10_in_max_the_admin_closes_a_period_and_the_director_reopens_it_with_a_reason(
+    max_bot: MaxHarness, world: World
+) -> None:
+    """The director's main flow in MAX: a period the admin closed is reopened only by the
+    director, with the order's number typed as the reason (the audit keeps it)."""
+    q2 = world.periods["2 четверть"]
+    admin = await max_bot.bound_user(world.staff("admin"), world.people["admin"], BindingRole.STAFF)
+    await admin.send("/menu")
+    await admin.wait_reply()
+    await admin.press_and_wait("🔒 Учебные периоды")
+    await admin.press_and_wait(lambda b: b["text"].startswith("🔓 2 четверть"))
+    await admin.press_and_wait("🔒 Закрыть период")
+    closed = await admin.press_and_wait("🔒 Да, закрыть досрочно")
+    assert "закрыт" in (closed.text or "") and "🔓 Открыть период" not in closed.button_texts
+
+    director = await max_bot.bound_user(
+        world.staff("admin"), world.people["director"], BindingRole.STAFF
+    )
+    await director.send("/menu")
+    await director.wait_reply()
+    await director.press_and_wait("🔒 Учебные периоды")
+    await director.press_and_wait(lambda b: b["text"].startswith("🔒 2 четверть"))
+    ask = await director.press_and_wait("🔓 Открыть период")
+    assert "основание" in (ask.text or "")
+    await director.send("Приказ № 45 от 23.11.2026")
+    assert "открыт" in ((await director.wait_reply()).text or "")
+    async with max_bot.journal.transaction() as s:
+        assert await s.scalar(select(Period.closed_at).where(Period.id == q2)) is None
+        reason = await s.scalar(
+            select(AuditEntry.reason).where(AuditEntry.action == "period.reopen")
+        )
+    assert reason == "Приказ № 45 от 23.11.2026"

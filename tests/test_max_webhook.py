@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 import psutil
 import pytest
-from maxapi import Bot
 
 from bot.flows.features import all_routes
 from bot.max import webhook
+from bot.max.client import updates_bot
 from bot.max.dispatch import MaxDispatcher
 from bot.max.runner import Poller
 from core import invitations
@@ -34,8 +34,7 @@ async def test_a_teacher_binds_through_the_max_webhook(journal: Journal, world: 
     fake = FakeMax(reply_timeout=10.0)
     await fake.start()
     fake.add_bot(MAX_TOKEN, "school_journal_bot", "Журнал")
-    bot = Bot(MAX_TOKEN)
-    bot.set_api_url(fake.base_url)
+    bot = updates_bot(MAX_TOKEN, fake.base_url)
     poller = Poller(bot, MaxDispatcher(journal, bot, all_routes()))
     port, stop = free_port(), asyncio.Event()
     task = asyncio.create_task(

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import Row as SqlRow
 from sqlalchemy import select
 
+from bot.max.client import sender_bot
 from bot.screen import Button, Row
 from bot.telegram.transport import build_bot
 from core.clock import ManualClock
@@ -26,7 +27,7 @@ from fakegram import FakeTelegram
 from fakegram import RateLimits as TelegramRateLimits
 from fakemax import FakeMax, FakeMaxUser, RateLimits
 from notifications.channels import Result
-from notifications.channels.max import MaxChannel, sender_bot
+from notifications.channels.max import MaxChannel
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import OutboxItem, enqueue
 from notifications.sender import Sender, SenderHalted

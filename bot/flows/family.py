@@ -13,6 +13,7 @@ from bot.flows.routes import Routes, family
 from bot.flows.turn import Turn, actor_of
 from core import accounts
 from core import family as family_reads
+from core.errors import InvalidValue
 
 
 async def _gate(turn: Turn) -> bool:
@@ -90,6 +91,18 @@ async def change_pref(turn: Turn, action: PrefCb) -> None:
         prefs = await accounts.set_prefs(journal, actor, digest_enabled=not current.digest_enabled)
     elif action.what == "a":
         prefs = await accounts.set_prefs(journal, actor, absence_alerts=not current.absence_alerts)
+    elif action.what == "w":
+        channel = next((c for c in current.channels if c.binding_id == action.binding), None)
+        if channel is None:  # not one of this parent's (a forged or an old button)
+            turn.answer(turn.tx("fallback.stale_button"), alert=True)
+            return
+        try:
+            prefs = await accounts.set_delivery(
+                journal, actor, channel.binding_id, not channel.delivers
+            )
+        except InvalidValue as refused:
+            turn.answer(turn.tx(refused.key), alert=True)
+            return
     else:
         if not 0 <= action.hour <= 23:
             return

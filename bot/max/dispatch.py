@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from bot.conversation import ConversationStore
 from bot.faults import database_unavailable, out_of_range
 from bot.flows.routes import NO_STATE, Route, run
+from bot.max.client import max_unavailable
 from bot.max.turn import MaxTurn, conversation_key
 from bot.max.updates import Incoming, Kind
 from bot.screen import Action
@@ -53,6 +54,10 @@ class MaxDispatcher:
         started = self.metrics.monotonic()
         try:
             await self._handle(update)
+        except Exception as err:
+            if not max_unavailable(err):
+                raise
+            log.warning("MAX did not take the answer to user %s: %s", update.user_id, err)
         finally:
             elapsed = self.metrics.monotonic() - started
             self.metrics.update_handled(update.kind.value, elapsed, Messenger.MAX.value)
@@ -105,6 +110,8 @@ class MaxDispatcher:
             elif update.kind is Kind.PRESS and out_of_range(err):
                 log.warning("forged button %r: %s", update.payload, err)
                 turn.answer(tx("fallback.stale_button"), alert=True)
+            elif max_unavailable(err):  # telling the person would not get through either
+                raise
             else:
                 log.exception("a MAX update failed")
                 await _tell(turn, tx("error.generic"))

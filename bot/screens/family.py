@@ -159,8 +159,9 @@ def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
     hour (the school's own hour among those offered)."""
     hour = p.digest_time.hour if p.digest_time else school_hour
     hours = sorted({*DIGEST_HOURS, school_hour})
+    where = "\n\n" + tx("prefs.where_title") if len(p.channels) > 1 else ""
     return Screen(
-        tx("prefs.title", hour=hour),
+        tx("prefs.title", hour=hour) + where,
         [
             [
                 Button(
@@ -178,6 +179,27 @@ def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
                 Button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
                 for h in hours
             ],
+            *_where(tx, p),
             menu_row(tx),
         ],
     )
+
+
+def _where(tx: Texts, p: Prefs) -> list[Row]:
+    """A parent bound on several messengers: which of them get the notifications (a
+    button each, this one marked), nothing for a parent on one."""
+    if len(p.channels) < 2:
+        return []
+    seen: dict[str, int] = {}
+    buttons = []
+    for channel in p.channels:
+        name = channel.messenger.label
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:  # two phones on one messenger
+            name = f"{name} {seen[name]}"
+        text = tx(
+            "prefs.where_on" if channel.delivers else "prefs.where_off",
+            messenger=name + (tx("prefs.where_here") if channel.this else ""),
+        )
+        buttons.append(Button(text, PrefCb(what="w", binding=channel.binding_id)))
+    return [buttons]

@@ -19,11 +19,12 @@ from core.accounts.caller import (
     switch_pupil,
 )
 from core.accounts.opt_out import GuardianLink, class_guardians, set_diary_opt_out
-from core.accounts.prefs import Prefs, chats_of, get_prefs, set_prefs
+from core.accounts.prefs import Channel, Prefs, chats_of, get_prefs, set_delivery, set_prefs
 
 __all__ = [
     "SEEN_EVERY",
     "Caller",
+    "Channel",
     "GuardianLink",
     "Prefs",
     "PupilRef",
@@ -32,6 +33,7 @@ __all__ = [
     "class_guardians",
     "get_prefs",
     "identify",
+    "set_delivery",
     "set_diary_opt_out",
     "set_prefs",
     "set_reachable",

@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.access import Actor
-from core.errors import NotAllowed
+from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
 from core.models import Account, Binding, BindingRole, Messenger, NotificationPrefs, School
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One of a parent's bindings that notifications can go to: where, and whether they do."""
+
+    binding_id: int
+    messenger: Messenger
+    delivers: bool
+    this: bool  # the binding the parent is acting through
 
 
 @dataclass(frozen=True)
@@ -20,15 +30,67 @@ class Prefs:
     digest_time: time | None  # the parent's own hour; None: the school's
     absence_alerts: bool
     school_time: time | None = None  # the school's digest hour; None: the deployment's
+    # Every binding of this parent in this school (several: a choice where things go).
+    channels: tuple[Channel, ...] = ()
 
 
 async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
+    binding_id = _parent_binding(actor)
     async with journal.transaction() as s:
-        row = await s.get(NotificationPrefs, _parent_binding(actor))
+        row = await s.get(NotificationPrefs, binding_id)
         school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
-        if row is None:
-            return Prefs(True, None, True, school_time)
-        return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time)
+        found = await s.execute(
+            select(Binding.id, Binding.messenger, func.coalesce(NotificationPrefs.delivers, True))
+            .outerjoin(NotificationPrefs, NotificationPrefs.binding_id == Binding.id)
+            .where(*_same_parent(actor))
+            .order_by(Binding.messenger.desc(), Binding.id)  # telegram, then max
+        )
+        channels = tuple(
+            Channel(b, Messenger(m), bool(on), b == binding_id) for b, m, on in found.all()
+        )
+    if row is None:
+        return Prefs(True, None, True, school_time, channels)
+    return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time, channels)
+
+
+def _same_parent(actor: Actor) -> tuple[ColumnElement[bool], ...]:
+    """The live parent bindings of the actor's person (the actor's own among them)."""
+    return (
+        Binding.person_id == actor.person_id,
+        Binding.role == BindingRole.PARENT,
+        Binding.revoked_at.is_(None),
+    )
+
+
+async def set_delivery(journal: Journal, actor: Actor, binding_id: int, delivers: bool) -> Prefs:
+    """Notifications go, or stop going, to one of the parent's own bindings (another
+    messenger's, say). At least one keeps delivering: switching everything off is the
+    digest's and the alerts' own buttons, which say what stops."""
+    _parent_binding(actor)
+    async with journal.transaction() as s:
+        owned = await s.scalar(
+            select(Binding.id).where(Binding.id == binding_id, *_same_parent(actor))
+        )
+        if owned is None:
+            raise NotAllowed()
+        if not delivers:
+            others = await s.scalar(
+                select(func.count())
+                .select_from(Binding)
+                .outerjoin(NotificationPrefs, NotificationPrefs.binding_id == Binding.id)
+                .where(
+                    *_same_parent(actor),
+                    Binding.id != binding_id,
+                    func.coalesce(NotificationPrefs.delivers, True),
+                )
+            )
+            if not others:
+                raise InvalidValue("prefs.last_channel")
+        stmt = pg_insert(NotificationPrefs).values(binding_id=binding_id, delivers=delivers)
+        await s.execute(
+            stmt.on_conflict_do_update(index_elements=["binding_id"], set_={"delivers": delivers})
+        )
+    return await get_prefs(journal, actor)
 
 
 async def set_prefs(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import (
     Presence,
 )
-from core.recipients import Recipient
+from core.recipients import DELIVERS_SQL, Recipient
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ _ALERT_PUPILS_SQL = text(
 )
 
 _ALERT_PARENTS_SQL = text(
-    """
+    f"""
     SELECT x.pupil_id, b.id, b.person_id, COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'), b.messenger,
            COALESCE(st.version, 0), COALESCE(st.lessons, '[]'::jsonb)
@@ -98,7 +98,7 @@ _ALERT_PARENTS_SQL = text(
     LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN absence_alert_states st
            ON st.binding_id = b.id AND st.pupil_id = x.pupil_id AND st.day = x.day
-    WHERE COALESCE(np.absence_alerts, true)
+    WHERE COALESCE(np.absence_alerts, true) AND {DELIVERS_SQL}
     ORDER BY x.pupil_id, b.id
     """
 )

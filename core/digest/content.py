@@ -23,6 +23,7 @@ from core.models import (
     Presence,
     School,
 )
+from core.recipients import DELIVERS_SQL
 
 
 @dataclass(slots=True)
@@ -49,7 +50,7 @@ class DigestTarget:
     channel: str = Messenger.TELEGRAM.value  # the messenger the binding is on
 
 
-_DIGEST_PARENTS_SQL = """
+_DIGEST_PARENTS_SQL = f"""
     SELECT b.id, b.person_id, pe.school_id, due.day,
            COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'),
@@ -62,7 +63,7 @@ _DIGEST_PARENTS_SQL = """
     LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN digests prev ON prev.binding_id = b.id AND prev.day = due.day - 1
     WHERE b.role = 'parent' AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
-      AND COALESCE(np.digest_enabled, true)
+      AND COALESCE(np.digest_enabled, true) AND {DELIVERS_SQL}
       AND COALESCE(np.digest_time, due.school_at) = due.at
       AND NOT EXISTS (SELECT 1 FROM digests dg WHERE dg.binding_id = b.id AND dg.day = due.day)
     ORDER BY b.id, due.day

@@ -145,3 +145,6 @@ class NotificationPrefs(Base):
     # NULL: the school's digest time (20:00 by default).
     digest_time: Mapped[time | None] = mapped_column(Time)
     absence_alerts: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # False: nothing unasked goes to this binding's messenger; the parent chose another one
+    # of theirs (core.accounts.set_delivery keeps at least one delivering).
+    delivers: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

@@ -43,6 +43,11 @@ class Messenger(StrEnum):
     TELEGRAM = "telegram"
     MAX = "max"
 
+    @property
+    def label(self) -> str:
+        """The messenger's own name, as people know it (the same in every language)."""
+        return "Telegram" if self is Messenger.TELEGRAM else "MAX"
+
 
 class BindingRole(StrEnum):
     """The hat a messenger account wears. A staff binding carries all the person's staff

@@ -9,8 +9,8 @@ a connection error (a refused or dropped connection, aiohttp's socket timeouts) 
 ``MaxConnection``; a text of 4000 characters or more is a ``ValueError`` before any
 request. maxapi retries 502/503/504 and connection errors itself (``max_retries`` of its
 ``DefaultConnectionProperties``, with backoff sleeps): the sender's bot is built with
-``max_retries=0`` (:func:`sender_bot`), so that the outbox decides, as the Telegram channel
-bypasses aiogram's retrying middleware.
+``max_retries=0`` (:func:`bot.max.client.sender_bot`), so that the outbox decides, as the
+Telegram channel bypasses aiogram's retrying middleware.
 
 MAX's answers, as the outbox reads them:
 
@@ -35,7 +35,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 from maxapi import Bot
-from maxapi.client.default import DefaultConnectionProperties
 from maxapi.enums.parse_mode import TextFormat
 from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
 from maxapi.methods.edit_message import EditMessage
@@ -54,18 +53,6 @@ from notifications.channels import Delivery, Result
 MAX = Messenger.MAX.value  # a channel is named as its messenger
 RETRY_AFTER_SECONDS = 1.0  # MAX's 429 gives no wait: one window of its 30 requests/s
 UNREACHABLE_CODES = frozenset({"chat.denied"})
-
-
-def sender_bot(token: str, api_base: str) -> Bot:
-    """A maxapi bot for the outbox: at ``api_base``, without maxapi's own retries."""
-    bot = Bot(
-        token,
-        default_connection=DefaultConnectionProperties(max_retries=0),
-        auto_requests=False,
-        auto_check_subscriptions=False,
-    )
-    bot.set_api_url(api_base)
-    return bot
 
 
 class MaxChannel:
