@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.actions import WrittenWorkCb
 from core import attendance, lessons, marks, written_work
 from core.clock import ManualClock
 from core.errors import InvalidValue, NotAllowed
@@ -20,6 +21,7 @@ from core.journal import Journal
 from core.models import (
     Assignment,
     BindingRole,
+    Lesson,
     Person,
     Presence,
     Pupil,
@@ -30,7 +32,8 @@ from core.models import (
 from core.rules import written_marks_days, written_marks_due
 from notifications.scheduler import NotificationJobs
 from reports import xlsx
-from tests.botkit import Harness
+from tests.botkit import Harness, forge_press
+from tests.maxkit import running_max_bot
 from tests.test_notifications import at, bind, outbox
 from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World
@@ -293,3 +296,64 @@ async def test_r14_only_the_lessons_teacher_sets_it_not_in_grade_1_nor_after_the
         await written_work.set_lesson_work(journal, world.staff("math"), lesson_id, None)
     found = await written_work.lesson_work(journal, world.staff("math"), lesson_id)
     assert found.work_type_id == test and found.past_due
+
+
+async def test_r14_forged_work_types_and_a_first_grade_lesson_are_refused_in_words(
+    bot: Harness, world: World
+) -> None:
+    await add_class(bot.journal, world, "3Б", 3, 2)
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    await teacher.wait_reply()
+    await teacher.press_and_wait(lambda b: "3Б Математика" in b.text)
+    work = await teacher.press_and_wait("✍️ Письменная")
+    lesson_id = await math_lesson(bot.journal, world, "3Б", MONDAY)
+    answer = await work_type_id(bot.journal, "answer")
+    forged = await forge_press(teacher, work, WrittenWorkCb(lesson=lesson_id, wt=answer).pack())
+    assert "Неизвестный вид работы" in ((await forged.wait_answered()).get("text") or "")
+    primary = await lessons.teacher_day(bot.journal, world.staff("primary"), MONDAY)
+    test = await work_type_id(bot.journal, "test")
+    forged = await forge_press(teacher, work, WrittenWorkCb(lesson=primary[0].id, wt=test).pack())
+    assert "не ваш урок" in ((await forged.wait_answered()).get("text") or "")
+    async with bot.journal.transaction() as s:
+        set_ = await s.scalars(select(Lesson.work_type_id).where(Lesson.work_type_id.is_not(None)))
+        assert list(set_) == []  # nothing changed
+
+
+async def test_r14_thirty_pupils_twenty_two_ill_eight_marks_are_the_whole_work(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    await add_class(journal, world, "7В", 7, 30)
+    await bind(journal, world.people["math"], BindingRole.STAFF)
+    lesson_id = await control_work(journal, world, "7В", MONDAY)
+    teacher = world.staff("math")
+    for n in range(22):
+        await attendance.set_status(
+            journal, teacher, lesson_id, world.people[f"7В-{n}"], Presence.ABSENT
+        )
+    await attendance.mark_rest_present(journal, teacher, lesson_id)
+    found = await written_work.lesson_work(journal, teacher, lesson_id)
+    assert found.work is not None and (found.work.pupils, found.work.marked) == (8, 0)
+    for n in range(22, 29):
+        await marks.add_mark(journal, teacher, lesson_id, world.people[f"7В-{n}"], 3, "test")
+    (text,) = await reminders_at(journal, clock, NEXT_MONDAY)
+    assert "нет оценок у 1 из 8" in text
+    await marks.add_mark(journal, teacher, lesson_id, world.people["7В-29"], 5, "test")
+    at(clock, NEXT_MONDAY + timedelta(days=1), 10)
+    assert (await written_work.overdue_works(journal, world.staff("deputy"))).works == []
+
+
+async def test_r14_the_teacher_sets_the_work_in_max_too(journal: Journal, world: World) -> None:
+    await add_class(journal, world, "3Б", 3, 2)
+    async with running_max_bot(journal) as max_bot:
+        teacher = await max_bot.bound_user(
+            world.staff("admin"), world.people["math"], BindingRole.STAFF
+        )
+        await teacher.send("/today")
+        await teacher.wait_reply()
+        await teacher.press_and_wait(lambda b: "3Б Математика" in b["text"])
+        await teacher.press_and_wait("✍️ Письменная")
+        work = await teacher.press_and_wait("Контрольная работа")
+        assert "Срок оценок: до конца дня ср 25.11." in (work.text or "")
+        card = await teacher.press_and_wait("« К уроку")
+        assert "✍️ Письменная ✓" in card.button_texts
