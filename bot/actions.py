@@ -68,11 +68,25 @@ class LessonAct(StrEnum):
     BULK = "b"
     FINAL = "f"
     SUBSTITUTE = "s"
+    WRITTEN = "w"  # R14: the lesson's written or control work
 
 
 class LessonActCb(Action, prefix="la"):
     lesson: BigId
     act: LessonAct
+
+
+class WrittenWorkCb(Action, prefix="ww"):
+    """R14: make a lesson a written work of this work type (0: an ordinary lesson)."""
+
+    lesson: BigId
+    wt: Num
+
+
+class OverdueCb(Action, prefix="ow"):
+    """R14: the deputy's list of written works past their marks' day, paged."""
+
+    page: Num = 0
 
 
 class HomeworkDueCb(Action, prefix="hd"):

@@ -19,7 +19,15 @@ DEFAULT_WORK_TYPES: tuple[tuple[str, str, Decimal], ...] = (
     ("test", "Контрольная работа", Decimal("2")),
 )
 
+# R14: the default work types that are written or control works (work_types.written;
+# a school's own work types say it themselves).
+WRITTEN_WORK_CODES = frozenset({"independent", "test"})
+
 TOPIC_LESSONS_AHEAD = 5  # R13: topic and homework up to 5 lessons ahead
+
+# R14: a written or control work's marks are due within this many working days after the
+# lesson: (the last grade of a stage, its days). Grades 1–4: 2 days; grades 5–11: 5 days.
+WRITTEN_MARKS_WORKING_DAYS: tuple[tuple[int, int], ...] = ((4, 2), (11, 5))
 
 
 @dataclass(frozen=True)
@@ -97,3 +105,21 @@ def _round2(value: Decimal) -> Decimal:
 def grade_has_marks(grade: int) -> bool:
     """R12: no marks and no homework in the first grade."""
     return grade != 1
+
+
+def written_marks_days(grade: int) -> int:
+    """R14: the working days after a written or control work within which its marks are
+    due: 2 in grades 1–4, 5 in grades 5–11."""
+    for last_grade, days in WRITTEN_MARKS_WORKING_DAYS:
+        if grade <= last_grade:
+            return days
+    return WRITTEN_MARKS_WORKING_DAYS[-1][1]
+
+
+def written_marks_due(lesson_date: date, grade: int, working_days: list[date]) -> date | None:
+    """R14: the last day for a written work's marks: the ``written_marks_days``-th working
+    day after the lesson (``working_days`` sorted; the lesson day itself does not count, a
+    weekend or a holiday is skipped). ``None`` when the calendar given ends before it."""
+    after = [d for d in working_days if d > lesson_date]
+    days = written_marks_days(grade)
+    return after[days - 1] if len(after) >= days else None

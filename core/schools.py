@@ -15,7 +15,7 @@ from core.access import OVERSEERS, Actor, ensure_staff
 from core.errors import InvalidValue, NotFound
 from core.journal import Journal
 from core.models import School, StaffRole, WorkType
-from core.rules import DEFAULT_WORK_TYPES
+from core.rules import DEFAULT_WORK_TYPES, WRITTEN_WORK_CODES
 
 # R8: the edit windows a school may choose (days after the lesson); 0 = the lesson day only.
 EDIT_WINDOWS = (0, 7, 14, 21, 30)
@@ -32,7 +32,13 @@ async def ensure_school(session: AsyncSession, name: str) -> School:
             insert(WorkType)
             .values(
                 [
-                    {"school_id": school.id, "code": code, "name": title, "weight": weight}
+                    {
+                        "school_id": school.id,
+                        "code": code,
+                        "name": title,
+                        "weight": weight,
+                        "written": code in WRITTEN_WORK_CODES,  # R14
+                    }
                     for code, title, weight in DEFAULT_WORK_TYPES
                 ]
             )

@@ -4,14 +4,24 @@ channel's adapter states them: ``bot.screen.Limits``), one outbox row each."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bot.screen import Limits, Row
+from bot.screens.nav import day_label
 from notifications.outbox import OutboxItem
-from texts import Texts
 
 Keyboard = list[Row]
+
+__all__ = [
+    "Keyboard",
+    "clip",
+    "day_label",
+    "first_names",
+    "given_name",
+    "items_for",
+    "numbered",
+    "split_blocks",
+]
 
 
 def clip(value: str, limit: int) -> str:
@@ -28,11 +38,6 @@ def given_name(full_name: str) -> str:
     """«Иванов Пётр Алексеевич» → «Пётр»."""
     parts = full_name.split()
     return parts[1] if len(parts) >= 2 else full_name
-
-
-def day_label(tx: Texts, day: date) -> str:
-    """«пн 23.11»."""
-    return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"
 
 
 def split_blocks(blocks: list[str], limits: Limits) -> list[str]:

@@ -41,6 +41,7 @@ from notifications.friday_round import RoundKind, build_round
 from notifications.outbox import OutboxItem
 from notifications.reminders import build_teacher_reminders
 from notifications.rules import NotificationRules
+from notifications.written_work import build_written_reminders
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +174,19 @@ class NotificationJobs:
         )
 
     async def teacher_reminders(self) -> int:
-        """R4, R13: lessons of the day without roll call, topic or homework."""
+        """R4, R13: lessons of the day without roll call, topic or homework; R14: the
+        written works whose marks are due today and not all in."""
         rules = self.rules
 
         async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
             school = await self.journal.school_rules(s, school_id)
-            return await build_teacher_reminders(
-                s, school_id, slot.date(), school.correction_deadline, self.limits
-            )
+            day = slot.date()
+            return [
+                *await build_teacher_reminders(
+                    s, school_id, day, school.correction_deadline, self.limits
+                ),
+                *await build_written_reminders(s, school_id, day, self.limits),
+            ]
 
         return await self._slot_job(
             "teacher_reminders", lambda now: daily_slot(now, rules.teacher_reminder_time), build

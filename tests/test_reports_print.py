@@ -301,7 +301,7 @@ async def test_every_xlsx_report_prints_on_a4_landscape_with_its_title_and_heade
         for ws in load_workbook(io.BytesIO(data)).worksheets:
             check_print_layout(name, ws)
             sheets += 1
-    assert sheets == 12
+    assert sheets == 13
     first = first_sheet(files[0][1])
     assert first["A1"].value == (
         "Школа № 1 — Посещаемость класса 5А за ноябрь 2026 г. (учтены уроки по 23.11.2026)"

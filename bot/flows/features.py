@@ -22,6 +22,7 @@ from bot.flows import (
     staff,
     start,
     teacher,
+    written_work,
 )
 from bot.flows.routes import Route
 
@@ -43,6 +44,7 @@ FEATURES = (
     other_account,
     reasons,
     friday_round,
+    written_work,
 )
 
 

@@ -25,6 +25,7 @@ from bot.screens import (
     rules,
     start,
     substitutions,
+    written_work,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "rules",
     "start",
     "substitutions",
+    "written_work",
 ]

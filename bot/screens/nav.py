@@ -22,3 +22,8 @@ def to_menu(tx: Texts, text: str) -> Screen:
 def day_title(tx: Texts, day: date) -> str:
     """«Понедельник, 30.11.2026»."""
     return f"{tx(f'wd.{day.isoweekday()}')}, {day:%d.%m.%Y}"
+
+
+def day_label(tx: Texts, day: date) -> str:
+    """«пн 23.11»."""
+    return f"{tx(f'wd.{day.isoweekday()}')} {day:%d.%m}"

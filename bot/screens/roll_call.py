@@ -17,8 +17,9 @@ from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
 PER_ROW = 2  # pupils a row
-# Room left under a page for the lesson's own buttons (at most 9 in 5 rows: the page
-# turn, «the rest are present», marks/topic/homework, bulk/final, back), with some spare.
+# Room left under a page for the lesson's own buttons (at most 10 in 5 rows: the page
+# turn, «the rest are present», marks/topic/homework, bulk/final/written work (R14),
+# back), with some spare.
 SPARE_BUTTONS = 20
 SPARE_ROWS = 6
 
@@ -135,6 +136,7 @@ def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:
     def act(key: str, what: LessonAct) -> Button:
         return Button(tx(key), LessonActCb(lesson=lesson.id, act=what))
 
+    written = "lesson.written_set" if lesson.work_type_id else "lesson.written"  # R14
     if not grade_has_marks(lesson.grade):  # R12: the first grade has no marks
         return [
             [act("lesson.topic", LessonAct.TOPIC)],
@@ -146,6 +148,10 @@ def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:
             act("lesson.topic", LessonAct.TOPIC),
             act("lesson.homework", LessonAct.HOMEWORK),
         ],
-        [act("lesson.bulk", LessonAct.BULK), act("lesson.final", LessonAct.FINAL)],
+        [
+            act("lesson.bulk", LessonAct.BULK),
+            act("lesson.final", LessonAct.FINAL),
+            act(written, LessonAct.WRITTEN),
+        ],
         [Button(tx("nav.back_lessons"), DayCb(day=lesson.date.toordinal()))],
     ]

@@ -11,6 +11,7 @@ from bot.actions import (
     LogoutCb,
     Nav,
     NavCb,
+    OverdueCb,
     PeriodCb,
     ReportCb,
     RoleCb,
@@ -83,6 +84,7 @@ def _staff_rows(tx: Texts, caller: Caller, class_ids: list[tuple[int, str]]) -> 
         rows.append([Button(tx("menu.requests"), AdminCb(act="q"))])
     if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):
         rows.append([Button(tx("menu.substitutions"), SubCb())])
+        rows.append([Button(tx("menu.overdue_written"), OverdueCb())])  # R14
     if actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR, StaffRole.DEPUTY):
         rows.append(
             [Button(tx("menu.reports"), ReportCb()), Button(tx("menu.periods"), PeriodCb())]

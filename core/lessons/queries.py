@@ -65,6 +65,7 @@ class LessonSummary:
     homework: str | None
     attendance_taken: bool
     homework_due: dt.date | None = None  # the lesson the homework is for (next of the subject)
+    work_type_id: int | None = None  # R14: the written or control work the lesson is
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ def lesson_summary(row: Sequence[Any]) -> LessonSummary:
         homework=lesson.homework,
         attendance_taken=lesson.attendance_taken_at is not None,
         homework_due=lesson.homework_due,
+        work_type_id=lesson.work_type_id,
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -57,6 +58,11 @@ class Lesson(Base):
     homework_set_at: Mapped[datetime | None]
     # Set when the roll call is complete, so "not taken yet" differs from "all present".
     attendance_taken_at: Mapped[datetime | None]
+    # R14: the written or control work the lesson is (set by its teacher); its marks are
+    # due within the rules' working days. NULL: an ordinary lesson.
+    work_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_types.id", ondelete="SET NULL")
+    )
 
 
 class Attendance(Base):
@@ -95,6 +101,8 @@ class WorkType(Base):
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(60))
     weight: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    # R14: a written or control work, whose marks are due within a few working days.
+    written: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class Mark(Base):
@@ -138,3 +146,10 @@ class FinalMark(Base):
 
 # Digests gather the marks recorded since the previous digest.
 Index("ix_marks_updated_at", Mark.__table__.c.updated_at)
+# R14: the school's written works (few of its lessons), found by date.
+Index(
+    "ix_lessons_written_work",
+    Lesson.__table__.c.school_id,
+    Lesson.__table__.c.date,
+    postgresql_where=Lesson.__table__.c.work_type_id.is_not(None),
+)

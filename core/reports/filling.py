@@ -1,9 +1,10 @@
 """R21: teachers' filling of the journal: per teacher, the lessons whose roll call (R4),
-topic or homework (R13) was not in the journal by the deadline."""
+topic or homework (R13) was not in the journal by the deadline; and the written works
+whose marks are past their day (R14)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from core.lessons import materialise
 from core.models import Lesson, Subject
 from core.reports.common import checked_classes, fetch_person_names
 from core.rules import grade_has_marks
+from core.written_work import WrittenWork, overdue_in
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class FillingReport:
     end: date
     teachers: list[TeacherFilling]
     gaps: list[LessonGap]
+    # R14: the written works given in the range whose marks' day has passed with marks
+    # still missing, by teacher then date.
+    overdue: list[WrittenWork] = field(default_factory=list)
 
 
 def _in_time(value: object, set_at: datetime | None, deadline: datetime) -> bool:
@@ -63,7 +68,8 @@ async def teacher_filling(
     homework (R13; none in the first grade, R12) was not in the journal by the deadline,
     20:00 on the lesson day. Only lessons whose deadline has passed are counted; a lesson
     belongs to the teacher who gave it (the substitute, R5). A topic or homework edited
-    after the deadline counts as late (only the last change's time is kept)."""
+    after the deadline counts as late (only the last change's time is kept). Beside them,
+    the written works of [start, end] whose marks are past their day (R14)."""
     async with journal.transaction() as s:
         classes = await checked_classes(s, actor, class_id)
         rules = await journal.school_rules(s, actor.school_id)
@@ -94,6 +100,11 @@ async def teacher_filling(
             )
         )
         teachers = await fetch_person_names(s, {r.teacher_id for r in rows})
+        overdue = [
+            w
+            for w in await overdue_in(s, actor.school_id, start, until, today)
+            if w.class_id in ids
+        ]
 
     by_class = {c.id: c for c in classes}
     filling: dict[int, TeacherFilling] = {}
@@ -131,5 +142,9 @@ async def teacher_filling(
             )
     gaps.sort(key=lambda g: (g.teacher, g.teacher_id, g.date, g.lesson_no, g.class_name))
     return FillingReport(
-        start, end, sorted(filling.values(), key=lambda x: (x.teacher, x.teacher_id)), gaps
+        start,
+        end,
+        sorted(filling.values(), key=lambda x: (x.teacher, x.teacher_id)),
+        gaps,
+        overdue,
     )

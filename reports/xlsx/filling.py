@@ -1,5 +1,5 @@
-"""R21: teachers' filling of the journal: a sheet per teacher's totals and one of the
-lessons with something missing."""
+"""R21: teachers' filling of the journal: a sheet per teacher's totals, one of the
+lessons with something missing, and one of the written works whose marks are late (R14)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,39 @@ def filling_workbook(report: FillingReport, school: str = "", lang: str = "ru") 
         for g in report.gaps
     ]
     write_table(gaps, tx, school, title, columns, rows, frozen_columns=1)
+    written_sheet(wb, report, tx, school, title)
     return wb
+
+
+def written_sheet(wb: Workbook, report: FillingReport, tx: Texts, school: str, title: str) -> None:
+    """R14: the written works whose marks are past their day, with how many are missing."""
+    ws = wb.create_sheet(tx("report.sheet.filling_written"))
+    columns = [
+        Column(tx("report.col.teacher")),
+        Column(tx("report.col.date"), DATE),
+        Column(tx("report.col.lesson_no"), INT),
+        Column(tx("report.col.class")),
+        Column(tx("report.col.subject")),
+        Column(tx("report.col.work")),
+        Column(tx("report.col.marks_due"), DATE),
+        Column(tx("report.col.at_lesson"), INT),
+        Column(tx("report.col.marks_missing"), INT),
+    ]
+    rows: list[list[Any]] = [
+        [
+            w.teacher,
+            w.date,
+            w.lesson_no,
+            w.class_name,
+            w.subject,
+            w.work,
+            w.due,
+            w.pupils,
+            w.missing,
+        ]
+        for w in report.overdue
+    ]
+    write_table(ws, tx, school, title, columns, rows, frozen_columns=1)
 
 
 async def filling_xlsx(

@@ -130,4 +130,8 @@ TEXTS: dict[str, str] = {
     "rules.button_unlimited": "unlimited",
     "rules.button_default": "Server default: {value}",
     "rules.saved": "School rules changed ✓",
+    # R14: the deputy's list of written works whose marks are late
+    "written.overdue_title": "<b>✍️ Written works with late marks: {count}</b> (lessons since {since})",
+    "written.overdue_line": "{n}. <b>{teacher}</b>\n{cls} {subject}, {day}, lesson {no} — {work}: no mark for {missing} of {pupils}, due {due}",
+    "written.overdue_none": "No written work has late marks (lessons since {since}) ✓",
 }

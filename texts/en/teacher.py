@@ -22,6 +22,16 @@ TEXTS: dict[str, str] = {
     "lesson.homework": "🏠 Homework",
     "lesson.bulk": "🧪 Class test",
     "lesson.final": "🏁 Final marks",
+    "lesson.written": "✍️ Written work",
+    "lesson.written_set": "✍️ Written work ✓",
+    # R14: a lesson's written or control work, its marks within a few working days
+    "written.title": "<b>✍️ Written work: {cls} · {subject}</b>, lesson {no}, {day}",
+    "written.none": "An ordinary lesson. If it holds a written or control work, pick its kind: its marks are due within {days} working days after the lesson.",
+    "written.set": "Work: <b>{work}</b>. Its marks are due within {days} working days after the lesson.",
+    "written.due": "Marks due by the end of {due}.",
+    "written.due_passed": "⚠️ The marks were due on {due}: the work is on the deputy's list until every mark is in.",
+    "written.marked": "Marks for the work: {marked} of {pupils} (those who were at the lesson).",
+    "written.plain": "An ordinary lesson",
     "lesson.ask_topic": "Type the lesson topic ({cls}, {subject}) in one message.",
     "lesson.ask_homework": "Type the homework ({cls}, {subject}) in one message.",
     "lesson.current": "Now: {text}",
@@ -51,4 +61,7 @@ TEXTS: dict[str, str] = {
     "remind.roll_call": "roll call",
     "remind.topic": "topic",
     "remind.homework": "homework",
+    # notifications: the last day for a written work's marks (R14)
+    "written.remind_title": "<b>✍️ Today is the last day for the marks of written works</b>",
+    "written.remind_line": "• {cls} {subject}, {day}, lesson {no} ({work}): no mark for {missing} of {pupils}",
 }

@@ -130,4 +130,8 @@ TEXTS: dict[str, str] = {
     "rules.button_unlimited": "без ограничения",
     "rules.button_default": "По умолчанию сервера: {value}",
     "rules.saved": "Правила школы изменены ✓",
+    # R14: the deputy's list of written works whose marks are late
+    "written.overdue_title": "<b>✍️ Письменные работы без оценок в срок: {count}</b> (уроки с {since})",
+    "written.overdue_line": "{n}. <b>{teacher}</b>\n{cls} {subject}, {day}, {no} урок — {work}: нет оценок у {missing} из {pupils}, срок был {due}",
+    "written.overdue_none": "Письменных работ без оценок в срок нет (уроки с {since}) ✓",
 }

@@ -22,6 +22,16 @@ TEXTS: dict[str, str] = {
     "lesson.homework": "🏠 ДЗ",
     "lesson.bulk": "🧪 Контрольная",
     "lesson.final": "🏁 Итоговые",
+    "lesson.written": "✍️ Письменная",
+    "lesson.written_set": "✍️ Письменная ✓",
+    # R14: a lesson's written or control work, its marks within a few working days
+    "written.title": "<b>✍️ Письменная работа: {cls} · {subject}</b>, {no} урок, {day}",
+    "written.none": "Обычный урок. Если на нём письменная или контрольная работа, выберите её вид: оценки за неё выставляются не позже чем через {days} раб. дн. после урока.",
+    "written.set": "Работа: <b>{work}</b>. Оценки выставляются не позже чем через {days} раб. дн. после урока.",
+    "written.due": "Срок оценок: до конца дня {due}.",
+    "written.due_passed": "⚠️ Срок оценок прошёл ({due}): работа в списке завуча, пока не выставлены все оценки.",
+    "written.marked": "Выставлено оценок за работу: {marked} из {pupils} (у тех, кто был на уроке).",
+    "written.plain": "Обычный урок",
     "lesson.ask_topic": "Напишите тему урока ({cls}, {subject}) одним сообщением.",
     "lesson.ask_homework": "Напишите домашнее задание ({cls}, {subject}) одним сообщением.",
     "lesson.current": "Сейчас: {text}",
@@ -51,4 +61,7 @@ TEXTS: dict[str, str] = {
     "remind.roll_call": "посещаемости",
     "remind.topic": "темы",
     "remind.homework": "домашнего задания",
+    # notifications: the last day for a written work's marks (R14)
+    "written.remind_title": "<b>✍️ Сегодня последний день для оценок за письменные работы</b>",
+    "written.remind_line": "• {cls} {subject}, {day}, {no} урок ({work}): нет оценок у {missing} из {pupils}",
 }
