@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
-from bot.screen import Button, Limits, Row, Screen, quote
+from bot.screen import Button, Limits, Row, Screen, Style, quote
 from bot.screens.nav import day_title
 from core.attendance import RollCall
 from core.lessons import LessonSummary
@@ -16,6 +16,8 @@ from core.rules import grade_has_marks
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+# Present green, absent red where the messenger colours buttons (the icons stay).
+STATUS_STYLE = {Presence.PRESENT: Style.POSITIVE, Presence.ABSENT: Style.NEGATIVE}
 PER_ROW = 2  # pupils a row
 # Room left under a page for the lesson's own buttons (at most 10 in 5 rows: the page
 # turn, «the rest are present», marks/topic/homework, bulk/final/written work (R14),
@@ -115,6 +117,7 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         Button(
             f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
             TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
+            style=STATUS_STYLE.get(line.status) if line.status else None,
         )
         for line in lines
     ]
@@ -127,7 +130,8 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
             turn.append(Button(f"{page + 2} ▶", RollPageCb(lesson=lesson.id, page=page + 1)))
         rows.append(turn)
     if call.counts.not_taken:
-        rows.append([Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
+        rest = Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id), style=Style.POSITIVE)
+        rows.append([rest])
     rows += _lesson_rows(tx, lesson)
     return rows
 

@@ -18,7 +18,7 @@ from bot.actions import (
     RulesCb,
     SubCb,
 )
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.common import children
 from core.access import Actor
 from core.accounts import Caller, PupilRef
@@ -37,7 +37,7 @@ def consent(tx: Texts, binding_id: int, text: str | None = None) -> Screen:
     return Screen(
         text or tx("consent.ask"),
         [
-            [Button(tx("consent.agree"), ConsentCb(binding=binding_id))],
+            [Button(tx("consent.agree"), ConsentCb(binding=binding_id), style=Style.POSITIVE)],
             [Button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
         ],
     )
