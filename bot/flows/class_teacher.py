@@ -1,7 +1,8 @@
 """The class teacher: the class's journal read-only (R1), the week's absences with reasons
-to confirm (R6), the pupils' pages and the parents' e-diary opt-outs (R18). The screens
-are in ``bot/screens/class_teacher.py``; core checks that the class is hers. And the
-class's invitation cards (R2)."""
+to confirm (R6), the month's attendance as a picture (``reports/charts``), the pupils'
+pages and the parents' e-diary opt-outs (R18). The screens are in
+``bot/screens/class_teacher.py``; core checks that the class is hers. And the class's
+invitation cards (R2)."""
 
 from __future__ import annotations
 
