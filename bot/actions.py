@@ -180,6 +180,7 @@ class FamilyView(StrEnum):
     ABSENCES = "a"
     HOMEWORK = "h"
     SETTINGS = "s"
+    CHART = "g"  # the marks chart (a picture)
 
 
 class FamilyCb(Action, prefix="f"):
@@ -197,7 +198,8 @@ class PrefCb(Action, prefix="pf"):
 
 class ClassCb(Action, prefix="c"):
     """A class teacher's read-only views: a day (t), week absences (w), pupils (p),
-    codes (k), parents' e-diary opt-outs (o, R18)."""
+    codes (k), parents' e-diary opt-outs (o, R18), the month's attendance map of ``day``'s
+    month (h, a picture)."""
 
     cls: Num
     view: str

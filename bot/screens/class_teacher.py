@@ -1,6 +1,7 @@
 """The class teacher's screens: the class's day (the journal read-only, R1), the week's
-absences with one-tap reasons and the parents' suggestions (R6), the pupils, the parents'
-e-diary opt-outs (R18) and reissuing a card (R2)."""
+absences with one-tap reasons and the parents' suggestions (R6), both with the month's
+attendance map (a picture), the pupils, the parents' e-diary opt-outs (R18) and reissuing
+a card (R2)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def back_to_class(tx: Texts, class_id: int, day: date | None = None) -> Row:
     return [Button(tx("nav.back"), view)]
 
 
+def heat_map_button(tx: Texts, class_id: int, day: date) -> Button:
+    """The month of ``day`` as a picture: the class's attendance, pupils × school days."""
+    return Button(tx("class.heat_map"), ClassCb(cls=class_id, view="h", day=day.toordinal()))
+
+
 def class_day(
     tx: Texts, class_id: int, name: str, day: date, lessons: list[LessonSummary]
 ) -> Screen:
@@ -71,6 +77,7 @@ def class_day(
             Button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
             Button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
         ],
+        [heat_map_button(tx, class_id, day)],
         [Button(tx("class.codes"), ClassCb(cls=class_id, view="k"))],
         [Button(tx("class.opt_outs"), ClassCb(cls=class_id, view="o"))],
         [Button(tx("class.reports"), ReportCb(cls=class_id))],
@@ -131,6 +138,7 @@ def week_absences(tx: Texts, week: Week, page: int) -> Screen:
                 Button(f"{forward + 1} ▶", here.model_copy(update={"page": forward})),
             ]
         )
+    rows.append([heat_map_button(tx, week.class_id, week.day)])
     rows.append(back_to_class(tx, week.class_id, week.day))
     return Screen("\n".join(lines), rows)
 

@@ -1,13 +1,14 @@
-"""A parent's and a pupil's screens: marks with plain and weighted averages, absences,
-homework for the next school day (R16), the notification settings. Every screen says
-whose data it shows; a parent of several children switches between them on its first
-row. The class teacher reads the same marks and absences of a pupil (R1)."""
+"""A parent's and a pupil's screens: marks with plain and weighted averages (and «📈 График»,
+the marks as a picture), absences, homework for the next school day (R16), the
+notification settings. Every screen says whose data it shows; a parent of several
+children switches between them on its first row. The class teacher reads the same marks
+and absences of a pupil (R1)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.actions import PrefCb
+from bot.actions import FamilyCb, FamilyView, PrefCb
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import children
 from bot.screens.nav import menu_row
@@ -53,7 +54,10 @@ def marks(
     subjects: list[SubjectMarks],
     kids: list[PupilRef],
 ) -> Screen:
-    return Screen(marks_text(tx, pupil, period, subjects), family_rows(tx, kids, pupil.id))
+    rows = family_rows(tx, kids, pupil.id)
+    if any(s.marks for s in subjects):  # something to draw; the children's switch stays first
+        rows.insert(-1, [Button(tx("family.chart"), FamilyCb(view=FamilyView.CHART))])
+    return Screen(marks_text(tx, pupil, period, subjects), rows)
 
 
 def absences(tx: Texts, pupil: PupilRef, rows: list[AbsenceEntry], kids: list[PupilRef]) -> Screen:

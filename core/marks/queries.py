@@ -103,6 +103,13 @@ class SubjectMarks:
     def weighted_average(self) -> Decimal | None:
         return weighted_average([(m.value, m.weight) for m in self.marks])
 
+    @property
+    def running_weighted_averages(self) -> list[Decimal | None]:
+        """The weighted average after each mark, oldest first (the marks chart's line): the
+        same rule as ``weighted_average``, its last value is that."""
+        pairs = [(m.value, m.weight) for m in self.marks]
+        return [weighted_average(pairs[: n + 1]) for n in range(len(pairs))]
+
 
 async def lesson_marks_in(s: AsyncSession, lesson: Lesson) -> dict[int, list[MarkView]]:
     """The marks of a lesson per pupil, oldest first."""

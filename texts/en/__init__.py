@@ -1,6 +1,6 @@
 """English texts, one module per area of the bot; ``EN`` is all of them."""
 
-from texts.en import cli, common, family, office, reports, roster, teacher
+from texts.en import charts, cli, common, family, office, reports, roster, teacher
 
 EN: dict[str, str] = {
     **reports.TEXTS,
@@ -9,5 +9,6 @@ EN: dict[str, str] = {
     **office.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
+    **charts.TEXTS,
     **common.TEXTS,
 }

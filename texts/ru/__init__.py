@@ -1,6 +1,6 @@
 """Russian texts (the default language), one module per area of the bot; ``RU`` is all of them."""
 
-from texts.ru import cli, common, family, office, reports, roster, teacher
+from texts.ru import charts, cli, common, family, office, reports, roster, teacher
 
 RU: dict[str, str] = {
     **reports.TEXTS,
@@ -9,5 +9,6 @@ RU: dict[str, str] = {
     **office.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
+    **charts.TEXTS,
     **common.TEXTS,
 }
