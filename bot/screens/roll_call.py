@@ -9,13 +9,14 @@ from datetime import date
 from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
 from bot.screen import Button, Limits, Row, Screen, quote
 from bot.screens.nav import day_title
-from core.attendance import RollCall
+from core.attendance import RollCall, RollCallLine
 from core.lessons import LessonSummary
 from core.models import Presence
 from core.rules import grade_has_marks
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+WARNED_ICON = "📨"  # not marked yet; a parent warned of the absence (issue 13): «Н (предупр.)»
 PER_ROW = 2  # pupils a row
 # Room left under a page for the lesson's own buttons (at most 9 in 5 rows: the page
 # turn, «the rest are present», marks/topic/homework, bulk/final, back), with some spare.
@@ -76,6 +77,9 @@ def card_text(tx: Texts, call: RollCall, page: int, size: int, count: int, *, ah
         )
     )
     lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    warned = sum(1 for line in call.lines if line.warned and line.status is None)
+    if warned:  # the legend of 📝 (a button holds only the icon and the name)
+        lines.append(tx("rollcall.warned", count=warned))
     if count > 1:
         first = page * size + 1
         last = min(len(call.lines), first + size - 1)
@@ -112,7 +116,7 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         lines = lines[page * size : (page + 1) * size]
     taps = [
         Button(
-            f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
+            f"{_icon(line)} {line.pupil.short_name}",
             TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
         )
         for line in lines
@@ -129,6 +133,10 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         rows.append([Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
     rows += _lesson_rows(tx, lesson)
     return rows
+
+
+def _icon(line: RollCallLine) -> str:
+    return WARNED_ICON if line.warned and line.status is None else STATUS_ICON[line.status]
 
 
 def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:

@@ -61,7 +61,7 @@ async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient,
     return tuple((await reachable(s, [teacher], BindingRole.STAFF)).get(teacher, []))
 
 
-async def _suggesting_parent(
+async def suggesting_parent(
     s: AsyncSession, user: UserRef, binding_id: int, pupil_id: int
 ) -> Actor:
     actor = await own_binding_actor(s, user, binding_id)
@@ -98,7 +98,7 @@ async def absence_to_explain(
     """The full name of a parent's child who was absent on ``day``, for the parent to
     suggest the reason (refused for anyone else's child, R1)."""
     async with journal.transaction() as s:
-        await _suggesting_parent(s, user, binding_id, pupil_id)
+        await suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         return await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
 
@@ -118,7 +118,7 @@ async def suggest_reason(
     if reason not in SUGGESTIBLE:
         raise InvalidValue()
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
+        actor = await suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         values: dict[str, Any] = {
             "reason": reason.value,
@@ -154,7 +154,7 @@ async def add_suggestion_note(
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
+        actor = await suggesting_parent(s, user, binding_id, pupil_id)
         now = journal.clock.now()
         result = await s.execute(
             update(AbsenceSuggestion)
