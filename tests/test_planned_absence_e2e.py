@@ -289,3 +289,39 @@ async def test_a_parent_on_max_warns_and_the_roll_call_shows_it(
     await teacher.wait_reply()
     card = await teacher.press_and_wait(lambda b: "5А Математика" in b["text"])
     assert "📨 Сидоров Н." in card.button_texts
+
+
+async def test_the_longest_comment_is_taken_a_longer_one_refused_and_a_left_prompt_takes_none(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    mother = await _mother(bot, world)
+    await _open(mother, "Иванов Пётр")
+    await mother.press_and_wait("Завтра")
+    await mother.press_and_wait("🤒 Болезнь")
+    refused = await mother.send_and_wait("ы" * 501)
+    assert "500" in (refused.text or "")  # too long: said so, typed again
+    longest = "ю" * 500
+    summary = await mother.send_and_wait(longest)
+    assert longest in (summary.text or "")
+    await mother.press_and_wait("✅ Подтвердить", message=summary)
+    [plan] = await _plans(bot.journal)
+    assert plan.note == longest
+
+    # The same days again, with another category: refused while the first stands.
+    await _open(mother, "Иванов Пётр")
+    await mother.press_and_wait("Завтра")
+    await mother.press_and_wait("Другая уважительная причина")
+    press = await mother.press("✅ Подтвердить")
+    answer = await press.wait_answered()
+    assert answer is not None and "уже есть предупреждение" in (answer.get("text") or "")
+    assert len(await _plans(bot.journal)) == 1
+
+    # A summary left for the menu: what is typed next is no comment.
+    await _open(mother, "Иванова Дарья")
+    await mother.press_and_wait("Завтра")
+    await mother.press_and_wait("🤒 Болезнь")
+    await mother.send("/menu")
+    await mother.wait_reply()
+    reply = await mother.send_and_wait("температура 38")
+    assert "температура" not in (reply.text or "")
+    assert len(await _plans(bot.journal)) == 1
