@@ -141,8 +141,13 @@ async def test_r6_a_mother_of_three_warns_for_one_the_roll_call_accepts_it_witho
 async def test_r6_a_warning_is_withdrawn_before_its_lesson_and_refused_after(
     bot: Harness, world: World, clock: ManualClock
 ) -> None:
+    class_teacher = await bind(bot.journal, world.people["math"], BindingRole.STAFF)
     mother = await _mother(bot, world)
     await _warn_petya_tomorrow(mother)
+    [told] = await outbox(bot.journal, "absence_planned")  # the class teacher, at once
+    assert told["binding_id"] == class_teacher
+    assert "Иванова Светлана Николаевна</b> предупреждает: <b>Иванов Пётр" in told["text"]
+    assert "вт 24.11, весь день" in told["text"] and COMMENT in told["text"]
     listed = await mother.press_and_wait("📋 Мои предупреждения")
     assert "вт 24.11, весь день — 🤒 Болезнь" in (listed.text or "")
     after = await mother.press_and_wait("↩️ Отменить (вт 24.11)")
@@ -150,6 +155,8 @@ async def test_r6_a_warning_is_withdrawn_before_its_lesson_and_refused_after(
     assert "Предупреждений нет" in (after.text or "")
     [plan] = await _plans(bot.journal)
     assert plan.withdrawn_at is not None and await _suggestions(bot.journal) == []
+    [withdrawn] = await outbox(bot.journal, "absence_planned_withdrawn")
+    assert withdrawn["binding_id"] == class_teacher and "отменил(а)" in withdrawn["text"]
 
     # Warned again; Tuesday's first lesson has begun when she tries to withdraw it.
     await _warn_petya_tomorrow(mother)
@@ -269,18 +276,23 @@ async def test_a_parent_on_max_warns_and_the_roll_call_shows_it(
     parent = await max_bot.bound_user(
         world.staff("math"), world.people["sidorov"], BindingRole.PARENT
     )
+    # A person takes a moment between taps: the fake's 30 requests a second (maxapi asks
+    # for the chat on every update) start afresh at each pause.
+    pause = max_bot.fake.reset_stats
+    pause()
     await parent.send("/menu")
     await parent.wait_reply()
     await parent.press_and_wait("🗓 Предупредить об отсутствии")
     await parent.press_and_wait("📅 Несколько дней…")
     await parent.press_and_wait("вт 24.11")
+    pause()
     await parent.press_and_wait("чт 26.11")
     await parent.press_and_wait("🤒 Болезнь")
     saved = await parent.press_and_wait("✅ Подтвердить")
     assert "с вт 24.11 по чт 26.11" in (saved.text or "")
     assert len(await _suggestions(max_bot.journal)) == 3  # a suggested reason a school day
 
-    max_bot.fake.reset_stats()  # a new second for the teacher (MAX takes 30 requests a second)
+    pause()
     teacher = await max_bot.bound_user(
         world.staff("admin"), world.people["math"], BindingRole.STAFF
     )

@@ -21,6 +21,7 @@ from core.accounts import Caller
 from core.errors import InvalidValue
 from core.friday_round import NOTE_LIMIT
 from core.models import BindingRole
+from notifications.planned import announce_plan
 
 NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
 SLOT = "planned"  # the draft at the summary and the comment typed for it
@@ -177,6 +178,7 @@ async def confirm(turn: Turn, action: PlanCb) -> None:
     )
     if created and same:
         await draft.clear()
+    await announce_plan(turn.journal, warning)  # the class teacher, at once (once)
     await turn.show(screens.planned.saved(turn.tx, warning, created))
 
 
@@ -189,6 +191,7 @@ async def show_list(turn: Turn, action: PlanCb, note: str = "") -> None:
 async def withdraw(turn: Turn, action: PlanCb) -> None:
     """Withdrawn before its first lesson; after it, refused with a clear message."""
     gone = await planned.withdraw_plan(turn.journal, turn.user, _binding(turn), action.plan)
+    await announce_plan(turn.journal, gone, withdrawn=True)
     turn.answer(turn.tx("planned.withdrawn"))
     await show_list(turn, PlanCb(act="ls", pupil=gone.pupil_id), turn.tx("planned.withdrawn"))
 

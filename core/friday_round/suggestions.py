@@ -50,7 +50,7 @@ class SuggestionView:
     at: datetime | None = None  # when it was given (or commented): the notice's identity
 
 
-async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
+async def class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
     teacher = await s.scalar(
         select(SchoolClass.class_teacher_id)
         .join(Pupil, Pupil.class_id == SchoolClass.id)
@@ -140,7 +140,7 @@ async def suggest_reason(
             reason,
             None,
             parent or "",
-            await _class_teachers_of(s, pupil_id),
+            await class_teachers_of(s, pupil_id),
             values["suggested_at"],
         )
 
@@ -176,7 +176,7 @@ async def add_suggestion_note(
             AbsenceReason.UNCONFIRMED,
             note,
             parent or "",
-            await _class_teachers_of(s, pupil_id),
+            await class_teachers_of(s, pupil_id),
             now,
         )
 

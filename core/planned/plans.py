@@ -6,7 +6,7 @@ withdrawn until its first lesson starts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Actor
 from core.clock import at_local, local_today
 from core.errors import InvalidValue, NotAllowed, NotFound
-from core.friday_round.suggestions import NOTE_LIMIT, SUGGESTIBLE, suggesting_parent
+from core.friday_round.suggestions import (
+    NOTE_LIMIT,
+    SUGGESTIBLE,
+    class_teachers_of,
+    suggesting_parent,
+)
 from core.identity import UserRef
 from core.journal import Journal
 from core.lessons import materialise, pupil_lessons_query
@@ -31,6 +36,7 @@ from core.models import (
     Pupil,
     SchoolClass,
 )
+from core.recipients import Recipient
 
 HORIZON_DAYS = 14  # a warning covers days from today to 13 days ahead
 CATEGORIES = SUGGESTIBLE  # illness, family circumstances (a parent's statement), other
@@ -75,6 +81,7 @@ class Plan:
     note: str | None
     reported_by: str
     withdrawable: bool
+    class_teachers: tuple[Recipient, ...] = ()  # told of it now (a new one, or withdrawn)
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,8 @@ async def plan_absence(
         s.add(plan)
         await s.flush()
         await _suggest(s, actor, plan, sorted({c.day for c in covered}))
-        return await _plan_view(s, journal, plan), True
+        view = await _plan_view(s, journal, plan)
+        return replace(view, class_teachers=await class_teachers_of(s, pupil_id)), True
 
 
 async def _overlapping(
@@ -318,4 +326,5 @@ async def withdraw_plan(journal: Journal, user: UserRef, binding_id: int, plan_i
         plan.withdrawn_by = actor.person_id
         await s.execute(delete(AbsenceSuggestion).where(AbsenceSuggestion.planned_id == plan.id))
         await s.flush()
-        return await _plan_view(s, journal, plan)
+        view = await _plan_view(s, journal, plan)
+        return replace(view, class_teachers=await class_teachers_of(s, plan.pupil_id))

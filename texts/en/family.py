@@ -146,4 +146,6 @@ TEXTS: dict[str, str] = {
     "error.planned_started": "These lessons have already started — too late to warn of them.",
     "error.planned_overlap": "There is already a warning for these days. To change it, first withdraw the earlier one in «My warnings».",
     "error.planned_begun": "The lesson has already started — the warning cannot be withdrawn. If your child came, the teacher marks it at the roll call.",
+    "planned.to_teacher": "🗓 <b>{parent}</b> warns: <b>{name}</b> will not come — {when}. Reason: {reason}.\nAfter the roll call the reason waits for your confirmation from documents (in the Friday round).",
+    "planned.withdrawn_to_teacher": "↩️ <b>{parent}</b> withdrew the warning: <b>{name}</b>, {when} — {reason}.",
 }
