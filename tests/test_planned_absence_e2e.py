@@ -131,6 +131,12 @@ async def test_r6_a_mother_of_three_warns_for_one_the_roll_call_accepts_it_witho
     assert alert["binding_id"] == father_binding
     assert "предупредил(а): Иванова Светлана Николаевна" in alert["text"]
 
+    at(clock, TUESDAY, 20, 0)
+    assert await jobs.digests() >= 1  # her digest does not ask the reason she gave
+    digest = [r for r in await outbox(bot.journal, "digest") if r["binding_id"] != father_binding]
+    assert "Иванов Пётр" in digest[0]["text"]
+    assert "причина указана вами, ждёт подтверждения" in digest[0]["text"]
+
     at(clock, FRIDAY, 14, 0)
     assert await jobs.friday_round() == 1
     [round_] = await outbox(bot.journal, "friday_round")
@@ -202,6 +208,16 @@ async def test_a_warning_of_some_lessons_marks_only_those_and_the_teacher_may_ma
     await english.press_and_wait("❌ Иванова М.")
     final = await english.press_and_wait("🕒 Иванова М.")
     assert "✅ Иванова М." in final.button_texts
+
+    # Gone after all: absent at English (warned of) and at maths (not): the alert to her
+    # names maths alone.
+    await english.press_and_wait("✅ Иванова М.")
+    await teacher.press_and_wait("▫️ Иванова М.")
+    at(clock, TUESDAY, 9, 40)
+    assert await NotificationJobs(bot.journal, NotificationRules()).absence_alerts() == 1
+    [alert] = await outbox(bot.journal, "absence_alert")
+    assert "Иванова Мария" in alert["text"] or "Мария" in alert["text"]
+    assert "1 (Математика)" in alert["text"] and "Английский" not in alert["text"]
 
 
 async def test_forged_warning_buttons_are_refused(
