@@ -238,7 +238,10 @@ async def test_forged_warning_buttons_are_refused(
         PlanCb(
             act="y", pupil=world.people["petya"], first=tuesday - 7, last=tuesday - 7, reason="i"
         ),
-        # a lesson the day does not have, a reason that is not offered
+        # no lesson but a stray bit; a lesson the day does not have; a reason not offered
+        PlanCb(
+            act="y", pupil=world.people["petya"], first=tuesday, last=tuesday, mask=1, reason="i"
+        ),
         PlanCb(
             act="y",
             pupil=world.people["petya"],

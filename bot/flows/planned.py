@@ -15,7 +15,7 @@ from bot.actions import PlanCb
 from bot.flows.reasons import not_a_command
 from bot.flows.routes import Routes
 from bot.flows.turn import Turn, actor_of
-from bot.screens.planned import CODES, lessons_of
+from bot.screens.planned import CODES, MAX_LESSON, lessons_of
 from core import accounts, planned
 from core.accounts import Caller
 from core.errors import InvalidValue
@@ -101,10 +101,19 @@ def _check_days(choices: planned.PlanChoices, action: PlanCb) -> None:
         or choices.day(date.fromordinal(action.last)) is None
     ):
         raise InvalidValue("error.planned_days")
-    if action.mask:
+    chosen = _lessons(action)
+    if chosen is not None:
         open_ = {lesson.no for lesson in first.lessons if not lesson.started}
-        if action.first != action.last or not set(lessons_of(action.mask)) <= open_:
+        if action.first != action.last or not set(chosen) <= open_:
             raise InvalidValue("error.planned_days")
+
+
+def _lessons(action: PlanCb) -> tuple[int, ...] | None:
+    """The lessons a button names (None: the whole days); a bit past the lesson numbers
+    is a forged button."""
+    if action.mask & ~(((1 << MAX_LESSON) - 1) << 1):
+        raise InvalidValue("error.planned_days")
+    return lessons_of(action.mask) or None
 
 
 def _draft(action: PlanCb) -> dict[str, object]:
@@ -172,7 +181,7 @@ async def confirm(turn: Turn, action: PlanCb) -> None:
         action.pupil,
         date.fromordinal(action.first),
         date.fromordinal(action.last),
-        lessons_of(action.mask) or None,
+        _lessons(action),
         reason,
         note,
     )
