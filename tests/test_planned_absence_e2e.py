@@ -119,6 +119,17 @@ async def test_r6_a_mother_of_three_warns_for_one_the_roll_call_accepts_it_witho
     father_binding = await bind(bot.journal, father.id)
 
     teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    # Still Monday: the class teacher's week shows the warning ahead (R6).
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    week = await teacher.press_and_wait("🚫 Пропуски за неделю")
+    assert "Родители предупредили заранее" in (week.text or "")
+    assert (
+        "📨 Иванов Пётр Алексеевич, 24.11 — болезнь (справка) (Иванова Светлана Николаевна)"
+        f" — «{COMMENT}»"
+    ) in (week.text or "")
+
     at(clock, TUESDAY, 8, 35)
     await _take_roll_call(teacher, "5А Математика")
     [tuesday_math] = await lessons.teacher_day(bot.journal, world.staff("math"), TUESDAY)

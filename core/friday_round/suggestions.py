@@ -189,6 +189,7 @@ class Suggestion:
     note: str | None
     parent_name: str
     suggested_at: datetime
+    pupil_name: str = ""
 
 
 async def suggestions_for(
@@ -202,18 +203,20 @@ async def suggestions_for(
     rows = await s.execute(
         text(
             """
-            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at
+            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at,
+                   pp.full_name
             FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
             JOIN absence_suggestions sg ON sg.pupil_id = x.pupil_id AND sg.day = x.day
             JOIN people pe ON pe.id = sg.suggested_by
+            JOIN people pp ON pp.id = sg.pupil_id
             ORDER BY sg.pupil_id, sg.day, sg.suggested_at
             """
         ),
         {"pupils": [p for p, _ in pairs], "days": [d for _, d in pairs]},
     )
-    for pupil_id, day, reason, note, parent, at in rows:
+    for pupil_id, day, reason, note, parent, at, pupil in rows:
         found[(pupil_id, day)].append(
-            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at)
+            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at, pupil)
         )
     return found
 

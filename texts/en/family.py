@@ -39,6 +39,8 @@ TEXTS: dict[str, str] = {
     "class.opt_outs_none": "No parents of this class's pupils are in the journal.",
     "class.codes": "🔑 Codes for parents and pupils",
     "class.absence_line": "{name}, {day}: {count} lesson(s) — {reason}",
+    "class.warned_ahead": "<b>Parents warned in advance</b> (after the roll call the reason waits for confirmation):",
+    "class.warned_line": "📨 {name}, {days} — {reason} ({parent}){note}",
     "class.no_absences": "No absences.",
     "class.reason_saved": "Reason recorded ({count} lesson(s))",
     "class.pupils": "👤 Pupils",

@@ -39,6 +39,8 @@ TEXTS: dict[str, str] = {
     "class.opt_outs_none": "У учеников класса нет родителей в журнале.",
     "class.codes": "🔑 Коды для родителей и учеников",
     "class.absence_line": "{name}, {day}: уроков {count} — {reason}",
+    "class.warned_ahead": "<b>Родители предупредили заранее</b> (после переклички причина будет ждать подтверждения):",
+    "class.warned_line": "📨 {name}, {days} — {reason} ({parent}){note}",
     "class.no_absences": "Пропусков нет.",
     "class.reason_saved": "Причина записана ({count} ур.)",
     "class.pupils": "👤 Ученики",
