@@ -1,17 +1,22 @@
 """The roll call card of the largest class the rules allow with most of it warned of in
 advance (issue 13): 30 pupils with long names, 22 of them «Н (предупр.)», is one message on
-Telegram and on MAX, within each messenger's limits."""
+Telegram and on MAX, within each messenger's limits; the class teacher's week lists the
+warnings ahead."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from bot.max import render as max_render
 from bot.max.limits import MAX_LIMITS
 from bot.screens import roll_call
+from bot.screens.class_teacher import Week, warned_ahead
 from bot.telegram import render as telegram_render
 from bot.telegram.limits import TELEGRAM_LIMITS
 from core.attendance import RollCall, RollCallLine
+from core.friday_round import Suggestion
 from core.lessons import LessonCounts, PupilOfLesson
-from core.models import Presence
+from core.models import AbsenceReason, Presence
 from tests.test_teacher_screens_unit import MONDAY, lesson, tx
 
 LONGEST = "Константинопольская-Преображенская"
@@ -61,3 +66,21 @@ def test_a_warned_pupil_once_marked_shows_the_mark_not_the_warning() -> None:
     assert sum(t.startswith("📨 ") for t in labels) == 1
     assert sum(t.startswith("✅ ") for t in labels) == 2
     assert "Н (предупр.) — 1" in screen.text
+
+
+def test_the_class_teachers_week_lists_warnings_ahead_a_pupils_days_in_one_line() -> None:
+    at = datetime(2026, 11, 23, 10, 0)
+    days = [MONDAY + timedelta(days=n) for n in range(5)]
+    given = {
+        (7, d): [
+            Suggestion(
+                7, d, AbsenceReason.ILLNESS, "ж" * 300, "Иванова Светлана", at, "Иванов Пётр"
+            )
+        ]
+        for d in days
+    }
+    week = Week(1, days[1], [], given)  # seen on Tuesday: Monday is gone by
+    lines = warned_ahead(tx, week)
+    [line] = [x for x in lines if x.startswith("📨")]
+    assert line.startswith("📨 Иванов Пётр, 24.11, 25.11, 26.11, 27.11 — болезнь (справка)")
+    assert "ж" * 99 + "…" in line and "ж" * 100 not in line

@@ -141,12 +141,13 @@ AHEAD_NOTE_CLIP = 100  # a comment, in the list of warnings ahead (30 pupils fit
 
 
 def warned_ahead(tx: Texts, week: Week) -> list[str]:
-    """The parents' warnings of the week's days not absent (yet): a pupil's days in one
-    line, with the reason that will wait for confirmation (issue 13, R6)."""
+    """The parents' warnings of the week's days not absent (yet), from the day shown on (a
+    day gone by without an absence: the pupil came after all): a pupil's days in one line,
+    with the reason that will wait for confirmation (issue 13, R6)."""
     absent = {(e.pupil_id, e.date) for e in week.entries}
     grouped: dict[tuple[int, str, str, AbsenceReason, str], list[date]] = {}
     for key, given in sorted(week.given.items()):
-        if key in absent:
+        if key in absent or key[1] < week.day:
             continue
         for sg in given:
             note = sg.note or ""
