@@ -8,11 +8,11 @@ confirming twice keeps one warning. The screens are in ``bot/screens/planned.py`
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from bot import screens
 from bot.actions import PlanCb
-from bot.flows.reasons import not_a_command
+from bot.flows.reasons import asked_in_time, not_a_command
 from bot.flows.routes import Routes
 from bot.flows.turn import Turn, actor_of
 from bot.screens.planned import CODES, MAX_LESSON, lessons_of
@@ -23,7 +23,6 @@ from core.friday_round import NOTE_LIMIT
 from core.models import BindingRole
 from notifications.planned import announce_plan
 
-NOTE_WAIT = timedelta(minutes=30)  # a comment typed later than this is not taken as one
 SLOT = "planned"  # the draft at the summary and the comment typed for it
 
 
@@ -141,18 +140,11 @@ async def summary(turn: Turn, action: PlanCb) -> None:
     await turn.show(screens.planned.summary(turn.tx, action, choices.pupil_name, None))
 
 
-def _in_time(turn: Turn, data: dict[str, object]) -> bool:
-    asked = data.get("at")
-    return (
-        bool(asked) and turn.journal.clock.now() - datetime.fromisoformat(str(asked)) <= NOTE_WAIT
-    )
-
-
 async def note(turn: Turn) -> None:
     """The comment typed at the summary: the summary again, with it (typed again, it is
     replaced)."""
     data = await turn.slot(SLOT).get_data()
-    if not _in_time(turn, data) or not isinstance(data.get("draft"), dict):
+    if not asked_in_time(turn.journal, data) or not isinstance(data.get("draft"), dict):
         await turn.conversation.clear()
         await turn.show(turn.tx("fallback.unknown"))
         return
@@ -172,7 +164,7 @@ async def confirm(turn: Turn, action: PlanCb) -> None:
         raise InvalidValue()
     draft = turn.slot(SLOT)
     data = await draft.get_data()
-    same = data.get("draft") == _draft(action) and _in_time(turn, data)
+    same = data.get("draft") == _draft(action) and asked_in_time(turn.journal, data)
     note = str(data.get("note") or "") if same else None
     warning, created = await planned.plan_absence(
         turn.journal,
