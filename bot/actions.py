@@ -166,6 +166,22 @@ class ChildCb(Action, prefix="ch"):
     pupil: Num
 
 
+class PlanCb(Action, prefix="pa"):
+    """A parent warns of a child's absence in advance (issue 13). ``act``: the children
+    (k), the days menu (d), pick the first day (f) or the last (t), the day of some lessons
+    (o), toggle its lessons (l, ``mask``: bit n is lesson n), the category (r), the
+    summary (c), save (y), the warnings (ls), withdraw one (x, ``plan``). ``reason``:
+    i illness, f family circumstances, o another good reason."""
+
+    act: str
+    pupil: Num = 0
+    first: Day = 0
+    last: Day = 0
+    mask: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    reason: str = ""
+    plan: BigId = 0
+
+
 class RoleCb(Action, prefix="ro"):
     binding: BigId
 

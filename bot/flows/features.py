@@ -14,6 +14,7 @@ from bot.flows import (
     marks,
     other_account,
     periods,
+    planned,
     reasons,
     reports,
     revert,
@@ -43,6 +44,7 @@ FEATURES = (
     digest,
     other_account,
     reasons,
+    planned,
     friday_round,
     written_work,
 )

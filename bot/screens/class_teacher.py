@@ -130,6 +130,8 @@ def week_absences(tx: Texts, week: Week, page: int) -> Screen:
             rows += [buttons[:2], buttons[2:]]
     if len(lines) == 1:
         lines.append(tx("class.no_absences"))
+    if page == 0:
+        lines += warned_ahead(tx, week)
     if pages > 1:
         back, forward = (page - 1) % pages, (page + 1) % pages
         rows.append(
@@ -141,6 +143,41 @@ def week_absences(tx: Texts, week: Week, page: int) -> Screen:
     rows.append([heat_map_button(tx, week.class_id, week.day)])
     rows.append(back_to_class(tx, week.class_id, week.day))
     return Screen("\n".join(lines), rows)
+
+
+AHEAD_NOTE_CLIP = 100  # a comment, in the list of warnings ahead (30 pupils fit a screen)
+
+
+def warned_ahead(tx: Texts, week: Week) -> list[str]:
+    """The parents' warnings of the week's days not absent (yet), from the day shown on (a
+    day gone by without an absence: the pupil came after all): a pupil's days in one line,
+    with the reason that will wait for confirmation (issue 13, R6)."""
+    absent = {(e.pupil_id, e.date) for e in week.entries}
+    grouped: dict[tuple[int, str, str, AbsenceReason, str], list[date]] = {}
+    for key, given in sorted(week.given.items()):
+        if key in absent or key[1] < week.day:
+            continue
+        for sg in given:
+            note = sg.note or ""
+            if len(note) > AHEAD_NOTE_CLIP:
+                note = note[: AHEAD_NOTE_CLIP - 1] + "…"
+            group = (sg.pupil_id, sg.pupil_name, sg.parent_name, sg.reason, note)
+            grouped.setdefault(group, []).append(sg.day)
+    if not grouped:
+        return []
+    lines = ["", tx("class.warned_ahead")]
+    for (_pupil, name, parent, reason, note), days in grouped.items():
+        lines.append(
+            tx(
+                "class.warned_line",
+                name=quote(name),
+                days=", ".join(f"{d:%d.%m}" for d in days),
+                reason=tx(f"reason.{reason.value}"),
+                parent=quote(parent),
+                note=tx("round.note", note=quote(note)) if note else "",
+            )
+        )
+    return lines
 
 
 def _week_entry(tx: Texts, entry: PupilDayAbsence, given: list[Suggestion]) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import date
 from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
 from bot.screen import Button, Limits, Row, Screen, Style, quote
 from bot.screens.nav import day_title
-from core.attendance import RollCall
+from core.attendance import RollCall, RollCallLine
 from core.lessons import LessonSummary
 from core.models import Presence
 from core.rules import grade_has_marks
@@ -18,6 +18,7 @@ from texts import Texts
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
 # Present green, absent red where the messenger colours buttons (the icons stay).
 STATUS_STYLE = {Presence.PRESENT: Style.POSITIVE, Presence.ABSENT: Style.NEGATIVE}
+WARNED_ICON = "📨"  # not marked yet; a parent warned of the absence (issue 13): «Н (предупр.)»
 PER_ROW = 2  # pupils a row
 # Room left under a page for the lesson's own buttons (at most 10 in 5 rows: the page
 # turn, «the rest are present», marks/topic/homework, bulk/final/written work (R14),
@@ -79,6 +80,9 @@ def card_text(tx: Texts, call: RollCall, page: int, size: int, count: int, *, ah
         )
     )
     lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    warned = sum(1 for line in call.lines if line.warned and line.status is None)
+    if warned:  # the legend of 📝 (a button holds only the icon and the name)
+        lines.append(tx("rollcall.warned", count=warned))
     if count > 1:
         first = page * size + 1
         last = min(len(call.lines), first + size - 1)
@@ -115,7 +119,7 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         lines = lines[page * size : (page + 1) * size]
     taps = [
         Button(
-            f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
+            f"{_icon(line)} {line.pupil.short_name}",
             TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
             style=STATUS_STYLE.get(line.status) if line.status else None,
         )
@@ -134,6 +138,10 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         rows.append([rest])
     rows += _lesson_rows(tx, lesson)
     return rows
+
+
+def _icon(line: RollCallLine) -> str:
+    return WARNED_ICON if line.warned and line.status is None else STATUS_ICON[line.status]
 
 
 def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:

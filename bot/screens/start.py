@@ -13,6 +13,7 @@ from bot.actions import (
     NavCb,
     OverdueCb,
     PeriodCb,
+    PlanCb,
     ReportCb,
     RoleCb,
     RulesCb,
@@ -66,6 +67,7 @@ def menu(
         )
         rows.append([Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK))])
         if actor.role is BindingRole.PARENT:
+            rows.append([Button(tx("menu.planned"), PlanCb(act="k"))])
             rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])
     if caller.bindings > 1:
         rows.append([Button(tx("menu.switch_role"), RoleCb(binding=0))])

@@ -37,6 +37,7 @@ from core.models.notifications import (
     AbsenceSuggestion,
     Digest,
     NotificationJobRun,
+    PlannedAbsence,
     absence_alert_states_table,
     outbox_table,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "NotificationPrefs",
     "Period",
     "Person",
+    "PlannedAbsence",
     "Presence",
     "Pupil",
     "RedeemAttempt",
