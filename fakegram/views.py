@@ -13,12 +13,11 @@ from fakegram.state import ChatEvent, FakeChat, StoredMessage
 
 
 class Button(NamedTuple):
-    """A keyboard button: its text and its callback_data (or url; None for reply buttons),
-    and its colour (Bot API 9.4's ``style``: success, danger, primary; None: the app's)."""
+    """A keyboard button: its text and its callback_data (or url; None for reply buttons).
+    Its colour (Bot API 9.4's ``style``) is in the raw ``keyboard``."""
 
     text: str
     data: str | None
-    style: str | None = None
 
 
 ButtonMatcher = str | re.Pattern[str] | Callable[[Button], bool]
@@ -28,7 +27,7 @@ def button_of(raw: dict[str, Any]) -> Button:
     data = raw.get("callback_data")
     if data is None:
         data = raw.get("url")
-    return Button(raw.get("text", ""), data, raw.get("style"))
+    return Button(raw.get("text", ""), data)
 
 
 class MessageView:

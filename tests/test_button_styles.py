@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest_asyncio
@@ -14,7 +15,6 @@ import pytest_asyncio
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import BindingRole
-from fakegram.views import Button as SeenButton
 from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
 from tests.world import World
@@ -28,8 +28,9 @@ async def max_bot(journal: Journal, world: World) -> AsyncIterator[MaxHarness]:
         yield harness
 
 
-def styles(buttons: list[list[SeenButton]]) -> dict[str, str | None]:
-    return {b.text: b.style for row in buttons for b in row}
+def styles(keyboard: list[list[dict[str, Any]]]) -> dict[str, str | None]:
+    """Each button's Bot API ``style`` (None: the app's own), by its text."""
+    return {b["text"]: b.get("style") for row in keyboard for b in row}
 
 
 async def test_r4_the_roll_call_shows_present_green_and_absent_red_in_telegram(
@@ -39,12 +40,12 @@ async def test_r4_the_roll_call_shows_present_green_and_absent_red_in_telegram(
     await teacher.send("/today")
     await teacher.wait_reply()
     card = await teacher.press_and_wait(lambda b: "5А Математика" in b.text)
-    before = styles(card.buttons)
+    before = styles(card.keyboard)
     assert before["▫️ Иванов П."] is None  # not taken: the app's own colour
     assert before["✅ Остальные присутствуют"] == "success"
     await teacher.press_and_wait("▫️ Иванов П.")
     final = await teacher.press_and_wait("✅ Остальные присутствуют")
-    after = styles(final.buttons)
+    after = styles(final.keyboard)
     assert after["❌ Иванов П."] == "danger"
     assert after["✅ Иванова М."] == "success"
 
@@ -62,7 +63,7 @@ async def test_r7_the_deputy_confirms_green_and_declines_red(
     clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=MOSCOW))
     await teacher.press("❌ Иванов П.")  # too late: a request to the deputy
     request = await deputy.wait_reply()
-    seen = styles(request.buttons)
+    seen = styles(request.keyboard)
     assert seen["✅ Подтвердить"] == "success"
     assert [style for text, style in seen.items() if "Отклонить" in text] == ["danger"]
 
