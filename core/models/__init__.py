@@ -35,6 +35,8 @@ from core.models.lessons import (
 )
 from core.models.notifications import (
     AbsenceSuggestion,
+    Announcement,
+    AnnouncementReceipt,
     Digest,
     NotificationJobRun,
     absence_alert_states_table,
@@ -65,6 +67,8 @@ __all__ = [
     "AbsenceSuggestion",
     "AcademicYear",
     "Account",
+    "Announcement",
+    "AnnouncementReceipt",
     "Assignment",
     "Attendance",
     "AuditEntry",
