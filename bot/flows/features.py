@@ -5,6 +5,7 @@ MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 from __future__ import annotations
 
 from bot.flows import (
+    announcements,
     bindings,
     class_teacher,
     digest,
@@ -45,6 +46,7 @@ FEATURES = (
     reasons,
     friday_round,
     written_work,
+    announcements,
 )
 
 
