@@ -23,7 +23,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import TextClause, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,7 +155,7 @@ _SCOPE_SQL = {
 }
 
 
-def _people_sql(scope: Scope, role: BindingRole) -> Any:
+def _people_sql(scope: Scope, role: BindingRole) -> TextClause:
     """The pupils enrolled today in the scope, or their parents who gave consent (R19)
     and did not opt out of the e-diary (R18); each person once."""
     pupils = f"""

@@ -340,3 +340,33 @@ async def test_r17_a_parent_on_both_messengers_reads_in_max_and_is_counted_once(
     again = await teacher.press_and_wait("🔄 Обновить", message=report)
     assert "Кто прочитал: 1 из 1" in (again.text or "")
     assert "Прочитали все" in (again.text or "")
+
+
+async def test_the_class_teacher_edits_the_draft_and_writes_to_one_group_only(
+    bot: Harness, world: World
+) -> None:
+    """«✏️ Изменить» gives the text back to copy; the corrected one replaces it. The 5А
+    English «1 группа» (Петя, Маша) is for their mother, not for Сидоров (2 группа)."""
+    teacher = await staff_user(bot, world, "math")
+    mother = await bot.bound_user(world.staff("admin"), world.people["mother"], BindingRole.PARENT)
+    await bot.bound_user(world.staff("admin"), world.people["sidorov"], BindingRole.PARENT)
+    group = "Группа 5А, 1 группа (Английский язык)"
+    preview = await compose(teacher, group, "👪 Родители", "Контрольная в пятницу.")
+    await teacher.press("✏️ Изменить", message=preview)
+    ask = await teacher.wait_reply()
+    assert "Отправьте исправленный текст" in (ask.text or "")
+    current = await teacher.wait_reply()
+    assert current.text == "Контрольная в пятницу."
+    fixed = await teacher.send_and_wait("Контрольная в четверг.")
+    assert "Контрольная в четверг." in (fixed.text or "") and group in (fixed.text or "")
+    report = await teacher.press_and_wait("📤 Отправить", message=fixed)
+    assert "Кто прочитал: 0 из 1" in (report.text or "")
+    # «Отправить» on the first preview: the same draft, sent already.
+    old_send = await teacher.press("📤 Отправить", message=preview)
+    assert "уже отправлено" in ((await old_send.wait_answered()).get("text") or "")
+    await bot.settle(teacher)
+    assert await announcements_saved(bot.journal) == 1
+    assert await deliver(bot) == 1
+    got = await mother.wait_reply()
+    assert "Контрольная в четверг." in (got.text or "")
+    assert "пятницу" not in (got.text or "")

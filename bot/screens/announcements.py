@@ -141,15 +141,13 @@ def report(tx: Texts, found: ReadReport, page: int, tz: ZoneInfo) -> Screen:
         lines.append(tx("announce.was_reminded"))
     ann = letter.announcement_id
     rows: list[Row] = []
-    if pages > 1:
-        rows.append(
-            [Button(f"◀ {p + 1}", AnnounceViewCb(ann=ann, page=p)) for p in (page - 1,) if p >= 0]
-            + [
-                Button(f"{p + 1} ▶", AnnounceViewCb(ann=ann, page=p))
-                for p in (page + 1,)
-                if p < pages
-            ]
-        )
+    turns = [
+        Button(label, AnnounceViewCb(ann=ann, page=p))
+        for label, p in ((f"◀ {page}", page - 1), (f"{page + 2} ▶", page + 1))
+        if 0 <= p < pages
+    ]
+    if turns:
+        rows.append(turns)
     if unread and not found.reminded:
         rows.append([Button(tx("announce.remind"), AnnounceViewCb(ann=ann, page=page, remind=1))])
     rows.append([Button(tx("announce.refresh"), AnnounceViewCb(ann=ann, page=page))])
