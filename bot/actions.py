@@ -347,6 +347,27 @@ class CardsCb(Action, prefix="nc"):
     token: Num
 
 
+class AnnounceCb(Action, prefix="an"):
+    """Writing an announcement (issue 13.3): the targets (n), a target picked: the
+    audience (t), the audience picked: the prompt (a), send the draft ``token`` (s), type
+    it again (e), drop it (x)."""
+
+    act: str
+    scope: str = ""
+    target: Num = 0
+    aud: str = ""
+    token: Annotated[str, Field(max_length=16, pattern=r"^[0-9a-f]*$")] = ""
+
+
+class AnnounceViewCb(Action, prefix="av"):
+    """Who has read an announcement, a page of those who have not; ``remind`` 1:
+    «Напомнить непрочитавшим» (once)."""
+
+    ann: BigId
+    page: Annotated[int, Field(ge=0, le=10_000)] = 0
+    remind: Annotated[int, Field(ge=0, le=1)] = 0
+
+
 # The buttons notifications carry. Each names the binding the message was sent to, so
 # that it acts in that role even when the account has since switched to another of its
 # bindings; core checks that the binding belongs to whoever presses.
@@ -398,6 +419,13 @@ class CutOtherCb(Action, prefix="cuo"):
 
     binding: int
     other: int
+
+
+class AnnounceReadCb(Action, prefix="anr"):
+    """«Прочитано ✓» under an announcement (R17's receipt)."""
+
+    binding: int
+    ann: int
 
 
 class UnreadCb(Action, prefix="unr"):

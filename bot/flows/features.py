@@ -5,6 +5,7 @@ MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 from __future__ import annotations
 
 from bot.flows import (
+    announcements,
     bindings,
     class_teacher,
     digest,
@@ -47,6 +48,7 @@ FEATURES = (
     planned,
     friday_round,
     written_work,
+    announcements,
 )
 
 

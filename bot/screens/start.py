@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.actions import (
     AdminCb,
+    AnnounceCb,
     ClassCb,
     ConsentCb,
     FamilyCb,
@@ -82,6 +83,8 @@ def _staff_rows(tx: Texts, caller: Caller, class_ids: list[tuple[int, str]]) -> 
         rows.append([Button(tx("menu.today"), NavCb(to=Nav.TODAY))])
     for class_id, name in class_ids:
         rows.append([Button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t"))])
+    if class_ids or actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):  # issue 13.3
+        rows.append([Button(tx("menu.announce"), AnnounceCb(act="n"))])
     if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
         rows.append([Button(tx("menu.requests"), AdminCb(act="q"))])
     if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):

@@ -35,6 +35,8 @@ from core.models.lessons import (
 )
 from core.models.notifications import (
     AbsenceSuggestion,
+    Announcement,
+    AnnouncementReceipt,
     Digest,
     NotificationJobRun,
     PlannedAbsence,
@@ -66,6 +68,8 @@ __all__ = [
     "AbsenceSuggestion",
     "AcademicYear",
     "Account",
+    "Announcement",
+    "AnnouncementReceipt",
     "Assignment",
     "Attendance",
     "AuditEntry",

@@ -91,6 +91,49 @@ class Digest(Base):
     read_at: Mapped[datetime | None]
 
 
+class Announcement(Base):
+    """An announcement a class teacher, the admin or the director wrote (issue 13.3): to
+    a class, one of its subgroups, a grade or the whole school (``scope`` and its
+    ``target_id``: the class, group or grade; 0 for the school), for the parents, the
+    pupils or both (``audience``). ``token`` is the author's draft: a second «Отправить»
+    on the same draft finds the row and sends nothing again. ``reminded_at``: «Напомнить
+    непрочитавшим» was used (once)."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        UniqueConstraint("author_id", "token"),
+        CheckConstraint("scope IN ('class', 'group', 'grade', 'school')", name="scope"),
+        CheckConstraint("audience IN ('parents', 'pupils', 'both')", name="audience"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+
+
+class AnnouncementReceipt(Base):
+    """One person an announcement went to, in the role it reached them in, and their
+    «Прочитано ✓» (R17's receipt: a read on any of the person's bindings counts)."""
+
+    __tablename__ = "announcement_receipts"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    read_at: Mapped[datetime | None]
+
+
 class AbsenceSuggestion(Base):
     """A parent's suggested reason for a pupil's absence on a day: it waits in the class
     teacher's queue; only the class teacher confirms a reason, from documents (R6)."""

@@ -1,8 +1,9 @@
 """English texts, one module per area of the bot; ``EN`` is all of them."""
 
-from texts.en import charts, cli, common, family, office, reports, roster, teacher
+from texts.en import announce, charts, cli, common, family, office, reports, roster, teacher
 
 EN: dict[str, str] = {
+    **announce.TEXTS,
     **reports.TEXTS,
     **roster.TEXTS,
     **cli.TEXTS,

@@ -1,8 +1,9 @@
 """Russian texts (the default language), one module per area of the bot; ``RU`` is all of them."""
 
-from texts.ru import charts, cli, common, family, office, reports, roster, teacher
+from texts.ru import announce, charts, cli, common, family, office, reports, roster, teacher
 
 RU: dict[str, str] = {
+    **announce.TEXTS,
     **reports.TEXTS,
     **roster.TEXTS,
     **cli.TEXTS,
