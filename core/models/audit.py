@@ -27,6 +27,13 @@ class AuditEntry(Base):
         Index("ix_audit_log_actor_at", "actor_id", "at"),
         Index("ix_audit_log_school_at", "school_id", "at"),
         Index("ix_audit_log_binding_at", "binding_id", "at"),
+        # A pupil's mark changes, shown to the family (R9; core/marks/history.py).
+        Index(
+            "ix_audit_log_mark_pupil_at",
+            text("(CAST(entity_key ->> 'pupil_id' AS integer))"),
+            "at",
+            postgresql_where=text("entity = 'mark'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

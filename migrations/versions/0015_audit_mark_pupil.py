@@ -1,0 +1,30 @@
+"""The audit log finds a pupil's mark changes by the pupil: the family's marks screen and
+the digest show corrections openly (R9)
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-03 08:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_audit_log_mark_pupil_at",
+        "audit_log",
+        [sa.text("(CAST(entity_key ->> 'pupil_id' AS integer))"), "at"],
+        postgresql_where=sa.text("entity = 'mark'"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_log_mark_pupil_at", table_name="audit_log")
