@@ -1,0 +1,184 @@
+"""End to end: a mark changed or removed is shown openly to the family (R9). The parent's
+and the pupil's marks screen says «исправлено 23.11: 3 → 4» (with «с разрешения завуча»
+when the deputy approved it after the deadline, R7) and «удалено 23.11: 3»; the next
+digest mentions it once. A mark entered and re-tapped within the same minute is no
+correction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core import corrections, marks
+from core.clock import ManualClock
+from core.models import BindingRole, Mark
+from fakegram.users import FakeUser
+from notifications.scheduler import NotificationJobs
+from tests.botkit import Harness
+from tests.test_marks_e2e import give_petya_a_three, open_math
+from tests.test_notifications import TUESDAY, WEDNESDAY, at, lesson_of, outbox
+from tests.world import MONDAY, World
+
+
+async def mothers_marks(bot: Harness, world: World) -> str:
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    return await marks_screen(mother)
+
+
+async def marks_screen(user: FakeUser) -> str:
+    await user.send("/marks")
+    return (await user.wait_reply()).text or ""
+
+
+async def digest_texts(bot: Harness) -> list[str]:
+    """The digests built so far, oldest first (one a day for the one parent bound)."""
+    await NotificationJobs(bot.journal).digests()
+    return [row["text"] for row in await outbox(bot.journal, "digest")]
+
+
+async def test_r9_teacher_sets_3_then_4_and_the_parent_and_the_pupil_see_the_correction(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    await give_petya_a_three(teacher)
+    clock.advance(timedelta(minutes=20))
+    await teacher.press_and_wait("→ 4")
+
+    seen = await mothers_marks(bot, world)
+    assert "Математика: 4 —" in seen
+    assert "✏️ исправлено 23.11: 3 → 4" in seen
+    assert "завуча" not in seen  # the teacher, within the deadline
+    petya = await bot.bound_user(world.staff("math"), world.people["petya"], BindingRole.PUPIL)
+    assert "✏️ исправлено 23.11: 3 → 4" in await marks_screen(petya)
+
+    at(clock, MONDAY, 20, 0)
+    [evening] = await digest_texts(bot)
+    assert "Математика: исправлено 23.11: 3 → 4" in evening
+    assert "Математика: <b>4</b> (Ответ на уроке)" in evening  # the mark itself, as it is now
+    at(clock, TUESDAY, 20, 0)
+    assert await digest_texts(bot) == [evening]  # nothing new: no digest, no second mention
+
+
+async def test_r9_the_deputy_approves_after_the_deadline_and_the_next_digest_says_so_once(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    deputy = await bot.bound_user(world.staff("admin"), world.people["deputy"], BindingRole.STAFF)
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await give_petya_a_three(teacher)
+    at(clock, MONDAY, 20, 0)
+    [monday] = await digest_texts(bot)
+    assert "<b>3</b>" in monday and "исправлено" not in monday
+
+    at(clock, MONDAY, 20, 30)
+    await teacher.press_and_wait("→ 5")
+    await teacher.send("ошибка ввода, в тетради 5")
+    await teacher.wait_reply()
+    assert "исправлено" not in await marks_screen(mother)  # waiting for the deputy
+    request = await deputy.wait_reply()
+    await deputy.press_and_wait("✅ Подтвердить", message=request)
+
+    seen = await marks_screen(mother)
+    assert "✏️ исправлено 23.11: 3 → 5, с разрешения завуча" in seen
+    at(clock, TUESDAY, 20, 0)
+    tuesday = (await digest_texts(bot))[-1]
+    assert "Дневник за вт 24.11" in tuesday
+    assert "✏️ Математика: исправлено 23.11: 3 → 5, с разрешения завуча" in tuesday
+    assert "<b>5</b>" not in tuesday  # a correction, not a new mark
+    at(clock, WEDNESDAY, 20, 0)
+    assert (await digest_texts(bot))[-1] == tuesday  # told once
+
+
+async def test_r9_a_retap_within_the_same_minute_in_test_mode_is_no_correction(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    await teacher.press_and_wait("🧪 Контрольная")
+    await teacher.press_and_wait("4")
+    await teacher.press_and_wait("Иванов П.")
+    await teacher.press_and_wait("5")
+    clock.advance(timedelta(seconds=20))
+    await teacher.press_and_wait("Иванов П. — 4")  # a slip, put right at once
+
+    seen = await mothers_marks(bot, world)
+    assert "Математика: 5 —" in seen and "исправлено" not in seen
+    at(clock, MONDAY, 20, 0)
+    [evening] = await digest_texts(bot)
+    assert "Математика: <b>5</b> (Контрольная работа)" in evening
+    assert "исправлено" not in evening
+
+
+async def test_r9_a_removed_mark_is_shown_removed_under_its_subject(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    teacher = await open_math(bot, world)
+    await give_petya_a_three(teacher)
+    clock.advance(timedelta(minutes=5))
+    await teacher.press_and_wait("✖ убрать 3 (Ответ на уроке)")
+
+    seen = await mothers_marks(bot, world)
+    assert "Математика: — —" in seen  # no marks left, the subject stays
+    assert "✏️ удалено 23.11: 3" in seen
+    at(clock, MONDAY, 20, 0)
+    [evening] = await digest_texts(bot)
+    assert "✏️ Математика: удалено 23.11: 3" in evening
+
+
+async def petyas_marks_on_monday(bot: Harness, world: World, values: list[int]) -> list[int]:
+    lesson = await lesson_of(bot.journal, world, "math", MONDAY, 1)
+    for value in values:
+        await marks.add_mark(
+            bot.journal, world.staff("math"), lesson, world.people["petya"], value, "answer"
+        )
+    async with bot.journal.transaction() as s:
+        return list(await s.scalars(select(Mark.id).order_by(Mark.id)))
+
+
+async def test_r9_a_mark_changed_3_4_5_shows_the_net_change_and_changed_back_shows_nothing(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    first, second = await petyas_marks_on_monday(bot, world, [3, 3])
+    math = world.staff("math")
+    clock.advance(timedelta(minutes=10))
+    for mark_id, value in ((first, 4), (second, 4), (first, 5), (second, 3)):
+        await marks.change_mark(bot.journal, math, mark_id, value)
+        clock.advance(timedelta(minutes=10))
+
+    seen = await mothers_marks(bot, world)
+    assert "Математика: 5 3 —" in seen
+    corrections = [line for line in seen.splitlines() if "✏️" in line]
+    assert corrections == ["  ✏️ исправлено 23.11: 3 → 5"]
+
+
+async def test_r9_many_corrections_show_the_newest_three_and_how_many_more(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    ids = await petyas_marks_on_monday(bot, world, [2, 2, 2, 2, 2, 2, 2])
+    clock.advance(timedelta(minutes=10))
+    for n, mark_id in enumerate(ids):
+        await marks.change_mark(bot.journal, world.staff("math"), mark_id, 3 + n % 3)
+        clock.advance(timedelta(minutes=1))
+
+    seen = await mothers_marks(bot, world)
+    corrections = [line for line in seen.splitlines() if "✏️" in line]
+    assert corrections == [
+        "  ✏️ исправлено 23.11: 2 → 3",  # the newest first
+        "  ✏️ исправлено 23.11: 2 → 5",
+        "  ✏️ исправлено 23.11: 2 → 4",
+    ]
+    assert "  и ещё 4" in seen.splitlines()
+
+
+async def test_r9_a_mark_of_an_earlier_lesson_corrected_later_names_its_lesson(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    [mark_id] = await petyas_marks_on_monday(bot, world, [2])
+    at(clock, TUESDAY, 10, 0)  # past Monday's deadline: a request, approved by the director
+    director = world.staff("director")
+    await marks.change_mark(bot.journal, world.staff("math"), mark_id, 4, reason="пересдача")
+    [request] = await corrections.pending(bot.journal, director)
+    await corrections.decide(bot.journal, director, request.id, approve=True)
+
+    seen = await mothers_marks(bot, world)
+    assert "✏️ исправлено 24.11: 2 → 4, с разрешения директора (за урок 23.11)" in seen
