@@ -64,11 +64,24 @@ class _Row:
     approved_by: Approver | None
 
 
-# The log's rows of the pupils' marks in [since, until), a mark's rows together, oldest
-# first; ``ix_audit_log_mark_pupil_at`` finds them. A removed mark has no row in
-# ``marks`` any more: its lesson (and subject) comes from the audit key.
-_ROWS_SQL = text(
+# The pupils' marks changed or removed in [since, until), by
+# ``ix_audit_log_mark_change`` (a digest run asks for every pupil of a district, and
+# changes are few beside entries).
+_WINDOW = "a.at >= :since AND (CAST(:until AS timestamptz) IS NULL OR a.at < :until)"
+_CHANGED_SQL = text(
+    f"""
+    SELECT DISTINCT CAST(a.entity_key ->> 'mark_id' AS bigint)
+    FROM audit_log a
+    WHERE a.entity = 'mark' AND a.action <> 'mark.add'
+      AND CAST(a.entity_key ->> 'pupil_id' AS integer) = ANY(CAST(:pupils AS integer[]))
+      AND {_WINDOW}
     """
+)
+# Those marks' rows in the window, the entry among them (for the re-tap, see ``fold``),
+# each mark's together, oldest first, by ``ix_audit_log_mark``. A removed mark has no row
+# in ``marks`` any more: its lesson (and subject) comes from the audit key.
+_ROWS_SQL = text(
+    f"""
     SELECT CAST(a.entity_key ->> 'pupil_id' AS integer) AS pupil_id,
            CAST(a.entity_key ->> 'mark_id' AS bigint) AS mark_id,
            a.at, a.action, a.actor_id,
@@ -84,10 +97,9 @@ _ROWS_SQL = text(
     JOIN subjects s ON s.id = l.subject_id
     JOIN schools sc ON sc.id = a.school_id
     WHERE a.entity = 'mark'
-      AND CAST(a.entity_key ->> 'pupil_id' AS integer) = ANY(CAST(:pupils AS integer[]))
-      AND a.at >= :since AND (CAST(:until AS timestamptz) IS NULL OR a.at < :until)
-      AND l.date BETWEEN :first AND :last
-    ORDER BY pupil_id, mark_id, a.at, a.id
+      AND CAST(a.entity_key ->> 'mark_id' AS bigint) = ANY(CAST(:marks AS bigint[]))
+      AND {_WINDOW} AND l.date BETWEEN :first AND :last
+    ORDER BY mark_id, a.at, a.id
     """
 )
 
@@ -105,12 +117,15 @@ async def corrections(
     found: dict[int, list[Correction]] = defaultdict(list)
     if not pupil_ids:
         return found
+    window = {"pupils": list(pupil_ids), "since": since, "until": until}
+    changed = list(await s.scalars(_CHANGED_SQL, window))
+    if not changed:
+        return found
     rows = await s.execute(
         _ROWS_SQL,
         {
-            "pupils": list(pupil_ids),
-            "since": since,
-            "until": until,
+            **window,
+            "marks": changed,
             "tz": default_tz.key,
             "first": lessons[0],
             "last": lessons[1],
