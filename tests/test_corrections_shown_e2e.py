@@ -6,19 +6,33 @@ correction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
+import pytest_asyncio
 from sqlalchemy import select
 
+from bot.screens.family import correction_words
 from core import corrections, marks
 from core.clock import ManualClock
+from core.journal import Journal
+from core.marks.history import Approver, Correction
 from core.models import BindingRole, Mark
 from fakegram.users import FakeUser
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
+from tests.maxkit import MaxHarness, running_max_bot
 from tests.test_marks_e2e import give_petya_a_three, open_math
 from tests.test_notifications import TUESDAY, WEDNESDAY, at, lesson_of, outbox
 from tests.world import MONDAY, World
+from texts import Texts
+
+
+@pytest_asyncio.fixture
+async def max_bot(journal: Journal, world: World) -> AsyncIterator[MaxHarness]:
+    async with running_max_bot(journal) as harness:
+        yield harness
 
 
 async def mothers_marks(bot: Harness, world: World) -> str:
@@ -182,3 +196,57 @@ async def test_r9_a_mark_of_an_earlier_lesson_corrected_later_names_its_lesson(
 
     seen = await mothers_marks(bot, world)
     assert "✏️ исправлено 24.11: 2 → 4, с разрешения директора (за урок 23.11)" in seen
+
+
+async def test_r9_a_mother_of_three_sees_the_correction_only_on_the_child_it_was_for(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    [mark_id] = await petyas_marks_on_monday(bot, world, [3])
+    clock.advance(timedelta(minutes=10))
+    await marks.change_mark(bot.journal, world.staff("math"), mark_id, 4)
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    assert "✏️ исправлено 23.11: 3 → 4" in await marks_screen(mother)
+    masha = await mother.press_and_wait("Мария")
+    assert "Иванова Мария Алексеевна" in (masha.text or "")
+    assert "исправлено" not in (masha.text or "")
+    dasha = await mother.press_and_wait("Дарья")  # 1А: no marks at all (R12)
+    assert "исправлено" not in (dasha.text or "")
+
+
+async def test_r9_a_parent_in_max_sees_the_correction_too(
+    max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    lesson = await lesson_of(max_bot.journal, world, "math", MONDAY, 1)
+    math = world.staff("math")
+    await marks.add_mark(max_bot.journal, math, lesson, world.people["petya"], 3, "answer")
+    async with max_bot.journal.transaction() as s:
+        mark_id = await s.scalar(select(Mark.id))
+    assert mark_id is not None
+    clock.advance(timedelta(minutes=10))
+    await marks.change_mark(max_bot.journal, math, mark_id, None)
+    parent = await max_bot.bound_user(
+        world.staff("math"), world.people["mother"], BindingRole.PARENT
+    )
+    await parent.send("/marks")
+    assert "✏️ удалено 23.11: 3" in ((await parent.wait_reply()).text or "")
+
+
+def test_r9_the_words_in_english() -> None:
+    tx = Texts("en")
+    changed = Correction(
+        pupil_id=1,
+        mark_id=2,
+        subject_id=3,
+        subject="Maths",
+        lesson_date=date(2026, 11, 20),
+        day=date(2026, 11, 25),
+        at=datetime(2026, 11, 25, 9, 0),
+        old=3,
+        new=4,
+        approved_by=Approver.DEPUTY,
+    )
+    assert correction_words(tx, changed) == (
+        "corrected 25.11: 3 → 4, approved by the deputy head (for the lesson of 20.11)"
+    )
+    removed = replace(changed, new=None, approved_by=None)
+    assert correction_words(Texts("ru"), removed) == "удалено 25.11: 3 (за урок 20.11)"
