@@ -130,7 +130,7 @@ async def _gather(
     pupils = sorted({c.pupil_id for t in targets for c in t.children})
     since = min(t.since for t in targets)
     marks = await digest.marks_recorded(s, pupils, since, now)
-    changed = await corrections(s, pupils, since, now, default_tz)
+    changed = await _corrections_by_since(s, targets, now, default_tz)
     absences = await digest.day_absences(
         s, [t.school_id for t in targets], pupils, [t.day for t in targets]
     )
@@ -160,9 +160,7 @@ async def _gather(
             if recorded and t.since > since:  # this parent's previous digest was later
                 recorded = [m for m in recorded if m.recorded_at >= t.since]
             entry = ChildDay(child, recorded, absences.get((child.pupil_id, t.day), no_absences))
-            entry.corrections = changed.get(child.pupil_id, no_corrections)
-            if entry.corrections and t.since > since:  # told in this parent's previous one
-                entry.corrections = [c for c in entry.corrections if c.at >= t.since]
+            entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
             entry.suggested = (t.person_id, child.pupil_id, t.day) in given
             next_day = next_days.get((child.class_id, t.day))
             if next_day is not None and grade_has_marks(child.grade):  # R12
@@ -175,6 +173,21 @@ async def _gather(
             days.append(entry)
         content[(t.binding_id, t.day)] = days
     return content
+
+
+async def _corrections_by_since(
+    s: AsyncSession, targets: list[DigestTarget], now: datetime, default_tz: ZoneInfo
+) -> dict[datetime, dict[int, list[Correction]]]:
+    """The corrections since each previous digest (R9), read once per distinct moment (a
+    few: the digest hours): a mark's net change is folded over exactly what the parent
+    has not been told."""
+    pupils_since: dict[datetime, set[int]] = {}
+    for t in targets:
+        pupils_since.setdefault(t.since, set()).update(c.pupil_id for c in t.children)
+    return {
+        since: await corrections(s, sorted(pupils), since, now, default_tz)
+        for since, pupils in pupils_since.items()
+    }
 
 
 # --- rendering ---------------------------------------------------------------------------------

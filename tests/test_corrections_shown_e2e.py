@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest_asyncio
 from sqlalchemy import select
@@ -18,13 +18,13 @@ from core import corrections, marks
 from core.clock import ManualClock
 from core.journal import Journal
 from core.marks.history import Approver, Correction
-from core.models import BindingRole, Mark
+from core.models import BindingRole, Guardianship, Mark, NotificationPrefs
 from fakegram.users import FakeUser
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
 from tests.test_marks_e2e import give_petya_a_three, open_math
-from tests.test_notifications import TUESDAY, WEDNESDAY, at, lesson_of, outbox
+from tests.test_notifications import TUESDAY, WEDNESDAY, at, bind, lesson_of, outbox
 from tests.world import MONDAY, World
 from texts import Texts
 
@@ -250,3 +250,46 @@ def test_r9_the_words_in_english() -> None:
     )
     removed = replace(changed, new=None, approved_by=None)
     assert correction_words(Texts("ru"), removed) == "удалено 25.11: 3 (за урок 20.11)"
+
+
+async def test_r9_two_parents_told_at_different_hours_each_get_the_change_they_were_not_told(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """The mother's digest came at 18:00 on Monday, the father's at 20:00; on Tuesday
+    both come at 20:00, and each says what changed since their own."""
+    [mark_id] = await petyas_marks_on_monday(bot, world, [3])
+    journal, math, director = bot.journal, world.staff("math"), world.staff("director")
+    async with journal.transaction() as s:
+        s.add(Guardianship(guardian_id=world.people["sidorov"], pupil_id=world.people["petya"]))
+    mother, father = (
+        await bind(journal, world.people["mother"]),
+        await bind(journal, world.people["sidorov"]),
+    )
+    async with journal.transaction() as s:
+        s.add(NotificationPrefs(binding_id=mother, digest_time=time(18, 0)))
+    jobs = NotificationJobs(journal)
+
+    at(clock, MONDAY, 17, 0)
+    await marks.change_mark(journal, math, mark_id, 4)
+    at(clock, MONDAY, 18, 0)
+    await jobs.digests()  # the mother: 3 → 4
+    at(clock, MONDAY, 19, 0)
+    await marks.change_mark(journal, math, mark_id, 5)
+    at(clock, MONDAY, 20, 0)
+    await jobs.digests()  # the father: 3 → 5
+    async with journal.transaction() as s:
+        prefs = await s.get(NotificationPrefs, mother)
+        assert prefs is not None
+        prefs.digest_time = None  # from Tuesday the mother's comes at the school's 20:00
+    at(clock, TUESDAY, 10, 0)  # past Monday's deadline: the director approves it
+    await marks.change_mark(journal, math, mark_id, 2, reason="списал")
+    [request] = await corrections.pending(journal, director)
+    await corrections.decide(journal, director, request.id, approve=True)
+    at(clock, TUESDAY, 20, 0)
+    await jobs.digests()
+
+    told = {(r["binding_id"], r["key"][-5:]): r["text"] for r in await outbox(journal, "digest")}
+    assert "исправлено 23.11: 3 → 4" in told[(mother, "11-23")]
+    assert "исправлено 23.11: 3 → 5" in told[(father, "11-23")]
+    assert "исправлено 24.11: 4 → 2, с разрешения директора" in told[(mother, "11-24")]
+    assert "исправлено 24.11: 5 → 2, с разрешения директора" in told[(father, "11-24")]
