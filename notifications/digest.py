@@ -25,7 +25,7 @@ from bot.screen import Button, Limits, quote
 from bot.screens.family import correction_words
 from core import digest, friday_round
 from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
-from core.marks.history import Correction, corrections
+from core.marks.history import Correction
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
 from notifications.compose import (
@@ -185,7 +185,7 @@ async def _corrections_by_since(
     for t in targets:
         pupils_since.setdefault(t.since, set()).update(c.pupil_id for c in t.children)
     return {
-        since: await corrections(s, sorted(pupils), since, now, default_tz)
+        since: await digest.mark_corrections(s, sorted(pupils), since, now, default_tz)
         for since, pupils in pupils_since.items()
     }
 
