@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidValue, NotAllowed
 from core.lessons import pupils_of_lesson
+from core.marks.history import Correction
 from core.models import (
     Lesson,
     Mark,
@@ -94,6 +95,7 @@ class SubjectMarks:
     subject: str
     marks: list[MarkView] = field(default_factory=list)
     final: str | None = None
+    corrections: list[Correction] = field(default_factory=list)  # newest first (R9)
 
     @property
     def average(self) -> Decimal | None:
