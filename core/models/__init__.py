@@ -42,6 +42,7 @@ from core.models.notifications import (
     PlannedAbsence,
     absence_alert_states_table,
     outbox_table,
+    send_leases_table,
 )
 from core.models.school import (
     AcademicYear,
@@ -106,4 +107,5 @@ __all__ = [
     "WorkType",
     "absence_alert_states_table",
     "outbox_table",
+    "send_leases_table",
 ]
