@@ -42,7 +42,9 @@ from benchmarks import embedded_database
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BUILD_AT = datetime(2026, 11, 23, 20, 0, tzinfo=MOSCOW)  # Monday
-GOAL_SECONDS = 10.0
+GOAL_SECONDS = 10.0  # 100,000 pupils (a district)
+REGION_GOAL_SECONDS = 30.0  # above that, up to a region's 1,000,000 (issue 14)
+GOAL_RSS_MB = 500.0  # the process's peak resident memory, at any size (issue 14)
 PUPILS_PER_SCHOOL = 1000
 CLASS_SIZE = 25
 
@@ -412,9 +414,28 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
     print("\ninstant absence alerts (Monday 10:00):")
     print(f"  first run                               {alerts_first:7.2f} s, queued {alerts:,}")
     print(f"  next minute (nothing new)               {alerts_rerun:7.2f} s, queued {alerts_again}")
-    ok = build <= GOAL_SECONDS
-    print(f"\n{'OK' if ok else 'SLOWER THAN THE GOAL'}: {build:.2f} s for {args.pupils:,} pupils")
-    return 0 if ok else 1
+    goal = GOAL_SECONDS if args.pupils <= 100_000 else REGION_GOAL_SECONDS
+    rss_mb = peak_rss_mb()
+    print(
+        f"  peak resident memory of this process    {rss_mb:7.0f} MB  goal < {GOAL_RSS_MB:.0f} MB"
+    )
+    fast, small = build <= goal, rss_mb < GOAL_RSS_MB
+    verdict = (
+        "OK" if fast and small else "SLOWER THAN THE GOAL" if small else "OVER THE MEMORY GOAL"
+    )
+    print(
+        f"\n{verdict}: {build:.2f} s for {args.pupils:,} pupils (goal ≤ {goal:.0f} s), "
+        f"{rss_mb:.0f} MB at most"
+    )
+    return 0 if fast and small else 1
+
+
+def peak_rss_mb() -> float:
+    """The most resident memory this process has held (the generation runs in SQL, so it
+    is the digest job's); Linux reports kilobytes."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def digest_summary(engine: Any) -> dict[str, Any]:
