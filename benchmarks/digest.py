@@ -32,7 +32,7 @@ import contextlib
 import os
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -282,7 +282,6 @@ def postmaster_of(backend: int) -> int | None:
 
 
 STAGES = (
-    "digest_targets",
     "marks_recorded",
     "mark_corrections",
     "day_absences",
@@ -299,10 +298,11 @@ def stage_timers(stages: dict[str, float]) -> Iterator[None]:
     from core import digest as content
     from notifications import outbox
 
-    originals = {name: getattr(content, name) for name in STAGES}
+    originals = {name: getattr(content, name) for name in (*STAGES, "digest_targets")}
     enqueue = outbox.enqueue
-    for name, fn in originals.items():
-        setattr(content, name, timed(stages, name, fn))
+    for name in STAGES:
+        setattr(content, name, timed(stages, name, originals[name]))
+    content.digest_targets = timed_chunks(stages, "digest_targets", originals["digest_targets"])
     outbox.enqueue = timed(stages, "enqueue", enqueue)  # type: ignore[assignment]  # the same call, timed
     try:
         yield
@@ -321,6 +321,26 @@ def timed(
             return await fn(*args, **kwargs)
         finally:
             timings[name] += time.perf_counter() - started
+
+    return wrapper
+
+
+def timed_chunks(
+    timings: dict[str, float], name: str, fn: Callable[..., AsyncIterator[Any]]
+) -> Callable[..., AsyncIterator[Any]]:
+    """``timed`` for a query read in chunks: the time spent getting each chunk."""
+
+    async def wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        chunks = aiter(fn(*args, **kwargs))
+        while True:
+            started = time.perf_counter()
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            finally:
+                timings[name] += time.perf_counter() - started
+            yield chunk
 
     return wrapper
 

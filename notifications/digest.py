@@ -13,7 +13,7 @@ homework, a mark line, a date) is rendered once per language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -90,34 +90,36 @@ async def build_digests(
     default_tz: ZoneInfo,
     now: datetime,
     limits: Mapping[str, Limits],
-) -> DigestBatch:
-    """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built."""
-    targets = await digest.digest_targets(s, now, default_tz, rules.digest_time, rules.catch_up)
-    batch = DigestBatch()
-    if not targets:
-        return batch
-    content = await _gather(s, rules, targets, now, default_tz)
+) -> AsyncIterator[DigestBatch]:
+    """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built,
+    ``rules.digest_chunk`` parents at a time: the caller queues and records each batch
+    before the next is built, so memory stays one chunk's."""
     renderers: dict[tuple[str, str], DigestRenderer] = {}  # by language and channel
-    for target in targets:
-        renderer = renderers.get((target.language, target.channel))
-        if renderer is None:
-            renderer = renderers[(target.language, target.channel)] = DigestRenderer(
-                Texts(target.language), limits[target.channel]
-            )
-        days = content[(target.binding_id, target.day)]
-        parts, keyboard = renderer.digest(target, days, skip_empty=rules.digest_skip_empty)
-        batch.built.append((target.binding_id, target.day, len(parts)))
-        if parts:
-            batch.items += items_for(
-                digest_key(target.binding_id, target.day),
-                target.chat_id,
-                KIND,
-                parts,
-                binding_id=target.binding_id,
-                channel=target.channel,
-                keyboard=keyboard,
-            )
-    return batch
+    async for targets in digest.digest_targets(
+        s, now, default_tz, rules.digest_time, rules.catch_up, rules.digest_chunk
+    ):
+        content = await _gather(s, rules, targets, now, default_tz)
+        batch = DigestBatch()
+        for target in targets:
+            renderer = renderers.get((target.language, target.channel))
+            if renderer is None:
+                renderer = renderers[(target.language, target.channel)] = DigestRenderer(
+                    Texts(target.language), limits[target.channel]
+                )
+            days = content[(target.binding_id, target.day)]
+            parts, keyboard = renderer.digest(target, days, skip_empty=rules.digest_skip_empty)
+            batch.built.append((target.binding_id, target.day, len(parts)))
+            if parts:
+                batch.items += items_for(
+                    digest_key(target.binding_id, target.day),
+                    target.chat_id,
+                    KIND,
+                    parts,
+                    binding_id=target.binding_id,
+                    channel=target.channel,
+                    keyboard=keyboard,
+                )
+        yield batch
 
 
 async def _gather(

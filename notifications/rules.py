@@ -35,6 +35,9 @@ class NotificationRules:
     sweep_minutes: int = 5
     # How far ahead "the next school day" is looked for (holidays), in days.
     homework_horizon_days: int = 21
+    # Parents whose digests are built, queued and recorded together: the job's memory is
+    # one chunk's whatever the number of parents (a region's included).
+    digest_chunk: int = 10_000
 
     @property
     def catch_up(self) -> timedelta:

@@ -370,6 +370,34 @@ async def test_missed_digests_are_caught_up_within_the_window(
     ]
 
 
+async def test_r16_digests_built_a_few_parents_at_a_time_reach_every_parent_once(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    """A region's digests are built a chunk of parents at a time (memory stays one
+    chunk's); with a chunk of one, every parent still gets the whole digest, once."""
+    jobs = NotificationJobs(journal, NotificationRules(digest_chunk=1))
+    phone = await bind(journal, world.people["mother"], user_id=1)
+    tablet = await bind(journal, world.people["mother"], user_id=2)
+    kolyas = await bind(journal, world.people["sidorov"])
+    math = (await school_day_for_5a(journal, world))["math"]
+    await marks.add_mark(journal, world.staff("math"), math, world.people["kolya"], 4, "answer")
+
+    at(clock, MONDAY, 20, 0)
+    assert await jobs.digests() == 3
+    digests = {r["binding_id"]: r["text"] for r in await outbox(journal, "digest")}
+    assert sorted(digests) == sorted([phone, tablet, kolyas])
+    assert digests[phone] == digests[tablet]
+    assert "Математика: <b>5</b> (Ответ на уроке)" in digests[phone]
+    assert "Пропущены уроки: 1 (Математика)" in digests[phone]
+    assert "Математика: <b>4</b> (Ответ на уроке)" in digests[kolyas]
+    assert "Иванова" not in digests[kolyas]
+    async with journal.transaction() as s:
+        built = sorted(await s.scalars(select(Digest.binding_id)))
+    assert built == sorted([phone, tablet, kolyas])
+    clock.advance(timedelta(minutes=5))
+    assert await jobs.digests() == 0
+
+
 async def test_missed_digests_beyond_the_window_are_not_sent(
     journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
 ) -> None:

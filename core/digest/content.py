@@ -5,7 +5,7 @@ its advisory lock) around gathering, queueing and recording. Nothing here render
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -82,16 +82,32 @@ _DIGEST_CHILDREN_SQL = """
 """
 
 
-async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
-    """A read of many rows on the session's own connection and transaction, through the
-    driver directly (``$1`` parameters): asyncpg records cost a fraction of ORM rows,
-    which counts when a district's digests read hundreds of thousands of them."""
+async def _driver(s: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction."""
     conn = await s.connection()
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     if not driver.is_in_transaction():  # type: ignore[union-attr]  # asyncpg's, typed Optional
         await conn.exec_driver_sql("SELECT 1")  # begins the session's transaction
-    return list(await driver.fetch(sql, *args))  # type: ignore[union-attr]  # asyncpg's, typed Optional
+    return driver
+
+
+async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """A read of many rows on the session's own connection and transaction, through the
+    driver directly (``$1`` parameters): asyncpg records cost a fraction of ORM rows,
+    which counts when a district's digests read hundreds of thousands of them."""
+    return list(await (await _driver(s)).fetch(sql, *args))
+
+
+async def fetch_chunks(
+    s: AsyncSession, sql: str, chunk: int, *args: Any
+) -> AsyncIterator[list[Any]]:
+    """The rows of one query, ``chunk`` at a time, through a server-side cursor in the
+    session's transaction (the query runs once; other statements may run between chunks,
+    and the cursor keeps the snapshot it was opened with)."""
+    cursor = await (await _driver(s)).cursor(sql, *args)
+    while rows := await cursor.fetch(chunk):
+        yield rows
 
 
 async def due_digest_slots(
@@ -124,38 +140,45 @@ async def due_digest_slots(
 
 
 async def digest_targets(
-    s: AsyncSession, now: datetime, tz: ZoneInfo, default_time: time, window: timedelta
-) -> list[DigestTarget]:
+    s: AsyncSession,
+    now: datetime,
+    tz: ZoneInfo,
+    default_time: time,
+    window: timedelta,
+    chunk: int,
+) -> AsyncIterator[list[DigestTarget]]:
     """Parent bindings whose digest time (theirs, or the school's) passed less than
     ``window`` ago and whose digest for that day is not built, with the children they may
     see: consent given (R19), not opted out of the e-diary (R18), enrolled that day.
-    Revoked and unreachable bindings, and switched-off digests, are left out."""
+    Revoked and unreachable bindings, and switched-off digests, are left out. Given
+    ``chunk`` parent bindings at a time (a chunk may come out smaller: a parent whose
+    children are all out of reach is left out)."""
     slots = await due_digest_slots(s, now, tz, default_time, window)
     if not slots:
-        return []
+        return
     await s.execute(text("SET LOCAL work_mem = '64MB'"))  # big joins: no spill to disk
-    parents = await fetch(
-        s,
-        _DIGEST_PARENTS_SQL,
-        [x[0] for x in slots],
-        [x[1] for x in slots],
-        [x[2] for x in slots],
-        [x[3] for x in slots],
-        [x[4] for x in slots],
-    )
-    if not parents:
-        return []
-    children = await guardians_children(s, sorted({r[1] for r in parents}))
-    targets = []
-    for binding_id, person_id, school_id, day, chat_id, language, since, channel in parents:
-        mine = enrolled_on(children.get(person_id, ()), day)
-        if mine:
-            targets.append(
-                DigestTarget(
-                    binding_id, person_id, school_id, day, chat_id, language, since, mine, channel
+    columns = [[x[i] for x in slots] for i in range(5)]
+    async for parents in fetch_chunks(s, _DIGEST_PARENTS_SQL, chunk, *columns):
+        children = await guardians_children(s, sorted({r[1] for r in parents}))
+        targets = []
+        for binding_id, person_id, school_id, day, chat_id, language, since, channel in parents:
+            mine = enrolled_on(children.get(person_id, ()), day)
+            if mine:
+                targets.append(
+                    DigestTarget(
+                        binding_id,
+                        person_id,
+                        school_id,
+                        day,
+                        chat_id,
+                        language,
+                        since,
+                        mine,
+                        channel,
+                    )
                 )
-            )
-    return targets
+        if targets:
+            yield targets
 
 
 async def guardians_children(
