@@ -41,6 +41,7 @@ class Action(StrEnum):
     PERIOD_REOPEN = "period.reopen"  # R10
     PERIOD_REVERT = "period.revert"  # R3
     SCHOOL_RULES = "school.rules"  # R7, R8, R16
+    SCHOOL_BOT = "school.bot"  # the school's own bot (issue 14), never its token
 
 
 async def record(

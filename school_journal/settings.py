@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # MAX (issue 12): the outbox delivers to MAX accounts when its bot's token is set.
     max_bot_token: SecretStr | None = None
     max_api_base: str = "https://platform-api.max.ru"
+    # Schools' own bots (issue 14, `journal school --bot-token`): their tokens are stored
+    # encrypted with a key derived from this phrase (at least 16 characters; keep a copy
+    # off the server: without it the stored tokens cannot be opened).
+    bot_token_key: SecretStr | None = None
     # MAX's webhook (MAX POSTs updates here); long polling when unset. Served on
     # WEBHOOK_HOST at its own port, subscribed at start.
     max_webhook_url: str | None = None
@@ -103,7 +107,9 @@ class Settings(BaseSettings):
         ZoneInfo(value)  # raises for an unknown zone
         return value
 
-    @field_validator("pg_bin_dir", "backup_hmac_key", "max_bot_token", mode="before")
+    @field_validator(
+        "pg_bin_dir", "backup_hmac_key", "max_bot_token", "bot_token_key", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Time,
@@ -36,6 +38,22 @@ class School(Base):
     # R16: the parents' digest hour here; NULL = the deployment's DIGEST_TIME.
     digest_time: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class SchoolBot(Base):
+    """A school's own Telegram bot (issue 14): the bot's id (the token's public prefix),
+    its username, and its token encrypted with the deployment's ``BOT_TOKEN_KEY``, so that
+    a dump of the database alone does not reveal it."""
+
+    __tablename__ = "school_bots"
+
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
+    bot_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(String(64))
+    token_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    set_at: Mapped[datetime] = mapped_column()
 
 
 class AcademicYear(Base):

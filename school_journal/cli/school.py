@@ -10,7 +10,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
 
-from core import directory, lessons, schools
+from core import directory, lessons, school_bots, schools
+from core.access import Actor
 from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
 from core.schools import find_school
@@ -20,6 +21,8 @@ from school_journal.console import school_for
 from school_journal.settings import Settings
 from school_journal.status import status_command
 from texts import t
+
+BOT_TOKEN_KEY_MIN = 16  # characters of BOT_TOKEN_KEY, the phrase the bots' tokens are sealed with
 
 
 def add_migrate(commands: Commands) -> None:
@@ -89,6 +92,13 @@ def add_school(commands: Commands) -> None:
     )
     sch.add_argument(
         "--digest-time", metavar=h("cli.metavar.time"), help=h("cli.help.school_cmd.digest_time")
+    )
+    bot = sch.add_mutually_exclusive_group()
+    bot.add_argument(
+        "--bot-token", metavar=h("cli.metavar.token"), help=h("cli.help.school_cmd.bot_token")
+    )
+    bot.add_argument(
+        "--no-bot-token", action="store_true", help=h("cli.help.school_cmd.no_bot_token")
     )
     commands.school_option(sch)
 
@@ -164,6 +174,8 @@ async def school_command(app: App, args: argparse.Namespace) -> int:
     if school is None:
         return 2
     admin = school.admin
+    if args.bot_token is not None or args.no_bot_token:
+        return await school_bot_command(app, admin, args.bot_token)
     try:
         deadline = time.fromisoformat(args.deadline) if args.deadline else None
         digest: time | Literal[False] | None = False  # False: leave it; None: back to DIGEST_TIME
@@ -204,6 +216,57 @@ async def school_command(app: App, args: argparse.Namespace) -> int:
             digest=f"{current.digest_time or app.settings.digest_time:%H:%M}",
         )
     )
+    own = {b.school_id: b for b in await school_bots.school_bots(app.journal)}.get(admin.school_id)
+    print(t("cli.school_bot", username=own.username) if own else t("cli.school_bot_shared"))
+    return 0
+
+
+async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
+    """The school's own bot (issue 14): ``token`` checked with Telegram and stored sealed
+    with BOT_TOKEN_KEY (``-``: read from the standard input, out of the shell's history);
+    ``None`` takes the school back to the deployment's bot. The token is never printed."""
+    from school_journal.school_bots import (
+        TelegramUnreachable,
+        TokenRefused,
+        TokenVault,
+        check_token,
+    )
+
+    if token is None:
+        removed = await school_bots.remove_school_bot(app.journal, admin)
+        print(t("cli.school_bot_removed" if removed else "cli.school_bot_shared"))
+        return 0
+    key = app.settings.bot_token_key
+    if key is None or len(key.get_secret_value()) < BOT_TOKEN_KEY_MIN:
+        print(
+            t("cli.bot_token_key_missing" if key is None else "cli.bot_token_key_short"),
+            file=sys.stderr,
+        )
+        return 2
+    if token == "-":
+        token = sys.stdin.readline()
+    token = token.strip()
+    try:
+        checked = await check_token(token, app.settings.telegram_api_base)
+    except TokenRefused:
+        print(t("cli.bot_token_refused"), file=sys.stderr)
+        return 1
+    except TelegramUnreachable:
+        print(t("cli.bot_token_unchecked"), file=sys.stderr)
+        return 1
+    cipher = TokenVault(key.get_secret_value()).seal(token)
+    try:
+        await school_bots.set_school_bot(
+            app.journal,
+            admin,
+            bot_id=checked.bot_id,
+            username=checked.username,
+            token_cipher=cipher,
+        )
+    except JournalError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 1
+    print(t("cli.school_bot_set", username=checked.username))
     return 0
 
 

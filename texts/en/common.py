@@ -4,6 +4,7 @@ TEXTS: dict[str, str] = {
     "error.generic": "Something went wrong. Please try again a little later.",
     "error.journal_unavailable": "The journal is unavailable for a moment, please try again in a minute.",
     "error.not_allowed": "You cannot do this.",
+    "error.bot_taken": 'This bot already serves the school "{school}". Each school has its own bot: create a new one with @BotFather.',
     "error.not_found": "That record was not found; it may have changed. Open the menu again.",
     "error.invalid_value": "That value is not allowed.",
     "error.period_locked": "The period “{period}” is closed and archived. Entries can change only after the director reopens it.",

@@ -150,6 +150,7 @@ TEXTS: dict[str, str] = {
     "report.action.period.close": "period closed",
     "report.action.period.reopen": "period reopened",
     "report.action.period.revert": "period closing or reopening undone (disconnected account)",
+    "report.action.school.bot": "the school's own bot set",
     "report.action.school.rules": "school rules changed",
     "report.file.attendance_month": "Attendance_{cls}_{month}",
     "report.file.attendance_summary": "Attendance_summary_{cls}_{start}_{end}",

@@ -150,6 +150,7 @@ TEXTS: dict[str, str] = {
     "report.action.period.close": "период закрыт",
     "report.action.period.reopen": "период открыт вновь",
     "report.action.period.revert": "закрытие или открытие периода отменено (отключённый аккаунт)",
+    "report.action.school.bot": "указан собственный бот школы",
     "report.action.school.rules": "изменены правила школы",
     "report.file.attendance_month": "Посещаемость_{cls}_{month}",
     "report.file.attendance_summary": "Сводная_посещаемость_{cls}_{start}_{end}",
