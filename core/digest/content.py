@@ -157,6 +157,8 @@ async def digest_targets(
     if not slots:
         return
     await s.execute(text("SET LOCAL work_mem = '64MB'"))  # big joins: no spill to disk
+    # The cursor is read to the end: plan it for every row (hash joins), not the first few.
+    await s.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     columns = [[x[i] for x in slots] for i in range(5)]
     async for parents in fetch_chunks(s, _DIGEST_PARENTS_SQL, chunk, *columns):
         children = await guardians_children(s, sorted({r[1] for r in parents}))
