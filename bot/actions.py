@@ -112,6 +112,24 @@ class SubCb(Action, prefix="sb"):
     page: Num = 0
 
 
+class ChangeCb(Action, prefix="sc"):
+    """The deputy's change of a lesson (R25): its menu (l), cancel asked (c) and done
+    (cc), move: the day (m), the number on day ``to`` (md), done at number ``no`` (mn);
+    another room typed (r). ``day``: the school day the deputy came from."""
+
+    act: str = "l"
+    day: Day = 0
+    lesson: BigId = 0
+    to: Day = 0
+    no: Num = 0
+
+
+class ScheduleCb(Action, prefix="sh"):
+    """A family's timetable (R16, R25): today (t), tomorrow (m), the week (w)."""
+
+    when: str = "t"
+
+
 class PupilMarksCb(Action, prefix="pm"):
     lesson: BigId
     pupil: Num

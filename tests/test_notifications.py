@@ -739,6 +739,8 @@ def test_the_scheduler_triggers_every_job_in_the_schools_timezone(journal: Journ
         "monday_reminder",
         "teacher_reminders",
         "absence_thresholds",
+        "schedule_morning",  # R25: parents' «Изменения на сегодня»
+        "schedule_changes",  # R25: a change of today, within a minute
     }
     friday = jobs["friday_round"].trigger
     assert str(friday.timezone) == "Europe/Moscow"

@@ -16,7 +16,7 @@ from core import family as family_reads
 from core.errors import InvalidValue
 
 
-async def _gate(turn: Turn) -> bool:
+async def gate(turn: Turn) -> bool:
     """Nothing is shown before a parent's consent (R19); nothing without a child."""
     caller = turn.caller
     if caller.pupil is None:
@@ -32,7 +32,7 @@ async def _gate(turn: Turn) -> bool:
 
 
 async def show_marks(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
@@ -43,7 +43,7 @@ async def show_marks(turn: Turn, action: FamilyCb | None = None) -> None:
 
 
 async def show_absences(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
@@ -52,7 +52,7 @@ async def show_absences(turn: Turn, action: FamilyCb | None = None) -> None:
 
 
 async def show_homework(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil

@@ -19,6 +19,7 @@ from bot.flows import (
     revert,
     roster,
     rules,
+    schedule,
     staff,
     start,
     teacher,
@@ -45,6 +46,7 @@ FEATURES = (
     reasons,
     friday_round,
     written_work,
+    schedule,
 )
 
 

@@ -16,6 +16,7 @@ from bot.actions import (
     ReportCb,
     RoleCb,
     RulesCb,
+    ScheduleCb,
     SubCb,
 )
 from bot.screen import Button, Row, Screen, quote
@@ -64,7 +65,12 @@ def menu(
                 Button(tx("menu.absences"), FamilyCb(view=FamilyView.ABSENCES)),
             ]
         )
-        rows.append([Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK))])
+        rows.append(
+            [
+                Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK)),
+                Button(tx("menu.schedule"), ScheduleCb()),
+            ]
+        )
         if actor.role is BindingRole.PARENT:
             rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])
     if caller.bindings > 1:

@@ -5,7 +5,7 @@ TEXTS: dict[str, str] = {
     "account.cut_other": "⛔ Cut this account",
     "account.cut_other_done": "The account is cut. To undo what was done through it, ask the school's administrator.",
     "account.cut_other_before": "This account is already cut.",
-    "subs.day": "<b>🔁 Substitutions: {day}</b>\nPick a lesson to assign another teacher (🔁: already substituted).",
+    "subs.day": "<b>🗓 Timetable: {day}</b>\nPick a lesson to cancel, move it, or change its room or teacher (🔁: substituted, ❌: cancelled or moved).",
     "subs.page": "Lessons {first}–{last} of {total}.",
     "subs.no_lessons": "No lessons that day.",
     "subs.pick_teacher": "Who gives the lesson {lesson}?\nNow: {teacher} (timetable: {planned}).",

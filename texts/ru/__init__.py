@@ -1,12 +1,13 @@
 """Russian texts (the default language), one module per area of the bot; ``RU`` is all of them."""
 
-from texts.ru import cli, common, family, office, reports, roster, teacher
+from texts.ru import cli, common, family, office, reports, roster, schedule, teacher
 
 RU: dict[str, str] = {
     **reports.TEXTS,
     **roster.TEXTS,
     **cli.TEXTS,
     **office.TEXTS,
+    **schedule.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
     **common.TEXTS,

@@ -1,0 +1,376 @@
+"""Changes of a day's timetable (R25): the deputy (or director, admin) cancels a lesson,
+moves it to another number or day, changes its room; a substitution (``substitutions``)
+is recorded as such a change too. Each change is a ``schedule_changes`` row (teachers and
+parents are told from it) and an audit entry (R9).
+
+A cancelled lesson stays a row with ``cancelled`` set, so the timetable does not bring it
+back; a moved lesson is such a row plus a new lesson at its new date and number, which
+takes over its topic and homework."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core import audit, periods
+from core.access import Actor, ensure_staff
+from core.clock import local_today
+from core.errors import InvalidValue, NotAllowed, NotFound
+from core.journal import Journal
+from core.lessons.queries import materialise
+from core.models import (
+    Attendance,
+    Bell,
+    ChangeKind,
+    Group,
+    Lesson,
+    Mark,
+    Person,
+    ScheduleChange,
+    SchoolClass,
+    StaffRole,
+    Subject,
+)
+
+MAX_LESSON_NO = 12  # no school has more lessons a day
+MAX_ROOM = 20  # lessons.room's length
+DEPUTIES = (StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN)
+
+
+async def cancel_lesson(journal: Journal, actor: Actor, lesson_id: int) -> int:
+    """R25: the lesson is not given. Returns the change's id."""
+    ensure_staff(actor, *DEPUTIES)
+    async with journal.transaction() as s:
+        lesson = await _changeable(s, journal, actor, lesson_id, emptied=True)
+        lesson.cancelled = True
+        return await _record(s, journal, actor, lesson, ChangeKind.CANCEL)
+
+
+async def move_lesson(
+    journal: Journal, actor: Actor, lesson_id: int, day: date, lesson_no: int
+) -> int:
+    """R25: the lesson is given at another number or on another day (a school day, not
+    past), onto a slot free for its class (or subgroup) and its teacher."""
+    ensure_staff(actor, *DEPUTIES)
+    if not 1 <= lesson_no <= MAX_LESSON_NO:
+        raise InvalidValue("error.schedule_bad_lesson_no", most=MAX_LESSON_NO)
+    async with journal.transaction() as s:
+        lesson = await _changeable(s, journal, actor, lesson_id, emptied=True)
+        if (day, lesson_no) == (lesson.date, lesson.lesson_no):
+            raise InvalidValue("error.schedule_same_slot")
+        await _ensure_not_past(s, journal, actor, day)
+        if await periods.period_on(s, actor.school_id, day) is None:
+            raise InvalidValue("error.schedule_not_school_day", day=f"{day:%d.%m.%Y}")
+        await periods.ensure_open(s, actor.school_id, day)
+        await materialise(s, actor.school_id, day, day)
+        await _ensure_free(s, lesson, day, lesson_no)
+        moved = Lesson(
+            school_id=lesson.school_id,
+            date=day,
+            lesson_no=lesson_no,
+            class_id=lesson.class_id,
+            group_id=lesson.group_id,
+            subject_id=lesson.subject_id,
+            teacher_id=lesson.teacher_id,
+            planned_teacher_id=lesson.planned_teacher_id,
+            room=lesson.room,
+            topic=lesson.topic,
+            homework=lesson.homework,
+            homework_due=lesson.homework_due,
+            topic_set_at=lesson.topic_set_at,
+            homework_set_at=lesson.homework_set_at,
+            work_type_id=lesson.work_type_id,
+        )
+        s.add(moved)
+        lesson.cancelled = True
+        await s.flush()
+        return await _record(s, journal, actor, lesson, ChangeKind.MOVE, moved=moved)
+
+
+async def change_room(journal: Journal, actor: Actor, lesson_id: int, room: str) -> int:
+    """R25: the lesson is given in another room (a few characters: «214», «спортзал»)."""
+    ensure_staff(actor, *DEPUTIES)
+    room = " ".join(room.split())
+    if not room or len(room) > MAX_ROOM:
+        raise InvalidValue("error.schedule_bad_room", most=MAX_ROOM)
+    async with journal.transaction() as s:
+        lesson = await _changeable(s, journal, actor, lesson_id, emptied=False)
+        if lesson.room == room:
+            raise InvalidValue("error.schedule_same_room", room=room)
+        old = lesson.room
+        lesson.room = room
+        return await _record(s, journal, actor, lesson, ChangeKind.ROOM, old_room=old)
+
+
+async def record_substitution(
+    s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson, old_teacher_id: int
+) -> int:
+    """A substitution (``substitutions``) as a change of the day, for telling parents."""
+    return await _record(
+        s, journal, actor, lesson, ChangeKind.SUBSTITUTE, old_teacher_id=old_teacher_id
+    )
+
+
+async def _changeable(
+    s: AsyncSession, journal: Journal, actor: Actor, lesson_id: int, *, emptied: bool
+) -> Lesson:
+    """The lesson, if it may still change: given (not cancelled or moved), today or
+    later, in an open period; ``emptied``: nor filled yet (a roll call, marks)."""
+    lesson = await s.get(Lesson, lesson_id, with_for_update=True)
+    if lesson is None or lesson.school_id != actor.school_id:
+        raise NotFound()
+    if lesson.cancelled:
+        raise NotAllowed("error.lesson_cancelled")
+    await _ensure_not_past(s, journal, actor, lesson.date)
+    await periods.ensure_open(s, actor.school_id, lesson.date)
+    if emptied:
+        marked = await s.scalar(
+            select(func.count()).select_from(Mark).where(Mark.lesson_id == lesson.id)
+        )
+        called = await s.scalar(
+            select(func.count()).select_from(Attendance).where(Attendance.lesson_id == lesson.id)
+        )
+        if marked or called:
+            raise NotAllowed("error.schedule_lesson_filled")
+    return lesson
+
+
+async def ensure_can_change(journal: Journal, actor: Actor, lesson_id: int) -> None:
+    """The checks of a change before the deputy types or picks its details."""
+    ensure_staff(actor, *DEPUTIES)
+    async with journal.transaction() as s:
+        await _changeable(s, journal, actor, lesson_id, emptied=False)
+
+
+async def _ensure_not_past(s: AsyncSession, journal: Journal, actor: Actor, day: date) -> None:
+    rules = await journal.school_rules(s, actor.school_id)
+    if day < local_today(journal.clock, rules.timezone):
+        raise NotAllowed("error.schedule_past_day")
+
+
+async def _ensure_free(s: AsyncSession, lesson: Lesson, day: date, lesson_no: int) -> None:
+    """Refuse a slot the class (the whole class, or the same subgroup) or the teacher
+    already has a lesson at; a cancelled lesson of the same subgroup keeps it taken too."""
+    at_slot = and_(Lesson.date == day, Lesson.lesson_no == lesson_no)
+    same_group = Lesson.group_id.is_not_distinct_from(lesson.group_id)
+    # A subgroup's lesson clashes with the whole class's; the whole class's with any.
+    overlaps = Lesson.group_id.is_(None) if lesson.group_id is not None else true()
+    busy = await s.scalar(
+        select(func.count())
+        .select_from(Lesson)
+        .where(
+            at_slot,
+            Lesson.class_id == lesson.class_id,
+            or_(same_group, and_(Lesson.cancelled.is_(False), overlaps)),
+        )
+    )
+    if busy:
+        raise InvalidValue("error.schedule_slot_taken", no=lesson_no, day=f"{day:%d.%m.%Y}")
+    teacher_busy = await s.scalar(
+        select(func.count())
+        .select_from(Lesson)
+        .where(at_slot, Lesson.teacher_id == lesson.teacher_id, Lesson.cancelled.is_(False))
+    )
+    if teacher_busy:
+        raise InvalidValue("error.schedule_teacher_busy", no=lesson_no, day=f"{day:%d.%m.%Y}")
+
+
+async def _record(
+    s: AsyncSession,
+    journal: Journal,
+    actor: Actor,
+    lesson: Lesson,
+    kind: ChangeKind,
+    *,
+    moved: Lesson | None = None,
+    old_room: str | None = None,
+    old_teacher_id: int | None = None,
+) -> int:
+    now = journal.clock.now()
+    change = ScheduleChange(
+        school_id=lesson.school_id,
+        lesson_id=lesson.id,
+        kind=kind.value,
+        day=lesson.date,
+        lesson_no=lesson.lesson_no,
+        new_lesson_id=moved.id if moved else None,
+        new_day=moved.date if moved else None,
+        new_lesson_no=moved.lesson_no if moved else None,
+        old_room=old_room,
+        new_room=lesson.room if kind is ChangeKind.ROOM else None,
+        old_teacher_id=old_teacher_id,
+        new_teacher_id=lesson.teacher_id if kind is ChangeKind.SUBSTITUTE else None,
+        actor_id=actor.person_id,
+        created_at=now,
+    )
+    s.add(change)
+    await s.flush()
+    if kind is not ChangeKind.SUBSTITUTE:  # a substitution has its own audit entry
+        await audit.record(
+            s,
+            school_id=lesson.school_id,
+            at=now,
+            actor_id=actor.person_id,
+            binding_id=actor.binding_id,
+            action=audit.Action.LESSON_SCHEDULE,
+            entity="lesson",
+            key={"lesson_id": lesson.id},
+            old={"date": lesson.date.isoformat(), "lesson_no": lesson.lesson_no, "room": old_room},
+            new={
+                "change": kind.value,
+                "date": f"{moved.date.isoformat()}" if moved else None,
+                "lesson_no": moved.lesson_no if moved else None,
+                "room": lesson.room,
+            },
+        )
+    return change.id
+
+
+# --- reading the changes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One change as teachers and parents read it."""
+
+    id: int
+    kind: ChangeKind
+    lesson_id: int
+    new_lesson_id: int | None  # a move: the lesson given instead
+    day: date
+    lesson_no: int
+    new_day: date | None
+    new_lesson_no: int | None
+    class_id: int
+    class_name: str
+    group_id: int | None
+    group: str | None
+    subject: str
+    teacher_id: int  # who gives the lesson (after the change)
+    teacher: str
+    old_teacher: str | None
+    old_room: str | None
+    new_room: str | None
+    actor_id: int | None
+    created_at: datetime
+
+    def touches(self, day: date) -> bool:
+        """Whether the change alters the timetable of ``day``."""
+        return day in (self.day, self.new_day)
+
+
+_TEACHER = aliased(Person)
+_OLD_TEACHER = aliased(Person)
+
+
+def _views_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            ScheduleChange,
+            Lesson.class_id,
+            SchoolClass.name,
+            Lesson.group_id,
+            Group.name,
+            Subject.name,
+            Lesson.teacher_id,
+            _TEACHER.full_name,
+            _OLD_TEACHER.full_name,
+        )
+        .join(Lesson, Lesson.id == ScheduleChange.lesson_id)
+        .join(SchoolClass, SchoolClass.id == Lesson.class_id)
+        .join(Subject, Subject.id == Lesson.subject_id)
+        .outerjoin(Group, Group.id == Lesson.group_id)
+        .join(_TEACHER, _TEACHER.id == Lesson.teacher_id)
+        .outerjoin(_OLD_TEACHER, _OLD_TEACHER.id == ScheduleChange.old_teacher_id)
+        .order_by(ScheduleChange.id)
+    )
+
+
+async def changes_touching(
+    s: AsyncSession, school_id: int, day: date, *, class_id: int | None = None
+) -> list[ChangeView]:
+    """Every change of the school (or a class) that alters ``day``'s timetable."""
+    query = _views_query().where(
+        ScheduleChange.school_id == school_id,
+        or_(ScheduleChange.day == day, ScheduleChange.new_day == day),
+    )
+    if class_id is not None:
+        query = query.where(Lesson.class_id == class_id)
+    return [_view(row) for row in await s.execute(query)]
+
+
+async def change_view(s: AsyncSession, change_id: int) -> ChangeView | None:
+    row = (await s.execute(_views_query().where(ScheduleChange.id == change_id))).first()
+    return _view(row) if row else None
+
+
+def _view(row: Sequence[Any]) -> ChangeView:
+    change, class_id, class_name, group_id, group, subject, teacher_id, teacher, old = row
+    return ChangeView(
+        id=change.id,
+        kind=ChangeKind(change.kind),
+        lesson_id=change.lesson_id,
+        new_lesson_id=change.new_lesson_id,
+        day=change.day,
+        lesson_no=change.lesson_no,
+        new_day=change.new_day,
+        new_lesson_no=change.new_lesson_no,
+        class_id=class_id,
+        class_name=class_name,
+        group_id=group_id,
+        group=group,
+        subject=subject,
+        teacher_id=teacher_id,
+        teacher=teacher,
+        old_teacher=old,
+        old_room=change.old_room,
+        new_room=change.new_room,
+        actor_id=change.actor_id,
+        created_at=change.created_at,
+    )
+
+
+# --- what the deputy picks from ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveChoice:
+    """The numbers a lesson may move to on ``day``: the school's bells (number → start),
+    and the numbers the class already has a lesson at then."""
+
+    day: date
+    bells: dict[int, time]
+    taken: set[int]
+
+
+async def move_choice(journal: Journal, actor: Actor, lesson_id: int, day: date) -> MoveChoice:
+    ensure_staff(actor, *DEPUTIES)
+    async with journal.transaction() as s:
+        lesson = await s.get(Lesson, lesson_id)
+        if lesson is None or lesson.school_id != actor.school_id:
+            raise NotFound()
+        await materialise(s, actor.school_id, day, day)
+        bells = dict(
+            (
+                await s.execute(
+                    select(Bell.lesson_no, Bell.starts_at).where(Bell.school_id == actor.school_id)
+                )
+            ).all()
+        )
+        taken = set(
+            await s.scalars(
+                select(Lesson.lesson_no).where(
+                    Lesson.class_id == lesson.class_id,
+                    Lesson.date == day,
+                    Lesson.cancelled.is_(False),
+                    Lesson.id != lesson.id,
+                )
+            )
+        )
+        return MoveChoice(day, bells, taken)
