@@ -282,6 +282,7 @@ def postmaster_of(backend: int) -> int | None:
 STAGES = (
     "digest_targets",
     "marks_recorded",
+    "mark_corrections",
     "day_absences",
     "next_school_days",
     "homework_on",

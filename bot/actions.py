@@ -184,6 +184,22 @@ class ChildCb(Action, prefix="ch"):
     pupil: Num
 
 
+class PlanCb(Action, prefix="pa"):
+    """A parent warns of a child's absence in advance (issue 13). ``act``: the children
+    (k), the days menu (d), pick the first day (f) or the last (t), the day of some lessons
+    (o), toggle its lessons (l, ``mask``: bit n is lesson n), the category (r), the
+    summary (c), save (y), the warnings (ls), withdraw one (x, ``plan``). ``reason``:
+    i illness, f family circumstances, o another good reason."""
+
+    act: str
+    pupil: Num = 0
+    first: Day = 0
+    last: Day = 0
+    mask: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    reason: str = ""
+    plan: BigId = 0
+
+
 class RoleCb(Action, prefix="ro"):
     binding: BigId
 
@@ -198,6 +214,7 @@ class FamilyView(StrEnum):
     ABSENCES = "a"
     HOMEWORK = "h"
     SETTINGS = "s"
+    CHART = "g"  # the marks chart (a picture)
 
 
 class FamilyCb(Action, prefix="f"):
@@ -215,7 +232,8 @@ class PrefCb(Action, prefix="pf"):
 
 class ClassCb(Action, prefix="c"):
     """A class teacher's read-only views: a day (t), week absences (w), pupils (p),
-    codes (k), parents' e-diary opt-outs (o, R18)."""
+    codes (k), parents' e-diary opt-outs (o, R18), the month's attendance map of ``day``'s
+    month (h, a picture)."""
 
     cls: Num
     view: str
@@ -347,6 +365,27 @@ class CardsCb(Action, prefix="nc"):
     token: Num
 
 
+class AnnounceCb(Action, prefix="an"):
+    """Writing an announcement (issue 13.3): the targets (n), a target picked: the
+    audience (t), the audience picked: the prompt (a), send the draft ``token`` (s), type
+    it again (e), drop it (x)."""
+
+    act: str
+    scope: str = ""
+    target: Num = 0
+    aud: str = ""
+    token: Annotated[str, Field(max_length=16, pattern=r"^[0-9a-f]*$")] = ""
+
+
+class AnnounceViewCb(Action, prefix="av"):
+    """Who has read an announcement, a page of those who have not; ``remind`` 1:
+    «Напомнить непрочитавшим» (once)."""
+
+    ann: BigId
+    page: Annotated[int, Field(ge=0, le=10_000)] = 0
+    remind: Annotated[int, Field(ge=0, le=1)] = 0
+
+
 # The buttons notifications carry. Each names the binding the message was sent to, so
 # that it acts in that role even when the account has since switched to another of its
 # bindings; core checks that the binding belongs to whoever presses.
@@ -398,6 +437,13 @@ class CutOtherCb(Action, prefix="cuo"):
 
     binding: int
     other: int
+
+
+class AnnounceReadCb(Action, prefix="anr"):
+    """«Прочитано ✓» under an announcement (R17's receipt)."""
+
+    binding: int
+    ann: int
 
 
 class UnreadCb(Action, prefix="unr"):

@@ -100,15 +100,27 @@ def _nullable(annotation: object) -> bool:
     )
 
 
+class Style(StrEnum):
+    """How a button reads at a glance, where the messenger colours buttons (Telegram's
+    ``style`` since Bot API 9.4, MAX's ``intent``). The text keeps its emoji, so a
+    messenger or an app that does not colour shows the same button as before."""
+
+    POSITIVE = "positive"  # present, confirm, agree (green)
+    NEGATIVE = "negative"  # absent, decline (red)
+    PRIMARY = "primary"  # the step most people take next (blue in Telegram)
+
+
 @dataclass(slots=True)
 class Button:
     """A button: an action (typed, or already packed where a job packs a hundred thousand
-    of them a night) or a link. Not frozen: the nightly digest builds a hundred thousand,
-    and a frozen dataclass's ``__init__`` costs twice as much."""
+    of them a night) or a link, and how it reads (:class:`Style`; None: the messenger's
+    own). Not frozen: the nightly digest builds a hundred thousand, and a frozen
+    dataclass's ``__init__`` costs twice as much."""
 
     text: str
     action: Action | str | None = None
     url: str | None = None
+    style: Style | None = None
 
     def __post_init__(self) -> None:
         if (self.action is None) == (self.url is None):

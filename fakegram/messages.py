@@ -39,6 +39,8 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 MAX_INLINE_BUTTONS = 100
+# InlineKeyboardButton.style (Bot API 9.4): "Must be one of danger, success or primary".
+BUTTON_STYLES = frozenset({"danger", "success", "primary"})
 
 INLINE_BUTTON_ACTIONS = (
     "url",
@@ -147,6 +149,12 @@ def _validate_inline_keyboard(fake: Hub, rows: Any) -> dict[str, Any] | None:
                     raise bad_request("BUTTON_DATA_INVALID")
             if "url" in actions and not check_link(str(button["url"])):
                 raise bad_request("BUTTON_URL_INVALID")
+            style = button.get("style")
+            if style is not None and style not in BUTTON_STYLES:
+                raise bad_request(
+                    "can't parse inline keyboard button: style must be one of "
+                    + ", ".join(sorted(BUTTON_STYLES))
+                )
             clean_row.append({k: copy.deepcopy(v) for k, v in button.items() if v is not None})
             total += 1
         if clean_row:

@@ -13,7 +13,8 @@ from fakegram.state import ChatEvent, FakeChat, StoredMessage
 
 
 class Button(NamedTuple):
-    """A keyboard button: its text and its callback_data (or url; None for reply buttons)."""
+    """A keyboard button: its text and its callback_data (or url; None for reply buttons).
+    Its colour (Bot API 9.4's ``style``) is in the raw ``keyboard``."""
 
     text: str
     data: str | None

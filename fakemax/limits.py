@@ -103,6 +103,10 @@ def keyboard_problem(buttons: Any) -> str | None:
     return None
 
 
+# schema.yaml, Intent: "Intent of button" (default, positive, negative).
+INTENTS = frozenset({"default", "positive", "negative"})
+
+
 def button_problem(button: Any) -> str | None:
     if not isinstance(button, dict):
         return "inline_keyboard: a button must be an object"
@@ -116,6 +120,9 @@ def button_problem(button: Any) -> str | None:
         payload = button.get("payload")
         if not isinstance(payload, str):
             return "callback button: payload is required"
+        intent = button.get("intent")
+        if intent is not None and intent not in INTENTS:
+            return f"callback button: intent must be one of {', '.join(sorted(INTENTS))}"
         if len(payload.encode("utf-8")) > CALLBACK_PAYLOAD_MAX_BYTES:
             return f"callback button: payload longer than {CALLBACK_PAYLOAD_MAX_BYTES} bytes"
     elif kind == "link":

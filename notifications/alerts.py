@@ -27,6 +27,7 @@ once per pupil per week, and once per month.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -85,9 +86,10 @@ async def build_absence_alerts(
     items: list[OutboxItem] = []
     states: list[AlertState] = []
     catalogues: dict[str, Texts] = {}
-    for subject in await alerts.alert_subjects(s, now, default_tz):
-        for parent in subject.parents:
-            kind = decide(parent.announced, subject.marks)
+    for whole in await alerts.alert_subjects(s, now, default_tz):
+        for parent in whole.parents:
+            subject, announced = as_told_to(whole, parent)
+            kind = decide(announced, subject.marks)
             if kind is None:
                 continue
             r = parent.recipient
@@ -112,7 +114,7 @@ async def build_absence_alerts(
                     kind=AlertKind.CORRECTION.value
                     if kind is AlertKind.CORRECTION
                     else AlertKind.ALERT.value,
-                    text=render_alert(tx, kind, subject),
+                    text=render_alert(tx, kind, subject, _warned_by(whole, r.person_id)),
                     binding_id=r.binding_id,
                     buttons=_suggest_markup(tx, parent, subject) if absent else None,
                     meta=meta,
@@ -130,23 +132,49 @@ async def build_absence_alerts(
     return items, states
 
 
+def as_told_to(subject: AlertSubject, parent: AlertParent) -> tuple[AlertSubject, list[int]]:
+    """The pupil's day as this parent hears of it, and the lessons they were told of: the
+    absences they warned of themselves in advance are no news to them (issue 13), so a
+    day of only those brings them no alert (what else is missed still does)."""
+    own = [w for w in subject.warnings if w.person_id == parent.recipient.person_id]
+    if not own:
+        return subject, parent.announced
+    known = {
+        m.lesson_id
+        for m in subject.marks
+        if m.status is Presence.ABSENT and any(w.covers(m.lesson_no) for w in own)
+    }
+    marks = [m for m in subject.marks if m.lesson_id not in known]
+    return replace(subject, marks=marks), [i for i in parent.announced if i not in known]
+
+
+def _warned_by(subject: AlertSubject, person_id: int) -> list[str]:
+    """The other parents who warned of the day in advance: the alert names them (a
+    second parent who did not know learns it was expected)."""
+    names = (w.full_name for w in subject.warnings if w.person_id != person_id)
+    return list(dict.fromkeys(names))
+
+
 def _lessons(marks: list[TodayMark]) -> str:
     return ", ".join(f"{m.lesson_no} ({quote(m.subject)})" for m in marks)
 
 
-def render_alert(tx: Texts, kind: AlertKind, subject: AlertSubject) -> str:
+def render_alert(
+    tx: Texts, kind: AlertKind, subject: AlertSubject, warned_by: list[str] | None = None
+) -> str:
     params = {
         "name": quote(first_names(subject.full_name)),
         "cls": quote(subject.class_name),
         "day": day_label(tx, subject.day),
         "lessons": _lessons(subject.absent),
     }
+    warned = "\n" + tx("alert.warned_by", parents=quote(", ".join(warned_by))) if warned_by else ""
     if kind is AlertKind.ALERT:
-        return tx("alert.absent", **params) + "\n" + tx("alert.hint")
+        return tx("alert.absent", **params) + warned + "\n" + tx("alert.hint")
     if kind is AlertKind.FOLLOW_UP:
-        return tx("alert.absent_again", **params)
+        return tx("alert.absent_again", **params) + warned
     if kind is AlertKind.UPDATE:  # it replaces the alert's text: the hint stays
-        return tx("alert.absent_more", **params) + "\n" + tx("alert.hint")
+        return tx("alert.absent_more", **params) + warned + "\n" + tx("alert.hint")
     if subject.absent:
         return tx("alert.corrected_some", **params)
     return tx("alert.corrected_none", **params)

@@ -1,7 +1,8 @@
 """The parents' daily digest (R16): one message per parent binding per day with all their
 children — the marks recorded since the previous digest (subject, value, work type),
-the day's absences and lateness with the reason's state, and the homework for the next
-school day — with «Прочитано ✓» (R17) and «Указать причину пропуска» (R6) under it.
+the marks corrected or removed since then (R9: «исправлено 25.11: 3 → 4, с разрешения
+завуча», once), the day's absences and lateness with the reason's state, and the homework
+for the next school day — with «Прочитано ✓» (R17) and «Указать причину пропуска» (R6) under it.
 
 Building is set-based: a handful of queries gather the content of every due parent at
 once (core/digest/), then each digest is rendered and queued. Nothing new for a parent:
@@ -21,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import digest_read_data, suggest_data
 from bot.screen import Button, Limits, quote
+from bot.screens.family import correction_words
 from core import digest, friday_round
 from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
+from core.marks.history import Correction
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
 from notifications.compose import (
@@ -54,6 +57,7 @@ class ChildDay:
     child: Child
     marks: list[MarkLine] = field(default_factory=list)
     absences: list[AbsenceLine] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)  # since the previous digest
     homework_day: date | None = None
     homework: list[HomeworkLine] = field(default_factory=list)
     homework_key: HomeworkKey | None = None  # children with the same key share the list
@@ -61,7 +65,7 @@ class ChildDay:
 
     @property
     def empty(self) -> bool:
-        return not (self.marks or self.absences or self.homework)
+        return not (self.marks or self.absences or self.corrections or self.homework)
 
     @property
     def unconfirmed_absence(self) -> bool:
@@ -92,7 +96,7 @@ async def build_digests(
     batch = DigestBatch()
     if not targets:
         return batch
-    content = await _gather(s, rules, targets, now)
+    content = await _gather(s, rules, targets, now, default_tz)
     renderers: dict[tuple[str, str], DigestRenderer] = {}  # by language and channel
     for target in targets:
         renderer = renderers.get((target.language, target.channel))
@@ -117,11 +121,16 @@ async def build_digests(
 
 
 async def _gather(
-    s: AsyncSession, rules: NotificationRules, targets: list[DigestTarget], now: datetime
+    s: AsyncSession,
+    rules: NotificationRules,
+    targets: list[DigestTarget],
+    now: datetime,
+    default_tz: ZoneInfo,
 ) -> dict[tuple[int, date], list[ChildDay]]:
     pupils = sorted({c.pupil_id for t in targets for c in t.children})
     since = min(t.since for t in targets)
     marks = await digest.marks_recorded(s, pupils, since, now)
+    changed = await _corrections_by_since(s, targets, now, default_tz)
     absences = await digest.day_absences(
         s, [t.school_id for t in targets], pupils, [t.day for t in targets]
     )
@@ -143,6 +152,7 @@ async def _gather(
     content: dict[tuple[int, date], list[ChildDay]] = {}
     no_marks: list[MarkLine] = []
     no_absences: list[AbsenceLine] = []
+    no_corrections: list[Correction] = []
     for t in targets:
         days = []
         for child in t.children:
@@ -150,6 +160,7 @@ async def _gather(
             if recorded and t.since > since:  # this parent's previous digest was later
                 recorded = [m for m in recorded if m.recorded_at >= t.since]
             entry = ChildDay(child, recorded, absences.get((child.pupil_id, t.day), no_absences))
+            entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
             entry.suggested = (t.person_id, child.pupil_id, t.day) in given
             next_day = next_days.get((child.class_id, t.day))
             if next_day is not None and grade_has_marks(child.grade):  # R12
@@ -162,6 +173,21 @@ async def _gather(
             days.append(entry)
         content[(t.binding_id, t.day)] = days
     return content
+
+
+async def _corrections_by_since(
+    s: AsyncSession, targets: list[DigestTarget], now: datetime, default_tz: ZoneInfo
+) -> dict[datetime, dict[int, list[Correction]]]:
+    """The corrections since each previous digest (R9), read once per distinct moment (a
+    few: the digest hours): a mark's net change is folded over exactly what the parent
+    has not been told."""
+    pupils_since: dict[datetime, set[int]] = {}
+    for t in targets:
+        pupils_since.setdefault(t.since, set()).update(c.pupil_id for c in t.children)
+    return {
+        since: await digest.mark_corrections(s, sorted(pupils), since, now, default_tz)
+        for since, pupils in pupils_since.items()
+    }
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -210,9 +236,13 @@ class DigestRenderer:
         tx = self.tx
         name = quote(first_names(c.child.full_name))
         lines = [tx("digest.child", name=name, cls=quote(c.child.class_name))]
-        if not c.marks and not c.absences:
+        if not c.marks and not c.absences and not c.corrections:
             lines.append(self._quiet)
         lines += [self.mark(m, day) for m in c.marks]
+        lines += [
+            tx("digest.correction", subject=quote(x.subject), what=correction_words(tx, x))
+            for x in reversed(c.corrections)  # in the order they were made
+        ]
         if c.absences:
             absent = [a for a in c.absences if a.status is Presence.ABSENT]
             late = [a for a in c.absences if a.status is Presence.LATE]

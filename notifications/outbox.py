@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.screen import Button, Row
+from bot.screen import Button, Row, Style
 from core.journal import Journal
 from core.models import Messenger
 
@@ -103,7 +103,7 @@ def _chunk(items: Sequence[OutboxItem]) -> dict[str, Any]:
 
 
 def stored_buttons(rows: list[Row]) -> str:
-    """A screen's rows as the outbox keeps them: ``[[{"text", "data" | "url"}]]``."""
+    """A screen's rows as the outbox keeps them: ``[[{"text", "data" | "url", "style"?}]]``."""
     return json.dumps(
         [[_stored(b) for b in row] for row in rows], ensure_ascii=False, separators=(",", ":")
     )
@@ -111,16 +111,26 @@ def stored_buttons(rows: list[Row]) -> str:
 
 def _stored(button: Button) -> dict[str, str]:
     if button.url is not None:
-        return {"text": button.text, "url": button.url}
-    action = button.action
-    return {"text": button.text, "data": action if isinstance(action, str) else button.data or ""}
+        kept = {"text": button.text, "url": button.url}
+    else:
+        action = button.action
+        data = action if isinstance(action, str) else button.data or ""
+        kept = {"text": button.text, "data": data}
+    if button.style is not None:
+        kept["style"] = button.style.value
+    return kept
 
 
 def loaded_buttons(stored: list[list[dict[str, str]]] | None) -> list[Row]:
     """The rows :func:`stored_buttons` kept, as the sender hands them to a channel."""
-    return [
-        [Button(b["text"], b.get("data"), url=b.get("url")) for b in row] for row in stored or []
-    ]
+    return [[_loaded(b) for b in row] for row in stored or []]
+
+
+def _loaded(kept: dict[str, str]) -> Button:
+    style = kept.get("style")
+    return Button(
+        kept["text"], kept.get("data"), url=kept.get("url"), style=Style(style) if style else None
+    )
 
 
 async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:

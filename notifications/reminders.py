@@ -5,8 +5,9 @@ listing them, with a button opening each lesson's card in the bot, before the de
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,19 +31,50 @@ async def build_teacher_reminders(
     s: AsyncSession, school_id: int, day: date, deadline: time, limits: Mapping[str, Limits]
 ) -> list[OutboxItem]:
     lessons = await reminders.incomplete_lessons(s, school_id, day)
-    by_teacher: dict[int, list[IncompleteLesson]] = defaultdict(list)
+
+    def render(tx: Texts, own: list[IncompleteLesson], fits: Limits) -> tuple[str, Keyboard]:
+        return render_reminder(tx, day, deadline, own, fits)
+
+    return await each_teacher(s, lessons, day, reminder_key, KIND, render, limits)
+
+
+class TeachersLesson(Protocol):
+    """A lesson a teacher is told of (an unfinished one, a written work due)."""
+
+    @property
+    def teacher_id(self) -> int: ...
+
+    @property
+    def lesson_id(self) -> int: ...
+
+
+L = TypeVar("L", bound=TeachersLesson)
+
+
+async def each_teacher(
+    s: AsyncSession,
+    lessons: Sequence[L],
+    day: date,
+    key: Callable[[int, date], str],
+    kind: str,
+    render: Callable[[Texts, list[L], Limits], tuple[str, Keyboard]],
+    limits: Mapping[str, Limits],
+) -> list[OutboxItem]:
+    """One message to each reachable binding of each teacher of ``lessons``: their own,
+    rendered in the binding's language and within its messenger's limits, under ``key``
+    (binding, day) so that it goes once."""
+    by_teacher: dict[int, list[L]] = defaultdict(list)
     for lesson in lessons:
         by_teacher[lesson.teacher_id].append(lesson)
     teachers = await recipients.reachable(s, list(by_teacher), BindingRole.STAFF)
     items: list[OutboxItem] = []
     for teacher_id, own in by_teacher.items():
         for r in teachers.get(teacher_id, []):
-            tx = Texts(r.language)
-            text, keyboard = render_reminder(tx, day, deadline, own, limits[r.channel])
+            text, keyboard = render(Texts(r.language), own, limits[r.channel])
             items += items_for(
-                reminder_key(r.binding_id, day),
+                key(r.binding_id, day),
                 r.chat_id,
-                KIND,
+                kind,
                 split_blocks([text], limits[r.channel]),
                 binding_id=r.binding_id,
                 channel=r.channel,

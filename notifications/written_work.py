@@ -5,7 +5,6 @@ key is the teacher's binding and the day, and a work has one last day."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 
@@ -13,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import lesson_button_data
 from bot.screen import Button, Limits, quote
-from core import recipients, written_work
-from core.models import BindingRole
+from core import written_work
 from core.written_work import WrittenWork
-from notifications.compose import Keyboard, day_label, items_for, split_blocks
+from notifications.compose import Keyboard, day_label
 from notifications.outbox import OutboxItem
+from notifications.reminders import each_teacher
 from texts import Texts
 
 KIND = "written_work_reminder"
@@ -31,25 +30,9 @@ async def build_written_reminders(
     s: AsyncSession, school_id: int, day: date, limits: Mapping[str, Limits]
 ) -> list[OutboxItem]:
     works = await written_work.due_on(s, school_id, day)
-    by_teacher: dict[int, list[WrittenWork]] = defaultdict(list)
-    for work in works:
-        by_teacher[work.teacher_id].append(work)
-    teachers = await recipients.reachable(s, list(by_teacher), BindingRole.STAFF)
-    items: list[OutboxItem] = []
-    for teacher_id, own in by_teacher.items():
-        for r in teachers.get(teacher_id, []):
-            text, keyboard = render_written_reminder(Texts(r.language), own, limits[r.channel])
-            items += items_for(
-                written_reminder_key(r.binding_id, day),
-                r.chat_id,
-                KIND,
-                split_blocks([text], limits[r.channel]),
-                binding_id=r.binding_id,
-                channel=r.channel,
-                keyboard=keyboard,
-                meta={"day": day.isoformat(), "lessons": [w.lesson_id for w in own]},
-            )
-    return items
+    return await each_teacher(
+        s, works, day, written_reminder_key, KIND, render_written_reminder, limits
+    )
 
 
 def render_written_reminder(

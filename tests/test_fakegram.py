@@ -253,6 +253,21 @@ async def test_document_upload_and_download(env: Env) -> None:
 # ------------------------------------------------------- limits and errors
 
 
+async def test_a_button_style_must_be_one_of_the_bot_apis_three(env: Env) -> None:
+    user = await started_user(env)
+    green = InlineKeyboardButton(text="✅ Да", callback_data="y", style="success")
+    ok = await env.bot.send_message(
+        user.id, "ok", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[green]])
+    )
+    assert ok.reply_markup is not None
+    assert ok.reply_markup.inline_keyboard[0][0].style == "success"
+    unknown = InlineKeyboardButton(text="✅ Да", callback_data="y", style="green")
+    with pytest.raises(TelegramBadRequest, match="style must be one of"):
+        await env.bot.send_message(
+            user.id, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[unknown]])
+        )
+
+
 async def test_callback_data_limit(env: Env) -> None:
     user = await started_user(env)
     ok = await env.bot.send_message(user.id, "ok", reply_markup=keyboard([("a", "я" * 32)]))

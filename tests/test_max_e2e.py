@@ -26,6 +26,7 @@ from tests.botkit import Harness
 from tests.maxkit import MaxHarness, running_max_bot
 from tests.test_bot_admin_e2e import pupil_count, world_roster
 from tests.test_bot_e2e import statuses
+from tests.test_charts_e2e import give_petya_marks, png_size
 from tests.test_notifications import FRIDAY, at, school_day_for_5a, week_of_absences
 from tests.world import MONDAY, World
 
@@ -245,6 +246,22 @@ async def test_a_pupil_in_max_sees_their_homework_and_no_teacher_screen(
     assert "Не понял" in ((await pupil.wait_reply()).text or "")
     await pupil.send("/homework")
     assert "Иванов Пётр Алексеевич" in ((await pupil.wait_reply()).text or "")
+
+
+async def test_a_pupil_in_max_presses_the_chart_and_gets_a_1080_px_png(
+    max_bot: MaxHarness, world: World, clock: ManualClock
+) -> None:
+    await give_petya_marks(max_bot.journal, world, clock)
+    pupil = await max_bot.bound_user(world.staff("math"), world.people["petya"], BindingRole.PUPIL)
+    await pupil.send("/marks")
+    screen = await pupil.wait_reply()
+    await pupil.press("📈 График", screen)
+    sent = await pupil.wait_reply()
+    while not sent.files:
+        sent = await pupil.wait_reply()
+    assert sent.files[0]["filename"] == "Отметки_Иванов_Пётр_Алексеевич_2026-11-23.png"
+    assert "Отметки по предметам: Иванов Пётр Алексеевич, 5А" in (sent.text or "")
+    assert png_size(sent.file_bytes())[0] == 1080
 
 
 async def test_r2_the_admin_gets_the_staff_cards_in_max_with_both_bots_on_them(

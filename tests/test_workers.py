@@ -37,7 +37,15 @@ async def wait_until(check: Callable[[], bool]) -> None:
 
 
 def extra_workers_of(parent: psutil.Process) -> list[psutil.Process]:
-    return [p for p in parent.children() if SERVE_ONLY_FLAG in p.cmdline()]
+    """The live extra workers (a killed one not reaped yet is a zombie: not counted)."""
+    found = []
+    for child in parent.children():
+        try:
+            if SERVE_ONLY_FLAG in child.cmdline():
+                found.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
 
 
 def serves_port(process: psutil.Process, port: int) -> bool:

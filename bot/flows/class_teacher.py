@@ -1,7 +1,8 @@
 """The class teacher: the class's journal read-only (R1), the week's absences with reasons
-to confirm (R6), the pupils' pages and the parents' e-diary opt-outs (R18). The screens
-are in ``bot/screens/class_teacher.py``; core checks that the class is hers. And the
-class's invitation cards (R2)."""
+to confirm (R6), the month's attendance as a picture (``reports/charts``), the pupils'
+pages and the parents' e-diary opt-outs (R18). The screens are in
+``bot/screens/class_teacher.py``; core checks that the class is hers. And the class's
+invitation cards (R2)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from bot.flows.turn import Turn, actor_of
 from bot.screen import quote
 from bot.screens.class_teacher import Week
 from core import accounts, class_views, classes, friday_round, invitations
+from core import reports as reporting
 from core.clock import local_today
 from core.family import AbsencesPage
 from core.journal import Journal
 from core.models import AbsenceReason, BindingRole
 from notifications import reasons
+from reports.charts.attendance import attendance_chart
 
 
 def day_of(journal: Journal, ordinal: int) -> date:
@@ -80,6 +83,21 @@ async def class_pupil(turn: Turn, action: ClassPupilCb) -> None:
     else:
         text = screens.family.marks_text(tx, pupil, shown.period, shown.subjects)
     await turn.show(screens.class_teacher.class_pupil(tx, action.cls, pupil.id, text))
+
+
+async def heat_map(turn: Turn, action: ClassCb) -> None:
+    """The month's attendance of the class as a picture (pupils × school days), the month
+    of the day the screen showed; core checks the class is hers (R21's report)."""
+    tx, day = turn.tx, day_of(turn.journal, action.day)
+    report = await reporting.class_attendance_month(turn.journal, actor_of(turn), action.cls, day)
+    if not report.days or not report.pupils:
+        await turn.send(tx("chart.no_attendance"))
+        return
+    await turn.sending_file()
+    chart = await attendance_chart(tx, report)
+    assert chart is not None  # there is something to draw
+    caption = tx("chart.attendance_caption", title=quote(chart.title))
+    await turn.send_file(chart.filename, chart.data, caption)
 
 
 async def opt_outs(turn: Turn, action: ClassCb) -> None:
@@ -146,6 +164,7 @@ def routes() -> Routes:
     r.press(ClassPupilCb, class_pupil, who=any_staff)
     r.press(ReasonCb, confirm_reason, who=any_staff)
     r.press(ClassCb, opt_outs, when=lambda a: a.view == "o", who=any_staff)
+    r.press(ClassCb, heat_map, when=lambda a: a.view == "h", who=any_staff)  # core checks
     r.press(OptOutCb, switch_opt_out, who=any_staff)
     r.press(ClassCb, class_codes, when=lambda a: a.view == "k", who=any_staff)
     r.press(ReissueCb, reissue, who=any_staff)  # core checks who may

@@ -1,7 +1,8 @@
-"""Parents and pupils: marks with plain and weighted averages, absences, homework for the
-next school day (R16) and a child switcher. Pupils only view, and only themselves (R1);
-parents see nothing before consent (R19); a parent's notification settings (R16). The
-screens are in ``bot/screens/family.py``."""
+"""Parents and pupils: marks with plain and weighted averages (and as a picture), absences,
+homework for the next school day (R16) and a child switcher. Pupils only view, and only
+themselves (R1); parents see nothing before consent (R19); a parent's notification
+settings (R16). The screens are in ``bot/screens/family.py``, the picture is drawn by
+``reports/charts``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from bot import screens
 from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.flows.routes import Routes, family
 from bot.flows.turn import Turn, actor_of
+from bot.screen import quote
 from core import accounts
 from core import family as family_reads
 from core.errors import InvalidValue
+from core.rules import grade_has_marks
+from reports.charts import marks as charts
 
 
 async def gate(turn: Turn) -> bool:
@@ -58,6 +62,27 @@ async def show_homework(turn: Turn, action: FamilyCb | None = None) -> None:
     assert caller.actor and caller.pupil
     page = await family_reads.homework_page(turn.journal, caller.actor, caller.pupil.id)
     await turn.show(screens.family.homework(turn.tx, caller.pupil, page.lessons, page.children))
+
+
+async def send_marks_chart(turn: Turn, action: FamilyCb) -> None:
+    """«📈 График»: the period's marks as a picture, gated as the marks screen (R19 here,
+    R1 in core); no mark at all gets a short text, not an empty picture."""
+    if not await gate(turn):
+        return
+    caller, tx = turn.caller, turn.tx
+    assert caller.actor and caller.pupil
+    pupil = caller.pupil
+    page = await family_reads.pupil_marks_of_period(turn.journal, caller.actor, pupil.id)
+    if not any(s.marks for s in page.subjects):
+        await turn.send(
+            tx("chart.no_marks" if grade_has_marks(pupil.grade) else "family.grade1_no_marks")
+        )
+        return
+    await turn.sending_file()
+    chart = await charts.marks_chart(tx, pupil, page)
+    assert chart is not None  # there are marks
+    caption = tx("chart.marks_caption", title=quote(chart.title))
+    await turn.send_file(chart.filename, chart.data, caption)
 
 
 # --- child switcher ----------------------------------------------------------------------------
@@ -118,6 +143,7 @@ def routes() -> Routes:
     r.press(FamilyCb, show_absences, when=lambda a: a.view == FamilyView.ABSENCES, who=family)
     r.command("homework", show_homework, who=family)
     r.press(FamilyCb, show_homework, when=lambda a: a.view == FamilyView.HOMEWORK, who=family)
+    r.press(FamilyCb, send_marks_chart, when=lambda a: a.view == FamilyView.CHART, who=family)
     r.press(ChildCb, switch_child, who=family)
     r.press(FamilyCb, settings_screen, when=lambda a: a.view == FamilyView.SETTINGS, who=family)
     r.press(PrefCb, change_pref, who=family)

@@ -5,6 +5,7 @@ MAX adapter matches them in this order (``bot/max/dispatch.py``)."""
 from __future__ import annotations
 
 from bot.flows import (
+    announcements,
     bindings,
     class_teacher,
     digest,
@@ -14,6 +15,7 @@ from bot.flows import (
     marks,
     other_account,
     periods,
+    planned,
     reasons,
     reports,
     revert,
@@ -44,8 +46,10 @@ FEATURES = (
     digest,
     other_account,
     reasons,
+    planned,
     friday_round,
     written_work,
+    announcements,
     schedule,
 )
 

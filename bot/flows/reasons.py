@@ -34,7 +34,7 @@ def not_a_command(text: str) -> bool:
     return bool(text) and not text.startswith("/")
 
 
-def _asked_in_time(journal: Journal, data: dict[str, object]) -> bool:
+def asked_in_time(journal: Journal, data: dict[str, object]) -> bool:
     asked = data.get("at")
     return bool(asked) and journal.clock.now() - datetime.fromisoformat(str(asked)) <= NOTE_WAIT
 
@@ -83,7 +83,7 @@ async def skip_note(turn: Turn, action: SuggestDoneCb) -> None:
 async def save_note(turn: Turn) -> None:
     data = await turn.conversation.get_data()
     await turn.conversation.clear()
-    if not _asked_in_time(turn.journal, data):
+    if not asked_in_time(turn.journal, data):
         await turn.show(turn.tx("fallback.unknown"))
         return
     day = date.fromordinal(int(data["day"]))
@@ -103,7 +103,7 @@ async def reject_ask(turn: Turn, action: RejectCb) -> None:
 async def reject_save(turn: Turn) -> None:
     journal, conversation = turn.journal, turn.conversation
     data = await conversation.get_data()
-    if not _asked_in_time(journal, data):
+    if not asked_in_time(journal, data):
         await conversation.clear()
         await turn.show(turn.tx("fallback.unknown"))
         return

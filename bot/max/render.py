@@ -10,13 +10,14 @@ import re
 from html import escape, unescape
 from typing import Any
 
+from maxapi.enums.intent import Intent
 from maxapi.types.attachments.buttons.attachment_button import AttachmentButton
 from maxapi.types.attachments.buttons.callback_button import CallbackButton
 from maxapi.types.attachments.buttons.link_button import LinkButton
 from maxapi.utils.inline_keyboard import InlineKeyboardBuilder
 
 from bot.max.limits import MAX_LIMITS
-from bot.screen import Button, Row, Screen
+from bot.screen import Button, Row, Screen, Style
 
 LIMITS = MAX_LIMITS
 BUTTON_TEXT = 128
@@ -60,6 +61,10 @@ def row_width(row: Row) -> int:
     return LINKS_PER_ROW if any(b.url is not None for b in row) else LIMITS.buttons_per_row
 
 
+# MAX's intents colour callback buttons only (a link has none); it has no «primary».
+INTENTS = {Style.POSITIVE: Intent.POSITIVE, Style.NEGATIVE: Intent.NEGATIVE}
+
+
 def _button(button: Button) -> CallbackButton | LinkButton:
     text = button.text if len(button.text) <= BUTTON_TEXT else button.text[: BUTTON_TEXT - 1] + "…"
     if button.url is not None:
@@ -67,7 +72,8 @@ def _button(button: Button) -> CallbackButton | LinkButton:
     data = button.data or ""
     if not data or len(data.encode()) > LIMITS.action_bytes:
         raise ValueError(f"callback payload over {LIMITS.action_bytes} bytes: {data!r}")
-    return CallbackButton(text=text, payload=data)
+    intent = INTENTS.get(button.style, Intent.DEFAULT) if button.style else Intent.DEFAULT
+    return CallbackButton(text=text, payload=data, intent=intent)
 
 
 def split_rows(rows: list[Row]) -> list[list[Row]]:

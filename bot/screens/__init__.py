@@ -4,6 +4,7 @@ here imports aiogram; the Telegram adapter (``bot/telegram/``: its handlers and
 ``render.py``) shows them. A handler calls one use case, then one screen function."""
 
 from bot.screens import (
+    announcements,
     bindings,
     class_teacher,
     codes,
@@ -17,6 +18,7 @@ from bot.screens import (
     marks,
     nav,
     periods,
+    planned,
     reasons,
     reports,
     revert,
@@ -30,6 +32,7 @@ from bot.screens import (
 )
 
 __all__ = [
+    "announcements",
     "bindings",
     "class_teacher",
     "codes",
@@ -43,6 +46,7 @@ __all__ = [
     "marks",
     "nav",
     "periods",
+    "planned",
     "reasons",
     "reports",
     "revert",

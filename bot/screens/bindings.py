@@ -4,7 +4,7 @@ asks to confirm cutting one."""
 from __future__ import annotations
 
 from bot.actions import AdminCb, BindingsCb
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.nav import menu_row
 from core.invitations import BINDINGS_PER_PAGE, BindingsPage
 from texts import Texts
@@ -80,7 +80,7 @@ def confirm_cut(tx: Texts, view: BindingsCb, binding_id: int, name: str, role: s
     return Screen(
         tx("bindings.confirm", name=quote(name), role=tx(f"role.{role}")),
         [
-            [Button(tx("bindings.confirm_yes"), yes)],
+            [Button(tx("bindings.confirm_yes"), yes, style=Style.NEGATIVE)],
             [Button(tx("bindings.confirm_no"), back)],
         ],
     )

@@ -1,6 +1,7 @@
 """The class teacher's screens: the class's day (the journal read-only, R1), the week's
-absences with one-tap reasons and the parents' suggestions (R6), the pupils, the parents'
-e-diary opt-outs (R18) and reissuing a card (R2)."""
+absences with one-tap reasons and the parents' suggestions (R6), both with the month's
+attendance map (a picture), the pupils, the parents' e-diary opt-outs (R18) and reissuing
+a card (R2)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def back_to_class(tx: Texts, class_id: int, day: date | None = None) -> Row:
     return [Button(tx("nav.back"), view)]
 
 
+def heat_map_button(tx: Texts, class_id: int, day: date) -> Button:
+    """The month of ``day`` as a picture: the class's attendance, pupils × school days."""
+    return Button(tx("class.heat_map"), ClassCb(cls=class_id, view="h", day=day.toordinal()))
+
+
 def class_day(
     tx: Texts, class_id: int, name: str, day: date, lessons: list[LessonSummary]
 ) -> Screen:
@@ -71,6 +77,7 @@ def class_day(
             Button(tx("class.week_absences"), ClassCb(cls=class_id, view="w", day=day.toordinal())),
             Button(tx("class.pupils"), ClassCb(cls=class_id, view="p")),
         ],
+        [heat_map_button(tx, class_id, day)],
         [Button(tx("class.codes"), ClassCb(cls=class_id, view="k"))],
         [Button(tx("class.opt_outs"), ClassCb(cls=class_id, view="o"))],
         [Button(tx("class.reports"), ReportCb(cls=class_id))],
@@ -123,6 +130,8 @@ def week_absences(tx: Texts, week: Week, page: int) -> Screen:
             rows += [buttons[:2], buttons[2:]]
     if len(lines) == 1:
         lines.append(tx("class.no_absences"))
+    if page == 0:
+        lines += warned_ahead(tx, week)
     if pages > 1:
         back, forward = (page - 1) % pages, (page + 1) % pages
         rows.append(
@@ -131,8 +140,44 @@ def week_absences(tx: Texts, week: Week, page: int) -> Screen:
                 Button(f"{forward + 1} ▶", here.model_copy(update={"page": forward})),
             ]
         )
+    rows.append([heat_map_button(tx, week.class_id, week.day)])
     rows.append(back_to_class(tx, week.class_id, week.day))
     return Screen("\n".join(lines), rows)
+
+
+AHEAD_NOTE_CLIP = 100  # a comment, in the list of warnings ahead (30 pupils fit a screen)
+
+
+def warned_ahead(tx: Texts, week: Week) -> list[str]:
+    """The parents' warnings of the week's days not absent (yet), from the day shown on (a
+    day gone by without an absence: the pupil came after all): a pupil's days in one line,
+    with the reason that will wait for confirmation (issue 13, R6)."""
+    absent = {(e.pupil_id, e.date) for e in week.entries}
+    grouped: dict[tuple[int, str, str, AbsenceReason, str], list[date]] = {}
+    for key, given in sorted(week.given.items()):
+        if key in absent or key[1] < week.day:
+            continue
+        for sg in given:
+            note = sg.note or ""
+            if len(note) > AHEAD_NOTE_CLIP:
+                note = note[: AHEAD_NOTE_CLIP - 1] + "…"
+            group = (sg.pupil_id, sg.pupil_name, sg.parent_name, sg.reason, note)
+            grouped.setdefault(group, []).append(sg.day)
+    if not grouped:
+        return []
+    lines = ["", tx("class.warned_ahead")]
+    for (_pupil, name, parent, reason, note), days in grouped.items():
+        lines.append(
+            tx(
+                "class.warned_line",
+                name=quote(name),
+                days=", ".join(f"{d:%d.%m}" for d in days),
+                reason=tx(f"reason.{reason.value}"),
+                parent=quote(parent),
+                note=tx("round.note", note=quote(note)) if note else "",
+            )
+        )
+    return lines
 
 
 def _week_entry(tx: Texts, entry: PupilDayAbsence, given: list[Suggestion]) -> list[str]:

@@ -4,7 +4,7 @@ as it is read, the deputy's paged list, and one request announced with its decis
 from __future__ import annotations
 
 from bot.actions import DecideCb, RequestsCb
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.common import page_of, pager
 from bot.screens.nav import menu_row
 from core.corrections import RequestView
@@ -82,8 +82,16 @@ def new_request(tx: Texts, request: RequestView) -> Screen:
         tx("requests.new") + "\n\n" + request_text(tx, request),
         [
             [
-                Button(tx("requests.approve"), DecideCb(request=request.id, approve=True)),
-                Button(tx("requests.decline"), DecideCb(request=request.id, approve=False)),
+                Button(
+                    tx("requests.approve"),
+                    DecideCb(request=request.id, approve=True),
+                    style=Style.POSITIVE,
+                ),
+                Button(
+                    tx("requests.decline"),
+                    DecideCb(request=request.id, approve=False),
+                    style=Style.NEGATIVE,
+                ),
             ]
         ],
     )

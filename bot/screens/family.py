@@ -1,13 +1,14 @@
-"""A parent's and a pupil's screens: marks with plain and weighted averages, absences,
-homework for the next school day (R16), the notification settings. Every screen says
-whose data it shows; a parent of several children switches between them on its first
-row. The class teacher reads the same marks and absences of a pupil (R1)."""
+"""A parent's and a pupil's screens: marks with plain and weighted averages (and «📈 График»,
+the marks as a picture), absences, homework for the next school day (R16), the
+notification settings. A corrected or removed mark is shown openly under its subject (R9).
+Every screen says whose data it shows; a parent of several children switches between them
+on its first row. The class teacher reads the same marks and absences of a pupil (R1)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.actions import PrefCb
+from bot.actions import FamilyCb, FamilyView, PrefCb
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import children
 from bot.screens.nav import menu_row
@@ -15,6 +16,7 @@ from core.accounts import Prefs, PupilRef
 from core.friday_round import AbsenceEntry
 from core.lessons import LessonSummary
 from core.marks import SubjectMarks
+from core.marks.history import Correction
 from core.models import AbsenceReason, Presence
 from core.people import gender
 from core.periods import PeriodView
@@ -22,6 +24,7 @@ from core.rules import grade_has_marks
 from texts import Texts
 
 RECENT = 5
+CORRECTIONS_SHOWN = 3  # per subject, the newest; the rest as «и ещё N»
 DIGEST_HOURS = (17, 18, 19, 20, 21)
 
 _ABSENT_KEY = {
@@ -53,7 +56,10 @@ def marks(
     subjects: list[SubjectMarks],
     kids: list[PupilRef],
 ) -> Screen:
-    return Screen(marks_text(tx, pupil, period, subjects), family_rows(tx, kids, pupil.id))
+    rows = family_rows(tx, kids, pupil.id)
+    if any(s.marks for s in subjects):  # something to draw; the children's switch stays first
+        rows.insert(-1, [Button(tx("family.chart"), FamilyCb(view=FamilyView.CHART))])
+    return Screen(marks_text(tx, pupil, period, subjects), rows)
 
 
 def absences(tx: Texts, pupil: PupilRef, rows: list[AbsenceEntry], kids: list[PupilRef]) -> Screen:
@@ -97,9 +103,34 @@ def marks_text(
             if subj.final:
                 line += " · " + tx("family.final", value=subj.final)
             lines.append(line)
+            lines += correction_lines(tx, subj.corrections)
     elif grade_has_marks(pupil.grade):
         lines.append(tx("family.no_marks"))
     return "\n".join(lines)
+
+
+def correction_words(tx: Texts, c: Correction) -> str:
+    """«исправлено 25.11: 3 → 4, с разрешения завуча», «удалено 25.11: 3» (R9); the
+    lesson's date after it when the mark was of an earlier lesson."""
+    day = f"{c.day:%d.%m}"
+    if c.new is None:
+        words = tx("family.removed", day=day, old=c.old)
+    else:
+        words = tx("family.corrected", day=day, old=c.old, new=c.new)
+    if c.approved_by is not None:
+        words += tx(f"family.approved_{c.approved_by.value}")
+    if c.lesson_date != c.day:
+        words += tx("family.of_lesson", date=f"{c.lesson_date:%d.%m}")
+    return words
+
+
+def correction_lines(tx: Texts, changed: list[Correction]) -> list[str]:
+    """A subject's corrections under its line, the newest few: many corrections keep the
+    screen within one message."""
+    lines = [f"  ✏️ {correction_words(tx, c)}" for c in changed[:CORRECTIONS_SHOWN]]
+    if len(changed) > CORRECTIONS_SHOWN:
+        lines.append("  " + tx("family.corrections_more", count=len(changed) - CORRECTIONS_SHOWN))
+    return lines
 
 
 def absences_text(tx: Texts, pupil: PupilRef, rows: list[AbsenceEntry]) -> str:

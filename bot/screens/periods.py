@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import PeriodCb
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.nav import menu_row, to_menu
 from core.periods import PeriodView
 from texts import Texts
@@ -52,7 +52,11 @@ def close_early(tx: Texts, p: PeriodView, end: date) -> Screen:
     return Screen(
         tx("periods.confirm_early", name=quote(p.name), end=f"{end:%d.%m.%Y}"),
         [
-            [Button(tx("periods.close_early"), PeriodCb(period=p.id, act="e"))],
+            [
+                Button(
+                    tx("periods.close_early"), PeriodCb(period=p.id, act="e"), style=Style.NEGATIVE
+                )
+            ],
             [Button(tx("periods.keep_open"), PeriodCb(period=p.id, act="s"))],
         ],
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.actions import AdminCb, RevertCb
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.nav import to_menu
 from core import revert
 from core.revert import AccountRef, RevertItem, RevertSummary
@@ -89,7 +89,13 @@ def preview(
     return Screen(
         "\n".join(lines),
         [
-            [Button(tx("revert.confirm"), RevertCb(binding=account.id, act="x", at=at))],
+            [
+                Button(
+                    tx("revert.confirm"),
+                    RevertCb(binding=account.id, act="x", at=at),
+                    style=Style.NEGATIVE,
+                )
+            ],
             [Button(tx("revert.cancel"), RevertCb(binding=account.id, act="c"))],
         ],
     )

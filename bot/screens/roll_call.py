@@ -7,15 +7,18 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import DayCb, LessonAct, LessonActCb, RestCb, RollPageCb, TapCb
-from bot.screen import Button, Limits, Row, Screen, quote
+from bot.screen import Button, Limits, Row, Screen, Style, quote
 from bot.screens.nav import day_title
-from core.attendance import RollCall
+from core.attendance import RollCall, RollCallLine
 from core.lessons import LessonSummary
 from core.models import Presence
 from core.rules import grade_has_marks
 from texts import Texts
 
 STATUS_ICON = {None: "▫️", Presence.PRESENT: "✅", Presence.ABSENT: "❌", Presence.LATE: "🕒"}
+# Present green, absent red where the messenger colours buttons (the icons stay).
+STATUS_STYLE = {Presence.PRESENT: Style.POSITIVE, Presence.ABSENT: Style.NEGATIVE}
+WARNED_ICON = "📨"  # not marked yet; a parent warned of the absence (issue 13): «Н (предупр.)»
 PER_ROW = 2  # pupils a row
 # Room left under a page for the lesson's own buttons (at most 10 in 5 rows: the page
 # turn, «the rest are present», marks/topic/homework, bulk/final/written work (R14),
@@ -77,6 +80,9 @@ def card_text(tx: Texts, call: RollCall, page: int, size: int, count: int, *, ah
         )
     )
     lines.append(tx("rollcall.hint" if not call.taken else "rollcall.taken"))
+    warned = sum(1 for line in call.lines if line.warned and line.status is None)
+    if warned:  # the legend of 📝 (a button holds only the icon and the name)
+        lines.append(tx("rollcall.warned", count=warned))
     if count > 1:
         first = page * size + 1
         last = min(len(call.lines), first + size - 1)
@@ -113,8 +119,9 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
         lines = lines[page * size : (page + 1) * size]
     taps = [
         Button(
-            f"{STATUS_ICON[line.status]} {line.pupil.short_name}",
+            f"{_icon(line)} {line.pupil.short_name}",
             TapCb(lesson=lesson.id, pupil=line.pupil.id).pack(),
+            style=STATUS_STYLE.get(line.status) if line.status else None,
         )
         for line in lines
     ]
@@ -127,9 +134,14 @@ def card_rows(tx: Texts, call: RollCall, page: int, size: int, count: int) -> li
             turn.append(Button(f"{page + 2} ▶", RollPageCb(lesson=lesson.id, page=page + 1)))
         rows.append(turn)
     if call.counts.not_taken:
-        rows.append([Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id))])
+        rest = Button(tx("rollcall.rest_present"), RestCb(lesson=lesson.id), style=Style.POSITIVE)
+        rows.append([rest])
     rows += _lesson_rows(tx, lesson)
     return rows
+
+
+def _icon(line: RollCallLine) -> str:
+    return WARNED_ICON if line.warned and line.status is None else STATUS_ICON[line.status]
 
 
 def _lesson_rows(tx: Texts, lesson: LessonSummary) -> list[Row]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.actions import (
     AdminCb,
+    AnnounceCb,
     ClassCb,
     ConsentCb,
     FamilyCb,
@@ -13,13 +14,14 @@ from bot.actions import (
     NavCb,
     OverdueCb,
     PeriodCb,
+    PlanCb,
     ReportCb,
     RoleCb,
     RulesCb,
     ScheduleCb,
     SubCb,
 )
-from bot.screen import Button, Row, Screen, quote
+from bot.screen import Button, Row, Screen, Style, quote
 from bot.screens.common import children
 from core.access import Actor
 from core.accounts import Caller, PupilRef
@@ -38,7 +40,7 @@ def consent(tx: Texts, binding_id: int, text: str | None = None) -> Screen:
     return Screen(
         text or tx("consent.ask"),
         [
-            [Button(tx("consent.agree"), ConsentCb(binding=binding_id))],
+            [Button(tx("consent.agree"), ConsentCb(binding=binding_id), style=Style.POSITIVE)],
             [Button(tx("consent.refuse"), ConsentCb(binding=binding_id, refuse=1))],
         ],
     )
@@ -72,6 +74,7 @@ def menu(
             ]
         )
         if actor.role is BindingRole.PARENT:
+            rows.append([Button(tx("menu.planned"), PlanCb(act="k"))])
             rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])
     if caller.bindings > 1:
         rows.append([Button(tx("menu.switch_role"), RoleCb(binding=0))])
@@ -86,6 +89,8 @@ def _staff_rows(tx: Texts, caller: Caller, class_ids: list[tuple[int, str]]) -> 
         rows.append([Button(tx("menu.today"), NavCb(to=Nav.TODAY))])
     for class_id, name in class_ids:
         rows.append([Button(tx("menu.my_class", name=name), ClassCb(cls=class_id, view="t"))])
+    if class_ids or actor.has(StaffRole.ADMIN, StaffRole.DIRECTOR):  # issue 13.3
+        rows.append([Button(tx("menu.announce"), AnnounceCb(act="n"))])
     if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
         rows.append([Button(tx("menu.requests"), AdminCb(act="q"))])
     if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR, StaffRole.ADMIN):

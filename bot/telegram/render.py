@@ -17,7 +17,7 @@ from html import escape, unescape
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.screen import Button, Row, Screen
+from bot.screen import Button, Row, Screen, Style
 from bot.telegram.limits import KEYBOARD_BYTES, TELEGRAM_LIMITS
 
 LIMITS = TELEGRAM_LIMITS
@@ -33,13 +33,18 @@ def keyboard(rows: list[Row]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[[inline_button(b) for b in row] for row in rows])
 
 
+# Bot API 9.4's button styles; an older Bot API ignores the field (the emoji stay).
+STYLES = {Style.POSITIVE: "success", Style.NEGATIVE: "danger", Style.PRIMARY: "primary"}
+
+
 def inline_button(button: Button) -> InlineKeyboardButton:
+    style = STYLES[button.style] if button.style is not None else None
     if button.url is not None:
-        return InlineKeyboardButton(text=button.text, url=button.url)
+        return InlineKeyboardButton(text=button.text, url=button.url, style=style)
     data = button.data
     if data is None or len(data.encode()) > LIMITS.action_bytes:
         raise ValueError(f"callback data over {LIMITS.action_bytes} bytes: {data!r}")
-    return InlineKeyboardButton(text=button.text, callback_data=data)
+    return InlineKeyboardButton(text=button.text, callback_data=data, style=style)
 
 
 async def show(

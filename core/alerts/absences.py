@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import (
     Presence,
 )
+from core.planned.warned import Warning, warnings_of_days
 from core.recipients import DELIVERS_SQL, Recipient
 
 
@@ -29,7 +30,7 @@ class TodayMark:
 @dataclass
 class AlertSubject:
     """A pupil absent today, or about whom an alert was sent today: today's roll call
-    entries and the parents to tell."""
+    entries, the parents to tell and the warnings some of them gave in advance."""
 
     pupil_id: int
     full_name: str
@@ -37,6 +38,7 @@ class AlertSubject:
     day: date
     marks: list[TodayMark] = field(default_factory=list)
     parents: list[AlertParent] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)  # parents' warnings in advance
 
     @property
     def absent(self) -> list[TodayMark]:
@@ -126,6 +128,9 @@ async def alert_subjects(s: AsyncSession, now: datetime, tz: ZoneInfo) -> list[A
     for pupil_id, binding_id, person_id, chat_id, language, channel, version, lessons in parents:
         recipient = Recipient(binding_id, person_id, chat_id, language, channel)
         subjects[pupil_id].parents.append(AlertParent(recipient, version, list(lessons)))
+    warnings = await warnings_of_days(s, [(x.pupil_id, x.day) for x in ordered])
+    for x in ordered:
+        x.warnings = warnings.get((x.pupil_id, x.day), [])
     return ordered
 
 

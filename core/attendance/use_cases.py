@@ -26,6 +26,7 @@ from core.models import (
     Lesson,
     Presence,
 )
+from core.planned.warned import warned_of_lesson
 
 # One tap moves a pupil on: not taken → absent → late → present → absent …
 NEXT_STATUS: dict[str | None, Presence] = {
@@ -40,6 +41,7 @@ NEXT_STATUS: dict[str | None, Presence] = {
 class RollCallLine:
     pupil: PupilOfLesson
     status: Presence | None  # None: not taken yet
+    warned: bool = False  # a parent warned of this absence in advance (issue 13)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,12 @@ async def roll_call(journal: Journal, actor: Actor, lesson_id: int) -> RollCall:
     async with journal.transaction() as s:
         lesson, row = await lesson_with_card(s, actor, lesson_id)
         pupils = await pupils_of_lesson(s, lesson)
-        return _roll_call(lesson, row, pupils, await read_sheet(s, lesson.id))
+        sheet = await read_sheet(s, lesson.id)
+        return _roll_call(lesson, row, pupils, sheet, await _warned(s, lesson, pupils))
+
+
+async def _warned(s: AsyncSession, lesson: Lesson, pupils: list[PupilOfLesson]) -> frozenset[int]:
+    return await warned_of_lesson(s, [p.id for p in pupils], lesson.date, lesson.lesson_no)
 
 
 async def set_status(
@@ -79,13 +86,14 @@ async def cycle_status(
         sheet = await read_sheet(s, lesson.id)
         status = NEXT_STATUS[sheet.statuses.get(pupil_id)]
         outcome = await _change(s, journal, actor, lesson, pupils, sheet, pupil_id, status)
-        return outcome, _roll_call(lesson, row, pupils, sheet)
+        return outcome, _roll_call(lesson, row, pupils, sheet, await _warned(s, lesson, pupils))
 
 
 async def mark_rest_present(
     journal: Journal, actor: Actor, lesson_id: int
 ) -> tuple[Outcome, RollCall]:
-    """Everyone not yet marked is present; the roll call is then complete. The same path
+    """Everyone not yet marked is present, but for those a parent warned would be absent
+    (issue 13): they are marked absent; the roll call is then complete. The same path
     as a tap (``entries.submit_many``), for all of them at once: a locked period refuses
     it (R10); once the edit window has closed, each becomes a request for the deputy
     (R8); every mark made is audited (R9). A pupil whose tap is already waiting for the
@@ -96,21 +104,25 @@ async def mark_rest_present(
         sheet = await read_sheet(s, lesson.id)
         waiting = await request.waiting(s, lesson.id, "attendance")
         rest = [p.id for p in pupils if p.id not in sheet.statuses and p.id not in waiting]
-        present = {"status": Presence.PRESENT.value}
+        warned = await _warned(s, lesson, pupils)
+        statuses = [Presence.ABSENT if p in warned else Presence.PRESENT for p in rest]
         outcomes = await entries.submit_many(
             s,
             journal,
             actor,
             lesson,
             "attendance",
-            [entries.Entry(pupil_id, present, None, is_author=False) for pupil_id in rest],
+            [
+                entries.Entry(pupil_id, {"status": status.value}, None, is_author=False)
+                for pupil_id, status in zip(rest, statuses, strict=True)
+            ],
         )
-        for pupil_id, outcome in zip(rest, outcomes, strict=True):
+        for pupil_id, status, outcome in zip(rest, statuses, outcomes, strict=True):
             if outcome is Outcome.APPLIED:
-                sheet.statuses[pupil_id] = Presence.PRESENT.value
+                sheet.statuses[pupil_id] = status.value
                 sheet.authors[pupil_id] = actor.person_id
         await _update_taken(s, journal, lesson, pupils, sheet)
-        return _overall(outcomes), _roll_call(lesson, row, pupils, sheet)
+        return _overall(outcomes), _roll_call(lesson, row, pupils, sheet, warned)
 
 
 def _overall(outcomes: list[Outcome]) -> Outcome:
@@ -119,14 +131,20 @@ def _overall(outcomes: list[Outcome]) -> Outcome:
     return Outcome.APPLIED if Outcome.APPLIED in outcomes else Outcome.UNCHANGED
 
 
-def _roll_call(lesson: Lesson, row: Any, pupils: list[PupilOfLesson], sheet: Sheet) -> RollCall:
+def _roll_call(
+    lesson: Lesson,
+    row: Any,
+    pupils: list[PupilOfLesson],
+    sheet: Sheet,
+    warned: frozenset[int] = frozenset(),
+) -> RollCall:
     lines = []
     tally = {None: 0, Presence.PRESENT: 0, Presence.ABSENT: 0, Presence.LATE: 0}
     for p in pupils:
         value = sheet.statuses.get(p.id)
         status = Presence(value) if value is not None else None
         tally[status] += 1
-        lines.append(RollCallLine(p, status))
+        lines.append(RollCallLine(p, status, p.id in warned))
     counts = LessonCounts(
         present=tally[Presence.PRESENT],
         absent=tally[Presence.ABSENT],

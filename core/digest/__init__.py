@@ -1,4 +1,5 @@
-"""The parents' daily digest (R16): its content (``content``) and its read receipts (R17,
+"""The parents' daily digest (R16): its content (``content``, and the marks corrected
+since the previous digest, ``mark_corrections``, R9) and its read receipts (R17,
 ``receipts``). The message is built in ``notifications/digest.py``."""
 
 from core.digest.content import (
@@ -25,6 +26,7 @@ from core.digest.receipts import (
     mark_digest_read,
     unread_digests,
 )
+from core.marks.history import corrections as mark_corrections
 
 __all__ = [
     "AbsenceLine",
@@ -41,6 +43,7 @@ __all__ = [
     "fetch",
     "groups_of",
     "homework_on",
+    "mark_corrections",
     "mark_digest_read",
     "marks_recorded",
     "next_school_days",

@@ -199,12 +199,12 @@ class MarkLine:
 
 
 _MARKS_SQL = """
-    SELECT m.pupil_id, m.updated_at, l.date, s.name, m.value, wt.name
+    SELECT m.pupil_id, m.created_at, l.date, s.name, m.value, wt.name
     FROM marks m
     JOIN lessons l ON l.id = m.lesson_id
     JOIN subjects s ON s.id = l.subject_id
     JOIN work_types wt ON wt.id = m.work_type_id
-    WHERE m.updated_at >= $1 AND m.updated_at < $2 AND m.pupil_id = ANY($3::integer[])
+    WHERE m.created_at >= $1 AND m.created_at < $2 AND m.pupil_id = ANY($3::integer[])
     ORDER BY m.pupil_id, l.date, l.lesson_no, m.id
 """
 
@@ -212,8 +212,9 @@ _MARKS_SQL = """
 async def marks_recorded(
     s: AsyncSession, pupil_ids: list[int], since: datetime, until: datetime
 ) -> dict[int, list[MarkLine]]:
-    """Marks given or changed in [since, until), per pupil (a retake of an earlier lesson
-    counts on the day it is recorded)."""
+    """Marks given in [since, until), per pupil (a retake of an earlier lesson counts on
+    the day it is recorded). A mark changed or removed is told as a correction
+    (``core.marks.history``, R9), not as a new mark."""
     found: dict[int, list[MarkLine]] = defaultdict(list)
     if not pupil_ids:
         return found

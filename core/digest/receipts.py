@@ -3,10 +3,12 @@ parents who have not read the week's digests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import ColumnElement, exists, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor
 from core.classes import ensure_class_teacher
@@ -21,9 +23,7 @@ from core.errors import NotFound
 from core.friday_round import pending_suggestions_by
 from core.identity import UserRef
 from core.journal import Journal
-from core.models import (
-    Digest,
-)
+from core.models import AnnouncementReceipt, Digest
 from core.recipients import own_binding_actor
 
 
@@ -35,20 +35,43 @@ class Receipt:
     to_suggest: list[Child]  # still absent that day without a reason, none suggested by them
 
 
+ReadRow = type[Digest] | type[AnnouncementReceipt]
+
+
+async def press_read(
+    s: AsyncSession,
+    user: UserRef,
+    binding_id: int,
+    row: ReadRow,
+    match: Callable[[Actor], Sequence[ColumnElement[bool]]],
+    now: datetime,
+) -> tuple[Actor, bool]:
+    """R17's «Прочитано ✓», for whatever carries one (a digest, an announcement): the
+    binding the button names must be the presser's own (R3); ``match`` picks the row from
+    that actor. The first press records the moment and returns ``True``; pressing again
+    (on this messenger or another) keeps the first moment. ``NotFound``: no such row."""
+    actor = await own_binding_actor(s, user, binding_id)
+    where = match(actor)
+    result = await s.execute(update(row).where(*where, row.read_at.is_(None)).values(read_at=now))
+    first = bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result is a CursorResult
+    if not first and not await s.scalar(select(exists().where(*where))):
+        raise NotFound()
+    return actor, first
+
+
 async def mark_digest_read(journal: Journal, user: UserRef, binding_id: int, day: date) -> Receipt:
     """R17: the parent has read the day's digest; with, read in the same transaction, the
     children for whom the digest may still ask a reason (R6): the receipt redraws the
     digest's buttons from that, not from the message's old ones."""
     async with journal.transaction() as s:
-        actor = await own_binding_actor(s, user, binding_id)
-        result = await s.execute(
-            update(Digest)
-            .where(Digest.binding_id == binding_id, Digest.day == day, Digest.read_at.is_(None))
-            .values(read_at=journal.clock.now())
+        actor, first = await press_read(
+            s,
+            user,
+            binding_id,
+            Digest,
+            lambda _: (Digest.binding_id == binding_id, Digest.day == day),
+            journal.clock.now(),
         )
-        first = bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result is a CursorResult
-        if not first and await s.get(Digest, (binding_id, day)) is None:
-            raise NotFound()
         person = actor.person_id
         if person is None:  # a digest goes to a parent, who is a person: never here
             return Receipt(first, [])

@@ -9,6 +9,7 @@ from core.family.views import (
     homework_page,
     marks_in,
     pupil_absences_page,
+    pupil_marks_of_period,
     pupil_marks_page,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "homework_page",
     "marks_in",
     "pupil_absences_page",
+    "pupil_marks_of_period",
     "pupil_marks_page",
 ]

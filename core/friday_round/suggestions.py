@@ -50,7 +50,7 @@ class SuggestionView:
     at: datetime | None = None  # when it was given (or commented): the notice's identity
 
 
-async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
+async def class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient, ...]:
     teacher = await s.scalar(
         select(SchoolClass.class_teacher_id)
         .join(Pupil, Pupil.class_id == SchoolClass.id)
@@ -61,7 +61,7 @@ async def _class_teachers_of(s: AsyncSession, pupil_id: int) -> tuple[Recipient,
     return tuple((await reachable(s, [teacher], BindingRole.STAFF)).get(teacher, []))
 
 
-async def _suggesting_parent(
+async def suggesting_parent(
     s: AsyncSession, user: UserRef, binding_id: int, pupil_id: int
 ) -> Actor:
     actor = await own_binding_actor(s, user, binding_id)
@@ -98,7 +98,7 @@ async def absence_to_explain(
     """The full name of a parent's child who was absent on ``day``, for the parent to
     suggest the reason (refused for anyone else's child, R1)."""
     async with journal.transaction() as s:
-        await _suggesting_parent(s, user, binding_id, pupil_id)
+        await suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         return await s.scalar(select(Person.full_name).where(Person.id == pupil_id)) or ""
 
@@ -118,7 +118,7 @@ async def suggest_reason(
     if reason not in SUGGESTIBLE:
         raise InvalidValue()
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
+        actor = await suggesting_parent(s, user, binding_id, pupil_id)
         await _absent_that_day(s, pupil_id, day)
         values: dict[str, Any] = {
             "reason": reason.value,
@@ -140,7 +140,7 @@ async def suggest_reason(
             reason,
             None,
             parent or "",
-            await _class_teachers_of(s, pupil_id),
+            await class_teachers_of(s, pupil_id),
             values["suggested_at"],
         )
 
@@ -154,7 +154,7 @@ async def add_suggestion_note(
     if not note or len(note) > NOTE_LIMIT:
         raise InvalidValue("error.text_length", limit=NOTE_LIMIT)
     async with journal.transaction() as s:
-        actor = await _suggesting_parent(s, user, binding_id, pupil_id)
+        actor = await suggesting_parent(s, user, binding_id, pupil_id)
         now = journal.clock.now()
         result = await s.execute(
             update(AbsenceSuggestion)
@@ -176,7 +176,7 @@ async def add_suggestion_note(
             AbsenceReason.UNCONFIRMED,
             note,
             parent or "",
-            await _class_teachers_of(s, pupil_id),
+            await class_teachers_of(s, pupil_id),
             now,
         )
 
@@ -189,6 +189,7 @@ class Suggestion:
     note: str | None
     parent_name: str
     suggested_at: datetime
+    pupil_name: str = ""
 
 
 async def suggestions_for(
@@ -202,18 +203,20 @@ async def suggestions_for(
     rows = await s.execute(
         text(
             """
-            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at
+            SELECT sg.pupil_id, sg.day, sg.reason, sg.note, pe.full_name, sg.suggested_at,
+                   pp.full_name
             FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
             JOIN absence_suggestions sg ON sg.pupil_id = x.pupil_id AND sg.day = x.day
             JOIN people pe ON pe.id = sg.suggested_by
+            JOIN people pp ON pp.id = sg.pupil_id
             ORDER BY sg.pupil_id, sg.day, sg.suggested_at
             """
         ),
         {"pupils": [p for p, _ in pairs], "days": [d for _, d in pairs]},
     )
-    for pupil_id, day, reason, note, parent, at in rows:
+    for pupil_id, day, reason, note, parent, at, pupil in rows:
         found[(pupil_id, day)].append(
-            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at)
+            Suggestion(pupil_id, day, AbsenceReason(reason), note, parent, at, pupil)
         )
     return found
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidValue, NotAllowed
 from core.lessons import pupils_of_lesson
+from core.marks.history import Correction
 from core.models import (
     Lesson,
     Mark,
@@ -94,6 +95,7 @@ class SubjectMarks:
     subject: str
     marks: list[MarkView] = field(default_factory=list)
     final: str | None = None
+    corrections: list[Correction] = field(default_factory=list)  # newest first (R9)
 
     @property
     def average(self) -> Decimal | None:
@@ -102,6 +104,13 @@ class SubjectMarks:
     @property
     def weighted_average(self) -> Decimal | None:
         return weighted_average([(m.value, m.weight) for m in self.marks])
+
+    @property
+    def running_weighted_averages(self) -> list[Decimal | None]:
+        """The weighted average after each mark, oldest first (the marks chart's line): the
+        same rule as ``weighted_average``, its last value is that."""
+        pairs = [(m.value, m.weight) for m in self.marks]
+        return [weighted_average(pairs[: n + 1]) for n in range(len(pairs))]
 
 
 async def lesson_marks_in(s: AsyncSession, lesson: Lesson) -> dict[int, list[MarkView]]:

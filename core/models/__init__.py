@@ -37,8 +37,11 @@ from core.models.lessons import (
 )
 from core.models.notifications import (
     AbsenceSuggestion,
+    Announcement,
+    AnnouncementReceipt,
     Digest,
     NotificationJobRun,
+    PlannedAbsence,
     absence_alert_states_table,
     outbox_table,
 )
@@ -67,6 +70,8 @@ __all__ = [
     "AbsenceSuggestion",
     "AcademicYear",
     "Account",
+    "Announcement",
+    "AnnouncementReceipt",
     "Assignment",
     "Attendance",
     "AuditEntry",
@@ -90,6 +95,7 @@ __all__ = [
     "NotificationPrefs",
     "Period",
     "Person",
+    "PlannedAbsence",
     "Presence",
     "Pupil",
     "RedeemAttempt",

@@ -27,6 +27,19 @@ class AuditEntry(Base):
         Index("ix_audit_log_actor_at", "actor_id", "at"),
         Index("ix_audit_log_school_at", "school_id", "at"),
         Index("ix_audit_log_binding_at", "binding_id", "at"),
+        # A pupil's mark changes, then the changed marks' rows, shown to the family (R9;
+        # core/marks/history.py).
+        Index(
+            "ix_audit_log_mark_change",
+            text("(CAST(entity_key ->> 'pupil_id' AS integer))"),
+            "at",
+            postgresql_where=text("entity = 'mark' AND action <> 'mark.add'"),
+        ),
+        Index(
+            "ix_audit_log_mark",
+            text("(CAST(entity_key ->> 'mark_id' AS bigint))"),
+            postgresql_where=text("entity = 'mark'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

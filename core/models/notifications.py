@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
@@ -91,6 +91,49 @@ class Digest(Base):
     read_at: Mapped[datetime | None]
 
 
+class Announcement(Base):
+    """An announcement a class teacher, the admin or the director wrote (issue 13.3): to
+    a class, one of its subgroups, a grade or the whole school (``scope`` and its
+    ``target_id``: the class, group or grade; 0 for the school), for the parents, the
+    pupils or both (``audience``). ``token`` is the author's draft: a second «Отправить»
+    on the same draft finds the row and sends nothing again. ``reminded_at``: «Напомнить
+    непрочитавшим» was used (once)."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        UniqueConstraint("author_id", "token"),
+        CheckConstraint("scope IN ('class', 'group', 'grade', 'school')", name="scope"),
+        CheckConstraint("audience IN ('parents', 'pupils', 'both')", name="audience"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+
+
+class AnnouncementReceipt(Base):
+    """One person an announcement went to, in the role it reached them in, and their
+    «Прочитано ✓» (R17's receipt: a read on any of the person's bindings counts)."""
+
+    __tablename__ = "announcement_receipts"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    read_at: Mapped[datetime | None]
+
+
 class AbsenceSuggestion(Base):
     """A parent's suggested reason for a pupil's absence on a day: it waits in the class
     teacher's queue; only the class teacher confirms a reason, from documents (R6)."""
@@ -111,6 +154,41 @@ class AbsenceSuggestion(Base):
     suggested_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
     suggested_at: Mapped[datetime]
+    # Given in advance with a planned absence: withdrawing that one takes this away.
+    planned_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("planned_absences.id", ondelete="CASCADE")
+    )
+
+
+class PlannedAbsence(Base):
+    """A parent's warning of an absence in advance (issue 13): whole days
+    ``first_day``..``last_day``, or some lessons (their numbers) of one day; the reason's
+    category and an optional comment (no diagnoses). Withdrawn until its first lesson
+    starts. Each school day it covers holds an ``AbsenceSuggestion`` for the class
+    teacher to confirm (R6)."""
+
+    __tablename__ = "planned_absences"
+    __table_args__ = (
+        CheckConstraint("first_day <= last_day", name="days"),
+        CheckConstraint("lessons IS NULL OR first_day = last_day", name="lessons_one_day"),
+        CheckConstraint(
+            "reason IN ('illness', 'parent_statement', 'other_excused')", name="reason"
+        ),
+        Index("ix_planned_absences_pupil_days", "pupil_id", "last_day", "first_day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.person_id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    lessons: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))  # NULL: all day
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    binding_id: Mapped[int | None] = mapped_column(ForeignKey("bindings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
 # What the last instant absence alert (or correction) told a parent binding about a

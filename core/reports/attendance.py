@@ -35,6 +35,7 @@ class PupilAttendance:
     missed_by_day: dict[date, int] = field(default_factory=dict)
     late_by_day: dict[date, int] = field(default_factory=dict)
     by_subject: dict[int, AttendanceCounts] = field(default_factory=dict)
+    by_day: dict[date, AttendanceCounts] = field(default_factory=dict)  # the days with lessons
 
 
 @dataclass
@@ -97,13 +98,14 @@ async def attendance_summary(
             if not attends(pupil, lesson, members) and entry is None:
                 continue
             subject = row.by_subject.setdefault(lesson.subject_id, AttendanceCounts())
-            subject.lessons += 1
-            row.counts.lessons += 1
+            day = row.by_day.setdefault(lesson.date, AttendanceCounts())
+            for counts in (subject, day, row.counts):
+                counts.lessons += 1
+                if entry is not None:
+                    counts.count(*entry)
             if entry is None:
                 continue
-            status, reason = entry
-            subject.count(status, reason)
-            row.counts.count(status, reason)
+            status, _ = entry
             if status == Presence.ABSENT:
                 row.missed_by_day[lesson.date] = row.missed_by_day.get(lesson.date, 0) + 1
             elif status == Presence.LATE:

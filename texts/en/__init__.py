@@ -1,8 +1,20 @@
 """English texts, one module per area of the bot; ``EN`` is all of them."""
 
-from texts.en import cli, common, family, office, reports, roster, schedule, teacher
+from texts.en import (
+    announce,
+    charts,
+    cli,
+    common,
+    family,
+    office,
+    reports,
+    roster,
+    schedule,
+    teacher,
+)
 
 EN: dict[str, str] = {
+    **announce.TEXTS,
     **reports.TEXTS,
     **roster.TEXTS,
     **cli.TEXTS,
@@ -10,5 +22,6 @@ EN: dict[str, str] = {
     **schedule.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
+    **charts.TEXTS,
     **common.TEXTS,
 }

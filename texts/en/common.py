@@ -68,6 +68,7 @@ TEXTS: dict[str, str] = {
     "menu.marks": "📊 Marks",
     "menu.absences": "🚫 Absences",
     "menu.homework": "🏠 Homework",
+    "menu.planned": "🗓 Warn of an absence",
     "menu.settings": "⚙️ Notifications",
     "menu.switch_role": "🔄 Switch role",
     "roles.choose": "Choose whom you act as:",

@@ -16,6 +16,7 @@ TEXTS: dict[str, str] = {
     "rollcall.hint": "Tap a pupil: ▫️ → ❌ absent → 🕒 late → ✅ present.",
     "rollcall.taken": "Attendance taken ✓",
     "rollcall.rest_present": "✅ Everyone else present",
+    "rollcall.warned": "📨 absent (warned) — {count}: parents warned of the absence in advance. «Everyone else present» marks them absent; if a pupil came after all, tap them.",
     "rollcall.page": "Pupils {first}–{last} of {total}.",
     "lesson.marks": "📝 Marks",
     "lesson.topic": "📚 Topic",

@@ -1,8 +1,20 @@
 """Russian texts (the default language), one module per area of the bot; ``RU`` is all of them."""
 
-from texts.ru import cli, common, family, office, reports, roster, schedule, teacher
+from texts.ru import (
+    announce,
+    charts,
+    cli,
+    common,
+    family,
+    office,
+    reports,
+    roster,
+    schedule,
+    teacher,
+)
 
 RU: dict[str, str] = {
+    **announce.TEXTS,
     **reports.TEXTS,
     **roster.TEXTS,
     **cli.TEXTS,
@@ -10,5 +22,6 @@ RU: dict[str, str] = {
     **schedule.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
+    **charts.TEXTS,
     **common.TEXTS,
 }

@@ -71,6 +71,7 @@ TEXTS: dict[str, str] = {
     "menu.marks": "📊 Отметки",
     "menu.absences": "🚫 Пропуски",
     "menu.homework": "🏠 Домашнее задание",
+    "menu.planned": "🗓 Предупредить об отсутствии",
     "menu.settings": "⚙️ Уведомления",
     "menu.switch_role": "🔄 Сменить роль",
     "roles.choose": "Выберите, от чьего имени работать:",

@@ -1,0 +1,25 @@
+"""English texts — the pictures (issue 13.7): a pupil's marks chart, a class's attendance map."""
+
+TEXTS: dict[str, str] = {
+    "family.chart": "📈 Chart",
+    "chart.no_marks": "No marks this period yet: nothing to draw.",
+    "chart.marks_title": "Marks by subject: {name}, {cls}",
+    "chart.marks_caption": "📈 {title}",
+    "chart.marks_span": "marks from {start} to {end}",
+    "chart.subject": "{subject} · weighted average {wavg}",
+    "chart.legend_mark": "a mark (larger: a weightier work)",
+    "chart.legend_average": "weighted average",
+    "chart.file.marks": "Marks {name} {day}",
+    "class.heat_map": "🗓 Attendance map of the month",
+    "chart.no_attendance": "The class has had no lessons this month yet: nothing to draw.",
+    "chart.attendance_caption": "🗓 {title}",
+    "chart.attendance_title": "Attendance of class {cls}: {month}",
+    "chart.missed": "lessons missed this month",
+    "chart.cell_note": "The number in a cell: lessons missed that day",
+    "chart.cell.present": "at the lessons",
+    "chart.cell.late": "late",
+    "chart.cell.excused": "absent with an excused reason",
+    "chart.cell.unconfirmed": "absent, the reason not confirmed",
+    "chart.cell.unexcused": "absent without a good reason",
+    "chart.file.attendance": "Attendance map {cls} {month}",
+}

@@ -1,0 +1,25 @@
+"""Russian texts — the pictures (issue 13.7): a pupil's marks chart, a class's attendance map."""
+
+TEXTS: dict[str, str] = {
+    "family.chart": "📈 График",
+    "chart.no_marks": "Отметок за период пока нет — рисовать нечего.",
+    "chart.marks_title": "Отметки по предметам: {name}, {cls}",
+    "chart.marks_caption": "📈 {title}",
+    "chart.marks_span": "отметки с {start} по {end}",
+    "chart.subject": "{subject} · взвешенный средний {wavg}",
+    "chart.legend_mark": "отметка (крупнее — весомее работа)",
+    "chart.legend_average": "взвешенный средний",
+    "chart.file.marks": "Отметки {name} {day}",
+    "class.heat_map": "🗓 Карта посещаемости за месяц",
+    "chart.no_attendance": "В этом месяце у класса ещё не было уроков — рисовать нечего.",
+    "chart.attendance_caption": "🗓 {title}",
+    "chart.attendance_title": "Посещаемость класса {cls}: {month}",
+    "chart.missed": "пропущено уроков за месяц",
+    "chart.cell_note": "Число в клетке — пропущенные в этот день уроки",
+    "chart.cell.present": "был на уроках",
+    "chart.cell.late": "опоздание",
+    "chart.cell.excused": "пропуск по уважительной причине",
+    "chart.cell.unconfirmed": "пропуск, причина не подтверждена",
+    "chart.cell.unexcused": "пропуск без уважительной причины",
+    "chart.file.attendance": "Карта посещаемости {cls} {month}",
+}
