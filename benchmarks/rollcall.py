@@ -606,8 +606,8 @@ class ChildBot:
         webhook: list[str] | None = None,
         messenger: str = "telegram",
     ) -> None:
-        self.args = [db_url, api_base, *(["--serve-webhook", *webhook] if webhook else [])]
-        self.args += ["--messenger", messenger]
+        self.command = ["--serve-bot", db_url, api_base, "--messenger", messenger]
+        self.command += ["--serve-webhook", *webhook] if webhook else []
         self.listening = asyncio.Event()  # a webhook worker's port is open
         self.proc: asyncio.subprocess.Process | None = None
         self.reader: asyncio.Task[None] | None = None
@@ -623,8 +623,7 @@ class ChildBot:
             "-m",
             "benchmarks",
             "rollcall",
-            "--serve-bot",
-            *self.args,
+            *self.command,
             cwd=PROJECT_ROOT,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -981,7 +980,11 @@ def harness_gc_held(hold: bool) -> Iterator[None]:
         gc.unfreeze()
 
 
-async def measured_run(env: Env, users: list[Any], taps: int, think: float, seed: int) -> RunResult:
+async def measured_run(
+    env: Env, users: list[Any], taps: int, think: float, seed: int, check: bool = True
+) -> RunResult:
+    """One timed run of ``users`` taking the roll call; ``check``: the day's attendance in
+    the database is checked afterwards (not for the bare bot, which keeps none)."""
     await reset_day(env.journal)
     env.recorder.reset()
     for user in users:
@@ -1007,7 +1010,7 @@ async def measured_run(env: Env, users: list[Any], taps: int, think: float, seed
     unanswered = env.side.unanswered() - unanswered_before
     if unanswered:
         errors.append(f"{len(unanswered)} callback queries never answered")
-    if not errors:
+    if not errors and check:
         teacher_ids = [env.school.teacher_ids[env.users.index(u)] for u in users]
         errors += await check_day(env.journal, env.school, teacher_ids, taps)
     cpu_db = CpuMeter.server_delta(cpu_before[1], cpu_after[1])
@@ -1255,9 +1258,10 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"machine: {os.cpu_count()} cores, load average {load}; {where}")
         goal_lines = []
+        phases: dict[float, list[RunSummary]] = {}
         runner.start_profiling()
         for think in args.think:
-            summary = []
+            summary = phases[think] = []
             if think > 0:
                 label = f"paced ({think / 2:g}–{think * 1.5:g} s between actions)"
                 title = (
@@ -1291,6 +1295,10 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
             for line in goal_lines:
                 print(f"  {line}")
 
+        if floor_wanted(args):
+            await runner.stop()
+            code = max(code, await floor(env, side, args, phases))
+            runner = env.bot
         if not args.no_trace:
             if runner is not in_process:  # the SQL accounting needs the bot in this process
                 await runner.stop()
@@ -1330,6 +1338,59 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
             await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+    return code
+
+
+def floor_wanted(args: argparse.Namespace) -> bool:
+    """The bare bot runs after the timed phases on Telegram with the bot in a process of
+    its own (as the floor's is), unless ``--no-floor``."""
+    return (
+        args.messenger == "telegram"
+        and args.runs > 0
+        and not (args.no_floor or args.in_process or args.workers)
+    )
+
+
+async def floor(
+    env: Env, side: Any, args: argparse.Namespace, phases: dict[float, list[RunSummary]]
+) -> int:
+    """The same teachers and flow against a bare aiogram bot (``rollcall_floor``), at the
+    last phase's pace; prints its CPU per update and the project's as a ratio of it."""
+    from benchmarks.rollcall_floor import ACTIONS, BareBot
+
+    think = args.think[-1]
+    ours = phases[think]
+    bot_ms = sum(r.cpu_ms for r in ours) / len(ours)
+    db_ms = sum(r.db_ms or 0.0 for r in ours) / len(ours)
+    code, lines = 0, []
+    for transport, session in (("aiogram", "aiogram's"), ("journal", "the journal's")):
+        env.bot = BareBot(side.fake.base_url, args.pupils, transport)
+        await env.bot.start()
+        print(
+            f"\n=== floor: a bare aiogram bot on {session} session, the same flow and "
+            f"a {args.pupils + len(ACTIONS)}-button card, no database (the last phase's "
+            f"pace, think {think:g} s)"
+        )
+        bare: list[RunSummary] = []
+        try:
+            # Not measured: the process's imports and first poll, aiogram's first updates.
+            await measured_run(env, env.users, args.taps, 0.0, seed=0, check=False)
+            for run in range(1, args.runs + 1):
+                result = await measured_run(env, env.users, args.taps, think, seed=run, check=False)
+                bare.append(report_run(f"bare run {run}", result))
+                code = 1 if result.errors else code
+        finally:
+            await env.bot.stop()
+        floor_ms = sum(r.cpu_ms for r in bare) / len(bare)
+        lines.append(
+            f"  a bare aiogram bot on {session} session {floor_ms:.1f} ms: the journal "
+            f"is {(bot_ms + db_ms) / floor_ms:.2f} × it (goal ≤ 1.0)"
+        )
+    print(
+        f"\nCPU per update: the journal's bot {bot_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms = "
+        f"{bot_ms + db_ms:.1f} ms;"
+    )
+    print("\n".join(lines))
     return code
 
 
@@ -1418,7 +1479,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="webhook mode: N bot processes share the port, as `journal run --webhook "
         "--workers N` (default 0: long polling, one process)",
     )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the bare aiogram bot's runs (the floor a tap is compared with)",
+    )
     parser.add_argument("--serve-bot", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--serve-webhook", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.teachers < 1 or args.pupils < args.taps + 1 or args.runs < 0:
@@ -1434,6 +1501,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.serve_bare:
+        from benchmarks.rollcall_floor import serve_bare
+
+        api_base, pupils, transport = args.serve_bare
+        asyncio.run(serve_bare(api_base, int(pupils), transport))
+        return 0
     if args.serve_bot:
         db_url, api_base = args.serve_bot
         if args.messenger == "max":

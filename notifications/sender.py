@@ -62,8 +62,10 @@ Time: leases (``claimed_until``) are written and compared with the database's cl
 ``not_before`` and retry times use the injected clock (``core.clock``); pacing uses a
 monotonic time source and ``sleep``, both injectable for tests.
 
-``rate`` is per sender: when several instances send, give each its share (or let the
-429 handling absorb the overshoot).
+``rate`` is per bot: with ``send_lease`` (as the app runs it) a sender sends through its
+channels only while it holds their leases, so of several instances on one database one
+sends through a bot at a time and the others take over when it stops or dies
+(``notifications/leases.py``). Without it, every sender sends.
 
 The sender calls the Bot API through ``bot.session.make_request``, i.e. *without* the
 session's request middlewares: a retrying middleware (like ``bot.telegram.transport``'s) would
@@ -93,6 +95,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.metrics import Metrics
 from notifications.channels import Channel, Delivery, Result
+from notifications.leases import SendLease
 from notifications.outbox import loaded_buttons
 from notifications.pace import Pace
 from notifications.recorder import Claimed, Outcome, Recorder, SenderHalted, SenderStats
@@ -199,6 +202,7 @@ class Sender:
         idle_poll: float = 1.0,
         halt_pause: float = 60.0,
         max_global_pause: float = 30.0,
+        send_lease: timedelta | None = None,
         worker_id: str | None = None,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -233,6 +237,14 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(batch)  # sends awaiting Telegram
         self._halted: SenderHalted | None = None
+        # With ``send_lease``, only while this sender holds its channels' leases does it
+        # send through them (two instances on one database keep one bot's rate between
+        # them, notifications/leases.py); without, it sends whenever it finds rows.
+        self._lease = (
+            SendLease(sessions, list(channels), self.worker_id, send_lease, monotonic=monotonic)
+            if send_lease is not None
+            else None
+        )
 
     # ------------------------------------------------------------------ public
 
@@ -240,9 +252,13 @@ class Sender:
         """Claim one batch, send it, record every outcome; return how many were sent."""
         self._raise_if_halted()
         before = self.stats.sent
-        rows = await self.claim()
-        await self._dispatch(rows, None)
-        await self.settle()
+        try:
+            rows = await self.claim()
+            await self._dispatch(rows, None)
+            await self.settle()
+        finally:
+            if self._lease is not None:
+                await self._lease.give_back()
         self._raise_if_halted()
         return self.stats.sent - before
 
@@ -273,6 +289,8 @@ class Sender:
                 log.exception("outbox sender loop failed; retrying")
                 await _wait(stop, self.idle_poll)
         await self.settle()
+        if self._lease is not None:
+            await self._lease.give_back()
 
     async def settle(self) -> None:
         """Wait for the sends in flight and for their outcomes to be written."""
@@ -281,6 +299,9 @@ class Sender:
         await self._recorder.drain()
 
     async def claim(self) -> list[Claimed]:
+        channels = list(self.channels) if self._lease is None else await self._lease.held()
+        if not channels:
+            return []  # another instance sends through these bots now
         now = self.clock.now()
         async with self.sessions() as s, s.begin():
             result = await s.execute(
@@ -291,7 +312,7 @@ class Sender:
                     "worker": self.worker_id,
                     "batch": self.batch,
                     "cooling": self.pace.cooling(),
-                    "channels": list(self.channels),
+                    "channels": channels,
                 },
             )
             rows = [Claimed(**row._mapping) for row in result]

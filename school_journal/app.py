@@ -161,6 +161,7 @@ class App:
             per_chat_interval=s.send_per_chat_interval,
             batch=s.send_batch,
             lease=timedelta(seconds=s.send_lease_seconds),
+            send_lease=timedelta(seconds=s.send_bot_lease_seconds),
             max_attempts=s.send_max_attempts,
             idle_poll=s.send_idle_poll,
             request_timeout=request_timeout,

@@ -43,6 +43,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--per-chat-interval", type=float, default=None, help="seconds")
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--lease", type=float, default=None, help="seconds")
+    parser.add_argument("--bot-lease", type=float, default=None, help="SEND_BOT_LEASE_SECONDS")
     parser.add_argument("--request-timeout", type=float, default=None, help="seconds")
     parser.add_argument("--idle-poll", type=float, default=None, help="seconds")
     parser.add_argument("--max-token", default=os.environ.get("MAX_BOT_TOKEN"))
@@ -72,6 +73,7 @@ _SETTINGS_OF_ARGS = {
     "per_chat_interval": "send_per_chat_interval",
     "batch": "send_batch",
     "lease": "send_lease_seconds",
+    "bot_lease": "send_bot_lease_seconds",
     "idle_poll": "send_idle_poll",
 }
 

@@ -17,6 +17,9 @@ async def test_rollcall_benchmark_runs(
     out = capsys.readouterr().out
     assert "delivery → answer" in out and "ERROR" not in out
     assert "One teacher alone" in out
+    # The floor: the same flow against a bare aiogram bot on both sessions, each timed.
+    assert out.count("bare run 1: 10 updates") == 2
+    assert "session" in out and out.count("× it (goal ≤ 1.0)") == 2
 
 
 async def test_rollcall_benchmark_runs_in_max(

@@ -753,6 +753,10 @@ async def test_the_digest_benchmark_runs(
 ) -> None:
     from benchmarks import digest as bench
 
-    assert await bench.bench(pg_admin_url, bench.parse_args(["--pupils", "100"])) == 0
+    # The suite's own process holds hundreds of MB before the job, so the memory is
+    # reported here, not judged; `tasks.py bench digest` judges it in its own process.
+    args = bench.parse_args(["--pupils", "100", "--rss-goal-mb", "0"])
+    assert await bench.bench(pg_admin_url, args) == 0
     out = capsys.readouterr().out
     assert "digests queued (parents with news)" in out and "OK:" in out
+    assert "peak resident memory during the job" in out and "not judged" in out

@@ -109,6 +109,8 @@ def sender_args(db_url: str, messenger: Messenger, worker: str) -> list[str]:
         *("--database-url", db_url, *messenger.options),
         *("--per-chat-interval", "0", "--batch", "100"),
         *("--lease", "6", "--request-timeout", "3", "--idle-poll", "0.05"),
+        # A killed sender keeps the bot's lease: the next one takes over when it runs out.
+        *("--bot-lease", "1.5"),
         *("--worker-id", worker, "--exit-when-drained"),
     ]
 

@@ -44,6 +44,7 @@ from core.models.notifications import (
     PlannedAbsence,
     absence_alert_states_table,
     outbox_table,
+    send_leases_table,
 )
 from core.models.school import (
     AcademicYear,
@@ -110,4 +111,5 @@ __all__ = [
     "WorkType",
     "absence_alert_states_table",
     "outbox_table",
+    "send_leases_table",
 ]

@@ -72,6 +72,18 @@ outbox_table = Table(
 )
 
 
+# Which instance sends through a bot (issue 14): the one holding the bot's lease, renewed
+# while it runs, so that two ``journal run`` on one database keep one bot's rate between
+# them. ``channel`` is the outbox's channel (one bot each); ``holder`` a sender's worker
+# id; the lease runs ``until`` (the database's clock). See notifications/leases.py.
+send_leases_table = Table(
+    "send_leases",
+    Base.metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+)
+
 # --- notifications: what was sent unasked, what was read, what parents suggested ---------
 
 
