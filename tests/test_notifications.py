@@ -229,6 +229,7 @@ async def test_r16_nothing_new_means_no_message_and_rerunning_creates_nothing(
         "monday_reminder": 0,
         "teacher_reminders": 0,
         "absence_thresholds": 0,
+        "schedule_morning": 0,  # R25: no change of the day, no «Изменения на сегодня»
     }
     assert len(await outbox(journal, "digest")) == 1
     async with journal.transaction() as s:
