@@ -45,7 +45,7 @@ async def lesson_menu(turn: Turn, action: ChangeCb) -> None:
 
 async def cancel_ask(turn: Turn, action: ChangeCb) -> None:
     day, lesson = await _lesson(turn, action)
-    await lessons.ensure_can_change(turn.journal, actor_of(turn), lesson.lesson.id)
+    await lessons.ensure_can_change(turn.journal, actor_of(turn), lesson.lesson.id, emptied=True)
     await turn.show(screens.schedule.cancel_ask(turn.tx, day, lesson))
 
 
@@ -58,7 +58,7 @@ async def cancel_do(turn: Turn, action: ChangeCb) -> None:
 
 async def move_days(turn: Turn, action: ChangeCb) -> None:
     day, lesson = await _lesson(turn, action)
-    await lessons.ensure_can_change(turn.journal, actor_of(turn), lesson.lesson.id)
+    await lessons.ensure_can_change(turn.journal, actor_of(turn), lesson.lesson.id, emptied=True)
     now = today(turn.journal)
     await turn.show(screens.schedule.move_days(turn.tx, day, lesson, now))
 

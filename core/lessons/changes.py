@@ -141,11 +141,14 @@ async def _changeable(
     return lesson
 
 
-async def ensure_can_change(journal: Journal, actor: Actor, lesson_id: int) -> None:
-    """The checks of a change before the deputy types or picks its details."""
+async def ensure_can_change(
+    journal: Journal, actor: Actor, lesson_id: int, *, emptied: bool = False
+) -> None:
+    """The checks of a change before the deputy types or picks its details (``emptied``:
+    a cancel or a move, refused for a lesson already filled in)."""
     ensure_staff(actor, *DEPUTIES)
     async with journal.transaction() as s:
-        await _changeable(s, journal, actor, lesson_id, emptied=False)
+        await _changeable(s, journal, actor, lesson_id, emptied=emptied)
 
 
 async def _ensure_not_past(s: AsyncSession, journal: Journal, actor: Actor, day: date) -> None:
