@@ -125,9 +125,11 @@ class ChangeCb(Action, prefix="sc"):
 
 
 class ScheduleCb(Action, prefix="sh"):
-    """A family's timetable (R16, R25): today (t), tomorrow (m), the week (w)."""
+    """A family's timetable (R16, R25): today (t), tomorrow (m), the week (w); ``pupil``:
+    the parent's child switched to (0: the one shown)."""
 
     when: str = "t"
+    pupil: Num = 0
 
 
 class PupilMarksCb(Action, prefix="pm"):

@@ -6,10 +6,8 @@ a minute (the minute job). Outbox keys make each message once."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +17,7 @@ from core import recipients
 from core.clock import at_local
 from core.journal import Journal
 from core.lessons.changes import ChangeView, change_view, changes_touching
-from core.lessons.timetable import concerned_by
+from core.lessons.timetable import ParentTold, schedule_parents
 from core.models import BindingRole, ChangeKind
 from core.people import short_name
 from notifications.compose import items_for, split_blocks
@@ -85,24 +83,7 @@ async def announce_change(journal: Journal, change_id: int) -> int:
 # --- parents: the morning message and the minute job -----------------------------------------
 
 
-@dataclass
-class _Told:
-    """What one guardian is told: per child (name, class), that child's changes."""
-
-    children: dict[tuple[int, str, str], list[ChangeView]]
-
-
-async def _by_guardian(s: AsyncSession, changes: list[ChangeView], day: date) -> dict[int, _Told]:
-    told: dict[int, _Told] = defaultdict(lambda: _Told({}))
-    for change in changes:
-        for pupil in await concerned_by(s, change, day):
-            for guardian in pupil.guardians:
-                key = (pupil.pupil_id, pupil.full_name, pupil.class_name)
-                told[guardian].children.setdefault(key, []).append(change)
-    return told
-
-
-def _render_children(tx: Texts, told: _Told) -> list[str]:
+def _render_children(tx: Texts, told: ParentTold) -> list[str]:
     blocks = []
     for (_, name, class_name), changes in told.children.items():
         lines = [tx("change.child", name=quote(name), cls=quote(class_name))]
@@ -119,21 +100,19 @@ async def build_morning(
     have no change."""
     day = slot.date()
     changes = [c for c in await changes_touching(s, school_id, day) if c.created_at < slot]
-    told = await _by_guardian(s, changes, day)
-    found = await recipients.reachable(s, list(told), BindingRole.PARENT)
     items: list[OutboxItem] = []
-    for guardian, what in told.items():
-        for r in found.get(guardian, []):
-            tx = Texts(r.language)
-            head = tx("change.morning", day=f"{day:%d.%m.%Y}")
-            items += items_for(
-                f"{MORNING_KIND}:{r.binding_id}:{day.isoformat()}",
-                r.chat_id,
-                MORNING_KIND,
-                split_blocks([head, *_render_children(tx, what)], limits[r.channel]),
-                binding_id=r.binding_id,
-                channel=r.channel,
-            )
+    for told in await schedule_parents(s, changes, day):
+        r = told.recipient
+        tx = Texts(r.language)
+        head = tx("change.morning", day=f"{day:%d.%m.%Y}")
+        items += items_for(
+            f"{MORNING_KIND}:{r.binding_id}:{day.isoformat()}",
+            r.chat_id,
+            MORNING_KIND,
+            split_blocks([head, *_render_children(tx, told)], limits[r.channel]),
+            binding_id=r.binding_id,
+            channel=r.channel,
+        )
     return items
 
 
@@ -154,19 +133,15 @@ async def build_during_day(
     changes = [c for c in await changes_touching(s, school_id, day) if c.created_at >= since]
     items: list[OutboxItem] = []
     for change in changes:
-        told = await _by_guardian(s, [change], day)
-        found = await recipients.reachable(s, list(told), BindingRole.PARENT)
-        for guardian, what in told.items():
-            for r in found.get(guardian, []):
-                tx = Texts(r.language)
-                items += items_for(
-                    f"{KIND}:{change.id}:{r.binding_id}",
-                    r.chat_id,
-                    KIND,
-                    split_blocks(
-                        [tx("change.today"), *_render_children(tx, what)], limits[r.channel]
-                    ),
-                    binding_id=r.binding_id,
-                    channel=r.channel,
-                )
+        for told in await schedule_parents(s, [change], day):
+            r = told.recipient
+            tx = Texts(r.language)
+            items += items_for(
+                f"{KIND}:{change.id}:{r.binding_id}",
+                r.chat_id,
+                KIND,
+                split_blocks([tx("change.today"), *_render_children(tx, told)], limits[r.channel]),
+                binding_id=r.binding_id,
+                channel=r.channel,
+            )
     return items

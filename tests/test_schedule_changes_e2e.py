@@ -19,6 +19,7 @@ from school_journal.cli import build_parser
 from school_journal.cli.command import ON_JOURNAL
 from school_journal.settings import Settings
 from tests.botkit import Harness, forge_press
+from tests.maxkit import running_max_bot
 from tests.test_notifications import at, outbox
 from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World
@@ -289,3 +290,30 @@ async def test_r25_the_console_cancels_moves_and_rerooms_and_refuses_in_words(
             .where(AuditEntry.action == "lesson.schedule")
         )
     assert audited == 3
+
+
+# --- MAX -------------------------------------------------------------------------------------
+
+
+async def test_r25_deputy_cancels_a_lesson_in_max_and_the_teacher_is_told_there(
+    journal: Journal, world: World
+) -> None:
+    async with running_max_bot(journal) as max_bot:
+        teacher = await max_bot.bound_user(
+            world.staff("admin"), world.people["math"], BindingRole.STAFF
+        )
+        deputy = await max_bot.bound_user(
+            world.staff("admin"), world.people["deputy"], BindingRole.STAFF
+        )
+        await deputy.send("/menu")
+        await deputy.wait_reply()
+        await deputy.press_and_wait("🗓 Замены и изменения расписания")
+        await deputy.press_and_wait("24.11 ▶")
+        await deputy.press_and_wait(MATH_5A)
+        await deputy.press_and_wait("❌ Отменить урок")
+        done = await deputy.press_and_wait("✅ Да, отменить")
+        assert "Урок 1. 5А Математика отменён" in (done.text or "")
+        assert ("24.11", 1, True, None) in await lesson_rows(journal, world)
+        assert await max_bot.deliver() == 1
+        told = await teacher.wait_reply()
+        assert "Отменён урок: 24.11.2026, 1-й урок, 5А Математика." in (told.text or "")

@@ -13,7 +13,7 @@ from bot.actions import ChangeCb, ScheduleCb
 from bot.flows.family import gate
 from bot.flows.routes import Routes, family, staff
 from bot.flows.turn import Turn, actor_of, today
-from core import lessons
+from core import accounts, lessons
 from core.models import StaffRole
 from notifications.schedule import announce_change
 
@@ -106,9 +106,14 @@ async def show_schedule(turn: Turn, action: ScheduleCb | None = None) -> None:
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
+    if action and action.pupil and action.pupil != caller.pupil.id:  # another child, same view
+        await accounts.switch_pupil(turn.journal, caller.actor, caller.user, action.pupil)
+        caller = await turn.reidentify()
+    actor, pupil = caller.actor, caller.pupil
+    assert actor and pupil
     when = action.when if action and action.when in WHEN else "t"
-    page = await lessons.schedule_page(turn.journal, caller.actor, caller.pupil.id, WHEN[when])
-    await turn.show(screens.schedule.timetable(turn.tx, caller.pupil, page, when))
+    page = await lessons.schedule_page(turn.journal, actor, pupil.id, WHEN[when])
+    await turn.show(screens.schedule.timetable(turn.tx, pupil, page, when))
 
 
 def routes() -> Routes:

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from bot.actions import ChangeCb, ScheduleCb, SubCb
 from bot.screen import Button, Row, Screen, quote
-from bot.screens.family import family_rows, pupil_header
-from bot.screens.nav import day_label, day_title
+from bot.screens.common import children
+from bot.screens.family import pupil_header
+from bot.screens.nav import day_label, day_title, menu_row
 from bot.screens.substitutions import lesson_name
 from core.accounts import PupilRef
 from core.lessons import ChangeView, LessonSummary, MoveChoice, SchedulePage, SchoolLesson
@@ -112,8 +113,10 @@ def _line(tx: Texts, x: LessonSummary, changes: list[ChangeView]) -> str:
             notes.append(tx("timetable.moved_to", day=f"{c.new_day:%d.%m}", no=c.new_lesson_no))
         elif c.kind is ChangeKind.CANCEL:
             notes.append(tx("timetable.cancelled"))
+        elif c.kind is ChangeKind.ROOM and c.old_room:
+            notes.append(tx("timetable.room_changed", room=quote(c.old_room)))
         elif c.kind is ChangeKind.ROOM:
-            notes.append(tx("timetable.room_changed", room=quote(c.old_room or "—")))
+            notes.append(tx("timetable.room_new"))
         else:
             notes.append(tx("timetable.substitute", teacher=quote(short_name(c.teacher))))
     if x.cancelled:
@@ -138,5 +141,7 @@ def timetable(tx: Texts, pupil: PupilRef, page: SchedulePage, when: str) -> Scre
         Button(("• " if when == key else "") + tx(f"timetable.{key}"), ScheduleCb(when=key))
         for key in ("t", "m", "w")
     ]
-    rows = family_rows(tx, page.children, pupil.id)
-    return Screen("\n".join(lines), [buttons, *rows])
+    rows: list[Row] = [buttons]
+    if len(page.children) > 1:  # the switch keeps to the timetable
+        rows.append(children(page.children, pupil.id, ScheduleCb(when=when)))
+    return Screen("\n".join(lines), [*rows, menu_row(tx)])

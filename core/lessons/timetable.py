@@ -1,6 +1,6 @@
 """The timetable as a family reads it (R16, R25): a pupil's lessons of a day or a week
 with their rooms and bells, the day's changes marked; and whom a change concerns (the
-pupils of the lesson's class or subgroup and their guardians)."""
+parents of the pupils of the lesson's class or subgroup: ``schedule_parents``)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import recipients
 from core.access import Actor, ensure_can_view_pupil
 from core.accounts.caller import PupilRef, children_in
 from core.clock import local_today
 from core.journal import Journal
 from core.lessons.changes import ChangeView, changes_touching
 from core.lessons.queries import LessonSummary, lesson_summary, materialise, pupil_lessons_query
-from core.models import GroupMember, Guardianship, Lesson, Person, Pupil, SchoolClass
+from core.models import BindingRole, GroupMember, Lesson
+from core.recipients import Recipient
 
 
 @dataclass(frozen=True)
@@ -83,45 +85,62 @@ async def schedule_days_in(
     return result
 
 
-@dataclass(frozen=True)
-class Concerned:
-    """A pupil a change concerns, and their guardians who read the journal."""
+@dataclass
+class ParentTold:
+    """A parent binding told of changes of the day, and per child (id, name, class) the
+    changes that concern the child, in the order they were made."""
 
-    pupil_id: int
-    full_name: str
-    class_name: str
-    guardians: list[int]
+    recipient: Recipient
+    children: dict[tuple[int, str, str], list[ChangeView]]
 
 
-async def concerned_by(s: AsyncSession, change: ChangeView, day: date) -> list[Concerned]:
-    """The pupils enrolled on ``day`` in the change's class (or subgroup), each with the
-    guardians who consented and did not opt out of the diary (R18, R19)."""
-    query = (
-        select(Pupil.person_id, Person.full_name, SchoolClass.name, Guardianship.guardian_id)
-        .join(Person, Person.id == Pupil.person_id)
-        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
-        .join(Guardianship, Guardianship.pupil_id == Pupil.person_id)
-        .where(
-            Pupil.class_id == change.class_id,
-            or_(Pupil.admitted_on.is_(None), Pupil.admitted_on <= day),
-            or_(Pupil.left_on.is_(None), Pupil.left_on > day),
-            Guardianship.consent.is_(True),
-            Guardianship.diary_opt_out.is_(False),
-        )
-        .order_by(Person.full_name, Pupil.person_id, Guardianship.guardian_id)
+# THE place where the parents told of schedule changes are chosen (R25, R16): the pupils
+# enrolled on the day in each change's class (or its subgroup), and their guardians who
+# consented (R19) and did not opt out of the e-diary (R18). A parent's per-child choice
+# not to get schedule changes goes into this WHERE; the bindings are picked by
+# ``recipients.reachable`` (revoked, unreachable, «Куда присылать»).
+_PARENTS_SQL = text(
+    """
+    SELECT x.i, p.person_id, pe.full_name, k.name, g.guardian_id
+    FROM unnest(CAST(:classes AS integer[]), CAST(:groups AS integer[]))
+         WITH ORDINALITY AS x(class_id, group_id, i)
+    JOIN pupils p ON p.class_id = x.class_id
+    JOIN people pe ON pe.id = p.person_id
+    JOIN classes k ON k.id = p.class_id
+    JOIN guardianships g ON g.pupil_id = p.person_id
+    WHERE (p.admitted_on IS NULL OR p.admitted_on <= :day)
+      AND (p.left_on IS NULL OR p.left_on > :day)
+      AND g.consent IS TRUE AND NOT g.diary_opt_out
+      AND (x.group_id IS NULL OR EXISTS (
+            SELECT 1 FROM group_members gm
+            WHERE gm.group_id = x.group_id AND gm.pupil_id = p.person_id))
+    ORDER BY g.guardian_id, pe.full_name, p.person_id, x.i
+    """
+)
+
+
+async def schedule_parents(
+    s: AsyncSession, changes: list[ChangeView], day: date
+) -> list[ParentTold]:
+    """The parent bindings to tell of ``changes`` (of ``day``), each with only their own
+    children's changes; a parent none of whose children a change concerns is not here."""
+    if not changes:
+        return []
+    rows = await s.execute(
+        _PARENTS_SQL,
+        {
+            "classes": [c.class_id for c in changes],
+            "groups": [c.group_id for c in changes],
+            "day": day,
+        },
     )
-    if change.group_id is not None:
-        query = query.where(
-            exists().where(
-                and_(
-                    GroupMember.group_id == change.group_id,
-                    GroupMember.pupil_id == Pupil.person_id,
-                )
-            )
-        )
-    found: dict[int, Concerned] = {}
-    for pupil_id, name, class_name, guardian_id in await s.execute(query):
-        found.setdefault(pupil_id, Concerned(pupil_id, name, class_name, [])).guardians.append(
-            guardian_id
-        )
-    return list(found.values())
+    by_guardian: dict[int, dict[tuple[int, str, str], list[ChangeView]]] = defaultdict(dict)
+    for i, pupil_id, name, class_name, guardian_id in rows:
+        child = by_guardian[guardian_id].setdefault((pupil_id, name, class_name), [])
+        child.append(changes[i - 1])
+    found = await recipients.reachable(s, list(by_guardian), BindingRole.PARENT)
+    return [
+        ParentTold(r, by_guardian[guardian])
+        for guardian in sorted(by_guardian)
+        for r in found.get(guardian, [])
+    ]

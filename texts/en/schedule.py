@@ -35,6 +35,7 @@ TEXTS: dict[str, str] = {
     "timetable.cancelled": "cancelled",
     "timetable.moved_to": "moved to {day}, lesson {no}",
     "timetable.moved_from": "moved from {day}, lesson {no}",
+    "timetable.room_new": "another room",
     "timetable.room_changed": "another room (was {room})",
     "timetable.substitute": "taught by {teacher}",
     "error.lesson_cancelled": "This lesson is cancelled or moved.",

@@ -35,6 +35,7 @@ TEXTS: dict[str, str] = {
     "timetable.cancelled": "отменён",
     "timetable.moved_to": "перенесён на {day}, {no}-й урок",
     "timetable.moved_from": "перенесён с {day}, {no}-го урока",
+    "timetable.room_new": "другой кабинет",
     "timetable.room_changed": "другой кабинет (был {room})",
     "timetable.substitute": "ведёт {teacher}",
     "error.lesson_cancelled": "Этот урок отменён или перенесён.",

@@ -1,0 +1,204 @@
+"""Changes of the day's timetable as families live them (R25, R16): parents get one morning
+message «Изменения на сегодня» only when something changed for their child, a change made
+during the day within a minute and never twice; parents and pupils read the timetable
+(/schedule: today, tomorrow, the week, with rooms and bells, the changes marked)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from core import lessons
+from core.clock import ManualClock
+from core.journal import Journal
+from core.models import Bell, BindingRole, Guardianship, Lesson, Person, Pupil
+from notifications.scheduler import NotificationJobs
+from tests.botkit import Harness
+from tests.test_notifications import TUESDAY, WEDNESDAY, at, bind, outbox
+from tests.test_notifications_e2e import deliver
+from tests.world import MONDAY, World
+
+
+async def lesson_id(
+    journal: Journal, world: World, cls: str, subject: str, day: date, no: int
+) -> int:
+    async with journal.transaction() as s:
+        await lessons.school_day(journal, world.staff("deputy"), day)  # the day's lessons exist
+        found = await s.scalar(
+            select(Lesson.id).where(
+                Lesson.class_id == world.classes[cls],
+                Lesson.subject_id == world.subjects[subject],
+                Lesson.date == day,
+                Lesson.lesson_no == no,
+                Lesson.cancelled.is_(False),
+            )
+        )
+    assert found is not None
+    return int(found)
+
+
+async def english_2(journal: Journal, world: World, day: date) -> int:
+    await lessons.school_day(journal, world.staff("deputy"), day)
+    async with journal.transaction() as s:
+        return int(
+            await s.scalar(
+                select(Lesson.id).where(
+                    Lesson.group_id == world.groups["2 группа"], Lesson.date == day
+                )
+            )
+            or 0
+        )
+
+
+async def test_r25_r16_morning_message_names_only_the_child_whose_day_changed(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    """Иванова Светлана has Пётр and Мария in 5А and Дарья in 1А: a change of 1А's Tuesday
+    reaches her in one message naming Дарья only; Сидоров (Николай, 5А) gets nothing."""
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    sidorov = await bot.bound_user(world.staff("math"), world.people["sidorov"], BindingRole.PARENT)
+    deputy = world.staff("deputy")
+    russian = await lesson_id(bot.journal, world, "1А", "Русский язык", TUESDAY, 1)
+    await lessons.cancel_lesson(bot.journal, deputy, russian)
+    maths = await lesson_id(bot.journal, world, "1А", "Математика", TUESDAY, 2)
+    await lessons.change_room(bot.journal, deputy, maths, "12")
+    jobs = NotificationJobs(bot.journal)
+
+    at(clock, MONDAY, 7, 0)  # Monday's morning: nothing changed for Monday
+    assert await jobs.schedule_morning() == 0
+    at(clock, TUESDAY, 7, 0)
+    assert await jobs.schedule_morning() == 1
+    assert await jobs.schedule_morning() == 0  # again (a restart, a second instance)
+    at(clock, TUESDAY, 7, 1)
+    assert await jobs.schedule_changes() == 0  # the morning message told them already
+    assert await deliver(bot) == 1
+    told = (await mother.wait_reply()).text or ""
+    assert "Изменения на сегодня, 24.11.2026" in told
+    assert "Иванова Дарья Алексеевна, 1А" in told
+    assert "Отменён урок: 24.11.2026, 1-й урок, Русский язык." in told
+    assert "Другой кабинет: 24.11.2026, 2-й урок, Математика — кабинет 12." in told
+    assert "Пётр" not in told and "Мария" not in told
+    await bot.settle(sidorov)
+    assert not sidorov.pending_replies()
+
+
+async def test_r25_a_change_at_eleven_reaches_parents_within_a_minute_and_never_twice(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    sidorov = await bot.bound_user(world.staff("math"), world.people["sidorov"], BindingRole.PARENT)
+    async with bot.journal.transaction() as s:  # the school's fourth lesson, at 11:30
+        s.add(
+            Bell(
+                school_id=world.school_id, lesson_no=4, starts_at=time(11, 30), ends_at=time(12, 15)
+            )
+        )
+    jobs = NotificationJobs(bot.journal)
+    at(clock, TUESDAY, 7, 0)
+    assert await jobs.schedule_morning() == 0  # nothing changed yet: no message
+    # At 11:00 the deputy brings 2 группа's Wednesday English to today's fourth lesson.
+    at(clock, TUESDAY, 11, 0)
+    english = await english_2(bot.journal, world, WEDNESDAY)
+    await lessons.move_lesson(bot.journal, world.staff("deputy"), english, TUESDAY, 4)
+    clock.advance(timedelta(seconds=40))
+    assert await jobs.schedule_changes() == 1  # Николай's father only: 2 группа's lesson
+    clock.advance(timedelta(seconds=60))
+    assert await jobs.schedule_changes() == 0  # the next minute: not again
+    assert await deliver(bot) == 1
+    told = (await sidorov.wait_reply()).text or ""
+    assert "Изменение расписания на сегодня" in told
+    assert "Сидоров Николай Андреевич, 5А" in told
+    assert (
+        "Перенесён урок: 25.11.2026, 2-й урок, Английский язык (2 группа) → 24.11.2026, 4-й урок"
+        in told
+    )
+    await bot.settle(mother)
+    assert not mother.pending_replies()
+
+
+async def a_class_of_thirty(journal: Journal, world: World) -> list[int]:
+    """5А grows to 30 pupils, each new one with a parent of their own, all bound."""
+    parents = []
+    async with journal.transaction() as s:
+        for n in range(27):
+            pupil = Person(school_id=world.school_id, full_name=f"Ученик{n:02d} Тест Тестович")
+            parent = Person(school_id=world.school_id, full_name=f"Родитель{n:02d} Тест Тестович")
+            s.add_all([pupil, parent])
+            await s.flush()
+            s.add(Pupil(person_id=pupil.id, class_id=world.classes["5А"]))
+            await s.flush()
+            s.add(Guardianship(guardian_id=parent.id, pupil_id=pupil.id))
+            parents.append(parent.id)
+    for person in [*parents, world.people["mother"], world.people["sidorov"]]:
+        await bind(journal, person)
+    return parents
+
+
+async def test_r25_a_class_of_thirty_with_several_changes_one_message_per_parent(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    await a_class_of_thirty(journal, world)
+    deputy = world.staff("deputy")
+    await lessons.cancel_lesson(
+        journal, deputy, await lesson_id(journal, world, "5А", "Математика", TUESDAY, 1)
+    )
+    await lessons.change_room(journal, deputy, await english_2(journal, world, TUESDAY), "спортзал")
+    wednesday = await lesson_id(journal, world, "5А", "Математика", WEDNESDAY, 1)
+    await lessons.move_lesson(journal, deputy, wednesday, TUESDAY, 3)
+    at(clock, TUESDAY, 7, 0)
+    jobs = NotificationJobs(journal)
+    assert await jobs.schedule_morning() == 29  # 27 new parents, the mother, Сидоров
+    rows = await outbox(journal, "schedule_morning")
+    assert len({r["chat_id"] for r in rows}) == 29
+    mother = next(r["text"] for r in rows if "Иванов Пётр" in r["text"])
+    assert "Иванова Мария" in mother and "Дарья" not in mother  # both in one message
+    assert mother.count("Отменён урок") == 2 and "спортзал" not in mother  # 1 группа
+    sidorov = next(r["text"] for r in rows if "Сидоров Николай" in r["text"])
+    assert "спортзал" in sidorov and "Отменён урок" in sidorov and "Перенесён урок" in sidorov
+    assert await jobs.schedule_morning() == 0
+
+
+# --- the family's timetable (/schedule) ----------------------------------------------------------
+
+
+async def test_r16_r25_parent_and_pupil_read_today_tomorrow_and_the_week(
+    bot: Harness, world: World
+) -> None:
+    deputy = world.staff("deputy")
+    await lessons.change_room(
+        bot.journal,
+        deputy,
+        await lesson_id(bot.journal, world, "5А", "Математика", MONDAY, 1),
+        "214",
+    )
+    await lessons.cancel_lesson(
+        bot.journal, deputy, await lesson_id(bot.journal, world, "5А", "Математика", TUESDAY, 1)
+    )
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await parent.send("/schedule")
+    today = await parent.wait_reply()
+    text = today.text or ""
+    assert "Иванов Пётр Алексеевич, 5А" in text and "пн, 23.11.2026" in text
+    assert "❗ 1. 08:30–09:15 Математика, каб. 214 — другой кабинет" in text  # bells, room
+    assert "2. 09:25–10:10 Английский язык" in text  # Пётр's group only: one line
+    assert text.count("Английский язык") == 1
+    tomorrow = await parent.press_and_wait("Завтра")
+    assert "вт, 24.11.2026" in (tomorrow.text or "")
+    assert "❌ 1. 08:30–09:15 Математика — отменён" in (tomorrow.text or "")
+    week = await parent.press_and_wait("Неделя")
+    for day in ("23.11", "24.11", "25.11", "26.11", "27.11"):
+        assert day in (week.text or "")
+    assert "28.11" not in (week.text or "")  # Saturday: no lessons, no line
+    # The other child, the same view: Дарья's week (1А), not her marks.
+    other = await parent.press_and_wait("Дарья")
+    assert "Иванова Дарья Алексеевна, 1А" in (other.text or "")
+    assert "1. 08:30–09:15 Русский язык" in (other.text or "")
+    assert "27.11" in (other.text or "")
+    assert "• Неделя" in other.button_texts and "• Дарья" in other.button_texts
+
+    pupil = await bot.bound_user(world.staff("math"), world.people["kolya"], BindingRole.PUPIL)
+    await pupil.send("/schedule")
+    mine = (await pupil.wait_reply()).text or ""
+    assert "Сидоров Николай" in mine
+    assert "каб. 214" in mine and mine.count("Английский язык") == 1
