@@ -15,7 +15,7 @@ from core.journal import Journal
 from core.models import Bell, BindingRole, Guardianship, Lesson, Person, Pupil
 from notifications.scheduler import NotificationJobs
 from tests.botkit import Harness
-from tests.test_notifications import TUESDAY, WEDNESDAY, at, bind, outbox
+from tests.test_notifications import TUESDAY, WEDNESDAY, at, bind, outbox, school_day_for_5a
 from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World
 
@@ -202,3 +202,39 @@ async def test_r16_r25_parent_and_pupil_read_today_tomorrow_and_the_week(
     mine = (await pupil.wait_reply()).text or ""
     assert "Сидоров Николай" in mine
     assert "каб. 214" in mine and mine.count("Английский язык") == 1
+
+
+# --- the digest (R16) shows the changed timetable ------------------------------------------------
+
+
+async def test_r25_r16_the_digest_shows_the_next_days_changes_and_homework_not_due(
+    bot: Harness, world: World, clock: ManualClock
+) -> None:
+    mother = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await bind(bot.journal, world.people["sidorov"])
+    ids = await school_day_for_5a(bot.journal, world)  # Monday's homework, due on Tuesday
+    # The teacher gave Tuesday's maths its homework ahead (due on Wednesday) …
+    await lessons.set_homework(bot.journal, world.staff("math"), ids["tue_math"], "№ 20")
+    # … and the deputy cancels that lesson and sends 2 группа's English to the gym.
+    deputy = world.staff("deputy")
+    await lessons.cancel_lesson(bot.journal, deputy, ids["tue_math"])
+    await lessons.change_room(
+        bot.journal, deputy, await english_2(bot.journal, world, TUESDAY), "спортзал"
+    )
+    jobs = NotificationJobs(bot.journal)
+    at(clock, MONDAY, 20, 0)
+    assert await jobs.digests() == 2
+    await deliver(bot)
+    digest = (await mother.wait_reply()).text or ""
+    assert "• Математика: № 12, 14 (урока в этот день не будет)" in digest
+    assert "🗓 Изменения в расписании на вт 24.11:" in digest
+    assert "❌ Отменён урок: 24.11.2026, 1-й урок, Математика." in digest
+    assert "спортзал" not in digest  # 2 группа: neither Пётр's nor Мария's
+    assert digest.count("Изменения в расписании") == 2  # Пётр and Мария, not Дарья (1А)
+    sidorov = next(r["text"] for r in await outbox(bot.journal, "digest") if "Николай" in r["text"])
+    assert "кабинет спортзал" in sidorov and "Отменён урок" in sidorov
+
+    # Tuesday evening: the homework of the cancelled lesson is not due on Wednesday.
+    at(clock, TUESDAY, 20, 0)
+    await jobs.digests()
+    assert not [r for r in await outbox(bot.journal, "digest") if "№ 20" in r["text"]]

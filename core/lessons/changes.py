@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, true
@@ -23,7 +23,7 @@ from core.access import Actor, ensure_staff
 from core.clock import local_today
 from core.errors import InvalidValue, NotAllowed, NotFound
 from core.journal import Journal
-from core.lessons.queries import materialise
+from core.lessons.queries import materialise, next_lesson_dates
 from core.models import (
     Attendance,
     Bell,
@@ -90,6 +90,9 @@ async def move_lesson(
         s.add(moved)
         lesson.cancelled = True
         await s.flush()
+        if moved.homework and (moved.homework_due or day) <= day:  # due before it is set
+            after = await next_lesson_dates(s, moved, 1)
+            moved.homework_due = after[0] if after else day + timedelta(days=1)
         return await _record(s, journal, actor, lesson, ChangeKind.MOVE, moved=moved)
 
 
@@ -306,6 +309,26 @@ async def changes_touching(
     if class_id is not None:
         query = query.where(Lesson.class_id == class_id)
     return [_view(row) for row in await s.execute(query)]
+
+
+async def changes_on(
+    s: AsyncSession, class_days: set[tuple[int, date]]
+) -> dict[tuple[int, date], list[ChangeView]]:
+    """The changes altering each (class, day)'s timetable, in one query (the digest's)."""
+    found: dict[tuple[int, date], list[ChangeView]] = {}
+    if not class_days:
+        return found
+    days = sorted({d for _, d in class_days})
+    query = _views_query().where(
+        Lesson.class_id.in_(sorted({c for c, _ in class_days})),
+        or_(ScheduleChange.day.in_(days), ScheduleChange.new_day.in_(days)),
+    )
+    for row in await s.execute(query):
+        change = _view(row)
+        for day in {change.day, change.new_day}:
+            if day is not None and (change.class_id, day) in class_days:
+                found.setdefault((change.class_id, day), []).append(change)
+    return found
 
 
 async def change_view(s: AsyncSession, change_id: int) -> ChangeView | None:
