@@ -5,10 +5,14 @@ the teacher's day and the evening reminder."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.actions import ChangeCb
+from core import lessons
+from core import reports as reporting
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import AuditEntry, BindingRole, Lesson, ScheduleChange
@@ -222,6 +226,57 @@ async def test_r25_a_filled_lesson_is_not_cancelled_and_a_teacher_has_no_menu(
     refused = await (await deputy.press("❌ Отменить урок")).wait_answered()
     assert "уже отмечена посещаемость" in (refused.get("text") or "")
     assert await changes_count(bot.journal) == 0
+
+
+async def test_r25_a_stale_button_of_a_cancelled_lesson_takes_no_roll_call(
+    bot: Harness, world: World
+) -> None:
+    """The teacher's /today was drawn before the deputy cancelled the lesson: its button
+    now says so, and nothing is recorded."""
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    await teacher.send("/today")
+    day = await teacher.wait_reply()
+    [lesson_id] = await lesson_ids(bot.journal, world, "23.11", 1)
+    await lessons.cancel_lesson(bot.journal, world.staff("deputy"), lesson_id)
+    press = await teacher.press(lambda b: "5А Математика" in b.text, message=day)
+    assert "Этот урок отменён или перенесён" in ((await press.wait_answered()).get("text") or "")
+    async with bot.journal.transaction() as s:
+        taken = await s.scalar(select(Lesson.attendance_taken_at).where(Lesson.id == lesson_id))
+    assert taken is None
+
+
+async def test_r25_r21_the_filling_report_does_not_count_a_cancelled_lesson(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    async def maths_lessons() -> int:
+        report = await reporting.teacher_filling(journal, world.staff("admin"), MONDAY, MONDAY)
+        return sum(t.lessons for t in report.teachers if t.teacher_id == world.people["math"])
+
+    await lessons.school_day(journal, world.staff("deputy"), MONDAY)
+    [lesson_id] = await lesson_ids(journal, world, "23.11", 1)
+    await lessons.cancel_lesson(journal, world.staff("deputy"), lesson_id)
+    at(clock, MONDAY + timedelta(days=1), 10)  # Monday is past its deadline
+    assert await maths_lessons() == 0  # no lesson given, none to fill
+
+
+async def test_r25_a_moved_lesson_s_homework_is_due_after_its_new_day(
+    journal: Journal, world: World
+) -> None:
+    """Tuesday's maths had its homework typed ahead (due on Wednesday); moved to
+    Thursday, the homework is due at the next maths after Thursday, not before it."""
+    await lessons.school_day(journal, world.staff("deputy"), MONDAY + timedelta(days=1))
+    [tuesday] = await lesson_ids(journal, world, "24.11", 1)
+    await lessons.set_homework(journal, world.staff("math"), tuesday, "№ 20")
+    await lessons.move_lesson(journal, world.staff("deputy"), tuesday, MONDAY.replace(day=26), 3)
+    async with journal.transaction() as s:
+        moved = (
+            await s.execute(
+                select(Lesson.homework, Lesson.homework_due).where(
+                    Lesson.class_id == world.classes["5А"], Lesson.lesson_no == 3
+                )
+            )
+        ).one()
+    assert moved == ("№ 20", MONDAY.replace(day=27))
 
 
 # --- the console -------------------------------------------------------------------------------
