@@ -279,6 +279,23 @@ async def test_r25_a_moved_lesson_s_homework_is_due_after_its_new_day(
     assert moved == ("№ 20", MONDAY.replace(day=27))
 
 
+async def test_r25_r14_a_control_work_moved_to_another_day_is_overdue_once_from_there(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    from core import written_work
+    from tests.test_written_work_e2e import work_type_id
+
+    await lessons.school_day(journal, world.staff("deputy"), MONDAY)
+    [monday] = await lesson_ids(journal, world, "23.11", 1)
+    test = await work_type_id(journal, "test")
+    await written_work.set_lesson_work(journal, world.staff("math"), monday, test)
+    await lessons.move_lesson(journal, world.staff("deputy"), monday, MONDAY, 3)
+    [moved] = await lesson_ids(journal, world, "23.11", 3)
+    at(clock, MONDAY + timedelta(days=9), 10)  # the next Wednesday: five working days on
+    found = await written_work.overdue_works(journal, world.staff("deputy"))
+    assert [w.lesson_id for w in found.works] == [moved]
+
+
 # --- the console -------------------------------------------------------------------------------
 
 
