@@ -121,12 +121,17 @@ async def test_r25_deputy_moves_a_lesson_to_another_number_not_onto_a_taken_one(
     assert await lesson_rows(bot.journal, world) == before
     assert await changes_count(bot.journal) == 0
 
-    done = await deputy.press_and_wait("3 · 10:30", message=numbers)
+    # Two quick taps on «3 · 10:30»: one move, one notice.
+    first = await deputy.press("3 · 10:30", message=numbers)
+    await deputy.press("3 · 10:30", message=numbers)
+    await first.wait_answered()
+    done = await deputy.wait_reply(predicate=lambda m: "перенесён" in (m.text or ""))
     assert "Урок 1. 5А Математика перенесён" in (done.text or "")
+    assert await changes_count(bot.journal) == 1
     assert "3. 10:30 5А Математика — Кузнецова Е." in done.button_texts
     rows = await lesson_rows(bot.journal, world)
     assert ("23.11", 1, True, None) in rows and ("23.11", 3, False, None) in rows
-    await deliver(bot)
+    assert await deliver(bot) == 1
     told = await teacher.wait_reply()
     assert "Перенесён урок: 23.11.2026, 1-й урок, 5А Математика → 23.11.2026, 3-й урок" in (
         told.text or ""

@@ -146,6 +146,8 @@ async def test_r25_a_class_of_thirty_with_several_changes_one_message_per_parent
     await lessons.change_room(journal, deputy, await english_2(journal, world, TUESDAY), "спортзал")
     wednesday = await lesson_id(journal, world, "5А", "Математика", WEDNESDAY, 1)
     await lessons.move_lesson(journal, deputy, wednesday, TUESDAY, 3)
+    moved = await lesson_id(journal, world, "5А", "Математика", TUESDAY, 3)
+    await lessons.assign_substitute(journal, deputy, moved, world.people["director"])
     at(clock, TUESDAY, 7, 0)
     jobs = NotificationJobs(journal)
     assert await jobs.schedule_morning() == 29  # 27 new parents, the mother, Сидоров
@@ -156,6 +158,7 @@ async def test_r25_a_class_of_thirty_with_several_changes_one_message_per_parent
     assert mother.count("Отменён урок") == 2 and "спортзал" not in mother  # 1 группа
     sidorov = next(r["text"] for r in rows if "Сидоров Николай" in r["text"])
     assert "спортзал" in sidorov and "Отменён урок" in sidorov and "Перенесён урок" in sidorov
+    assert "Замена учителя: 24.11.2026, 3-й урок, Математика — ведёт Соколова И." in sidorov
     assert await jobs.schedule_morning() == 0
 
 
