@@ -136,6 +136,14 @@ async def test_r25_deputy_moves_a_lesson_to_another_number_not_onto_a_taken_one(
     assert "Перенесён урок: 23.11.2026, 1-й урок, 5А Математика → 23.11.2026, 3-й урок" in (
         told.text or ""
     )
+    # Moving it back is refused in words: the first lesson's row keeps that slot.
+    await deputy.press_and_wait("3. 10:30 5А Математика — Кузнецова Е.")
+    await deputy.press_and_wait("↔️ Перенести")
+    again = await deputy.press_and_wait("пн 23.11")
+    assert "⛔ 1 · 08:30" in again.button_texts
+    back = await (await deputy.press("⛔ 1 · 08:30", message=again)).wait_answered()
+    assert "занят отменённым или перенесённым уроком" in (back.get("text") or "")
+    assert await changes_count(bot.journal) == 1
     # The moved lesson is the one the teacher takes the roll call at.
     await teacher.send("/today")
     day = await teacher.wait_reply()

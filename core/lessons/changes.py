@@ -167,17 +167,19 @@ async def _ensure_free(s: AsyncSession, lesson: Lesson, day: date, lesson_no: in
     same_group = Lesson.group_id.is_not_distinct_from(lesson.group_id)
     # A subgroup's lesson clashes with the whole class's; the whole class's with any.
     overlaps = Lesson.group_id.is_(None) if lesson.group_id is not None else true()
-    busy = await s.scalar(
-        select(func.count())
-        .select_from(Lesson)
-        .where(
-            at_slot,
-            Lesson.class_id == lesson.class_id,
-            or_(same_group, and_(Lesson.cancelled.is_(False), overlaps)),
+    held = list(
+        await s.scalars(
+            select(Lesson.cancelled).where(
+                at_slot,
+                Lesson.class_id == lesson.class_id,
+                or_(same_group, and_(Lesson.cancelled.is_(False), overlaps)),
+            )
         )
     )
-    if busy:
-        raise InvalidValue("error.schedule_slot_taken", no=lesson_no, day=f"{day:%d.%m.%Y}")
+    if held:  # a lesson given then, or one cancelled or moved away that keeps the slot
+        given = any(not cancelled for cancelled in held)
+        key = "error.schedule_slot_taken" if given else "error.schedule_slot_kept"
+        raise InvalidValue(key, no=lesson_no, day=f"{day:%d.%m.%Y}")
     teacher_busy = await s.scalar(
         select(func.count())
         .select_from(Lesson)
@@ -394,7 +396,10 @@ async def move_choice(journal: Journal, actor: Actor, lesson_id: int, day: date)
                 select(Lesson.lesson_no).where(
                     Lesson.class_id == lesson.class_id,
                     Lesson.date == day,
-                    Lesson.cancelled.is_(False),
+                    or_(
+                        Lesson.cancelled.is_(False),
+                        Lesson.group_id.is_not_distinct_from(lesson.group_id),
+                    ),
                     Lesson.id != lesson.id,
                 )
             )

@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
     "error.schedule_same_slot": "The lesson is already at that time.",
     "error.schedule_not_school_day": "{day} is not a school day.",
     "error.schedule_slot_taken": "The class already has lesson {no} on {day}: pick another time.",
+    "error.schedule_slot_kept": "Lesson {no} on {day} is held by a cancelled or moved lesson of this class: pick another time.",
     "error.schedule_teacher_busy": "The teacher already has lesson {no} on {day}: pick another time.",
     "error.schedule_bad_room": "A room is 1 to {most} characters, e.g. 214.",
     "error.schedule_same_room": "The lesson is already in room {room}.",

@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
     "error.schedule_same_slot": "Урок и так стоит в это время.",
     "error.schedule_not_school_day": "{day} — не учебный день.",
     "error.schedule_slot_taken": "У класса уже есть {no}-й урок {day}: выберите другое время.",
+    "error.schedule_slot_kept": "{no}-й урок {day} занят отменённым или перенесённым уроком этого класса: выберите другое время.",
     "error.schedule_teacher_busy": "У учителя уже есть {no}-й урок {day}: выберите другое время.",
     "error.schedule_bad_room": "Кабинет — от 1 до {most} символов, например 214.",
     "error.schedule_same_room": "Урок и так в кабинете {room}.",
