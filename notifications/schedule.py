@@ -132,15 +132,25 @@ async def build_during_day(
         return []
     changes = [c for c in await changes_touching(s, school_id, day) if c.created_at >= since]
     items: list[OutboxItem] = []
-    for change in changes:
-        for told in await schedule_parents(s, [change], day):
-            r = told.recipient
-            tx = Texts(r.language)
+    for told in await schedule_parents(s, changes, day):  # one query for all the changes
+        r = told.recipient
+        tx = Texts(r.language)
+        for change in changes:
+            children = {
+                child: [change]
+                for child, theirs in told.children.items()
+                if any(c.id == change.id for c in theirs)
+            }
+            if not children:
+                continue
             items += items_for(
                 f"{KIND}:{change.id}:{r.binding_id}",
                 r.chat_id,
                 KIND,
-                split_blocks([tx("change.today"), *_render_children(tx, told)], limits[r.channel]),
+                split_blocks(
+                    [tx("change.today"), *_render_children(tx, ParentTold(r, children))],
+                    limits[r.channel],
+                ),
                 binding_id=r.binding_id,
                 channel=r.channel,
             )

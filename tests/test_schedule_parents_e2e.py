@@ -115,6 +115,17 @@ async def test_r25_a_change_at_eleven_reaches_parents_within_a_minute_and_never_
     )
     await bot.settle(mother)
     assert not mother.pending_replies()
+    # At 11:05 the whole class's maths gets another room: both families, once each.
+    at(clock, TUESDAY, 11, 5)
+    maths = await lesson_id(bot.journal, world, "5А", "Математика", TUESDAY, 1)
+    await lessons.change_room(bot.journal, world.staff("deputy"), maths, "301")
+    assert await jobs.schedule_changes() == 2
+    assert await jobs.schedule_changes() == 0
+    assert await deliver(bot) == 2
+    both = (await mother.wait_reply()).text or ""
+    assert "Иванов Пётр" in both and "Иванова Мария" in both and "кабинет 301" in both
+    assert "Перенесён" not in both and "Дарья" not in both
+    assert "кабинет 301" in ((await sidorov.wait_reply()).text or "")
 
 
 async def a_class_of_thirty(journal: Journal, world: World) -> list[int]:
