@@ -309,6 +309,36 @@ async def test_r25_r14_a_control_work_moved_to_another_day_is_overdue_once_from_
     assert [w.lesson_id for w in found.works] == [moved]
 
 
+async def test_r25_r3_a_cut_account_s_schedule_changes_are_listed_not_undone_blindly(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    """A stolen deputy's phone cancels a lesson: the revert (R3) lists the change as one it
+    cannot undo (the deputy redoes it by hand) and reverts the rest without failing."""
+    from dataclasses import replace
+
+    from core import revert
+    from core.revert import Verdict
+    from tests.conftest import MOSCOW
+    from tests.test_revert import bind as bind_account
+    from texts import t
+    from texts.revert import render
+
+    binding = await bind_account(journal, world, "deputy", BindingRole.STAFF, 4242)
+    stolen = replace(world.staff("deputy"), binding_id=binding)
+    await lessons.school_day(journal, stolen, MONDAY + timedelta(days=1))
+    [tuesday] = await lesson_ids(journal, world, "24.11", 1)
+    reported = clock.now()
+    clock.advance(timedelta(minutes=5))
+    await lessons.cancel_lesson(journal, stolen, tuesday)
+    plan = await revert.preview(journal, world.staff("admin"), binding, reported)
+    assert [(i.action, i.verdict) for i in plan] == [("lesson.schedule", Verdict.UNSUPPORTED)]
+    words = render(revert.describe(plan[0], MOSCOW), t)
+    assert "24.11.2026, 1-й урок → отменён — не отменяется" in words
+    summary = await revert.revert(journal, world.staff("admin"), binding, reported, "украден")
+    assert summary.cut_now
+    assert ("24.11", 1, True, None) in await lesson_rows(journal, world)
+
+
 # --- the console -------------------------------------------------------------------------------
 
 
