@@ -252,3 +252,55 @@ async def test_r25_r16_the_digest_shows_the_next_days_changes_and_homework_not_d
     at(clock, TUESDAY, 20, 0)
     await jobs.digests()
     assert not [r for r in await outbox(bot.journal, "digest") if "№ 20" in r["text"]]
+
+
+async def test_r16_the_largest_week_reaches_the_parent_whole_with_its_buttons(
+    bot: Harness, world: World
+) -> None:
+    """Eight lessons a day, six days, the longest subject name, a room each, changes: the
+    week goes out whole (over two messages if it must) and its buttons still work."""
+    from core.models import Subject, TimetableEntry
+
+    async with bot.journal.transaction() as s:
+        obzh = Subject(school_id=world.school_id, name="Основы безопасности жизнедеятельности")
+        s.add(obzh)
+        await s.flush()
+        for no in range(4, 9):
+            s.add(
+                Bell(
+                    school_id=world.school_id,
+                    lesson_no=no,
+                    starts_at=time(7 + no, 30),
+                    ends_at=time(8 + no, 15),
+                )
+            )
+        for weekday in range(1, 7):
+            for no in range(3 if weekday < 6 else 1, 9):
+                s.add(
+                    TimetableEntry(
+                        school_id=world.school_id,
+                        class_id=world.classes["5А"],
+                        weekday=weekday,
+                        lesson_no=no,
+                        subject_id=obzh.id,
+                        teacher_id=world.people["deputy"],
+                        room="спортзал № 2",
+                    )
+                )
+    maths = await lesson_id(bot.journal, world, "5А", "Математика", TUESDAY, 1)
+    await lessons.cancel_lesson(bot.journal, world.staff("deputy"), maths)
+    parent = await bot.bound_user(world.staff("math"), world.people["mother"], BindingRole.PARENT)
+    await parent.send("/schedule")
+    first = await parent.wait_reply()
+    await parent.press("Неделя")
+    await bot.settle(parent)
+    week = [m for m in parent.bot_messages if m.message_id >= first.message_id]
+    text = "\n".join(m.text or "" for m in week)
+    for day in ("пн, 23.11.2026", "вт, 24.11.2026", "сб, 28.11.2026"):
+        assert day in text
+    assert text.count("Основы безопасности жизнедеятельности, каб. спортзал № 2") == 38
+    assert "❌ 1. 08:30–09:15 Математика — отменён" in text
+    last = parent.bot_messages[-1]
+    assert "• Неделя" in last.button_texts  # the buttons under the week's last part
+    tomorrow = await parent.press_and_wait("Завтра", message=last)
+    assert "вт, 24.11.2026" in (tomorrow.text or "")
