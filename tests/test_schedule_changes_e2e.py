@@ -208,6 +208,23 @@ async def test_r25_deputy_gives_a_lesson_another_room_and_may_abandon_the_prompt
     assert "Другой кабинет: 24.11.2026, 1-й урок, 5А Математика — кабинет 214." in (told.text or "")
 
 
+async def test_r25_a_lesson_cancelled_while_its_room_is_typed_ends_the_prompt(
+    bot: Harness, world: World
+) -> None:
+    deputy = await deputy_opens(bot, world, MATH_5A, tomorrow=True)
+    await deputy.press_and_wait("🚪 Другой кабинет")
+    [lesson_id] = await lesson_ids(bot.journal, world, "24.11", 1)
+    await lessons.cancel_lesson(bot.journal, world.staff("director"), lesson_id)  # meanwhile
+    refused = await deputy.send_and_wait("214")
+    assert "Этот урок отменён или перенесён" in (refused.text or "")
+    # No prompt now: «215» is not taken as a room, nor refused again.
+    after = await deputy.send_and_wait("215")
+    assert "отменён" not in (after.text or "")
+    async with bot.journal.transaction() as s:
+        kinds = list(await s.scalars(select(ScheduleChange.kind)))
+    assert kinds == ["cancel"]
+
+
 async def test_r25_r5_a_substitution_from_the_same_menu_is_a_change_of_the_day(
     bot: Harness, world: World
 ) -> None:

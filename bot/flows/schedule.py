@@ -14,6 +14,7 @@ from bot.flows.family import gate
 from bot.flows.routes import Routes, family, staff
 from bot.flows.turn import Turn, actor_of, today
 from core import accounts, lessons
+from core.errors import InvalidValue, JournalError
 from core.models import StaffRole
 from notifications.schedule import announce_change
 
@@ -91,8 +92,16 @@ async def room_ask(turn: Turn, action: ChangeCb) -> None:
 async def room_save(turn: Turn) -> None:
     data = await turn.conversation.get_data()
     action = ChangeCb(act="r", day=int(data["day"]), lesson=int(data["lesson"]))
-    day, lesson = await _lesson(turn, action)
-    change = await lessons.change_room(turn.journal, actor_of(turn), lesson.lesson.id, turn.text)
+    try:
+        day, lesson = await _lesson(turn, action)
+        change = await lessons.change_room(
+            turn.journal, actor_of(turn), lesson.lesson.id, turn.text
+        )
+    except InvalidValue:
+        raise  # the prompt still waits: the room typed again
+    except JournalError:
+        await turn.conversation.clear()  # the lesson cannot change now: no prompt left
+        raise
     await turn.conversation.clear()
     await announce_change(turn.journal, change)
     await _done(turn, day, "change.room_saved", lesson)
