@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import lessons
 from core.clock import ManualClock
@@ -171,6 +171,28 @@ async def test_r25_a_class_of_thirty_with_several_changes_one_message_per_parent
     assert "спортзал" in sidorov and "Отменён урок" in sidorov and "Перенесён урок" in sidorov
     assert "Замена учителя: 24.11.2026, 3-й урок, Математика — ведёт Соколова И." in sidorov
     assert await jobs.schedule_morning() == 0
+
+
+async def test_r25_r18_r19_no_change_message_without_consent_or_for_an_opted_out_child(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    await bind(journal, world.people["mother"])
+    await bind(journal, world.people["sidorov"], consent=False)  # R19: not yet
+    async with journal.transaction() as s:  # R18: Дарья's mother opted out of her diary
+        await s.execute(
+            update(Guardianship)
+            .where(Guardianship.pupil_id == world.people["dasha"])
+            .values(diary_opt_out=True)
+        )
+    deputy = world.staff("deputy")
+    for cls, subject in (("1А", "Русский язык"), ("5А", "Математика")):
+        lesson = await lesson_id(journal, world, cls, subject, TUESDAY, 1)
+        await lessons.cancel_lesson(journal, deputy, lesson)
+    at(clock, TUESDAY, 7, 0)
+    assert await NotificationJobs(journal).schedule_morning() == 1
+    [row] = await outbox(journal, "schedule_morning")
+    assert "Иванов Пётр" in row["text"] and "Иванова Мария" in row["text"]
+    assert "Дарья" not in row["text"] and "Русский язык" not in row["text"]
 
 
 # --- the family's timetable (/schedule) ----------------------------------------------------------
