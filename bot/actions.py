@@ -115,7 +115,8 @@ class SubCb(Action, prefix="sb"):
 class ChangeCb(Action, prefix="sc"):
     """The deputy's change of a lesson (R25): its menu (l), cancel asked (c) and done
     (cc), move: the day (m), the number on day ``to`` (md), done at number ``no`` (mn);
-    another room typed (r). ``day``: the school day the deputy came from."""
+    another room typed (r); a cancel or move undone (u). ``day``: the school day the
+    deputy came from."""
 
     act: str = "l"
     day: Day = 0

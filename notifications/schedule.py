@@ -45,6 +45,16 @@ def render_change(tx: Texts, c: ChangeView, *, with_class: bool = True) -> str:
     if c.kind is ChangeKind.MOVE:
         to = tx("change.move_to", day=f"{c.new_day:%d.%m.%Y}", no=c.new_lesson_no)
         return tx("change.move", lesson=lesson, to=to)
+    if c.kind is ChangeKind.RESTORE:
+        undone = (
+            tx(
+                "change.restore_move",
+                to=tx("change.move_to", day=f"{c.new_day:%d.%m.%Y}", no=c.new_lesson_no),
+            )
+            if c.new_day
+            else ""
+        )
+        return tx("change.restore", lesson=lesson, undone=undone)
     if c.kind is ChangeKind.ROOM:
         was = tx("change.room_was", room=quote(c.old_room)) if c.old_room else ""
         return tx("change.room", lesson=lesson, room=quote(c.new_room or ""), was=was)

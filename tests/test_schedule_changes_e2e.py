@@ -14,6 +14,7 @@ from bot.actions import ChangeCb
 from core import lessons
 from core import reports as reporting
 from core.clock import ManualClock
+from core.errors import NotAllowed
 from core.journal import Journal
 from core.models import AuditEntry, BindingRole, Lesson, ScheduleChange
 from fakegram import FakeUser
@@ -244,6 +245,71 @@ async def test_r25_r5_a_substitution_from_the_same_menu_is_a_change_of_the_day(
     assert "ваш урок 24.11.2026, 1-й урок" in (told.text or "")  # the substitution's notice
     await bot.settle(regular)
     assert not [m for m in regular.pending_replies() if "Изменение расписания" in (m.text or "")]
+
+
+async def test_r25_deputy_undoes_a_mistaken_cancel_and_a_mistaken_move(
+    bot: Harness, world: World
+) -> None:
+    teacher = await bot.bound_user(world.staff("admin"), world.people["math"], BindingRole.STAFF)
+    deputy = await deputy_opens(bot, world, MATH_5A)
+    await deputy.press_and_wait("❌ Отменить урок")
+    await deputy.press_and_wait("✅ Да, отменить")
+    menu = await deputy.press_and_wait("❌ " + MATH_5A)
+    assert "Урок отменён или перенесён" in (menu.text or "")
+    # «Вернуть урок», tapped twice: one restore, the second tap told so.
+    first = await deputy.press("↩️ Вернуть урок", message=menu)
+    second = await deputy.press("↩️ Вернуть урок", message=menu)
+    await first.wait_answered()
+    answers = [first.answer or {}, await second.wait_answered()]
+    done = await deputy.wait_reply(predicate=lambda m: "снова по расписанию" in (m.text or ""))
+    assert "Урок 1. 5А Математика снова по расписанию" in (done.text or "")
+    assert any("Урок и так по расписанию" in str(a) for a in answers)
+    assert ("23.11", 1, False, None) in await lesson_rows(bot.journal, world)
+    while await deliver(bot):  # a chat's messages go one a pass, in order
+        pass
+    cancelled, restored = await teacher.wait_reply(), await teacher.wait_reply()
+    assert "Отменён урок" in (cancelled.text or "")
+    assert "Урок снова по расписанию: 23.11.2026, 1-й урок, 5А Математика." in (restored.text or "")
+    await teacher.send("/today")
+    day = await teacher.wait_reply()
+    assert [b for b in day.button_texts if "5А Математика" in b]
+
+    # A move to the third lesson, undone: the lesson is back at the first, none at the third.
+    await deputy.press_and_wait(MATH_5A, message=done)
+    await deputy.press_and_wait("↔️ Перенести")
+    await deputy.press_and_wait("пн 23.11")
+    moved = await deputy.press_and_wait("3 · 10:30")
+    await deputy.press_and_wait("❌ " + MATH_5A, message=moved)
+    await deputy.press_and_wait("↩️ Вернуть урок")
+    assert [r for r in await lesson_rows(bot.journal, world) if r[0] == "23.11"] == [
+        ("23.11", 1, False, None)
+    ]
+    async with bot.journal.transaction() as s:
+        kinds = list(await s.scalars(select(ScheduleChange.kind).order_by(ScheduleChange.id)))
+    assert kinds == ["cancel", "restore", "move", "restore"]
+    while await deliver(bot):
+        pass
+    await teacher.wait_reply()  # the move
+    told = await teacher.wait_reply()
+    assert "(переноса на 23.11.2026, 3-й урок не будет)" in (told.text or "")
+
+
+async def test_r25_a_move_is_not_undone_once_its_lesson_was_given(
+    journal: Journal, world: World
+) -> None:
+    from core import attendance
+
+    deputy = world.staff("deputy")
+    await lessons.school_day(journal, deputy, MONDAY)
+    [first] = await lesson_ids(journal, world, "23.11", 1)
+    await lessons.move_lesson(journal, deputy, first, MONDAY, 3)
+    [third] = await lesson_ids(journal, world, "23.11", 3)
+    await attendance.mark_rest_present(journal, world.staff("math"), third)
+    with pytest.raises(NotAllowed) as refused:
+        await lessons.restore_lesson(journal, deputy, first)
+    assert refused.value.key == "error.schedule_lesson_filled"
+    rows = await lesson_rows(journal, world)
+    assert ("23.11", 1, True, None) in rows and ("23.11", 3, False, None) in rows
 
 
 async def test_r25_a_filled_lesson_is_not_cancelled_and_a_teacher_has_no_menu(

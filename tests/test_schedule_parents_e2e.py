@@ -9,7 +9,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select, update
 
+from bot.screens.schedule import timetable
 from core import lessons
+from core.accounts import PupilRef
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Bell, BindingRole, Guardianship, Lesson, Person, Pupil
@@ -18,6 +20,7 @@ from tests.botkit import Harness
 from tests.test_notifications import TUESDAY, WEDNESDAY, at, bind, outbox, school_day_for_5a
 from tests.test_notifications_e2e import deliver
 from tests.world import MONDAY, World
+from texts import Texts
 
 
 async def lesson_id(
@@ -193,6 +196,29 @@ async def test_r25_r18_r19_no_change_message_without_consent_or_for_an_opted_out
     [row] = await outbox(journal, "schedule_morning")
     assert "Иванов Пётр" in row["text"] and "Иванова Мария" in row["text"]
     assert "Дарья" not in row["text"] and "Русский язык" not in row["text"]
+
+
+async def test_r25_a_cancel_undone_reaches_parents_as_both_in_order(
+    journal: Journal, world: World, clock: ManualClock
+) -> None:
+    """The evening digest may have told of the cancel already: the morning says it was
+    undone, rather than nothing."""
+    await bind(journal, world.people["sidorov"])
+    deputy = world.staff("deputy")
+    maths = await lesson_id(journal, world, "5А", "Математика", TUESDAY, 1)
+    await lessons.cancel_lesson(journal, deputy, maths)
+    await lessons.restore_lesson(journal, deputy, maths)
+    at(clock, TUESDAY, 7, 0)
+    assert await NotificationJobs(journal).schedule_morning() == 1
+    [row] = await outbox(journal, "schedule_morning")
+    cancel, restore = row["text"].index("Отменён урок"), row["text"].index("снова по расписанию")
+    assert cancel < restore
+    # Николай's timetable of the day: the lesson is given, and says it was changed back.
+    kolya = world.pupil("kolya")
+    page = await lessons.schedule_page(journal, kolya, world.people["kolya"], "today")
+    ref = PupilRef(world.people["kolya"], "Сидоров Николай Андреевич", "5А", 5)
+    text = timetable(Texts("ru"), ref, page, "t").text
+    assert "❗ 1. 08:30–09:15 Математика — снова по расписанию" in text
 
 
 # --- the family's timetable (/schedule) ----------------------------------------------------------

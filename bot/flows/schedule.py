@@ -57,6 +57,13 @@ async def cancel_do(turn: Turn, action: ChangeCb) -> None:
     await _done(turn, day, "change.cancelled", lesson)
 
 
+async def restore_do(turn: Turn, action: ChangeCb) -> None:
+    day, lesson = await _lesson(turn, action)
+    change = await lessons.restore_lesson(turn.journal, actor_of(turn), lesson.lesson.id)
+    await announce_change(turn.journal, change)
+    await _done(turn, day, "change.restored", lesson)
+
+
 async def move_days(turn: Turn, action: ChangeCb) -> None:
     day, lesson = await _lesson(turn, action)
     await lessons.ensure_can_change(turn.journal, actor_of(turn), lesson.lesson.id, emptied=True)
@@ -131,6 +138,7 @@ def routes() -> Routes:
     r.press(ChangeCb, lesson_menu, when=lambda a: a.act == "l", who=deputies)
     r.press(ChangeCb, cancel_ask, when=lambda a: a.act == "c", who=deputies)
     r.press(ChangeCb, cancel_do, when=lambda a: a.act == "cc", who=deputies)
+    r.press(ChangeCb, restore_do, when=lambda a: a.act == "u", who=deputies)
     r.press(ChangeCb, move_days, when=lambda a: a.act == "m", who=deputies)
     r.press(ChangeCb, move_numbers, when=lambda a: a.act == "md", who=deputies)
     r.press(ChangeCb, move_do, when=lambda a: a.act == "mn", who=deputies)

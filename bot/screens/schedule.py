@@ -39,7 +39,7 @@ def lesson_menu(tx: Texts, day: date, x: SchoolLesson) -> Screen:
     substitute = SubCb(act="l", day=day.toordinal(), lesson=x.lesson.id)
     if x.lesson.cancelled:
         lines.append(tx("change.menu_cancelled"))
-        return Screen("\n".join(lines), [back])
+        return Screen("\n".join(lines), [[Button(tx("change.do_restore"), _cb("u", day, x))], back])
     rows: list[Row] = [
         [
             Button(tx("change.do_cancel"), _cb("c", day, x)),
@@ -104,7 +104,13 @@ def _line(tx: Texts, x: LessonSummary, changes: list[ChangeView]) -> str:
     room = tx("timetable.room", room=quote(x.room)) if x.room else ""
     line = f"{x.lesson_no}. {when}{quote(x.subject)}{room}"
     notes = []
+    # A restore undoes the cancel or move before it: only what came after it is told.
+    restored = max(
+        (c.id for c in changes if c.lesson_id == x.id and c.kind is ChangeKind.RESTORE), default=0
+    )
     for c in changes:
+        if c.lesson_id == x.id and c.id < restored:
+            continue
         if c.kind is ChangeKind.MOVE and c.new_lesson_id == x.id:
             notes.append(tx("timetable.moved_from", day=f"{c.day:%d.%m}", no=c.lesson_no))
         elif c.lesson_id != x.id:
@@ -113,6 +119,8 @@ def _line(tx: Texts, x: LessonSummary, changes: list[ChangeView]) -> str:
             notes.append(tx("timetable.moved_to", day=f"{c.new_day:%d.%m}", no=c.new_lesson_no))
         elif c.kind is ChangeKind.CANCEL:
             notes.append(tx("timetable.cancelled"))
+        elif c.kind is ChangeKind.RESTORE:
+            notes.append(tx("timetable.restored"))
         elif c.kind is ChangeKind.ROOM and c.old_room:
             notes.append(tx("timetable.room_changed", room=quote(c.old_room)))
         elif c.kind is ChangeKind.ROOM:

@@ -13,6 +13,7 @@ from core.lessons.changes import (
     ensure_can_change,
     move_choice,
     move_lesson,
+    restore_lesson,
 )
 from core.lessons.days import (
     SchoolLesson,
@@ -92,6 +93,7 @@ __all__ = [
     "next_school_day_lessons",
     "pupil_lessons_query",
     "pupils_of_lesson",
+    "restore_lesson",
     "schedule_page",
     "school_day",
     "school_lesson",

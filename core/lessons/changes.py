@@ -111,6 +111,71 @@ async def change_room(journal: Journal, actor: Actor, lesson_id: int, room: str)
         return await _record(s, journal, actor, lesson, ChangeKind.ROOM, old_room=old)
 
 
+async def restore_lesson(journal: Journal, actor: Actor, lesson_id: int) -> int:
+    """R25: a cancelled or moved-away lesson is given at its slot again (a mistake
+    undone); a move's lesson at the other slot goes, if nothing was filled in at it."""
+    ensure_staff(actor, *DEPUTIES)
+    async with journal.transaction() as s:
+        lesson = await s.get(Lesson, lesson_id, with_for_update=True)
+        if lesson is None or lesson.school_id != actor.school_id:
+            raise NotFound()
+        if not lesson.cancelled:
+            raise NotAllowed("error.schedule_not_cancelled")
+        await _ensure_not_past(s, journal, actor, lesson.date)
+        await periods.ensure_open(s, actor.school_id, lesson.date)
+        await _ensure_free(s, lesson, lesson.date, lesson.lesson_no)
+        moved = await _moved_copy(s, journal, actor, lesson)
+        gone = (moved.date, moved.lesson_no) if moved else None
+        if moved is not None:
+            for name in _CARRIED:  # what was filled in ahead at the other slot comes back
+                setattr(lesson, name, getattr(moved, name))
+            await s.delete(moved)
+        lesson.cancelled = False
+        await s.flush()
+        return await _record(s, journal, actor, lesson, ChangeKind.RESTORE, gone=gone)
+
+
+_CARRIED = (
+    "teacher_id",
+    "room",
+    "topic",
+    "homework",
+    "homework_due",
+    "topic_set_at",
+    "homework_set_at",
+    "work_type_id",
+)
+
+
+async def _moved_copy(
+    s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson
+) -> Lesson | None:
+    """The lesson a move made of ``lesson`` (when its last cancel or move was a move),
+    which the restore removes: refused once it was filled in or changed itself."""
+    last = await s.scalar(
+        select(ScheduleChange)
+        .where(
+            ScheduleChange.lesson_id == lesson.id,
+            ScheduleChange.kind.in_([ChangeKind.CANCEL.value, ChangeKind.MOVE.value]),
+        )
+        .order_by(ScheduleChange.id.desc())
+        .limit(1)
+    )
+    if last is None or last.new_lesson_id is None:
+        return None
+    moved = await s.get(Lesson, last.new_lesson_id, with_for_update=True)
+    if moved is None:
+        return None
+    changed = await s.scalar(
+        select(func.count()).select_from(ScheduleChange).where(ScheduleChange.lesson_id == moved.id)
+    )
+    if changed or moved.cancelled:
+        raise NotAllowed("error.schedule_restore_changed")
+    await _ensure_not_past(s, journal, actor, moved.date)
+    await _ensure_empty(s, moved)
+    return moved
+
+
 async def record_substitution(
     s: AsyncSession, journal: Journal, actor: Actor, lesson: Lesson, old_teacher_id: int
 ) -> int:
@@ -133,15 +198,20 @@ async def _changeable(
     await _ensure_not_past(s, journal, actor, lesson.date)
     await periods.ensure_open(s, actor.school_id, lesson.date)
     if emptied:
-        marked = await s.scalar(
-            select(func.count()).select_from(Mark).where(Mark.lesson_id == lesson.id)
-        )
-        called = await s.scalar(
-            select(func.count()).select_from(Attendance).where(Attendance.lesson_id == lesson.id)
-        )
-        if marked or called:
-            raise NotAllowed("error.schedule_lesson_filled")
+        await _ensure_empty(s, lesson)
     return lesson
+
+
+async def _ensure_empty(s: AsyncSession, lesson: Lesson) -> None:
+    """Refuse a lesson with a roll call or marks in (it was given)."""
+    marked = await s.scalar(
+        select(func.count()).select_from(Mark).where(Mark.lesson_id == lesson.id)
+    )
+    called = await s.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.lesson_id == lesson.id)
+    )
+    if marked or called:
+        raise NotAllowed("error.schedule_lesson_filled")
 
 
 async def ensure_can_change(
@@ -163,7 +233,7 @@ async def _ensure_not_past(s: AsyncSession, journal: Journal, actor: Actor, day:
 async def _ensure_free(s: AsyncSession, lesson: Lesson, day: date, lesson_no: int) -> None:
     """Refuse a slot the class (the whole class, or the same subgroup) or the teacher
     already has a lesson at; a cancelled lesson of the same subgroup keeps it taken too."""
-    at_slot = and_(Lesson.date == day, Lesson.lesson_no == lesson_no)
+    at_slot = and_(Lesson.date == day, Lesson.lesson_no == lesson_no, Lesson.id != lesson.id)
     same_group = Lesson.group_id.is_not_distinct_from(lesson.group_id)
     # A subgroup's lesson clashes with the whole class's; the whole class's with any.
     overlaps = Lesson.group_id.is_(None) if lesson.group_id is not None else true()
@@ -199,8 +269,10 @@ async def _record(
     moved: Lesson | None = None,
     old_room: str | None = None,
     old_teacher_id: int | None = None,
+    gone: tuple[date, int] | None = None,  # a restore: the slot the move had taken it to
 ) -> int:
     now = journal.clock.now()
+    to = (moved.date, moved.lesson_no) if moved else gone
     change = ScheduleChange(
         school_id=lesson.school_id,
         lesson_id=lesson.id,
@@ -208,8 +280,8 @@ async def _record(
         day=lesson.date,
         lesson_no=lesson.lesson_no,
         new_lesson_id=moved.id if moved else None,
-        new_day=moved.date if moved else None,
-        new_lesson_no=moved.lesson_no if moved else None,
+        new_day=to[0] if to else None,
+        new_lesson_no=to[1] if to else None,
         old_room=old_room,
         new_room=lesson.room if kind is ChangeKind.ROOM else None,
         old_teacher_id=old_teacher_id,

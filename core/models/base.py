@@ -86,6 +86,7 @@ class ChangeKind(StrEnum):
     MOVE = "move"
     ROOM = "room"
     SUBSTITUTE = "substitute"
+    RESTORE = "restore"  # a cancel or a move undone: the lesson is given at its slot again
 
 
 class RequestStatus(StrEnum):

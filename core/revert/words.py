@@ -151,6 +151,8 @@ def _schedule_words(snapshot: dict[str, Any]) -> Phrase:
         )
     if change == "room":
         return Phrase("revert.schedule.room", {"room": room or NO_VALUE})
+    if change == "restore":
+        return Phrase("revert.schedule.restore")
     if change is not None:
         return Phrase("revert.schedule.cancel")
     day = date.fromisoformat(str(snapshot.get("date")))

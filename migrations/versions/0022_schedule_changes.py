@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('cancel', 'move', 'room', 'substitute')",
+            "kind IN ('cancel', 'move', 'room', 'substitute', 'restore')",
             name=op.f("ck_schedule_changes_kind"),
         ),
         sa.ForeignKeyConstraint(

@@ -56,6 +56,7 @@ TEXTS: dict[str, str] = {
     "revert.schedule.slot_room": "{day}, lesson {no}, room {room}",
     "revert.schedule.move": "moved to {day}, lesson {no}",
     "revert.schedule.room": "room {room}",
+    "revert.schedule.restore": "back on the timetable",
     "revert.schedule.cancel": "cancelled",
     "revert.teacher": "the lesson's teacher",
     "revert.period_closed": "closed",

@@ -56,6 +56,7 @@ TEXTS: dict[str, str] = {
     "revert.schedule.slot_room": "{day}, {no}-й урок, кабинет {room}",
     "revert.schedule.move": "перенесён на {day}, {no}-й урок",
     "revert.schedule.room": "кабинет {room}",
+    "revert.schedule.restore": "снова по расписанию",
     "revert.schedule.cancel": "отменён",
     "revert.teacher": "учитель урока",
     "revert.period_closed": "закрыт",
