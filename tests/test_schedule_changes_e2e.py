@@ -373,6 +373,15 @@ async def test_r25_a_moved_lesson_s_homework_is_due_after_its_new_day(
             )
         ).one()
     assert moved == ("№ 20", MONDAY.replace(day=27))
+    # Undone: back on Tuesday, due on Wednesday again (not on the moved one's Friday).
+    await lessons.restore_lesson(journal, world.staff("deputy"), tuesday)
+    async with journal.transaction() as s:
+        back = (
+            await s.execute(
+                select(Lesson.homework, Lesson.homework_due).where(Lesson.id == tuesday)
+            )
+        ).one()
+    assert back == ("№ 20", MONDAY.replace(day=25))
 
 
 async def test_r25_r14_a_control_work_moved_to_another_day_is_overdue_once_from_there(

@@ -90,9 +90,7 @@ async def move_lesson(
         s.add(moved)
         lesson.cancelled = True
         await s.flush()
-        if moved.homework and (moved.homework_due or day) <= day:  # due before it is set
-            after = await next_lesson_dates(s, moved, 1)
-            moved.homework_due = after[0] if after else day + timedelta(days=1)
+        await _keep_homework_due_ahead(s, moved)
         return await _record(s, journal, actor, lesson, ChangeKind.MOVE, moved=moved)
 
 
@@ -131,20 +129,28 @@ async def restore_lesson(journal: Journal, actor: Actor, lesson_id: int) -> int:
                 setattr(lesson, name, getattr(moved, name))
             await s.delete(moved)
         lesson.cancelled = False
+        await _keep_homework_due_ahead(s, lesson)
         await s.flush()
         return await _record(s, journal, actor, lesson, ChangeKind.RESTORE, gone=gone)
 
 
-_CARRIED = (
+_CARRIED = (  # not homework_due: the lesson keeps its own (the next lesson after it)
     "teacher_id",
     "room",
     "topic",
     "homework",
-    "homework_due",
     "topic_set_at",
     "homework_set_at",
     "work_type_id",
 )
+
+
+async def _keep_homework_due_ahead(s: AsyncSession, lesson: Lesson) -> None:
+    """Homework is due after the lesson it is given at: at the subject's next lesson when
+    it would be due on or before the lesson's (new) day."""
+    if lesson.homework and (lesson.homework_due or lesson.date) <= lesson.date:
+        after = await next_lesson_dates(s, lesson, 1)
+        lesson.homework_due = after[0] if after else lesson.date + timedelta(days=1)
 
 
 async def _moved_copy(
