@@ -112,6 +112,27 @@ class SubCb(Action, prefix="sb"):
     page: Num = 0
 
 
+class ChangeCb(Action, prefix="sc"):
+    """The deputy's change of a lesson (R25): its menu (l), cancel asked (c) and done
+    (cc), move: the day (m), the number on day ``to`` (md), done at number ``no`` (mn);
+    another room typed (r); a cancel or move undone (u). ``day``: the school day the
+    deputy came from."""
+
+    act: str = "l"
+    day: Day = 0
+    lesson: BigId = 0
+    to: Day = 0
+    no: Num = 0
+
+
+class ScheduleCb(Action, prefix="sh"):
+    """A family's timetable (R16, R25): today (t), tomorrow (m), the week (w); ``pupil``:
+    the parent's child switched to (0: the one shown)."""
+
+    when: str = "t"
+    pupil: Num = 0
+
+
 class PupilMarksCb(Action, prefix="pm"):
     lesson: BigId
     pupil: Num

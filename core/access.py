@@ -172,6 +172,8 @@ async def lesson_for_edit(
         raise NotFound()
     if not actor.has(StaffRole.TEACHER) or lesson.teacher_id != actor.person_id:
         raise NotAllowed("error.not_your_lesson")
+    if lesson.cancelled:  # R25: cancelled or moved away, nothing to fill
+        raise NotAllowed("error.lesson_cancelled")
     return lesson
 
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     LESSON_TOPIC = "lesson.topic"
     LESSON_HOMEWORK = "lesson.homework"
     LESSON_SUBSTITUTE = "lesson.substitute"  # R5
+    LESSON_SCHEDULE = "lesson.schedule"  # R25: cancelled, moved, another room
     LESSON_REVERT = "lesson.revert"  # R3
     PERIOD_CLOSE = "period.close"  # R10
     PERIOD_REOPEN = "period.reopen"  # R10

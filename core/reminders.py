@@ -33,7 +33,7 @@ _INCOMPLETE_SQL = text(
     FROM lessons l
     JOIN classes k ON k.id = l.class_id
     JOIN subjects s ON s.id = l.subject_id
-    WHERE l.school_id = :school AND l.date = :day
+    WHERE l.school_id = :school AND l.date = :day AND NOT l.cancelled
       AND (l.attendance_taken_at IS NULL OR l.topic IS NULL OR l.topic = ''
            OR ((l.homework IS NULL OR l.homework = '') AND k.grade <> 1))
     ORDER BY l.teacher_id, l.lesson_no, k.name

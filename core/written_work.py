@@ -106,6 +106,7 @@ _WORKS = text(
     ) AS c
     WHERE l.school_id = :school AND l.date BETWEEN :start AND :end AND k.grade <> 1
       AND l.work_type_id IS NOT NULL
+      AND NOT l.cancelled  -- R25: not given here (a moved lesson's copy is the work)
     ORDER BY l.date, l.lesson_no, k.name, l.id
     """
 )

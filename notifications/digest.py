@@ -25,6 +25,7 @@ from bot.screen import Button, Limits, quote
 from bot.screens.family import correction_words
 from core import digest, friday_round
 from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
+from core.lessons.changes import ChangeView, changes_on
 from core.marks.history import Correction
 from core.models import AbsenceReason, Presence
 from core.rules import grade_has_marks
@@ -39,6 +40,7 @@ from notifications.compose import (
 )
 from notifications.outbox import OutboxItem
 from notifications.rules import NotificationRules
+from notifications.schedule import render_change
 from texts import Texts
 
 KIND = "digest"
@@ -48,6 +50,7 @@ REASON_ORDER = {r: i for i, r in enumerate(AbsenceReason)}
 HomeworkKey = tuple[int, date, frozenset[int]]  # class, date, the pupil's subgroups
 NO_GROUPS: frozenset[int] = frozenset()
 NO_HOMEWORK: list[HomeworkLine] = []
+NO_CHANGES: list[ChangeView] = []
 
 
 @dataclass(slots=True)
@@ -62,10 +65,14 @@ class ChildDay:
     homework: list[HomeworkLine] = field(default_factory=list)
     homework_key: HomeworkKey | None = None  # children with the same key share the list
     suggested: bool = False  # this parent gave the day's reason; it waits for confirmation
+    next_day: date | None = None  # R25: the next school day, whose changes are ``changes``
+    changes: list[ChangeView] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.marks or self.absences or self.corrections or self.homework)
+        return not (
+            self.marks or self.absences or self.corrections or self.homework or self.changes
+        )
 
     @property
     def unconfirmed_absence(self) -> bool:
@@ -136,12 +143,16 @@ async def _gather(
     absences = await digest.day_absences(
         s, [t.school_id for t in targets], pupils, [t.day for t in targets]
     )
-    class_days = {
-        (c.class_id, t.day) for t in targets for c in t.children if grade_has_marks(c.grade)
-    }
+    class_days = {(c.class_id, t.day) for t in targets for c in t.children}
     next_days = await digest.next_school_days(s, class_days, rules.homework_horizon_days)
-    homework = await digest.homework_on(s, {(c, d) for (c, _), d in next_days.items()})
-    by_group = any(x.group_id is not None for lines in homework.values() for x in lines)
+    marked = {c.class_id for t in targets for c in t.children if grade_has_marks(c.grade)}
+    homework = await digest.homework_on(
+        s, {(c, d) for (c, _), d in next_days.items() if c in marked}
+    )
+    changes = await changes_on(s, {(c, d) for (c, _), d in next_days.items()})  # R25
+    by_group = any(x.group_id is not None for lines in homework.values() for x in lines) or any(
+        x.group_id is not None for lines in changes.values() for x in lines
+    )
     groups = (
         {p: frozenset(g) for p, g in (await digest.groups_of(s, pupils)).items()}
         if by_group
@@ -165,9 +176,16 @@ async def _gather(
             entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
             entry.suggested = (t.person_id, child.pupil_id, t.day) in given
             next_day = next_days.get((child.class_id, t.day))
+            mine = groups.get(child.pupil_id, NO_GROUPS) if groups else NO_GROUPS
+            if next_day is not None:  # R25: the next school day's timetable as changed
+                entry.next_day = next_day
+                entry.changes = [
+                    x
+                    for x in changes.get((child.class_id, next_day), NO_CHANGES)
+                    if x.group_id is None or x.group_id in mine
+                ]
             if next_day is not None and grade_has_marks(child.grade):  # R12
                 lines = homework.get((child.class_id, next_day), NO_HOMEWORK)
-                mine = groups.get(child.pupil_id, NO_GROUPS) if groups else NO_GROUPS
                 key = (child.class_id, next_day, mine)
                 if key not in shared:
                     shared[key] = [x for x in lines if x.group_id is None or x.group_id in mine]
@@ -266,6 +284,9 @@ class DigestRenderer:
                 lines.append(tx("digest.late", lessons=lesson_list(late)))
         if c.homework and c.homework_key is not None and c.homework_day is not None:
             lines.append(self.homework(c.homework_key, c.homework_day, c.homework))
+        if c.changes and c.next_day is not None:  # R25
+            lines.append(tx("digest.changes", day=self.day(c.next_day)))
+            lines += [render_change(tx, x, with_class=False) for x in c.changes]
         return "\n".join(lines)
 
     def mark(self, m: MarkLine, day: date) -> str:
@@ -294,6 +315,7 @@ class DigestRenderer:
                         subject=quote(x.subject),
                         text=quote(clip(x.homework, HOMEWORK_CLIP)),
                     )
+                    + (tx("digest.homework_not_given") if x.not_given else "")
                     for x in lines
                 ]
             )

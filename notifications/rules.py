@@ -19,6 +19,8 @@ class NotificationRules:
     friday_round_time: time = time(14, 0)
     # What the round left unconfirmed is reminded on Monday at this time.
     monday_reminder_time: time = time(8, 0)
+    # R25, R16: parents' «Изменения на сегодня», when their child's day changed.
+    schedule_morning_time: time = time(7, 0)
     # R4, R13: teachers whose lessons today lack roll call, topic or homework.
     teacher_reminder_time: time = time(18, 30)
     # Class teacher's alert: this many days in a week with an absence not excused …

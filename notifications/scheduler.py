@@ -41,6 +41,7 @@ from notifications.friday_round import RoundKind, build_round
 from notifications.outbox import OutboxItem
 from notifications.reminders import build_teacher_reminders
 from notifications.rules import NotificationRules
+from notifications.schedule import build_during_day, build_morning
 from notifications.written_work import build_written_reminders
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ JOB_LOCKS = {
     "monday_reminder": 4,
     "teacher_reminders": 5,
     "absence_thresholds": 6,
+    "schedule_morning": 7,
+    "schedule_changes": 8,
 }
 
 
@@ -207,6 +210,31 @@ class NotificationJobs:
             "absence_thresholds", lambda now: daily_slot(now, rules.threshold_check_time), build
         )
 
+    async def schedule_morning(self) -> int:
+        """R25, R16: «Изменения на сегодня» to parents whose child's day changed."""
+        rules = self.rules
+
+        async def build(s: AsyncSession, school_id: int, slot: datetime) -> list[OutboxItem]:
+            return await build_morning(s, school_id, slot, self.limits)
+
+        return await self._slot_job(
+            "schedule_morning", lambda now: daily_slot(now, rules.schedule_morning_time), build
+        )
+
+    async def schedule_changes(self) -> int:
+        """R25: today's changes made after the morning message, to parents (every minute;
+        the outbox keys send each once)."""
+        async with self.journal.transaction() as s:
+            if not await job_runs.try_job_lock(s, JOB_LOCKS["schedule_changes"]):
+                return 0
+            now = self.journal.clock.now()
+            items: list[OutboxItem] = []
+            for school_id, tz in await job_runs.school_zones(s, self.journal.rules.timezone):
+                items += await build_during_day(
+                    s, school_id, now, tz, self.rules.schedule_morning_time, self.limits
+                )
+            return await self._queue(s, items)
+
     async def run_due(self) -> dict[str, int]:
         """Run every job that is due or was missed within the catch-up window (on start
         and every few minutes). One failing job does not stop the others."""
@@ -217,6 +245,7 @@ class NotificationJobs:
             "monday_reminder",
             "teacher_reminders",
             "absence_thresholds",
+            "schedule_morning",
         ):
             try:
                 done[name] = await getattr(self, name)()
@@ -266,6 +295,9 @@ def build_scheduler(jobs: NotificationJobs) -> AsyncIOScheduler:
         jobs.absence_alerts, IntervalTrigger(minutes=1, timezone=tz), id="absence_alerts"
     )
     scheduler.add_job(
+        jobs.schedule_changes, IntervalTrigger(minutes=1, timezone=tz), id="schedule_changes"
+    )
+    scheduler.add_job(
         jobs.run_due, IntervalTrigger(minutes=rules.sweep_minutes, timezone=tz), id="sweep"
     )
     scheduler.add_job(jobs.run_due, id="sweep_on_start")  # no trigger: once, at start
@@ -287,5 +319,8 @@ def build_scheduler(jobs: NotificationJobs) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         jobs.absence_thresholds, cron(rules.threshold_check_time), id="absence_thresholds"
+    )
+    scheduler.add_job(
+        jobs.schedule_morning, cron(rules.schedule_morning_time), id="schedule_morning"
     )
     return scheduler

@@ -266,7 +266,11 @@ async def _move_clock(
     queued: dict[str, int] = {}
     while clock.now() < target:
         clock.offset += min(step, target - clock.now())
-        done = {"absence_alerts": await jobs.absence_alerts(), **await jobs.run_due()}
+        done = {
+            "absence_alerts": await jobs.absence_alerts(),
+            **await jobs.run_due(),
+            "schedule_changes": await jobs.schedule_changes(),
+        }
         for name, count in done.items():
             queued[name] = queued.get(name, 0) + count
     output(t("sandbox.clock_moved", when=_when(target)))

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     friday_round_time: time = time(14, 0)
     monday_reminder_time: time = time(8, 0)
     teacher_reminder_time: time = time(18, 30)
+    schedule_morning_time: time = time(7, 0)  # R25: parents' «Изменения на сегодня»
     absence_days_threshold: int = Field(default=3, ge=1, le=7)
     absence_month_share: float = Field(default=0.3, gt=0, le=1)
     absence_month_min_lessons: int = Field(default=10, ge=1)
@@ -136,6 +137,7 @@ class Settings(BaseSettings):
             friday_round_time=self.friday_round_time,
             monday_reminder_time=self.monday_reminder_time,
             teacher_reminder_time=self.teacher_reminder_time,
+            schedule_morning_time=self.schedule_morning_time,
             absence_days_threshold=self.absence_days_threshold,
             absence_month_share=self.absence_month_share,
             absence_month_min_lessons=self.absence_month_min_lessons,

@@ -70,9 +70,10 @@ async def test_the_substitute_picker_is_drawn_from_one_transaction(
     bot: Harness, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deputy = await staff_user(bot, world, "deputy")
-    await deputy.press_and_wait("🔁 Замены уроков")
+    await deputy.press_and_wait("🗓 Замены и изменения расписания")
+    await deputy.press_and_wait("2. 09:25 5А Английский язык (1 группа) — Смирнов П.")
     with transactions(bot.journal, monkeypatch) as opened:
-        pick = await deputy.press_and_wait("2. 09:25 5А Английский язык (1 группа) — Смирнов П.")
+        pick = await deputy.press_and_wait("🔁 Заменить учителя")
     assert len(opened) == 1
     assert "Сейчас: Смирнов П." in (pick.text or "")
     assert "Орлова А." in pick.button_texts

@@ -229,6 +229,7 @@ async def test_r16_nothing_new_means_no_message_and_rerunning_creates_nothing(
         "monday_reminder": 0,
         "teacher_reminders": 0,
         "absence_thresholds": 0,
+        "schedule_morning": 0,  # R25: no change of the day, no «Изменения на сегодня»
     }
     assert len(await outbox(journal, "digest")) == 1
     async with journal.transaction() as s:
@@ -767,6 +768,8 @@ def test_the_scheduler_triggers_every_job_in_the_schools_timezone(journal: Journ
         "monday_reminder",
         "teacher_reminders",
         "absence_thresholds",
+        "schedule_morning",  # R25: parents' «Изменения на сегодня»
+        "schedule_changes",  # R25: a change of today, within a minute
     }
     friday = jobs["friday_round"].trigger
     assert str(friday.timezone) == "Europe/Moscow"

@@ -62,11 +62,13 @@ async def test_r5_deputy_assigns_a_substitute_from_the_bot(bot: Harness, world: 
     deputy = await bot.bound_user(world.staff("admin"), world.people["deputy"], BindingRole.STAFF)
     await deputy.send("/menu")
     await deputy.wait_reply()
-    day = await deputy.press_and_wait("🔁 Замены уроков")
+    day = await deputy.press_and_wait("🗓 Замены и изменения расписания")
     assert "Замены: Пн, 23.11.2026" in (day.text or "") or "23.11.2026" in (day.text or "")
     # Tomorrow's lesson: a substitution is recorded ahead, for any day.
     day = await deputy.press_and_wait("24.11 ▶")
-    pick = await deputy.press_and_wait("2. 09:25 5А Английский язык (1 группа) — Смирнов П.")
+    menu = await deputy.press_and_wait("2. 09:25 5А Английский язык (1 группа) — Смирнов П.")
+    assert "Ведёт: Смирнов П." in (menu.text or "")  # R25: the lesson's changes, one a substitute
+    pick = await deputy.press_and_wait("🔁 Заменить учителя")
     assert "Сейчас: Смирнов П." in (pick.text or "")
     done = await deputy.press_and_wait("Орлова А.")
     assert "ведёт Орлова А." in (done.text or "")

@@ -20,7 +20,7 @@ from core.rules import grade_has_marks
 from reports.charts import marks as charts
 
 
-async def _gate(turn: Turn) -> bool:
+async def gate(turn: Turn) -> bool:
     """Nothing is shown before a parent's consent (R19); nothing without a child."""
     caller = turn.caller
     if caller.pupil is None:
@@ -36,7 +36,7 @@ async def _gate(turn: Turn) -> bool:
 
 
 async def show_marks(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
@@ -47,7 +47,7 @@ async def show_marks(turn: Turn, action: FamilyCb | None = None) -> None:
 
 
 async def show_absences(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
@@ -56,7 +56,7 @@ async def show_absences(turn: Turn, action: FamilyCb | None = None) -> None:
 
 
 async def show_homework(turn: Turn, action: FamilyCb | None = None) -> None:
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller = turn.caller
     assert caller.actor and caller.pupil
@@ -67,7 +67,7 @@ async def show_homework(turn: Turn, action: FamilyCb | None = None) -> None:
 async def send_marks_chart(turn: Turn, action: FamilyCb) -> None:
     """«📈 График»: the period's marks as a picture, gated as the marks screen (R19 here,
     R1 in core); no mark at all gets a short text, not an empty picture."""
-    if not await _gate(turn):
+    if not await gate(turn):
         return
     caller, tx = turn.caller, turn.tx
     assert caller.actor and caller.pupil

@@ -21,6 +21,7 @@ from bot.flows import (
     revert,
     roster,
     rules,
+    schedule,
     staff,
     start,
     teacher,
@@ -49,6 +50,7 @@ FEATURES = (
     friday_round,
     written_work,
     announcements,
+    schedule,
 )
 
 

@@ -28,9 +28,13 @@ def page_of(items: list[T], page: int, size: int) -> tuple[list[T], int, int]:
     return items[page * size : (page + 1) * size], page, pages
 
 
-def children(kids: list[PupilRef], active: int | None) -> Row:
-    """A parent's children by first name, the one shown ticked."""
+def children(kids: list[PupilRef], active: int | None, switch: Action | None = None) -> Row:
+    """A parent's children by first name, the one shown ticked; a tap switches to the
+    child (``switch``: an action with a ``pupil`` field that keeps to its screen)."""
     return [
-        Button(("• " if k.id == active else "") + k.full_name.split()[1], ChildCb(pupil=k.id))
+        Button(
+            ("• " if k.id == active else "") + k.full_name.split()[1],
+            switch.model_copy(update={"pupil": k.id}) if switch else ChildCb(pupil=k.id),
+        )
         for k in kids
     ]

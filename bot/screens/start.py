@@ -18,6 +18,7 @@ from bot.actions import (
     ReportCb,
     RoleCb,
     RulesCb,
+    ScheduleCb,
     SubCb,
 )
 from bot.screen import Button, Row, Screen, Style, quote
@@ -66,7 +67,12 @@ def menu(
                 Button(tx("menu.absences"), FamilyCb(view=FamilyView.ABSENCES)),
             ]
         )
-        rows.append([Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK))])
+        rows.append(
+            [
+                Button(tx("menu.homework"), FamilyCb(view=FamilyView.HOMEWORK)),
+                Button(tx("menu.schedule"), ScheduleCb()),
+            ]
+        )
         if actor.role is BindingRole.PARENT:
             rows.append([Button(tx("menu.planned"), PlanCb(act="k"))])
             rows.append([Button(tx("menu.settings"), FamilyCb(view=FamilyView.SETTINGS))])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.actions import DayCb, LessonAct, LessonActCb, SubCb, SubsListCb
+from bot.actions import ChangeCb, DayCb, LessonAct, LessonActCb, SubCb, SubsListCb
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import page_of, pager
 from bot.screens.nav import day_title, menu_row
@@ -51,10 +51,18 @@ def to_take(tx: Texts, day: date, others: list[SchoolLesson], page: int) -> Scre
     return Screen(tx("teacher.substitute_pick", day=day_title(tx, day)), rows)
 
 
+def _mark(x: SchoolLesson) -> str:
+    """❌ not given at this slot (cancelled or moved away), 🔁 another teacher gives it."""
+    if x.lesson.cancelled:
+        return "❌ "
+    return "🔁 " if x.lesson.substituted else ""
+
+
 def school_day(
     tx: Texts, day: date, lessons: list[SchoolLesson], page: int, head: str | None = None
 ) -> Screen:
-    """The deputy's day: a tap on a lesson picks its substitute (🔁: one is recorded);
+    """The deputy's day (R25): a tap on a lesson opens what may change about it (🔁: a
+    substitute is recorded, ❌: cancelled or moved away);
     paged, ◀ ▶ a day. ``head`` replaces the title (after a substitute is assigned)."""
     shown, page, pages = page_of(lessons, page, SCHOOL_LESSONS_PAGE)
     if head is None:
@@ -69,8 +77,8 @@ def school_day(
     rows: list[Row] = [
         [
             Button(
-                ("🔁 " if x.lesson.substituted else "") + lesson_label(tx, x),
-                SubCb(act="l", day=day.toordinal(), lesson=x.lesson.id),
+                _mark(x) + lesson_label(tx, x),
+                ChangeCb(act="l", day=day.toordinal(), lesson=x.lesson.id),
             )
         ]
         for x in shown

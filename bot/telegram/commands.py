@@ -26,7 +26,7 @@ def commands_for(caller: Caller, tx: Texts) -> list[BotCommand]:
         if actor.has(StaffRole.DEPUTY, StaffRole.DIRECTOR):
             names.append("requests")
     else:
-        names += ["marks", "absences", "homework"]
+        names += ["marks", "absences", "homework", "schedule"]
     if caller.bindings > 1:
         names.append("role")
     names += ["help", "logout"] if actor else ["help"]

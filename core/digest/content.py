@@ -290,6 +290,7 @@ class HomeworkLine:
     lesson_no: int
     subject: str
     homework: str
+    not_given: bool = False  # R25: the subject's lesson that day is cancelled or moved away
 
 
 _NEXT_DAYS_SQL = text(
@@ -318,11 +319,18 @@ _NEXT_DAYS_SQL = text(
 
 _HOMEWORK_SQL = text(
     """
-    SELECT l.class_id, x.day, l.group_id, l.lesson_no, s.name, l.homework
+    SELECT l.class_id, x.day, l.group_id, l.lesson_no, s.name, l.homework,
+           EXISTS (SELECT 1 FROM lessons d WHERE d.class_id = l.class_id AND d.date = x.day
+                     AND d.subject_id = l.subject_id AND d.cancelled
+                     AND d.group_id IS NOT DISTINCT FROM l.group_id)
+           AND NOT EXISTS (SELECT 1 FROM lessons d WHERE d.class_id = l.class_id
+                     AND d.date = x.day AND d.subject_id = l.subject_id AND NOT d.cancelled
+                     AND (d.group_id IS NULL OR d.group_id IS NOT DISTINCT FROM l.group_id))
     FROM unnest(CAST(:classes AS integer[]), CAST(:days AS date[])) AS x(class_id, day)
     JOIN lessons l ON l.class_id = x.class_id AND COALESCE(l.homework_due, l.date) = x.day
     JOIN subjects s ON s.id = l.subject_id
     WHERE l.homework IS NOT NULL AND l.homework <> ''
+      AND NOT l.cancelled  -- R25: a lesson not given sets no homework (a moved one's copy does)
     ORDER BY l.class_id, COALESCE(l.homework_due, l.date), s.name, l.date, l.lesson_no,
              l.group_id NULLS FIRST
     """
@@ -353,7 +361,9 @@ async def homework_on(
     s: AsyncSession, class_dates: set[tuple[int, date]]
 ) -> dict[tuple[int, date], list[HomeworkLine]]:
     """The homework due on each (class, date), every subgroup's lessons included: given at
-    an earlier lesson of the subject and due at its next lesson (``lessons.homework_due``)."""
+    an earlier lesson of the subject and due at its next lesson (``lessons.homework_due``).
+    R25: homework of a lesson not given (cancelled, moved away) is left out; homework due
+    at a lesson that is then not given is marked ``not_given``."""
     found: dict[tuple[int, date], list[HomeworkLine]] = defaultdict(list)
     if not class_dates:
         return found
@@ -361,8 +371,8 @@ async def homework_on(
     rows = await s.execute(
         _HOMEWORK_SQL, {"classes": [c for c, _ in pairs], "days": [d for _, d in pairs]}
     )
-    for class_id, day, group_id, no, subject, homework in rows:
-        found[(class_id, day)].append(HomeworkLine(group_id, no, subject, homework))
+    for class_id, day, group_id, no, subject, homework, not_given in rows:
+        found[(class_id, day)].append(HomeworkLine(group_id, no, subject, homework, not_given))
     return found
 
 

@@ -5,6 +5,16 @@ topic and homework (R13), and the lists a teacher works from. Use cases per modu
 Database style: the ORM (mapped classes in selects and updates); the one insert that
 materialises the timetable is on the table, since it inserts from a select."""
 
+from core.lessons.changes import (
+    ChangeView,
+    MoveChoice,
+    cancel_lesson,
+    change_room,
+    ensure_can_change,
+    move_choice,
+    move_lesson,
+    restore_lesson,
+)
 from core.lessons.days import (
     SchoolLesson,
     class_day,
@@ -39,6 +49,7 @@ from core.lessons.substitutions import (
     substitution_notice,
     take_as_substitute,
 )
+from core.lessons.timetable import SchedulePage, schedule_page
 from core.lessons.topic_homework import (
     HOMEWORK_DUE_CHOICES,
     MAX_TEXT,
@@ -54,15 +65,21 @@ __all__ = [
     "HOMEWORK_DUE_CHOICES",
     "HOMEWORK_DUE_HORIZON_DAYS",
     "MAX_TEXT",
+    "ChangeView",
     "HomeworkDue",
     "LessonCounts",
     "LessonSummary",
+    "MoveChoice",
     "PupilOfLesson",
+    "SchedulePage",
     "SchoolLesson",
     "SubstituteChoice",
     "SubstitutionNotice",
     "assign_substitute",
+    "cancel_lesson",
+    "change_room",
     "class_day",
+    "ensure_can_change",
     "ensure_text_allowed",
     "get_lesson",
     "homework_due_choices",
@@ -70,10 +87,14 @@ __all__ = [
     "lesson_summary",
     "lessons_ahead",
     "materialise",
+    "move_choice",
+    "move_lesson",
     "next_lesson_dates",
     "next_school_day_lessons",
     "pupil_lessons_query",
     "pupils_of_lesson",
+    "restore_lesson",
+    "schedule_page",
     "school_day",
     "school_lesson",
     "school_lessons_in",

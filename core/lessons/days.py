@@ -41,7 +41,11 @@ async def teacher_day(journal: Journal, actor: Actor, day: date) -> list[LessonS
         await materialise(s, actor.school_id, day, day)
         rows = await s.execute(
             summary_query()
-            .where(Lesson.teacher_id == actor.person_id, Lesson.date == day)
+            .where(
+                Lesson.teacher_id == actor.person_id,
+                Lesson.date == day,
+                Lesson.cancelled.is_(False),  # R25: no lesson to give
+            )
             .order_by(Lesson.lesson_no)
         )
         return [lesson_summary(r) for r in rows]
@@ -63,7 +67,7 @@ async def class_day_in(
     await materialise(s, actor.school_id, day, day)
     rows = await s.execute(
         summary_query()
-        .where(Lesson.class_id == class_id, Lesson.date == day)
+        .where(Lesson.class_id == class_id, Lesson.date == day, Lesson.cancelled.is_(False))
         .order_by(Lesson.lesson_no, Lesson.group_id)
     )
     return [lesson_summary(r) for r in rows]
@@ -96,8 +100,8 @@ async def school_lessons_in(
     materialised first), read in the caller's session."""
     await materialise(s, school_id, day, day)
     query = summary_query().where(Lesson.school_id == school_id, Lesson.date == day)
-    if not_by is not None:
-        query = query.where(Lesson.teacher_id != not_by)
+    if not_by is not None:  # a teacher's pick: lessons given by others
+        query = query.where(Lesson.teacher_id != not_by, Lesson.cancelled.is_(False))
     rows = [
         lesson_summary(r)
         for r in await s.execute(query.order_by(Lesson.lesson_no, SchoolClass.name, Lesson.id))
@@ -180,7 +184,7 @@ async def next_school_day_lessons_in(
     await materialise(
         s, actor.school_id, after + timedelta(days=1), after + timedelta(days=horizon_days)
     )
-    query = pupil_lessons_query(pupil_id, pupil.class_id)
+    query = pupil_lessons_query(pupil_id, pupil.class_id).where(Lesson.cancelled.is_(False))
     first = await s.scalar(
         select(func.min(Lesson.date)).where(
             Lesson.id.in_(query.with_only_columns(Lesson.id)),

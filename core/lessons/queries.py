@@ -66,6 +66,7 @@ class LessonSummary:
     attendance_taken: bool
     homework_due: dt.date | None = None  # the lesson the homework is for (next of the subject)
     work_type_id: int | None = None  # R14: the written or control work the lesson is
+    cancelled: bool = False  # R25: not given at this slot (cancelled, or moved away)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def lesson_summary(row: Sequence[Any]) -> LessonSummary:
         attendance_taken=lesson.attendance_taken_at is not None,
         homework_due=lesson.homework_due,
         work_type_id=lesson.work_type_id,
+        cancelled=lesson.cancelled,
     )
 
 

@@ -18,6 +18,7 @@ from core.access import (
 from core.clock import local_today
 from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
+from core.lessons.changes import record_substitution
 from core.lessons.days import SchoolLesson, get_lesson, school_lesson, school_lessons_in
 from core.lessons.queries import LessonSummary, lesson_summary, summary_query
 from core.models import (
@@ -172,7 +173,10 @@ async def _set_teacher(
     old = lesson.teacher_id
     if old == teacher_id:
         return
+    if lesson.cancelled:
+        raise NotAllowed("error.lesson_cancelled")
     lesson.teacher_id = teacher_id
+    await record_substitution(s, journal, actor, lesson, old)  # R25: parents are told
     await audit.record(
         s,
         school_id=lesson.school_id,

@@ -21,6 +21,7 @@ from core.models.base import (
     AbsenceReason,
     Base,
     BindingRole,
+    ChangeKind,
     Messenger,
     Presence,
     RequestStatus,
@@ -31,6 +32,7 @@ from core.models.lessons import (
     FinalMark,
     Lesson,
     Mark,
+    ScheduleChange,
     WorkType,
 )
 from core.models.notifications import (
@@ -79,6 +81,7 @@ __all__ = [
     "Bell",
     "Binding",
     "BindingRole",
+    "ChangeKind",
     "ConversationState",
     "CorrectionRequest",
     "Digest",
@@ -99,6 +102,7 @@ __all__ = [
     "Pupil",
     "RedeemAttempt",
     "RequestStatus",
+    "ScheduleChange",
     "School",
     "SchoolBot",
     "SchoolClass",

@@ -79,6 +79,16 @@ EXCUSED_REASONS = frozenset(
 FINAL_SPECIAL_VALUES = ("осв", "н/а", "безотм")  # R11: exempt, not certified, no-mark
 
 
+class ChangeKind(StrEnum):
+    """What a change of the day's timetable did to a lesson (R25)."""
+
+    CANCEL = "cancel"
+    MOVE = "move"
+    ROOM = "room"
+    SUBSTITUTE = "substitute"
+    RESTORE = "restore"  # a cancel or a move undone: the lesson is given at its slot again
+
+
 class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import AbsenceReason, Base, Presence, _enum_check
+from core.models.base import AbsenceReason, Base, ChangeKind, Presence, _enum_check
 
 
 class Lesson(Base):
@@ -63,6 +63,39 @@ class Lesson(Base):
     work_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_types.id", ondelete="SET NULL")
     )
+    # R25: not given at its date and number: cancelled, or moved to another lesson
+    # (``schedule_changes`` says which). The row keeps the timetable's slot taken, so the
+    # timetable does not bring the lesson back.
+    cancelled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class ScheduleChange(Base):
+    """A change of a day's timetable (R25): a lesson cancelled, moved to another day or
+    number (``new_lesson_id``: the lesson given instead), its room or its teacher changed.
+    Teachers and parents are told from these rows."""
+
+    __tablename__ = "schedule_changes"
+    __table_args__ = (
+        CheckConstraint(_enum_check("kind", ChangeKind), name="kind"),
+        Index("ix_schedule_changes_school_day", "school_id", "day"),
+        Index("ix_schedule_changes_school_new_day", "school_id", "new_day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date)  # the lesson's date before the change
+    lesson_no: Mapped[int] = mapped_column(SmallInteger)  # ... and its number
+    new_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    new_day: Mapped[dt.date | None] = mapped_column(Date)  # a move: where to
+    new_lesson_no: Mapped[int | None] = mapped_column(SmallInteger)
+    old_room: Mapped[str | None] = mapped_column(String(20))
+    new_room: Mapped[str | None] = mapped_column(String(20))
+    old_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    new_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
 
 
 class Attendance(Base):

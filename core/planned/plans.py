@@ -101,7 +101,7 @@ async def _covered(
     await materialise(s, school_id, first, last)
     rows = await s.execute(
         pupil_lessons_query(pupil.person_id, pupil.class_id)
-        .where(Lesson.date.between(first, last))
+        .where(Lesson.date.between(first, last), Lesson.cancelled.is_(False))  # R25
         .order_by(Lesson.date, Lesson.lesson_no)
     )
     found = []

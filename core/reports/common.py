@@ -249,7 +249,11 @@ async def fetch_lessons(
 ) -> list[LessonRow]:
     rows = await s.execute(
         select(*LESSON_COLUMNS)
-        .where(Lesson.class_id.in_(list(class_ids)), Lesson.date.between(start, end))
+        .where(
+            Lesson.class_id.in_(list(class_ids)),
+            Lesson.date.between(start, end),
+            Lesson.cancelled.is_(False),  # R25: not given (cancelled, or moved away)
+        )
         .order_by(Lesson.date, Lesson.lesson_no, Lesson.group_id)
     )
     return [LessonRow(*r) for r in rows]

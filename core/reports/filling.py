@@ -95,7 +95,11 @@ async def teacher_filling(
                     Lesson.homework_set_at,
                 )
                 .join(Subject, Subject.id == Lesson.subject_id)
-                .where(Lesson.class_id.in_(ids), Lesson.date.between(start, until))
+                .where(
+                    Lesson.class_id.in_(ids),
+                    Lesson.date.between(start, until),
+                    Lesson.cancelled.is_(False),  # R25: no lesson to fill
+                )
                 .order_by(Lesson.date, Lesson.lesson_no, Lesson.class_id)
             )
         )

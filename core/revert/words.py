@@ -5,6 +5,7 @@ the caller renders a phrase in the reader's language (:func:`texts.revert.render
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -131,11 +132,34 @@ def _value(item: RevertItem, snapshot: dict[str, Any] | None) -> str | Phrase:
         return str(snapshot.get("value", NO_VALUE))
     if item.entity == "period":
         return Phrase("revert.period_closed" if snapshot.get("closed") else "revert.period_open")
+    if item.action == audit.Action.LESSON_SCHEDULE:  # R25: a change of the day's timetable
+        return _schedule_words(snapshot)
     if item.entity == "lesson" and "teacher_id" in snapshot:
         name = item.teachers[0] if snapshot is item.old else item.teachers[1]
         return name or Phrase("revert.teacher")
     shown = "; ".join(str(v) for v in snapshot.values() if v is not None)
     return shown[:_SHOWN] + ("…" if len(shown) > _SHOWN else "")
+
+
+def _schedule_words(snapshot: dict[str, Any]) -> Phrase:
+    """A schedule change's side in words: the slot it left, or what it made of it."""
+    change, room = snapshot.get("change"), snapshot.get("room")
+    if change == "move":
+        day = date.fromisoformat(str(snapshot.get("date")))
+        return Phrase(
+            "revert.schedule.move", {"day": f"{day:%d.%m.%Y}", "no": snapshot.get("lesson_no")}
+        )
+    if change == "room":
+        return Phrase("revert.schedule.room", {"room": room or NO_VALUE})
+    if change == "restore":
+        return Phrase("revert.schedule.restore")
+    if change is not None:
+        return Phrase("revert.schedule.cancel")
+    day = date.fromisoformat(str(snapshot.get("date")))
+    slot = {"day": f"{day:%d.%m.%Y}", "no": snapshot.get("lesson_no")}
+    if room:
+        return Phrase("revert.schedule.slot_room", {**slot, "room": room})
+    return Phrase("revert.schedule.slot", slot)
 
 
 def _verdict(item: RevertItem) -> Phrase:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from school_journal.app import App, application, configure_logging, load_settings
-from school_journal.cli import people, running, safekeeping, school
+from school_journal.cli import people, running, safekeeping, schedule, school
 from school_journal.cli.parsing import Commands, Parser
 from school_journal.cli.report import add_report_parser, report_command
 from school_journal.database import DatabaseUnavailable
@@ -32,6 +32,7 @@ ADDERS: tuple[Callable[[Commands], object], ...] = (
     _add_report,
     people.add_revoke,
     school.add_substitute,
+    schedule.add_schedule,
     people.add_opt_out,
     safekeeping.add_backup,
     school.add_school,
@@ -59,6 +60,7 @@ ON_JOURNAL: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "report": report_command,
     "revoke": people.revoke_command,
     "substitute": school.substitute_command,
+    "schedule": schedule.schedule_command,
     "opt-out": people.opt_out_command,
     "backup": safekeeping.backup_command,
     "archive": safekeeping.archive_command,

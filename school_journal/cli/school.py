@@ -14,6 +14,7 @@ from core import directory, lessons, school_bots, schools
 from core.access import Actor
 from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
+from core.journal import Journal
 from core.schools import find_school
 from school_journal.app import App
 from school_journal.cli.parsing import Commands
@@ -279,6 +280,31 @@ def parse_day(value: str) -> date:
     raise ValueError(value)
 
 
+async def day_lesson(
+    journal: Journal, actor: Actor, day: date, found: directory.Found, no: int, group: str | None
+) -> lessons.SchoolLesson | None:
+    """The class's lesson ``no`` on ``day`` (of ``group``, when the class is divided then);
+    None, said on stderr, when there is none or the group is needed."""
+    candidates = [
+        x
+        for x in await lessons.school_day(journal, actor, day)
+        if x.lesson.class_id == found.id and x.lesson.lesson_no == no and not x.lesson.cancelled
+    ]
+    if group:
+        candidates = [x for x in candidates if (x.group or "") == group.strip()]
+    if not candidates:
+        print(
+            t("cli.lesson_not_found", cls=found.name, no=no, day=f"{day:%d.%m.%Y}"),
+            file=sys.stderr,
+        )
+        return None
+    if len(candidates) > 1:
+        groups = ", ".join(x.group or "—" for x in candidates)
+        print(t("cli.lesson_ambiguous", groups=groups), file=sys.stderr)
+        return None
+    return candidates[0]
+
+
 async def substitute_command(app: App, args: argparse.Namespace) -> int:
     """R5, R25: the deputy's substitution from the console; the outbox tells the teachers."""
     journal = app.journal
@@ -300,24 +326,9 @@ async def substitute_command(app: App, args: argparse.Namespace) -> int:
         print(t(key, name=args.teacher), file=sys.stderr)
         return 1
     try:
-        candidates = [
-            x
-            for x in await lessons.school_day(journal, school.admin, day)
-            if x.lesson.class_id == found.id and x.lesson.lesson_no == args.lesson
-        ]
-        if args.group:
-            candidates = [x for x in candidates if (x.group or "") == args.group.strip()]
-        if not candidates:
-            print(
-                t("cli.lesson_not_found", cls=found.name, no=args.lesson, day=f"{day:%d.%m.%Y}"),
-                file=sys.stderr,
-            )
+        lesson = await day_lesson(journal, school.admin, day, found, args.lesson, args.group)
+        if lesson is None:
             return 1
-        if len(candidates) > 1:
-            groups = ", ".join(x.group or "—" for x in candidates)
-            print(t("cli.lesson_ambiguous", groups=groups), file=sys.stderr)
-            return 1
-        lesson = candidates[0]
         await lessons.assign_substitute(journal, school.admin, lesson.lesson.id, people[0].id)
     except JournalError as err:
         print(t(err.key, **err.params), file=sys.stderr)

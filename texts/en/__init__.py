@@ -1,6 +1,17 @@
 """English texts, one module per area of the bot; ``EN`` is all of them."""
 
-from texts.en import announce, charts, cli, common, family, office, reports, roster, teacher
+from texts.en import (
+    announce,
+    charts,
+    cli,
+    common,
+    family,
+    office,
+    reports,
+    roster,
+    schedule,
+    teacher,
+)
 
 EN: dict[str, str] = {
     **announce.TEXTS,
@@ -8,6 +19,7 @@ EN: dict[str, str] = {
     **roster.TEXTS,
     **cli.TEXTS,
     **office.TEXTS,
+    **schedule.TEXTS,
     **teacher.TEXTS,
     **family.TEXTS,
     **charts.TEXTS,

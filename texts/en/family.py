@@ -68,6 +68,8 @@ TEXTS: dict[str, str] = {
     "digest.late": "🕒 Late: {lessons}",
     "digest.homework": "🏠 Homework for {day}:",
     "digest.homework_line": "• {subject}: {text}",
+    "digest.homework_not_given": " (no such lesson that day)",
+    "digest.changes": "🗓 Timetable changes for {day}:",
     "digest.read": "Read ✓",
     "digest.read_mark": "✅ Read",
     "digest.read_done": "Thank you! The digest is marked as read.",

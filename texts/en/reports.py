@@ -146,6 +146,7 @@ TEXTS: dict[str, str] = {
     "report.action.lesson.topic": "lesson topic entered",
     "report.action.lesson.homework": "homework entered",
     "report.action.lesson.substitute": "substitute teacher assigned",
+    "report.action.lesson.schedule": "lesson timetable changed (cancelled, moved, room)",
     "report.action.lesson.revert": "lesson change undone (disconnected account)",
     "report.action.period.close": "period closed",
     "report.action.period.reopen": "period reopened",

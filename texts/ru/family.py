@@ -68,6 +68,8 @@ TEXTS: dict[str, str] = {
     "digest.late": "🕒 Опоздание: {lessons}",
     "digest.homework": "🏠 Задано на {day}:",
     "digest.homework_line": "• {subject}: {text}",
+    "digest.homework_not_given": " (урока в этот день не будет)",
+    "digest.changes": "🗓 Изменения в расписании на {day}:",
     "digest.read": "Прочитано ✓",
     "digest.read_mark": "✅ Прочитано",
     "digest.read_done": "Спасибо! Отметили, что сводка прочитана.",

@@ -146,6 +146,7 @@ TEXTS: dict[str, str] = {
     "report.action.lesson.topic": "записана тема урока",
     "report.action.lesson.homework": "записано домашнее задание",
     "report.action.lesson.substitute": "назначена замена учителя",
+    "report.action.lesson.schedule": "изменено расписание урока (отмена, перенос, кабинет)",
     "report.action.lesson.revert": "изменение урока отменено (отключённый аккаунт)",
     "report.action.period.close": "период закрыт",
     "report.action.period.reopen": "период открыт вновь",
