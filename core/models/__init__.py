@@ -5,9 +5,11 @@ Every model is re-exported here: ``from core.models import Lesson``."""
 from core.models.accounts import (
     Account,
     Binding,
+    ChildNotificationChoice,
     ConversationState,
     Invitation,
     NotificationPrefs,
+    QuietHours,
     RedeemAttempt,
 )
 from core.models.audit import (
@@ -18,6 +20,7 @@ from core.models.base import (
     EXCUSED_REASONS,
     FINAL_SPECIAL_VALUES,
     NAMING_CONVENTION,
+    AbsenceChoice,
     AbsenceReason,
     Base,
     BindingRole,
@@ -65,6 +68,7 @@ __all__ = [
     "EXCUSED_REASONS",
     "FINAL_SPECIAL_VALUES",
     "NAMING_CONVENTION",
+    "AbsenceChoice",
     "AbsenceReason",
     "AbsenceSuggestion",
     "AcademicYear",
@@ -78,6 +82,7 @@ __all__ = [
     "Bell",
     "Binding",
     "BindingRole",
+    "ChildNotificationChoice",
     "ConversationState",
     "CorrectionRequest",
     "Digest",
@@ -96,6 +101,7 @@ __all__ = [
     "PlannedAbsence",
     "Presence",
     "Pupil",
+    "QuietHours",
     "RedeemAttempt",
     "RequestStatus",
     "School",
