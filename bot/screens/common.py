@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from bot.actions import ChildCb
@@ -28,9 +29,12 @@ def page_of(items: list[T], page: int, size: int) -> tuple[list[T], int, int]:
     return items[page * size : (page + 1) * size], page, pages
 
 
-def children(kids: list[PupilRef], active: int | None) -> Row:
-    """A parent's children by first name, the one shown ticked."""
+def children(
+    kids: Sequence[PupilRef], active: int | None, action: Callable[[int], Action] | None = None
+) -> Row:
+    """A parent's children by first name, the one shown ticked; a tap switches to the
+    child (``action`` of its id: another screen's own switch)."""
+    press = action or (lambda pupil: ChildCb(pupil=pupil))
     return [
-        Button(("• " if k.id == active else "") + k.full_name.split()[1], ChildCb(pupil=k.id))
-        for k in kids
+        Button(("• " if k.id == active else "") + k.full_name.split()[1], press(k.id)) for k in kids
     ]
