@@ -348,3 +348,14 @@ def test_r16_quiet_hours_end_in_the_morning_and_only_inside_them() -> None:
     assert end(MONDAY, 23, 59, 23, 8) == datetime(2026, 11, 24, 8, 0, tzinfo=MOSCOW)
     assert end(MONDAY, 13, 0, 12, 14) == datetime(2026, 11, 23, 14, 0, tzinfo=MOSCOW)
     assert end(MONDAY, 14, 0, 12, 14) is None
+
+
+async def test_r16_a_father_of_one_sees_his_sons_choices_without_a_switch(
+    bot: Harness, world: World
+) -> None:
+    sidorov = await bot.bound_user(world.staff("math"), world.people["sidorov"], BindingRole.PARENT)
+    screen = await _settings(sidorov)
+    assert "О ребёнке: Сидоров Николай Андреевич, 5А" in (screen.text or "")
+    assert "У каждого ребёнка" not in (screen.text or "")
+    assert "Николай" not in " ".join(screen.button_texts)  # no switch for one child
+    assert screen.button_texts[-1] == "☰ Меню"

@@ -207,6 +207,8 @@ def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
         lines.append(tx("prefs.digest_held", end=f"{p.quiet[1]:%H:%M}"))
     if p.child is not None:
         lines += ["", tx("prefs.child", name=quote(p.child.full_name), cls=p.child.class_name)]
+        if len(p.children) > 1:
+            lines.append(tx("prefs.child_each"))
     lines += ["", _quiet_words(tx, p.quiet)]
     if len(p.channels) > 1:
         lines += ["", tx("prefs.where_title")]
