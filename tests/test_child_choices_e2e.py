@@ -110,25 +110,36 @@ async def test_r16_mother_turns_off_marks_for_one_child_digest_keeps_the_other(
     assert (chosen[p["petya"]].marks, chosen[p["petya"]].absences) == (False, "all")
     assert (chosen[p["dasha"]].marks, chosen[p["dasha"]].absences) == (True, "off")
 
-    # Monday: Пётр and Мария get a mark each, Пётр's is corrected, Пётр and Дарья miss one.
+    # Her digest at 18:00, before the teachers' 20:00 deadline, so marks can still change.
+    await mother.press_and_wait("18:00", message=masha)
+    # Monday: Пётр and Мария get a mark each, Пётр and Дарья miss a lesson.
     lesson = await school_day_for_5a(bot.journal, world)
     math = world.staff("math")
     await marks.add_mark(bot.journal, math, lesson["math"], p["petya"], 3, "answer")
-    async with bot.journal.transaction() as s:
-        mark_id = await s.scalar(select(Mark.id).where(Mark.pupil_id == p["petya"]))
-    assert mark_id is not None
-    await marks.change_mark(bot.journal, math, mark_id, 4)
     await absent(bot.journal, world, "primary", MONDAY, 1, "dasha")
-    at(clock, MONDAY, 20, 0)
-    assert await NotificationJobs(bot.journal, NotificationRules()).digests() == 1
+    jobs = NotificationJobs(bot.journal, NotificationRules())
+    at(clock, MONDAY, 18, 0)
+    assert await jobs.digests() == 1
     [digest] = await outbox(bot.journal, "digest")
     body = digest["text"]
     assert "Математика: <b>5</b>" in _block(body, "Иванова Мария")  # her marks stay
     petya_part = _block(body, "Иванов Пётр")
-    assert "Математика: <b>" not in petya_part and "исправлено" not in petya_part  # marks off
+    assert "Математика: <b>" not in petya_part  # his marks are off
     assert "Пропущены уроки: 1 (Математика)" in petya_part  # his absences are still on
     assert "Задано на вт 24.11" in petya_part  # and his homework
     assert "Пропущены" not in _block(body, "Иванова Дарья")  # her absences: none
+
+    # 19:00: both marks are corrected; Tuesday's digest tells Мария's correction only.
+    at(clock, MONDAY, 19, 0)
+    async with bot.journal.transaction() as s:
+        ids = dict((await s.execute(select(Mark.pupil_id, Mark.id))).all())
+    await marks.change_mark(bot.journal, math, ids[p["petya"]], 4)
+    await marks.change_mark(bot.journal, math, ids[p["masha"]], 4)
+    at(clock, TUESDAY, 18, 0)
+    assert await jobs.digests() == 1
+    tuesday = (await outbox(bot.journal, "digest"))[-1]["text"]
+    assert "исправлено 23.11: 5 → 4" in _block(tuesday, "Иванова Мария")
+    assert "исправлено" not in _block(tuesday, "Иванов Пётр")  # a correction is a mark
 
 
 async def test_r16_absences_only_without_a_reason_in_the_alert_and_the_digest(
