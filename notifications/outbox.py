@@ -158,15 +158,16 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
 
 
 #: What a parent's quiet hours do not hold: the absence alerts (their updates and
-#: corrections too). Everything else to a parent then waits until the quiet hours end.
+#: corrections too; ``notifications.alerts.AlertKind``'s kinds, named here as that
+#: module queues through this one). Everything else to a parent waits for their end.
 UNHELD_KINDS = frozenset({"absence_alert", "absence_correction"})
 
 
 async def held_in_quiet_hours(session: AsyncSession, items: list[OutboxItem]) -> list[OutboxItem]:
     """The items, those to a parent in their quiet hours (R16; ``core.accounts.choices``)
     due no earlier than the hours' end: the one place every notification passes."""
-    held = [i.binding_id for i in items if i.binding_id and i.kind not in UNHELD_KINDS]
-    quiet = await quiet_hours_of(session, [b for b in held if b])
+    held = [i.binding_id for i in items if i.binding_id is not None and i.kind not in UNHELD_KINDS]
+    quiet = await quiet_hours_of(session, held)
     if not quiet:
         return items
     journal = session.info.get("journal")
