@@ -186,15 +186,20 @@ async def test_r16_absences_only_without_a_reason_in_the_alert_and_the_digest(
     assert all("Пропущены уроки: 1 (Математика)" not in _block(t, "Иванов Пётр") for t in mine)
     assert "Пропущены уроки: 1 (Математика) — болезнь" in digests[father_binding]  # all: told
 
-    # Tuesday: warned of by the father; for her that is a reason; he warned himself.
+    # Tuesday: Пётр warned of by the father (for her, a reason; he warned himself), and
+    # Мария absent too (all of hers are told): one alert, about Мария.
     at(clock, TUESDAY, 8, 35)
-    await absent(bot.journal, world, "math", TUESDAY, 1, "petya")
+    await absent(bot.journal, world, "math", TUESDAY, 1, "petya", "masha")
     at(clock, TUESDAY, 8, 40)
-    assert await jobs.absence_alerts() == 0
+    assert await jobs.absence_alerts() == 1
+    [alert] = [r for r in await outbox(bot.journal, "absence_alert") if "вт 24.11" in r["text"]]
+    assert "Мария" in alert["text"] and "Пётр" not in alert["text"]
     at(clock, TUESDAY, 20, 0)
     await jobs.digests()
-    tuesday = [r for r in await outbox(bot.journal, "digest") if "вт 24.11" in r["text"]]
-    assert not any("Пропущены уроки" in r["text"] for r in tuesday)
+    [hers] = [r for r in await outbox(bot.journal, "digest") if "Дневник за вт 24.11" in r["text"]]
+    assert hers["binding_id"] != father_binding  # his: nothing new, so none
+    assert "Пропущены уроки: 1 (Математика)" in _block(hers["text"], "Иванова Мария")
+    assert "Пропущены" not in _block(hers["text"], "Иванов Пётр")
 
 
 async def test_r16_quiet_hours_hold_an_announcement_until_seven_but_an_absence_alert_arrives(
