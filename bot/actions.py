@@ -226,11 +226,19 @@ class FamilyCb(Action, prefix="f"):
 
 class PrefCb(Action, prefix="pf"):
     """Parent's settings: ``what`` is d (digest on/off), a (alerts on/off), h (hour), w
-    (where: notifications to ``binding``, one of the parent's own, on or off)."""
+    (where: notifications to ``binding``, one of the parent's own, on or off); per child
+    ``pupil`` (R16): c (show that child's choices), k (``kind`` m marks, h homework,
+    n announcements, s schedule changes, set to ``value`` 1 on or 0 off), b (absences set
+    to ``value`` 0 all, 1 only without a reason, 2 none); q (quiet hours from ``hour`` to
+    ``end``; ``hour`` -1: none). Each button carries the choice it makes, not a toggle."""
 
     what: str
     hour: Num = -1
     binding: Num = -1
+    pupil: Num = -1
+    kind: str = ""
+    value: Num = -1
+    end: Num = -1
 
 
 class ClassCb(Action, prefix="c"):

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor
+from core.accounts.choices import Topic, wants_sql
 from core.digest.receipts import press_read
 from core.errors import InvalidValue, NotAllowed, NotFound
 from core.identity import UserRef
@@ -156,8 +157,9 @@ _SCOPE_SQL = {
 
 
 def _people_sql(scope: Scope, role: BindingRole) -> TextClause:
-    """The pupils enrolled today in the scope, or their parents who gave consent (R19)
-    and did not opt out of the e-diary (R18); each person once."""
+    """The pupils enrolled today in the scope, or their parents who gave consent (R19),
+    did not opt out of the e-diary (R18) and did not switch announcements off for that
+    child (R16: a parent of two hears of it for the other); each person once."""
     pupils = f"""
         SELECT p.person_id FROM pupils p JOIN classes k ON k.id = p.class_id
         WHERE k.school_id = :school AND {_SCOPE_SQL[scope]}
@@ -170,6 +172,7 @@ def _people_sql(scope: Scope, role: BindingRole) -> TextClause:
         f"""
         SELECT DISTINCT g.guardian_id FROM guardianships g
         WHERE g.pupil_id IN ({pupils}) AND g.consent IS TRUE AND NOT g.diary_opt_out
+          AND {wants_sql(Topic.ANNOUNCEMENTS)}
         """
     )
 

@@ -26,6 +26,7 @@ class Journal:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session, session.begin():
+            session.info["journal"] = self  # its clock and zone, for what a query cannot know
             yield session
 
     async def school_rules(self, session: AsyncSession, school_id: int) -> SchoolRules:

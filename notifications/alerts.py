@@ -37,8 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import SuggestCb
 from bot.screen import Button, Row, quote
 from core import alerts, recipients
+from core.accounts.choices import ChildChoices
 from core.alerts import AlertParent, AlertSubject, ThresholdPupil, TodayMark
-from core.models import BindingRole, Presence
+from core.models import AbsenceChoice, BindingRole, Presence
 from notifications.compose import day_label, first_names
 from notifications.outbox import OutboxItem
 from notifications.rules import NotificationRules
@@ -132,18 +133,29 @@ async def build_absence_alerts(
     return items, states
 
 
+_WITHOUT_REASON = ChildChoices(absences=AbsenceChoice.UNEXCUSED)
+
+
 def as_told_to(subject: AlertSubject, parent: AlertParent) -> tuple[AlertSubject, list[int]]:
     """The pupil's day as this parent hears of it, and the lessons they were told of: the
     absences they warned of themselves in advance are no news to them (issue 13), so a
-    day of only those brings them no alert (what else is missed still does)."""
+    day of only those brings them no alert (what else is missed still does). A parent
+    who chose only absences without a reason (R16) hears of no lesson excused or warned
+    of before they were told of it (one told of stays, so no correction follows)."""
     own = [w for w in subject.warnings if w.person_id == parent.recipient.person_id]
-    if not own:
+    known = {m.lesson_id for m in subject.absent if any(w.covers(m.lesson_no) for w in own)}
+    if parent.absences is AbsenceChoice.UNEXCUSED:
+        told = set(parent.announced)
+        known |= {
+            m.lesson_id
+            for m in subject.absent
+            if m.lesson_id not in told
+            and not _WITHOUT_REASON.hears_of(
+                m.reason, warned=any(w.covers(m.lesson_no) for w in subject.warnings)
+            )
+        }
+    if not known:
         return subject, parent.announced
-    known = {
-        m.lesson_id
-        for m in subject.marks
-        if m.status is Presence.ABSENT and any(w.covers(m.lesson_no) for w in own)
-    }
     marks = [m for m in subject.marks if m.lesson_id not in known]
     return replace(subject, marks=marks), [i for i in parent.announced if i not in known]
 

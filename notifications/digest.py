@@ -28,6 +28,7 @@ from core.digest import AbsenceLine, Child, DigestTarget, HomeworkLine, MarkLine
 from core.lessons.changes import ChangeView, changes_on
 from core.marks.history import Correction
 from core.models import AbsenceReason, Presence
+from core.planned.warned import warnings_of_days
 from core.rules import grade_has_marks
 from notifications.compose import (
     Keyboard,
@@ -161,6 +162,7 @@ async def _gather(
     given = await friday_round.pending_suggestions_by(
         s, [t.person_id for t in targets], pupils, [t.day for t in targets]
     )
+    warnings = await warnings_of_days(s, sorted(absences))
     shared: dict[HomeworkKey, list[HomeworkLine]] = {}
     content: dict[tuple[int, date], list[ChildDay]] = {}
     no_marks: list[MarkLine] = []
@@ -169,21 +171,32 @@ async def _gather(
     for t in targets:
         days = []
         for child in t.children:
-            recorded = marks.get(child.pupil_id, no_marks)
+            chosen = child.choices  # R16: what this parent hears of this child
+            recorded = marks.get(child.pupil_id, no_marks) if chosen.marks else no_marks
             if recorded and t.since > since:  # this parent's previous digest was later
                 recorded = [m for m in recorded if m.recorded_at >= t.since]
-            entry = ChildDay(child, recorded, absences.get((child.pupil_id, t.day), no_absences))
-            entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
+            pupil_day = (child.pupil_id, t.day)
+            told = digest.absences_told(
+                chosen,
+                absences.get(pupil_day, no_absences),
+                warnings.get(pupil_day, []),
+                t.person_id,
+            )
+            entry = ChildDay(child, recorded, told)
+            if chosen.marks:  # a correction is of a mark
+                entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
             entry.suggested = (t.person_id, child.pupil_id, t.day) in given
             next_day = next_days.get((child.class_id, t.day))
             mine = groups.get(child.pupil_id, NO_GROUPS) if groups else NO_GROUPS
-            if next_day is not None:  # R25: the next school day's timetable as changed
+            if next_day is not None and chosen.schedule:  # R25: the next day as changed
                 entry.next_day = next_day
                 entry.changes = [
                     x
                     for x in changes.get((child.class_id, next_day), NO_CHANGES)
                     if x.group_id is None or x.group_id in mine
                 ]
+            if not chosen.homework:
+                next_day = None
             if next_day is not None and grade_has_marks(child.grade):  # R12
                 lines = homework.get((child.class_id, next_day), NO_HOMEWORK)
                 key = (child.class_id, next_day, mine)

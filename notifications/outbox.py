@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screen import Button, Row, Style
+from core.accounts.choices import quiet_end, quiet_hours_of
 from core.journal import Journal
 from core.models import Messenger
+from core.rules import Rules
 
 TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
@@ -143,7 +146,7 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
     """
     batch: list[OutboxItem] = []
     inserted = 0
-    for item in items:
+    for item in await held_in_quiet_hours(session, list(items)):
         _check(item)
         if batch and (len(batch) >= ENQUEUE_CHUNK or item.channel != batch[0].channel):
             inserted += await _insert(session, batch)
@@ -152,6 +155,36 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
     if batch:
         inserted += await _insert(session, batch)
     return inserted
+
+
+#: What a parent's quiet hours do not hold: the absence alerts (their updates and
+#: corrections too; ``notifications.alerts.AlertKind``'s kinds, named here as that
+#: module queues through this one). Everything else to a parent waits for their end.
+UNHELD_KINDS = frozenset({"absence_alert", "absence_correction"})
+
+
+async def held_in_quiet_hours(session: AsyncSession, items: list[OutboxItem]) -> list[OutboxItem]:
+    """The items, those to a parent in their quiet hours (R16; ``core.accounts.choices``)
+    due no earlier than the hours' end: the one place every notification passes."""
+    held = [i.binding_id for i in items if i.binding_id is not None and i.kind not in UNHELD_KINDS]
+    quiet = await quiet_hours_of(session, held)
+    if not quiet:
+        return items
+    journal = session.info.get("journal")
+    now = journal.clock.now() if isinstance(journal, Journal) else datetime.now(UTC)
+    default_zone = journal.rules.timezone if isinstance(journal, Journal) else Rules().timezone
+    found = []
+    for item in items:
+        unheld = item.binding_id is None or item.kind in UNHELD_KINDS
+        hours = None if unheld else quiet.get(item.binding_id or 0)
+        if hours is not None:
+            starts, ends, zone = hours
+            due = max(now, item.not_before) if item.not_before else now
+            end = quiet_end(due, starts, ends, ZoneInfo(zone) if zone else default_zone)
+            if end is not None:
+                item = replace(item, not_before=end)
+        found.append(item)
+    return found
 
 
 async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:

@@ -19,7 +19,7 @@ async def test_r16_parent_turns_the_digest_off_picks_its_hour_and_finds_both_kep
     assert prefs.html.startswith("<b>Уведомления</b>")
     assert "🔔 Сводка за день: включена" in prefs.button_texts
     assert "🔔 Сразу сообщать о пропуске: да" in prefs.button_texts
-    assert [b for b in prefs.button_texts if b.startswith("• ")] == ["• 20:00"]
+    assert [b for b in prefs.button_texts if b.startswith("• ") and ":" in b] == ["• 20:00"]
 
     off = await mother.press_and_wait("🔔 Сводка за день: включена")
     assert "🔕 Сводка за день: выключена" in off.button_texts

@@ -13,6 +13,7 @@ from bot.actions import ChildCb, FamilyCb, FamilyView, PrefCb
 from bot.flows.routes import Routes, family
 from bot.flows.turn import Turn, actor_of
 from bot.screen import quote
+from bot.screens.family import ABSENCE_CHOICES, TOPICS
 from core import accounts
 from core import family as family_reads
 from core.errors import InvalidValue
@@ -100,8 +101,12 @@ async def switch_child(turn: Turn, action: ChildCb) -> None:
 
 
 async def settings_screen(turn: Turn, action: FamilyCb) -> None:
-    actor = actor_of(turn)
-    await show_prefs(turn, await accounts.get_prefs(turn.journal, actor))
+    await show_prefs(turn, await accounts.get_prefs(turn.journal, actor_of(turn), _shown(turn)))
+
+
+def _shown(turn: Turn) -> int | None:
+    """The child whose choices the settings show: the one the parent is looking at."""
+    return turn.caller.pupil.id if turn.caller.pupil else None
 
 
 async def show_prefs(turn: Turn, prefs: accounts.Prefs) -> None:
@@ -110,12 +115,14 @@ async def show_prefs(turn: Turn, prefs: accounts.Prefs) -> None:
 
 
 async def change_pref(turn: Turn, action: PrefCb) -> None:
-    actor, journal = actor_of(turn), turn.journal
-    current = await accounts.get_prefs(journal, actor)
+    actor, journal, shown = actor_of(turn), turn.journal, _shown(turn)
+    current = await accounts.get_prefs(journal, actor, shown)
     if action.what == "d":
-        prefs = await accounts.set_prefs(journal, actor, digest_enabled=not current.digest_enabled)
+        enabled = not current.digest_enabled
+        prefs = await accounts.set_prefs(journal, actor, digest_enabled=enabled, pupil_id=shown)
     elif action.what == "a":
-        prefs = await accounts.set_prefs(journal, actor, absence_alerts=not current.absence_alerts)
+        alerts = not current.absence_alerts
+        prefs = await accounts.set_prefs(journal, actor, absence_alerts=alerts, pupil_id=shown)
     elif action.what == "w":
         channel = next((c for c in current.channels if c.binding_id == action.binding), None)
         if channel is None:  # not one of this parent's (a forged or an old button)
@@ -123,7 +130,7 @@ async def change_pref(turn: Turn, action: PrefCb) -> None:
             return
         try:
             prefs = await accounts.set_delivery(
-                journal, actor, channel.binding_id, not channel.delivers
+                journal, actor, channel.binding_id, not channel.delivers, shown
             )
         except InvalidValue as refused:
             turn.answer(turn.tx(refused.key), alert=True)
@@ -131,8 +138,48 @@ async def change_pref(turn: Turn, action: PrefCb) -> None:
     else:
         if not 0 <= action.hour <= 23:
             return
-        prefs = await accounts.set_prefs(journal, actor, digest_time=time(action.hour))
+        prefs = await accounts.set_prefs(
+            journal, actor, digest_time=time(action.hour), pupil_id=shown
+        )
     await show_prefs(turn, prefs)
+
+
+async def change_child_pref(turn: Turn, action: PrefCb) -> None:
+    """R16: what to hear of one child (``action.pupil``), the choice the button carries;
+    core refuses someone else's child in words."""
+    journal, actor = turn.journal, actor_of(turn)
+    if action.what == "k" and action.kind in TOPICS and action.value in (0, 1):
+        await accounts.set_choice(
+            journal, actor, action.pupil, TOPICS[action.kind], on=bool(action.value)
+        )
+    elif action.what == "b" and 0 <= action.value < len(ABSENCE_CHOICES):
+        await accounts.set_choice(
+            journal, actor, action.pupil, absences=ABSENCE_CHOICES[action.value]
+        )
+    else:
+        turn.answer(turn.tx("fallback.stale_button"), alert=True)
+        return
+    await show_prefs(turn, await accounts.get_prefs(journal, actor, action.pupil))
+
+
+async def switch_prefs_child(turn: Turn, action: PrefCb) -> None:
+    """The settings of another of the parent's children (it becomes the one shown)."""
+    caller = turn.caller
+    assert caller.actor is not None
+    await accounts.switch_pupil(turn.journal, caller.actor, caller.user, action.pupil)
+    await turn.reidentify()
+    await show_prefs(turn, await accounts.get_prefs(turn.journal, actor_of(turn), _shown(turn)))
+
+
+async def change_quiet_hours(turn: Turn, action: PrefCb) -> None:
+    """Quiet hours from the presets, or none; anything else is a stale button."""
+    hours = None if action.hour == -1 else (action.hour, action.end)
+    if hours is not None and hours not in accounts.QUIET_PRESETS:
+        turn.answer(turn.tx("fallback.stale_button"), alert=True)
+        return
+    journal, actor = turn.journal, actor_of(turn)
+    await accounts.set_quiet_hours(journal, actor, hours)
+    await show_prefs(turn, await accounts.get_prefs(journal, actor, _shown(turn)))
 
 
 def routes() -> Routes:
@@ -146,5 +193,8 @@ def routes() -> Routes:
     r.press(FamilyCb, send_marks_chart, when=lambda a: a.view == FamilyView.CHART, who=family)
     r.press(ChildCb, switch_child, who=family)
     r.press(FamilyCb, settings_screen, when=lambda a: a.view == FamilyView.SETTINGS, who=family)
-    r.press(PrefCb, change_pref, who=family)
+    r.press(PrefCb, change_child_pref, when=lambda a: a.what in ("k", "b"), who=family)
+    r.press(PrefCb, switch_prefs_child, when=lambda a: a.what == "c", who=family)
+    r.press(PrefCb, change_quiet_hours, when=lambda a: a.what == "q", who=family)
+    r.press(PrefCb, change_pref, when=lambda a: a.what in ("d", "a", "w", "h"), who=family)
     return r

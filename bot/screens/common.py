@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from bot.actions import ChildCb
@@ -28,7 +29,7 @@ def page_of(items: list[T], page: int, size: int) -> tuple[list[T], int, int]:
     return items[page * size : (page + 1) * size], page, pages
 
 
-def children(kids: list[PupilRef], active: int | None, switch: Action | None = None) -> Row:
+def children(kids: Sequence[PupilRef], active: int | None, switch: Action | None = None) -> Row:
     """A parent's children by first name, the one shown ticked; a tap switches to the
     child (``switch``: an action with a ``pupil`` field that keeps to its screen)."""
     return [

@@ -6,18 +6,18 @@ on its first row. The class teacher reads the same marks and absences of a pupil
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from bot.actions import FamilyCb, FamilyView, PrefCb
 from bot.screen import Button, Row, Screen, quote
 from bot.screens.common import children
 from bot.screens.nav import menu_row
-from core.accounts import Prefs, PupilRef
+from core.accounts import QUIET_PRESETS, Prefs, PupilRef, Topic, in_quiet_hours
 from core.friday_round import AbsenceEntry
 from core.lessons import LessonSummary
 from core.marks import SubjectMarks
 from core.marks.history import Correction
-from core.models import AbsenceReason, Presence
+from core.models import AbsenceChoice, AbsenceReason, Presence
 from core.people import gender
 from core.periods import PeriodView
 from core.rules import grade_has_marks
@@ -185,14 +185,35 @@ def no_children(tx: Texts) -> Screen:
     return Screen(tx("family.no_children"))
 
 
+#: A child's on/off choices (R16), by the letter their buttons carry, in the screen's order.
+TOPICS: dict[str, Topic] = {
+    "m": Topic.MARKS,
+    "h": Topic.HOMEWORK,
+    "n": Topic.ANNOUNCEMENTS,
+    "s": Topic.SCHEDULE,
+}
+#: The absences' choices by the number their button carries; a tap moves to the next.
+ABSENCE_CHOICES = (AbsenceChoice.ALL, AbsenceChoice.UNEXCUSED, AbsenceChoice.OFF)
+
+
 def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
     """A parent's notifications: the digest and the absence alerts on or off, the digest's
-    hour (the school's own hour among those offered)."""
+    hour (the school's own hour among those offered); what to hear of each child (a
+    child's switch for a parent of several); the quiet hours; where they go."""
     hour = p.digest_time.hour if p.digest_time else school_hour
     hours = sorted({*DIGEST_HOURS, school_hour})
-    where = "\n\n" + tx("prefs.where_title") if len(p.channels) > 1 else ""
+    lines = [tx("prefs.title", hour=hour)]
+    if p.quiet is not None and p.digest_enabled and in_quiet_hours(time(hour), *p.quiet):
+        lines.append(tx("prefs.digest_held", end=f"{p.quiet[1]:%H:%M}"))
+    if p.child is not None:
+        lines += ["", tx("prefs.child", name=quote(p.child.full_name), cls=p.child.class_name)]
+        if len(p.children) > 1:
+            lines.append(tx("prefs.child_each"))
+    lines += ["", _quiet_words(tx, p.quiet)]
+    if len(p.channels) > 1:
+        lines += ["", tx("prefs.where_title")]
     return Screen(
-        tx("prefs.title", hour=hour) + where,
+        "\n".join(lines),
         [
             [
                 Button(
@@ -210,10 +231,53 @@ def prefs(tx: Texts, p: Prefs, school_hour: int) -> Screen:
                 Button(("• " if h == hour else "") + f"{h}:00", PrefCb(what="h", hour=h))
                 for h in hours
             ],
+            *_child_rows(tx, p),
+            _quiet_row(tx, p.quiet),
             *_where(tx, p),
             menu_row(tx),
         ],
     )
+
+
+def _child_rows(tx: Texts, p: Prefs) -> list[Row]:
+    """The shown child's choices, one button each carrying the choice it makes; above
+    them the children (when several), the shown one ticked."""
+    child = p.child
+    if child is None:
+        return []
+    rows: list[Row] = []
+    if len(p.children) > 1:
+        rows.append(children(p.children, child.id, PrefCb(what="c")))
+
+    def toggle(key: str) -> Button:
+        on = bool(getattr(p.choices, TOPICS[key].value))
+        what = tx(f"prefs.topic_{TOPICS[key].value}")
+        return Button(
+            ("✅ " if on else "▫️ ") + what,
+            PrefCb(what="k", pupil=child.id, kind=key, value=0 if on else 1),
+        )
+
+    now = ABSENCE_CHOICES.index(p.choices.absences)
+    absences = Button(
+        tx(f"prefs.absences_{p.choices.absences.value}"),
+        PrefCb(what="b", pupil=child.id, value=(now + 1) % len(ABSENCE_CHOICES)),
+    )
+    return [*rows, [toggle("m"), toggle("h")], [absences], [toggle("n"), toggle("s")]]
+
+
+def _quiet_row(tx: Texts, quiet: tuple[time, time] | None) -> Row:
+    chosen = (quiet[0].hour, quiet[1].hour) if quiet else None
+    row = [Button(("• " if chosen is None else "") + tx("prefs.quiet_none"), PrefCb(what="q"))]
+    for start, end in QUIET_PRESETS:
+        mark = "• " if chosen == (start, end) else ""
+        row.append(Button(f"{mark}{start}–{end}", PrefCb(what="q", hour=start, end=end)))
+    return row
+
+
+def _quiet_words(tx: Texts, quiet: tuple[time, time] | None) -> str:
+    if quiet is None:
+        return tx("prefs.quiet_off")
+    return tx("prefs.quiet_on", start=f"{quiet[0]:%H:%M}", end=f"{quiet[1]:%H:%M}")
 
 
 def _where(tx: Texts, p: Prefs) -> list[Row]:

@@ -18,25 +18,43 @@ from core.accounts.caller import (
     switch_binding,
     switch_pupil,
 )
+from core.accounts.choices import (
+    QUIET_PRESETS,
+    ChildChoices,
+    Topic,
+    in_quiet_hours,
+    set_choice,
+    set_quiet_hours,
+    wants,
+    wants_sql,
+)
 from core.accounts.opt_out import GuardianLink, class_guardians, set_diary_opt_out
 from core.accounts.prefs import Channel, Prefs, chats_of, get_prefs, set_delivery, set_prefs
 
 __all__ = [
+    "QUIET_PRESETS",
     "SEEN_EVERY",
     "Caller",
     "Channel",
+    "ChildChoices",
     "GuardianLink",
     "Prefs",
     "PupilRef",
+    "Topic",
     "chats_of",
     "children",
     "class_guardians",
     "get_prefs",
     "identify",
+    "in_quiet_hours",
+    "set_choice",
     "set_delivery",
     "set_diary_opt_out",
     "set_prefs",
+    "set_quiet_hours",
     "set_reachable",
     "switch_binding",
     "switch_pupil",
+    "wants",
+    "wants_sql",
 ]

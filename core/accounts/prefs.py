@@ -1,14 +1,19 @@
-"""A parent's notification choices, and the chats where people can be reached."""
+"""A parent's notification choices, and the chats where people can be reached: the
+digest's hour and switch and where things go (per binding), what to hear of each child
+and the quiet hours (per person, ``core.accounts.choices``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor
+from core.accounts.caller import PupilRef, children_in
+from core.accounts.choices import EVERYTHING, ChildChoices, choices_in, quiet_hours_in
 from core.errors import InvalidValue, NotAllowed
 from core.journal import Journal
 from core.models import Account, Binding, BindingRole, Messenger, NotificationPrefs, School
@@ -32,22 +37,39 @@ class Prefs:
     school_time: time | None = None  # the school's digest hour; None: the deployment's
     # Every binding of this parent in this school (several: a choice where things go).
     channels: tuple[Channel, ...] = ()
+    children: tuple[PupilRef, ...] = ()
+    child: PupilRef | None = None  # whose choices these are
+    choices: ChildChoices = EVERYTHING
+    quiet: tuple[time, time] | None = None  # from, to (local); None: none
 
 
-async def get_prefs(journal: Journal, actor: Actor) -> Prefs:
-    binding_id = _parent_binding(actor)
+async def get_prefs(journal: Journal, actor: Actor, pupil_id: int | None = None) -> Prefs:
+    """The parent's choices, those for child ``pupil_id`` among them (not one of their
+    children, or None: the first)."""
+    _parent_binding(actor)
     async with journal.transaction() as s:
-        row = await s.get(NotificationPrefs, binding_id)
-        school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
-        found = await s.execute(
-            select(Binding.id, Binding.messenger, func.coalesce(NotificationPrefs.delivers, True))
-            .outerjoin(NotificationPrefs, NotificationPrefs.binding_id == Binding.id)
-            .where(*_same_parent(actor))
-            .order_by(Binding.messenger.desc(), Binding.id)  # telegram, then max
-        )
-        channels = tuple(
-            Channel(b, Messenger(m), bool(on), b == binding_id) for b, m, on in found.all()
-        )
+        prefs = await _binding_prefs(s, actor)
+        kids = await children_in(s, actor)
+        child = next((k for k in kids if k.id == pupil_id), kids[0] if kids else None)
+        assert actor.person_id is not None  # a parent binding's
+        choices = await choices_in(s, actor.person_id, child.id) if child else EVERYTHING
+        quiet = await quiet_hours_in(s, actor.person_id)
+    return replace(prefs, children=tuple(kids), child=child, choices=choices, quiet=quiet)
+
+
+async def _binding_prefs(s: AsyncSession, actor: Actor) -> Prefs:
+    binding_id = _parent_binding(actor)
+    row = await s.get(NotificationPrefs, binding_id)
+    school_time = await s.scalar(select(School.digest_time).where(School.id == actor.school_id))
+    found = await s.execute(
+        select(Binding.id, Binding.messenger, func.coalesce(NotificationPrefs.delivers, True))
+        .outerjoin(NotificationPrefs, NotificationPrefs.binding_id == Binding.id)
+        .where(*_same_parent(actor))
+        .order_by(Binding.messenger.desc(), Binding.id)  # telegram, then max
+    )
+    channels = tuple(
+        Channel(b, Messenger(m), bool(on), b == binding_id) for b, m, on in found.all()
+    )
     if row is None:
         return Prefs(True, None, True, school_time, channels)
     return Prefs(row.digest_enabled, row.digest_time, row.absence_alerts, school_time, channels)
@@ -62,7 +84,9 @@ def _same_parent(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-async def set_delivery(journal: Journal, actor: Actor, binding_id: int, delivers: bool) -> Prefs:
+async def set_delivery(
+    journal: Journal, actor: Actor, binding_id: int, delivers: bool, pupil_id: int | None = None
+) -> Prefs:
     """Notifications go, or stop going, to one of the parent's own bindings (another
     messenger's, say). At least one keeps delivering: switching everything off is the
     digest's and the alerts' own buttons, which say what stops."""
@@ -90,7 +114,7 @@ async def set_delivery(journal: Journal, actor: Actor, binding_id: int, delivers
         await s.execute(
             stmt.on_conflict_do_update(index_elements=["binding_id"], set_={"delivers": delivers})
         )
-    return await get_prefs(journal, actor)
+    return await get_prefs(journal, actor, pupil_id)
 
 
 async def set_prefs(
@@ -100,6 +124,7 @@ async def set_prefs(
     digest_enabled: bool | None = None,
     digest_time: time | bool | None = False,
     absence_alerts: bool | None = None,
+    pupil_id: int | None = None,
 ) -> Prefs:
     """Change a parent's choices; ``digest_time=None`` goes back to the school's time,
     ``False`` (the default) leaves it as it is."""
@@ -119,7 +144,7 @@ async def set_prefs(
             else stmt.on_conflict_do_nothing()
         )
         await s.execute(stmt)
-    return await get_prefs(journal, actor)
+    return await get_prefs(journal, actor, pupil_id)
 
 
 def _parent_binding(actor: Actor) -> int:

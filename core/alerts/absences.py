@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.choices import CHOICES_JOIN
 from core.models import (
+    AbsenceChoice,
+    AbsenceReason,
     Presence,
 )
 from core.planned.warned import Warning, warnings_of_days
@@ -25,6 +28,7 @@ class TodayMark:
     lesson_no: int
     subject: str
     status: Presence
+    reason: AbsenceReason = AbsenceReason.UNCONFIRMED
 
 
 @dataclass
@@ -50,6 +54,7 @@ class AlertParent:
     recipient: Recipient
     version: int  # of the last message sent (0: none)
     announced: list[int]  # lesson ids the last message said were missed
+    absences: AbsenceChoice = AbsenceChoice.ALL  # what they chose to hear of (R16)
 
 
 _ALERT_PUPILS_SQL = text(
@@ -71,7 +76,8 @@ _ALERT_PUPILS_SQL = text(
         JOIN sch ON sch.id = k.school_id AND st.day = sch.today
         WHERE st.lessons <> '[]'::jsonb
     )
-    SELECT c.pupil_id, c.day, pe.full_name, k.name, l.id, l.lesson_no, s.name, a.status
+    SELECT c.pupil_id, c.day, pe.full_name, k.name, l.id, l.lesson_no, s.name, a.status,
+           a.reason
     FROM concerned c
     JOIN people pe ON pe.id = c.pupil_id
     JOIN pupils p ON p.person_id = c.pupil_id
@@ -89,18 +95,21 @@ _ALERT_PARENTS_SQL = text(
     f"""
     SELECT x.pupil_id, b.id, b.person_id, COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'), b.messenger,
-           COALESCE(st.version, 0), COALESCE(st.lessons, '[]'::jsonb)
+           COALESCE(st.version, 0), COALESCE(st.lessons, '[]'::jsonb),
+           COALESCE(cc.absences, 'all')
     FROM unnest(CAST(:pupils AS integer[]), CAST(:days AS date[])) AS x(pupil_id, day)
     JOIN guardianships g ON g.pupil_id = x.pupil_id
                         AND g.consent IS TRUE AND NOT g.diary_opt_out
     JOIN bindings b ON b.person_id = g.guardian_id AND b.role = 'parent'
                    AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
     JOIN people pe ON pe.id = b.person_id
+    {CHOICES_JOIN}
     LEFT JOIN notification_prefs np ON np.binding_id = b.id
     LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN absence_alert_states st
            ON st.binding_id = b.id AND st.pupil_id = x.pupil_id AND st.day = x.day
     WHERE COALESCE(np.absence_alerts, true) AND {DELIVERS_SQL}
+      AND COALESCE(cc.absences, 'all') <> 'off'
     ORDER BY x.pupil_id, b.id
     """
 )
@@ -112,12 +121,14 @@ async def alert_subjects(s: AsyncSession, now: datetime, tz: ZoneInfo) -> list[A
     want instant alerts (consent given, not opted out, reachable)."""
     subjects: dict[int, AlertSubject] = {}
     rows = await s.execute(_ALERT_PUPILS_SQL, {"now": now, "tz": tz.key})
-    for pupil_id, day, name, class_name, lesson_id, no, subject, status in rows:
+    for pupil_id, day, name, class_name, lesson_id, no, subject, status, reason in rows:
         entry = subjects.get(pupil_id)
         if entry is None:
             entry = subjects[pupil_id] = AlertSubject(pupil_id, name, class_name, day)
         if lesson_id is not None:
-            entry.marks.append(TodayMark(lesson_id, no, subject, Presence(status)))
+            entry.marks.append(
+                TodayMark(lesson_id, no, subject, Presence(status), AbsenceReason(reason))
+            )
     if not subjects:
         return []
     ordered = list(subjects.values())
@@ -125,9 +136,21 @@ async def alert_subjects(s: AsyncSession, now: datetime, tz: ZoneInfo) -> list[A
         _ALERT_PARENTS_SQL,
         {"pupils": [x.pupil_id for x in ordered], "days": [x.day for x in ordered]},
     )
-    for pupil_id, binding_id, person_id, chat_id, language, channel, version, lessons in parents:
+    for (
+        pupil_id,
+        binding_id,
+        person_id,
+        chat_id,
+        language,
+        channel,
+        version,
+        lessons,
+        chosen,
+    ) in parents:
         recipient = Recipient(binding_id, person_id, chat_id, language, channel)
-        subjects[pupil_id].parents.append(AlertParent(recipient, version, list(lessons)))
+        subjects[pupil_id].parents.append(
+            AlertParent(recipient, version, list(lessons), AbsenceChoice(chosen))
+        )
     warnings = await warnings_of_days(s, [(x.pupil_id, x.day) for x in ordered])
     for x in ordered:
         x.warnings = warnings.get((x.pupil_id, x.day), [])

@@ -14,15 +14,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.choices import CHOICES_JOIN, EVERYTHING, ChildChoices
 from core.clock import at_local
 from core.jobs import school_zones
 from core.models import (
+    AbsenceChoice,
     AbsenceReason,
     Messenger,
     NotificationPrefs,
     Presence,
     School,
 )
+from core.planned.warned import Warning
 from core.recipients import DELIVERS_SQL
 
 
@@ -33,6 +36,7 @@ class Child:
     class_id: int
     class_name: str
     grade: int
+    choices: ChildChoices = EVERYTHING  # what this parent chose to hear of this child
 
 
 @dataclass
@@ -71,13 +75,15 @@ _DIGEST_PARENTS_SQL = f"""
 
 # Asked apart from the parents, by their ids: the planner then knows how many there are
 # and joins the children by hashing instead of a hundred thousand index lookups.
-_DIGEST_CHILDREN_SQL = """
+_DIGEST_CHILDREN_SQL = f"""
     SELECT g.guardian_id, p.person_id, ppe.full_name, k.id, k.name, k.grade,
-           p.admitted_on, p.left_on
+           p.admitted_on, p.left_on,
+           cc.marks, cc.absences, cc.homework
     FROM guardianships g
     JOIN pupils p ON p.person_id = g.pupil_id
     JOIN people ppe ON ppe.id = p.person_id
     JOIN classes k ON k.id = p.class_id
+    {CHOICES_JOIN}
     WHERE g.guardian_id = ANY($1::integer[]) AND g.consent IS TRUE AND NOT g.diary_opt_out
 """
 
@@ -195,14 +201,41 @@ async def guardians_children(
 
 
 def enrolled_on(rows: Iterable[tuple[Any, ...]], day: date) -> list[Child]:
-    """The children of :func:`guardians_children`'s rows enrolled on ``day``, by name."""
+    """The children of :func:`guardians_children`'s rows enrolled on ``day``, by name,
+    each with what the parent chose to hear of them (no choice: everything)."""
     mine = [
-        Child(pupil_id, name, class_id, class_name, grade)
-        for _, pupil_id, name, class_id, class_name, grade, admitted, left in rows
+        Child(pupil_id, name, class_id, class_name, grade, _chosen(*chosen))
+        for _, pupil_id, name, class_id, class_name, grade, admitted, left, *chosen in rows
         if (admitted is None or admitted <= day) and (left is None or left > day)
     ]
     mine.sort(key=lambda c: (c.full_name, c.pupil_id))
     return mine
+
+
+def _chosen(marks: bool | None, absences: str | None, homework: bool | None) -> ChildChoices:
+    if absences is None:  # no row: everything
+        return EVERYTHING
+    return ChildChoices(bool(marks), AbsenceChoice(absences), bool(homework))
+
+
+def absences_told(
+    choices: ChildChoices, lines: list[AbsenceLine], warnings: list[Warning], person_id: int
+) -> list[AbsenceLine]:
+    """The day's absences and lateness a parent hears of (R16): as they chose for the
+    child (all, only those without a reason — a warning in advance is one — or none),
+    and never the lessons they warned of themselves: they gave the reason."""
+    if choices.absences is AbsenceChoice.OFF:
+        return []
+    if choices.absences is AbsenceChoice.ALL and not warnings:
+        return lines
+    told = []
+    for a in lines:
+        if a.status is Presence.ABSENT:
+            by = [w.person_id for w in warnings if w.covers(a.lesson_no)]
+            if person_id in by or not choices.hears_of(a.reason, warned=bool(by)):
+                continue
+        told.append(a)
+    return told
 
 
 def waits_for_reason(absences: Iterable[AbsenceLine]) -> bool:

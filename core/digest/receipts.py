@@ -14,6 +14,7 @@ from core.access import Actor
 from core.classes import ensure_class_teacher
 from core.digest.content import (
     Child,
+    absences_told,
     day_absences,
     enrolled_on,
     guardians_children,
@@ -24,6 +25,7 @@ from core.friday_round import pending_suggestions_by
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import AnnouncementReceipt, Digest
+from core.planned.warned import warnings_of_days
 from core.recipients import own_binding_actor
 
 
@@ -79,13 +81,21 @@ async def mark_digest_read(journal: Journal, user: UserRef, binding_id: int, day
         pupils = [c.pupil_id for c in children]
         absences = await day_absences(s, [actor.school_id], pupils, [day])
         given = await pending_suggestions_by(s, [person], pupils, [day])
+        warnings = await warnings_of_days(s, sorted(absences))
         return Receipt(
             first,
             [
                 c
                 for c in children
                 if (person, c.pupil_id, day) not in given
-                and waits_for_reason(absences.get((c.pupil_id, day), ()))
+                and waits_for_reason(
+                    absences_told(
+                        c.choices,
+                        absences.get((c.pupil_id, day), []),
+                        warnings.get((c.pupil_id, day), []),
+                        person,
+                    )
+                )
             ],
         )
 

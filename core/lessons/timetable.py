@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import recipients
 from core.access import Actor, ensure_can_view_pupil
 from core.accounts.caller import PupilRef, children_in
+from core.accounts.choices import Topic, wants_sql
 from core.clock import local_today
 from core.journal import Journal
 from core.lessons.changes import ChangeView, changes_touching
@@ -96,11 +97,11 @@ class ParentTold:
 
 # THE place where the parents told of schedule changes are chosen (R25, R16): the pupils
 # enrolled on the day in each change's class (or its subgroup), and their guardians who
-# consented (R19) and did not opt out of the e-diary (R18). A parent's per-child choice
-# not to get schedule changes goes into this WHERE; the bindings are picked by
+# consented (R19), did not opt out of the e-diary (R18) and did not turn schedule changes
+# off for that child (R16, «⚙️ Уведомления»); the bindings are picked by
 # ``recipients.reachable`` (revoked, unreachable, «Куда присылать»).
 _PARENTS_SQL = text(
-    """
+    f"""
     SELECT x.i, p.person_id, pe.full_name, k.name, g.guardian_id
     FROM unnest(CAST(:classes AS integer[]), CAST(:groups AS integer[]))
          WITH ORDINALITY AS x(class_id, group_id, i)
@@ -110,7 +111,7 @@ _PARENTS_SQL = text(
     JOIN guardianships g ON g.pupil_id = p.person_id
     WHERE (p.admitted_on IS NULL OR p.admitted_on <= :day)
       AND (p.left_on IS NULL OR p.left_on > :day)
-      AND g.consent IS TRUE AND NOT g.diary_opt_out
+      AND g.consent IS TRUE AND NOT g.diary_opt_out AND {wants_sql(Topic.SCHEDULE)}
       AND (x.group_id IS NULL OR EXISTS (
             SELECT 1 FROM group_members gm
             WHERE gm.group_id = x.group_id AND gm.pupil_id = p.person_id))

@@ -5,9 +5,11 @@ Every model is re-exported here: ``from core.models import Lesson``."""
 from core.models.accounts import (
     Account,
     Binding,
+    ChildNotificationChoice,
     ConversationState,
     Invitation,
     NotificationPrefs,
+    QuietHours,
     RedeemAttempt,
 )
 from core.models.audit import (
@@ -18,6 +20,7 @@ from core.models.base import (
     EXCUSED_REASONS,
     FINAL_SPECIAL_VALUES,
     NAMING_CONVENTION,
+    AbsenceChoice,
     AbsenceReason,
     Base,
     BindingRole,
@@ -68,6 +71,7 @@ __all__ = [
     "EXCUSED_REASONS",
     "FINAL_SPECIAL_VALUES",
     "NAMING_CONVENTION",
+    "AbsenceChoice",
     "AbsenceReason",
     "AbsenceSuggestion",
     "AcademicYear",
@@ -82,6 +86,7 @@ __all__ = [
     "Binding",
     "BindingRole",
     "ChangeKind",
+    "ChildNotificationChoice",
     "ConversationState",
     "CorrectionRequest",
     "Digest",
@@ -100,6 +105,7 @@ __all__ = [
     "PlannedAbsence",
     "Presence",
     "Pupil",
+    "QuietHours",
     "RedeemAttempt",
     "RequestStatus",
     "ScheduleChange",

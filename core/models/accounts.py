@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, BindingRole, _enum_check
+from core.models.base import AbsenceChoice, Base, BindingRole, _enum_check
 
 
 class Invitation(Base):
@@ -148,3 +148,37 @@ class NotificationPrefs(Base):
     # False: nothing unasked goes to this binding's messenger; the parent chose another one
     # of theirs (core.accounts.set_delivery keeps at least one delivering).
     delivers: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class ChildNotificationChoice(Base):
+    """What a parent (the person, on every binding of theirs) receives about one child
+    (R16). No row: everything, as before anyone chose."""
+
+    __tablename__ = "child_notification_choices"
+    __table_args__ = (CheckConstraint(_enum_check("absences", AbsenceChoice), name="absences"),)
+
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(
+        ForeignKey("pupils.person_id", ondelete="CASCADE"), primary_key=True
+    )
+    marks: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))  # corrections too
+    absences: Mapped[str] = mapped_column(String(10), server_default=text("'all'"))
+    homework: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    announcements: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    schedule: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class QuietHours(Base):
+    """A parent's quiet hours, local time of the school (R16): inside them only absence
+    alerts are sent; the rest waits until ``ends``. ``starts`` > ``ends``: over midnight."""
+
+    __tablename__ = "quiet_hours"
+    __table_args__ = (CheckConstraint("starts <> ends", name="not_empty"),)
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)

@@ -72,6 +72,15 @@ class AbsenceReason(StrEnum):
     UNEXCUSED = "unexcused"
 
 
+class AbsenceChoice(StrEnum):
+    """What a parent hears of a child's absences (R16): every one, only those without a
+    reason (not given yet, or found unexcused), or none."""
+
+    ALL = "all"
+    UNEXCUSED = "unexcused"
+    OFF = "off"
+
+
 EXCUSED_REASONS = frozenset(
     {AbsenceReason.ILLNESS, AbsenceReason.PARENT_STATEMENT, AbsenceReason.OTHER_EXCUSED}
 )
