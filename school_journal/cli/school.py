@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
 
-from core import directory, lessons, schools
+from core import audit_partitions, directory, lessons, schools
 from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
 from core.schools import find_school
@@ -99,6 +99,11 @@ def add_status(commands: Commands) -> None:
 
 async def migrate_command(app: App, args: argparse.Namespace) -> int:
     print(t("cli.migrated"))  # the composition root has migrated on opening
+    # The audit log's partitions for this school year and the next (as the daily job).
+    async with app.journal.transaction() as s:
+        added = await audit_partitions.ensure_partitions(s, app.journal.clock.now())
+    if added:
+        print(t("cli.audit_partitions_added", names=", ".join(added)))
     return 0
 
 
