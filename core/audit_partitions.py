@@ -2,8 +2,9 @@
 bounds), named ``audit_log_<start>_<end>``, and ``audit_log_default`` for any moment no
 year's partition holds, so an insert never fails (issue 14; migration 0024).
 
-:func:`ensure_partitions` adds the current and the next school year's partitions if they
-are missing; the scheduler runs it daily and ``journal migrate`` once. Idempotent. A row
+:func:`add_due_partitions` adds the current and the next school year's partitions if
+they are missing; ``journal run`` runs it on start and hourly, ``journal migrate`` once.
+Idempotent. A row
 that landed in the default partition before its year's partition existed is moved into it
 in the same transaction (the only rows that ever move: the log stays append-only for
 everyone else). Nothing changes for readers: they query ``audit_log``, and PostgreSQL
@@ -19,6 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs import JOB_LOCK_NAMESPACE
+from core.journal import Journal
 
 DEFAULT_PARTITION = "audit_log_default"
 APPEND_ONLY_TRIGGER = "audit_log_append_only"  # migration 0001, on the parent since 0024
@@ -64,6 +66,12 @@ def year_of(moment: datetime) -> YearPartition:
     """The partition a moment's row lands in."""
     utc = moment.astimezone(UTC)
     return YearPartition(utc.year if utc.month >= FIRST_MONTH else utc.year - 1)
+
+
+async def add_due_partitions(journal: Journal) -> list[str]:
+    """:func:`ensure_partitions` now by the journal's clock, in a transaction of its own."""
+    async with journal.transaction() as s:
+        return await ensure_partitions(s, journal.clock.now())
 
 
 async def ensure_partitions(s: AsyncSession, now: datetime) -> list[str]:

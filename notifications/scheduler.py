@@ -29,7 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screen import Limits
-from core import alerts, audit_partitions, digest
+from core import alerts, digest
 from core import jobs as job_runs
 from core.journal import Journal
 from core.metrics import Metrics
@@ -203,15 +203,6 @@ class NotificationJobs:
             "absence_thresholds", lambda now: daily_slot(now, rules.threshold_check_time), build
         )
 
-    async def audit_partitions(self) -> list[str]:
-        """The audit log's partitions for this school year and the next (daily and on
-        start; idempotent): the ones it added."""
-        async with self.journal.transaction() as s:
-            added = await audit_partitions.ensure_partitions(s, self.journal.clock.now())
-        if added:
-            log.info("audit log partitions added: %s", ", ".join(added))
-        return added
-
     async def run_due(self) -> dict[str, int]:
         """Run every job that is due or was missed within the catch-up window (on start
         and every few minutes). One failing job does not stop the others."""
@@ -274,10 +265,6 @@ def build_scheduler(jobs: NotificationJobs) -> AsyncIOScheduler:
         jobs.run_due, IntervalTrigger(minutes=rules.sweep_minutes, timezone=tz), id="sweep"
     )
     scheduler.add_job(jobs.run_due, id="sweep_on_start")  # no trigger: once, at start
-    scheduler.add_job(jobs.audit_partitions, id="audit_partitions_on_start")
-    scheduler.add_job(
-        jobs.audit_partitions, CronTrigger(hour=3, minute=15, timezone=tz), id="audit_partitions"
-    )
     scheduler.add_job(jobs.digests, CronTrigger(minute="0,30", timezone=tz), id="digests")
 
     def cron(at: time, **fields: object) -> CronTrigger:

@@ -9,22 +9,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import asyncpg
 import pytest
 from alembic import command
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
 from core import audit, lessons, marks, revert
+from core.audit_partitions import YearPartition, add_due_partitions, year_of
 from core.clock import ManualClock
 from core.journal import Journal
 from core.marks.history import _CHANGED_SQL, corrections
+from core.metrics import Metrics
 from core.models import AcademicYear, Binding, BindingRole, Mark, Period
 from core.reports.audit import mark_audit
-from notifications.scheduler import NotificationJobs
+from school_journal.app import App
+from school_journal.cli import build_parser, dispatch
 from school_journal.database import asyncpg_dsn, create_engine, with_database
 from school_journal.migrate import alembic_config, upgrade
+from school_journal.service import add_partitions_job
+from school_journal.settings import Settings
 from tests.conftest import MOSCOW
 from tests.world import MONDAY, World
 
@@ -63,15 +71,11 @@ async def last_year(journal: Journal, world: World) -> int:
 
 
 @pytest.fixture
-async def jobs(
-    journal: Journal, clock: ManualClock, world: World, last_year: int
-) -> NotificationJobs:
-    """The notification jobs, run once last May: last year's and this year's partitions
+async def partitioned(journal: Journal, clock: ManualClock, world: World, last_year: int) -> None:
+    """The partitions job, run once last May: last year's and this year's partitions
     exist whatever year the template database was built in."""
-    jobs = NotificationJobs(journal)
     at(clock, LAST_DAY, 8)
-    await jobs.audit_partitions()
-    return jobs
+    await add_due_partitions(journal)
 
 
 async def partitions(journal: Journal) -> set[str]:
@@ -123,7 +127,7 @@ async def mark_of(journal: Journal, lesson_id: int, pupil_id: int) -> int | None
 
 
 async def test_rows_of_last_school_year_and_this_one_land_in_their_partitions(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
+    journal: Journal, world: World, clock: ManualClock, partitioned: None
 ) -> None:
     w, p = world, world.people
     at(clock, LAST_DAY, 12)
@@ -152,20 +156,24 @@ async def test_rows_of_last_school_year_and_this_one_land_in_their_partitions(
 
 
 async def test_the_partition_job_adds_next_years_and_run_twice_changes_nothing(
-    journal: Journal, clock: ManualClock, jobs: NotificationJobs
+    journal: Journal, clock: ManualClock, partitioned: None
 ) -> None:
-    assert await jobs.audit_partitions() == []  # the fixture's run was the first today
+    assert await add_due_partitions(journal) == []  # the fixture's run was the first today
     before = await partitions(journal)
     clock.set(datetime(2029, 8, 31, 12, tzinfo=UTC))  # the day before a school year
-    added = await jobs.audit_partitions()
+    # Run as journal run runs it (at start, then hourly).
+    scheduler = AsyncIOScheduler()
+    add_partitions_job(scheduler, cast(App, SimpleNamespace(journal=journal, metrics=Metrics())))
+    assert {j.id for j in scheduler.get_jobs()} == {"audit_partitions", "audit_partitions_on_start"}
+    await scheduler.get_job("audit_partitions_on_start").func()
+    added = sorted((await partitions(journal)) - before)
     assert "audit_log_2029_2030" in added  # the school year that starts in a day
-    assert (await partitions(journal)) - before == set(added)
-    assert await jobs.audit_partitions() == []
+    assert await add_due_partitions(journal) == []
     assert (await partitions(journal)) - before == set(added)
 
 
 async def test_a_row_that_came_before_its_years_partition_moves_in_with_its_id(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
+    journal: Journal, world: World, clock: ManualClock, partitioned: None
 ) -> None:
     await record_at(
         journal,
@@ -176,7 +184,7 @@ async def test_a_row_that_came_before_its_years_partition_moves_in_with_its_id(
     assert set(before.values()) == {"audit_log_default"}
 
     clock.set(datetime(2032, 9, 2, tzinfo=UTC))
-    assert await jobs.audit_partitions() == ["audit_log_2032_2033", "audit_log_2033_2034"]
+    assert await add_due_partitions(journal) == ["audit_log_2032_2033", "audit_log_2033_2034"]
 
     after = await where_rows_are(journal)
     assert set(after) == set(before)  # the same ids
@@ -193,7 +201,7 @@ async def test_a_row_that_came_before_its_years_partition_moves_in_with_its_id(
 
 @pytest.mark.parametrize("table", ["audit_log", THIS_YEAR, "audit_log_default"])
 async def test_r9_the_audit_log_is_append_only_on_every_partition(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs, table: str
+    journal: Journal, world: World, clock: ManualClock, partitioned: None, table: str
 ) -> None:
     moments = (datetime(2026, 11, 23, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC))
     await record_at(journal, world.school_id, *moments)
@@ -205,7 +213,7 @@ async def test_r9_the_audit_log_is_append_only_on_every_partition(
 
 
 async def test_r9_the_audit_report_of_last_year_reads_last_years_partition(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs, last_year: int
+    journal: Journal, world: World, clock: ManualClock, partitioned: None, last_year: int
 ) -> None:
     w, p = world, world.people
     lesson = await math_lesson(journal, w, LAST_DAY)
@@ -233,7 +241,7 @@ async def test_r9_the_audit_report_of_last_year_reads_last_years_partition(
 
 
 async def test_r3_revert_voids_changes_on_both_sides_of_the_school_years_boundary(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
+    journal: Journal, world: World, clock: ManualClock, partitioned: None
 ) -> None:
     w, p, math = world, world.people, world.staff("math")
     async with journal.transaction() as s:
@@ -271,7 +279,7 @@ async def test_r3_revert_voids_changes_on_both_sides_of_the_school_years_boundar
 
 
 async def test_a_digest_read_of_this_year_touches_only_this_years_partition(
-    journal: Journal, world: World, clock: ManualClock, jobs: NotificationJobs
+    journal: Journal, world: World, clock: ManualClock, partitioned: None
 ) -> None:
     now = at(clock, MONDAY, 20)
     async with journal.transaction() as s:
@@ -396,3 +404,21 @@ async def test_the_migration_keeps_every_row_and_id_both_ways(bare_url: str) -> 
         ) == 103  # fmt: skip
     finally:
         await conn.close()
+
+
+async def test_journal_migrate_adds_a_missing_partition_once(
+    journal: Journal, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command runs on the wall clock: next school year's partition, dropped (empty).
+    upcoming = YearPartition(year_of(datetime.now(UTC)).start + 1).name
+    async with journal.transaction() as s:
+        await s.execute(text(f"DROP TABLE {upcoming}"))
+    assert upcoming not in await partitions(journal)
+
+    assert await dispatch(build_parser().parse_args(["migrate"]), settings) == 0
+    out = capsys.readouterr().out
+    assert f"Журнал изменений: добавлены разделы учебных лет {upcoming}." in out
+    assert upcoming in await partitions(journal)
+
+    assert await dispatch(build_parser().parse_args(["migrate"]), settings) == 0
+    assert "добавлены" not in capsys.readouterr().out

@@ -734,8 +734,6 @@ def test_the_scheduler_triggers_every_job_in_the_schools_timezone(journal: Journ
         "absence_alerts",
         "sweep",
         "sweep_on_start",  # catches up whatever was missed while the app was down
-        "audit_partitions",  # daily: this school year's and the next one's (issue 14)
-        "audit_partitions_on_start",
         "digests",
         "friday_round",
         "monday_reminder",

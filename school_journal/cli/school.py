@@ -99,9 +99,8 @@ def add_status(commands: Commands) -> None:
 
 async def migrate_command(app: App, args: argparse.Namespace) -> int:
     print(t("cli.migrated"))  # the composition root has migrated on opening
-    # The audit log's partitions for this school year and the next (as the daily job).
-    async with app.journal.transaction() as s:
-        added = await audit_partitions.ensure_partitions(s, app.journal.clock.now())
+    # The audit log's partitions for this school year and the next (as journal run's job).
+    added = await audit_partitions.add_due_partitions(app.journal)
     if added:
         print(t("cli.audit_partitions_added", names=", ".join(added)))
     return 0
