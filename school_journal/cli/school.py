@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 from core import directory, lessons, schools
-from core.audit_partitions import add_due_partitions
 from core.clock import SystemClock, local_today
 from core.errors import ImportFailed, JournalError
 from core.schools import find_school
@@ -101,6 +100,8 @@ def add_status(commands: Commands) -> None:
 async def migrate_command(app: App, args: argparse.Namespace) -> int:
     print(t("cli.migrated"))  # the composition root has migrated on opening
     # The audit log's partitions for this school year and the next (as journal run's job).
+    from core.audit_partitions import add_due_partitions
+
     added = await add_due_partitions(app.journal)
     if added:
         print(t("cli.audit_partitions_added", names=", ".join(added)))
