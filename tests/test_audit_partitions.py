@@ -372,6 +372,10 @@ async def test_the_migration_keeps_every_row_and_id_both_ways(bare_url: str) -> 
             await conn.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'audit_log'")
             == "p"
         )
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("DELETE FROM audit_log WHERE id = 1")
+        indexes = await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_log'")
+        assert len(indexes) == 6  # the primary key and the five others, partial ones too
         # The sequence goes on where it was; the new table owns it.
         new_id = await conn.fetchval(
             "INSERT INTO audit_log (school_id, at, action, entity, entity_key)"

@@ -44,9 +44,12 @@ INDEXES: tuple[tuple[str, list[str | sa.TextClause], str | None], ...] = (
         "entity = 'mark'",
     ),
 )
-# The school year a moment is in, by its start year: 1 September 00:00 UTC starts one
-# (1 September minus 8 months is 1 January of the same year).
-SCHOOL_YEAR_SQL = "extract(year FROM (at AT TIME ZONE 'UTC') - interval '8 months')::int"
+
+
+def _school_year(moment: str) -> str:
+    """SQL: the school year a moment is in, by its start year; 1 September 00:00 UTC
+    starts one (1 September minus 8 months is 1 January of the same year)."""
+    return f"extract(year FROM ({moment} AT TIME ZONE 'UTC') - interval '8 months')::int"
 
 
 def _set_aside(old_name: str) -> None:
@@ -118,9 +121,8 @@ def upgrade() -> None:
     _set_aside("audit_log_plain")
     _create(partitioned=True)
     bind = op.get_bind()
-    now = sa.text(SCHOOL_YEAR_SQL.replace("at AT", "now() AT"))
-    current = int(bind.scalar(sa.select(now)))
-    years = set(bind.scalars(sa.text(f"SELECT DISTINCT {SCHOOL_YEAR_SQL} FROM audit_log_plain")))
+    current = int(bind.scalar(sa.text(f"SELECT {_school_year('now()')}")))
+    years = set(bind.scalars(sa.text(f"SELECT DISTINCT {_school_year('at')} FROM audit_log_plain")))
     for year in sorted(years | {current, current + 1}):
         op.execute(
             f"CREATE TABLE audit_log_{year}_{year + 1} PARTITION OF audit_log"
