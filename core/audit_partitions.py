@@ -4,11 +4,11 @@ year's partition holds, so an insert never fails (issue 14; migration 0024).
 
 :func:`add_due_partitions` adds the current and the next school year's partitions if
 they are missing; ``journal run`` runs it on start and hourly, ``journal migrate`` once.
-Idempotent. A row
-that landed in the default partition before its year's partition existed is moved into it
-in the same transaction (the only rows that ever move: the log stays append-only for
-everyone else). Nothing changes for readers: they query ``audit_log``, and PostgreSQL
-reads only the partitions a query's ``at`` bounds can reach."""
+Idempotent. A row that landed in the default partition before its year's partition
+existed is moved into it in the same transaction (the only rows that ever move: the log
+stays append-only for everyone else). Nothing changes for readers: they query
+``audit_log``, and PostgreSQL reads only the partitions a query's ``at`` bounds can
+reach."""
 
 from __future__ import annotations
 
@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.jobs import JOB_LOCK_NAMESPACE
 from core.journal import Journal
 
 DEFAULT_PARTITION = "audit_log_default"
 APPEND_ONLY_TRIGGER = "audit_log_append_only"  # migration 0001, on the parent since 0024
-# The second key of the advisory lock that lets one transaction at a time add partitions
-# (after notifications.scheduler.JOB_LOCKS' numbers).
-PARTITIONS_LOCK = 7
+# The advisory lock that lets one transaction at a time add partitions ("audi", 1; the
+# notification jobs' locks are in another namespace, core.jobs.JOB_LOCK_NAMESPACE).
+PARTITIONS_LOCK = (0x61756469, 1)
 FIRST_MONTH = 9  # a school year's partition starts on 1 September
 _PARTITION_NAME = re.compile(r"audit_log_(\d{4}_\d{4}|default)")
 
@@ -76,7 +75,7 @@ async def add_due_partitions(journal: Journal) -> list[str]:
 
 async def ensure_partitions(s: AsyncSession, now: datetime) -> list[str]:
     """Add the current and the next school year's partitions if missing; the names added."""
-    await s.execute(select(func.pg_advisory_xact_lock(JOB_LOCK_NAMESPACE, PARTITIONS_LOCK)))
+    await s.execute(select(func.pg_advisory_xact_lock(*PARTITIONS_LOCK)))
     current = year_of(now)
     added = []
     for year in (current, YearPartition(current.start + 1)):
