@@ -8,13 +8,17 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
+from core.audit_partitions import include_name
 from core.models import Base
 
 target_metadata = Base.metadata
 
 
 def run_with(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    # The audit log's partitions are not in the models (autogenerate leaves them alone).
+    context.configure(
+        connection=connection, target_metadata=target_metadata, include_name=include_name
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,8 +1,8 @@
 """What runs beside the bot in ``journal run``: the notification scheduler (APScheduler,
 in-process), the outbox senders (Telegram's, and MAX's when ``MAX_BOT_TOKEN`` is set), the
-scheduled backup and the archive of closed periods. Started here from what the composition
-root (``school_journal.app``) builds; the bot itself is started by
-``bot.telegram.runner.run_bot``."""
+scheduled backup, the archive of closed periods and the audit log's next partitions.
+Started here from what the composition root (``school_journal.app``) builds; the bot
+itself is started by ``bot.telegram.runner.run_bot``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core import audit_partitions
 from notifications.scheduler import build_scheduler
 from school_journal.app import App
 from school_journal.archive import archive_closed_periods
@@ -86,6 +87,23 @@ def add_archive_job(scheduler: AsyncIOScheduler, app: App) -> bool:
     return True
 
 
+def add_partitions_job(scheduler: AsyncIOScheduler, app: App) -> None:
+    """Issue 14: the audit log's partitions for this school year and the next, at start
+    and hourly (two catalogue look-ups when they are there)."""
+
+    async def job() -> None:
+        try:
+            added = await audit_partitions.add_due_partitions(app.journal)
+        except Exception:
+            log.exception("adding the audit log's partitions failed; trying again in an hour")
+            app.metrics.job_failed("audit_partitions")
+            return
+        if added:
+            log.info("audit log partitions added: %s", ", ".join(added))
+
+    hourly(scheduler, app, job, "audit_partitions")
+
+
 def count_job(app: App, event: JobExecutionEvent) -> None:
     """Every run of a scheduled job, and whether it raised (``GET /metrics``)."""
     app.metrics.job_ran(event.job_id, failed=event.exception is not None)
@@ -107,6 +125,7 @@ async def background(
         scheduler = AsyncIOScheduler(timezone=app.journal.rules.timezone)
     add_backup_job(scheduler, app)
     add_archive_job(scheduler, app)
+    add_partitions_job(scheduler, app)
     scheduler.add_listener(lambda e: count_job(app, e), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start()
     stop = asyncio.Event()

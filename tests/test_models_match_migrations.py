@@ -9,13 +9,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
+from core.audit_partitions import include_name
 from core.models import Base
 from school_journal.database import create_engine
 
 
 def _differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": True}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_name": include_name,
+        },
     )
     return list(compare_metadata(context, Base.metadata))
 

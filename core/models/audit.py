@@ -20,7 +20,10 @@ from core.models.base import Base, RequestStatus, _enum_check
 
 
 class AuditEntry(Base):
-    """Append-only (a trigger refuses UPDATE and DELETE): who, when, old, new, reason (R9)."""
+    """Append-only (a trigger refuses UPDATE and DELETE): who, when, old, new, reason (R9).
+
+    Partitioned by school year on ``at`` (``core.audit_partitions``; migration 0024), so
+    the primary key holds ``at`` too. The partitions are not in the models."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -40,11 +43,12 @@ class AuditEntry(Base):
             text("(CAST(entity_key ->> 'mark_id' AS bigint))"),
             postgresql_where=text("entity = 'mark'"),
         ),
+        {"postgresql_partition_by": "RANGE (at)"},
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     # The binding (Telegram account) the change was made through (R3); None: the command
     # line. No foreign key: the log is append-only and keeps the id as history.

@@ -110,6 +110,12 @@ def add_status(commands: Commands) -> None:
 
 async def migrate_command(app: App, args: argparse.Namespace) -> int:
     print(t("cli.migrated"))  # the composition root has migrated on opening
+    # The audit log's partitions for this school year and the next (as journal run's job).
+    from core.audit_partitions import add_due_partitions
+
+    added = await add_due_partitions(app.journal)
+    if added:
+        print(t("cli.audit_partitions_added", names=", ".join(added)))
     return 0
 
 

@@ -63,6 +63,7 @@ TEXTS: dict[str, str] = {
     "startup.elapsed_minutes": "{minutes} min {seconds} s",
     "cli.workers_invalid": "The number of processes (--workers) must be at least 1.",
     "cli.workers_need_webhook": "Several processes (--workers, WEBHOOK_WORKERS) work only in webhook mode: for Telegram add --webhook or set WEBHOOK_URL, for MAX set MAX_WEBHOOK_URL.",
+    "cli.audit_partitions_added": "The audit log: school years' partitions added: {names}.",
     "cli.migrated": "The database schema is up to date.",
     "cli.cards_hint": "Invitation cards of class {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.template_written": "The school roster template is written to {path}: every sheet with its headers and an example row. Fill it in and load it: journal import {path}",

@@ -64,6 +64,7 @@ TEXTS: dict[str, str] = {
     "startup.elapsed_minutes": "{minutes} мин {seconds} с",
     "cli.workers_invalid": "Число процессов (--workers) должно быть не меньше 1.",
     "cli.workers_need_webhook": "Несколько процессов (--workers, WEBHOOK_WORKERS) работают только в режиме вебхука: для Telegram добавьте --webhook или задайте WEBHOOK_URL, для MAX задайте MAX_WEBHOOK_URL.",
+    "cli.audit_partitions_added": "Журнал изменений: добавлены разделы учебных лет {names}.",
     "cli.migrated": "База данных обновлена до последней версии схемы.",
     "cli.cards_hint": "Карточки-приглашения класса {cls}: journal invite --class {cls} --pdf cards-{cls}.pdf",
     "cli.template_written": "Шаблон списка школы записан в {path}: все листы с заголовками и по строке-примеру. Заполните его и загрузите: journal import {path}",
