@@ -66,6 +66,7 @@ class ChildDay:
     homework: list[HomeworkLine] = field(default_factory=list)
     homework_key: HomeworkKey | None = None  # children with the same key share the list
     suggested: bool = False  # this parent gave the day's reason; it waits for confirmation
+    own_warning: bool = False  # this parent warned of the day in advance (R16)
     next_day: date | None = None  # R25: the next school day, whose changes are ``changes``
     changes: list[ChangeView] = field(default_factory=list)
 
@@ -183,6 +184,9 @@ async def _gather(
                 t.person_id,
             )
             entry = ChildDay(child, recorded, told)
+            entry.own_warning = any(
+                w.person_id == t.person_id for w in warnings.get(pupil_day, ())
+            )  # the absences this parent warned of are left out: not «no absences» then
             if chosen.marks:  # a correction is of a mark
                 entry.corrections = changed[t.since].get(child.pupil_id, no_corrections)
             entry.suggested = (t.person_id, child.pupil_id, t.day) in given
@@ -233,6 +237,7 @@ class DigestRenderer:
         self.tx = tx
         self.limits = limits
         self._quiet = tx("digest.no_marks_absences")
+        self._quiet_marks = tx("digest.no_marks")  # the absences were the parent's own word
         self._titles: dict[date, str] = {}
         self._days: dict[date, str] = {}
         self._marks: dict[tuple[str, int, str, date | None], str] = {}
@@ -270,7 +275,7 @@ class DigestRenderer:
         name = quote(first_names(c.child.full_name))
         lines = [tx("digest.child", name=name, cls=quote(c.child.class_name))]
         if not c.marks and not c.absences and not c.corrections:
-            lines.append(self._quiet)
+            lines.append(self._quiet_marks if c.own_warning else self._quiet)
         lines += [self.mark(m, day) for m in c.marks]
         lines += [
             tx("digest.correction", subject=quote(x.subject), what=correction_words(tx, x))

@@ -14,7 +14,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bot.actions import PlanCb
-from core import lessons
+from core import lessons, marks
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import (
@@ -142,14 +142,19 @@ async def test_r6_a_mother_of_three_warns_for_one_the_roll_call_accepts_it_witho
     assert alert["binding_id"] == father_binding
     assert "предупредил(а): Иванова Светлана Николаевна" in alert["text"]
 
+    # Мария gets a 5 that lesson, so the mother's digest has news to send.
+    maths = world.staff("math")
+    await marks.add_mark(bot.journal, maths, tuesday_math.id, world.people["masha"], 5, "answer")
     at(clock, TUESDAY, 20, 0)
-    assert await jobs.digests() >= 1
+    assert await jobs.digests() == 2
     # R16: she gave the reason herself, so her digest does not tell her of that absence
-    # again (nothing else new: no digest at all); the father's does.
+    # again, nor that he had none; the father's tells him.
     digests = await outbox(bot.journal, "digest")
-    assert not any(
-        "Пропущены уроки" in r["text"] for r in digests if r["binding_id"] != father_binding
-    )
+    [hers] = [r["text"] for r in digests if r["binding_id"] != father_binding]
+    assert "Пропущены уроки" not in hers and "Математика: <b>5</b>" in hers
+    petya = hers[hers.index("<b>Иванов Пётр</b>") :]
+    petya = petya[: petya.index("\n\n")] if "\n\n" in petya else petya
+    assert "Новых отметок нет." in petya and "пропусков нет" not in petya
     [his] = [r for r in digests if r["binding_id"] == father_binding]
     assert "Пропущены уроки: 1 (Математика)" in his["text"]
 

@@ -74,6 +74,7 @@ TEXTS: dict[str, str] = {
     "digest.title": "<b>📒 Diary for {day}</b>",
     "digest.nothing_new": "No new marks, absences or homework.",
     "digest.child": "<b>{name}</b>, {cls}",
+    "digest.no_marks": "No new marks.",
     "digest.no_marks_absences": "No new marks or absences.",
     "digest.mark": "📊 {subject}: <b>{value}</b> ({work})",
     "digest.mark_earlier": "📊 {subject}: <b>{value}</b> ({work}, for the lesson of {date})",

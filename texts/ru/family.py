@@ -74,6 +74,7 @@ TEXTS: dict[str, str] = {
     "digest.title": "<b>📒 Дневник за {day}</b>",
     "digest.nothing_new": "Новых отметок, пропусков и заданий нет.",
     "digest.child": "<b>{name}</b>, {cls}",
+    "digest.no_marks": "Новых отметок нет.",
     "digest.no_marks_absences": "Новых отметок и пропусков нет.",
     "digest.mark": "📊 {subject}: <b>{value}</b> ({work})",
     "digest.mark_earlier": "📊 {subject}: <b>{value}</b> ({work}, за урок {date})",
