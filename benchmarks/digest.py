@@ -375,7 +375,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
 
         clock = ManualClock(BUILD_AT)
         journal = Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
-        jobs = NotificationJobs(journal, NotificationRules())
+        jobs = NotificationJobs(journal, NotificationRules(digest_chunk=args.chunk))
 
         stages: dict[str, float] = defaultdict(float)
         with stage_timers(stages):
@@ -513,9 +513,17 @@ async def digest_summary(engine: Any) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    from notifications.rules import NotificationRules
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks digest", description=__doc__)
     parser.add_argument("--pupils", type=int, default=100_000)
     parser.add_argument("--keep", help="keep the embedded database in this folder")
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=NotificationRules.digest_chunk,
+        help="parents built, queued and recorded together (NotificationRules.digest_chunk)",
+    )
     parser.add_argument(
         "--rss-goal-mb",
         type=float,
