@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from notifications.channels import Channel
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
+    from school_journal.school_bots import OpenedBot
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -69,9 +70,36 @@ class App:
     database_url: str
     # What the running app counts (GET /metrics), with a registry of its own.
     metrics: Metrics = field(default_factory=Metrics)
+    # The schools' own Telegram bots (issue 14), their tokens opened (open_school_bots).
+    school_bots: list[OpenedBot] = field(default_factory=list)
+    _school_telegram_bots: list[Bot] | None = field(default=None, repr=False)
 
     def bot(self) -> Bot:
         return telegram_bot(self.settings, self.metrics)
+
+    async def open_school_bots(self) -> None:
+        """Load the schools' own bots and open their tokens with ``BOT_TOKEN_KEY``
+        (:class:`SchoolBotUnreadable` names a school whose token it cannot open); the
+        tokens are kept out of the logs from then on."""
+        from school_journal.school_bots import open_school_bots
+
+        key = self.settings.bot_token_key
+        self.school_bots = await open_school_bots(
+            self.journal, key.get_secret_value() if key else None
+        )
+        self._school_telegram_bots = None
+        redact_tokens({b.token: f"<BOT_TOKEN of @{b.username}>" for b in self.school_bots})
+
+    def school_telegram_bots(self) -> list[Bot]:
+        """The schools' own bots (built once), served and delivered beside ``bot()``."""
+        from bot.telegram.transport import build_bot
+
+        if self._school_telegram_bots is None:
+            api = self.settings.telegram_api_base
+            self._school_telegram_bots = [
+                build_bot(b.token, api, metrics=self.metrics) for b in self.school_bots
+            ]
+        return self._school_telegram_bots
 
     def dispatcher(self) -> Dispatcher:
         from bot.telegram.runner import build_dispatcher
@@ -80,7 +108,8 @@ class App:
         maxs = (
             [BotLink(Messenger.MAX, s.max_bot_username.lstrip("@"))] if s.max_bot_username else []
         )
-        return build_dispatcher(self.journal, s.notification_rules(), self.metrics, maxs)
+        scope = {b.bot_id: b.school_id for b in self.school_bots}
+        return build_dispatcher(self.journal, s.notification_rules(), self.metrics, maxs, scope)
 
     def telegram_bots(self) -> list[BotLink]:
         """The Telegram bot as the MAX side names it on cards (``BOT_USERNAME``)."""
@@ -228,3 +257,11 @@ def configure_logging(settings: Settings) -> None:
     }
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(tokens))
+
+
+def redact_tokens(tokens: dict[str, str]) -> None:
+    """Keep these tokens out of the logs too (token -> what the log says instead)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, _RedactToken):
+                found.tokens.update(tokens)

@@ -22,7 +22,6 @@ from bot.flows.turn import SentFile
 from bot.screen import Row, Screen
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ActionFilter, WhoFilter
-from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
 from bot.telegram.render import LIMITS, keyboard, screen_messages, show, show_rows
@@ -81,7 +80,7 @@ class TelegramTurn:
 
     @property
     def user(self) -> UserRef:
-        return telegram_user(self.event)
+        return self.caller.user  # through the bot the update came by (CallerMiddleware)
 
     @property
     def chat_id(self) -> int:
