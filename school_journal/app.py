@@ -160,7 +160,8 @@ class App:
         """The outbox senders of ``journal run`` and of the standalone
         ``school_journal.sender``: one per channel it has a bot for, each at its
         messenger's pace (``SEND_RATE`` for Telegram, ``MAX_SEND_RATE`` for MAX) and
-        claiming only its channel's rows."""
+        claiming only its channel's rows; with ``bot``, one more for each school's own
+        bot (``open_school_bots``), at its own ``SEND_RATE``."""
         from notifications.channels.max import MaxChannel
         from notifications.channels.telegram import TelegramChannel
 
@@ -169,6 +170,12 @@ class App:
         if bot is not None:
             channel = TelegramChannel(bot, paid_broadcast=s.paid_broadcast)
             senders.append(self._sender(channel, s.send_rate, request_timeout, worker_id))
+            for school_bot in self.school_telegram_bots():  # each its own rate and lease
+                channel = TelegramChannel(
+                    school_bot, paid_broadcast=s.paid_broadcast, school_bot=True
+                )
+                worker = f"{worker_id}:{school_bot.id}" if worker_id else None
+                senders.append(self._sender(channel, s.send_rate, request_timeout, worker))
         if max_bot is not None:
             worker = f"{worker_id}:max" if worker_id else None
             senders.append(

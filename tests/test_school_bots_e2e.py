@@ -15,18 +15,24 @@ import pytest
 from pydantic import SecretStr
 
 from bot.telegram.runner import run_bot
+from bot.telegram.transport import build_bot
 from core import invitations
+from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole
 from core.schools import ensure_school
 from fakegram import FakeTelegram, FakeUser
+from notifications import outbox
+from notifications.outbox import OutboxItem
+from notifications.scheduler import NotificationJobs
 from school_journal.app import App
 from school_journal.database import asyncpg_dsn
 from school_journal.school_bots import TokenVault
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, answers_settled
-from tests.world import World
+from tests.test_notifications import at, school_day_for_5a
+from tests.world import MONDAY, World
 
 KEY = "a long phrase only the admin keeps"
 A_TOKEN, A_ID, A_NAME = "777001:AAschool-a-secret-part", 777001, "school_a_bot"
@@ -166,3 +172,98 @@ async def test_r3_a_teacher_bound_in_the_shared_bot_sees_nothing_of_her_school_i
     await in_shared_bot.send("/start")
     menu = await in_shared_bot.wait_reply()
     assert "Здравствуйте! Это электронный" not in (menu.text or "")  # still her journal there
+
+
+async def bound_in(served: Deployment, bot: str, person: str, role: BindingRole) -> FakeUser:
+    """A user who opened their invitation link in ``bot`` (and, as a parent, consented)."""
+    user = served.user(bot)
+    await user.open_deep_link(await served.code(person, role))
+    assert "Готово" in ((await user.wait_reply()).text or "")
+    after = await user.wait_reply()
+    if "✅ Даю согласие" in after.button_texts:
+        await user.press_and_wait("✅ Даю согласие")
+        await user.wait_reply()  # the menu
+    return user
+
+
+async def test_r16_the_evening_digest_reaches_a_parent_through_her_schools_bot(
+    served: Deployment, db_url: str, clock: ManualClock
+) -> None:
+    mother = await bound_in(served, A_NAME, "mother", BindingRole.PARENT)
+    await school_day_for_5a(served.journal, served.world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(served.journal).digests() == 1
+    [row] = await query(db_url, "SELECT channel FROM outbox WHERE kind = 'digest'")
+    assert row["channel"] == f"telegram:{A_ID}"  # the bot the binding was made through
+
+    shared = build_bot(TOKEN, served.fake.base_url)
+    try:
+        senders = served.app.senders(shared)
+        own = [f"telegram:{A_ID}"], [f"telegram:{B_ID}"]
+        assert [list(s.channels) for s in senders] == [["telegram"], *own]
+        assert [await s.run_once() for s in senders] == [0, 1, 0]
+    finally:
+        await shared.session.close()
+    digest = await mother.wait_reply()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    assert served.fake.bot(TOKEN).stats.sends == 0  # nothing went by the shared bot
+
+    # A tap on the delivered digest finds its item by the bot's channel.
+    answer = await (await mother.press("Прочитано ✓", message=digest)).wait_answered()
+    assert "прочитана" in (answer.get("text") or "")
+
+
+async def test_two_school_bots_deliver_in_parallel_each_at_its_own_pace(
+    served: Deployment, db_url: str
+) -> None:
+    """One shared outbox, drained by each bot's sender at once, each within Telegram's
+    30 messages a second of its bot (the fake refuses more with a 429)."""
+    count = 30
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        rows = await conn.fetch(
+            "INSERT INTO bindings (messenger, user_id, person_id, role, created_at, bot_id)"
+            " SELECT 'telegram', 7000 + n, $1, 'parent', now(), bot"
+            " FROM generate_series(1, $2) AS n, unnest($3::bigint[]) AS bot"
+            " RETURNING id, user_id, bot_id",
+            served.world.people["mother"],
+            count,
+            [A_ID, B_ID],
+        )
+    finally:
+        await conn.close()
+    for row in rows:
+        served.fake.user(
+            row["user_id"], bot=A_NAME if row["bot_id"] == A_ID else B_NAME, known=True
+        )
+    async with served.journal.transaction() as s:
+        items = [
+            OutboxItem(f"t:{r['id']}", r["user_id"], "test", "Дневник", binding_id=r["id"])
+            for r in rows
+        ]
+        assert await outbox.enqueue(s, items) == 2 * count
+
+    shared = build_bot(TOKEN, served.fake.base_url)
+    stop = asyncio.Event()
+    senders = served.app.senders(shared)
+
+    async def until_drained() -> None:
+        for _ in range(1500):  # as tests/test_send_leases.py waits
+            if not (await outbox.delivery_stats(served.journal)).pending:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(until_drained(), *(s.run(stop) for s in senders)), timeout=30
+        )
+    finally:
+        await shared.session.close()
+    assert await outbox.delivery_stats(served.journal) == outbox.DeliveryStats(sent=2 * count)
+    a, b = (served.fake.bot(token).stats for token in (A_TOKEN, B_TOKEN))
+    assert (a.sends, b.sends) == (count, count)
+    assert a.too_many_requests == b.too_many_requests == 0  # each bot within its 30/s
+    assert a.send_rate() <= 30 and b.send_rate() <= 30
+    # In parallel: each bot was sending while the other was.
+    assert max(a.send_times[0], b.send_times[0]) < min(a.send_times[-1], b.send_times[-1])

@@ -30,6 +30,7 @@ from core import accounts
 from core.accounts import Caller
 from core.identity import BotLink, UserRef
 from core.models import BindingRole, Messenger
+from notifications.outbox import bot_channel
 from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,8 @@ class TelegramTurn:
         message = self.event.message if isinstance(self.event, CallbackQuery) else None
         if not isinstance(message, Message):
             return None
-        return Messenger.TELEGRAM.value, message.chat.id, str(message.message_id)
+        channel = bot_channel(Messenger.TELEGRAM.value, self.user.bot_id)  # the outbox's
+        return channel, message.chat.id, str(message.message_id)
 
     async def send(self, screen: Screen | str) -> None:
         message = self.event.message if isinstance(self.event, CallbackQuery) else self.event
