@@ -12,28 +12,39 @@ from core.models import Binding, Messenger
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """A user of one messenger: who pressed or typed, whose a binding is."""
+    """A user of one messenger: who pressed or typed, whose a binding is. ``bot_id``: the
+    school's own Telegram bot the user writes to (issue 14), None for the shared bot (and
+    MAX). The bot is the scope of the user's bindings: in a school's bot only those made
+    through it, in the shared bot only those made through it (``own_bindings``)."""
 
     messenger: Messenger
     id: int
+    bot_id: int | None = None
 
     @classmethod
-    def telegram(cls, user_id: int) -> UserRef:
-        return cls(Messenger.TELEGRAM, user_id)
+    def telegram(cls, user_id: int, bot_id: int | None = None) -> UserRef:
+        return cls(Messenger.TELEGRAM, user_id, bot_id)
 
     @classmethod
     def max(cls, user_id: int) -> UserRef:
         return cls(Messenger.MAX, user_id)
 
 
-def own_bindings(user: UserRef) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """The condition on ``bindings`` of the user's own (revoked or not)."""
-    return Binding.messenger == user.messenger.value, Binding.user_id == user.id
+def own_bindings(user: UserRef) -> tuple[ColumnElement[bool], ...]:
+    """The condition on ``bindings`` of the user's own (revoked or not), made through the
+    bot the user writes to: the one place a bot's scope is decided."""
+    bot = Binding.bot_id.is_(None) if user.bot_id is None else Binding.bot_id == user.bot_id
+    return Binding.messenger == user.messenger.value, Binding.user_id == user.id, bot
 
 
 def owns(user: UserRef, binding: Binding) -> bool:
-    """Whether the binding is the user's (of this messenger)."""
-    return binding.messenger == user.messenger.value and binding.user_id == user.id
+    """Whether the binding is the user's (of this messenger, through this bot)."""
+    return owner_is(user, binding.messenger, binding.user_id, binding.bot_id)
+
+
+def owner_is(user: UserRef, messenger: str, user_id: int, bot_id: int | None) -> bool:
+    """Whether a binding of these columns is the user's (``own_bindings`` in Python)."""
+    return (messenger, user_id, bot_id) == (user.messenger.value, user.id, user.bot_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, actor_for_binding
 from core.errors import NotAllowed
-from core.identity import UserRef
+from core.identity import UserRef, owner_is
 from core.journal import Journal
 from core.models import Binding, BindingRole, Messenger
 
@@ -73,12 +73,12 @@ async def own_binding_actor(s: AsyncSession, user: UserRef, binding_id: int) -> 
     (on that messenger) and is still active (callback data can be forged; R3)."""
     owner = (
         await s.execute(
-            select(Binding.messenger, Binding.user_id).where(
+            select(Binding.messenger, Binding.user_id, Binding.bot_id).where(
                 Binding.id == binding_id, Binding.revoked_at.is_(None)
             )
         )
     ).first()
-    if owner is None or tuple(owner) != (user.messenger.value, user.id):
+    if owner is None or not owner_is(user, *owner):
         raise NotAllowed("error.binding_revoked")
     return await actor_for_binding(s, binding_id)
 

@@ -66,18 +66,39 @@ class OutboxItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def bot_channel(messenger: str, bot_id: int | None) -> str:
+    """The channel of a bot (issue 14): its messenger's name for the shared bot,
+    ``<messenger>:<bot_id>`` for a school's own bot. In SQL: ``BINDING_CHANNEL``."""
+    return messenger if bot_id is None else f"{messenger}:{bot_id}"
+
+
+def binding_of_channel(channel: str) -> str:
+    """SQL: the binding ``b`` goes by the channel that the SQL expression ``channel``
+    names (``bot_channel`` read back; (messenger, user_id) still finds it by index)."""
+    return (
+        f"b.messenger = split_part({channel}, ':', 1) AND b.bot_id IS NOT DISTINCT FROM"
+        f" CAST(NULLIF(split_part({channel}, ':', 2), '') AS bigint)"
+    )
+
+
+# The channel a job names is its messenger's; an item to a binding made through a
+# school's own bot goes by that bot's channel (derived here, so no job knows of bots).
 _INSERT = text(
     """
     INSERT INTO outbox
         (key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before,
          next_attempt_at)
-    SELECT u.key, u.kind, CAST(:channel AS varchar), u.chat_id, u.binding_id, u.text,
+    SELECT u.key, u.kind,
+           COALESCE(CAST(:channel AS varchar) || ':' || b.bot_id, CAST(:channel AS varchar)),
+           u.chat_id, u.binding_id, u.text,
            CAST(u.buttons AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
     FROM unnest(
         CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chat_ids AS bigint[]),
         CAST(:binding_ids AS bigint[]), CAST(:texts AS text[]), CAST(:markups AS text[]),
         CAST(:metas AS text[]), CAST(:not_befores AS timestamptz[])
-    ) AS u(key, kind, chat_id, binding_id, text, buttons, meta, not_before)
+    ) WITH ORDINALITY AS u(key, kind, chat_id, binding_id, text, buttons, meta, not_before, n)
+    LEFT JOIN bindings b ON b.id = u.binding_id
+    ORDER BY u.n
     ON CONFLICT (key) DO NOTHING
     """
 )

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from notifications.outbox import binding_of_channel
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -67,9 +69,11 @@ _MARK_BINDINGS_UNREACHABLE = text(
            OR EXISTS (
                SELECT 1 FROM accounts a
                JOIN unnest(CAST(:channels AS varchar[]), CAST(:chats AS bigint[]))
-                    AS c(channel, chat_id) ON c.channel = a.messenger AND c.chat_id = a.chat_id
-               WHERE a.messenger = b.messenger AND a.user_id = b.user_id))
-    """
+                    AS c(channel, chat_id) ON c.chat_id = a.chat_id
+               WHERE a.messenger = b.messenger AND a.user_id = b.user_id
+                 -- the bindings made through the bot that got the 403, not another's
+                 AND BINDING_OF_CHANNEL))
+    """.replace("BINDING_OF_CHANNEL", binding_of_channel("c.channel"))
 )
 
 _CLOSE_UNREACHABLE_CHATS = text(

@@ -96,7 +96,7 @@ from core.clock import Clock
 from core.metrics import Metrics
 from notifications.channels import Channel, Delivery, Result
 from notifications.leases import SendLease
-from notifications.outbox import loaded_buttons
+from notifications.outbox import binding_of_channel, loaded_buttons
 from notifications.pace import Pace
 from notifications.recorder import Claimed, Outcome, Recorder, SenderHalted, SenderStats
 
@@ -122,7 +122,7 @@ _CLAIM = text(
                EXISTS (
                    SELECT 1 FROM bindings b
                    WHERE (b.id = o.binding_id
-                          OR (b.messenger = o.channel AND b.user_id = o.chat_id))
+                          OR (b.user_id = o.chat_id AND BINDING_OF_CHANNEL))
                      AND b.unreachable_at IS NOT NULL AND b.revoked_at IS NULL
                ) AS unreachable
         FROM outbox o
@@ -156,7 +156,7 @@ _CLAIM = text(
               (SELECT t.message_id FROM outbox t
                WHERE t.key = o.meta ->> 'edit_of' AND t.chat_id = o.chat_id
                  AND t.status = 'sent') AS edit_message_id
-    """
+    """.replace("BINDING_OF_CHANNEL", binding_of_channel("o.channel"))
 ).columns(
     id=BigInteger,
     key=String,

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from notifications.channels import Channel
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
+    from school_journal.school_bots import OpenedBot
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -69,9 +70,36 @@ class App:
     database_url: str
     # What the running app counts (GET /metrics), with a registry of its own.
     metrics: Metrics = field(default_factory=Metrics)
+    # The schools' own Telegram bots (issue 14), their tokens opened (open_school_bots).
+    school_bots: list[OpenedBot] = field(default_factory=list)
+    _school_telegram_bots: list[Bot] | None = field(default=None, repr=False)
 
     def bot(self) -> Bot:
         return telegram_bot(self.settings, self.metrics)
+
+    async def open_school_bots(self) -> None:
+        """Load the schools' own bots and open their tokens with ``BOT_TOKEN_KEY``
+        (:class:`SchoolBotUnreadable` names a school whose token it cannot open); the
+        tokens are kept out of the logs from then on."""
+        from school_journal.school_bots import open_school_bots
+
+        key = self.settings.bot_token_key
+        self.school_bots = await open_school_bots(
+            self.journal, key.get_secret_value() if key else None
+        )
+        self._school_telegram_bots = None
+        redact_tokens({b.token: f"<BOT_TOKEN of @{b.username}>" for b in self.school_bots})
+
+    def school_telegram_bots(self) -> list[Bot]:
+        """The schools' own bots (built once), served and delivered beside ``bot()``."""
+        from bot.telegram.transport import build_bot
+
+        if self._school_telegram_bots is None:
+            api = self.settings.telegram_api_base
+            self._school_telegram_bots = [
+                build_bot(b.token, api, metrics=self.metrics) for b in self.school_bots
+            ]
+        return self._school_telegram_bots
 
     def dispatcher(self) -> Dispatcher:
         from bot.telegram.runner import build_dispatcher
@@ -80,7 +108,8 @@ class App:
         maxs = (
             [BotLink(Messenger.MAX, s.max_bot_username.lstrip("@"))] if s.max_bot_username else []
         )
-        return build_dispatcher(self.journal, s.notification_rules(), self.metrics, maxs)
+        scope = {b.bot_id: b.school_id for b in self.school_bots}
+        return build_dispatcher(self.journal, s.notification_rules(), self.metrics, maxs, scope)
 
     def telegram_bots(self) -> list[BotLink]:
         """The Telegram bot as the MAX side names it on cards (``BOT_USERNAME``)."""
@@ -131,7 +160,8 @@ class App:
         """The outbox senders of ``journal run`` and of the standalone
         ``school_journal.sender``: one per channel it has a bot for, each at its
         messenger's pace (``SEND_RATE`` for Telegram, ``MAX_SEND_RATE`` for MAX) and
-        claiming only its channel's rows."""
+        claiming only its channel's rows; with ``bot``, one more for each school's own
+        bot (``open_school_bots``), at its own ``SEND_RATE``."""
         from notifications.channels.max import MaxChannel
         from notifications.channels.telegram import TelegramChannel
 
@@ -140,6 +170,12 @@ class App:
         if bot is not None:
             channel = TelegramChannel(bot, paid_broadcast=s.paid_broadcast)
             senders.append(self._sender(channel, s.send_rate, request_timeout, worker_id))
+            for school_bot in self.school_telegram_bots():  # each its own rate and lease
+                channel = TelegramChannel(
+                    school_bot, paid_broadcast=s.paid_broadcast, school_bot=True
+                )
+                worker = f"{worker_id}:{school_bot.id}" if worker_id else None
+                senders.append(self._sender(channel, s.send_rate, request_timeout, worker))
         if max_bot is not None:
             worker = f"{worker_id}:max" if worker_id else None
             senders.append(
@@ -228,3 +264,11 @@ def configure_logging(settings: Settings) -> None:
     }
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(tokens))
+
+
+def redact_tokens(tokens: dict[str, str]) -> None:
+    """Keep these tokens out of the logs too (token -> what the log says instead)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, _RedactToken):
+                found.tokens.update(tokens)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from core.journal import Journal
+from core.school_bots import school_bots
 
 GET_ME_TIMEOUT = 10.0  # seconds
 # The key is derived from BOT_TOKEN_KEY (any long phrase) with scrypt, under this salt.
@@ -75,3 +78,43 @@ async def check_token(token: str, api_base: str) -> CheckedBot:
     if not me.is_bot or not me.username:
         raise TokenRefused()
     return CheckedBot(me.id, me.username)
+
+
+class SchoolBotUnreadable(Exception):
+    """A school's stored token that ``BOT_TOKEN_KEY`` cannot open (the key changed or is
+    missing): ``journal run`` does not start, naming the school."""
+
+    def __init__(self, school: str) -> None:
+        super().__init__(school)
+        self.school = school
+
+
+@dataclass(frozen=True)
+class OpenedBot:
+    """A school's own bot with its token opened (in memory only)."""
+
+    school_id: int
+    school_name: str
+    bot_id: int
+    username: str
+    token: str = field(repr=False)
+
+
+async def open_school_bots(journal: Journal, key: str | None) -> list[OpenedBot]:
+    """Every school's own bot, its token opened with ``BOT_TOKEN_KEY`` (``key``)."""
+    entries = await school_bots(journal)
+    if not entries:
+        return []
+    vault = TokenVault(key) if key else None
+    opened = []
+    for entry in entries:
+        try:
+            if vault is None:
+                raise TokenKeyMismatch()
+            token = vault.open(entry.token_cipher)
+        except TokenKeyMismatch:
+            raise SchoolBotUnreadable(entry.school_name) from None
+        opened.append(
+            OpenedBot(entry.school_id, entry.school_name, entry.bot_id, entry.username, token)
+        )
+    return opened

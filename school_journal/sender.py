@@ -24,6 +24,7 @@ from bot.telegram.startup import TokenRejected
 from notifications.sender import pending_count
 from school_journal.app import application, configure_logging, load_settings
 from school_journal.database import DatabaseUnavailable
+from school_journal.school_bots import SchoolBotUnreadable
 from school_journal.settings import Settings
 from texts import t
 
@@ -93,6 +94,8 @@ async def _main(args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # it never migrates
     async with application(settings, migrate=False) as app:
         bot = app.bot() if settings.bot_token else None
+        if bot is not None:
+            await app.open_school_bots()  # the schools' own bots deliver their rows too
         max_bot = app.max_bot() if settings.max_bot_token else None
         senders = app.senders(
             bot, max_bot, request_timeout=args.request_timeout, worker_id=args.worker_id
@@ -114,8 +117,8 @@ async def _main(args: argparse.Namespace) -> int:
         finally:
             if watcher is not None:
                 watcher.cancel()
-            if bot is not None:
-                await bot.session.close()
+            for each in [bot, *app.school_telegram_bots()] if bot is not None else []:
+                await each.session.close()
             if max_bot is not None:
                 await max_bot.close_session()
     for sender in senders:
@@ -142,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except TokenRejected:
         print(t("cli.bad_token"), file=sys.stderr)
+        return 1
+    except SchoolBotUnreadable as err:
+        print(t("cli.school_bot_unreadable", school=err.school), file=sys.stderr)
         return 1
 
 

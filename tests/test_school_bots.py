@@ -154,3 +154,17 @@ async def test_one_bot_serves_one_school_and_a_school_can_go_back_to_the_shared_
     assert [r["username"] for r in await stored(db_url)] == ["school_b_bot"]
     assert await journal_cmd(admin, "school", "--school", SCHOOL_NAME) == 0
     assert "Собственного бота у школы нет" in capsys.readouterr().out
+
+
+async def test_journal_run_refuses_to_start_when_the_key_cannot_open_a_schools_token(
+    admin: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(admin, "school", "--bot-token", TOKEN) == 0
+    capsys.readouterr()
+    changed = admin.model_copy(
+        update={"bot_token": SecretStr(OTHER), "bot_token_key": SecretStr("another long phrase!")}
+    )
+    assert await journal_cmd(changed, "run") == 1
+    err = capsys.readouterr().err
+    assert f"Не удалось открыть сохранённый токен бота школы «{SCHOOL_NAME}»" in err, err
+    assert "Traceback" not in err and "secret-part" not in err

@@ -21,6 +21,7 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.faults import database_unavailable, out_of_range
+from bot.telegram.identity import scope_of
 from bot.telegram.storage import PostgresStorage
 from bot.telegram.transport import answer_first
 from core import accounts
@@ -127,7 +128,7 @@ class CallerMiddleware(BaseMiddleware):
         try:
             caller = await accounts.identify(
                 journal,
-                UserRef.telegram(user.id),
+                UserRef.telegram(user.id, scope_of(data)),
                 chat.id if chat else user.id,
                 user.language_code,
                 self.storage.key_of(context.key) if context else None,

@@ -9,8 +9,9 @@ import dataclasses
 import gc
 import logging
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Protocol
 
 from aiogram import Bot, Dispatcher
@@ -58,6 +59,8 @@ class Wiring(Protocol):
 
     def bot(self) -> Bot: ...
 
+    def school_telegram_bots(self) -> list[Bot]: ...
+
     def dispatcher(self) -> Dispatcher: ...
 
 
@@ -66,9 +69,12 @@ def build_dispatcher(
     notification_rules: NotificationRules | None = None,
     metrics: Metrics | None = None,
     other_bots: list[BotLink] | None = None,
+    school_bots: Mapping[int, int] | None = None,
 ) -> Dispatcher:
     """One dispatcher per process; handlers get ``journal`` (and ``notification_rules``)
-    by name. Every update is counted in ``metrics``."""
+    by name. Every update is counted in ``metrics``. ``school_bots``: ``{bot_id:
+    school_id}`` of the schools' own bots the dispatcher serves beside the shared one
+    (an update through one of them sees only the bindings made through it)."""
     storage = PostgresStorage(journal.sessions)
     dp = Dispatcher(
         storage=storage,
@@ -76,6 +82,7 @@ def build_dispatcher(
         journal=journal,
         notification_rules=notification_rules or NotificationRules(),
         other_bots=other_bots or [],  # the school's bots on other messengers (cards)
+        school_bots=dict(school_bots or {}),
     )
     dp.update.outer_middleware(MetricsMiddleware(metrics or Metrics()))
     dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once
@@ -143,6 +150,7 @@ async def run_bot(
     returns."""
     if bot is None:
         bot = app.bot()
+    bots = [bot, *app.school_telegram_bots()]  # the shared bot first, then the schools'
     dp = app.dispatcher()
     hook = app.webhook
     stopping = stop or asyncio.Event()
@@ -151,21 +159,23 @@ async def run_bot(
         if serve_only:
             freeze_startup_heap()
             await serve_webhook(
-                bot, dp, hook, stopping, handle_signals, False, on_listening, patience
+                bots, dp, hook, stopping, handle_signals, False, on_listening, patience
             )
             return
         with stop_on_signals(stopping) if handle_signals else contextlib.nullcontext():
-            await prepare(bot, patience)
+            for each in bots:
+                await prepare(each, patience)
         async with alongside(bot) if alongside else contextlib.nullcontext():
-            await _serve(bot, dp, hook, webhook, handle_signals, stop, patience)
+            await _serve(bots, dp, hook, webhook, handle_signals, stop, patience)
     except StartupStopped:
         log.info("stopped before Telegram answered")
     finally:
-        await bot.session.close()
+        for each in bots:
+            await each.session.close()
 
 
 async def _serve(
-    bot: Bot,
+    bots: list[Bot],
     dp: Dispatcher,
     hook: Webhook,
     webhook: bool,
@@ -175,14 +185,15 @@ async def _serve(
 ) -> None:
     if webhook or hook.url:
         assert patience.stop is not None
-        await serve_webhook(bot, dp, hook, patience.stop, handle_signals, patience=patience)
+        await serve_webhook(bots, dp, hook, patience.stop, handle_signals, patience=patience)
         return
     waiting = patience.stop if handle_signals else None
     with stop_on_signals(waiting) if waiting else contextlib.nullcontext():
-        await patience.call(lambda: bot.delete_webhook(drop_pending_updates=False))
+        for bot in bots:
+            await patience.call(partial(bot.delete_webhook, drop_pending_updates=False))
     watcher = asyncio.create_task(_stop_when(stop, dp)) if stop else None
-    try:
-        await dp.start_polling(bot, handle_signals=handle_signals, close_bot_session=False)
+    try:  # one dispatcher polls every bot (aiogram polls each in a task of its own)
+        await dp.start_polling(*bots, handle_signals=handle_signals, close_bot_session=False)
     finally:
         if watcher:
             watcher.cancel()
@@ -193,8 +204,14 @@ async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
     await dp.stop_polling()
 
 
+def webhook_path(hook: Webhook, bot: Bot, shared: bool) -> str:
+    """Where Telegram posts a bot's updates: ``WEBHOOK_PATH`` for the shared bot,
+    ``WEBHOOK_PATH/<bot_id>`` for a school's own bot."""
+    return hook.path if shared else f"{hook.path.rstrip('/')}/{bot.id}"
+
+
 async def serve_webhook(
-    bot: Bot,
+    bots: list[Bot],
     dp: Dispatcher,
     hook: Webhook,
     stop: asyncio.Event,
@@ -203,14 +220,16 @@ async def serve_webhook(
     on_listening: Callable[[], None] | None = None,
     patience: Patience | None = None,
 ) -> None:
-    """Serve the webhook until ``stop``. With ``WEBHOOK_WORKERS`` > 1 the port is opened
-    with SO_REUSEPORT, so that the workers share it and the kernel spreads Telegram's
+    """Serve the webhook of every bot (the shared one first) until ``stop``, one path
+    each (``webhook_path``). With ``WEBHOOK_WORKERS`` > 1 the port is opened with
+    SO_REUSEPORT, so that the workers share it and the kernel spreads Telegram's
     connections over them."""
     web_app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=hook.secret).register(
-        web_app, path=hook.path
-    )
-    setup_application(web_app, dp, bot=bot)
+    for number, bot in enumerate(bots):
+        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=hook.secret).register(
+            web_app, path=webhook_path(hook, bot, number == 0)
+        )
+    setup_application(web_app, dp, bot=bots[0])
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, hook.host, hook.port, reuse_port=True if hook.shared_port else None)
@@ -223,15 +242,17 @@ async def serve_webhook(
             loop.add_signal_handler(sig, stop.set)
     try:
         if set_webhook and hook.url:
-            url = hook.url.rstrip("/") + hook.path
-            await (patience or Patience(stop=stop)).call(
-                lambda: bot.set_webhook(
-                    url,
-                    secret_token=hook.secret,
-                    allowed_updates=dp.resolve_used_update_types(),
-                    max_connections=hook.max_connections,
+            for number, bot in enumerate(bots):
+                url = hook.url.rstrip("/") + webhook_path(hook, bot, number == 0)
+                await (patience or Patience(stop=stop)).call(
+                    partial(
+                        bot.set_webhook,
+                        url,
+                        secret_token=hook.secret,
+                        allowed_updates=dp.resolve_used_update_types(),
+                        max_connections=hook.max_connections,
+                    )
                 )
-            )
         log.info("webhook server on %s:%s", hook.host, hook.port)
         await stop.wait()
     finally:

@@ -22,7 +22,6 @@ from bot.flows.turn import SentFile
 from bot.screen import Row, Screen
 from bot.telegram.commands import set_chat_commands
 from bot.telegram.filters import ActionFilter, WhoFilter
-from bot.telegram.identity import telegram_user
 from bot.telegram.middlewares import CallbackAnswer
 from bot.telegram.notify import safe_send
 from bot.telegram.render import LIMITS, keyboard, screen_messages, show, show_rows
@@ -31,6 +30,7 @@ from core import accounts
 from core.accounts import Caller
 from core.identity import BotLink, UserRef
 from core.models import BindingRole, Messenger
+from notifications.outbox import bot_channel
 from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class TelegramTurn:
 
     @property
     def user(self) -> UserRef:
-        return telegram_user(self.event)
+        return self.caller.user  # through the bot the update came by (CallerMiddleware)
 
     @property
     def chat_id(self) -> int:
@@ -111,7 +111,8 @@ class TelegramTurn:
         message = self.event.message if isinstance(self.event, CallbackQuery) else None
         if not isinstance(message, Message):
             return None
-        return Messenger.TELEGRAM.value, message.chat.id, str(message.message_id)
+        channel = bot_channel(Messenger.TELEGRAM.value, self.user.bot_id)  # the outbox's
+        return channel, message.chat.id, str(message.message_id)
 
     async def send(self, screen: Screen | str) -> None:
         message = self.event.message if isinstance(self.event, CallbackQuery) else self.event

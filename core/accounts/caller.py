@@ -86,7 +86,13 @@ async def identify(
         conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = (
             await conn.execute(
-                _caller_query(), {"m": user.messenger.value, "uid": user.id, "ckey": conversation}
+                _caller_query(),
+                {
+                    "m": user.messenger.value,
+                    "uid": user.id,
+                    "bot": user.bot_id,
+                    "ckey": conversation,
+                },
             )
         ).first()
     session = _session_from_row(user, chat_id, row)
@@ -137,9 +143,11 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
     consent. Built once: building it takes longer than running it."""
     messenger = bindparam("m", type_=String)
     user_id = bindparam("uid", type_=BigInteger)
+    bot = bindparam("bot", type_=BigInteger)  # the bot's scope, as own_bindings has it
     active = (
         Binding.messenger == messenger,
         Binding.user_id == user_id,
+        Binding.bot_id.is_not_distinct_from(bot),
         Binding.revoked_at.is_(None),
     )
     mine = aliased(Binding)
@@ -196,7 +204,14 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
         )
         .select_from(Account)
         .join(counts, true())
-        .outerjoin(mine, and_(mine.id == Account.active_binding_id, mine.revoked_at.is_(None)))
+        .outerjoin(
+            mine,
+            and_(
+                mine.id == Account.active_binding_id,
+                mine.revoked_at.is_(None),
+                mine.bot_id.is_not_distinct_from(bot),
+            ),
+        )
         .outerjoin(Person, Person.id == mine.person_id)
         .outerjoin(own, true())
         .outerjoin(child, true())
@@ -290,6 +305,10 @@ async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Cal
         # Whoever writes to the bot has not blocked it: deliver to them again.
         await _mark_reachable(s, user, None)
         actor = None
+        if account.active_binding_id is not None and not await _in_scope(
+            s, user, account.active_binding_id
+        ):
+            account.active_binding_id = None  # made through another bot: not here
         if account.active_binding_id is not None:
             try:
                 actor = await actor_for_binding(s, account.active_binding_id)
@@ -335,6 +354,12 @@ async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Cal
             int(count or 0),
             consent_needed,
         )
+
+
+async def _in_scope(s: AsyncSession, user: UserRef, binding_id: int) -> bool:
+    """Whether the binding is the user's through the bot the user writes to."""
+    found = await s.scalar(select(Binding.id).where(Binding.id == binding_id, *own_bindings(user)))
+    return found is not None
 
 
 async def set_reachable(journal: Journal, user: UserRef, reachable: bool) -> None:

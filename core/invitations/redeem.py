@@ -14,7 +14,16 @@ from core.errors import CodeRejected, TooManyAttempts
 from core.identity import UserRef, own_bindings
 from core.invitations.codes import hashes_of
 from core.journal import Journal
-from core.models import Binding, BindingRole, Guardianship, Invitation, Person, RedeemAttempt
+from core.models import (
+    Binding,
+    BindingRole,
+    Guardianship,
+    Invitation,
+    Messenger,
+    Person,
+    RedeemAttempt,
+    SchoolBot,
+)
 
 
 @dataclass(frozen=True)
@@ -64,21 +73,26 @@ async def redeem(
         )
         if (failures or 0) >= journal.rules.redeem_attempts_per_hour:
             raise TooManyAttempts()
+        refused = await _other_bots_code(s, user, hashes)
         invitation = (
-            await s.execute(
-                update(Invitation)
-                .where(
-                    Invitation.code_hash.in_(hashes),
-                    Invitation.used_at.is_(None),
-                    Invitation.revoked_at.is_(None),
-                    Invitation.expires_at > now,
+            None
+            if refused
+            else (
+                await s.execute(
+                    update(Invitation)
+                    .where(
+                        Invitation.code_hash.in_(hashes),
+                        Invitation.used_at.is_(None),
+                        Invitation.revoked_at.is_(None),
+                        Invitation.expires_at > now,
+                    )
+                    .values(
+                        used_at=now, used_by_messenger=user.messenger.value, used_by_user_id=user.id
+                    )
+                    .returning(Invitation.id, Invitation.person_id, Invitation.role)
                 )
-                .values(
-                    used_at=now, used_by_messenger=user.messenger.value, used_by_user_id=user.id
-                )
-                .returning(Invitation.id, Invitation.person_id, Invitation.role)
-            )
-        ).first()
+            ).first()
+        )
         if invitation is not None:
             binding_id = await _bind(s, journal, user, *invitation, profile=profile)
             return await _binding_view(s, binding_id)
@@ -87,6 +101,8 @@ async def redeem(
             insert(RedeemAttempt).values(messenger=user.messenger.value, user_id=user.id, at=now)
         )
         found = await s.scalar(select(Invitation).where(Invitation.code_hash.in_(hashes)))
+    if refused is not None:
+        raise refused
     if found is None:
         raise CodeRejected("code.unknown")
     if found.revoked_at is not None:
@@ -94,6 +110,29 @@ async def redeem(
     if found.used_at is not None:
         raise CodeRejected("code.used")
     raise CodeRejected("code.expired")
+
+
+async def _other_bots_code(
+    s: AsyncSession, user: UserRef, hashes: list[str]
+) -> CodeRejected | None:
+    """Issue 14: on Telegram a code binds only in its school's bot, the school's own one
+    if it has one, else the shared one. Why a code typed into another bot is refused (an
+    attempt like any failed one), or None. MAX has one bot: any school's code binds there."""
+    if user.messenger is not Messenger.TELEGRAM:
+        return None
+    row = (
+        await s.execute(
+            select(SchoolBot.bot_id, SchoolBot.username)
+            .select_from(Invitation)
+            .outerjoin(SchoolBot, SchoolBot.school_id == Invitation.school_id)
+            .where(Invitation.code_hash.in_(hashes))
+        )
+    ).first()
+    if row is None or row.bot_id == user.bot_id:
+        return None
+    if user.bot_id is not None:
+        return CodeRejected("code.other_school")
+    return CodeRejected("code.school_bot", bot="@" + row.username)
 
 
 async def _bind(
@@ -118,6 +157,7 @@ async def _bind(
             created_at=journal.clock.now(),
             profile_name=(name or "")[:200] or None,
             username=(username or "")[:64] or None,
+            bot_id=user.bot_id,
             last_seen_at=journal.clock.now(),  # binding is its first use
         )
         .on_conflict_do_nothing()

@@ -61,8 +61,10 @@ class Binding(Base):
             "user_id",
             "person_id",
             "role",
+            "bot_id",
             unique=True,
             postgresql_where=text("revoked_at IS NULL"),
+            postgresql_nulls_not_distinct=True,
         ),
         Index("ix_bindings_person", "person_id"),
         Index("ix_bindings_user", "messenger", "user_id"),
@@ -86,6 +88,9 @@ class Binding(Base):
     profile_name: Mapped[str | None] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
     last_seen_at: Mapped[datetime | None]
+    # The school's own Telegram bot it was made through (issue 14), None for the shared
+    # ``BOT_TOKEN`` bot (and MAX): a school bot's update sees only its own bindings.
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RedeemAttempt(Base):

@@ -44,7 +44,7 @@ outbox_table = Table(
     Column("text", Text, nullable=False),
     # Through which messenger it goes (its adapter in notifications/channels/), and its
     # buttons as rows of {"text", "data"} or {"text", "url"}, whatever the messenger.
-    Column("channel", String(16), nullable=False, server_default=text("'telegram'")),
+    Column("channel", String(32), nullable=False, server_default=text("'telegram'")),
     Column("buttons", JSONB),
     Column("meta", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("not_before", DateTime(timezone=True)),
@@ -79,7 +79,7 @@ outbox_table = Table(
 send_leases_table = Table(
     "send_leases",
     Base.metadata,
-    Column("channel", String(16), primary_key=True),
+    Column("channel", String(32), primary_key=True),
     Column("holder", String(100), nullable=False),
     Column("until", DateTime(timezone=True), nullable=False),
 )

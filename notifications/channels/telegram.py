@@ -27,15 +27,17 @@ from bot.screen import Row
 from bot.telegram.limits import TELEGRAM_LIMITS
 from bot.telegram.render import keyboard
 from notifications.channels import Delivery, Result
-from notifications.outbox import TELEGRAM
+from notifications.outbox import TELEGRAM, bot_channel
 
 
 class TelegramChannel:
     name = TELEGRAM
     limits = TELEGRAM_LIMITS
 
-    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False, school_bot: bool = False) -> None:
         self.bot = bot
+        # A school's own bot delivers its bindings' rows (issue 14): a channel of its own.
+        self.name = bot_channel(TELEGRAM, bot.id if school_bot else None)
         # Paid broadcasts (allow_paid_broadcast, Stars per message) lift the bot-wide
         # limit to 1000 messages/s; the sender's rate is then raised accordingly.
         self.paid_broadcast = paid_broadcast

@@ -76,17 +76,22 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return await run_max_only(settings)
     from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
     from bot.telegram.startup import TokenRejected
+    from school_journal.school_bots import SchoolBotUnreadable
 
     try:
-        async with (
-            application(settings) as app,
-            extra_workers(app.database_url, settings.webhook_workers),
-        ):
-            await run_bot(
-                app, webhook=webhook, alongside=lambda bot: alongside_telegram(app, bot, max_token)
-            )
+        async with application(settings) as app:
+            await app.open_school_bots()  # before any worker starts: refused here, in words
+            async with extra_workers(app.database_url, settings.webhook_workers):
+                await run_bot(
+                    app,
+                    webhook=webhook,
+                    alongside=lambda bot: alongside_telegram(app, bot, max_token),
+                )
     except TokenRejected:
         print(t("cli.bad_token"), file=sys.stderr)
+        return 1
+    except SchoolBotUnreadable as err:
+        print(t("cli.school_bot_unreadable", school=err.school), file=sys.stderr)
         return 1
     return 0
 
@@ -109,6 +114,8 @@ async def serve_only(settings: Settings, *, telegram: bool, max_token: bool) -> 
             await stop.wait()
             return 0
         from bot.telegram.runner import run_bot
+
+        await app.open_school_bots()  # the first process has opened them already
 
         await run_bot(
             app,

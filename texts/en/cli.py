@@ -3,6 +3,7 @@
 TEXTS: dict[str, str] = {
     "cli.no_token": "Neither BOT_TOKEN nor MAX_BOT_TOKEN is set. Get a token from @BotFather (Telegram) or on the MAX partner platform and put it in .env (BOT_TOKEN=... or MAX_BOT_TOKEN=...) or in the environment.",
     "cli.bad_token": "Telegram did not accept BOT_TOKEN: check the token with @BotFather",
+    "cli.school_bot_unreadable": "Could not open the stored bot token of the school «{school}»: BOT_TOKEN_KEY is not set or was changed. Put the old BOT_TOKEN_KEY back or set the token again: journal school --school «{school}» --bot-token …",
     "cli.db_unreachable": "Cannot reach the database {url}: {reason}. Check that the PostgreSQL server is running, and the address in DATABASE_URL.",
     "cli.db_embedded_failed": "The embedded database in {path} did not start ({reason}). The server's log {log} says why.",
     "db.refused": "the server refuses connections",

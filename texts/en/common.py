@@ -43,6 +43,8 @@ TEXTS: dict[str, str] = {
     "code.expired": "This code has expired. Ask the class teacher or the school admin for a new one.",
     "code.revoked": "This code was revoked. Ask the class teacher or the school admin for a new one.",
     "code.too_many_attempts": "Too many wrong attempts. Try again in an hour.",
+    "code.other_school": "This code is for another school: type it into your school's bot (the invitation links to it).",
+    "code.school_bot": "This code's school has its own bot: open the school's bot {bot} and type the code there.",
     "role.staff": "staff",
     "role.parent": "parent",
     "role.pupil": "pupil",

@@ -4,6 +4,7 @@ TEXTS: dict[str, str] = {
     # command line
     "cli.no_token": "Не задан ни BOT_TOKEN, ни MAX_BOT_TOKEN. Получите токен у @BotFather (Telegram) или на платформе MAX для партнёров и укажите его в файле .env (BOT_TOKEN=... или MAX_BOT_TOKEN=...) или в переменной окружения.",
     "cli.bad_token": "Telegram не принял BOT_TOKEN: проверьте токен у @BotFather",
+    "cli.school_bot_unreadable": "Не удалось открыть сохранённый токен бота школы «{school}»: BOT_TOKEN_KEY не задан или изменён. Верните прежний BOT_TOKEN_KEY или задайте токен заново: journal school --school «{school}» --bot-token …",
     "cli.db_unreachable": "Нет связи с базой данных {url}: {reason}. Проверьте, что сервер PostgreSQL запущен, и адрес в DATABASE_URL.",
     "cli.db_embedded_failed": "Встроенная база данных в {path} не запустилась ({reason}). Причина — в журнале сервера {log}.",
     "db.refused": "сервер не принимает соединения",

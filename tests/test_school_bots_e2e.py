@@ -1,0 +1,269 @@
+"""One bot per school in one deployment (issue 14): the shared ``BOT_TOKEN`` bot and two
+schools' own bots served by one dispatcher (the real ``run_bot`` wiring of ``journal run``)
+against the fake Bot API. A person's bindings are those made through the bot they write to;
+a code binds only in its school's bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from pydantic import SecretStr
+
+from bot.telegram.runner import run_bot
+from bot.telegram.transport import build_bot
+from core import invitations
+from core.clock import ManualClock
+from core.identity import UserRef
+from core.journal import Journal
+from core.models import BindingRole
+from core.schools import ensure_school
+from fakegram import FakeTelegram, FakeUser
+from notifications import outbox
+from notifications.outbox import OutboxItem
+from notifications.scheduler import NotificationJobs
+from school_journal.app import App
+from school_journal.database import asyncpg_dsn
+from school_journal.school_bots import TokenVault
+from school_journal.settings import Settings
+from tests.botkit import TOKEN, USERNAME, answers_settled
+from tests.test_notifications import at, school_day_for_5a
+from tests.world import MONDAY, World
+
+KEY = "a long phrase only the admin keeps"
+A_TOKEN, A_ID, A_NAME = "777001:AAschool-a-secret-part", 777001, "school_a_bot"
+B_TOKEN, B_ID, B_NAME = "777002:AAschool-b-secret-part", 777002, "school_b_bot"
+TEACHER_ID = 4001  # Кузнецова, bound in the shared bot before her school had its own
+
+
+@dataclass
+class Deployment:
+    fake: FakeTelegram
+    journal: Journal
+    world: World
+    app: App
+    _next_user: int = 5000
+
+    def user(self, bot: str, user_id: int | None = None) -> FakeUser:
+        if user_id is None:
+            self._next_user += 1
+            user_id = self._next_user
+        return self.fake.user(user_id, "Светлана", "Иванова", language_code="ru", bot=bot)
+
+    async def code(self, person: str, role: BindingRole) -> str:
+        issuer = self.world.staff("admin")
+        return (await invitations.issue(self.journal, issuer, self.world.people[person], role)).code
+
+
+async def add_school_bots(db_url: str, school_a: int, school_b: int) -> None:
+    vault = TokenVault(KEY)
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        await conn.executemany(
+            "INSERT INTO school_bots (school_id, bot_id, username, token_cipher, set_at)"
+            " VALUES ($1, $2, $3, $4, now())",
+            [
+                (school_a, A_ID, A_NAME, vault.seal(A_TOKEN)),
+                (school_b, B_ID, B_NAME, vault.seal(B_TOKEN)),
+            ],
+        )
+    finally:
+        await conn.close()
+
+
+async def query(db_url: str, sql: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        return list(await conn.fetch(sql))
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def deployment(journal: Journal, db_url: str, world: World) -> AsyncIterator[Deployment]:
+    fake = FakeTelegram()
+    await fake.start()
+    for token, name in ((TOKEN, USERNAME), (A_TOKEN, A_NAME), (B_TOKEN, B_NAME)):
+        fake.add_bot(token, name)
+    # The math teacher took to the shared bot before her school had a bot of its own.
+    teacher_code = await invitations.issue(
+        journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
+    )
+    await invitations.redeem(journal, UserRef.telegram(TEACHER_ID), teacher_code.code)
+    async with journal.transaction() as s:
+        school_b = await ensure_school(s, "Школа № 2")
+    await add_school_bots(db_url, world.school_id, school_b.id)
+    settings = Settings(
+        _env_file=None,
+        bot_token=SecretStr(TOKEN),
+        bot_token_key=SecretStr(KEY),
+        telegram_api_base=fake.base_url,
+        database_url=db_url,
+    )
+    app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
+    await app.open_school_bots()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop))
+    try:
+        yield Deployment(fake, journal, world, app)
+        await answers_settled(fake)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+        await fake.stop()
+
+
+@pytest.fixture
+async def served(journal: Journal, db_url: str, world: World) -> AsyncIterator[Deployment]:
+    async with deployment(journal, db_url, world) as d:
+        yield d
+
+
+async def test_r2_a_parent_binds_with_her_schools_code_in_her_schools_bot(
+    served: Deployment, db_url: str
+) -> None:
+    mother = served.user(A_NAME)
+    await mother.open_deep_link(await served.code("mother", BindingRole.PARENT))
+    assert "Готово" in ((await mother.wait_reply()).text or "")
+    [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert binding["bot_id"] == A_ID  # the binding remembers the bot it was made through
+    # Each bot has its own menu.
+    for token in (TOKEN, A_TOKEN, B_TOKEN):
+        menu = served.fake.bot(token).commands_for()
+        assert [c["command"] for c in menu] == ["start", "help"]
+
+
+async def test_r2_a_code_of_school_a_typed_into_school_bs_bot_is_refused_and_nothing_stored(
+    served: Deployment, db_url: str
+) -> None:
+    mother = served.user(B_NAME)
+    await mother.send(await served.code("mother", BindingRole.PARENT))
+    reply = (await mother.wait_reply()).text or ""
+    assert reply.startswith("Этот код — для другой школы"), reply
+    assert await query(db_url, "SELECT id FROM bindings WHERE role = 'parent'") == []
+    [code] = await query(db_url, "SELECT used_at FROM invitations WHERE role = 'parent'")
+    assert code["used_at"] is None  # still good in school A's bot
+    assert len(await query(db_url, "SELECT 1 FROM redeem_attempts")) == 1  # counted as usual
+
+
+async def test_r2_in_the_shared_bot_a_code_of_a_school_with_its_own_bot_points_to_it(
+    served: Deployment, db_url: str
+) -> None:
+    mother = served.user(USERNAME)
+    await mother.send(await served.code("mother", BindingRole.PARENT))
+    reply = (await mother.wait_reply()).text or ""
+    assert "откройте бот школы @school_a_bot" in reply, reply
+    assert await query(db_url, "SELECT id FROM bindings WHERE role = 'parent'") == []
+
+
+async def test_r3_a_teacher_bound_in_the_shared_bot_sees_nothing_of_her_school_in_its_bot(
+    served: Deployment,
+) -> None:
+    in_school_bot = served.user(A_NAME, TEACHER_ID)
+    await in_school_bot.send("/start")
+    assert (await in_school_bot.wait_reply()).text.startswith("Здравствуйте! Это электронный")  # type: ignore[union-attr]  # a reply has its text
+    assert "Кузнецова" not in " ".join(m.text or "" for m in in_school_bot.bot_messages)
+
+    in_shared_bot = served.user(USERNAME, TEACHER_ID)
+    await in_shared_bot.send("/start")
+    menu = await in_shared_bot.wait_reply()
+    assert "Здравствуйте! Это электронный" not in (menu.text or "")  # still her journal there
+
+
+async def bound_in(served: Deployment, bot: str, person: str, role: BindingRole) -> FakeUser:
+    """A user who opened their invitation link in ``bot`` (and, as a parent, consented)."""
+    user = served.user(bot)
+    await user.open_deep_link(await served.code(person, role))
+    assert "Готово" in ((await user.wait_reply()).text or "")
+    after = await user.wait_reply()
+    if "✅ Даю согласие" in after.button_texts:
+        await user.press_and_wait("✅ Даю согласие")
+        await user.wait_reply()  # the menu
+    return user
+
+
+async def test_r16_the_evening_digest_reaches_a_parent_through_her_schools_bot(
+    served: Deployment, db_url: str, clock: ManualClock
+) -> None:
+    mother = await bound_in(served, A_NAME, "mother", BindingRole.PARENT)
+    await school_day_for_5a(served.journal, served.world)
+    at(clock, MONDAY, 20, 0)
+    assert await NotificationJobs(served.journal).digests() == 1
+    [row] = await query(db_url, "SELECT channel FROM outbox WHERE kind = 'digest'")
+    assert row["channel"] == f"telegram:{A_ID}"  # the bot the binding was made through
+
+    shared = build_bot(TOKEN, served.fake.base_url)
+    try:
+        senders = served.app.senders(shared)
+        own = [f"telegram:{A_ID}"], [f"telegram:{B_ID}"]
+        assert [list(s.channels) for s in senders] == [["telegram"], *own]
+        assert [await s.run_once() for s in senders] == [0, 1, 0]
+    finally:
+        await shared.session.close()
+    digest = await mother.wait_reply()
+    assert "Дневник за пн 23.11" in (digest.text or "")
+    assert served.fake.bot(TOKEN).stats.sends == 0  # nothing went by the shared bot
+
+    # A tap on the delivered digest finds its item by the bot's channel.
+    answer = await (await mother.press("Прочитано ✓", message=digest)).wait_answered()
+    assert "прочитана" in (answer.get("text") or "")
+
+
+async def test_two_school_bots_deliver_in_parallel_each_at_its_own_pace(
+    served: Deployment, db_url: str
+) -> None:
+    """One shared outbox, drained by each bot's sender at once, each within Telegram's
+    30 messages a second of its bot (the fake refuses more with a 429)."""
+    count = 30
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        rows = await conn.fetch(
+            "INSERT INTO bindings (messenger, user_id, person_id, role, created_at, bot_id)"
+            " SELECT 'telegram', 7000 + n, $1, 'parent', now(), bot"
+            " FROM generate_series(1, $2) AS n, unnest($3::bigint[]) AS bot"
+            " RETURNING id, user_id, bot_id",
+            served.world.people["mother"],
+            count,
+            [A_ID, B_ID],
+        )
+    finally:
+        await conn.close()
+    for row in rows:
+        served.fake.user(
+            row["user_id"], bot=A_NAME if row["bot_id"] == A_ID else B_NAME, known=True
+        )
+    async with served.journal.transaction() as s:
+        items = [
+            OutboxItem(f"t:{r['id']}", r["user_id"], "test", "Дневник", binding_id=r["id"])
+            for r in rows
+        ]
+        assert await outbox.enqueue(s, items) == 2 * count
+
+    shared = build_bot(TOKEN, served.fake.base_url)
+    stop = asyncio.Event()
+    senders = served.app.senders(shared)
+
+    async def until_drained() -> None:
+        for _ in range(1500):  # as tests/test_send_leases.py waits
+            if not (await outbox.delivery_stats(served.journal)).pending:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(until_drained(), *(s.run(stop) for s in senders)), timeout=30
+        )
+    finally:
+        await shared.session.close()
+    assert await outbox.delivery_stats(served.journal) == outbox.DeliveryStats(sent=2 * count)
+    a, b = (served.fake.bot(token).stats for token in (A_TOKEN, B_TOKEN))
+    assert (a.sends, b.sends) == (count, count)
+    assert a.too_many_requests == b.too_many_requests == 0  # each bot within its 30/s
+    assert a.send_rate() <= 30 and b.send_rate() <= 30
+    # In parallel: each bot was sending while the other was.
+    assert max(a.send_times[0], b.send_times[0]) < min(a.send_times[-1], b.send_times[-1])
