@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.access import Actor, ensure_staff
 from core.errors import JournalError
+from core.identity import BotLink
 from core.journal import Journal
-from core.models import School, SchoolBot
+from core.models import Messenger, School, SchoolBot
 from core.schools import RULE_SETTERS
 
 
@@ -93,6 +94,22 @@ async def school_bots(journal: Journal) -> list[SchoolBotEntry]:
             .order_by(School.name)
         )
         return [SchoolBotEntry(*row) for row in rows]
+
+
+async def with_school_bot(journal: Journal, school_id: int, bots: list[BotLink]) -> list[BotLink]:
+    """``bots`` as the school's people should find them on cards and links: a school with
+    its own Telegram bot is found there, whichever bot issued the card (the deployment's
+    shared bot would bind them outside their school's own)."""
+    async with journal.transaction() as s:
+        username = await s.scalar(
+            select(SchoolBot.username).where(SchoolBot.school_id == school_id)
+        )
+    if username is None:
+        return bots
+    own = BotLink(Messenger.TELEGRAM, username)
+    others = [b for b in bots if b.messenger is not Messenger.TELEGRAM]
+    telegram_first = bool(bots) and bots[0].messenger is Messenger.TELEGRAM
+    return [own, *others] if telegram_first or not others else [*others, own]
 
 
 def _public(bot_id: int, username: str) -> dict[str, object]:

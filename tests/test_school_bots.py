@@ -168,3 +168,20 @@ async def test_journal_run_refuses_to_start_when_the_key_cannot_open_a_schools_t
     err = capsys.readouterr().err
     assert f"Не удалось открыть сохранённый токен бота школы «{SCHOOL_NAME}»" in err, err
     assert "Traceback" not in err and "secret-part" not in err
+
+
+async def test_r2_invite_links_of_a_school_with_its_own_bot_name_that_bot(
+    admin: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(admin, "invite", "--class", "5А", "--parents") == 0
+    before = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
+    assert before and all("school_journal_bot?start=" in x for x in before)  # BOT_USERNAME
+
+    assert await journal_cmd(admin, "school", "--bot-token", TOKEN) == 0
+    capsys.readouterr()
+    assert (
+        await journal_cmd(admin, "invite", "--class", "5А", "--parents", "--reissue", "--yes") == 0
+    )
+    after = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
+    assert len(after) == len(before)
+    assert all("https://t.me/school_a_bot?start=" in x for x in after), after

@@ -267,3 +267,25 @@ async def test_two_school_bots_deliver_in_parallel_each_at_its_own_pace(
     assert a.send_rate() <= 30 and b.send_rate() <= 30
     # In parallel: each bot was sending while the other was.
     assert max(a.send_times[0], b.send_times[0]) < min(a.send_times[-1], b.send_times[-1])
+
+
+async def test_r2_cards_a_class_teacher_takes_in_the_shared_bot_name_her_schools_bot(
+    served: Deployment, db_url: str
+) -> None:
+    """Her school has a bot of its own: the class's cards and links send the parents there,
+    and the link works in it (in the shared bot the code would be turned away)."""
+    teacher = served.user(USERNAME, TEACHER_ID)
+    await teacher.send("/menu")
+    await teacher.wait_reply()
+    await teacher.press_and_wait("👥 Мой класс 5А")
+    await teacher.press("🔑 Коды для родителей и учеников")
+    codes = await teacher.wait_reply(predicate=lambda m: m.document is None)  # after the PDF
+    lines = [x for x in (codes.text or "").splitlines() if "https://t.me/" in x]
+    assert lines and all(f"https://t.me/{A_NAME}?start=" in x for x in lines), lines
+    link = next(x for x in lines if "Сидоров Андрей" in x)
+
+    father = served.user(A_NAME)
+    await father.open_deep_link(link.split("start=")[1].split()[0])
+    assert "Готово" in ((await father.wait_reply()).text or "")
+    bound = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert [row["bot_id"] for row in bound] == [A_ID]

@@ -9,6 +9,7 @@ from bot import screens
 from bot.flows.turn import Turn
 from core.access import Actor
 from core.invitations import IssueResult
+from core.school_bots import with_school_bot
 from reports.cards import deep_link, invite_cards
 
 
@@ -23,7 +24,7 @@ async def send_codes(
         assert skipped is not None
         await turn.send(skipped)
         return
-    bots = await turn.bots()
+    bots = await with_school_bot(journal, actor.school_id, await turn.bots())
     name, data = await invite_cards(journal, actor, result.codes, bots, tx.lang)
     await turn.send_file(name, data, tx("card.caption", count=len(result.codes)))
     own = bots[0] if bots else None  # this messenger's bot comes first

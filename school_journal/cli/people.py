@@ -16,6 +16,7 @@ from core.errors import JournalError, NotFound
 from core.identity import BotLink
 from core.invitations import IssuedCode
 from core.models import BindingRole, Messenger
+from core.school_bots import with_school_bot
 from notifications.revocations import announce_revert
 from reports import cards
 from school_journal.app import App, telegram_bot
@@ -134,7 +135,7 @@ async def invite_command(app: App, args: argparse.Namespace) -> int:
             return 0  # everyone has a card or is in the bot: nothing to do
         print(t("cli.invite_none"), file=sys.stderr)
         return 1
-    bots = await school_bots(app.settings)
+    bots = await with_school_bot(journal, school.id, await school_bots(app.settings))
     if not bots:
         print(t("cli.no_username"), file=sys.stderr)
     for code in codes:
