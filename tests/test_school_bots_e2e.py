@@ -289,3 +289,42 @@ async def test_r2_cards_a_class_teacher_takes_in_the_shared_bot_name_her_schools
     assert "Готово" in ((await father.wait_reply()).text or "")
     bound = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
     assert [row["bot_id"] for row in bound] == [A_ID]
+
+
+async def test_r3_a_choice_made_in_the_schools_bot_stays_there_after_a_visit_to_the_shared_bot(
+    served: Deployment, db_url: str
+) -> None:
+    """The math teacher has her staff binding in the shared bot (from before her school had
+    its own) and, in the school's bot, a staff and a parent binding. She looks at her
+    second child as a parent in the school's bot, reads the shared bot, and comes back: the
+    school's bot is still where she left it (before, the visit reset it to her first
+    binding and her first child)."""
+    in_school_bot = served.user(A_NAME, TEACHER_ID)
+    await in_school_bot.open_deep_link(await served.code("math", BindingRole.STAFF))
+    assert "Готово" in ((await in_school_bot.wait_reply()).text or "")
+    await in_school_bot.wait_reply()  # her menu
+    await in_school_bot.open_deep_link(await served.code("mother", BindingRole.PARENT))
+    assert "Готово" in ((await in_school_bot.wait_reply()).text or "")
+    consent = await in_school_bot.wait_reply()
+    await in_school_bot.press_and_wait("✅ Даю согласие", message=consent)
+    parent_menu = await in_school_bot.wait_reply(predicate=lambda m: "Мария" in m.button_texts)
+    assert "👥 Мой класс 5А" not in parent_menu.button_texts  # she acts as the parent now
+    await in_school_bot.press_and_wait("Мария", message=parent_menu)  # her second child
+    chosen = await query(db_url, f"SELECT active_pupil_id FROM account_bots WHERE bot_id = {A_ID}")
+
+    assert [row["active_pupil_id"] for row in chosen] == [served.world.people["masha"]]
+
+    in_shared_bot = served.user(USERNAME, TEACHER_ID)
+    await in_shared_bot.send("/start")
+    shared_menu = await in_shared_bot.wait_reply()
+    assert "👥 Мой класс 5А" in shared_menu.button_texts  # her staff binding there
+
+    await in_school_bot.send("/start")
+    again = await in_school_bot.wait_reply()
+    assert "👥 Мой класс 5А" not in again.button_texts, again.button_texts  # still the parent
+    assert (
+        await query(db_url, f"SELECT active_pupil_id FROM account_bots WHERE bot_id = {A_ID}")
+        == chosen
+    )  # and still on the child she chose
+    bots = await query(db_url, "SELECT bot_id FROM account_bots ORDER BY bot_id")
+    assert [row["bot_id"] for row in bots] == [0, A_ID]  # a choice in each bot

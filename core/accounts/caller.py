@@ -32,6 +32,7 @@ from core.identity import UserRef, own_bindings, owns
 from core.journal import Journal
 from core.models import (
     Account,
+    AccountBot,
     Binding,
     BindingRole,
     ConversationState,
@@ -42,6 +43,7 @@ from core.models import (
     StaffRole,
     StaffRoleRow,
 )
+from core.models.accounts import SHARED_BOT
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,8 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
         select(
             Account.chat_id,
             Account.language,
-            Account.active_binding_id,
-            Account.active_pupil_id,
+            AccountBot.active_binding_id,
+            AccountBot.active_pupil_id,
             mine.id.label("binding_id"),
             mine.person_id,
             mine.role,
@@ -205,9 +207,17 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
         .select_from(Account)
         .join(counts, true())
         .outerjoin(
+            AccountBot,
+            and_(
+                AccountBot.messenger == Account.messenger,
+                AccountBot.user_id == Account.user_id,
+                AccountBot.bot_id == func.coalesce(bot, SHARED_BOT),
+            ),
+        )
+        .outerjoin(
             mine,
             and_(
-                mine.id == Account.active_binding_id,
+                mine.id == AccountBot.active_binding_id,
                 mine.revoked_at.is_(None),
                 mine.bot_id.is_not_distinct_from(bot),
             ),
@@ -234,7 +244,7 @@ def _pupil_lateral(*where: ColumnElement[bool], guardian: bool = False) -> Any:
         .join(SchoolClass, SchoolClass.id == Pupil.class_id)
         .where(*where)
         .order_by(
-            Pupil.person_id.is_not_distinct_from(Account.active_pupil_id).desc(),
+            Pupil.person_id.is_not_distinct_from(AccountBot.active_pupil_id).desc(),
             person.full_name,
             Pupil.person_id,
         )
@@ -304,16 +314,17 @@ async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Cal
             account.updated_at = now
         # Whoever writes to the bot has not blocked it: deliver to them again.
         await _mark_reachable(s, user, None)
+        choice = await _choice_in(s, user)
         actor = None
-        if account.active_binding_id is not None and not await _in_scope(
-            s, user, account.active_binding_id
+        if choice.active_binding_id is not None and not await _in_scope(
+            s, user, choice.active_binding_id
         ):
-            account.active_binding_id = None  # made through another bot: not here
-        if account.active_binding_id is not None:
+            choice.active_binding_id = None  # made through another bot: not here
+        if choice.active_binding_id is not None:
             try:
-                actor = await actor_for_binding(s, account.active_binding_id)
+                actor = await actor_for_binding(s, choice.active_binding_id)
             except NotAllowed:
-                account.active_binding_id = None
+                choice.active_binding_id = None
         if actor is None:
             fallback = await s.scalar(
                 select(Binding.id)
@@ -322,14 +333,14 @@ async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Cal
                 .limit(1)
             )
             if fallback is not None:
-                account.active_binding_id = fallback
-                account.active_pupil_id = None
+                choice.active_binding_id = fallback
+                choice.active_pupil_id = None
                 actor = await actor_for_binding(s, fallback)
         await s.flush()
         if actor is None:
             return Caller(user, account.language, None, None, None)
         full_name = await s.scalar(select(Person.full_name).where(Person.id == actor.person_id))
-        pupil = await _current_pupil(s, account, actor)
+        pupil = await _current_pupil(s, choice, actor)
         count = await s.scalar(
             select(func.count())
             .select_from(Binding)
@@ -354,6 +365,24 @@ async def _identify_locked(journal: Journal, user: UserRef, chat_id: int) -> Cal
             int(count or 0),
             consent_needed,
         )
+
+
+def _bot_of(user: UserRef) -> int:
+    return SHARED_BOT if user.bot_id is None else user.bot_id
+
+
+async def _choice_in(s: AsyncSession, user: UserRef) -> AccountBot:
+    """The account's choice in the bot the user writes to, created empty and locked (the
+    account exists and is locked already)."""
+    key = (user.messenger.value, user.id, _bot_of(user))
+    await s.execute(
+        pg_insert(AccountBot)
+        .values(messenger=key[0], user_id=key[1], bot_id=key[2])
+        .on_conflict_do_nothing()
+    )
+    choice = await s.get(AccountBot, key, with_for_update=True)
+    assert choice is not None  # inserted above, or already there
+    return choice
 
 
 async def _in_scope(s: AsyncSession, user: UserRef, binding_id: int) -> bool:
@@ -381,16 +410,16 @@ async def _mark_reachable(s: AsyncSession, user: UserRef, since: datetime | None
     )
 
 
-async def _current_pupil(s: AsyncSession, account: Account, actor: Actor) -> PupilRef | None:
+async def _current_pupil(s: AsyncSession, choice: AccountBot, actor: Actor) -> PupilRef | None:
     if actor.role is BindingRole.PUPIL:
         return await _pupil_ref(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
     if actor.role is not BindingRole.PARENT:
         return None
     children = await _children(s, actor.person_id)  # type: ignore[arg-type]  # only the CLI's system actor has no person
-    chosen = next((c for c in children if c.id == account.active_pupil_id), None)
+    chosen = next((c for c in children if c.id == choice.active_pupil_id), None)
     if chosen is None and children:
         chosen = children[0]
-        account.active_pupil_id = chosen.id
+        choice.active_pupil_id = chosen.id
     return chosen
 
 
@@ -434,33 +463,42 @@ async def children_in(s: AsyncSession, actor: Actor) -> list[PupilRef]:
 
 
 async def switch_binding(journal: Journal, user: UserRef, binding_id: int) -> None:
-    """Act through another of the account's own bindings (a teacher who is also a parent)."""
+    """Act through another of the account's own bindings (a teacher who is also a parent),
+    in the bot the user writes to."""
     async with journal.transaction() as s:
         binding = await s.get(Binding, binding_id)
         if binding is None or not owns(user, binding) or binding.revoked_at:
             raise NotAllowed()
-        await s.execute(
-            pg_insert(Account)
-            .values(
-                messenger=user.messenger.value,
-                user_id=user.id,
-                chat_id=user.id,  # the account exists (identify made it); else a private chat
-                active_binding_id=binding_id,
-                updated_at=journal.clock.now(),
-            )
-            .on_conflict_do_update(
-                index_elements=["messenger", "user_id"],
-                set_={"active_binding_id": binding_id, "active_pupil_id": None},
-            )
-        )
+        await _choose(s, journal, user, active_binding_id=binding_id, active_pupil_id=None)
 
 
 async def switch_pupil(journal: Journal, actor: Actor, user: UserRef, pupil_id: int) -> None:
-    """A parent of several children looks at another one of them (never someone else's)."""
+    """A parent of several children looks at another one of them (never someone else's),
+    in the bot the user writes to."""
     async with journal.transaction() as s:
         if pupil_id not in {c.id for c in await _children(s, actor.person_id or 0)}:
             raise NotAllowed()
-        account = await s.get(Account, (user.messenger.value, user.id), with_for_update=True)
-        if account is None:
-            raise NotAllowed()
-        account.active_pupil_id = pupil_id
+        await _choose(s, journal, user, active_pupil_id=pupil_id)
+
+
+async def _choose(s: AsyncSession, journal: Journal, user: UserRef, **choice: int | None) -> None:
+    """Write the account's choice in the user's bot (the account made if need be: identify
+    has made it, else it is a private chat)."""
+    await s.execute(
+        pg_insert(Account)
+        .values(
+            messenger=user.messenger.value,
+            user_id=user.id,
+            chat_id=user.id,
+            updated_at=journal.clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=[Account.messenger, Account.user_id])
+    )
+    await s.execute(
+        pg_insert(AccountBot)
+        .values(messenger=user.messenger.value, user_id=user.id, bot_id=_bot_of(user), **choice)
+        .on_conflict_do_update(
+            index_elements=[AccountBot.messenger, AccountBot.user_id, AccountBot.bot_id],
+            set_=choice,
+        )
+    )

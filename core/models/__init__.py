@@ -4,6 +4,7 @@ Every model is re-exported here: ``from core.models import Lesson``."""
 
 from core.models.accounts import (
     Account,
+    AccountBot,
     Binding,
     ChildNotificationChoice,
     ConversationState,
@@ -76,6 +77,7 @@ __all__ = [
     "AbsenceSuggestion",
     "AcademicYear",
     "Account",
+    "AccountBot",
     "Announcement",
     "AnnouncementReceipt",
     "Assignment",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -106,8 +107,8 @@ class RedeemAttempt(Base):
 
 
 class Account(Base):
-    """A messenger account's place in the bot: which of its bindings it acts through now,
-    which child a parent is looking at, and the language it reads."""
+    """A messenger account: the chat the bot writes to and the language it reads. What it
+    acts through now is per bot (:class:`AccountBot`)."""
 
     __tablename__ = "accounts"
 
@@ -117,13 +118,37 @@ class Account(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     language: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[datetime]
+
+
+SHARED_BOT = 0  # AccountBot.bot_id of the deployment's shared bot (and of MAX's)
+
+
+class AccountBot(Base):
+    """An account's place in one bot (issue 14): which of the bindings made through that
+    bot it acts through now and which child a parent is looking at there. A person in the
+    shared bot and in the school's own bot keeps a choice in each, so writing to one does
+    not switch the other. ``bot_id`` is the school's bot, ``SHARED_BOT`` (0) for the
+    deployment's shared bot and for MAX."""
+
+    __tablename__ = "account_bots"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["messenger", "user_id"],
+            ["accounts.messenger", "accounts.user_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    messenger: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     active_binding_id: Mapped[int | None] = mapped_column(
         ForeignKey("bindings.id", ondelete="SET NULL")
     )
     active_pupil_id: Mapped[int | None] = mapped_column(
         ForeignKey("pupils.person_id", ondelete="SET NULL")
     )
-    updated_at: Mapped[datetime]
 
 
 class ConversationState(Base):
