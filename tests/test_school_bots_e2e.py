@@ -32,6 +32,7 @@ from school_journal.school_bots import TokenVault
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, answers_settled
 from tests.test_notifications import at, school_day_for_5a
+from tests.test_workers import free_port, wait_until
 from tests.world import MONDAY, World
 
 KEY = "a long phrase only the admin keeps"
@@ -84,7 +85,11 @@ async def query(db_url: str, sql: str) -> list[asyncpg.Record]:
 
 
 @contextlib.asynccontextmanager
-async def deployment(journal: Journal, db_url: str, world: World) -> AsyncIterator[Deployment]:
+async def deployment(
+    journal: Journal, db_url: str, world: World, *, webhook_port: int | None = None
+) -> AsyncIterator[Deployment]:
+    """The deployment served by long polling, or with ``webhook_port`` by webhooks (a path
+    each bot, Telegram's secret header checked)."""
     fake = FakeTelegram()
     await fake.start()
     for token, name in ((TOKEN, USERNAME), (A_TOKEN, A_NAME), (B_TOKEN, B_NAME)):
@@ -103,6 +108,16 @@ async def deployment(journal: Journal, db_url: str, world: World) -> AsyncIterat
         bot_token_key=SecretStr(KEY),
         telegram_api_base=fake.base_url,
         database_url=db_url,
+        **(
+            {
+                "webhook_url": f"http://127.0.0.1:{webhook_port}",
+                "webhook_host": "127.0.0.1",
+                "webhook_port": webhook_port,
+                "webhook_secret": SecretStr("hook-secret"),
+            }
+            if webhook_port
+            else {}
+        ),
     )
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     await app.open_school_bots()
@@ -328,3 +343,36 @@ async def test_r3_a_choice_made_in_the_schools_bot_stays_there_after_a_visit_to_
     )  # and still on the child she chose
     bots = await query(db_url, "SELECT bot_id FROM account_bots ORDER BY bot_id")
     assert [row["bot_id"] for row in bots] == [0, A_ID]  # a choice in each bot
+
+
+async def test_r2_by_webhook_each_bot_has_its_path_and_answers_in_its_own_school(
+    journal: Journal, db_url: str, world: World
+) -> None:
+    """``journal run`` in webhook mode: one port, a path per bot (the shared bot at
+    ``WEBHOOK_PATH``, a school's at ``WEBHOOK_PATH/<bot_id>``); each bot's people are
+    answered by that bot in its school's context, as with long polling."""
+    port = free_port()
+    async with deployment(journal, db_url, world, webhook_port=port) as served:
+        await wait_until(lambda: all(served.fake.bot(t).webhook for t in (TOKEN, A_TOKEN, B_TOKEN)))
+        base = f"http://127.0.0.1:{port}/telegram/webhook"
+        hooks = {t: served.fake.bot(t).webhook for t in (TOKEN, A_TOKEN, B_TOKEN)}
+        assert {t: h.url for t, h in hooks.items() if h} == {
+            TOKEN: base,
+            A_TOKEN: f"{base}/{A_ID}",
+            B_TOKEN: f"{base}/{B_ID}",
+        }
+        assert all(h and h.secret_token == "hook-secret" for h in hooks.values())
+
+        code = await served.code("mother", BindingRole.PARENT)
+        in_b = served.user(B_NAME)
+        await in_b.send(code)
+        assert ((await in_b.wait_reply()).text or "").startswith("Этот код — для другой школы")
+        mother = served.user(A_NAME)
+        await mother.open_deep_link(code)
+        assert "Готово" in ((await mother.wait_reply()).text or "")
+        teacher = served.user(USERNAME, TEACHER_ID)
+        await teacher.send("/start")
+        assert "👥 Мой класс 5А" in (await teacher.wait_reply()).button_texts
+    [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert binding["bot_id"] == A_ID
+    assert all(h and h.delivered >= 1 for h in hooks.values())  # every bot's by its webhook
