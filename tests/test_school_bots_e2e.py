@@ -108,17 +108,15 @@ async def deployment(
         bot_token_key=SecretStr(KEY),
         telegram_api_base=fake.base_url,
         database_url=db_url,
-        **(
-            {
-                "webhook_url": f"http://127.0.0.1:{webhook_port}",
-                "webhook_host": "127.0.0.1",
-                "webhook_port": webhook_port,
-                "webhook_secret": SecretStr("hook-secret"),
-            }
-            if webhook_port
-            else {}
-        ),
     )
+    if webhook_port:
+        webhook = {
+            "webhook_url": f"http://127.0.0.1:{webhook_port}",
+            "webhook_host": "127.0.0.1",
+            "webhook_port": webhook_port,
+            "webhook_secret": SecretStr("hook-secret"),
+        }
+        settings = settings.model_copy(update=webhook)
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     await app.open_school_bots()
     stop = asyncio.Event()
