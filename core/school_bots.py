@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.access import Actor, ensure_staff
@@ -18,7 +17,7 @@ from core.errors import JournalError
 from core.identity import BotLink
 from core.journal import Journal
 from core.models import Messenger, School, SchoolBot
-from core.schools import RULE_SETTERS
+from core.schools import RULE_SETTERS, audit_school_setting
 
 
 class BotTaken(JournalError):
@@ -62,7 +61,9 @@ async def set_school_bot(
                     index_elements=[SchoolBot.school_id], set_={"set_at": now, **values}
                 )
             )
-            await _audit(s, journal, actor, before, _public(bot_id, username))
+            await audit_school_setting(
+                s, journal, actor, audit.Action.SCHOOL_BOT, before, _public(bot_id, username)
+            )
     except IntegrityError:  # another school took the bot at the same moment
         raise BotTaken(school="?") from None
 
@@ -75,7 +76,9 @@ async def remove_school_bot(journal: Journal, actor: Actor) -> bool:
         if old is None:
             return False
         await s.execute(delete(SchoolBot).where(SchoolBot.school_id == actor.school_id))
-        await _audit(s, journal, actor, _public(old.bot_id, old.username), None)
+        await audit_school_setting(
+            s, journal, actor, audit.Action.SCHOOL_BOT, _public(old.bot_id, old.username), None
+        )
         return True
 
 
@@ -114,24 +117,3 @@ async def with_school_bot(journal: Journal, school_id: int, bots: list[BotLink])
 
 def _public(bot_id: int, username: str) -> dict[str, object]:
     return {"bot_id": bot_id, "username": username}
-
-
-async def _audit(
-    s: AsyncSession,
-    journal: Journal,
-    actor: Actor,
-    old: dict[str, object] | None,
-    new: dict[str, object] | None,
-) -> None:
-    await audit.record(
-        s,
-        school_id=actor.school_id,
-        at=journal.clock.now(),
-        actor_id=actor.person_id,
-        binding_id=actor.binding_id,
-        action=audit.Action.SCHOOL_BOT,
-        entity="school",
-        key={"school_id": actor.school_id},
-        old=old,
-        new=new,
-    )

@@ -105,19 +105,31 @@ async def set_school_rules(
             school.digest_time = digest_time
         new = _rules_snapshot(school)
         if new != old:
-            await audit.record(
-                s,
-                school_id=school.id,
-                at=journal.clock.now(),
-                actor_id=actor.person_id,
-                binding_id=actor.binding_id,
-                action=audit.Action.SCHOOL_RULES,
-                entity="school",
-                key={"school_id": school.id},
-                old=old,
-                new=new,
-            )
+            await audit_school_setting(s, journal, actor, audit.Action.SCHOOL_RULES, old, new)
         return _settings(school)
+
+
+async def audit_school_setting(
+    s: AsyncSession,
+    journal: Journal,
+    actor: Actor,
+    action: audit.Action,
+    old: dict[str, object] | None,
+    new: dict[str, object] | None,
+) -> None:
+    """The audit entry of a change to the actor's school's settings (its rules, its bot)."""
+    await audit.record(
+        s,
+        school_id=actor.school_id,
+        at=journal.clock.now(),
+        actor_id=actor.person_id,
+        binding_id=actor.binding_id,
+        action=action,
+        entity="school",
+        key={"school_id": actor.school_id},
+        old=old,
+        new=new,
+    )
 
 
 def _settings(school: School) -> SchoolSettings:
