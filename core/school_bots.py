@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.access import Actor, ensure_staff
@@ -37,9 +38,10 @@ class SchoolBotEntry:
 
 async def set_school_bot(
     journal: Journal, actor: Actor, *, bot_id: int, username: str, token_cipher: bytes
-) -> None:
+) -> int:
     """The school's bot (the director or admin), replacing the one it had; audited
-    without the token. A bot serves one school only."""
+    without the token. A bot serves one school only. The accounts bound through the bot it
+    replaces move to the new one (:func:`_move_people`); returns how many."""
     ensure_staff(actor, *RULE_SETTERS)
     try:
         async with journal.transaction() as s:
@@ -52,6 +54,9 @@ async def set_school_bot(
                 raise BotTaken(school=taken)
             old = await s.get(SchoolBot, actor.school_id, with_for_update=True)
             before = _public(old.bot_id, old.username) if old else None
+            moved = 0
+            if old is not None and old.bot_id != bot_id:
+                moved = await _move_people(s, journal, old.bot_id, bot_id)
             now = journal.clock.now()
             values = {"bot_id": bot_id, "username": username, "token_cipher": token_cipher}
             await s.execute(
@@ -64,22 +69,73 @@ async def set_school_bot(
             await audit_school_setting(
                 s, journal, actor, audit.Action.SCHOOL_BOT, before, _public(bot_id, username)
             )
+            return moved
     except IntegrityError:  # another school took the bot at the same moment
         raise BotTaken(school="?") from None
 
 
-async def remove_school_bot(journal: Journal, actor: Actor) -> bool:
-    """The school back on the deployment's bot (``BOT_TOKEN``); False if it had none."""
+async def remove_school_bot(journal: Journal, actor: Actor) -> int | None:
+    """The school back on the deployment's bot (``BOT_TOKEN``), the accounts bound through
+    its own bot with it (:func:`_move_people`): how many, None if it had no bot."""
     ensure_staff(actor, *RULE_SETTERS)
     async with journal.transaction() as s:
         old = await s.get(SchoolBot, actor.school_id, with_for_update=True)
         if old is None:
-            return False
+            return None
         await s.execute(delete(SchoolBot).where(SchoolBot.school_id == actor.school_id))
+        moved = await _move_people(s, journal, old.bot_id, None)
         await audit_school_setting(
             s, journal, actor, audit.Action.SCHOOL_BOT, _public(old.bot_id, old.username), None
         )
-        return True
+        return moved
+
+
+_MOVE = text(
+    """
+    WITH twins AS (  -- bound through both bots: the binding through the new one stays
+        UPDATE bindings b SET revoked_at = :now
+        WHERE b.bot_id = :old AND b.revoked_at IS NULL AND EXISTS (
+            SELECT 1 FROM bindings n
+            WHERE n.bot_id IS NOT DISTINCT FROM CAST(:new AS bigint) AND n.revoked_at IS NULL
+              AND (n.messenger, n.user_id, n.person_id, n.role)
+                  = (b.messenger, b.user_id, b.person_id, b.role))
+        RETURNING b.id
+    ), moved AS (
+        UPDATE bindings SET bot_id = CAST(:new AS bigint)
+        WHERE bot_id = :old AND id NOT IN (SELECT id FROM twins)
+        RETURNING user_id, revoked_at
+    ), queued AS (
+        UPDATE outbox SET channel = :channel
+        WHERE channel = :old_channel AND status = 'pending'
+    ), forgotten AS (
+        DELETE FROM account_bots WHERE bot_id = :old
+    )
+    SELECT count(DISTINCT user_id) FROM moved WHERE revoked_at IS NULL
+    """
+)
+
+
+async def _move_people(s: AsyncSession, journal: Journal, old: int, new: int | None) -> int:
+    """The school's people move with it from bot ``old`` to ``new`` (None: the shared
+    bot): their bindings (a person bound through both keeps the new one's), the messages
+    still waiting for them (else no sender would ever take them: the old bot is served no
+    more) and, forgotten, the choices they made in the old bot. Each must open the new bot
+    once: Telegram lets a bot write only to those who started it, so until then the
+    sender finds them unreachable and their class teacher sees it. Returns how many
+    accounts moved."""
+    moved = await s.scalar(
+        _MOVE,
+        {
+            "now": journal.clock.now(),
+            "old": old,
+            "new": new,
+            "old_channel": f"{Messenger.TELEGRAM.value}:{old}",
+            "channel": Messenger.TELEGRAM.value
+            if new is None
+            else f"{Messenger.TELEGRAM.value}:{new}",
+        },
+    )
+    return int(moved or 0)
 
 
 async def school_bots(journal: Journal) -> list[SchoolBotEntry]:

@@ -185,3 +185,83 @@ async def test_r2_invite_links_of_a_school_with_its_own_bot_name_that_bot(
     after = [x for x in capsys.readouterr().out.splitlines() if "https://t.me/" in x]
     assert len(after) == len(before)
     assert all("https://t.me/school_a_bot?start=" in x for x in after), after
+
+
+async def _bound_parent(db_url: str, bot_id: int) -> int:
+    """A parent of the demo school bound through ``bot_id``, with a digest waiting for her
+    in that bot's outbox channel (as the evening job leaves it)."""
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        guardian = await conn.fetchval("SELECT guardian_id FROM guardianships LIMIT 1")
+        binding = await conn.fetchval(
+            "INSERT INTO bindings (messenger, user_id, person_id, role, created_at, bot_id)"
+            " VALUES ('telegram', 9001, $1, 'parent', now(), $2) RETURNING id",
+            guardian,
+            bot_id,
+        )
+        await conn.execute(
+            "INSERT INTO outbox (key, chat_id, kind, text, binding_id, channel, created_at)"
+            " VALUES ('digest:x', 9001, 'digest', 'Дневник', $1, $2, now())",
+            binding,
+            f"telegram:{bot_id}",
+        )
+        return int(binding)
+    finally:
+        await conn.close()
+
+
+async def where_she_is(db_url: str, binding: int) -> tuple[int | None, str]:
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        row = await conn.fetchrow(
+            "SELECT b.bot_id, o.channel FROM bindings b JOIN outbox o ON o.binding_id = b.id"
+            " WHERE b.id = $1 AND b.revoked_at IS NULL",
+            binding,
+        )
+        assert row is not None, "her binding was revoked"
+        return row["bot_id"], row["channel"]
+    finally:
+        await conn.close()
+
+
+async def test_a_new_bot_for_the_school_takes_its_people_and_their_waiting_messages_along(
+    admin: Settings, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The admin replaces the school's bot (say its token leaked) and later goes back to
+    the shared bot: the parents bound through the old bot are not stranded with messages
+    no sender would ever take; the admin is told who must open the new bot."""
+    assert await journal_cmd(admin, "school", "--bot-token", TOKEN) == 0
+    capsys.readouterr()
+    mother = await _bound_parent(db_url, 777001)
+
+    assert await journal_cmd(admin, "school", "--bot-token", OTHER) == 0
+    out = capsys.readouterr().out
+    assert "перенесены в @school_b_bot: 1" in out, out
+    assert "Перезапустите journal run" in out
+    assert await where_she_is(db_url, mother) == (777002, "telegram:777002")
+
+    assert await journal_cmd(admin, "school", "--no-bot-token") == 0
+    out = capsys.readouterr().out
+    assert "Собственный бот школы убран" in out and "перенесены в @school_journal_bot: 1" in out
+    assert await where_she_is(db_url, mother) == (None, "telegram")
+
+
+async def test_bound_through_both_bots_she_keeps_one_binding_when_the_school_leaves_its_bot(
+    admin: Settings, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await journal_cmd(admin, "school", "--bot-token", TOKEN) == 0
+    through_school_bot = await _bound_parent(db_url, 777001)
+    conn = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        await conn.execute(  # the same parent, the same phone, bound in the shared bot too
+            "INSERT INTO bindings (messenger, user_id, person_id, role, created_at)"
+            " SELECT messenger, user_id, person_id, role, now() FROM bindings WHERE id = $1",
+            through_school_bot,
+        )
+        capsys.readouterr()
+        assert await journal_cmd(admin, "school", "--no-bot-token") == 0
+        active = await conn.fetch("SELECT bot_id FROM bindings WHERE revoked_at IS NULL")
+    finally:
+        await conn.close()
+    assert [row["bot_id"] for row in active] == [None]  # one binding, in the shared bot
+    assert "перенесены" not in capsys.readouterr().out  # nobody has to open a new bot

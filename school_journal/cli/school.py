@@ -18,6 +18,7 @@ from core.journal import Journal
 from core.schools import find_school
 from school_journal.app import App
 from school_journal.cli.parsing import Commands
+from school_journal.cli.people import bot_username
 from school_journal.console import school_for
 from school_journal.settings import Settings
 from school_journal.status import status_command
@@ -240,8 +241,13 @@ async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
     )
 
     if token is None:
-        removed = await school_bots.remove_school_bot(app.journal, admin)
-        print(t("cli.school_bot_removed" if removed else "cli.school_bot_shared"))
+        moved = await school_bots.remove_school_bot(app.journal, admin)
+        if moved is None:
+            print(t("cli.school_bot_shared"))
+            return 0
+        print(t("cli.school_bot_removed"))
+        shared = await bot_username(app.settings)
+        _told_moved(moved, f"@{shared}" if shared else t("cli.school_bot_shared_name"))
         return 0
     key = app.settings.bot_token_key
     if key is None or len(key.get_secret_value()) < BOT_TOKEN_KEY_MIN:
@@ -263,7 +269,7 @@ async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
         return 1
     cipher = TokenVault(key.get_secret_value()).seal(token)
     try:
-        await school_bots.set_school_bot(
+        moved = await school_bots.set_school_bot(
             app.journal,
             admin,
             bot_id=checked.bot_id,
@@ -274,7 +280,16 @@ async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1
     print(t("cli.school_bot_set", username=checked.username))
+    _told_moved(moved, f"@{checked.username}")
     return 0
+
+
+def _told_moved(moved: int, bot: str) -> None:
+    """What the admin must know after the school's bot changed: who has to open the new
+    bot, and that the running ``journal run`` serves the change once restarted."""
+    if moved:
+        print(t("cli.school_bot_people_moved", count=moved, bot=bot))
+    print(t("cli.school_bot_restart"))
 
 
 def parse_day(value: str) -> date:
