@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +28,6 @@ from bot.screen import Button, Row, Style
 from core.accounts.choices import quiet_end, quiet_hours_of
 from core.journal import Journal
 from core.models import Messenger
-from core.rules import Rules
 
 TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
@@ -192,8 +191,9 @@ async def held_in_quiet_hours(session: AsyncSession, items: list[OutboxItem]) ->
     if not quiet:
         return items
     journal = session.info.get("journal")
-    now = journal.clock.now() if isinstance(journal, Journal) else datetime.now(UTC)
-    default_zone = journal.rules.timezone if isinstance(journal, Journal) else Rules().timezone
+    if not isinstance(journal, Journal):  # a programming error, never a user's
+        raise TypeError("quiet hours need the journal's clock: enqueue in journal.transaction()")
+    now, default_zone = journal.clock.now(), journal.rules.timezone
     found = []
     for item in items:
         unheld = item.binding_id is None or item.kind in UNHELD_KINDS
