@@ -24,6 +24,9 @@ from core.models import Messenger
 from school_journal.database import create_engine, open_database
 from school_journal.migrate import upgrade
 from school_journal.settings import Settings
+from texts import t
+
+log = logging.getLogger(__name__)
 
 # The messenger's side (aiogram takes seconds to import) is imported where it is built,
 # so that the commands that need no bot start at once.
@@ -100,6 +103,18 @@ class App:
                 build_bot(b.token, api, metrics=self.metrics) for b in self.school_bots
             ]
         return self._school_telegram_bots
+
+    async def drop_school_bot(self, bot: Bot) -> None:
+        """Leave out a school's bot whose token Telegram rejects (revoked in BotFather):
+        the other schools are served; the console names the school and what to do."""
+        bots = self.school_telegram_bots()
+        number = bots.index(bot)
+        dropped = self.school_bots.pop(number)
+        bots.pop(number)
+        await bot.session.close()
+        log.error(
+            t("startup.school_bot_rejected", school=dropped.school_name, username=dropped.username)
+        )
 
     def dispatcher(self) -> Dispatcher:
         from bot.telegram.runner import build_dispatcher

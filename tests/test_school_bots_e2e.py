@@ -86,14 +86,21 @@ async def query(db_url: str, sql: str) -> list[asyncpg.Record]:
 
 @contextlib.asynccontextmanager
 async def deployment(
-    journal: Journal, db_url: str, world: World, *, webhook_port: int | None = None
+    journal: Journal,
+    db_url: str,
+    world: World,
+    *,
+    webhook_port: int | None = None,
+    revoked: str | None = None,
 ) -> AsyncIterator[Deployment]:
     """The deployment served by long polling, or with ``webhook_port`` by webhooks (a path
-    each bot, Telegram's secret header checked)."""
+    each bot, Telegram's secret header checked); the ``revoked`` token is unknown to
+    Telegram."""
     fake = FakeTelegram()
     await fake.start()
     for token, name in ((TOKEN, USERNAME), (A_TOKEN, A_NAME), (B_TOKEN, B_NAME)):
-        fake.add_bot(token, name)
+        if token != revoked:
+            fake.add_bot(token, name)
     # The math teacher took to the shared bot before her school had a bot of its own.
     teacher_code = await invitations.issue(
         journal, world.staff("admin"), world.people["math"], BindingRole.STAFF
@@ -374,3 +381,25 @@ async def test_r2_by_webhook_each_bot_has_its_path_and_answers_in_its_own_school
     [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
     assert binding["bot_id"] == A_ID
     assert all(h and h.delivered >= 1 for h in hooks.values())  # every bot's by its webhook
+
+
+async def test_a_schools_revoked_token_leaves_that_bot_out_and_the_others_serve(
+    journal: Journal, db_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """School 2's admin revoked its bot's token in BotFather: ``journal run`` still starts
+    (before, the whole district stopped with «Telegram не принял BOT_TOKEN»), serves the
+    shared bot and school A's, and says on the console which school's bot is left out."""
+    async with deployment(journal, db_url, world, revoked=B_TOKEN) as served:
+        mother = served.user(A_NAME)
+        await mother.open_deep_link(await served.code("mother", BindingRole.PARENT))
+        assert "Готово" in ((await mother.wait_reply()).text or "")
+        teacher = served.user(USERNAME, TEACHER_ID)
+        await teacher.send("/start")
+        assert "👥 Мой класс 5А" in (await teacher.wait_reply()).button_texts
+        assert [b.school_name for b in served.app.school_bots] == ["Школа № 1"]
+    said = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(
+        "Telegram не принимает токен бота школы «Школа № 2» (@school_b_bot)" in line
+        and "--bot-token" in line
+        for line in said
+    ), said

@@ -26,7 +26,7 @@ from bot.telegram.middlewares import (
     MetricsMiddleware,
     TypedTextMiddleware,
 )
-from bot.telegram.startup import Patience, StartupStopped
+from bot.telegram.startup import Patience, StartupStopped, TokenRejected
 from bot.telegram.storage import PostgresStorage
 from core.identity import BotLink
 from core.journal import Journal
@@ -60,6 +60,8 @@ class Wiring(Protocol):
     def bot(self) -> Bot: ...
 
     def school_telegram_bots(self) -> list[Bot]: ...
+
+    async def drop_school_bot(self, bot: Bot) -> None: ...
 
     def dispatcher(self) -> Dispatcher: ...
 
@@ -150,7 +152,6 @@ async def run_bot(
     returns."""
     if bot is None:
         bot = app.bot()
-    bots = [bot, *app.school_telegram_bots()]  # the shared bot first, then the schools'
     dp = app.dispatcher()
     hook = app.webhook
     stopping = stop or asyncio.Event()
@@ -158,19 +159,25 @@ async def run_bot(
     try:
         if serve_only:
             freeze_startup_heap()
+            bots = [bot, *app.school_telegram_bots()]
             await serve_webhook(
                 bots, dp, hook, stopping, handle_signals, False, on_listening, patience
             )
             return
         with stop_on_signals(stopping) if handle_signals else contextlib.nullcontext():
-            for each in bots:
-                await prepare(each, patience)
+            await prepare(bot, patience)  # the shared bot: its token must work
+            for each in app.school_telegram_bots():
+                try:
+                    await prepare(each, patience)
+                except TokenRejected:  # one school's revoked token stops no other school
+                    await app.drop_school_bot(each)
+        bots = [bot, *app.school_telegram_bots()]  # the shared bot first, then the schools'
         async with alongside(bot) if alongside else contextlib.nullcontext():
             await _serve(bots, dp, hook, webhook, handle_signals, stop, patience)
     except StartupStopped:
         log.info("stopped before Telegram answered")
     finally:
-        for each in bots:
+        for each in [bot, *app.school_telegram_bots()]:
             await each.session.close()
 
 

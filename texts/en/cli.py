@@ -55,6 +55,7 @@ TEXTS: dict[str, str] = {
     "sandbox.console.error": "! error: {error}",
     "sandbox.console.unsupported": "! «{command}» is not there in this messenger",
     "startup.telegram_down": "Telegram is unreachable, retrying… ({kind}; for {elapsed} now)",
+    "startup.school_bot_rejected": "Telegram rejects the token of the bot of school «{school}» (@{username}): it was revoked or replaced in BotFather. This bot is not served; the others are. Set a new token: journal school --school «{school}» --bot-token …, then restart journal run.",
     "startup.telegram_back": "Telegram answers again (was unreachable for {elapsed})",
     "startup.kind_network": "no connection: {error}",
     "startup.kind_server": "Telegram's server error: {error}",

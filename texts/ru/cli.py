@@ -56,6 +56,7 @@ TEXTS: dict[str, str] = {
     "sandbox.console.error": "! ошибка: {error}",
     "sandbox.console.unsupported": "! «{command}» — такого в этом мессенджере нет",
     "startup.telegram_down": "Telegram недоступен, повторяю… ({kind}; уже {elapsed})",
+    "startup.school_bot_rejected": "Telegram не принимает токен бота школы «{school}» (@{username}): его отозвали или заменили в BotFather. Этот бот не обслуживается, остальные работают. Задайте новый токен: journal school --school «{school}» --bot-token …, затем перезапустите journal run.",
     "startup.telegram_back": "Telegram снова отвечает (был недоступен {elapsed})",
     "startup.kind_network": "нет связи: {error}",
     "startup.kind_server": "ошибка на стороне Telegram: {error}",
