@@ -15,7 +15,9 @@ by the database's clock, so the instances' clocks need not agree) and its leases
   instance (heartbeat not run out): of n channels over k instances, the first n % k in
   the order of their ids hold ceil(n / k), the others floor(n / k), so they add up to n;
 * it keeps first the channels no other live instance can send through, then the ones it
-  holds, then takes free or run-out ones, up to its share;
+  holds, then takes free or run-out ones, up to its share (a lease another instance did
+  not renew, up to ceil(n / k) even beyond it: no bot is left unsent when the shares
+  disagree, e.g. while an instance that knows fewer bots still runs);
 * holding more than its share (an instance has started), it gives the surplus back, and
   the newcomer takes them at its next renewal;
 * an instance that dies stops renewing: its heartbeat and its leases run out together,
@@ -72,24 +74,27 @@ _RENEW = text(
     ),
     -- n channels over k instances: the first n % k (by id) hold one more than n / k
     share AS (
-        SELECT every.n / live.n + CASE WHEN live.rank < every.n % live.n THEN 1 ELSE 0 END AS n
+        SELECT every.n / live.n + CASE WHEN live.rank < every.n % live.n THEN 1 ELSE 0 END AS n,
+               (every.n + live.n - 1) / live.n AS ceil
         FROM every, live
     ),
     candidates AS (
         SELECT m.c AS channel,
                NOT EXISTS (SELECT 1 FROM others o WHERE m.c = ANY (o.channels)) AS only_mine,
-               COALESCE(l.holder = :holder, false) AS held
+               COALESCE(l.holder = :holder, false) AS held,
+               COALESCE(l.holder <> :holder, false) AS run_out  -- another's, not renewed
         FROM unnest(CAST(:channels AS varchar[])) AS m (c)
         LEFT JOIN send_leases l ON l.channel = m.c
         WHERE l.channel IS NULL OR l.holder = :holder OR l.until <= now()
     ),
     wanted AS (
         SELECT channel FROM (
-            SELECT channel, only_mine,
-                   row_number() OVER (ORDER BY only_mine DESC, held DESC, channel) AS rank
+            SELECT channel, only_mine, run_out,
+                   row_number() OVER (ORDER BY only_mine DESC, held DESC, run_out DESC, channel)
+                       AS rank
             FROM candidates
-        ) AS ranked
-        WHERE only_mine OR rank <= (SELECT n FROM share)
+        ) AS ranked, share
+        WHERE only_mine OR rank <= share.n OR (run_out AND rank <= share.ceil)
     ),
     taken AS (
         INSERT INTO send_leases AS l (channel, holder, until)
