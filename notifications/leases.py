@@ -166,8 +166,9 @@ class LeaseBook:
             now = self.monotonic()
             if self._new or now - self._tried_at >= self.renew_every:
                 await self._renew(now)
-            # Renewed within two thirds of the lease: it still runs for at least a third.
-            if now - self._taken_at > 2 * self.renew_every:
+            # Renewed within two thirds of the lease: it still runs for at least a third
+            # (the time read again: a renewal that failed may have taken long).
+            if self.monotonic() - self._taken_at > 2 * self.renew_every:
                 self._held = set()
         return sorted(self._held if not asked else self._held.intersection(asked))
 

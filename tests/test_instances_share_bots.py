@@ -157,6 +157,6 @@ async def test_two_instances_with_four_school_bots_each_deliver_through_two(
         assert await query(db_url, "SELECT holder FROM send_instances") == []
     finally:
         for app, bot in instances:
-            for each in [bot, *app.school_telegram_bots()]:
-                await each.session.close()
+            for opened in [bot, *app.school_telegram_bots()]:
+                await opened.session.close()
         await fake.stop()

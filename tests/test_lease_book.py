@@ -179,3 +179,16 @@ async def test_instances_starting_together_never_hold_a_bot_twice(journal: Journ
     await asyncio.gather(*(each.held(CHANNELS) for each in books))
     assert [len(await each.held()) for each in books] == [4, 3, 3]
     await no_channel_held_twice(journal, *books)
+
+
+async def test_a_hundred_school_bots_over_two_instances_fifty_each(journal: Journal) -> None:
+    time = Time(journal)
+    bots = [f"telegram:{800_000 + n}" for n in range(100)]
+    a, b = book(journal, "a", time), book(journal, "b", time)
+    for _ in range(2):
+        for each in (a, b):
+            await each.held(bots)
+        await time.elapse(RENEW)
+    assert [len(await a.held(bots)), len(await b.held(bots))] == [50, 50]
+    assert (a.renewals, b.renewals) == (3, 3)  # one statement each per renewal
+    await no_channel_held_twice(journal, a, b)
