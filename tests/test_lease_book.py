@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from core.journal import Journal
 from notifications.leases import LeaseBook
@@ -192,3 +193,53 @@ async def test_a_hundred_school_bots_over_two_instances_fifty_each(journal: Jour
     assert [len(await a.held(bots)), len(await b.held(bots))] == [50, 50]
     assert (a.renewals, b.renewals) == (3, 3)  # one statement each per renewal
     await no_channel_held_twice(journal, a, b)
+
+
+async def test_a_bot_only_one_instance_knows_is_held_and_none_is_left_unsent(
+    journal: Journal,
+) -> None:
+    """During a rolling deploy the new instance knows a school bot added since the old one
+    started: it holds that bot whatever its share, and every bot is held by one of them."""
+    for old, new in (("a", "b"), ("b", "a")):  # the one knowing more first or second by id
+        time = Time(journal)
+        books = {name: book(journal, name, time) for name in (old, new)}
+        known = {old: CHANNELS, new: [*CHANNELS, "telegram:999"]}
+        for _ in range(3):
+            for name, each in books.items():
+                await each.held(known[name])
+            await no_channel_held_twice(journal, *books.values())
+            await time.elapse(RENEW)
+        assert "telegram:999" in await books[new].held()
+        assert sorted(await leases(journal)) == sorted(known[new])
+        assert sorted([len(await each.held()) for each in books.values()]) == [5, 6]
+        for each in books.values():
+            await each.give_back()
+
+
+async def test_a_renewal_that_failed_slowly_drops_the_leases(journal: Journal) -> None:
+    """The database hangs, then the renewal fails: the time is read again after it, so
+    a book whose last renewal is now two thirds of a lease old holds nothing."""
+    time = Time(journal)
+    a = book(journal, "a", time)
+    assert len(await a.held(CHANNELS)) == 10
+    unreachable = create_async_engine("postgresql+asyncpg://journal@127.0.0.1:1/journal")
+    slow = SlowTime(time)
+    a.sessions, a.monotonic = async_sessionmaker(unreachable), slow
+    try:
+        time.now += RENEW  # due: the renewal starts 10 s after the last, fails 11 s later
+        assert await a.held(CHANNELS) == []
+    finally:
+        await unreachable.dispose()
+
+
+class SlowTime:
+    """The books' clock read again after a renewal that took 11 s."""
+
+    def __init__(self, time: Time) -> None:
+        self.time, self.reads = time, 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        if self.reads == 2:
+            self.time.now += 11
+        return self.time.now
