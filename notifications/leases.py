@@ -15,11 +15,14 @@ by the database's clock, so the instances' clocks need not agree) and its leases
   instance (heartbeat not run out): of n channels over k instances, the first n % k in
   the order of their ids hold ceil(n / k), the others floor(n / k), so they add up to n;
 * it keeps first the channels no other live instance can send through, then the ones it
-  holds, then takes free or run-out ones, up to its share (a lease another instance did
-  not renew, up to ceil(n / k) even beyond it: no bot is left unsent when the shares
-  disagree, e.g. while an instance that knows fewer bots still runs);
-* holding more than its share (an instance has started), it gives the surplus back, and
-  the newcomer takes them at its next renewal;
+  holds, then takes free or run-out ones, up to its share (an orphan, a bot nobody
+  leases or whose holder's heartbeat has run out, up to ceil(n / k) even beyond it: no
+  bot is left unsent when the shares disagree, e.g. while an instance that knows fewer
+  bots still runs);
+* holding more than its share (an instance has started), it gives the surplus back: it
+  stops claiming their rows at once, and their leases run out a third of the lease later
+  (the rows it had claimed are sent meanwhile, so two instances never send through one
+  bot at once); the newcomer takes them at its first renewal after that;
 * an instance that dies stops renewing: its heartbeat and its leases run out together,
   the survivors' share grows and they take its bots over at their next renewal (within
   ``ttl`` and a third);
@@ -82,19 +85,21 @@ _RENEW = text(
         SELECT m.c AS channel,
                NOT EXISTS (SELECT 1 FROM others o WHERE m.c = ANY (o.channels)) AS only_mine,
                COALESCE(l.holder = :holder, false) AS held,
-               COALESCE(l.holder <> :holder, false) AS run_out  -- another's, not renewed
+               -- nobody's, or another's that ran out and its instance too (dead or stuck)
+               l.channel IS NULL OR (l.holder <> :holder AND l.holder NOT IN (
+                   SELECT holder FROM others)) AS orphan
         FROM unnest(CAST(:channels AS varchar[])) AS m (c)
         LEFT JOIN send_leases l ON l.channel = m.c
         WHERE l.channel IS NULL OR l.holder = :holder OR l.until <= now()
     ),
     wanted AS (
         SELECT channel FROM (
-            SELECT channel, only_mine, run_out,
-                   row_number() OVER (ORDER BY only_mine DESC, held DESC, run_out DESC, channel)
+            SELECT channel, only_mine, orphan,
+                   row_number() OVER (ORDER BY only_mine DESC, held DESC, orphan DESC, channel)
                        AS rank
             FROM candidates
         ) AS ranked, share
-        WHERE only_mine OR rank <= share.n OR (run_out AND rank <= share.ceil)
+        WHERE only_mine OR rank <= share.n OR (orphan AND rank <= share.ceil)
     ),
     taken AS (
         INSERT INTO send_leases AS l (channel, holder, until)
@@ -104,8 +109,8 @@ _RENEW = text(
             WHERE l.holder = EXCLUDED.holder OR l.until <= now()
         RETURNING l.channel
     ),
-    surplus AS (
-        DELETE FROM send_leases
+    surplus AS (  -- given back, but only after a grace: the sends in flight end first
+        UPDATE send_leases SET until = LEAST(until, now() + CAST(:grace AS interval))
         WHERE holder = :holder AND channel <> ALL (ARRAY(SELECT channel FROM wanted))
         RETURNING channel
     ),
@@ -179,7 +184,13 @@ class LeaseBook:
             async with self.sessions() as s, s.begin():
                 await s.execute(_LOCK)
                 rows = await s.execute(
-                    _RENEW, {"holder": self.holder, "ttl": self.ttl, "channels": channels}
+                    _RENEW,
+                    {
+                        "holder": self.holder,
+                        "ttl": self.ttl,
+                        "grace": self.ttl / 3,
+                        "channels": channels,
+                    },
                 )
                 taken = {row.channel for row in rows}
         except Exception as err:  # the database is down: the senders' loops say so

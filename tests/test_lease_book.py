@@ -1,6 +1,7 @@
 """Instances divide the bots between them (issue 14): each instance's lease book holds its
 share of the channels, ceil or floor of channels / live instances, gives back its surplus
-when an instance starts, takes the bots of an instance that died once its heartbeat and
+when an instance starts (the newcomer takes it a grace later: the giver's sends in flight
+end first), takes the bots of an instance that died once its heartbeat and
 leases have run out, and hands its bots over at once when it stops. Real PostgreSQL; the
 books' monotonic clock is injected, and the database's clock is moved by moving every
 lease and heartbeat back by as much (``Time.elapse``)."""
@@ -99,7 +100,10 @@ async def test_two_instances_hold_five_bots_each(journal: Journal) -> None:
     a, b = book(journal, "a", time), book(journal, "b", time)
     assert await renew(journal, a, b) == {"a": 10, "b": 0}  # b started after a
     await time.elapse(RENEW)
-    assert await renew(journal, a, b) == {"a": 5, "b": 5}  # a gave back its surplus
+    assert await renew(journal, a, b) == {"a": 5, "b": 0}  # a gave back its surplus…
+    assert set((await leases(journal)).values()) == {"a"}  # …its leases run a grace more
+    await time.elapse(RENEW)
+    assert await renew(journal, a, b) == {"a": 5, "b": 5}  # then b takes them
     await time.elapse(RENEW)
     assert await renew(journal, a, b) == {"a": 5, "b": 5}  # and it stays so
     assert await live_instances(journal) == ["a", "b"]
@@ -111,9 +115,13 @@ async def test_a_third_instance_gets_its_share_and_none_holds_more_than_ceil(
     time = Time(journal)
     a, b, c = (book(journal, name, time) for name in "abc")
     await renew(journal, a, b)
-    await time.elapse(RENEW)
+    for _ in range(2):
+        await time.elapse(RENEW)
+        await renew(journal, a, b)
     assert await renew(journal, a, b) == {"a": 5, "b": 5}
     assert await renew(journal, c) == {"c": 0}  # c starts: everything is held
+    await time.elapse(RENEW)
+    assert await renew(journal, a, b, c) == {"a": 4, "b": 3, "c": 0}  # the surplus' grace
     await time.elapse(RENEW)
     assert await renew(journal, a, b, c) == {"a": 4, "b": 3, "c": 3}  # ceil(10 / 3) = 4
     await time.elapse(RENEW)
@@ -154,7 +162,9 @@ async def test_a_graceful_stop_hands_the_bots_over_at_the_next_renewal(journal: 
     time = Time(journal)
     a, b = book(journal, "a", time), book(journal, "b", time)
     await renew(journal, a, b)
-    await time.elapse(RENEW)
+    for _ in range(2):
+        await time.elapse(RENEW)
+        await renew(journal, a, b)
     assert await renew(journal, a, b) == {"a": 5, "b": 5}
 
     await a.give_back(CHANNELS[:3])  # one of a's senders stops: those bots are freed
@@ -173,7 +183,7 @@ async def test_instances_starting_together_never_hold_a_bot_twice(journal: Journ
     turns (the advisory lock), so they settle on 4/3/3 and no bot is held twice."""
     time = Time(journal)
     books = [book(journal, name, time) for name in "abc"]
-    for _ in range(3):
+    for _ in range(4):
         await asyncio.gather(*(each.held(CHANNELS) for each in books))
         await no_channel_held_twice(journal, *books)
         await time.elapse(RENEW)
@@ -186,12 +196,12 @@ async def test_a_hundred_school_bots_over_two_instances_fifty_each(journal: Jour
     time = Time(journal)
     bots = [f"telegram:{800_000 + n}" for n in range(100)]
     a, b = book(journal, "a", time), book(journal, "b", time)
-    for _ in range(2):
+    for _ in range(3):
         for each in (a, b):
             await each.held(bots)
         await time.elapse(RENEW)
     assert [len(await a.held(bots)), len(await b.held(bots))] == [50, 50]
-    assert (a.renewals, b.renewals) == (3, 3)  # one statement each per renewal
+    assert (a.renewals, b.renewals) == (4, 4)  # one statement each per renewal
     await no_channel_held_twice(journal, a, b)
 
 
@@ -204,7 +214,7 @@ async def test_a_bot_only_one_instance_knows_is_held_and_none_is_left_unsent(
         time = Time(journal)
         books = {name: book(journal, name, time) for name in (old, new)}
         known = {old: CHANNELS, new: [*CHANNELS, "telegram:999"]}
-        for _ in range(3):
+        for _ in range(4):
             for name, each in books.items():
                 await each.held(known[name])
             await no_channel_held_twice(journal, *books.values())
