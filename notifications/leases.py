@@ -200,11 +200,12 @@ class LeaseBook:
             self.renewals += 1
         if taken != self._held:
             log.info(
-                "instance %s now sends through %d of its %d channels: %s",
+                "instance %s now sends through %d of its %d channels (taken: %s; given up: %s)",
                 self.holder,
                 len(taken),
                 len(channels),
-                ", ".join(sorted(taken)) or "none",
+                ", ".join(sorted(taken - self._held)) or "none",
+                ", ".join(sorted(self._held - taken)) or "none",
             )
         self._held, self._taken_at = taken, now
 
