@@ -9,8 +9,11 @@ leases and heartbeats back."""
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 import asyncpg
+import pytest
 from aiogram import Bot
 from pydantic import SecretStr
 from sqlalchemy import text
@@ -27,6 +30,7 @@ from school_journal.database import asyncpg_dsn
 from school_journal.school_bots import TokenVault
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME
+from tests.test_sender_kill import Launcher
 from tests.world import World
 
 KEY = "a long phrase only the admin keeps"
@@ -55,7 +59,9 @@ async def elapse(journal: Journal, ticks: Ticks, seconds: float) -> None:
             )
 
 
-async def four_schools_with_bots(journal: Journal, db_url: str, world: World) -> None:
+async def four_schools_with_bots(
+    journal: Journal, db_url: str, world: World, per_bot: int = PER_BOT
+) -> None:
     vault = TokenVault(KEY)
     schools = [world.school_id]
     async with journal.transaction() as s:
@@ -77,7 +83,7 @@ async def four_schools_with_bots(journal: Journal, db_url: str, world: World) ->
             " FROM generate_series(1, $2) AS n, unnest($3::bigint[]) AS bot"
             " RETURNING id, user_id, bot_id",
             world.people["mother"],
-            PER_BOT,
+            per_bot,
             [bot_id for bot_id, _, _ in BOTS],
         )
     finally:
@@ -87,7 +93,7 @@ async def four_schools_with_bots(journal: Journal, db_url: str, world: World) ->
             OutboxItem(f"t:{r['id']}", r["user_id"], "test", "Дневник", binding_id=r["id"])
             for r in rows
         ]
-        assert await outbox.enqueue(s, items) == len(BOTS) * PER_BOT
+        assert await outbox.enqueue(s, items) == len(BOTS) * per_bot
 
 
 async def query(db_url: str, sql: str) -> list[asyncpg.Record]:
@@ -174,3 +180,77 @@ async def test_two_instances_with_four_school_bots_each_deliver_through_two(
             for opened in [bot, *app.school_telegram_bots()]:
                 await opened.session.close()
         await fake.stop()
+
+
+def fake_with_bots(per_bot: int) -> FakeTelegram:
+    """The fake Bot API (Telegram's 30 messages a second per bot: more is a 429) with the
+    shared bot, the schools' bots and their parents."""
+    fake = FakeTelegram()
+    fake.add_bot(TOKEN, USERNAME)
+    for bot_id, token, name in BOTS:
+        fake.add_bot(token, name)
+        for n in range(1, per_bot + 1):
+            fake.user(7000 + n + 100 * (bot_id - 777000), bot=name, known=True)
+    return fake
+
+
+STOPPED = re.compile(
+    r"outbox sender (instance-[ab])(?::(\d+))? stopped: SenderStats\(claimed=\d+, sent=(\d+)"
+)
+
+
+async def test_two_sender_processes_divide_the_bots_each_within_its_rate(
+    journal: Journal, db_url: str, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two standalone sender processes (``python -m school_journal.sender``, as two
+    instances run them): a starts alone and sends through every bot, b starts while it
+    sends and gets its share, a stops sending through those bots before b starts (no 429
+    at any bot, which the fake gives beyond 30 a second), every message goes once, and
+    both end with their leases given back and their heartbeats gone. Real time (processes,
+    sockets): about 10 s."""
+    per_bot = 60
+    await four_schools_with_bots(journal, db_url, world, per_bot)
+    fake = fake_with_bots(per_bot)
+    await fake.start()
+    monkeypatch.setenv("BOT_TOKEN_KEY", KEY)
+    launchers = [await Launcher.start(tmp_path / f"{n}.log") for n in "ab"]
+
+    def args(worker: str) -> list[str]:
+        return [
+            *("--database-url", db_url, "--token", TOKEN, "--api-base", fake.base_url),
+            *("--rate", "20", "--per-chat-interval", "0", "--batch", "5"),
+            *("--bot-lease", "1.5", "--idle-poll", "0.05"),  # renewed every 0.5 s
+            *("--worker-id", worker, "--exit-when-drained"),
+        ]
+
+    try:
+        for launcher in launchers:
+            await launcher.ready()
+        await launchers[0].run(args("instance-a"))
+        for _ in range(400):  # until a is sending
+            if sum(fake.bot(token).stats.sends for _, token, _ in BOTS):
+                break
+            await asyncio.sleep(0.025)
+        await launchers[1].run(args("instance-b"))
+        logs = ""
+        for n, launcher in zip("ab", launchers, strict=True):
+            code = await launcher.exited()
+            logs += (tmp_path / f"{n}.log").read_text()
+            assert code == 0, logs[-3000:]
+    finally:
+        for launcher in launchers:
+            await launcher.close()
+        await fake.stop()
+
+    assert await outbox.delivery_stats(journal) == outbox.DeliveryStats(sent=4 * per_bot)
+    sent: dict[str, dict[str, int]] = {"instance-a": {}, "instance-b": {}}
+    for instance, bot_id, count in STOPPED.findall(logs):
+        sent[instance][bot_id or "shared"] = int(count)
+    assert sum(sent["instance-b"].values()) > 0, sent  # b got its share while a sent
+    for bot_id, token, _ in BOTS:
+        stats = fake.bot(token).stats
+        assert stats.sends == per_bot  # every message once
+        assert sent["instance-a"][str(bot_id)] + sent["instance-b"][str(bot_id)] == per_bot
+        assert stats.too_many_requests == 0 and stats.send_rate() <= 30, (bot_id, sent)
+    assert await query(db_url, "SELECT channel FROM send_leases") == []
+    assert await query(db_url, "SELECT holder FROM send_instances") == []
