@@ -157,7 +157,7 @@ class App:
     ) -> LeaseBook:
         """This instance's send leases (built once), shared by all its senders: which of the
         bots it sends through, renewed in one statement for all of them, its share of the
-        bots ceil(bots / live instances) (``notifications/leases.py``). ``holder``: the
+        bots at most ceil(bots / live instances) (``notifications/leases.py``). ``holder``: the
         instance's id in ``send_leases`` and ``send_instances`` (a fresh one if None);
         ``monotonic``: when it renews (a test's clock)."""
         from notifications.leases import LeaseBook
