@@ -62,10 +62,11 @@ Time: leases (``claimed_until``) are written and compared with the database's cl
 ``not_before`` and retry times use the injected clock (``core.clock``); pacing uses a
 monotonic time source and ``sleep``, both injectable for tests.
 
-``rate`` is per bot: with ``send_lease`` (as the app runs it) a sender sends through its
-channels only while it holds their leases, so of several instances on one database one
-sends through a bot at a time and the others take over when it stops or dies
-(``notifications/leases.py``). Without it, every sender sends.
+``rate`` is per bot: with a lease book (``lease_book``, the instance's, as the app runs
+it; or ``send_lease``, one of the sender's own) a sender sends through its channels only
+while its instance holds their leases, so several instances on one database divide the
+bots between them, one sending through a bot at a time, and the others take over when it
+stops or dies (``notifications/leases.py``). Without it, every sender sends.
 
 The sender calls the Bot API through ``bot.session.make_request``, i.e. *without* the
 session's request middlewares: a retrying middleware (like ``bot.telegram.transport``'s) would
@@ -95,7 +96,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.metrics import Metrics
 from notifications.channels import Channel, Delivery, Result
-from notifications.leases import SendLease
+from notifications.leases import LeaseBook
 from notifications.outbox import binding_of_channel, loaded_buttons
 from notifications.pace import Pace
 from notifications.recorder import Claimed, Outcome, Recorder, SenderHalted, SenderStats
@@ -203,6 +204,7 @@ class Sender:
         halt_pause: float = 60.0,
         max_global_pause: float = 30.0,
         send_lease: timedelta | None = None,
+        lease_book: LeaseBook | None = None,
         worker_id: str | None = None,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -237,14 +239,14 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(batch)  # sends awaiting Telegram
         self._halted: SenderHalted | None = None
-        # With ``send_lease``, only while this sender holds its channels' leases does it
-        # send through them (two instances on one database keep one bot's rate between
-        # them, notifications/leases.py); without, it sends whenever it finds rows.
-        self._lease = (
-            SendLease(sessions, list(channels), self.worker_id, send_lease, monotonic=monotonic)
-            if send_lease is not None
-            else None
-        )
+        # With a lease book (the instance's, shared by its senders, or with ``send_lease``
+        # one of its own), only while the instance holds its channels' leases does this
+        # sender send through them (instances on one database divide the bots between
+        # them, each bot's rate kept, notifications/leases.py); without, it sends whenever
+        # it finds rows.
+        if lease_book is None and send_lease is not None:
+            lease_book = LeaseBook(sessions, self.worker_id, send_lease, monotonic=monotonic)
+        self.lease_book = lease_book
 
     # ------------------------------------------------------------------ public
 
@@ -257,8 +259,7 @@ class Sender:
             await self._dispatch(rows, None)
             await self.settle()
         finally:
-            if self._lease is not None:
-                await self._lease.give_back()
+            await self._give_back()
         self._raise_if_halted()
         return self.stats.sent - before
 
@@ -289,8 +290,11 @@ class Sender:
                 log.exception("outbox sender loop failed; retrying")
                 await _wait(stop, self.idle_poll)
         await self.settle()
-        if self._lease is not None:
-            await self._lease.give_back()
+        await self._give_back()
+
+    async def _give_back(self) -> None:
+        if self.lease_book is not None:
+            await self.lease_book.give_back(list(self.channels))
 
     async def settle(self) -> None:
         """Wait for the sends in flight and for their outcomes to be written."""
@@ -299,7 +303,9 @@ class Sender:
         await self._recorder.drain()
 
     async def claim(self) -> list[Claimed]:
-        channels = list(self.channels) if self._lease is None else await self._lease.held()
+        channels = list(self.channels)
+        if self.lease_book is not None:
+            channels = await self.lease_book.held(channels)
         if not channels:
             return []  # another instance sends through these bots now
         now = self.clock.now()

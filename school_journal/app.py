@@ -8,7 +8,8 @@ for what it runs through its ``Wiring`` protocol, which ``App`` fulfils."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from bot.telegram.runner import Webhook
     from notifications.channels import Channel
+    from notifications.leases import LeaseBook
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
     from school_journal.school_bots import OpenedBot
@@ -76,6 +78,7 @@ class App:
     # The schools' own Telegram bots (issue 14), their tokens opened (open_school_bots).
     school_bots: list[OpenedBot] = field(default_factory=list)
     _school_telegram_bots: list[Bot] | None = field(default=None, repr=False)
+    _lease_book: LeaseBook | None = field(default=None, repr=False)
 
     def bot(self) -> Bot:
         return telegram_bot(self.settings, self.metrics)
@@ -164,6 +167,26 @@ class App:
         build = updates_bot if answering else sender_bot
         return build(self.settings.max_bot_token.get_secret_value(), self.settings.max_api_base)
 
+    def lease_book(
+        self, holder: str | None = None, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> LeaseBook:
+        """This instance's send leases (built once), shared by all its senders: which of the
+        bots it sends through, renewed in one statement for all of them, its share of the
+        bots at most ceil(bots / live instances) (``notifications/leases.py``). ``holder``: the
+        instance's id in ``send_leases`` and ``send_instances`` (a fresh one if None);
+        ``monotonic``: when it renews (a test's clock)."""
+        from notifications.leases import LeaseBook
+        from notifications.sender import default_worker_id
+
+        if self._lease_book is None:
+            self._lease_book = LeaseBook(
+                self.journal.sessions,
+                holder or default_worker_id(),
+                timedelta(seconds=self.settings.send_bot_lease_seconds),
+                monotonic=monotonic,
+            )
+        return self._lease_book
+
     def senders(
         self,
         bot: Bot | None,
@@ -176,30 +199,37 @@ class App:
         ``school_journal.sender``: one per channel it has a bot for, each at its
         messenger's pace (``SEND_RATE`` for Telegram, ``MAX_SEND_RATE`` for MAX) and
         claiming only its channel's rows; with ``bot``, one more for each school's own
-        bot (``open_school_bots``), at its own ``SEND_RATE``."""
+        bot (``open_school_bots``), at its own ``SEND_RATE``. All share the instance's
+        lease book (``lease_book``): each sends only while the instance holds its bot."""
         from notifications.channels.max import MaxChannel
         from notifications.channels.telegram import TelegramChannel
 
         s = self.settings
+        book = self.lease_book(worker_id)
         senders = []
         if bot is not None:
             channel = TelegramChannel(bot, paid_broadcast=s.paid_broadcast)
-            senders.append(self._sender(channel, s.send_rate, request_timeout, worker_id))
+            senders.append(self._sender(channel, s.send_rate, request_timeout, worker_id, book))
             for school_bot in self.school_telegram_bots():  # each its own rate and lease
                 channel = TelegramChannel(
                     school_bot, paid_broadcast=s.paid_broadcast, school_bot=True
                 )
                 worker = f"{worker_id}:{school_bot.id}" if worker_id else None
-                senders.append(self._sender(channel, s.send_rate, request_timeout, worker))
+                senders.append(self._sender(channel, s.send_rate, request_timeout, worker, book))
         if max_bot is not None:
             worker = f"{worker_id}:max" if worker_id else None
             senders.append(
-                self._sender(MaxChannel(max_bot), s.max_send_rate, request_timeout, worker)
+                self._sender(MaxChannel(max_bot), s.max_send_rate, request_timeout, worker, book)
             )
         return senders
 
     def _sender(
-        self, channel: Channel, rate: float, request_timeout: float | None, worker_id: str | None
+        self,
+        channel: Channel,
+        rate: float,
+        request_timeout: float | None,
+        worker_id: str | None,
+        book: LeaseBook,
     ) -> Sender:
         from notifications.sender import Sender
 
@@ -212,7 +242,7 @@ class App:
             per_chat_interval=s.send_per_chat_interval,
             batch=s.send_batch,
             lease=timedelta(seconds=s.send_lease_seconds),
-            send_lease=timedelta(seconds=s.send_bot_lease_seconds),
+            lease_book=book,
             max_attempts=s.send_max_attempts,
             idle_poll=s.send_idle_poll,
             request_timeout=request_timeout,

@@ -86,9 +86,10 @@ class Settings(BaseSettings):
     send_per_chat_interval: float = Field(default=1.0, ge=0)
     send_batch: int = Field(default=50, ge=1, le=1000)
     send_lease_seconds: float = Field(default=60.0, ge=5)
-    # How long a sender holds a bot (its channel) without renewing: of several instances
-    # on one database, the holder sends through it; another takes over this long after
-    # the holder died (notifications/leases.py).
+    # How long an instance holds a bot (its channel) without renewing: of several
+    # instances on one database, the holder sends through it; the instances divide the
+    # bots, and the others take a dead one's bots over this long after it died (and a
+    # third more at most), notifications/leases.py.
     send_bot_lease_seconds: float = Field(default=30.0, ge=3, le=300)
     send_max_attempts: int = Field(default=20, ge=1)
     send_idle_poll: float = Field(default=1.0, gt=0)

@@ -129,9 +129,9 @@ async def test_a_stopped_instance_hands_the_bot_over_at_once(
 async def test_a_dead_instance_is_taken_over_when_its_lease_runs_out(
     journal: Journal, fake: FakeTelegram, bot: Bot
 ) -> None:
-    """Instance A takes the bot and is killed (no stop, the lease stays); B sends nothing
-    while A's lease runs, tries again a third of a lease later, and takes over once it
-    has run out."""
+    """Instance A takes the bot and is killed (no stop, the lease and heartbeat stay); B
+    sends nothing while A's lease runs, tries again a third of a lease later, and takes
+    over once it has run out."""
     ticks = Ticks()
     dead = SendLease(journal.sessions, ["telegram"], "instance-a", TTL)
     assert await dead.held() == ["telegram"]  # then the process is killed
@@ -142,6 +142,8 @@ async def test_a_dead_instance_is_taken_over_when_its_lease_runs_out(
     assert await holder(journal) == "instance-a"
     async with journal.transaction() as s:  # 30 s later, by the database's clock
         await s.execute(text("UPDATE send_leases SET until = now() - interval '1 second'"))
+        # A's heartbeat, renewed with its lease, has run out with it.
+        await s.execute(text("UPDATE send_instances SET until = now() - interval '1 second'"))
     assert await second.claim() == []  # not tried again yet
     ticks.now += TTL.total_seconds() / 3
     claimed = await second.claim()

@@ -48,6 +48,7 @@ from core.models.notifications import (
     PlannedAbsence,
     absence_alert_states_table,
     outbox_table,
+    send_instances_table,
     send_leases_table,
 )
 from core.models.school import (
@@ -121,5 +122,6 @@ __all__ = [
     "WorkType",
     "absence_alert_states_table",
     "outbox_table",
+    "send_instances_table",
     "send_leases_table",
 ]

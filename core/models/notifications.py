@@ -84,6 +84,18 @@ send_leases_table = Table(
     Column("until", DateTime(timezone=True), nullable=False),
 )
 
+# The instances sending now (issue 14): a heartbeat row each (``holder``: the instance's
+# lease holder id), renewed ``until`` (the database's clock) in the statement that renews
+# its leases, with the ``channels`` it can send through. An instance holds at most
+# ceil(channels / live instances) leases. See notifications/leases.py.
+send_instances_table = Table(
+    "send_instances",
+    Base.metadata,
+    Column("holder", String(100), primary_key=True),
+    Column("channels", ARRAY(String(32)), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+)
+
 # --- notifications: what was sent unasked, what was read, what parents suggested ---------
 
 
