@@ -30,6 +30,7 @@ from school_journal.database import asyncpg_dsn
 from school_journal.school_bots import TokenVault
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME
+from tests.test_school_bots_e2e import query
 from tests.test_sender_kill import Launcher
 from tests.world import World
 
@@ -94,14 +95,6 @@ async def four_schools_with_bots(
             for r in rows
         ]
         assert await outbox.enqueue(s, items) == len(BOTS) * per_bot
-
-
-async def query(db_url: str, sql: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(asyncpg_dsn(db_url))
-    try:
-        return list(await conn.fetch(sql))
-    finally:
-        await conn.close()
 
 
 async def run_until_drained(journal: Journal, senders: list[Sender]) -> None:
