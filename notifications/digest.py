@@ -128,6 +128,7 @@ async def build_digests(
                     channel=target.channel,
                     keyboard=keyboard,
                 )
+        del content, targets  # the chunk's content goes before it is queued, not after
         yield batch
 
 

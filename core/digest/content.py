@@ -70,8 +70,10 @@ _DIGEST_PARENTS_SQL = f"""
       AND COALESCE(np.digest_enabled, true) AND {DELIVERS_SQL}
       AND COALESCE(np.digest_time, due.school_at) = due.at
       AND NOT EXISTS (SELECT 1 FROM digests dg WHERE dg.binding_id = b.id AND dg.day = due.day)
-    ORDER BY b.id, due.day
+    ORDER BY pe.school_id, b.id, due.day
 """
+# By school: a chunk's parents then share a few schools' classes, whose next school day,
+# homework and changes each chunk reads (in binding order, every chunk read nearly all).
 
 # Asked apart from the parents, by their ids: the planner then knows how many there are
 # and joins the children by hashing instead of a hundred thousand index lookups.
