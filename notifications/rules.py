@@ -43,7 +43,8 @@ class NotificationRules:
     # Processes that build the digests when more than a chunk's parents are due: the
     # schools are split among them (school id modulo), each process builds, queues and
     # records its own in its own transaction and connection; 1 builds all in the job's.
-    digest_workers: int = 1
+    # 2 by measure on 2 cores (1,000,000 pupils: 96 s, against 150 s with 1).
+    digest_workers: int = 2
 
     @property
     def catch_up(self) -> timedelta:

@@ -147,10 +147,11 @@ class NotificationJobs:
         if not isinstance(s.bind, AsyncEngine):
             return 1
         tz = self.journal.rules.timezone
-        many = await digest.due_parents_over(
-            s, now, tz, rules.digest_time, rules.catch_up, rules.digest_chunk
-        )
-        return rules.digest_workers if many else 1
+        slots = await digest.due_digest_slots(s, now, tz, rules.digest_time, rules.catch_up)
+        schools = len({x[0] for x in slots})  # a school is built by one process
+        if schools < 2 or not await digest.due_parents_over(s, slots, rules.digest_chunk):
+            return 1
+        return min(rules.digest_workers, schools)
 
     async def _digests_in_processes(
         self, s: AsyncSession, now: datetime, workers: int

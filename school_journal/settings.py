@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     catch_up_hours: float = Field(default=6, ge=0, le=24)
     sweep_minutes: int = Field(default=5, ge=1, le=60)
     homework_horizon_days: int = Field(default=21, ge=1, le=60)
-    digest_workers: int = Field(default=1, ge=1, le=16)  # processes building a region's digests
+    digest_workers: int = Field(default=2, ge=1, le=16)  # processes building a region's digests
     notifications_enabled: bool = True
 
     # The outbox sender (Telegram's limits: ~30 messages/s per bot, ~1/s per chat).

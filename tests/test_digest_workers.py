@@ -53,7 +53,7 @@ async def test_r16_two_processes_build_the_same_digests_as_one_each_once(db_url:
 
         async with journal.transaction() as s:
             await s.execute(text("TRUNCATE outbox, digests"))
-        one = NotificationJobs(journal, NotificationRules(digest_chunk=300))
+        one = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=1))
         assert await one.digests() == queued
         assert len(one.digest_parts) == 1
         assert await held(journal) == by_two

@@ -165,16 +165,11 @@ def slice_of(
 
 
 async def due_parents_over(
-    s: AsyncSession,
-    now: datetime,
-    tz: ZoneInfo,
-    default_time: time,
-    window: timedelta,
-    threshold: int,
+    s: AsyncSession, slots: list[tuple[int, date, time, datetime, time]], threshold: int
 ) -> bool:
-    """Whether more than ``threshold`` parent digests are due and not built (counted up
-    to there only): whether building them is worth more than one process."""
-    slots = await due_digest_slots(s, now, tz, default_time, window)
+    """Whether more than ``threshold`` parent digests of these slots
+    (:func:`due_digest_slots`) are due and not built (counted up to there only): whether
+    building them is worth more than one process."""
     if not slots:
         return False
     columns = [[x[i] for x in slots] for i in range(5)]
