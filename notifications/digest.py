@@ -99,13 +99,15 @@ async def build_digests(
     default_tz: ZoneInfo,
     now: datetime,
     limits: Mapping[str, Limits],
+    part: tuple[int, int] = (0, 1),
 ) -> AsyncIterator[DigestBatch]:
     """Every digest due now (or missed less than ``rules.catch_up`` ago) and not built,
-    ``rules.digest_chunk`` parents at a time: the caller queues and records each batch
-    before the next is built, so memory stays one chunk's."""
+    of the schools in ``part`` (``core.digest.slice_of``), ``rules.digest_chunk``
+    parents at a time: the caller queues and records each batch before the next is
+    built, so memory stays one chunk's."""
     renderers: dict[tuple[str, str], DigestRenderer] = {}  # by language and channel
     async for targets in digest.digest_targets(
-        s, now, default_tz, rules.digest_time, rules.catch_up, rules.digest_chunk
+        s, now, default_tz, rules.digest_time, rules.catch_up, rules.digest_chunk, part
     ):
         content = await _gather(s, rules, targets, now, default_tz)
         batch = DigestBatch()
@@ -128,6 +130,7 @@ async def build_digests(
                     channel=target.channel,
                     keyboard=keyboard,
                 )
+        del content, targets  # the chunk's content goes before it is queued, not after
         yield batch
 
 
@@ -142,9 +145,10 @@ async def _gather(
     since = min(t.since for t in targets)
     marks = await digest.marks_recorded(s, pupils, since, now)
     changed = await _corrections_by_since(s, targets, now, default_tz)
-    absences = await digest.day_absences(
-        s, [t.school_id for t in targets], pupils, [t.day for t in targets]
-    )
+    schools = {t.school_id for t in targets} | {
+        c.school_id for t in targets for c in t.children if c.school_id is not None
+    }  # the lessons of a child at another school than the parent's count too
+    absences = await digest.day_absences(s, list(schools), pupils, [t.day for t in targets])
     class_days = {(c.class_id, t.day) for t in targets for c in t.children}
     next_days = await digest.next_school_days(s, class_days, rules.homework_horizon_days)
     marked = {c.class_id for t in targets for c in t.children if grade_has_marks(c.grade)}

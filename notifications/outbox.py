@@ -26,12 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screen import Button, Row, Style
 from core.accounts.choices import quiet_end, quiet_hours_of
+from core.digest.content import driver
 from core.journal import Journal
 from core.models import Messenger
 
 TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
 ENQUEUE_CHUNK = 5000  # rows per INSERT statement (one round trip each)
+COPY_FROM = 1000  # from this many items, rows go in by COPY (see ``enqueue``)
 
 
 class DeliveryStatus(StrEnum):
@@ -162,12 +164,18 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
     Idempotent: an item whose key is already in the outbox (sent or not) is skipped
     (``ON CONFLICT (key) DO NOTHING``), so re-running a job creates nothing new. Rows go
     in with one ``INSERT … SELECT FROM unnest(…)`` per 5,000 items of one channel, in the
-    given order (which is the delivery order for the items of one chat).
+    given order (which is the delivery order for the items of one chat); from
+    ``COPY_FROM`` items (a digest chunk) by ``COPY`` into a temporary table and one
+    ``INSERT … SELECT`` from it, the same rows at a fraction of the cost of both sides.
     """
+    found = await held_in_quiet_hours(session, list(items))
+    for item in found:
+        _check(item)
+    if len(found) >= COPY_FROM:
+        return await _copy_in(session, found)
     batch: list[OutboxItem] = []
     inserted = 0
-    for item in await held_in_quiet_hours(session, list(items)):
-        _check(item)
+    for item in found:
         if batch and (len(batch) >= ENQUEUE_CHUNK or item.channel != batch[0].channel):
             inserted += await _insert(session, batch)
             batch = []
@@ -206,6 +214,59 @@ async def held_in_quiet_hours(session: AsyncSession, items: list[OutboxItem]) ->
                 item = replace(item, not_before=end)
         found.append(item)
     return found
+
+
+_INCOMING = "outbox_incoming"
+_INCOMING_COLUMNS = (
+    "key", "kind", "channel", "chat_id", "binding_id", "text", "buttons", "meta", "not_before",
+)  # fmt: skip
+_CREATE_INCOMING = f"""
+    CREATE TEMPORARY TABLE {_INCOMING} (
+        n bigserial, key varchar, kind varchar, channel varchar, chat_id bigint,
+        binding_id bigint, text text, buttons text, meta text, not_before timestamptz
+    ) ON COMMIT DROP
+"""
+# As _INSERT, each row's channel its own, in the order copied.
+_INSERT_INCOMING = f"""
+    INSERT INTO outbox
+        (key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before,
+         next_attempt_at)
+    SELECT u.key, u.kind, COALESCE(u.channel || ':' || b.bot_id, u.channel),
+           u.chat_id, u.binding_id, u.text,
+           CAST(u.buttons AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
+    FROM {_INCOMING} u
+    LEFT JOIN bindings b ON b.id = u.binding_id
+    ORDER BY u.n
+    ON CONFLICT (key) DO NOTHING
+"""
+
+
+async def _copy_in(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
+    """The items by COPY into a temporary table of this transaction, then into the
+    outbox by one statement (and the table dropped)."""
+    conn = await driver(session)  # the session's asyncpg connection, in its transaction
+    await conn.execute(_CREATE_INCOMING)
+    await conn.copy_records_to_table(
+        _INCOMING,
+        columns=_INCOMING_COLUMNS,
+        records=[
+            (
+                i.key,
+                i.kind,
+                i.channel,
+                i.chat_id,
+                i.binding_id,
+                i.text,
+                None if not i.buttons else stored_buttons(i.buttons),
+                json.dumps(i.meta, ensure_ascii=False) if i.meta else "{}",
+                i.not_before,
+            )
+            for i in items
+        ],
+    )
+    status = await conn.execute(_INSERT_INCOMING)
+    await conn.execute(f"DROP TABLE {_INCOMING}")  # (a failure drops it with the rollback)
+    return int(status.rsplit(" ", 1)[1])  # «INSERT 0 n»
 
 
 async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:

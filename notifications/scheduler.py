@@ -17,16 +17,17 @@ day (beyond a 6 h window) it does not.
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+import multiprocessing
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, time, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.screen import Limits
 from core import alerts, digest
@@ -36,7 +37,7 @@ from core.metrics import Metrics
 from notifications import outbox
 from notifications.alerts import build_absence_alerts, build_thresholds
 from notifications.channels import adapters_limits
-from notifications.digest import build_digests
+from notifications.digest_workers import PartDone, build_part, queue_digests
 from notifications.friday_round import RoundKind, build_round
 from notifications.outbox import OutboxItem
 from notifications.reminders import build_teacher_reminders
@@ -60,21 +61,6 @@ JOB_LOCKS = {
     "schedule_morning": 7,
     "schedule_changes": 8,
 }
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a batch build. A chunk of digests
-    allocates hundreds of thousands of small objects that all live until the chunk is
-    queued, and the collector would rescan them again and again (about half of the build
-    time at 100,000 pupils); none of them form reference cycles. Resumed afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def daily_slot(now_local: datetime, at: time) -> datetime:
@@ -114,6 +100,7 @@ class NotificationJobs:
         self._enqueue = enqueue
         self.metrics = metrics or Metrics()  # the sweep's runs of each job (GET /metrics)
         self.limits = dict(limits) if limits is not None else adapters_limits()
+        self.digest_parts: list[PartDone] = []  # the last digest run's, a process each
 
     async def _queue(self, s: AsyncSession, items: list[OutboxItem]) -> int:
         if not items:
@@ -124,24 +111,83 @@ class NotificationJobs:
     # --- jobs ------------------------------------------------------------------------------
 
     async def digests(self) -> int:
-        """Parents' digests due now or missed within the catch-up window (R16)."""
+        """Parents' digests due now or missed within the catch-up window (R16); by
+        ``rules.digest_workers`` processes when more than a chunk's parents are due."""
         async with self.journal.transaction() as s:
             if not await job_runs.try_job_lock(s, JOB_LOCKS["digests"]):
                 return 0
             now = self.journal.clock.now()
-            built = queued = 0
-            with collector_paused():
-                async for batch in build_digests(
-                    s, self.rules, self.journal.rules.timezone, now, self.limits
-                ):
-                    queued += await self._queue(s, batch.items)
-                    await digest.record_digests(s, batch.built, now)
-                    built += len(batch.built)
-                    del batch  # the chunk's objects go now, not when the next replaces it
-                    gc.collect(1)  # and any young cycles with them (the old are few)
+            tz = self.journal.rules.timezone
+            workers = await self._digest_workers(s, now)
+            if workers > 1:
+                parts = await self._digests_in_processes(s, now, workers)
+            else:
+                built, queued = await queue_digests(
+                    s, self.rules, tz, now, self.limits, self._queue
+                )
+                parts = [PartDone(built, queued)]
+            self.digest_parts = parts
+            built, queued = sum(p.built for p in parts), sum(p.queued for p in parts)
             if built:
-                log.info("digests: %d built, %d messages queued", built, queued)
+                log.info(
+                    "digests: %d built, %d messages queued (%d processes)",
+                    built,
+                    queued,
+                    len(parts),
+                )
             return queued
+
+    async def _digest_workers(self, s: AsyncSession, now: datetime) -> int:
+        """How many processes build this run's digests: ``rules.digest_workers`` when more
+        than a chunk's parents are due (fewer are not worth starting a process for), and
+        the job queues into the outbox itself (an injected ``enqueue`` is this process's)."""
+        rules = self.rules
+        if rules.digest_workers <= 1 or self._enqueue is not None:
+            return 1
+        if not isinstance(s.bind, AsyncEngine):
+            return 1
+        tz = self.journal.rules.timezone
+        slots = await digest.due_digest_slots(s, now, tz, rules.digest_time, rules.catch_up)
+        schools = len({x[0] for x in slots})  # a school is built by one process
+        if schools < 2 or not await digest.due_parents_over(s, slots, rules.digest_chunk):
+            return 1
+        return min(rules.digest_workers, schools)
+
+    async def _digests_in_processes(
+        self, s: AsyncSession, now: datetime, workers: int
+    ) -> list[PartDone]:
+        """Part 0 of the schools built here, in the job's transaction; parts 1.. by as many
+        fresh processes (spawned: nothing of this one's connections is inherited), each
+        committing its own."""
+        assert isinstance(s.bind, AsyncEngine)
+        url = s.bind.url.render_as_string(hide_password=False)
+        tz = self.journal.rules.timezone
+        loop = asyncio.get_running_loop()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+            others = [
+                loop.run_in_executor(
+                    pool,
+                    build_part,
+                    url,
+                    self.rules,
+                    self.journal.rules,
+                    now,
+                    self.limits,
+                    (index, workers),
+                )
+                for index in range(1, workers)
+            ]
+            try:
+                built, queued = await queue_digests(
+                    s, self.rules, tz, now, self.limits, self._queue, (0, workers)
+                )
+            finally:
+                done = await asyncio.gather(*others, return_exceptions=True)
+        failed = [x for x in done if isinstance(x, BaseException)]
+        if failed:
+            raise failed[0]  # this part is not committed; the next sweep builds what is left
+        return [PartDone(built, queued), *(x for x in done if isinstance(x, PartDone))]
 
     async def absence_alerts(self) -> int:
         """Instant absence alerts and corrections to parents (every minute)."""

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     catch_up_hours: float = Field(default=6, ge=0, le=24)
     sweep_minutes: int = Field(default=5, ge=1, le=60)
     homework_horizon_days: int = Field(default=21, ge=1, le=60)
+    digest_workers: int = Field(default=2, ge=1, le=16)  # processes building a region's digests
     notifications_enabled: bool = True
 
     # The outbox sender (Telegram's limits: ~30 messages/s per bot, ~1/s per chat).
@@ -146,6 +147,7 @@ class Settings(BaseSettings):
             catch_up_hours=self.catch_up_hours,
             sweep_minutes=self.sweep_minutes,
             homework_horizon_days=self.homework_horizon_days,
+            digest_workers=self.digest_workers,
         )
 
     def backup_key(self) -> bytes:

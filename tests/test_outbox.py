@@ -20,7 +20,7 @@ from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table
 from fakegram import FakeTelegram, FakeUser, RateLimits
 from notifications.channels.telegram import TelegramChannel
-from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
+from notifications.outbox import COPY_FROM, DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender, SenderHalted
 
 TOKEN = "123456:OUTBOX-TEST"
@@ -131,6 +131,66 @@ async def test_a_large_broadcast_is_enqueued_in_chunks_once(journal: Journal) ->
     assert await put(journal, items) == 12_001
     assert await put(journal, items) == 0
     assert (await delivery_stats(journal)).pending == 12_001
+
+
+async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
+    journal: Journal, clock: ManualClock
+) -> None:
+    """From COPY_FROM items the rows go in through COPY and a temporary table: the outbox
+    then holds what the INSERT of small batches makes of the same items (channel, order,
+    buttons, meta, not_before), and a duplicate or a key already queued is skipped."""
+    binding = await bind(journal, 5001)
+    later = clock.now() + timedelta(hours=1)
+
+    def made(prefix: str) -> list[OutboxItem]:
+        return [
+            item(
+                f"{prefix}:{n}",
+                5001 + n % 7,
+                binding_id=binding if n % 3 == 0 else None,
+                channel="max" if n % 5 == 0 else "telegram",
+                buttons=[[Button("Прочитано", f"dgr:{n}")]] if n % 2 else None,
+                meta={"part": 1, "parts": 2} if n % 11 == 0 else {},
+                not_before=later if n % 13 == 0 else None,
+            )
+            for n in range(COPY_FROM + 10)
+        ]
+
+    copied = made("copy")
+    assert await put(journal, [*copied, copied[0]]) == COPY_FROM + 10
+    assert await put(journal, copied) == 0
+    small = made("small")
+    assert sum([await put(journal, small[i : i + 100]) for i in range(0, len(small), 100)]) == (
+        COPY_FROM + 10
+    )
+    async with journal.transaction() as s:
+        rows = (
+            await s.execute(
+                text(
+                    "SELECT split_part(key, ':', 1), split_part(key, ':', 2), kind, channel,"
+                    " chat_id, binding_id, text, buttons, meta, not_before, next_attempt_at"
+                    " FROM outbox ORDER BY id"
+                )
+            )
+        ).all()
+
+    def without_text(prefix: str) -> list[tuple[Any, ...]]:
+        return [(*r[1:6], *r[7:]) for r in rows if r[0] == prefix]
+
+    by_copy = without_text("copy")
+    assert [r[0] for r in by_copy] == [str(n) for n in range(COPY_FROM + 10)]  # in order
+    assert by_copy == without_text("small")
+    assert [r[6] for r in rows if r[0] == "copy"][:3] == [
+        "<b>copy:0</b>",
+        "<b>copy:1</b>",
+        "<b>copy:2</b>",
+    ]
+    # n, kind, channel, chat_id, binding_id, buttons, meta, not_before, next_attempt_at
+    two = {"part": 1, "parts": 2}
+    assert by_copy[0] == ("0", "digest", "max", 5001, binding, None, two, later, later)
+    read = [[{"text": "Прочитано", "data": "dgr:1"}]]
+    assert by_copy[1] == ("1", "digest", "telegram", 5002, None, read, {}, None, None)
+    assert by_copy[11][6] == {"part": 1, "parts": 2} and by_copy[13][7] == later == by_copy[13][8]
 
 
 async def test_enqueue_refuses_a_naive_not_before(journal: Journal) -> None:

@@ -12,12 +12,14 @@ from core.digest.content import (
     day_absences,
     digest_targets,
     due_digest_slots,
+    due_parents_over,
     fetch,
     groups_of,
     homework_on,
     marks_recorded,
     next_school_days,
     record_digests,
+    slice_of,
     waits_for_reason,
 )
 from core.digest.receipts import (
@@ -42,6 +44,7 @@ __all__ = [
     "day_absences",
     "digest_targets",
     "due_digest_slots",
+    "due_parents_over",
     "fetch",
     "groups_of",
     "homework_on",
@@ -50,6 +53,7 @@ __all__ = [
     "marks_recorded",
     "next_school_days",
     "record_digests",
+    "slice_of",
     "unread_digests",
     "waits_for_reason",
 ]

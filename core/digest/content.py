@@ -37,6 +37,7 @@ class Child:
     class_name: str
     grade: int
     choices: ChildChoices = EVERYTHING  # what this parent chose to hear of this child
+    school_id: int | None = None  # the class's (a parent's child may be at another school)
 
 
 @dataclass
@@ -54,31 +55,40 @@ class DigestTarget:
     channel: str = Messenger.TELEGRAM.value  # the messenger the binding is on
 
 
+_DUE_SLOTS = """unnest($1::integer[], $2::date[], $3::time[], $4::timestamptz[], $5::time[])
+         AS due(school_id, day, at, due_at, school_at)
+    JOIN people pe ON pe.school_id = due.school_id
+    JOIN bindings b ON b.person_id = pe.id
+    LEFT JOIN notification_prefs np ON np.binding_id = b.id"""
+_DUE_PARENTS = f"""b.role = 'parent' AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
+      AND COALESCE(np.digest_enabled, true) AND {DELIVERS_SQL}
+      AND COALESCE(np.digest_time, due.school_at) = due.at
+      AND NOT EXISTS (SELECT 1 FROM digests dg WHERE dg.binding_id = b.id AND dg.day = due.day)"""
+
 _DIGEST_PARENTS_SQL = f"""
     SELECT b.id, b.person_id, pe.school_id, due.day,
            COALESCE(a.chat_id, b.user_id),
            COALESCE(a.language, pe.language, 'ru'),
            COALESCE(prev.built_at, due.due_at - interval '1 day'), b.messenger
-    FROM unnest($1::integer[], $2::date[], $3::time[], $4::timestamptz[], $5::time[])
-         AS due(school_id, day, at, due_at, school_at)
-    JOIN people pe ON pe.school_id = due.school_id
-    JOIN bindings b ON b.person_id = pe.id
-    LEFT JOIN notification_prefs np ON np.binding_id = b.id
+    FROM {_DUE_SLOTS}
     LEFT JOIN accounts a ON a.messenger = b.messenger AND a.user_id = b.user_id
     LEFT JOIN digests prev ON prev.binding_id = b.id AND prev.day = due.day - 1
-    WHERE b.role = 'parent' AND b.revoked_at IS NULL AND b.unreachable_at IS NULL
-      AND COALESCE(np.digest_enabled, true) AND {DELIVERS_SQL}
-      AND COALESCE(np.digest_time, due.school_at) = due.at
-      AND NOT EXISTS (SELECT 1 FROM digests dg WHERE dg.binding_id = b.id AND dg.day = due.day)
-    ORDER BY b.id, due.day
+    WHERE {_DUE_PARENTS}
+    ORDER BY pe.school_id, b.id, due.day
 """
+# The same parents counted, up to $6 (the count stops there).
+_DUE_PARENTS_COUNT_SQL = f"""
+    SELECT count(*) FROM (SELECT 1 FROM {_DUE_SLOTS} WHERE {_DUE_PARENTS} LIMIT $6) AS x
+"""
+# By school: a chunk's parents then share a few schools' classes, whose next school day,
+# homework and changes each chunk reads (in binding order, every chunk read nearly all).
 
 # Asked apart from the parents, by their ids: the planner then knows how many there are
 # and joins the children by hashing instead of a hundred thousand index lookups.
 _DIGEST_CHILDREN_SQL = f"""
     SELECT g.guardian_id, p.person_id, ppe.full_name, k.id, k.name, k.grade,
            p.admitted_on, p.left_on,
-           cc.marks, cc.absences, cc.homework
+           cc.marks, cc.absences, cc.homework, k.school_id
     FROM guardianships g
     JOIN pupils p ON p.person_id = g.pupil_id
     JOIN people ppe ON ppe.id = p.person_id
@@ -88,7 +98,7 @@ _DIGEST_CHILDREN_SQL = f"""
 """
 
 
-async def _driver(s: AsyncSession) -> Any:
+async def driver(s: AsyncSession) -> Any:
     """The asyncpg connection under the session, inside the session's transaction."""
     conn = await s.connection()
     raw = await conn.get_raw_connection()
@@ -102,7 +112,7 @@ async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """A read of many rows on the session's own connection and transaction, through the
     driver directly (``$1`` parameters): asyncpg records cost a fraction of ORM rows,
     which counts when a district's digests read hundreds of thousands of them."""
-    return list(await (await _driver(s)).fetch(sql, *args))
+    return list(await (await driver(s)).fetch(sql, *args))
 
 
 async def fetch_chunks(
@@ -111,7 +121,7 @@ async def fetch_chunks(
     """The rows of one query, ``chunk`` at a time, through a server-side cursor in the
     session's transaction (the query runs once; other statements may run between chunks,
     and the cursor keeps the snapshot it was opened with)."""
-    cursor = await (await _driver(s)).cursor(sql, *args)
+    cursor = await (await driver(s)).cursor(sql, *args)
     while rows := await cursor.fetch(chunk):
         yield rows
 
@@ -145,6 +155,28 @@ async def due_digest_slots(
     return slots
 
 
+def slice_of(
+    slots: list[tuple[int, date, time, datetime, time]], part: tuple[int, int]
+) -> list[tuple[int, date, time, datetime, time]]:
+    """The slots of the schools in ``part`` (index, of how many): by the school's id,
+    modulo (a school's parents are all in one part)."""
+    index, parts = part
+    return slots if parts <= 1 else [x for x in slots if x[0] % parts == index]
+
+
+async def due_parents_over(
+    s: AsyncSession, slots: list[tuple[int, date, time, datetime, time]], threshold: int
+) -> bool:
+    """Whether more than ``threshold`` parent digests of these slots
+    (:func:`due_digest_slots`) are due and not built (counted up to there only): whether
+    building them is worth more than one process."""
+    if not slots:
+        return False
+    columns = [[x[i] for x in slots] for i in range(5)]
+    found = await (await driver(s)).fetchval(_DUE_PARENTS_COUNT_SQL, *columns, threshold + 1)
+    return int(found) > threshold
+
+
 async def digest_targets(
     s: AsyncSession,
     now: datetime,
@@ -152,17 +184,24 @@ async def digest_targets(
     default_time: time,
     window: timedelta,
     chunk: int,
+    part: tuple[int, int] = (0, 1),
 ) -> AsyncIterator[list[DigestTarget]]:
     """Parent bindings whose digest time (theirs, or the school's) passed less than
     ``window`` ago and whose digest for that day is not built, with the children they may
     see: consent given (R19), not opted out of the e-diary (R18), enrolled that day.
     Revoked and unreachable bindings, and switched-off digests, are left out. Given
     ``chunk`` parent bindings at a time (a chunk may come out smaller: a parent whose
-    children are all out of reach is left out)."""
-    slots = await due_digest_slots(s, now, tz, default_time, window)
+    children are all out of reach is left out); only the schools of ``part``
+    (:func:`slice_of`)."""
+    slots = slice_of(await due_digest_slots(s, now, tz, default_time, window), part)
     if not slots:
         return
     await s.execute(text("SET LOCAL work_mem = '64MB'"))  # big joins: no spill to disk
+    # Each chunk's queries look up its own rows (its parents' children, their marks and
+    # absences) by index: at the default cost of a random read (4, a spinning disk's) the
+    # planner scans whole tables instead, once a chunk (a region: 1,000,000 pupils' rows
+    # each time, 0.2–0.5 s a query); 1.1 is an SSD's or a cached database's.
+    await s.execute(text("SET LOCAL random_page_cost = 1.1"))
     # The cursor is read to the end: plan it for every row (hash joins), not the first few.
     await s.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     columns = [[x[i] for x in slots] for i in range(5)]
@@ -204,8 +243,10 @@ def enrolled_on(rows: Iterable[tuple[Any, ...]], day: date) -> list[Child]:
     """The children of :func:`guardians_children`'s rows enrolled on ``day``, by name,
     each with what the parent chose to hear of them (no choice: everything)."""
     mine = [
-        Child(pupil_id, name, class_id, class_name, grade, _chosen(*chosen))
-        for _, pupil_id, name, class_id, class_name, grade, admitted, left, *chosen in rows
+        Child(pupil_id, name, class_id, class_name, grade, _chosen(*chosen), school_id)
+        for _, pupil_id, name, class_id, class_name, grade, admitted, left, *chosen, school_id in (
+            rows
+        )
         if (admitted is None or admitted <= day) and (left is None or left > day)
     ]
     mine.sort(key=lambda c: (c.full_name, c.pupil_id))

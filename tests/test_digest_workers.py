@@ -1,0 +1,117 @@
+"""A region's digests built by several processes (NotificationRules.digest_workers): the
+schools are split among them, and the outbox and the recorded digests come out exactly as
+one process builds them, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from benchmarks.digest import BUILD_AT, generate
+from core.clock import ManualClock
+from core.journal import Journal
+from core.rules import Rules
+from notifications.rules import NotificationRules
+from notifications.scheduler import NotificationJobs
+from school_journal.database import create_engine
+
+
+async def held(journal: Journal) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What the database holds of the digests: the outbox rows and the digests recorded."""
+    async with journal.transaction() as s:
+        rows = await s.execute(
+            text(
+                "SELECT key, chat_id, binding_id, channel, text, buttons, meta, not_before"
+                " FROM outbox ORDER BY key"
+            )
+        )
+        outbox = [tuple(r) for r in rows]
+        built = [
+            tuple(r)
+            for r in await s.execute(
+                text("SELECT binding_id, day, built_at, parts FROM digests ORDER BY binding_id")
+            )
+        ]
+    return outbox, built
+
+
+async def test_r16_two_processes_build_the_same_digests_as_one_each_once(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        await generate(engine, 2000)  # two schools of 1,000 pupils
+        journal = Journal(
+            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+        )
+        two = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+        queued = await two.digests()
+        assert [p.built > 0 for p in two.digest_parts] == [True, True]  # each built a school
+        assert sum(p.queued for p in two.digest_parts) == queued > 1000
+        by_two = await held(journal)
+        assert await two.digests() == 0  # built once: nothing is due any more
+
+        async with journal.transaction() as s:
+            await s.execute(text("TRUNCATE outbox, digests"))
+        one = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=1))
+        assert await one.digests() == queued
+        assert len(one.digest_parts) == 1
+        assert await held(journal) == by_two
+    finally:
+        await engine.dispose()
+
+
+async def test_r16_a_childs_absences_at_another_school_than_the_parents_are_told(
+    db_url: str,
+) -> None:
+    """The district's last pupil of a family may be at the next school (the generator's
+    siblings cross a school's end): the digest built with the parent's school alone (its
+    own process, or a chunk of that school's parents) still tells the child's absences."""
+    engine = create_engine(db_url)
+    try:
+        await generate(engine, 2000)
+        journal = Journal(
+            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+        )
+        async with journal.transaction() as s:
+            elsewhere = (
+                await s.execute(
+                    text(
+                        """SELECT b.id, split_part(c.full_name, ' ', 1)
+                           FROM guardianships g
+                           JOIN people gp ON gp.id = g.guardian_id
+                           JOIN bindings b ON b.person_id = gp.id
+                           JOIN pupils p ON p.person_id = g.pupil_id
+                           JOIN classes k ON k.id = p.class_id
+                           JOIN people c ON c.id = p.person_id
+                           WHERE k.school_id <> gp.school_id AND p.person_id % 20 = 0"""
+                    )
+                )
+            ).all()
+        assert elsewhere  # absent all day (the generator's every 20th pupil)
+        jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+        await jobs.digests()
+        async with journal.transaction() as s:
+            for binding_id, surname in elsewhere:
+                told = await s.scalar(
+                    text("SELECT text FROM outbox WHERE binding_id = :b"), {"b": binding_id}
+                )
+                child = next(b for b in told.split("\n\n") if surname in b)
+                assert "Пропущены уроки: 1 (" in child
+    finally:
+        await engine.dispose()
+
+
+async def test_r16_few_parents_due_are_built_in_the_jobs_own_process(db_url: str) -> None:
+    """Fewer parents due than a chunk: no process is started for them."""
+    engine = create_engine(db_url)
+    try:
+        await generate(engine, 2000)
+        journal = Journal(
+            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+        )
+        jobs = NotificationJobs(journal, NotificationRules(digest_workers=2))  # chunk 10,000
+        assert await jobs.digests() > 1000
+        assert len(jobs.digest_parts) == 1
+    finally:
+        await engine.dispose()
