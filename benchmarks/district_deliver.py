@@ -409,19 +409,19 @@ async def deliver(
     engine = create_engine(db_url)
     run.instances = [Instance(f"i{k + 1}", launcher) for k, launcher in enumerate(launchers)]
     try:
-        postmaster = await postmaster_pid(conn)
-        sessions_before = await db_sessions(conn)
-        cpu = (time.process_time(), postgres_cpu(postmaster))
-        run.hour = fake.clock()
-        started = time.perf_counter()
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
-        async with sessions() as s, s.begin():
-            inserted = await enqueue(s, items)
-        run.enqueue_s = time.perf_counter() - started
-        assert inserted == len(items), (inserted, len(items))
-        for instance in run.instances:
-            await instance.start(sender_argv(instance.name, db_url, fake, args))
-        with few_full_collections():
+        with few_full_collections():  # collected before the hour, held off till the end
+            postmaster = await postmaster_pid(conn)
+            sessions_before = await db_sessions(conn)
+            cpu = (time.process_time(), postgres_cpu(postmaster))
+            run.hour = fake.clock()
+            started = time.perf_counter()
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            async with sessions() as s, s.begin():
+                inserted = await enqueue(s, items)
+            run.enqueue_s = time.perf_counter() - started
+            assert inserted == len(items), (inserted, len(items))
+            for instance in run.instances:
+                await instance.start(sender_argv(instance.name, db_url, fake, args))
             await watch(conn, fake, run, args, kill_at)
         run.cpu = {
             "fake": time.process_time() - cpu[0],
@@ -447,7 +447,9 @@ def few_full_collections() -> Iterator[None]:
     digests and the messages kept. Such a collection of the fake's ~10^6 objects holds its
     event loop for a good part of a second; the sends that queue meanwhile then reach it
     at once and count as more than 30 in one second, which Telegram, no such pause, would
-    not see. The young generations are still collected."""
+    not see. The young generations are still collected. The full collection made here,
+    before the hour, also frees what an earlier run left (its fake: cyclic garbage of
+    some 10^6 objects, which freed at the hour held the next run's fake for seconds)."""
     gc.collect()
     gc.freeze()
     young, middle, full = gc.get_threshold()

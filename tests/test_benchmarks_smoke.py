@@ -126,3 +126,15 @@ async def test_district_deliver_benchmark_runs_two_instances_one_killed(
         r"^delivered 10 of 10 in [\d.]+ s \([\d.,]+ per second over 1 bots\)$", one, re.M
     )
     assert "projected, not run: 60 digests through one bot" in one
+
+
+def test_benchmarks_are_named_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import available, main
+
+    assert "district-deliver" in available() and "district_deliver" not in available()
+    with pytest.raises(SystemExit) as done:  # argparse's --help: the module was found
+        main(["district-deliver", "--help"])
+    assert done.value.code == 0
+    assert "python -m benchmarks district-deliver" in capsys.readouterr().out
+    assert main(["district-delivery"]) == 2
+    assert "no benchmark 'district-delivery'" in capsys.readouterr().err
