@@ -22,7 +22,11 @@ school's bot (``telegram:<bot_id>``; set on the item, as there are no bindings t
 it from). Then the real senders deliver them: ``--instances`` processes of
 ``python -m school_journal.sender --exit-when-drained`` (the outbox part of ``journal
 run``: a sender and a send lease per bot, ``SEND_RATE`` and the send leases at their
-defaults unless given), against the fake's base URL.
+defaults unless given), against the fake's base URL. Each is forked by a
+``tests/sender_launcher.py`` that imported it before the hour, as a running instance
+has. The fake runs at niceness -10 and without full garbage collections while it takes
+the messages (Telegram is not on this machine: see ``fake_first``,
+``few_full_collections``).
 
 What is measured: the time from the hour (the enqueue's start) to the last message the
 fake accepted, so the enqueue and the processes' start are inside it; messages per
