@@ -63,17 +63,28 @@ class FloodError(Exception):
 
 
 class RateLimiter:
-    """Sliding-window global limit + per-chat token buckets, driven by an injectable clock."""
+    """Sliding-window global limit + per-chat token buckets, driven by an injectable clock.
+
+    It also counts the sends that ignored a ``retry_after`` (``retry_after_ignored``): a
+    send that arrives while a 429 it answered still holds, the bot's (a 429 of the global
+    limit) or the chat's (of the chat's bucket). Such a send is judged as any other.
+    """
 
     def __init__(self, limits: Callable[[], RateLimits], clock: Clock) -> None:
         self._limits = limits
         self._clock = clock
         self._global: deque[float] = deque()
         self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, updated at)
+        self._bot_held_until = -math.inf  # the last global 429's retry_after ends
+        self._chat_held_until: dict[int, float] = {}  # the last chat 429's retry_after ends
+        self.retry_after_ignored = 0
 
     def reset(self) -> None:
         self._global.clear()
         self._buckets.clear()
+        self._bot_held_until = -math.inf
+        self._chat_held_until.clear()
+        self.retry_after_ignored = 0
 
     def acquire(self, chat_id: int) -> None:
         """Consume one message slot for ``chat_id`` or raise FloodError (nothing consumed)."""
@@ -81,20 +92,27 @@ class RateLimiter:
         if not limits.enabled:
             return
         now = self._clock()
+        if now < self._bot_held_until or now < self._chat_held_until.get(chat_id, -math.inf):
+            self.retry_after_ignored += 1
         window = limits.global_window
         while self._global and self._global[0] <= now - window:
             self._global.popleft()
         if limits.global_limit > 0 and len(self._global) >= limits.global_limit:
             free_at = self._global[len(self._global) - limits.global_limit] + window
-            raise FloodError(max(1, math.ceil(free_at - now)))
+            retry_after = max(1, math.ceil(free_at - now))
+            self._bot_held_until = max(self._bot_held_until, now + retry_after)
+            raise FloodError(retry_after)
         burst = max(1, limits.per_chat_burst)
         tokens, updated = self._buckets.get(chat_id, (float(burst), now))
         if limits.per_chat_rate > 0:
             tokens = min(float(burst), tokens + (now - updated) * limits.per_chat_rate)
         if tokens < 1.0:
             if limits.per_chat_rate <= 0:
-                raise FloodError(60)
-            raise FloodError(max(1, math.ceil((1.0 - tokens) / limits.per_chat_rate)))
+                retry_after = 60
+            else:
+                retry_after = max(1, math.ceil((1.0 - tokens) / limits.per_chat_rate))
+            self._chat_held_until[chat_id] = now + retry_after
+            raise FloodError(retry_after)
         self._buckets[chat_id] = (tokens - 1.0, now)
         self._global.append(now)
 

@@ -324,6 +324,12 @@ class FakeTelegram:
                 f"{len(pending)} callback queries were never answered:\n" + "\n".join(lines)
             )
 
+    @property
+    def retry_after_ignored(self) -> int:
+        """Sends (to any bot) that came while a 429 they had been answered still held:
+        the bot's, after a 429 of its global limit, or the chat's (``RateLimiter``)."""
+        return sum(bot.limiter.retry_after_ignored for bot in self.bots.values())
+
     def reset_stats(self) -> None:
         """Forget statistics and flood-control history (e.g. between benchmark phases)."""
         self.stats.reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -94,3 +95,46 @@ async def test_patches_benchmark_runs(pg_admin_url: str) -> None:
     assert all(ms > 0 for ms in patches.response_types(3))
     assert all(ms > 0 for ms in patches.edit_answer(5))
     assert all(ms > 0 for ms in await patches.checkout(pg_admin_url, 5))
+
+
+async def test_district_deliver_benchmark_runs_two_instances_one_killed(
+    pg_admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import district_deliver
+
+    args = district_deliver.parse_args(
+        [
+            *("--bots", "3", "--parents", "60", "--instances", "2", "--kill-at", "0.5"),
+            *("--bot-lease", "1.5", "--lease", "2", "--compare-count", "10", "--progress", "0"),
+        ]
+    )
+    code = await district_deliver.bench(pg_admin_url, args)
+    out = capsys.readouterr().out
+    main, one = out.split("the same through the shared bot alone")
+    assert re.search(
+        r"^delivered 60 of 60 in [\d.]+ s \([\d.,]+ per second over 3 bots\)$", main, re.M
+    )
+    assert "  lost: 0 (the outbox: sent 60)" in main
+    assert re.search(r"killed i\d \(SIGKILL\) at [\d.]+ s, \d+ of 60 delivered", main)
+    assert "the survivor held every bot of" in main and "exit 0 at" in main
+    twice = int(re.search(r"sent twice: (\d+)", main)[1])  # type: ignore[index]
+    if twice:  # at least once: only what the killed sender had claimed and not recorded
+        assert "(all rows the killed instance had claimed and not recorded" in main, main
+    assert "goals: met" in main if not twice else "MISSED: sent twice" in main, main
+    assert code == (1 if twice else 0), out
+    assert re.search(
+        r"^delivered 10 of 10 in [\d.]+ s \([\d.,]+ per second over 1 bots\)$", one, re.M
+    )
+    assert "projected, not run: 60 digests through one bot" in one
+
+
+def test_benchmarks_are_named_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import available, main
+
+    assert "district-deliver" in available() and "district_deliver" not in available()
+    with pytest.raises(SystemExit) as done:  # argparse's --help: the module was found
+        main(["district-deliver", "--help"])
+    assert done.value.code == 0
+    assert "python -m benchmarks district-deliver" in capsys.readouterr().out
+    assert main(["district-delivery"]) == 2
+    assert "no benchmark 'district-delivery'" in capsys.readouterr().err

@@ -485,6 +485,46 @@ async def test_rate_limits_with_injected_clock() -> None:
         await fake.stop()
 
 
+async def test_sends_inside_a_retry_after_are_counted_per_bot() -> None:
+    clock = FakeClock()
+    limits = RateLimits(global_limit=2, per_chat_rate=0.5, per_chat_burst=1)
+    fake = FakeTelegram(clock=clock, limits=limits)
+    await fake.start()
+    fake.add_bot(TOKEN, "school_journal_bot")
+    fake.add_bot("654321:OTHER", "other_bot")
+    users = [fake.user(5000 + i, f"U{i}", known=True) for i in range(3)]
+    fake.user(5000, "U0", known=True, bot="654321:OTHER")
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def send(chat_id: int, token: str = TOKEN) -> int:
+                url = f"{fake.base_url}/bot{token}/sendMessage"
+                async with session.post(url, json={"chat_id": chat_id, "text": "x"}) as resp:
+                    return resp.status
+
+            assert [await send(users[0].id), await send(users[1].id)] == [200, 200]
+            clock.now += 0.01
+            assert await send(users[2].id) == 429  # the bot's limit: retry after 1 s
+            assert fake.retry_after_ignored == 0
+            clock.now += 0.5
+            assert await send(users[0].id, "654321:OTHER") == 200  # another bot: its own
+            assert await send(users[2].id) == 429  # inside the bot's retry_after
+            assert fake.retry_after_ignored == 1
+            assert fake.bot("654321:OTHER").limiter.retry_after_ignored == 0
+            clock.now += 1.5  # past it
+            assert await send(users[2].id) == 200
+            assert await send(users[2].id) == 429  # the chat's bucket: retry after 2 s
+            clock.now += 0.5
+            assert await send(users[0].id) == 200  # another chat: not held
+            assert fake.retry_after_ignored == 1
+            assert await send(users[2].id) == 429  # the chat is held
+            assert fake.retry_after_ignored == 2
+            fake.reset_stats()
+            assert fake.retry_after_ignored == 0
+    finally:
+        await fake.stop()
+
+
 async def test_raw_protocol_and_long_polling() -> None:
     fake = FakeTelegram()
     await fake.start()
