@@ -6,6 +6,7 @@ asking Telegram about it are the composition root's (``school_journal/school_bot
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -34,6 +35,7 @@ class SchoolBotEntry:
     bot_id: int
     username: str
     token_cipher: bytes
+    set_at: datetime  # when the school's bot was last set (a watcher sees it change)
 
 
 async def set_school_bot(
@@ -148,6 +150,7 @@ async def school_bots(journal: Journal) -> list[SchoolBotEntry]:
                 SchoolBot.bot_id,
                 SchoolBot.username,
                 SchoolBot.token_cipher,
+                SchoolBot.set_at,
             )
             .join(School, School.id == SchoolBot.school_id)
             .order_by(School.name)

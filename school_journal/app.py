@@ -87,12 +87,20 @@ class App:
         """Load the schools' own bots and open their tokens with ``BOT_TOKEN_KEY``
         (:class:`SchoolBotUnreadable` names a school whose token it cannot open); the
         tokens are kept out of the logs from then on."""
+        self.use_school_bots(await self.read_school_bots())
+
+    async def read_school_bots(self) -> list[OpenedBot]:
+        """The schools' own bots as the database has them now, their tokens opened
+        (:class:`SchoolBotUnreadable`), without serving them yet."""
         from school_journal.school_bots import open_school_bots
 
         key = self.settings.bot_token_key
-        self.school_bots = await open_school_bots(
-            self.journal, key.get_secret_value() if key else None
-        )
+        return await open_school_bots(self.journal, key.get_secret_value() if key else None)
+
+    def use_school_bots(self, bots: list[OpenedBot]) -> None:
+        """Serve and deliver through these schools' bots from now on (``read_school_bots``;
+        the bots built for the previous ones are the caller's to close)."""
+        self.school_bots = list(bots)
         self._school_telegram_bots = None
         redact_tokens({b.token: f"<BOT_TOKEN of @{b.username}>" for b in self.school_bots})
 

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -97,7 +98,13 @@ class OpenedBot:
     school_name: str
     bot_id: int
     username: str
+    set_at: datetime
     token: str = field(repr=False)
+
+    @property
+    def version(self) -> tuple[int, int, datetime]:
+        """What tells this setting of the school's bot from the next one."""
+        return (self.school_id, self.bot_id, self.set_at)
 
 
 async def open_school_bots(journal: Journal, key: str | None) -> list[OpenedBot]:
@@ -115,6 +122,13 @@ async def open_school_bots(journal: Journal, key: str | None) -> list[OpenedBot]
         except TokenKeyMismatch:
             raise SchoolBotUnreadable(entry.school_name) from None
         opened.append(
-            OpenedBot(entry.school_id, entry.school_name, entry.bot_id, entry.username, token)
+            OpenedBot(
+                entry.school_id,
+                entry.school_name,
+                entry.bot_id,
+                entry.username,
+                entry.set_at,
+                token,
+            )
         )
     return opened

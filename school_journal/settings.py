@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # encrypted with a key derived from this phrase (at least 16 characters; keep a copy
     # off the server: without it the stored tokens cannot be opened).
     bot_token_key: SecretStr | None = None
+    # How often a running `journal run` (and each webhook worker) looks whether a school's
+    # bot was set, replaced or dropped, and then serves the new set without a restart.
+    school_bots_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     # MAX's webhook (MAX POSTs updates here); long polling when unset. Served on
     # WEBHOOK_HOST at its own port, subscribed at start.
     max_webhook_url: str | None = None

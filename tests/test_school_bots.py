@@ -237,7 +237,7 @@ async def test_a_new_bot_for_the_school_takes_its_people_and_their_waiting_messa
     assert await journal_cmd(admin, "school", "--bot-token", OTHER) == 0
     out = capsys.readouterr().out
     assert "перенесены в @school_b_bot: 1" in out, out
-    assert "Перезапустите journal run" in out
+    assert "подхватит изменение сам примерно за 30 с" in out, out
     assert await where_she_is(db_url, mother) == (777002, "telegram:777002")
 
     assert await journal_cmd(admin, "school", "--no-bot-token") == 0

@@ -21,6 +21,7 @@ from core.clock import ManualClock
 from core.identity import UserRef
 from core.journal import Journal
 from core.models import BindingRole
+from core.school_bots import remove_school_bot, set_school_bot
 from core.schools import ensure_school
 from fakegram import FakeTelegram, FakeUser
 from notifications import outbox
@@ -28,7 +29,9 @@ from notifications.outbox import OutboxItem
 from notifications.scheduler import NotificationJobs
 from school_journal.app import App
 from school_journal.database import asyncpg_dsn
+from school_journal.reloading import SchoolBotsWatch, serve_reloading
 from school_journal.school_bots import TokenVault
+from school_journal.service import background
 from school_journal.settings import Settings
 from tests.botkit import TOKEN, USERNAME, answers_settled
 from tests.test_notifications import at, school_day_for_5a
@@ -38,6 +41,8 @@ from tests.world import MONDAY, World
 KEY = "a long phrase only the admin keeps"
 A_TOKEN, A_ID, A_NAME = "777001:AAschool-a-secret-part", 777001, "school_a_bot"
 B_TOKEN, B_ID, B_NAME = "777002:AAschool-b-secret-part", 777002, "school_b_bot"
+# School A's next bot (its first one's token leaked, say).
+C_TOKEN, C_ID, C_NAME = "777003:AAschool-a-next-secret", 777003, "school_a_next_bot"
 TEACHER_ID = 4001  # Кузнецова, bound in the shared bot before her school had its own
 
 
@@ -47,6 +52,8 @@ class Deployment:
     journal: Journal
     world: World
     app: App
+    school_b: int
+    watch: SchoolBotsWatch | None = None  # when served as journal run serves, reloading
     _next_user: int = 5000
 
     def user(self, bot: str, user_id: int | None = None) -> FakeUser:
@@ -92,13 +99,18 @@ async def deployment(
     *,
     webhook_port: int | None = None,
     revoked: str | None = None,
+    school_bots: bool = True,
+    reloading: bool = False,
 ) -> AsyncIterator[Deployment]:
     """The deployment served by long polling, or with ``webhook_port`` by webhooks (a path
     each bot, Telegram's secret header checked); the ``revoked`` token is unknown to
-    Telegram."""
+    Telegram. ``school_bots``: schools 1 and 2 have their bots (A, B) from the start;
+    ``reloading``: served as ``journal run`` serves (its senders and jobs beside the
+    bots), looking at the schools' bots every 50 ms and serving a change of them."""
     fake = FakeTelegram()
     await fake.start()
-    for token, name in ((TOKEN, USERNAME), (A_TOKEN, A_NAME), (B_TOKEN, B_NAME)):
+    bots = ((TOKEN, USERNAME), (A_TOKEN, A_NAME), (B_TOKEN, B_NAME), (C_TOKEN, C_NAME))
+    for token, name in bots:
         if token != revoked:
             fake.add_bot(token, name)
     # The math teacher took to the shared bot before her school had a bot of its own.
@@ -108,7 +120,8 @@ async def deployment(
     await invitations.redeem(journal, UserRef.telegram(TEACHER_ID), teacher_code.code)
     async with journal.transaction() as s:
         school_b = await ensure_school(s, "Школа № 2")
-    await add_school_bots(db_url, world.school_id, school_b.id)
+    if school_bots:
+        await add_school_bots(db_url, world.school_id, school_b.id)
     settings = Settings(
         _env_file=None,
         bot_token=SecretStr(TOKEN),
@@ -127,9 +140,21 @@ async def deployment(
     app = App(settings=settings, engine=None, journal=journal, database_url=db_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     await app.open_school_bots()
     stop = asyncio.Event()
-    task = asyncio.create_task(run_bot(app, handle_signals=False, stop=stop))
+    watch = None
+    if reloading:
+        watch = SchoolBotsWatch(app, every=0.05)
+        serving = serve_reloading(
+            app,
+            stop,
+            webhook=bool(webhook_port),
+            alongside=lambda bot: background(app, bot),
+            watch=watch,
+        )
+    else:
+        serving = run_bot(app, handle_signals=False, stop=stop)
+    task = asyncio.create_task(serving)
     try:
-        yield Deployment(fake, journal, world, app)
+        yield Deployment(fake, journal, world, app, school_b.id, watch)
         await answers_settled(fake)
     finally:
         stop.set()
@@ -403,3 +428,146 @@ async def test_a_schools_revoked_token_leaves_that_bot_out_and_the_others_serve(
         and "--bot-token" in line
         for line in said
     ), said
+
+
+# --- journal run picks a change of the schools' bots up without a restart ----------------
+
+
+async def set_bot(served: Deployment, token: str, bot_id: int, username: str) -> None:
+    """What ``journal school --bot-token`` stores for school 1 (its admin), Telegram asked."""
+    await set_school_bot(
+        served.journal,
+        served.world.staff("admin"),
+        bot_id=bot_id,
+        username=username,
+        token_cipher=TokenVault(KEY).seal(token),
+    )
+
+
+def said(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Боты школ обновлены" in r.getMessage()]
+
+
+async def test_a_school_given_its_bot_while_journal_run_serves_is_answered_in_it(
+    journal: Journal, db_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The admin runs ``journal school --bot-token`` while the district's ``journal run``
+    serves: a parent who opens her invitation in the new bot at once (before the running
+    bot has looked) is answered there and bound through it, without a restart."""
+    caplog.set_level("INFO")
+    async with deployment(journal, db_url, world, school_bots=False, reloading=True) as served:
+        assert served.watch is not None
+        await set_bot(served, A_TOKEN, A_ID, A_NAME)
+        mother = served.user(A_NAME)
+        await mother.open_deep_link(await served.code("mother", BindingRole.PARENT))
+        assert "Готово" in ((await mother.wait_reply()).text or "")
+        assert served.watch.reloads == 1
+        menu = served.fake.bot(A_TOKEN).commands_for()
+        assert [c["command"] for c in menu] == ["start", "help"]  # its menu set too
+    [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert binding["bot_id"] == A_ID
+    assert said(caplog) == [
+        "Боты школ обновлены без перезапуска: добавлены — «Школа № 1» (@school_a_bot);"
+        " убраны — нет."
+    ]
+
+
+async def test_a_replaced_school_bot_is_served_no_more_and_the_new_one_delivers_the_digest(
+    journal: Journal,
+    db_url: str,
+    world: World,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """School 1's bot token leaked: the admin gives it a new bot while ``journal run``
+    serves. The old bot answers nobody from then on; the mother, moved to the new bot
+    (she has started it), gets the evening digest through it and is answered there."""
+    caplog.set_level("INFO")
+    async with deployment(journal, db_url, world, reloading=True) as served:
+        assert served.watch is not None
+        mother = await bound_in(served, A_NAME, "mother", BindingRole.PARENT)
+        in_new_bot = served.fake.user(mother.id, "Светлана", bot=C_NAME, known=True)
+
+        await set_bot(served, C_TOKEN, C_ID, C_NAME)  # her binding moves to the new bot
+        await school_day_for_5a(served.journal, served.world)
+        at(clock, MONDAY, 20, 0)
+        assert await NotificationJobs(served.journal).digests() == 1  # queued for the new bot
+        digest = await in_new_bot.wait_reply(
+            predicate=lambda m: "Дневник за пн 23.11" in (m.text or ""), timeout=15
+        )
+        assert digest is not None
+        assert served.watch.reloads == 1
+
+        await mother.send("/start")  # in the old bot: nobody takes it any more
+        await in_new_bot.send("/start")
+        menu = await in_new_bot.wait_reply()
+        assert "Здравствуйте! Это электронный" not in (menu.text or "")  # bound there
+        assert served.fake.bot(A_TOKEN).pending_update_count == 1  # the old bot's /start
+    [row] = await query(db_url, "SELECT channel, status FROM outbox WHERE kind = 'digest'")
+    assert (row["channel"], row["status"]) == (f"telegram:{C_ID}", "sent")
+    assert said(caplog) == [
+        "Боты школ обновлены без перезапуска: добавлены — «Школа № 1» (@school_a_next_bot);"
+        " убраны — «Школа № 1» (@school_a_bot)."
+    ]
+
+
+async def test_a_school_that_drops_its_bot_is_back_in_the_shared_bot_while_journal_run_serves(
+    journal: Journal, db_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    async with deployment(journal, db_url, world, reloading=True) as served:
+        assert served.watch is not None
+        mother = await bound_in(served, A_NAME, "mother", BindingRole.PARENT)
+        assert await remove_school_bot(served.journal, served.world.staff("admin")) == 1
+        await wait_until(lambda: served.watch is not None and served.watch.reloads == 1)
+
+        await mother.send("/start")  # the school's bot: served no more
+        in_shared_bot = served.fake.user(mother.id, "Светлана", bot=USERNAME, known=True)
+        await in_shared_bot.send("/start")
+        menu = await in_shared_bot.wait_reply()
+        assert "Здравствуйте! Это электронный" not in (menu.text or "")  # her binding moved
+        assert served.fake.bot(A_TOKEN).pending_update_count == 1
+        assert [b.username for b in served.app.school_bots] == [B_NAME]
+    [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert binding["bot_id"] is None
+    assert said(caplog) == [
+        "Боты школ обновлены без перезапуска: добавлены — нет;"
+        " убраны — «Школа № 1» (@school_a_bot)."
+    ]
+
+
+async def test_nothing_changed_nothing_reloads(journal: Journal, db_url: str, world: World) -> None:
+    async with deployment(journal, db_url, world, reloading=True) as served:
+        watch = served.watch
+        assert watch is not None
+        await wait_until(lambda: bool(served.app.school_telegram_bots()))
+        bots = served.app.school_telegram_bots()
+        await wait_until(lambda: watch.checks >= 5)
+        assert watch.reloads == 0
+        assert served.app.school_telegram_bots() is bots  # the same bots, never rebuilt
+        mother = served.user(B_NAME)
+        await mother.send("/start")
+        assert (await mother.wait_reply()).text
+    assert served.fake.bot(B_TOKEN).pending_update_count == 0
+
+
+async def test_by_webhook_a_school_given_its_bot_gets_its_path_while_journal_run_serves(
+    journal: Journal, db_url: str, world: World
+) -> None:
+    port = free_port()
+    async with deployment(
+        journal, db_url, world, webhook_port=port, school_bots=False, reloading=True
+    ) as served:
+        await wait_until(lambda: served.fake.bot(TOKEN).webhook is not None)
+        await set_bot(served, A_TOKEN, A_ID, A_NAME)
+        await wait_until(lambda: served.fake.bot(A_TOKEN).webhook is not None)
+        hook = served.fake.bot(A_TOKEN).webhook
+        assert hook is not None and hook.url == f"http://127.0.0.1:{port}/telegram/webhook/{A_ID}"
+        mother = served.user(A_NAME)
+        await mother.open_deep_link(await served.code("mother", BindingRole.PARENT))
+        assert "Готово" in ((await mother.wait_reply()).text or "")
+        teacher = served.user(USERNAME, TEACHER_ID)  # the shared bot's path, served again
+        await teacher.send("/start")
+        assert "👥 Мой класс 5А" in (await teacher.wait_reply()).button_texts
+    [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
+    assert binding["bot_id"] == A_ID

@@ -3,6 +3,7 @@ guarantee that every callback query is answered and every user error gets a repl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -80,6 +81,37 @@ class MetricsMiddleware(BaseMiddleware):
         finally:
             kind = _update_kind(event)
             self.metrics.update_handled(kind, self.metrics.monotonic() - started, "telegram")
+
+
+class InFlightMiddleware(BaseMiddleware):
+    """Outer, on every update, first: the updates being handled and, per bot, the last
+    one taken, so that a stopping runner (a reload of the schools' bots, a stop) waits for
+    the answers in hand and then confirms to Telegram only what was handled."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.last_update: dict[int, int] = {}  # bot id -> the last update id taken
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        bot = data.get("bot")
+        if bot is not None and isinstance(event, Update):
+            self.last_update[bot.id] = max(self.last_update.get(bot.id, 0), event.update_id)
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            if task is not None:
+                self.tasks.discard(task)
+
+    async def settle(self, patience: float) -> None:
+        """Wait (at most ``patience`` seconds) for the updates being handled."""
+        await asyncio.sleep(0)  # an update just taken starts its task
+        current = asyncio.current_task()
+        pending = {t for t in self.tasks if t is not current}
+        if pending:
+            await asyncio.wait(pending, timeout=patience)
 
 
 def _update_kind(event: TelegramObject) -> str:

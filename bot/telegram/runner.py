@@ -23,6 +23,7 @@ from bot.telegram.handlers import routers
 from bot.telegram.middlewares import (
     AnswerMiddleware,
     CallerMiddleware,
+    InFlightMiddleware,
     MetricsMiddleware,
     TypedTextMiddleware,
 )
@@ -35,6 +36,10 @@ from notifications.rules import NotificationRules
 from texts import Texts
 
 log = logging.getLogger(__name__)
+
+# How long a stopping runner waits for the updates in hand to be answered.
+IN_FLIGHT_TIMEOUT = 15.0
+CONFIRM_TIMEOUT = 5.0  # telling Telegram which updates were handled, on stop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +91,9 @@ def build_dispatcher(
         other_bots=other_bots or [],  # the school's bots on other messengers (cards)
         school_bots=dict(school_bots or {}),
     )
+    in_flight = InFlightMiddleware()
+    dp["in_flight"] = in_flight  # what a stopping runner waits for (in_flight_of)
+    dp.update.outer_middleware(in_flight)
     dp.update.outer_middleware(MetricsMiddleware(metrics or Metrics()))
     dp.message.outer_middleware(TypedTextMiddleware())  # every typed text, cleaned once
     for observer in (dp.message, dp.callback_query):
@@ -204,6 +212,34 @@ async def _serve(
     finally:
         if watcher:
             watcher.cancel()
+    await confirm_handled(bots, dp)
+
+
+def in_flight_of(dp: Dispatcher) -> InFlightMiddleware | None:
+    found = dp.workflow_data.get("in_flight")
+    return found if isinstance(found, InFlightMiddleware) else None
+
+
+async def confirm_handled(bots: list[Bot], dp: Dispatcher) -> None:
+    """Long polling stopped (a stop, or a reload of the schools' bots): wait for the
+    updates in hand to be answered, then confirm them to Telegram, which would otherwise
+    hand the last ones taken to the next polling again (aiogram confirms an update only
+    with its next getUpdates). An update taken but not handled stays unconfirmed, so
+    none is lost."""
+    in_flight = in_flight_of(dp)
+    if in_flight is None:
+        return
+    await in_flight.settle(IN_FLIGHT_TIMEOUT)
+    for bot in bots:
+        last = in_flight.last_update.get(bot.id)
+        if last is None:
+            continue
+        try:  # limit 1, no wait: whatever comes back stays unconfirmed for the next poll
+            await asyncio.wait_for(
+                bot.get_updates(offset=last + 1, limit=1, timeout=0), CONFIRM_TIMEOUT
+            )
+        except Exception as err:  # Telegram away: the next poll gets them once more
+            log.warning("could not confirm the handled updates of bot %d: %s", bot.id, err)
 
 
 async def _stop_when(stop: asyncio.Event, dp: Dispatcher) -> None:
@@ -264,3 +300,6 @@ async def serve_webhook(
         await stop.wait()
     finally:
         await runner.cleanup()
+        in_flight = in_flight_of(dp)
+        if in_flight is not None:  # aiogram answers a webhook at once, handles it after
+            await in_flight.settle(IN_FLIGHT_TIMEOUT)

@@ -9,7 +9,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,19 +74,21 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return await serve_only(settings, telegram=telegram, max_token=max_token)
     if not telegram:
         return await run_max_only(settings)
-    from bot.telegram.runner import run_bot  # the bot is wired only when it is asked for
-    from bot.telegram.startup import TokenRejected
+    from bot.telegram.startup import TokenRejected  # the bot is wired only when asked for
+    from school_journal.reloading import serve_reloading
     from school_journal.school_bots import SchoolBotUnreadable
 
     try:
         async with application(settings) as app:
             await app.open_school_bots()  # before any worker starts: refused here, in words
             async with extra_workers(app.database_url, settings.webhook_workers):
-                await run_bot(
-                    app,
-                    webhook=webhook,
-                    alongside=lambda bot: alongside_telegram(app, bot, max_token),
-                )
+                with stop_on_signals() as stop:
+                    await serve_reloading(  # a school's new bot is served without a restart
+                        app,
+                        stop,
+                        webhook=webhook,
+                        alongside=lambda bot: alongside_telegram(app, bot, max_token),
+                    )
     except TokenRejected:
         print(t("cli.bad_token"), file=sys.stderr)
         return 1
@@ -113,19 +115,27 @@ async def serve_only(settings: Settings, *, telegram: bool, max_token: bool) -> 
             announce_ready()
             await stop.wait()
             return 0
-        from bot.telegram.runner import run_bot
+        from school_journal.reloading import serve_reloading
 
         await app.open_school_bots()  # the first process has opened them already
-
-        await run_bot(
-            app,
-            webhook=True,
-            serve_only=True,
-            handle_signals=False,
-            stop=stop,
-            on_listening=announce_ready,
-        )
+        # Each worker watches the schools' bots itself and serves their paths anew.
+        await serve_reloading(app, stop, webhook=True, serve_only=True, on_listening=announce_ready)
     return 0
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event SIGINT/SIGTERM set while the block runs (a reload of the schools' bots
+    included: the stop is not missed between two rounds of serving)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 @contextlib.asynccontextmanager

@@ -247,7 +247,9 @@ async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
             return 0
         print(t("cli.school_bot_removed"))
         shared = await bot_username(app.settings)
-        _told_moved(moved, f"@{shared}" if shared else t("cli.school_bot_shared_name"))
+        _told_moved(
+            moved, f"@{shared}" if shared else t("cli.school_bot_shared_name"), app.settings
+        )
         return 0
     key = app.settings.bot_token_key
     if key is None or len(key.get_secret_value()) < BOT_TOKEN_KEY_MIN:
@@ -280,16 +282,17 @@ async def school_bot_command(app: App, admin: Actor, token: str | None) -> int:
         print(t(err.key, **err.params), file=sys.stderr)
         return 1
     print(t("cli.school_bot_set", username=checked.username))
-    _told_moved(moved, f"@{checked.username}")
+    _told_moved(moved, f"@{checked.username}", app.settings)
     return 0
 
 
-def _told_moved(moved: int, bot: str) -> None:
+def _told_moved(moved: int, bot: str, settings: Settings) -> None:
     """What the admin must know after the school's bot changed: who has to open the new
-    bot, and that the running ``journal run`` serves the change once restarted."""
+    bot, and that the running ``journal run`` serves the change within a poll."""
     if moved:
         print(t("cli.school_bot_people_moved", count=moved, bot=bot))
-    print(t("cli.school_bot_restart"))
+    seconds = settings.school_bots_poll_seconds
+    print(t("cli.school_bot_reload", seconds=f"{seconds:g}"))
 
 
 def parse_day(value: str) -> date:
