@@ -189,14 +189,6 @@ class Recorder:
             self._task = asyncio.create_task(self._flush())
         return written
 
-    @property
-    def backlog(self) -> int:
-        return len(self._queue)
-
-    async def drain(self) -> None:
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
-
     async def _flush(self) -> None:
         failures = 0
         while self._queue:
