@@ -2,6 +2,7 @@
 
     python -m benchmarks district-deliver                  # 100 bots, 72,000 parents
     python -m benchmarks district-deliver --instances 2 --kill-at 0.5
+    python -m benchmarks district-deliver --instances 2 --kill-at 0   # both to the end
     python -m benchmarks district-deliver --bots 10 --parents 5000 --no-compare
 
 What runs: a fresh embedded PostgreSQL (migrated, one database per run); ``--bots``
@@ -728,6 +729,14 @@ def print_run(run: Run, *, timed: bool = True) -> None:
             f"{run.delivered_at_kill:,} of {run.queued:,} delivered; it had claimed and not "
             f"recorded {len(run.in_flight_at_kill)} rows (the only ones it may send twice)"
         )
+        from school_journal.settings import Settings
+
+        bound = Settings.model_fields["send_max_unrecorded"].default
+        bots = len(run.leases_at_kill.get(run.killed) or [])
+        print(
+            f"  of them sent and not recorded: at most SEND_MAX_UNRECORDED x its bots ="
+            f" {bound} x {bots} = {bound * bots:,}"
+        )
         if run.taken_over_at is not None:
             print(
                 f"  the survivor held every bot of {run.killed} "
@@ -788,7 +797,7 @@ async def bench(admin_url: str, args: argparse.Namespace) -> int:
             schools=args.bots,
             parents=args.parents,
             launchers=launching,
-            kill_at=args.kill_at if args.instances > 1 else None,
+            kill_at=args.kill_at if args.instances > 1 and args.kill_at > 0 else None,
         )
         print_run(main)
         failed = bool(main.problems())
@@ -836,7 +845,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--kill-at",
         type=float,
         default=0.5,
-        help="with 2 instances: SIGKILL one when this share is delivered (0.5)",
+        help="with 2 instances: SIGKILL one when this share is delivered (0.5; 0: none)",
     )
     parser.add_argument(
         "--compare",
@@ -855,8 +864,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.bots < 1 or args.parents < args.bots or args.compare_count < 1:
         parser.error("need at least one bot, a parent per bot and a digest to compare")
-    if not 0 < args.kill_at < 1:
-        parser.error("--kill-at is a share of the digests, between 0 and 1")
+    if not 0 <= args.kill_at < 1:
+        parser.error("--kill-at is a share of the digests, between 0 and 1 (0: no kill)")
     return args
 
 

@@ -14,15 +14,19 @@ at most the messages that were in flight at that moment:
    the same row while its lease runs.
 2. *Send.* Each row is sent to Telegram outside any transaction.
 3. *Record.* The outcome (``sent`` + ``message_id``, a retry time, ``failed`` or
-   ``unreachable``) is written right after the answer; outcomes that arrive while a write
-   is running are written together by the next one (group commit), so a row is recorded
-   a few milliseconds after Telegram answered.
+   ``unreachable``) is written right after the answer by the instance's recorder (one
+   for all its senders, ``notifications/recorder.py``); outcomes that arrive while a
+   write is running are written together by the next one (group commit), so a row is
+   recorded a few milliseconds after Telegram answered.
 
 If the process dies between 2 and 3, the row stays ``pending`` with a lease that
 expires; then any sender claims it again and sends it again. That window is the only
-source of duplicates, and it holds only claimed-but-unrecorded rows: the batch being
-dispatched (at most ``batch``), the sends awaiting Telegram (at most ``batch``) and
-outcomes awaiting their write (milliseconds; the next claim waits when they pile up).
+source of duplicates, and it is bounded: a send takes a slot before its call and gives
+it back only once its outcome is in the database, and a sender has ``max_unrecorded``
+slots (``SEND_MAX_UNRECORDED``, 10). A SIGKILL therefore re-sends at most that many rows
+per bot, in practice the few whose answer or write was in flight at that instant (rate ×
+(latency + a write): under one per bot at 30/s). Claimed rows not yet sent are sent once,
+by whoever claims them after their lease.
 Rows are never deleted or skipped: every row ends ``sent``, ``failed`` (with the reason)
 or ``unreachable``, and ``attempts`` counts every try. Telegram offers no idempotency
 key for sendMessage, so exactly-once is impossible over a crash; at-least-once with a
@@ -205,14 +209,16 @@ class Sender:
         max_global_pause: float = 30.0,
         send_lease: timedelta | None = None,
         lease_book: LeaseBook | None = None,
+        recorder: Recorder | None = None,
+        max_unrecorded: int = 10,
         worker_id: str | None = None,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
     ) -> None:
-        if batch < 1:
-            raise ValueError("batch must be at least 1")
+        if batch < 1 or max_unrecorded < 1:
+            raise ValueError("batch and max_unrecorded must be at least 1")
         self.sessions = sessions
         if not isinstance(channels, Mapping):
             channels = {channels.name: channels}
@@ -235,9 +241,17 @@ class Sender:
         self.pace = Pace(rate, per_chat_interval, monotonic=monotonic, sleep=sleep)
         self.stats = SenderStats()
         self.metrics = metrics or Metrics()  # GET /metrics: sent, failed, unreachable, 429s
-        self._recorder = Recorder(sessions, self.worker_id, self.stats, sleep)
+        # The instance's (shared by its senders: one connection writes every bot's
+        # outcomes) or one of this sender's own.
+        self._recorder = recorder or Recorder(sessions, sleep)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(batch)  # sends awaiting Telegram
+        self._writes: set[asyncio.Future[bool]] = set()  # outcomes not yet in the database
+        # A send holds a slot from before its call until its outcome is in the database:
+        # at most ``max_unrecorded`` rows of this sender are ever sent (or being sent)
+        # and not recorded, the most a SIGKILL can make it send twice. It must cover the
+        # rate times (the Bot API's latency + a write), or the pace drops: 10 covers
+        # 30/s at 300 ms.
+        self._slots = asyncio.Semaphore(max_unrecorded)
         self._halted: SenderHalted | None = None
         # With a lease book (the instance's, shared by its senders, or with ``send_lease``
         # one of its own), only while the instance holds its channels' leases does this
@@ -253,9 +267,17 @@ class Sender:
     async def run_once(self) -> int:
         """Claim one batch, send it, record every outcome; return how many were sent."""
         self._raise_if_halted()
-        before = self.stats.sent
         try:
             rows = await self.claim()
+        except Exception:
+            await self._give_back()
+            raise
+        return await self.deliver(rows)
+
+    async def deliver(self, rows: Sequence[Claimed]) -> int:
+        """Send rows this sender claimed, record every outcome; return how many were sent."""
+        before = self.stats.sent
+        try:
             await self._dispatch(rows, None)
             await self.settle()
         finally:
@@ -269,13 +291,11 @@ class Sender:
         while not stop.is_set():
             try:
                 self._raise_if_halted()
-                if self._recorder.backlog >= self.batch:
-                    await self._recorder.drain()  # keep the unrecorded sends few
                 rows = await self.claim()
                 if rows:
                     await self._dispatch(rows, stop)
                     continue
-                if self._tasks or self._recorder.backlog:
+                if self._tasks or self._writes:
                     await self.settle()  # their chats may have more messages queued
                     continue
                 cooling = self.pace.next_ready_in()
@@ -298,9 +318,8 @@ class Sender:
 
     async def settle(self) -> None:
         """Wait for the sends in flight and for their outcomes to be written."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        await self._recorder.drain()
+        while self._tasks or self._writes:
+            await asyncio.gather(*self._tasks, *self._writes, return_exceptions=True)
 
     async def claim(self) -> list[Claimed]:
         channels = list(self.channels)
@@ -373,18 +392,19 @@ class Sender:
 
     async def _send(self, row: Claimed) -> None:
         try:
-            await self._deliver(row)
-        except Exception as err:  # a bug, not Telegram: keep the row, retry later
-            log.exception("unexpected error sending outbox row %s", row.id)
-            self._retry_later(row, None, f"{type(err).__name__}: {err}")
+            try:
+                written = await self._deliver(row)
+            except Exception as err:  # a bug, not Telegram: keep the row, retry later
+                log.exception("unexpected error sending outbox row %s", row.id)
+                written = self._retry_later(row, None, f"{type(err).__name__}: {err}")
+            await written  # the slot is free once the outcome is in the database
         finally:
             self._slots.release()
 
-    async def _deliver(self, row: Claimed) -> None:
+    async def _deliver(self, row: Claimed) -> asyncio.Future[bool]:
         channel = self.channels.get(row.channel)
         if channel is None:  # claimed only for the channels this sender has
-            self._retry_later(row, None, f"no {row.channel} channel in this sender")
-            return
+            return self._retry_later(row, None, f"no {row.channel} channel in this sender")
         buttons = loaded_buttons(row.buttons)
         # An update edits the message it updates; when the messenger refuses the edit (the
         # user deleted the message, it is too old to edit) a new message goes instead.
@@ -395,18 +415,18 @@ class Sender:
             if edited.result is Result.NOT_MODIFIED:  # edited already (a re-send)
                 edited = Delivery(Result.SENT, message_id=row.edit_message_id)
             if edited.result is not Result.REFUSED:
-                self._outcome(row, edited)
-                return
+                return self._outcome(row, edited)
             log.info("outbox row %s: cannot edit (%s); sending anew", row.id, edited.error)
-        self._outcome(row, await channel.send(row.chat_id, row.text, buttons, self.request_timeout))
+        sent = await channel.send(row.chat_id, row.text, buttons, self.request_timeout)
+        return self._outcome(row, sent)
 
-    def _outcome(self, row: Claimed, delivery: Delivery) -> None:
-        """Record what the channel said."""
+    def _outcome(self, row: Claimed, delivery: Delivery) -> asyncio.Future[bool]:
+        """Record what the channel said; done when it is in the database."""
         match delivery.result:
             case Result.SENT | Result.NOT_MODIFIED:
                 self.stats.sent += 1
                 self.metrics.message_ended("sent", row.channel)
-                self._record(row, "sent", message_id=delivery.message_id)
+                return self._record(row, "sent", message_id=delivery.message_id)
             case Result.RETRY_AFTER:
                 wait = delivery.retry_after
                 self.stats.flood_waits += 1
@@ -419,48 +439,64 @@ class Sender:
                 self.pace.pause(pause)
                 self.pace.hold_chat(row.chat_id, wait)
                 retry_at = self.clock.now() + timedelta(seconds=wait)
-                self._record(row, "retry", retry_at=retry_at, error_code=429, error=delivery.error)
                 self.stats.retries += 1
+                return self._record(
+                    row, "retry", retry_at=retry_at, error_code=429, error=delivery.error
+                )
             case Result.UNREACHABLE:
                 self.stats.unreachable += 1
                 self.metrics.message_ended("unreachable", row.channel)
-                self._record(row, "unreachable", error_code=delivery.code, error=delivery.error)
+                return self._record(
+                    row, "unreachable", error_code=delivery.code, error=delivery.error
+                )
             case Result.REFUSED | Result.PERMANENT | Result.INVALID:
-                self._fail(row, delivery.code, delivery.error)
+                return self._fail(row, delivery.code, delivery.error)
             case Result.HALT:
                 self._halted = SenderHalted(f"{delivery.code} {delivery.error}")
                 self.stats.released += 1
-                self._record(row, "release")
+                return self._record(row, "release")
             case Result.SERVER:
                 self.stats.server_errors += 1
-                self._retry_later(row, delivery.code, delivery.error)
+                return self._retry_later(row, delivery.code, delivery.error)
             case Result.NETWORK:
                 self.stats.network_errors += 1
-                self._retry_later(row, None, delivery.error)
+                return self._retry_later(row, None, delivery.error)
 
     # -------------------------------------------------------------- outcomes
 
-    def _record(self, row: Claimed, status: str, **fields: Any) -> None:
-        self._recorder.add(Outcome(row, status, self.clock.now(), **fields))
+    def _record(self, row: Claimed, status: str, **fields: Any) -> asyncio.Future[bool]:
+        """Hand the outcome to the recorder; the future is done once it is written."""
+        written = self._recorder.add(
+            Outcome(row, status, self.clock.now(), worker=self.worker_id, **fields)
+        )
+        self._writes.add(written)
+        written.add_done_callback(self._written)
+        return written
 
-    def _fail(self, row: Claimed, code: int | None, error: str) -> None:
+    def _written(self, written: asyncio.Future[bool]) -> None:
+        self._writes.discard(written)
+        if not written.cancelled() and not written.result():
+            self.stats.record_errors += 1
+
+    def _fail(self, row: Claimed, code: int | None, error: str) -> asyncio.Future[bool]:
         self.stats.failed += 1
         self.metrics.message_ended("failed", row.channel)
         self.stats.note_error(error)
-        self._record(row, "failed", error_code=code, error=error)
+        return self._record(row, "failed", error_code=code, error=error)
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th try failed transiently."""
         delay = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
         return delay * (1 + self.jitter * self.rng.random())
 
-    def _retry_later(self, row: Claimed, code: int | None, error: str) -> None:
+    def _retry_later(self, row: Claimed, code: int | None, error: str) -> asyncio.Future[bool]:
         if row.attempts >= self.max_attempts:
-            self._fail(row, code, f"gave up after {row.attempts} attempts: {error}")
-            return
+            return self._fail(row, code, f"gave up after {row.attempts} attempts: {error}")
         self.stats.retries += 1
         delay = timedelta(seconds=self.backoff(row.attempts))
-        self._record(row, "retry", retry_at=self.clock.now() + delay, error_code=code, error=error)
+        return self._record(
+            row, "retry", retry_at=self.clock.now() + delay, error_code=code, error=error
+        )
 
     def _raise_if_halted(self) -> None:
         if self._halted is not None:

@@ -7,6 +7,7 @@ for what it runs through its ``Wiring`` protocol, which ``App`` fulfils."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from bot.telegram.runner import Webhook
     from notifications.channels import Channel
     from notifications.leases import LeaseBook
+    from notifications.recorder import Recorder
     from notifications.scheduler import NotificationJobs
     from notifications.sender import Sender
     from school_journal.school_bots import OpenedBot
@@ -79,6 +81,7 @@ class App:
     school_bots: list[OpenedBot] = field(default_factory=list)
     _school_telegram_bots: list[Bot] | None = field(default=None, repr=False)
     _lease_book: LeaseBook | None = field(default=None, repr=False)
+    _recorder: Recorder | None = field(default=None, repr=False)
 
     def bot(self) -> Bot:
         return telegram_bot(self.settings, self.metrics)
@@ -195,6 +198,16 @@ class App:
             )
         return self._lease_book
 
+    def recorder(self) -> Recorder:
+        """This instance's recorder of outcomes (built once), shared by all its senders:
+        one connection writes every bot's outcomes, group-committed
+        (``notifications/recorder.py``)."""
+        from notifications.recorder import Recorder
+
+        if self._recorder is None:
+            self._recorder = Recorder(self.journal.sessions, asyncio.sleep)
+        return self._recorder
+
     def senders(
         self,
         bot: Bot | None,
@@ -251,6 +264,8 @@ class App:
             batch=s.send_batch,
             lease=timedelta(seconds=s.send_lease_seconds),
             lease_book=book,
+            recorder=self.recorder(),
+            max_unrecorded=s.send_max_unrecorded,
             max_attempts=s.send_max_attempts,
             idle_poll=s.send_idle_poll,
             request_timeout=request_timeout,

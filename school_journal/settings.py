@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     send_per_chat_interval: float = Field(default=1.0, ge=0)
     send_batch: int = Field(default=50, ge=1, le=1000)
     send_lease_seconds: float = Field(default=60.0, ge=5)
+    # Sends of one bot begun and not yet recorded: the most a SIGKILL can re-send per bot.
+    send_max_unrecorded: int = Field(default=10, ge=1, le=1000)
     # How long an instance holds a bot (its channel) without renewing: of several
     # instances on one database, the holder sends through it; the instances divide the
     # bots, and the others take a dead one's bots over this long after it died (and a

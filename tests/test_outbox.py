@@ -445,6 +445,46 @@ async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
     assert (stored.status, stored.attempts, stored.claimed_by) == ("sent", 2, None)
 
 
+async def outcome_writes_waiting(journal: Journal) -> int:
+    """Sessions whose write of outcomes waits for a row lock (what an operator would see in
+    pg_stat_activity)."""
+    async with journal.transaction() as s:
+        found = await s.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%UPDATE outbox o%SET status = ''sent''%'"
+            )
+        )
+    return int(found or 0)
+
+
+async def test_while_outcomes_cannot_be_written_a_sender_sends_no_more_than_it_may_send_twice(
+    journal: Journal, fake: FakeTelegram, bot: Bot
+) -> None:
+    """A stalled database (a long transaction holds the rows) must not let the sender run
+    ahead of its records: every send it makes meanwhile is one a SIGKILL would make it send
+    again. It stops at ``max_unrecorded`` and goes on once the writes go through."""
+    parents = users(fake, 20)
+    await put(journal, [item(f"d{i}", p.id) for i, p in enumerate(parents)])
+    sender = make_sender(journal, bot, FakeTimer(), max_unrecorded=3)
+    rows = await sender.claim()
+    assert len(rows) == 20
+    async with journal.sessions() as blocker, blocker.begin():
+        await blocker.execute(text("SELECT id FROM outbox FOR UPDATE"))
+        delivering = asyncio.create_task(sender.deliver(rows))
+        async with asyncio.timeout(30):
+            while not await outcome_writes_waiting(journal):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        received = sum(len(texts(p)) for p in parents)
+        assert received == 3  # sent and not recorded: the most a kill now would send twice
+        assert not delivering.done()
+    assert await delivering == 20  # the lock gone, the rest follow, each once
+    assert [texts(p) for p in parents] == [[f"d{i}"] for i in range(20)]
+    async with journal.transaction() as s:
+        statuses = (await s.execute(text("SELECT status, count(*) FROM outbox GROUP BY 1"))).all()
+    assert [tuple(x) for x in statuses] == [("sent", 20)]
+
+
 async def test_two_senders_whose_clocks_differ_by_minutes_never_take_each_others_rows(
     journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
 ) -> None:

@@ -2,8 +2,9 @@
 separate process (``school_journal.sender.main``, the ``python -m school_journal.sender``
 entry) that is killed with SIGKILL at random moments and started again until the outbox
 is drained. Nothing may be lost, and the only duplicates allowed are messages that were
-in flight (claimed, not yet recorded) when a process died. The same for MAX's sender
-(a smaller broadcast through the fake MAX), whose message ids are strings.
+in flight (claimed, not yet recorded) when a process died, at most SEND_MAX_UNRECORDED
+per kill. The same for MAX's sender (a smaller broadcast through the fake MAX), whose
+message ids are strings.
 
 The processes are forked by ``tests/sender_launcher.py``, which pays aiogram's slow
 import once. This is inherently real time (processes, sockets, kills), so the fake Bot
@@ -33,6 +34,7 @@ from fakegram import FakeTelegram, RateLimits
 from fakemax import FakeMax
 from fakemax import RateLimits as MaxRateLimits
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
+from school_journal.settings import Settings
 
 TOKEN = "123456:KILL-TEST"
 MAX_TOKEN = "max-kill-test"
@@ -206,6 +208,7 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
 
         exposed: set[str] = set()  # keys in flight at some kill
         exposed_total = 0
+        kills = 0
         for trial in range(KILLS):
             worker = f"killed-{trial}"
             before = messenger.sends()
@@ -219,6 +222,7 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
                 os.kill(pid, signal.SIGKILL)
             if await launcher.exited() != -signal.SIGKILL:
                 break  # it drained the outbox before the kill
+            kills += 1
             flying = await in_flight(journal, worker + messenger.worker_suffix)
             exposed |= flying
             exposed_total += len(flying)
@@ -241,6 +245,9 @@ async def test_killed_senders_lose_nothing_and_duplicate_only_what_was_in_flight
     assert not lost, report
     assert set(counts) == keys, report
     assert sum(duplicated.values()) <= exposed_total, report
+    # a send keeps its slot until it is recorded: at most SEND_MAX_UNRECORDED per kill
+    bound = Settings.model_fields["send_max_unrecorded"].default
+    assert sum(duplicated.values()) <= kills * bound, report
     assert set(duplicated) <= exposed, report
     assert await delivery_stats(journal) == DeliveryStats(sent=len(items)), report
     async with journal.transaction() as s:
