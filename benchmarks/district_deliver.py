@@ -595,8 +595,9 @@ async def add_schools(db_url: str, schools: int) -> list[str]:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from core.identity import bot_channel
     from core.schools import ensure_school
-    from notifications.outbox import TELEGRAM, bot_channel
+    from notifications.outbox import TELEGRAM
     from school_journal.database import create_engine
     from school_journal.school_bots import TokenVault
 

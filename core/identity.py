@@ -10,6 +10,13 @@ from sqlalchemy import ColumnElement
 from core.models import Binding, Messenger
 
 
+def bot_channel(messenger: str, bot_id: int | None) -> str:
+    """The channel of a bot (issue 14), the outbox's and the send leases' name for it: its
+    messenger's name for the shared bot, ``<messenger>:<bot_id>`` for a school's own bot.
+    In SQL: ``BINDING_CHANNEL`` (notifications/outbox.py)."""
+    return messenger if bot_id is None else f"{messenger}:{bot_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class UserRef:
     """A user of one messenger: who pressed or typed, whose a binding is. ``bot_id``: the

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.identity import bot_channel
 from core.jobs import school_zones
 from core.journal import Journal
-from core.models import BindingRole
+from core.models import BindingRole, Messenger
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unreachable")
 
@@ -60,10 +61,24 @@ class RoundRun:
 
 
 @dataclass(frozen=True)
+class BotSending:
+    """The Telegram bot the school's messages go through, and who sends through it: the
+    ``journal run`` instance holding the bot's send lease (``send_leases``, issue 14), or
+    nobody (no instance runs, or none can open the bot: its messages wait)."""
+
+    username: str | None  # the school's own bot; None: the deployment's shared bot
+    holder: str | None  # the instance sending through it now (its lease not run out)
+    until: datetime | None  # the lease runs out then unless renewed
+    pending: int  # messages waiting for this bot (the school's own bot's only)
+    oldest_pending_age: timedelta | None
+
+
+@dataclass(frozen=True)
 class JournalStatus:
     outbox: OutboxBacklog
     last_digest: DigestRun | None
     last_round: RoundRun | None
+    bot: BotSending | None = None
     bindings: dict[str, int] = field(default_factory=dict)  # role -> active bindings
     unreachable: dict[str, int] = field(default_factory=dict)  # role -> of them, 403
     pending_requests: int = 0
@@ -78,6 +93,7 @@ async def journal_status(journal: Journal, school_id: int) -> JournalStatus:
             outbox=await _outbox(s),
             last_digest=await _last_digest(s, school_id),
             last_round=await _last_round(s, school_id, zones.get(school_id, default)),
+            bot=await _bot_sending(s, school_id),
             **await _bindings(s, school_id),
             pending_requests=int(
                 await s.scalar(
@@ -92,8 +108,46 @@ async def journal_status(journal: Journal, school_id: int) -> JournalStatus:
         )
 
 
+async def _bot_sending(s: AsyncSession, school_id: int) -> BotSending:
+    """The school's own bot (channel ``telegram:<bot id>``) or the shared one
+    (``telegram``), its lease, and what waits for it."""
+    own = (
+        await s.execute(
+            text("SELECT bot_id, username FROM school_bots WHERE school_id = :school"),
+            {"school": school_id},
+        )
+    ).one_or_none()
+    channel = bot_channel(Messenger.TELEGRAM.value, own[0] if own else None)
+    lease = (
+        await s.execute(
+            text(
+                "SELECT holder, until FROM send_leases WHERE channel = :channel AND until > now()"
+            ),
+            {"channel": channel},
+        )
+    ).one_or_none()
+    pending, age = 0, None
+    if own is not None:  # the shared bot's queue is every school's: the line above says it
+        pending, age = (
+            await s.execute(
+                text(
+                    "SELECT count(*), now() - min(created_at) FROM outbox"
+                    " WHERE status = 'pending' AND channel = :channel"
+                ),
+                {"channel": channel},
+            )
+        ).one()
+    return BotSending(
+        own[1] if own else None,
+        lease[0] if lease else None,
+        lease[1] if lease else None,
+        int(pending),
+        max(age, timedelta(0)) if age is not None else None,
+    )
+
+
 async def _outbox(s: AsyncSession) -> OutboxBacklog:
-    # One bot sends for every school in the database: the outbox is the bot's.
+    # Every bot's messages, the deployment's: each school's own bot has its line (_bot_sending).
     states = _states(await s.execute(text("SELECT status, count(*) FROM outbox GROUP BY status")))
     # created_at is the database's clock (its default), so the age is measured by it too.
     age = await s.scalar(

@@ -67,12 +67,6 @@ class OutboxItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def bot_channel(messenger: str, bot_id: int | None) -> str:
-    """The channel of a bot (issue 14): its messenger's name for the shared bot,
-    ``<messenger>:<bot_id>`` for a school's own bot. In SQL: ``BINDING_CHANNEL``."""
-    return messenger if bot_id is None else f"{messenger}:{bot_id}"
-
-
 def binding_of_channel(channel: str) -> str:
     """SQL: the binding ``b`` goes by the channel that the SQL expression ``channel``
     names (``bot_channel`` read back; (messenger, user_id) still finds it by index)."""

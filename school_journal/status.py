@@ -10,7 +10,7 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.status import DELIVERY_STATES, JournalStatus, journal_status
+from core.status import DELIVERY_STATES, BotSending, JournalStatus, journal_status
 from school_journal import backup
 from school_journal.app import App
 from school_journal.console import school_for
@@ -51,6 +51,7 @@ def journal_lines(
         lines.append(
             tx("status.outbox_oldest", age=age_words(status.outbox.oldest_pending_age, tx))
         )
+    lines += bot_lines(status.bot, tz, tx)
     digest = status.last_digest
     if digest is None:
         lines.append(tx("status.digest_none"))
@@ -83,6 +84,24 @@ def journal_lines(
     if any(status.unreachable.values()):
         lines.append(tx("status.unreachable", **status.unreachable))
     lines.append(tx("status.requests", count=status.pending_requests))
+    return lines
+
+
+def bot_lines(bot: BotSending | None, tz: ZoneInfo, tx: Texts) -> list[str]:
+    """The school's bot and who sends through it (issue 14), a line; what waits for it."""
+    if bot is None:
+        return []
+    name = tx("status.bot_own", username=bot.username) if bot.username else tx("status.bot_shared")
+    if bot.holder is not None and bot.until is not None:
+        until = f"{bot.until.astimezone(tz):%H:%M:%S}"
+        sender = tx("status.bot_sender", holder=bot.holder, until=until)
+    else:
+        sender = tx("status.bot_no_sender")
+    lines = [f"{name} {sender}"]
+    if bot.pending and bot.oldest_pending_age is not None:
+        lines.append(
+            tx("status.bot_queue", pending=bot.pending, age=age_words(bot.oldest_pending_age, tx))
+        )
     return lines
 
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import asyncpg
 import pytest
 from pydantic import SecretStr
 
+from core.identity import bot_channel
+from core.journal import Journal
+from core.models import Messenger
 from demo import SCHOOL_DIR, SCHOOL_NAME
 from fakegram import FakeTelegram
+from notifications.leases import LeaseBook
+from notifications.outbox import OutboxItem, enqueue
 from school_journal.database import asyncpg_dsn
 from school_journal.school_bots import TokenKeyMismatch, TokenVault
 from school_journal.settings import Settings
@@ -265,3 +271,47 @@ async def test_bound_through_both_bots_she_keeps_one_binding_when_the_school_lea
         await conn.close()
     assert [row["bot_id"] for row in active] == [None]  # one binding, in the shared bot
     assert "перенесены" not in capsys.readouterr().out  # nobody has to open a new bot
+
+
+async def test_status_names_the_schools_bot_and_the_journal_run_that_sends_through_it(
+    admin: Settings, journal: Journal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a bot per school and instances sharing them (issue 14), the admin reads in
+    ``journal status`` which bot is the school's, whether a ``journal run`` sends through
+    it now, and what waits for it."""
+    assert await journal_cmd(admin, "school", "--bot-token", TOKEN) == 0
+    capsys.readouterr()
+    channel = bot_channel(Messenger.TELEGRAM.value, 777001)
+    async with journal.transaction() as s:
+        await enqueue(s, [OutboxItem("digest:x", 5001, "digest", "Сводка", channel=channel)])
+
+    def bot_lines() -> list[str]:
+        lines = capsys.readouterr().out.splitlines()
+        return [x for x in lines if x.startswith(("Бот школы", "Через бота школы"))]
+
+    assert await journal_cmd(admin, "status") == 0  # nothing runs
+    assert bot_lines() == [
+        "Бот школы: @school_a_bot. Через него сейчас не отправляет ни один journal run:"
+        " сообщения ждут. Проверьте, что journal run запущен, и посмотрите его журнал"
+        " (например, не отклонён ли токен бота).",
+        "Через бота школы ждут отправки 1, дольше всех — 0 мин.",
+    ]
+
+    book = LeaseBook(journal.sessions, "school-server:4242:ab12cd", timedelta(seconds=30))
+    assert await book.held([channel]) == [channel]  # as journal run's senders take it
+    assert await journal_cmd(admin, "status") == 0
+    [sending, waiting] = bot_lines()
+    assert sending.startswith(
+        "Бот школы: @school_a_bot. Через него отправляет сообщения journal run"
+        " «school-server:4242:ab12cd» (продлевает право отправки, сейчас до "
+    )
+    assert waiting == "Через бота школы ждут отправки 1, дольше всех — 0 мин."
+
+    await book.give_back([channel])  # journal run stopped
+    assert await journal_cmd(admin, "status") == 0
+    assert "ни один journal run" in bot_lines()[0]
+
+    assert await journal_cmd(admin, "school", "--no-bot-token") == 0
+    capsys.readouterr()
+    assert await journal_cmd(admin, "status") == 0
+    assert bot_lines()[0].startswith("Бот школы: общий бот журнала. Через него сейчас не")

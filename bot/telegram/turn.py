@@ -28,9 +28,8 @@ from bot.telegram.render import LIMITS, keyboard, screen_messages, show, show_ro
 from bot.telegram.storage import side_slot
 from core import accounts
 from core.accounts import Caller
-from core.identity import BotLink, UserRef
+from core.identity import BotLink, UserRef, bot_channel
 from core.models import BindingRole, Messenger
-from notifications.outbox import bot_channel
 from notifications.rules import NotificationRules
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,9 @@ from pydantic import ValidationError
 from bot.screen import Row
 from bot.telegram.limits import TELEGRAM_LIMITS
 from bot.telegram.render import keyboard
+from core.identity import bot_channel
 from notifications.channels import Delivery, Result
-from notifications.outbox import TELEGRAM, bot_channel
+from notifications.outbox import TELEGRAM
 
 
 class TelegramChannel:
