@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.faults import database_unavailable
 from notifications.outbox import binding_of_channel
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,32 @@ class SenderHalted(RuntimeError):
     """The Bot API refuses the bot itself (401 bad token, 404 wrong API base)."""
 
 
+class Outage:
+    """Whether this instance finds the database out of reach, said once per outage: a
+    line when it starts and one when it ends, not a traceback a second per sender (the
+    instance's recorder keeps it; its senders report to it too)."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self.monotonic = monotonic
+        self.since: float | None = None  # monotonic time of the first failure
+
+    def failed(self, err: BaseException) -> None:
+        if self.since is None:
+            self.since = self.monotonic()
+            log.warning(
+                "the database is unreachable (%s: %s): the outbox waits; nothing is sent "
+                "that cannot be recorded, and sending resumes when it is back",
+                type(err).__name__,
+                err,
+            )
+
+    def ended(self) -> None:
+        if self.since is not None:
+            down = self.monotonic() - self.since
+            log.info("the database is back after %.0f s: sending resumes", down)
+            self.since = None
+
+
 class Recorder:
     """Writes outcomes as soon as they arrive; those arriving during a write are written
     together by the next one (group commit). One recorder serves all the senders of an
@@ -160,7 +188,9 @@ class Recorder:
     ``add`` hands back a future that is done when the outcome is in the database (True)
     or when the recorder gave up after ``write_attempts`` tries (False: the row is sent
     again after its lease). A sender waits on it before it starts one more send, so a
-    SIGKILL re-sends at most its ``max_unrecorded`` rows.
+    SIGKILL re-sends at most its ``max_unrecorded`` rows. While the database is out of
+    reach the recorder keeps trying for ``patience`` seconds (the rows' lease: after it,
+    another sender may take them anyway), so an outage of a minute costs no duplicate.
 
     The writes commit with ``synchronous_commit = off``: a commit returns before its WAL
     reaches the disk, visible to every session at once and durable unless PostgreSQL
@@ -174,10 +204,15 @@ class Recorder:
         sessions: async_sessionmaker[AsyncSession],
         sleep: Sleep,
         write_attempts: int = 5,
+        patience: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sessions = sessions
         self.sleep = sleep
         self.write_attempts = write_attempts
+        self.patience = patience
+        self.monotonic = monotonic
+        self.outage = Outage(monotonic)
         self.write_errors = 0  # failed writes, each retried (counted per try)
         self._queue: list[tuple[Outcome, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
@@ -195,9 +230,25 @@ class Recorder:
             batch, self._queue = self._queue, []
             try:
                 await self._write([outcome for outcome, _ in batch])
-            except Exception:
+            except Exception as err:
                 failures += 1
                 self.write_errors += 1
+                if database_unavailable(err):
+                    self.outage.failed(err)
+                    assert self.outage.since is not None
+                    down = self.monotonic() - self.outage.since
+                    if down < self.patience:
+                        self._queue = batch + self._queue
+                        await self.sleep(min(5.0, 0.2 * 2**failures))
+                        continue
+                    log.warning(
+                        "%d outcomes not recorded after %.0f s without the database; their "
+                        "rows will be sent again after their lease",
+                        len(batch),
+                        down,
+                    )
+                    _settle(batch, False)
+                    continue
                 if failures >= self.write_attempts:
                     log.exception(
                         "could not record %d outcomes; their rows will be sent again after "
@@ -211,6 +262,7 @@ class Recorder:
                 await self.sleep(min(5.0, 0.2 * 2**failures))
             else:
                 failures = 0
+                self.outage.ended()
                 _settle(batch, True)
 
     async def _write(self, batch: Sequence[Outcome]) -> None:

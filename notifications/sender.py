@@ -97,6 +97,7 @@ from sqlalchemy import BigInteger, Boolean, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.faults import database_unavailable
 from core.clock import Clock
 from core.metrics import Metrics
 from notifications.channels import Channel, Delivery, Result
@@ -243,7 +244,7 @@ class Sender:
         self.metrics = metrics or Metrics()  # GET /metrics: sent, failed, unreachable, 429s
         # The instance's (shared by its senders: one connection writes every bot's
         # outcomes) or one of this sender's own.
-        self._recorder = recorder or Recorder(sessions, sleep)
+        self._recorder = recorder or Recorder(sessions, sleep, patience=lease.total_seconds())
         self._tasks: set[asyncio.Task[None]] = set()
         self._writes: set[asyncio.Future[bool]] = set()  # outcomes not yet in the database
         # A send holds a slot from before its call until its outcome is in the database:
@@ -306,8 +307,11 @@ class Sender:
                 await self.settle()
                 self._halted = None
                 await _wait(stop, self.halt_pause)
-            except Exception:
-                log.exception("outbox sender loop failed; retrying")
+            except Exception as err:
+                if database_unavailable(err):
+                    self._recorder.outage.failed(err)
+                else:
+                    log.exception("outbox sender loop failed; retrying")
                 await _wait(stop, self.idle_poll)
         await self.settle()
         await self._give_back()
@@ -341,6 +345,7 @@ class Sender:
                 },
             )
             rows = [Claimed(**row._mapping) for row in result]
+        self._recorder.outage.ended()
         rows.sort(key=lambda r: r.id)
         self.stats.claimed += len(rows)
         return rows

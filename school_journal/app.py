@@ -205,7 +205,9 @@ class App:
         from notifications.recorder import Recorder
 
         if self._recorder is None:
-            self._recorder = Recorder(self.journal.sessions, asyncio.sleep)
+            self._recorder = Recorder(
+                self.journal.sessions, asyncio.sleep, patience=self.settings.send_lease_seconds
+            )
         return self._recorder
 
     def senders(

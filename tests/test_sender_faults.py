@@ -1,0 +1,143 @@
+"""The outbox sender while the database goes away (issue 14: a district's instances run
+all evening; a database restart or a dropped network must not lose a digest, send one
+twice, or fill the console with tracebacks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.telegram.transport import build_bot
+from core.journal import Journal
+from fakegram import FakeTelegram, FakeUser, RateLimits
+from notifications.channels.telegram import TelegramChannel
+from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
+from notifications.recorder import Claimed, Outcome, Recorder
+from notifications.sender import Sender
+from school_journal.database import create_engine
+from tests.dbproxy import DatabaseProxy
+
+TOKEN = "123456:SENDER-FAULTS"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
+        server.add_bot(TOKEN, "school_journal_bot")
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+    bot = build_bot(TOKEN, fake.base_url)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def proxy(db_url: str) -> AsyncIterator[DatabaseProxy]:
+    proxy = DatabaseProxy(db_url)
+    await proxy.up()
+    yield proxy
+    await proxy.down()
+
+
+async def until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(30):
+        while not check():  # noqa: ASYNC110 (a sender in this loop: nothing to await)
+            await asyncio.sleep(0.02)
+
+
+def received(users: list[FakeUser]) -> int:
+    return sum(len(u.bot_messages) for u in users)
+
+
+async def test_a_database_outage_mid_broadcast_is_a_line_in_the_log_and_costs_no_message(
+    journal: Journal,
+    proxy: DatabaseProxy,
+    fake: FakeTelegram,
+    bot: Bot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    parents = [fake.user(7001 + i, f"Родитель{i}", known=True) for i in range(60)]
+    async with journal.transaction() as s:
+        await enqueue(
+            s, [OutboxItem(f"b:{i}", p.id, "broadcast", f"b:{i}") for i, p in enumerate(parents)]
+        )
+    engine = create_engine(proxy.url, pool_timeout=2)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sender = Sender(
+        sessions,
+        TelegramChannel(bot),
+        journal.clock,
+        rate=40.0,
+        per_chat_interval=0.0,
+        idle_poll=0.05,
+        batch=10,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+
+    def said(words: str) -> int:
+        return sum(words in r.getMessage() for r in caplog.records)
+
+    try:
+        await until(lambda: received(parents) >= 10)
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            await proxy.down()
+            outage = received(parents)
+            await until(lambda: said("the database is unreachable") > 0)
+            # the sends it cannot record, and no more: a kill now re-sends at most these
+            assert received(parents) - outage <= 10
+            await proxy.up()
+            await until(lambda: said("the database is back") > 0)
+            async with asyncio.timeout(30):
+                while await delivery_stats(journal) != DeliveryStats(sent=60):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+        stop.set()
+        await running
+    finally:
+        stop.set()
+        await engine.dispose()
+    assert said("the database is unreachable") == 1  # a line for the outage, not per try
+    bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, [r.getMessage() for r in bad]
+    assert [len(p.bot_messages) for p in parents] == [1] * 60  # none lost, none twice
+
+
+async def test_an_outage_longer_than_the_lease_gives_up_the_outcomes_in_a_line(
+    journal: Journal, proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After the rows' lease another sender may take them anyway: the recorder stops
+    holding its sender back and says, in one line, that those rows go again."""
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:  # the recorder's backoff, in virtual time
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    engine = create_engine(proxy.url, pool_timeout=2)
+    recorder = Recorder(
+        async_sessionmaker(engine, expire_on_commit=False),
+        sleep,
+        patience=60.0,
+        monotonic=lambda: now[0],
+    )
+    row = Claimed(1, "b:1", "telegram", 7001, None, "b:1", None, 1, False)
+    try:
+        await proxy.down()
+        with caplog.at_level(logging.INFO):
+            written = recorder.add(Outcome(row, "sent", journal.clock.now(), message_id="5"))
+            assert await asyncio.wait_for(written, 30) is False
+    finally:
+        await engine.dispose()
+    assert 60 <= now[0] < 70  # it kept trying for the lease's length
+    bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, [r.getMessage() for r in bad]
+    assert any("1 outcomes not recorded after" in r.getMessage() for r in caplog.records)
