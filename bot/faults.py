@@ -4,6 +4,8 @@ that no column holds (a stale button)."""
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 from sqlalchemy import exc as sa_exc
 
@@ -26,6 +28,15 @@ def database_unavailable(err: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+def log_failure(logger: logging.Logger, message: str, err: BaseException) -> None:
+    """A background job's failure in the log: a database out of reach in one line (it is
+    nobody's bug and says itself again at the next try), anything else with its traceback."""
+    if database_unavailable(err):
+        logger.warning("%s: the database is unreachable (%s: %s)", message, type(err).__name__, err)
+    else:
+        logger.error(message, exc_info=err)
 
 
 DATABASE_DOWN: tuple[type[BaseException], ...] = (

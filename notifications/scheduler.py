@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.faults import log_failure
 from bot.screen import Limits
 from core import alerts, digest
 from core import jobs as job_runs
@@ -295,8 +296,8 @@ class NotificationJobs:
         ):
             try:
                 done[name] = await getattr(self, name)()
-            except Exception:
-                log.exception("notification job %s failed", name)
+            except Exception as err:
+                log_failure(log, f"notification job {name} failed", err)
                 done[name] = 0
                 self.metrics.job_ran(name, failed=True)
             else:

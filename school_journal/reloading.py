@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.faults import log_failure
 from school_journal.app import App
 from texts import t
 
@@ -69,8 +70,8 @@ class SchoolBotsWatch:
             log.error(t("run.school_bot_unreadable", school=err.school))
             self.seen = await self._versions()
             return False
-        except Exception:  # the database away for a moment: look again next time
-            log.exception("could not read the schools' bots; looking again later")
+        except Exception as err:  # the database away for a moment: look again next time
+            log_failure(log, "could not read the schools' bots; looking again later", err)
             return False
         if version_of(now) == self.seen:
             return False

@@ -16,6 +16,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.faults import log_failure
 from core import audit_partitions
 from notifications.scheduler import build_scheduler
 from school_journal.app import App
@@ -79,8 +80,8 @@ def add_archive_job(scheduler: AsyncIOScheduler, app: App) -> bool:
     async def job() -> None:
         try:
             await archive_closed_periods(app.journal, roots)
-        except Exception:
-            log.exception("archiving closed periods failed; trying again in an hour")
+        except Exception as err:
+            log_failure(log, "archiving closed periods failed; trying again in an hour", err)
             app.metrics.job_failed("archive")
 
     hourly(scheduler, app, job, "archive")
@@ -94,8 +95,9 @@ def add_partitions_job(scheduler: AsyncIOScheduler, app: App) -> None:
     async def job() -> None:
         try:
             added = await audit_partitions.add_due_partitions(app.journal)
-        except Exception:
-            log.exception("adding the audit log's partitions failed; trying again in an hour")
+        except Exception as err:
+            message = "adding the audit log's partitions failed; trying again in an hour"
+            log_failure(log, message, err)
             app.metrics.job_failed("audit_partitions")
             return
         if added:

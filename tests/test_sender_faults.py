@@ -1,6 +1,6 @@
-"""The outbox sender while the database goes away (issue 14: a district's instances run
-all evening; a database restart or a dropped network must not lose a digest, send one
-twice, or fill the console with tracebacks)."""
+"""The outbox sender and the evening jobs while the database goes away (issue 14: a
+district's instances run all evening; a database restart or a dropped network must not
+lose a digest, send one twice, or fill the console with tracebacks)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from fakegram import FakeTelegram, FakeUser, RateLimits
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.recorder import Claimed, Outcome, Recorder
+from notifications.rules import NotificationRules
+from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
 from school_journal.database import create_engine
 from tests.dbproxy import DatabaseProxy
@@ -141,3 +143,28 @@ async def test_an_outage_longer_than_the_lease_gives_up_the_outcomes_in_a_line(
     bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, [r.getMessage() for r in bad]
     assert any("1 outcomes not recorded after" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_evening_jobs_during_an_outage_are_a_line_each_and_run_when_it_is_back(
+    journal: Journal, proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_engine(proxy.url, pool_timeout=2)
+    through_proxy = Journal(
+        async_sessionmaker(engine, expire_on_commit=False), journal.clock, journal.rules
+    )
+    jobs = NotificationJobs(through_proxy, NotificationRules())
+    try:
+        await proxy.down()
+        with caplog.at_level(logging.INFO):
+            assert set((await jobs.run_due()).values()) == {0}
+        failed = [r.getMessage() for r in caplog.records]
+        bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+        assert not bad, [r.getMessage() for r in bad]
+        assert len(failed) == 6 and all("the database is unreachable" in m for m in failed)
+        assert "notification job digests failed" in failed[0]
+        await proxy.up()
+        caplog.clear()
+        await jobs.run_due()  # nothing due in an empty journal, and nothing fails
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    finally:
+        await engine.dispose()
