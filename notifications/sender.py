@@ -101,6 +101,7 @@ from bot.faults import database_unavailable
 from core.clock import Clock
 from core.metrics import Metrics
 from notifications.channels import Channel, Delivery, Result
+from notifications.doorbell import Doorbell
 from notifications.leases import LeaseBook
 from notifications.outbox import binding_of_channel, loaded_buttons
 from notifications.pace import Pace
@@ -176,6 +177,9 @@ _CLAIM = text(
     edit_message_id=String,
 )
 
+# An idle sender with a doorbell and no lease book looks by itself this often (seconds).
+IDLE_FALLBACK = 60.0
+
 _COUNT_PENDING = text("SELECT count(*) FROM outbox WHERE status = 'pending'")
 
 
@@ -211,6 +215,7 @@ class Sender:
         send_lease: timedelta | None = None,
         lease_book: LeaseBook | None = None,
         recorder: Recorder | None = None,
+        doorbell: Doorbell | None = None,
         max_unrecorded: int = 10,
         worker_id: str | None = None,
         monotonic: Monotonic = time.monotonic,
@@ -245,6 +250,10 @@ class Sender:
         # The instance's (shared by its senders: one connection writes every bot's
         # outcomes) or one of this sender's own.
         self._recorder = recorder or Recorder(sessions, sleep, patience=lease.total_seconds())
+        # The instance's: idle, the sender waits for it to say a row is due rather than
+        # claiming every ``idle_poll`` (notifications/doorbell.py); without, it polls.
+        self.doorbell = doorbell
+        self.claims = 0  # claim queries made
         self._tasks: set[asyncio.Task[None]] = set()
         self._writes: set[asyncio.Future[bool]] = set()  # outcomes not yet in the database
         # A send holds a slot from before its call until its outcome is in the database:
@@ -299,9 +308,7 @@ class Sender:
                 if self._tasks or self._writes:
                     await self.settle()  # their chats may have more messages queued
                     continue
-                cooling = self.pace.next_ready_in()
-                wait = self.idle_poll if cooling is None else min(self.idle_poll, cooling)
-                await _wait(stop, max(wait, 0.01))
+                await self._idle(stop)
             except SenderHalted as err:
                 log.error("sender halted: %s; trying again in %.0f s", err, self.halt_pause)
                 await self.settle()
@@ -315,6 +322,26 @@ class Sender:
                 await _wait(stop, self.idle_poll)
         await self.settle()
         await self._give_back()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Nothing claimed: wait for the pace's next slot when a chat or the bot cools
+        down; else for the doorbell to say a row is due (renewing the leases meanwhile),
+        or, without one, ``idle_poll``."""
+        cooling = self.pace.next_ready_in()
+        if cooling is not None or self.doorbell is None:
+            wait = self.idle_poll if cooling is None else min(self.idle_poll, cooling)
+            await _wait(stop, max(wait, 0.01))
+            return
+        while not stop.is_set():
+            channels = list(self.channels)
+            if self.lease_book is not None:
+                channels = await self.lease_book.held(channels)  # renewed when due
+            if not channels:  # another instance sends through them now: look again soon
+                await _wait(stop, self.idle_poll)
+                return
+            timeout = IDLE_FALLBACK if self.lease_book is None else self.lease_book.renew_every
+            if await self.doorbell.wait(channels, stop, timeout):
+                return
 
     async def _give_back(self) -> None:
         if self.lease_book is not None:
@@ -332,6 +359,7 @@ class Sender:
         if not channels:
             return []  # another instance sends through these bots now
         now = self.clock.now()
+        self.claims += 1
         async with self.sessions() as s, s.begin():
             result = await s.execute(
                 _CLAIM,

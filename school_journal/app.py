@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from bot.telegram.runner import Webhook
     from notifications.channels import Channel
+    from notifications.doorbell import Doorbell
     from notifications.leases import LeaseBook
     from notifications.recorder import Recorder
     from notifications.scheduler import NotificationJobs
@@ -82,6 +83,7 @@ class App:
     _school_telegram_bots: list[Bot] | None = field(default=None, repr=False)
     _lease_book: LeaseBook | None = field(default=None, repr=False)
     _recorder: Recorder | None = field(default=None, repr=False)
+    _doorbell: Doorbell | None = field(default=None, repr=False)
 
     def bot(self) -> Bot:
         return telegram_bot(self.settings, self.metrics)
@@ -210,6 +212,18 @@ class App:
             )
         return self._recorder
 
+    def doorbell(self) -> Doorbell:
+        """This instance's doorbell (built once): one look a ``SEND_IDLE_POLL`` at which of
+        its idle senders' bots have a message due, instead of each sender claiming
+        (``notifications/doorbell.py``)."""
+        from notifications.doorbell import Doorbell
+
+        if self._doorbell is None:
+            self._doorbell = Doorbell(
+                self.journal.sessions, self.journal.clock, self.settings.send_idle_poll
+            )
+        return self._doorbell
+
     def senders(
         self,
         bot: Bot | None,
@@ -267,6 +281,7 @@ class App:
             lease=timedelta(seconds=s.send_lease_seconds),
             lease_book=book,
             recorder=self.recorder(),
+            doorbell=self.doorbell(),
             max_unrecorded=s.send_max_unrecorded,
             max_attempts=s.send_max_attempts,
             idle_poll=s.send_idle_poll,

@@ -97,6 +97,14 @@ async def test_patches_benchmark_runs(pg_admin_url: str) -> None:
     assert all(ms > 0 for ms in await patches.checkout(pg_admin_url, 5))
 
 
+async def test_idle_senders_benchmark_runs(db_url: str) -> None:
+    from benchmarks import idle_senders
+
+    url = db_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    polling, ringing = await idle_senders.bench(url, 5, 1.5)
+    assert polling.queries >= 5 and ringing.queries < polling.queries
+
+
 async def test_district_deliver_benchmark_runs_two_instances_one_killed(
     pg_admin_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,7 @@ from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table
 from fakegram import FakeTelegram, FakeUser, RateLimits
 from notifications.channels.telegram import TelegramChannel
+from notifications.doorbell import Doorbell
 from notifications.outbox import COPY_FROM, DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender, SenderHalted
 
@@ -483,6 +484,54 @@ async def test_while_outcomes_cannot_be_written_a_sender_sends_no_more_than_it_m
     async with journal.transaction() as s:
         statuses = (await s.execute(text("SELECT status, count(*) FROM outbox GROUP BY 1"))).all()
     assert [tuple(x) for x in statuses] == [("sent", 20)]
+
+
+async def test_idle_school_bots_share_one_look_at_the_outbox_and_only_the_one_with_mail_wakes(
+    journal: Journal, fake: FakeTelegram
+) -> None:
+    """A district's instance: a sender per school's bot, all idle in the afternoon. They
+    do not each claim every second; the instance's doorbell looks once a poll, and a
+    message queued for one school wakes that school's sender only."""
+    timer = FakeTimer()
+    doorbell = Doorbell(journal.sessions, journal.clock, poll=1.0, sleep=timer.sleep)
+    bots = [build_bot(f"{900100 + n}:SCHOOL-{n}", fake.base_url) for n in range(20)]
+    for n, school_bot in enumerate(bots):
+        fake.add_bot(school_bot.token, f"school_{n}_bot")
+    senders = [
+        Sender(
+            journal.sessions,
+            TelegramChannel(school_bot, school_bot=True),
+            journal.clock,
+            rate=1000.0,
+            per_chat_interval=0.0,
+            doorbell=doorbell,
+            monotonic=timer.monotonic,
+            sleep=timer.sleep,
+        )
+        for school_bot in bots
+    ]
+    stop = asyncio.Event()
+    runs = [asyncio.create_task(sender.run(stop)) for sender in senders]
+    try:
+        async with asyncio.timeout(30):
+            while doorbell.looks < 20:  # noqa: ASYNC110 (the looks are the doorbell's)
+                await asyncio.sleep(0.01)
+        assert [sender.claims for sender in senders] == [1] * 20  # one each, at the start
+
+        parent = fake.user(5001, "Мама", bot=fake.bots[bots[7].token], known=True)
+        [channel] = senders[7].channels
+        await put(journal, [item("digest:7", parent.id, channel=channel)])
+        async with asyncio.timeout(30):
+            while not texts(parent):  # noqa: ASYNC110 (the fake's chat, another task)
+                await asyncio.sleep(0.01)
+        assert texts(parent) == ["digest:7"]
+        assert senders[7].claims > 1
+        assert [s.claims for n, s in enumerate(senders) if n != 7] == [1] * 19
+    finally:
+        stop.set()
+        await asyncio.gather(*runs)
+        for school_bot in bots:
+            await school_bot.session.close()
 
 
 async def test_two_senders_whose_clocks_differ_by_minutes_never_take_each_others_rows(
