@@ -24,8 +24,8 @@ expires; then any sender claims it again and sends it again. That window is the 
 source of duplicates, and it is bounded: a send takes a slot before its call and gives
 it back only once its outcome is in the database, and a sender has ``max_unrecorded``
 slots (``SEND_MAX_UNRECORDED``, 10). A SIGKILL therefore re-sends at most that many rows
-per bot, in practice the few whose answer or write was in flight at that instant (rate ×
-(latency + a write): under one per bot at 30/s). Claimed rows not yet sent are sent once,
+per bot, in practice those whose answer or write was under way at that instant (about
+the rate × (the Bot API's latency + a write)). Claimed rows not yet sent are sent once,
 by whoever claims them after their lease.
 Rows are never deleted or skipped: every row ends ``sent``, ``failed`` (with the reason)
 or ``unreachable``, and ``attempts`` counts every try. Telegram offers no idempotency
