@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections import Counter, deque
@@ -171,13 +172,29 @@ class Stats:
 class FaultRule:
     method: str  # lower-case method name or "*"
     remaining: int
-    kind: str  # "error" | "drop" | "delay"
+    kind: str  # "error" | "drop" | "delay" | "hold"
     error_code: int = 500
     description: str = ""
     retry_after: int | None = None
     delay: float = 0.0
     html_body: bool = False
     until: float | None = None  # a storm: every call until this time of the fake's clock
+    token: str | None = None  # only this bot's calls (None: every bot's)
+    held: int = 0  # a hold: how many calls it has held so far
+    _released: asyncio.Event | None = field(default=None, repr=False)
+
+    async def hold(self) -> None:
+        """A held call waits here until :meth:`release`."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        self.held += 1
+        await self._released.wait()
+
+    def release(self) -> None:
+        """Let the held calls (and any later one this rule takes) go on."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        self._released.set()
 
 
 class Faults:
@@ -254,11 +271,21 @@ class Faults:
         """Hold the next calls for ``seconds`` before processing them normally."""
         return self._add(FaultRule(method, times, "delay", delay=seconds))
 
-    def take(self, method: str) -> FaultRule | None:
+    def hold_next(
+        self, method: str = "*", times: int = 1, *, token: str | None = None
+    ) -> FaultRule:
+        """Hold the next calls (of the bot with ``token`` only, if given) until the rule's
+        ``release()``: a Telegram that takes its time, for as long as a test needs (the
+        rule's ``held`` says how many calls wait)."""
+        return self._add(FaultRule(method, times, "hold", token=token))
+
+    def take(self, method: str, token: str | None = None) -> FaultRule | None:
         name = method.lower()
         now = self.clock()
         self.rules = [r for r in self.rules if r.until is None or now < r.until]
         for rule in self.rules:
+            if rule.token is not None and rule.token != token:
+                continue
             if rule.remaining > 0 and rule.method in ("*", name):
                 rule.remaining -= 1
                 if rule.remaining <= 0:

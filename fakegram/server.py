@@ -419,6 +419,9 @@ class FakeTelegram:
             raw, files = await self._read_request(request)
         except ApiError as exc:
             return self._error_response(exc)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            bot.callers[(name, int(peer[1]))] += 1
         status, body = await self.dispatch(bot, name, raw, files)
         if status == -1:
             return self._drop(request)
@@ -441,12 +444,14 @@ class FakeTelegram:
         files = files or {}
         bot.stats.calls[method] += 1
         self.stats.calls[method] += 1
-        fault = self.faults.take(method)
+        fault = self.faults.take(method, bot.token)
         if fault is not None:
             if fault.kind == "drop":
                 return -1, {}
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay)
+            elif fault.kind == "hold":
+                await fault.hold()
             elif fault.kind == "error":
                 error = ApiError(fault.error_code, fault.description, retry_after=fault.retry_after)
                 self._record_error(bot, method, error, raw, None)

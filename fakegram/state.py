@@ -8,6 +8,7 @@ import asyncio
 import copy
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -298,6 +299,7 @@ class WebhookState:
     last_error_date: int | None = None
     last_error_message: str | None = None
     delivered: int = 0
+    failures: int = 0  # deliveries the bot's server did not take (to be tried again)
 
 
 class Hub(Protocol):
@@ -373,6 +375,9 @@ class FakeBot:
         self.documents: list[StoredFile] = []  # documents the bot sent
         self.errors: list[ApiErrorRecord] = []
         self.unimplemented_calls: list[str] = []
+        # (method, the caller's TCP port) of each call made over HTTP: which process made
+        # it (psutil finds the port among a process's connections).
+        self.callers: Counter[tuple[str, int]] = Counter()
         self.limits: RateLimits | None = None  # overrides fake.limits when set
         self.limiter = RateLimiter(lambda: self.limits or self.fake.limits, fake.clock)
         self.stats = Stats()

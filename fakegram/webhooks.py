@@ -157,6 +157,7 @@ class Webhooks:
             if error is not None:
                 hook.last_error_date = int(self.fake.wall_clock())
                 hook.last_error_message = error
+                hook.failures += 1
                 log.info("fakegram webhook delivery failed: %s", error)
                 await asyncio.sleep(self.retry_delay)
         finally:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Version = frozenset[tuple[int, int, datetime]]
+DELETE_TIMEOUT = 10.0  # seconds: deleteWebhook of a bot served no more
 
 
 def version_of(bots: list[OpenedBot]) -> Version:
@@ -86,8 +87,9 @@ class SchoolBotsWatch:
             (e.school_id, e.bot_id, e.set_at) for e in await school_bots(self.app.journal)
         )
 
-    def reload(self) -> None:
-        """Serve the bots read by the last ``check`` from the next round on, and say so."""
+    def reload(self) -> list[OpenedBot]:
+        """Serve the bots read by the last ``check`` from the next round on, and say so;
+        the bots served no more (a school's replaced or dropped bot)."""
         assert self.ready is not None
         before = {b.version: b for b in self.served}
         after = {b.version: b for b in self.ready}
@@ -97,6 +99,8 @@ class SchoolBotsWatch:
         self.served, self.ready = self.ready, None
         self.reloads += 1
         log.info(t("run.school_bots_reloaded", added=_named(added), removed=_named(removed)))
+        still = {b.bot_id for b in self.served}  # a bot set again (a new token): still served
+        return [b for b in removed if b.bot_id not in still]
 
 
 def _named(bots: list[OpenedBot]) -> str:
@@ -142,4 +146,33 @@ async def serve_reloading(
                 await watcher
         if stop.is_set() or watch.ready is None:
             return  # stopped (or run_bot ended by itself)
-        watch.reload()
+        gone = watch.reload()
+        if webhook and not serve_only:  # the first process: it sets the webhooks
+            for bot in gone:
+                await delete_webhook(app, bot)
+
+
+async def delete_webhook(app: App, gone: OpenedBot) -> None:
+    """Telegram stops posting a bot served no more to its path (which answers 404 now),
+    if its token still works; one log line either way."""
+    from bot.telegram.transport import build_bot
+
+    bot = build_bot(gone.token, app.settings.telegram_api_base)
+    try:
+        await asyncio.wait_for(bot.delete_webhook(drop_pending_updates=False), DELETE_TIMEOUT)
+    except Exception as err:  # a revoked token, Telegram away: the path answers 404
+        error = getattr(err, "message", None) or type(err).__name__
+        log.warning(
+            t(
+                "run.school_bot_webhook_kept",
+                username=gone.username,
+                school=gone.school_name,
+                error=error,
+            )
+        )
+    else:
+        log.info(
+            t("run.school_bot_webhook_deleted", username=gone.username, school=gone.school_name)
+        )
+    finally:
+        await bot.session.close()

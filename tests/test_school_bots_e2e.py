@@ -571,3 +571,25 @@ async def test_by_webhook_a_school_given_its_bot_gets_its_path_while_journal_run
         assert "👥 Мой класс 5А" in (await teacher.wait_reply()).button_texts
     [binding] = await query(db_url, "SELECT bot_id FROM bindings WHERE role = 'parent'")
     assert binding["bot_id"] == A_ID
+
+
+async def test_by_webhook_a_replaced_bot_whose_token_is_revoked_is_said_once_and_the_new_served(
+    journal: Journal, db_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The old bot's webhook is deleted when its school's bot is replaced, if its token
+    still works; a token revoked in BotFather meanwhile (Telegram answers 401) is one
+    warning, and the new bot is served."""
+    caplog.set_level("INFO")
+    port = free_port()
+    async with deployment(journal, db_url, world, webhook_port=port, reloading=True) as served:
+        await wait_until(lambda: served.fake.bot(A_TOKEN).webhook is not None)
+        del served.fake.bots[A_TOKEN]  # revoked: Telegram no longer knows the token
+        await set_bot(served, C_TOKEN, C_ID, C_NAME)
+        await wait_until(lambda: served.fake.bot(C_TOKEN).webhook is not None)
+        in_new_bot = served.user(C_NAME)
+        await in_new_bot.send("/start")
+        assert (await in_new_bot.wait_reply()).text
+    kept = [r for r in caplog.records if "не снят" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in kept] == [("WARNING", None)]
+    assert "@school_a_bot («Школа № 1»)" in kept[0].getMessage()
+    assert not any("снят в Telegram" in r.getMessage() for r in caplog.records)

@@ -164,6 +164,28 @@ async def test_sigterm_while_waiting_for_telegram_stops_cleanly(
     assert "Traceback" not in run.stderr
 
 
+async def test_sigterm_while_telegram_holds_get_me_stops_at_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Telegram takes the connection and answers nothing (getMe held by the fake): a
+    SIGTERM stops ``journal run`` then, not after aiogram's 60 s request timeout, which is
+    as long as compose waits before it kills."""
+    fake = FakeTelegram()
+    await fake.start()
+    fake.add_bot(TOKEN, USERNAME)
+    held = fake.faults.hold_next("getMe")
+    try:
+        run = await JournalRun.start(run_env(fake.base_url, db_url, tmp_path), tmp_path)
+        await wait_until(lambda: held.held == 1)
+        os.killpg(run.process.pid, signal.SIGTERM)
+        code = await run.exited(timeout=15)
+    finally:
+        held.release()
+        await fake.stop()
+    assert code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+
+
 @pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_a_token_telegram_rejects_stops_with_one_russian_line(
     db_url: str, tmp_path: Path, webhook: bool

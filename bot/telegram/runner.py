@@ -269,9 +269,11 @@ async def serve_webhook(
     connections over them."""
     web_app = web.Application()
     for number, bot in enumerate(bots):
-        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=hook.secret).register(
-            web_app, path=webhook_path(hook, bot, number == 0)
-        )
+        handler = SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=hook.secret)
+        # The route only: aiogram's ``register`` also closes the bot's HTTP session when the
+        # server shuts down, under the updates still being answered (their sends were cut
+        # and sent again). The caller closes the sessions once those are settled.
+        web_app.router.add_route("POST", webhook_path(hook, bot, number == 0), handler.handle)
     setup_application(web_app, dp, bot=bots[0])
     runner = web.AppRunner(web_app)
     await runner.setup()

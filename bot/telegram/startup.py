@@ -89,7 +89,7 @@ class Patience:
         try:
             while True:
                 try:
-                    result = await request()
+                    result = await self._unless_stopped(request())
                 except (TelegramUnauthorizedError, TelegramNotFound) as err:  # 404: malformed
                     raise TokenRejected(err.message) from None
                 except UNAVAILABLE as err:
@@ -102,6 +102,24 @@ class Patience:
                 return result
         finally:
             retrying.reset(token)
+
+    async def _unless_stopped(self, request: Awaitable[T]) -> T:
+        """``request``'s answer, unless asked to stop first (:class:`StartupStopped`): a
+        Telegram that holds a request (up to aiogram's 60 s) does not hold a stop up."""
+        if self.stop is None:
+            return await request
+        answer = asyncio.ensure_future(request)
+        stopper = asyncio.ensure_future(self.stop.wait())
+        try:
+            await asyncio.wait({answer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (answer, stopper):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(answer, stopper, return_exceptions=True)
+        if answer.cancelled():  # the stop came first
+            raise StartupStopped
+        return answer.result()  # its answer, or its error
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, unless asked to stop first (then :class:`StartupStopped`)."""

@@ -82,6 +82,8 @@ TEXTS: dict[str, str] = {
     "cli.school_bot_reload": "The running journal run (and its webhook workers) picks the change up by itself within about {seconds} s; no restart is needed.",
     "run.school_bots_reloaded": "The schools' bots were reloaded without a restart: added — {added}; removed — {removed}.",
     "run.none": "none",
+    "run.school_bot_webhook_deleted": "The webhook of @{username} («{school}») was deleted at Telegram: the bot is served no more.",
+    "run.school_bot_webhook_kept": "The webhook of @{username} («{school}») was not deleted ({error}): Telegram keeps posting to its path and gets 404 until the token is revoked in BotFather.",
     "run.school_bot_unreadable": "The bot of the school «{school}» changed, but its token does not open: this journal run's BOT_TOKEN_KEY is not the one it was stored with. The schools' bots are served as before. Set the token again with the same BOT_TOKEN_KEY: journal school --school «{school}» --bot-token …",
     "cli.school_bot_shared_name": "the shared bot",
     "cli.bot_token_key_missing": "BOT_TOKEN_KEY is not set: the phrase the schools' bot tokens are encrypted with (at least 16 characters). Set it in .env and keep a copy off the server. Nothing was changed.",

@@ -83,6 +83,8 @@ TEXTS: dict[str, str] = {
     "cli.school_bot_reload": "Запущенный journal run (и его webhook-воркеры) подхватит изменение сам примерно за {seconds} с, перезапускать его не нужно.",
     "run.school_bots_reloaded": "Боты школ обновлены без перезапуска: добавлены — {added}; убраны — {removed}.",
     "run.none": "нет",
+    "run.school_bot_webhook_deleted": "Вебхук бота @{username} («{school}») снят в Telegram: этот бот больше не обслуживается.",
+    "run.school_bot_webhook_kept": "Вебхук бота @{username} («{school}») не снят ({error}): Telegram будет стучаться по его адресу и получать 404, пока токен не отозван в BotFather.",
     "run.school_bot_unreadable": "Бот школы «{school}» изменён, но его токен не открывается: BOT_TOKEN_KEY этого journal run не тот, которым токен сохранён. Боты школ обслуживаются как прежде. Задайте токен заново с тем же BOT_TOKEN_KEY: journal school --school «{school}» --bot-token …",
     "cli.school_bot_shared_name": "общий бот",
     "cli.bot_token_key_missing": "Не задан BOT_TOKEN_KEY — фраза, которой шифруются токены ботов школ (не меньше 16 символов). Задайте его в .env и сохраните копию вне сервера. Ничего не изменено.",
