@@ -6,7 +6,11 @@ morning), ``world`` (the small school of ``tests/world.py``; a test file that ne
 overrides it by asking for ``world`` itself), ``settings`` (what a ``journal`` command reads)
 and ``bot`` (the real bot against the fake
 Bot API, ``tests/botkit.py``; ``@pytest.mark.virtual_time`` drives the fake's clock by the
-bot's own waits)."""
+bot's own waits).
+
+For the outbox's tests without the whole bot: ``fake`` (the fake Bot API with one bot and
+no flood limits) and ``telegram_bot`` (an aiogram Bot on it, as the sender builds one); and
+``proxy`` (``tests/dbproxy.py`` in front of the test's database, up, to take down)."""
 
 from __future__ import annotations
 
@@ -18,16 +22,20 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from aiogram import Bot
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.rules import Rules
+from fakegram import FakeTelegram, RateLimits
 from school_journal.database import asyncpg_dsn, create_engine, embedded_server, with_database
 from school_journal.migrate import upgrade
 from school_journal.settings import Settings
-from tests.botkit import Harness, running_bot
+from tests.botkit import TOKEN, USERNAME, Harness, running_bot
+from tests.dbproxy import DatabaseProxy
 from tests.world import World, build_world
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -117,3 +125,29 @@ async def bot(
     virtual_time = request.node.get_closest_marker("virtual_time") is not None
     async with running_bot(journal, db_url, virtual_time=virtual_time) as harness:
         yield harness
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API with one bot (``tests.botkit.TOKEN``). Real flood limits are the
+    benchmark's business; here 429s come only when a test asks for them."""
+    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
+        server.add_bot(TOKEN, USERNAME)
+        yield server
+
+
+@pytest.fixture
+async def telegram_bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+    """An aiogram Bot on ``fake``'s bot, built as the sender builds its own."""
+    bot = build_bot(TOKEN, fake.base_url)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def proxy(db_url: str) -> AsyncIterator[DatabaseProxy]:
+    """A TCP proxy in front of the test's database, up; ``down()`` is an outage."""
+    proxy = DatabaseProxy(db_url)
+    await proxy.up()
+    yield proxy
+    await proxy.down()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -154,14 +153,6 @@ async def test_a_forged_button_with_an_out_of_range_number_is_a_stale_button(
     assert not tracebacks(caplog)
     assert len([r for r in caplog.records if data in r.getMessage()]) == 1  # one line
     assert not [m for m in teacher.bot_messages if GENERIC in (m.text or "")]
-
-
-@pytest.fixture
-async def proxy(db_url: str) -> AsyncIterator[DatabaseProxy]:
-    proxy = DatabaseProxy(db_url)
-    await proxy.up()
-    yield proxy
-    await proxy.down()
 
 
 async def test_while_the_database_is_down_every_message_and_press_gets_an_answer(

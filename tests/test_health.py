@@ -239,10 +239,8 @@ async def test_health_is_200_with_every_check_passing(journal: Journal, db_url: 
 
 
 async def test_health_is_503_naming_the_database_while_it_is_down(
-    journal: Journal, db_url: str
+    journal: Journal, proxy: DatabaseProxy
 ) -> None:
-    proxy = DatabaseProxy(db_url)
-    await proxy.up()
     engine = create_engine(proxy.url, pool_timeout=2)
     through_proxy = Journal(
         async_sessionmaker(engine, expire_on_commit=False), journal.clock, journal.rules
@@ -265,7 +263,6 @@ async def test_health_is_503_naming_the_database_while_it_is_down(
             status, body = await until(app.health, lambda r: r[0] == 200)
             assert status == 200, body
     finally:
-        await proxy.down()
         await engine.dispose()
 
 

@@ -5,7 +5,6 @@ fake monotonic timer instead of being slept."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,13 +17,12 @@ from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table
-from fakegram import FakeTelegram, FakeUser, RateLimits
+from fakegram import FakeTelegram, FakeUser
 from notifications.channels.telegram import TelegramChannel
 from notifications.doorbell import Doorbell
 from notifications.outbox import COPY_FROM, DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender, SenderHalted
 
-TOKEN = "123456:OUTBOX-TEST"
 KEYBOARD = [[Button("Прочитано", "read:1")]]
 
 
@@ -42,21 +40,6 @@ class FakeTimer:
         self.waits.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    # Real flood limits are the benchmark's business; here 429s come only when a test asks.
-    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
-        server.add_bot(TOKEN, "school_journal_bot")
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = build_bot(TOKEN, fake.base_url)
-    yield bot
-    await bot.session.close()
 
 
 def make_sender(journal: Journal, bot: Bot, timer: FakeTimer | None = None, **kw: Any) -> Sender:
@@ -203,7 +186,7 @@ async def test_enqueue_refuses_a_naive_not_before(journal: Journal) -> None:
 
 
 async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     anna, boris = users(fake, 2)
     await put(
@@ -214,7 +197,7 @@ async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
             item("b:1", boris.id),
         ],
     )
-    sender = make_sender(journal, bot)
+    sender = make_sender(journal, telegram_bot)
     sent = 0
     while n := await sender.run_once():
         sent += n
@@ -234,13 +217,14 @@ async def test_sender_delivers_pending_rows_and_records_telegram_message_id(
 
 
 async def test_two_senders_side_by_side_deliver_every_message_exactly_once(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     people = users(fake, 50)
     await put(journal, [item(f"m:{u.id}:{n}", u.id) for n in range(4) for u in people])
     stop = asyncio.Event()
     senders = [
-        make_sender(journal, bot, batch=10, worker_id=f"w{i}", idle_poll=0.02) for i in range(2)
+        make_sender(journal, telegram_bot, batch=10, worker_id=f"w{i}", idle_poll=0.02)
+        for i in range(2)
     ]
 
     async def until_drained() -> None:
@@ -263,7 +247,7 @@ async def test_two_senders_side_by_side_deliver_every_message_exactly_once(
 
 @pytest.mark.parametrize("leave", ["block_bot", "deactivate"])
 async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock, leave: str
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock, leave: str
 ) -> None:
     gone, stays = users(fake, 2)
     binding_id = await bind(journal, gone.id)
@@ -276,7 +260,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone(
             item("stays:1", stays.id),
         ],
     )
-    sender = make_sender(journal, bot)
+    sender = make_sender(journal, telegram_bot)
     while await sender.run_once() or (await delivery_stats(journal)).pending:
         pass
     assert texts(stays) == ["stays:1"]
@@ -300,11 +284,11 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone(
 
 
 async def test_bad_request_marks_the_row_failed_with_telegrams_reason(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     (known,) = users(fake, 1)
     await put(journal, [item("stranger", 777_000), item("known", known.id)])
-    sender = make_sender(journal, bot)
+    sender = make_sender(journal, telegram_bot)
     await sender.run_once()
     stranger = await row(journal, "stranger")
     assert (stranger.status, stranger.error_code) == ("failed", 400)
@@ -315,13 +299,13 @@ async def test_bad_request_marks_the_row_failed_with_telegrams_reason(
 
 
 async def test_429_is_waited_out_then_the_message_is_delivered(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     first, second = users(fake, 2)
     await put(journal, [item("one", first.id)])
     fake.faults.flood_next("sendMessage", retry_after=1)
     timer = FakeTimer()
-    sender = make_sender(journal, bot, timer)
+    sender = make_sender(journal, telegram_bot, timer)
 
     assert await sender.run_once() == 0
     flooded = await row(journal, "one")
@@ -351,12 +335,12 @@ async def test_429_is_waited_out_then_the_message_is_delivered(
     ids=["5xx", "5xx-html-page", "connection-dropped"],
 )
 async def test_server_and_network_errors_are_retried_with_backoff(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock, fault: Any
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock, fault: Any
 ) -> None:
     (parent,) = users(fake, 1)
     await put(journal, [item("retry-me", parent.id)])
     fault(fake)
-    sender = make_sender(journal, bot, base_backoff=1.0)
+    sender = make_sender(journal, telegram_bot, base_backoff=1.0)
 
     assert await sender.run_once() == 0
     assert (await row(journal, "retry-me")).next_attempt_at == clock.now() + timedelta(seconds=1)
@@ -376,12 +360,12 @@ async def test_server_and_network_errors_are_retried_with_backoff(
 
 
 async def test_retries_end_in_failed_with_the_last_error(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     (parent,) = users(fake, 1)
     await put(journal, [item("doomed", parent.id)])
     fake.faults.server_error_next("sendMessage", times=3, error_code=500)
-    sender = make_sender(journal, bot, max_attempts=3, base_backoff=1.0)
+    sender = make_sender(journal, telegram_bot, max_attempts=3, base_backoff=1.0)
     for _ in range(3):
         await sender.run_once()
         clock.advance(timedelta(minutes=1))
@@ -392,12 +376,12 @@ async def test_retries_end_in_failed_with_the_last_error(
 
 
 async def test_not_before_is_respected_and_does_not_hold_back_later_messages(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     (parent,) = users(fake, 1)
     tomorrow = clock.now() + timedelta(hours=20)
     await put(journal, [item("later", parent.id, not_before=tomorrow), item("now", parent.id)])
-    sender = make_sender(journal, bot)
+    sender = make_sender(journal, telegram_bot)
     assert await sender.run_once() == 1
     assert texts(parent) == ["now"]
     clock.set(tomorrow - timedelta(seconds=1))
@@ -427,15 +411,15 @@ async def let_leases_run_out(journal: Journal, seconds: float) -> None:
 
 
 async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     (parent,) = users(fake, 1)
     await put(journal, [item("orphan", parent.id)])
-    crashed = make_sender(journal, bot, worker_id="crashed", lease=timedelta(seconds=60))
+    crashed = make_sender(journal, telegram_bot, worker_id="crashed", lease=timedelta(seconds=60))
     assert [r.key for r in await crashed.claim()] == ["orphan"]  # ... and then it died
     assert 55 < await lease_left(journal, "orphan") <= 60
 
-    survivor = make_sender(journal, bot, worker_id="survivor")
+    survivor = make_sender(journal, telegram_bot, worker_id="survivor")
     assert await survivor.run_once() == 0  # the lease still holds
     await let_leases_run_out(journal, 55)
     assert await survivor.run_once() == 0
@@ -460,14 +444,14 @@ async def outcome_writes_waiting(journal: Journal) -> int:
 
 
 async def test_while_outcomes_cannot_be_written_a_sender_sends_no_more_than_it_may_send_twice(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     """A stalled database (a long transaction holds the rows) must not let the sender run
     ahead of its records: every send it makes meanwhile is one a SIGKILL would make it send
     again. It stops at ``max_unrecorded`` and goes on once the writes go through."""
     parents = users(fake, 20)
     await put(journal, [item(f"d{i}", p.id) for i, p in enumerate(parents)])
-    sender = make_sender(journal, bot, FakeTimer(), max_unrecorded=3)
+    sender = make_sender(journal, telegram_bot, FakeTimer(), max_unrecorded=3)
     rows = await sender.claim()
     assert len(rows) == 20
     async with journal.sessions() as blocker, blocker.begin():
@@ -535,17 +519,27 @@ async def test_idle_school_bots_share_one_look_at_the_outbox_and_only_the_one_wi
 
 
 async def test_two_senders_whose_clocks_differ_by_minutes_never_take_each_others_rows(
-    journal: Journal, fake: FakeTelegram, bot: Bot, clock: ManualClock
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot, clock: ManualClock
 ) -> None:
     parents = users(fake, 6)
     await put(journal, [item(f"m{i}", p.id) for i, p in enumerate(parents)])
     behind = ManualClock(clock.now() - timedelta(minutes=5))
     ahead = ManualClock(clock.now() + timedelta(minutes=5))
     slow = Sender(
-        journal.sessions, TelegramChannel(bot), behind, worker_id="slow", batch=3, rate=1000.0
+        journal.sessions,
+        TelegramChannel(telegram_bot),
+        behind,
+        worker_id="slow",
+        batch=3,
+        rate=1000.0,
     )
     fast = Sender(
-        journal.sessions, TelegramChannel(bot), ahead, worker_id="fast", batch=10, rate=1000.0
+        journal.sessions,
+        TelegramChannel(telegram_bot),
+        ahead,
+        worker_id="fast",
+        batch=10,
+        rate=1000.0,
     )
     taken_slow = {r.key for r in await slow.claim()}
     taken_fast = {r.key for r in await fast.claim()}
@@ -572,12 +566,12 @@ async def test_a_rejected_token_halts_the_sender_without_touching_the_rows(
 
 
 async def test_the_sender_keeps_its_pace_globally_and_per_chat(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     a, b, c = users(fake, 3)
     await put(journal, [item(f"{u.id}:{n}", u.id) for n in range(2) for u in (a, b, c)])
     timer = FakeTimer()
-    sender = make_sender(journal, bot, timer, rate=10.0, per_chat_interval=1.0)
+    sender = make_sender(journal, telegram_bot, timer, rate=10.0, per_chat_interval=1.0)
     assert await sender.run_once() == 3  # one message per chat per batch
     assert timer.waits == pytest.approx([0.1, 0.1])  # 10 messages/s, evenly spaced
     assert await sender.run_once() == 0  # every chat had a message less than 1 s ago
@@ -594,11 +588,11 @@ async def test_the_sender_keeps_its_pace_globally_and_per_chat(
 
 
 async def test_a_stopped_sender_finishes_its_sends_and_gives_back_the_rest(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     people = users(fake, 3)
     await put(journal, [item(f"stop:{u.id}", u.id) for u in people])
-    sender = make_sender(journal, bot, rate=0.5)  # one message, then a 2 s wait
+    sender = make_sender(journal, telegram_bot, rate=0.5)  # one message, then a 2 s wait
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop))
     for _ in range(500):

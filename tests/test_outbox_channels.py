@@ -3,42 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
-import pytest
 from aiogram import Bot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.screen import Button
-from bot.telegram.transport import build_bot
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import outbox_table
 from core.rules import Rules
-from fakegram import FakeTelegram, RateLimits
+from fakegram import FakeTelegram
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import OutboxItem, enqueue
 from notifications.sender import Sender
 from school_journal.database import asyncpg_dsn, create_engine, with_database
 from school_journal.migrate import upgrade
-
-TOKEN = "123456:CHANNELS-TEST"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
-        server.add_bot(TOKEN, "school_journal_bot")
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = build_bot(TOKEN, fake.base_url)
-    yield bot
-    await bot.session.close()
 
 
 def sender(journal: Journal, bot: Bot) -> Sender:
@@ -48,7 +28,7 @@ def sender(journal: Journal, bot: Bot) -> Sender:
 
 
 async def test_a_telegram_sender_leaves_the_rows_of_another_messenger(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     anna = fake.user(5001, "Анна", known=True)
     async with journal.transaction() as s:
@@ -59,7 +39,7 @@ async def test_a_telegram_sender_leaves_the_rows_of_another_messenger(
                 OutboxItem("m:1", anna.id, "digest", "в MAX", channel="max"),
             ],
         )
-    assert await sender(journal, bot).run_once() == 1
+    assert await sender(journal, telegram_bot).run_once() == 1
     assert [m.text for m in anna.bot_messages] == ["в Telegram"]
     assert anna.bot_messages[0].button_texts == ["✓"]
     async with journal.transaction() as s:
@@ -72,7 +52,7 @@ async def test_a_telegram_sender_leaves_the_rows_of_another_messenger(
 
 
 async def test_a_message_queued_before_the_upgrade_goes_out_with_its_buttons(
-    pg_admin_url: str, clock: ManualClock, fake: FakeTelegram, bot: Bot
+    pg_admin_url: str, clock: ManualClock, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     """A digest queued by the old version (a Telegram inline keyboard in the row) while
     the bot is upgraded is delivered afterwards, buttons and all."""
@@ -102,7 +82,7 @@ async def test_a_message_queued_before_the_upgrade_goes_out_with_its_buttons(
             [{"text": "Прочитано ✓", "data": "dgr:1:739000"}],
             [{"text": "Сайт", "url": "https://school.example"}],
         ]
-        assert await sender(journal, bot).run_once() == 1
+        assert await sender(journal, telegram_bot).run_once() == 1
         message = anna.bot_messages[0]
         assert message.text == "Дневник"
         assert message.button_texts == ["Прочитано ✓", "Сайт"]

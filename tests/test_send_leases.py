@@ -6,24 +6,20 @@ the lease's time is the database's, moved by shortening the lease in the table."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from aiogram import Bot
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from bot.telegram.transport import build_bot
 from core.journal import Journal
-from fakegram import FakeTelegram, RateLimits
+from fakegram import FakeTelegram
 from notifications.channels.telegram import TelegramChannel
 from notifications.leases import SendLease
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender
 
-TOKEN = "123456:LEASE-TEST"
 TTL = timedelta(seconds=30)
 
 
@@ -35,20 +31,6 @@ class Ticks:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
-        server.add_bot(TOKEN, "school_journal_bot")
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = build_bot(TOKEN, fake.base_url)
-    yield bot
-    await bot.session.close()
 
 
 def instance(journal: Journal, bot: Bot, name: str, **kw: Any) -> Sender:
@@ -99,12 +81,15 @@ async def run_until_drained(journal: Journal, *senders: Sender) -> None:
 
 
 async def test_two_instances_send_through_one_bot_one_at_a_time(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     """Both instances run their sender on the same outbox: every digest goes once, and
     all of them from the one holding the bot, so the bot's pace is one sender's."""
     await queue(journal, fake, 60, "digest")
-    first, second = instance(journal, bot, "instance-a"), instance(journal, bot, "instance-b")
+    first, second = (
+        instance(journal, telegram_bot, "instance-a"),
+        instance(journal, telegram_bot, "instance-b"),
+    )
     await run_until_drained(journal, first, second)
 
     assert await delivery_stats(journal) == DeliveryStats(sent=60)
@@ -114,20 +99,20 @@ async def test_two_instances_send_through_one_bot_one_at_a_time(
 
 
 async def test_a_stopped_instance_hands_the_bot_over_at_once(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
-    first = instance(journal, bot, "instance-a")
+    first = instance(journal, telegram_bot, "instance-a")
     await queue(journal, fake, 5, "before")
     await run_until_drained(journal, first)
     assert first.stats.sent == 5
 
     await queue(journal, fake, 5, "after")  # instance A was stopped (a deploy)
-    second = instance(journal, bot, "instance-b")
+    second = instance(journal, telegram_bot, "instance-b")
     assert await second.run_once() == 5
 
 
 async def test_a_dead_instance_is_taken_over_when_its_lease_runs_out(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     """Instance A takes the bot and is killed (no stop, the lease and heartbeat stay); B
     sends nothing while A's lease runs, tries again a third of a lease later, and takes
@@ -136,7 +121,7 @@ async def test_a_dead_instance_is_taken_over_when_its_lease_runs_out(
     dead = SendLease(journal.sessions, ["telegram"], "instance-a", TTL)
     assert await dead.held() == ["telegram"]  # then the process is killed
     await queue(journal, fake, 4, "digest")
-    second = instance(journal, bot, "instance-b", monotonic=ticks)
+    second = instance(journal, telegram_bot, "instance-b", monotonic=ticks)
 
     assert await second.claim() == []
     assert await holder(journal) == "instance-a"
@@ -170,10 +155,10 @@ async def test_an_instance_that_cannot_renew_stops_sending_before_its_lease_runs
 
 
 async def test_a_sender_without_a_lease_sends_as_before(
-    journal: Journal, fake: FakeTelegram, bot: Bot
+    journal: Journal, fake: FakeTelegram, telegram_bot: Bot
 ) -> None:
     """One-off passes (tests, ``Sender`` without ``send_lease``) neither take nor need it."""
     await queue(journal, fake, 3, "digest")
-    sender = Sender(journal.sessions, TelegramChannel(bot), journal.clock, rate=1000.0)
+    sender = Sender(journal.sessions, TelegramChannel(telegram_bot), journal.clock, rate=1000.0)
     assert await sender.run_once() == 3
     assert await holder(journal) is None

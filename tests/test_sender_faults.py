@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.telegram.transport import build_bot
 from core.journal import Journal
-from fakegram import FakeTelegram, FakeUser, RateLimits
+from fakegram import FakeTelegram, FakeUser
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.recorder import Claimed, Outcome, Recorder
@@ -23,30 +22,6 @@ from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
 from school_journal.database import create_engine
 from tests.dbproxy import DatabaseProxy
-
-TOKEN = "123456:SENDER-FAULTS"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(limits=RateLimits.unlimited()) as server:
-        server.add_bot(TOKEN, "school_journal_bot")
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = build_bot(TOKEN, fake.base_url)
-    yield bot
-    await bot.session.close()
-
-
-@pytest.fixture
-async def proxy(db_url: str) -> AsyncIterator[DatabaseProxy]:
-    proxy = DatabaseProxy(db_url)
-    await proxy.up()
-    yield proxy
-    await proxy.down()
 
 
 async def until(check: Callable[[], bool]) -> None:
@@ -63,7 +38,7 @@ async def test_a_database_outage_mid_broadcast_is_a_line_in_the_log_and_costs_no
     journal: Journal,
     proxy: DatabaseProxy,
     fake: FakeTelegram,
-    bot: Bot,
+    telegram_bot: Bot,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     parents = [fake.user(7001 + i, f"Родитель{i}", known=True) for i in range(60)]
@@ -75,7 +50,7 @@ async def test_a_database_outage_mid_broadcast_is_a_line_in_the_log_and_costs_no
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     sender = Sender(
         sessions,
-        TelegramChannel(bot),
+        TelegramChannel(telegram_bot),
         journal.clock,
         rate=40.0,
         per_chat_interval=0.0,
