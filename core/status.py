@@ -128,32 +128,34 @@ async def _bot_sending(s: AsyncSession, school_id: int) -> BotSending:
     ).one_or_none()
     pending, age = 0, None
     if own is not None:  # the shared bot's queue is every school's: the line above says it
-        pending, age = (
-            await s.execute(
-                text(
-                    "SELECT count(*), now() - min(created_at) FROM outbox"
-                    " WHERE status = 'pending' AND channel = :channel"
-                ),
-                {"channel": channel},
-            )
-        ).one()
+        pending, age = await _pending(s, channel)
     return BotSending(
         own[1] if own else None,
         lease[0] if lease else None,
         lease[1] if lease else None,
-        int(pending),
-        max(age, timedelta(0)) if age is not None else None,
+        pending,
+        age,
     )
 
 
 async def _outbox(s: AsyncSession) -> OutboxBacklog:
     # Every bot's messages, the deployment's: each school's own bot has its line (_bot_sending).
     states = _states(await s.execute(text("SELECT status, count(*) FROM outbox GROUP BY status")))
+    _, age = await _pending(s)
+    return OutboxBacklog(states, age)
+
+
+async def _pending(s: AsyncSession, channel: str | None = None) -> tuple[int, timedelta | None]:
+    """How many messages wait (for one channel's bot, or for any) and how long the oldest
+    of them has waited (None: none waits)."""
+    query = "SELECT count(*), now() - min(created_at) FROM outbox WHERE status = 'pending'"
+    if channel is None:
+        found = await s.execute(text(query))
+    else:
+        found = await s.execute(text(query + " AND channel = :channel"), {"channel": channel})
+    count, age = found.one()
     # created_at is the database's clock (its default), so the age is measured by it too.
-    age = await s.scalar(
-        text("SELECT now() - min(created_at) FROM outbox WHERE status = 'pending'")
-    )
-    return OutboxBacklog(states, max(age, timedelta(0)) if age is not None else None)
+    return int(count), max(age, timedelta(0)) if age is not None else None
 
 
 async def _last_digest(s: AsyncSession, school_id: int) -> DigestRun | None:
