@@ -5,9 +5,10 @@ One ``Metrics`` per app (built in the composition root, ``school_journal.app``),
 default registry, so every test gets fresh counters. The adapters report to it in one
 line each: the bot's update middleware (updates and their latency), the Bot API transport
 (429 waits, the last successful request), the outbox sender (sent, failed, unreachable,
-429 waits) and the scheduler (job runs and failures). What lives in the database (outbox
-rows by state) and on disk (the last backup's age) is read at scrape time into
-``Metrics.scraped`` and exposed by a custom collector.
+429 waits), its recorder (failed writes of outcomes) and the scheduler (job runs and
+failures). What lives in the database (outbox rows by state) and on disk (the last
+backup's age) is read at scrape time into ``Metrics.scraped`` and exposed by a custom
+collector.
 
 No messenger library here: Telegram's terms stay in ``bot/``.
 """
@@ -92,6 +93,7 @@ class Metrics:
     messages: Counter = field(init=False)
     flood_waits: Counter = field(init=False)
     flood_wait_seconds: Counter = field(init=False)
+    outcome_write_failures: Counter = field(init=False)
     job_runs: Counter = field(init=False)
     job_failures: Counter = field(init=False)
 
@@ -122,6 +124,11 @@ class Metrics:
             "journal_flood_wait_seconds",
             "Seconds waited on Telegram's 429 retry_after",
             ["source"],
+            registry=r,
+        )
+        self.outcome_write_failures = Counter(
+            "journal_outcome_write_failures",
+            "Failed writes of sent messages' outcomes to the database, each try counted",
             registry=r,
         )
         self.job_runs = Counter("journal_job_runs", "Scheduled job runs", ["job"], registry=r)
@@ -158,6 +165,11 @@ class Metrics:
     def flood_waited(self, source: str, seconds: float) -> None:
         self.flood_waits.labels(source).inc()
         self.flood_wait_seconds.labels(source).inc(seconds)
+
+    def outcome_write_failed(self) -> None:
+        """The recorder could not write a batch of outcomes (it tries again, or gives up
+        and the rows are sent again after their lease)."""
+        self.outcome_write_failures.inc()
 
     def job_ran(self, job_id: str, *, failed: bool = False) -> None:
         job = job_name(job_id)

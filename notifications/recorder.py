@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.faults import database_unavailable
+from core.metrics import Metrics
 from notifications.outbox import binding_of_channel
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ class Recorder:
         write_attempts: int = 5,
         patience: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.sleep = sleep
@@ -213,7 +215,7 @@ class Recorder:
         self.patience = patience
         self.monotonic = monotonic
         self.outage = Outage(monotonic)
-        self.write_errors = 0  # failed writes, each retried (counted per try)
+        self.metrics = metrics or Metrics()  # GET /metrics: failed writes, each try counted
         self._queue: list[tuple[Outcome, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -232,7 +234,7 @@ class Recorder:
                 await self._write([outcome for outcome, _ in batch])
             except Exception as err:
                 failures += 1
-                self.write_errors += 1
+                self.metrics.outcome_write_failed()
                 if database_unavailable(err):
                     self.outage.failed(err)
                     assert self.outage.since is not None

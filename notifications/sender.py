@@ -249,7 +249,9 @@ class Sender:
         self.metrics = metrics or Metrics()  # GET /metrics: sent, failed, unreachable, 429s
         # The instance's (shared by its senders: one connection writes every bot's
         # outcomes) or one of this sender's own.
-        self._recorder = recorder or Recorder(sessions, sleep, patience=lease.total_seconds())
+        self._recorder = recorder or Recorder(
+            sessions, sleep, patience=lease.total_seconds(), metrics=self.metrics
+        )
         # The instance's: idle, the sender waits for it to say a row is due rather than
         # claiming every ``idle_poll`` (notifications/doorbell.py); without, it polls.
         self.doorbell = doorbell

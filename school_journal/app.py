@@ -208,7 +208,10 @@ class App:
 
         if self._recorder is None:
             self._recorder = Recorder(
-                self.journal.sessions, asyncio.sleep, patience=self.settings.send_lease_seconds
+                self.journal.sessions,
+                asyncio.sleep,
+                patience=self.settings.send_lease_seconds,
+                metrics=self.metrics,
             )
         return self._recorder
 

@@ -10,6 +10,9 @@ from collections.abc import Callable
 
 import pytest
 from aiogram import Bot
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from core.journal import Journal
@@ -20,7 +23,10 @@ from notifications.recorder import Claimed, Outcome, Recorder
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
 from notifications.sender import Sender
+from school_journal.app import App
 from school_journal.database import create_engine
+from school_journal.health import Probe, health_app
+from school_journal.settings import Settings
 from tests.dbproxy import DatabaseProxy
 
 
@@ -118,6 +124,51 @@ async def test_an_outage_longer_than_the_lease_gives_up_the_outcomes_in_a_line(
     bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, [r.getMessage() for r in bad]
     assert any("1 outcomes not recorded after" in r.getMessage() for r in caplog.records)
+
+
+async def test_failed_outcome_writes_are_counted_on_metrics(
+    journal: Journal, proxy: DatabaseProxy, settings: Settings
+) -> None:
+    """Each failed write of outcomes is a count on ``GET /metrics`` of the instance whose
+    recorder tried it: zero while the database answers, one a try while it is down."""
+    app = App(settings=settings, engine=None, journal=journal, database_url=settings.database_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
+    assert app.recorder().metrics is app.metrics  # journal run's recorder counts there
+    tries: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the recorder's backoff, in virtual time
+        tries.append(seconds)
+        await asyncio.sleep(0)
+
+    engine = create_engine(proxy.url, pool_timeout=2)
+    recorder = Recorder(
+        async_sessionmaker(engine, expire_on_commit=False),
+        sleep,
+        patience=60.0,
+        monotonic=lambda: sum(tries),
+        metrics=app.metrics,
+    )
+    row = Claimed(1, "b:1", "telegram", 7001, None, "b:1", None, 1, False)
+    async with TestServer(health_app(Probe(app, None, None))) as server, ClientSession() as http:
+
+        async def scraped() -> float:
+            async with http.get(server.make_url("/metrics")) as response:
+                body = await response.text()
+            return next(
+                sample.value
+                for family in text_string_to_metric_families(body)
+                for sample in family.samples
+                if sample.name == "journal_outcome_write_failures_total"
+            )
+
+        try:
+            assert await scraped() == 0
+            await proxy.down()
+            written = recorder.add(Outcome(row, "sent", journal.clock.now(), message_id="5"))
+            assert await asyncio.wait_for(written, 30) is False
+        finally:
+            await engine.dispose()
+        assert len(tries) > 1
+        assert await scraped() == len(tries) + 1  # every try failed, the last one given up
 
 
 async def test_the_evening_jobs_during_an_outage_are_a_line_each_and_run_when_it_is_back(
