@@ -26,14 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screen import Button, Row, Style
 from core.accounts.choices import quiet_end, quiet_hours_of
-from core.digest.content import driver
+from core.digest.content import COPY_FROM, copy_new, driver
+from core.identity import bot_channel
 from core.journal import Journal
 from core.models import Messenger
 
 TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
 ENQUEUE_CHUNK = 5000  # rows per INSERT statement (one round trip each)
-COPY_FROM = 1000  # from this many items, rows go in by COPY (see ``enqueue``)
 
 
 class DeliveryStatus(StrEnum):
@@ -159,17 +159,24 @@ async def enqueue(session: AsyncSession, items: Iterable[OutboxItem]) -> int:
     (``ON CONFLICT (key) DO NOTHING``), so re-running a job creates nothing new. Rows go
     in with one ``INSERT … SELECT FROM unnest(…)`` per 5,000 items of one channel, in the
     given order (which is the delivery order for the items of one chat); from
-    ``COPY_FROM`` items (a digest chunk) by ``COPY`` into a temporary table and one
-    ``INSERT … SELECT`` from it, the same rows at a fraction of the cost of both sides.
+    ``COPY_FROM`` items (a digest chunk) by one ``COPY`` straight into the outbox, the
+    same rows at half the database's cost (no temporary table, no speculative insertion
+    into the key's index), unless one of their keys is queued already.
     """
     found = await held_in_quiet_hours(session, list(items))
     for item in found:
         _check(item)
     if len(found) >= COPY_FROM:
         return await _copy_in(session, found)
+    return await _insert_batches(session, found)
+
+
+async def _insert_batches(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
+    """The items by one ``INSERT … ON CONFLICT (key) DO NOTHING`` per ``ENQUEUE_CHUNK`` of
+    one channel, in order; how many rows were new."""
     batch: list[OutboxItem] = []
     inserted = 0
-    for item in found:
+    for item in items:
         if batch and (len(batch) >= ENQUEUE_CHUNK or item.channel != batch[0].channel):
             inserted += await _insert(session, batch)
             batch = []
@@ -210,57 +217,39 @@ async def held_in_quiet_hours(session: AsyncSession, items: list[OutboxItem]) ->
     return found
 
 
-_INCOMING = "outbox_incoming"
-_INCOMING_COLUMNS = (
+_COPY_COLUMNS = (
     "key", "kind", "channel", "chat_id", "binding_id", "text", "buttons", "meta", "not_before",
+    "next_attempt_at",
 )  # fmt: skip
-_CREATE_INCOMING = f"""
-    CREATE TEMPORARY TABLE {_INCOMING} (
-        n bigserial, key varchar, kind varchar, channel varchar, chat_id bigint,
-        binding_id bigint, text text, buttons text, meta text, not_before timestamptz
-    ) ON COMMIT DROP
-"""
-# As _INSERT, each row's channel its own, in the order copied.
-_INSERT_INCOMING = f"""
-    INSERT INTO outbox
-        (key, kind, channel, chat_id, binding_id, text, buttons, meta, not_before,
-         next_attempt_at)
-    SELECT u.key, u.kind, COALESCE(u.channel || ':' || b.bot_id, u.channel),
-           u.chat_id, u.binding_id, u.text,
-           CAST(u.buttons AS jsonb), CAST(u.meta AS jsonb), u.not_before, u.not_before
-    FROM {_INCOMING} u
-    LEFT JOIN bindings b ON b.id = u.binding_id
-    ORDER BY u.n
-    ON CONFLICT (key) DO NOTHING
-"""
+# The school's own bots of the bindings (the rest go by their messenger's shared bot).
+_BOTS_OF = "SELECT id, bot_id FROM bindings WHERE id = ANY($1::bigint[]) AND bot_id IS NOT NULL"
 
 
 async def _copy_in(session: AsyncSession, items: Sequence[OutboxItem]) -> int:
-    """The items by COPY into a temporary table of this transaction, then into the
-    outbox by one statement (and the table dropped)."""
+    """The items by one ``COPY`` straight into the outbox, each with its bot's channel;
+    when one's key is queued already (a re-run, or a duplicate among them), none of them
+    is copied and they go in by the ``INSERT … ON CONFLICT`` batches instead."""
     conn = await driver(session)  # the session's asyncpg connection, in its transaction
-    await conn.execute(_CREATE_INCOMING)
-    await conn.copy_records_to_table(
-        _INCOMING,
-        columns=_INCOMING_COLUMNS,
-        records=[
-            (
-                i.key,
-                i.kind,
-                i.channel,
-                i.chat_id,
-                i.binding_id,
-                i.text,
-                None if not i.buttons else stored_buttons(i.buttons),
-                json.dumps(i.meta, ensure_ascii=False) if i.meta else "{}",
-                i.not_before,
-            )
-            for i in items
-        ],
-    )
-    status = await conn.execute(_INSERT_INCOMING)
-    await conn.execute(f"DROP TABLE {_INCOMING}")  # (a failure drops it with the rollback)
-    return int(status.rsplit(" ", 1)[1])  # «INSERT 0 n»
+    bound = sorted({i.binding_id for i in items if i.binding_id is not None})
+    bots = {r[0]: r[1] for r in await conn.fetch(_BOTS_OF, bound)} if bound else {}
+    records = [
+        (
+            i.key,
+            i.kind,
+            i.channel if i.binding_id is None else bot_channel(i.channel, bots.get(i.binding_id)),
+            i.chat_id,
+            i.binding_id,
+            i.text,
+            None if not i.buttons else stored_buttons(i.buttons),
+            json.dumps(i.meta, ensure_ascii=False) if i.meta else "{}",
+            i.not_before,
+            i.not_before,
+        )
+        for i in items
+    ]
+    if await copy_new(conn, "outbox", _COPY_COLUMNS, records):
+        return len(records)
+    return await _insert_batches(session, items)
 
 
 async def _insert(session: AsyncSession, items: Sequence[OutboxItem]) -> int:

@@ -4,14 +4,17 @@ one process builds them, once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from benchmarks.digest import BUILD_AT, generate
+from core import digest
 from core.clock import ManualClock
 from core.journal import Journal
+from core.models import Binding, Person, School
 from core.rules import Rules
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
@@ -53,7 +56,9 @@ async def test_r16_two_processes_build_the_same_digests_as_one_each_once(db_url:
 
         async with journal.transaction() as s:
             await s.execute(text("TRUNCATE outbox, digests"))
-        one = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=1))
+        # One process, in chunks of 5,000: by COPY (the outbox's and the digests'), where
+        # the chunks of 300 went in by INSERT; the same rows come out.
+        one = NotificationJobs(journal, NotificationRules(digest_chunk=5000, digest_workers=1))
         assert await one.digests() == queued
         assert len(one.digest_parts) == 1
         assert await held(journal) == by_two
@@ -115,3 +120,35 @@ async def test_r16_few_parents_due_are_built_in_the_jobs_own_process(db_url: str
         assert len(jobs.digest_parts) == 1
     finally:
         await engine.dispose()
+
+
+async def test_r16_digests_recorded_again_keep_the_first_record(journal: Journal) -> None:
+    """Recording digests is idempotent at any size: a chunk that goes in by COPY and one
+    with a digest recorded already (by another run) both leave one row per digest."""
+    async with journal.transaction() as s:
+        school = School(name="Школа")
+        s.add(school)
+        await s.flush()
+        people = [Person(school_id=school.id, full_name=f"Родитель {n}") for n in range(1200)]
+        s.add_all(people)
+        await s.flush()
+        bindings = [
+            Binding(user_id=9000 + n, person_id=p.id, role="parent", created_at=BUILD_AT)
+            for n, p in enumerate(people)
+        ]
+        s.add_all(bindings)
+        await s.flush()
+        ids = [b.id for b in bindings]
+    day = BUILD_AT.date()
+    first, later = BUILD_AT, BUILD_AT + timedelta(minutes=5)
+    async with journal.transaction() as s:
+        await digest.record_digests(s, [(b, day, 1) for b in ids[:1100]], first)  # by COPY
+    async with journal.transaction() as s:
+        await digest.record_digests(s, [(b, day, 2) for b in ids], later)  # 1100 there already
+    async with journal.transaction() as s:
+        rows = (
+            await s.execute(
+                text("SELECT built_at, parts, count(*) FROM digests GROUP BY 1, 2 ORDER BY 1")
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(first, 1, 1100), (later, 2, 100)]

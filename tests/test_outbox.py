@@ -71,8 +71,9 @@ async def row(journal: Journal, key: str) -> Row[Any]:
     return found
 
 
-async def bind(journal: Journal, user_id: int) -> int:
-    """A parent bound to this Telegram account; returns the binding id."""
+async def bind(journal: Journal, user_id: int, bot_id: int | None = None) -> int:
+    """A parent bound to this Telegram account (through a school's own bot: ``bot_id``);
+    returns the binding id."""
     async with journal.transaction() as s:
         school = await s.scalar(select(School).where(School.name == "Школа"))
         if school is None:
@@ -87,6 +88,7 @@ async def bind(journal: Journal, user_id: int) -> int:
             person_id=person.id,
             role="parent",
             created_at=journal.clock.now(),
+            bot_id=bot_id,
         )
         s.add(binding)
         await s.flush()
@@ -120,10 +122,11 @@ async def test_a_large_broadcast_is_enqueued_in_chunks_once(journal: Journal) ->
 async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
     journal: Journal, clock: ManualClock
 ) -> None:
-    """From COPY_FROM items the rows go in through COPY and a temporary table: the outbox
-    then holds what the INSERT of small batches makes of the same items (channel, order,
+    """From COPY_FROM items the rows go in by COPY: the outbox then holds what the INSERT
+    of small batches makes of the same items (channel, a school's own bot's too, order,
     buttons, meta, not_before), and a duplicate or a key already queued is skipped."""
     binding = await bind(journal, 5001)
+    own_bot = await bind(journal, 5002, bot_id=777)
     later = clock.now() + timedelta(hours=1)
 
     def made(prefix: str) -> list[OutboxItem]:
@@ -131,7 +134,7 @@ async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
             item(
                 f"{prefix}:{n}",
                 5001 + n % 7,
-                binding_id=binding if n % 3 == 0 else None,
+                binding_id=binding if n % 3 == 0 else own_bot if n % 3 == 1 else None,
                 channel="max" if n % 5 == 0 else "telegram",
                 buttons=[[Button("Прочитано", f"dgr:{n}")]] if n % 2 else None,
                 meta={"part": 1, "parts": 2} if n % 11 == 0 else {},
@@ -141,8 +144,10 @@ async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
         ]
 
     copied = made("copy")
-    assert await put(journal, [*copied, copied[0]]) == COPY_FROM + 10
+    assert await put(journal, copied) == COPY_FROM + 10  # one COPY
     assert await put(journal, copied) == 0
+    again = made("again")  # with a key queued already and one twice: the INSERT's way
+    assert await put(journal, [copied[5], *again, again[0]]) == COPY_FROM + 10
     small = made("small")
     assert sum([await put(journal, small[i : i + 100]) for i in range(0, len(small), 100)]) == (
         COPY_FROM + 10
@@ -163,7 +168,7 @@ async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
 
     by_copy = without_text("copy")
     assert [r[0] for r in by_copy] == [str(n) for n in range(COPY_FROM + 10)]  # in order
-    assert by_copy == without_text("small")
+    assert by_copy == without_text("small") == without_text("again")
     assert [r[6] for r in rows if r[0] == "copy"][:3] == [
         "<b>copy:0</b>",
         "<b>copy:1</b>",
@@ -173,7 +178,9 @@ async def test_a_digest_chunk_goes_in_by_copy_as_the_same_rows_as_small_batches(
     two = {"part": 1, "parts": 2}
     assert by_copy[0] == ("0", "digest", "max", 5001, binding, None, two, later, later)
     read = [[{"text": "Прочитано", "data": "dgr:1"}]]
-    assert by_copy[1] == ("1", "digest", "telegram", 5002, None, read, {}, None, None)
+    assert by_copy[1] == ("1", "digest", "telegram:777", 5002, own_bot, read, {}, None, None)
+    assert by_copy[2][1:4] == ("digest", "telegram", 5003) and by_copy[2][4] is None
+    assert by_copy[10][1:4] == ("digest", "max:777", 5004)
     assert by_copy[11][6] == {"part": 1, "parts": 2} and by_copy[13][7] == later == by_copy[13][8]
 
 
