@@ -14,6 +14,7 @@ from sqlalchemy import Row, func, select, text
 
 from bot.screen import Button
 from bot.telegram.transport import build_bot
+from core import digest
 from core.clock import ManualClock
 from core.journal import Journal
 from core.models import Binding, Person, School, outbox_table
@@ -613,3 +614,29 @@ async def test_a_stopped_sender_finishes_its_sends_and_gives_back_the_rest(
         stored = await row(journal, f"stop:{u.id}")
         assert (stored.claimed_by, stored.claimed_until, stored.attempts) == (None, None, 0)
     assert sender.stats.released == 2
+
+
+async def test_a_deleted_parent_takes_their_digests_and_leaves_the_sent_history(
+    journal: Journal,
+) -> None:
+    """The outbox and the digests keep no foreign key to bindings (a region's evening
+    writes a million rows into each); deleting a person (by hand: the journal only
+    revokes) still deletes their binding's digests and keeps the outbox rows without it."""
+    kept, gone = await bind(journal, 5001), await bind(journal, 5002)
+    day = journal.clock.now().date()
+    await put(journal, [item(f"digest:{b}:{day}", 5000 + b, binding_id=b) for b in (kept, gone)])
+    async with journal.transaction() as s:
+        await digest.record_digests(s, [(kept, day, 1), (gone, day, 1)], journal.clock.now())
+    async with journal.transaction() as s:
+        await s.execute(
+            text("DELETE FROM people WHERE id = (SELECT person_id FROM bindings WHERE id = :b)"),
+            {"b": gone},
+        )
+    async with journal.transaction() as s:
+        digests = (await s.execute(text("SELECT binding_id FROM digests"))).scalars().all()
+        outbox = (await s.execute(text("SELECT key, binding_id FROM outbox ORDER BY id"))).all()
+    assert digests == [kept]
+    assert [tuple(r) for r in outbox] == [
+        (f"digest:{kept}:{day}", kept),
+        (f"digest:{gone}:{day}", None),
+    ]

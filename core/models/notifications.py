@@ -40,7 +40,8 @@ outbox_table = Table(
     Column("key", String(255), nullable=False, unique=True),
     Column("kind", String(40), nullable=False),
     Column("chat_id", BigInteger, nullable=False),
-    Column("binding_id", BigInteger, ForeignKey("bindings.id", ondelete="SET NULL")),
+    # No foreign key (migration 0029): a deleted binding's rows let go of it by a trigger.
+    Column("binding_id", BigInteger),
     Column("text", Text, nullable=False),
     # Through which messenger it goes (its adapter in notifications/channels/), and its
     # buttons as rows of {"text", "data"} or {"text", "url"}, whatever the messenger.
@@ -106,9 +107,8 @@ class Digest(Base):
 
     __tablename__ = "digests"
 
-    binding_id: Mapped[int] = mapped_column(
-        ForeignKey("bindings.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key (migration 0029): a deleted binding's digests go by a trigger.
+    binding_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     built_at: Mapped[datetime]
     parts: Mapped[int] = mapped_column(SmallInteger)
