@@ -128,8 +128,10 @@ async def test_district_deliver_benchmark_runs_two_instances_one_killed(
     twice = int(re.search(r"sent twice: (\d+)", main)[1])  # type: ignore[index]
     if twice:  # at least once: only what the killed sender had claimed and not recorded
         assert "(all rows the killed instance had claimed and not recorded" in main, main
-    assert "goals: met" in main if not twice else "MISSED: sent twice" in main, main
-    assert code == (1 if twice else 0), out
+    bound = int(re.search(r"at most SEND_MAX_UNRECORDED x its bots = \d+ x \d+ = (\d+)", main)[1])  # type: ignore[index]
+    assert twice <= bound  # within the window the killed instance had in flight: goals met
+    assert "goals: met" in main, main
+    assert code == 0, out
     assert re.search(
         r"^delivered 10 of 10 in [\d.]+ s \([\d.,]+ per second over 1 bots\)$", one, re.M
     )
