@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks.digest import BUILD_AT, generate
+from benchmarks.digest import BUILD_AT, MOSCOW, generate
 from core import digest
 from core.clock import ManualClock
+from core.digest import content
 from core.journal import Journal
 from core.models import Binding, Person, School
 from core.rules import Rules
@@ -152,3 +153,39 @@ async def test_r16_digests_recorded_again_keep_the_first_record(journal: Journal
             )
         ).all()
     assert [tuple(r) for r in rows] == [(first, 1, 1100), (later, 2, 100)]
+
+
+async def test_r16_the_due_parents_are_planned_by_index_even_on_an_empty_digests_table(
+    db_url: str,
+) -> None:
+    """The due parents are read through one cursor, planned once, while the job's
+    processes write digests. Planned on an empty digests table (a new deployment's first
+    evening, or a process started after another had begun writing), its join on digests
+    ran as a scan of the whole, growing table per parent: a region's job took 554 s
+    instead of 88 s, and with 4 processes it never ended. Planned as the cursor is, it
+    looks each parent's digests up by the primary key, whatever the table's statistics."""
+    engine = create_engine(db_url)
+    try:
+        await generate(engine, 2000)
+        journal = Journal(
+            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+        )
+        async with journal.transaction() as s:
+            await s.execute(text("TRUNCATE digests"))
+            await s.execute(text("ANALYZE digests"))  # known to be empty: the risky plan
+            slots = await digest.due_digest_slots(
+                s, BUILD_AT, MOSCOW, NotificationRules().digest_time, timedelta(hours=1)
+            )
+            columns = [[x[i] for x in slots] for i in range(5)]
+            conn = await content.driver(s)
+            explain = "EXPLAIN " + content._DIGEST_PARENTS_SQL
+            plain = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
+            async with content.planned_by_index(conn):
+                planned = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
+        assert "Seq Scan on digests" in plain  # what the planner makes of it unguided
+        assert "Seq Scan on digests" not in planned and "pk_digests on digests" in planned
+        jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+        assert await jobs.digests() > 1000
+        assert await jobs.digests() == 0
+    finally:
+        await engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -137,14 +138,34 @@ async def fetch(s: AsyncSession, sql: str, *args: Any) -> list[Any]:
 
 
 async def fetch_chunks(
-    s: AsyncSession, sql: str, chunk: int, *args: Any
+    s: AsyncSession, sql: str, chunk: int, *args: Any, by_index: bool = False
 ) -> AsyncIterator[list[Any]]:
     """The rows of one query, ``chunk`` at a time, through a server-side cursor in the
     session's transaction (the query runs once; other statements may run between chunks,
-    and the cursor keeps the snapshot it was opened with)."""
-    cursor = await (await driver(s)).cursor(sql, *args)
+    and the cursor keeps the snapshot it was opened with). ``by_index``: planned as
+    :func:`planned_by_index` plans."""
+    conn = await driver(s)
+    async with planned_by_index(conn, by_index):
+        cursor = await conn.cursor(sql, *args)  # planned here, run as it is read
     while rows := await cursor.fetch(chunk):
         yield rows
+
+
+@asynccontextmanager
+async def planned_by_index(conn: Any, by_index: bool = True) -> AsyncIterator[None]:
+    """Statements planned inside read a table by a sequential scan only where no index
+    serves. For a plan made once and run while the job writes the table it reads: the
+    due parents' cursor joins digests, which the job's processes fill meanwhile, and
+    planned when digests was empty (a new deployment's first evening, the benchmark's
+    emptied table) it scanned the whole, growing table once per parent, where the
+    primary key finds each parent's in one look (1,000,000 pupils: 554 s instead of 88 s
+    with 2 processes, and with 4 the job never ended). Left as it was on an error (the
+    transaction is lost then, and the setting with it)."""
+    if by_index:
+        await conn.execute("SET LOCAL enable_seqscan = off")
+    yield
+    if by_index:
+        await conn.execute("SET LOCAL enable_seqscan = on")
 
 
 async def due_digest_slots(
@@ -226,7 +247,7 @@ async def digest_targets(
     # The cursor is read to the end: plan it for every row (hash joins), not the first few.
     await s.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     columns = [[x[i] for x in slots] for i in range(5)]
-    async for parents in fetch_chunks(s, _DIGEST_PARENTS_SQL, chunk, *columns):
+    async for parents in fetch_chunks(s, _DIGEST_PARENTS_SQL, chunk, *columns, by_index=True):
         children = await guardians_children(s, sorted({r[1] for r in parents}))
         targets = []
         for binding_id, person_id, school_id, day, chat_id, language, since, channel in parents:
