@@ -34,6 +34,8 @@ _UNION_TYPES = {typing.Union, types.UnionType}
 
 def quote(value: object) -> str:
     """Text a person typed (a name, a comment), made safe to put into a screen's markup."""
+    if type(value) is str:  # ``html.escape(value, quote=False)``, without two calls
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return escape(str(value), quote=False)
 
 

@@ -13,7 +13,7 @@ homework, a mark line, a date) is rendered once per language.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -235,16 +235,30 @@ async def _corrections_by_since(
 
 
 class DigestRenderer:
-    """Renders digests in one language, remembering what recurs across parents."""
+    """Renders digests in one language, remembering what recurs across parents: its
+    texts are looked up once (their templates formatted directly), and the lines many
+    digests share (a date, a mark line, a class's homework, a class's name) are made once."""
 
     def __init__(self, tx: Texts, limits: Limits) -> None:
         self.tx = tx
         self.limits = limits
         self._quiet = tx("digest.no_marks_absences")
         self._quiet_marks = tx("digest.no_marks")  # the absences were the parent's own word
+        self._nothing = tx("digest.nothing_new")
+        self._child = tx.template("digest.child").format
+        self._mark = tx.template("digest.mark").format
+        self._mark_earlier = tx.template("digest.mark_earlier").format
+        self._absent = tx.template("digest.absent").format
+        self._late = tx.template("digest.late").format
+        self._reasons = {r: tx(f"reason.{r.value}") for r in AbsenceReason}
+        self._suggested = tx("reason.suggested")
+        self._receipt = tx("digest.read")
+        self._suggest = tx("digest.suggest")
+        self._suggest_for = tx.template("digest.suggest_for").format
         self._titles: dict[date, str] = {}
         self._days: dict[date, str] = {}
-        self._marks: dict[tuple[str, int, str, date | None], str] = {}
+        self._classes: dict[str, str] = {}
+        self._marks: dict[tuple[str, int, str, date, bool], str] = {}
         self._homework: dict[HomeworkKey, str] = {}
 
     def day(self, value: date) -> str:
@@ -258,52 +272,61 @@ class DigestRenderer:
     ) -> tuple[list[str], Keyboard]:
         """The digest's messages (several when long) and its buttons; no messages when
         there is nothing new and empty digests are skipped."""
-        tx = self.tx
         nothing = all(c.empty for c in children)
         if nothing and skip_empty:
             return [], []
         title = self._titles.get(target.day)
         if title is None:
-            title = self._titles[target.day] = tx("digest.title", day=self.day(target.day))
+            title = self._titles[target.day] = self.tx("digest.title", day=self.day(target.day))
         blocks = [title]
         if nothing:
-            blocks.append(tx("digest.nothing_new"))
+            blocks.append(self._nothing)
         else:
             blocks += [self.child(c, target.day) for c in children]
         absent = [c.child for c in children if c.unconfirmed_absence]
-        keyboard = digest_buttons(tx, target.binding_id, target.day, absent, read=False)
+        keyboard = _buttons(
+            self._receipt, self._suggest, self._suggest_for, target.binding_id, target.day, absent
+        )
         return split_blocks(blocks, self.limits), keyboard
 
     def child(self, c: ChildDay, day: date) -> str:
         tx = self.tx
-        name = quote(first_names(c.child.full_name))
-        lines = [tx("digest.child", name=name, cls=quote(c.child.class_name))]
+        cls = self._classes.get(c.child.class_name)
+        if cls is None:
+            cls = self._classes[c.child.class_name] = quote(c.child.class_name)
+        lines = [self._child(name=quote(first_names(c.child.full_name)), cls=cls)]
         if not c.marks and not c.absences and not c.corrections:
             lines.append(self._quiet_marks if c.own_warning else self._quiet)
-        lines += [self.mark(m, day) for m in c.marks]
-        lines += [
-            tx("digest.correction", subject=quote(x.subject), what=correction_words(tx, x))
-            for x in reversed(c.corrections)  # in the order they were made
-        ]
+        marks = self._marks
+        for m in c.marks:
+            key = (m.subject, m.value, m.work_type, m.lesson_date, m.lesson_date == day)
+            line = marks.get(key)
+            if line is None:
+                line = marks[key] = self.mark(m, day)
+            lines.append(line)
+        if c.corrections:
+            lines += [
+                tx("digest.correction", subject=quote(x.subject), what=correction_words(tx, x))
+                for x in reversed(c.corrections)  # in the order they were made
+            ]
         if c.absences:
             absent = [a for a in c.absences if a.status is Presence.ABSENT]
             late = [a for a in c.absences if a.status is Presence.LATE]
             if absent:
                 reasons = sorted({a.reason for a in absent}, key=REASON_ORDER.__getitem__)
                 lines.append(
-                    tx(
-                        "digest.absent",
+                    self._absent(
                         lessons=lesson_list(absent),
                         reason=", ".join(
-                            tx("reason.suggested")
+                            self._suggested
                             if c.suggested and r is AbsenceReason.UNCONFIRMED
-                            else tx(f"reason.{r.value}")
+                            else self._reasons[r]
                             for r in reasons
                         ),
                     )
                 )
             if late:
-                lines.append(tx("digest.late", lessons=lesson_list(late)))
+                lines.append(self._late(lessons=lesson_list(late)))
         if c.homework and c.homework_key is not None and c.homework_day is not None:
             lines.append(self.homework(c.homework_key, c.homework_day, c.homework))
         if c.changes and c.next_day is not None:  # R25
@@ -312,18 +335,13 @@ class DigestRenderer:
         return "\n".join(lines)
 
     def mark(self, m: MarkLine, day: date) -> str:
-        earlier = m.lesson_date if m.lesson_date != day else None
-        key = (m.subject, m.value, m.work_type, earlier)
-        line = self._marks.get(key)
-        if line is None:
-            line = self._marks[key] = self.tx(
-                "digest.mark" if earlier is None else "digest.mark_earlier",
-                subject=quote(m.subject),
-                value=m.value,
-                work=quote(m.work_type),
-                date=f"{m.lesson_date:%d.%m}",
-            )
-        return line
+        """A mark's line (``child`` keeps each once, by what it shows)."""
+        return (self._mark if m.lesson_date == day else self._mark_earlier)(
+            subject=quote(m.subject),
+            value=m.value,
+            work=quote(m.work_type),
+            date=f"{m.lesson_date:%d.%m}",
+        )
 
     def homework(self, key: HomeworkKey, next_day: date, lines: list[HomeworkLine]) -> str:
         block = self._homework.get(key)
@@ -350,15 +368,29 @@ def digest_buttons(
     """A digest's buttons: the read receipt (R17; «Прочитано ✓» once read) and, for each
     child absent that day without a reason, one to suggest it (R6). Drawn when the
     digest is built and again, from fresh data, when the parent taps the receipt."""
+    return _buttons(
+        tx("digest.read_mark" if read else "digest.read"),
+        tx("digest.suggest"),
+        tx.template("digest.suggest_for").format,
+        binding_id,
+        day,
+        absent,
+    )
+
+
+def _buttons(
+    receipt: str,
+    suggest: str,
+    suggest_for: Callable[..., str],
+    binding_id: int,
+    day: date,
+    absent: list[Child],
+) -> Keyboard:
+    """``digest_buttons`` with its labels given (a renderer looks them up once)."""
     ordinal = day.toordinal()
-    receipt = tx("digest.read_mark" if read else "digest.read")
     keyboard: Keyboard = [[Button(receipt, digest_read_data(binding_id, ordinal))]]
     for child in absent:
-        label = (
-            tx("digest.suggest")
-            if len(absent) == 1
-            else tx("digest.suggest_for", name=given_name(child.full_name))
-        )
+        label = suggest if len(absent) == 1 else suggest_for(name=given_name(child.full_name))
         keyboard.append([Button(label, suggest_data(binding_id, child.pupil_id, ordinal))])
     return keyboard
 

@@ -23,9 +23,12 @@ def language_of(code: str | None) -> str:
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The text for ``key`` in ``lang``, falling back to Russian; unknown keys show the
     generic error rather than a raw key."""
-    catalogue = CATALOGUES.get(lang, RU)
-    template = catalogue.get(key) or RU.get(key) or RU["error.generic"]
+    template = _template(key, lang)
     return template.format(**params) if params else template
+
+
+def _template(key: str, lang: str) -> str:
+    return CATALOGUES.get(lang, RU).get(key) or RU.get(key) or RU["error.generic"]
 
 
 class Texts:
@@ -36,3 +39,8 @@ class Texts:
 
     def __call__(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)
+
+    def template(self, key: str) -> str:
+        """``key``'s text unformatted (``self(key, **params)`` is ``template.format(**params)``),
+        for code that formats one text many thousand times (the nightly digest)."""
+        return _template(key, self.lang)
