@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from json.encoder import encode_basestring as _json_string  # json.dumps's, non-ASCII kept
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -123,23 +122,22 @@ def _chunk(items: Sequence[OutboxItem]) -> dict[str, Any]:
 
 
 def stored_buttons(rows: list[Row]) -> str:
-    """A screen's rows as the outbox keeps them: ``[[{"text", "data" | "url", "style"?}]]``,
-    the JSON ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes, put
-    together by hand: a digest night stores a hundred thousand keyboards, and json.dumps
-    costs five times as much on each (an encoder made per call)."""
-    return "[" + ",".join(["[" + ",".join([_stored(b) for b in row]) + "]" for row in rows]) + "]"
+    """A screen's rows as the outbox keeps them: ``[[{"text", "data" | "url", "style"?}]]``."""
+    return json.dumps(
+        [[_stored(b) for b in row] for row in rows], ensure_ascii=False, separators=(",", ":")
+    )
 
 
-def _stored(button: Button) -> str:
+def _stored(button: Button) -> dict[str, str]:
     if button.url is not None:
-        kept = '{"text":' + _json_string(button.text) + ',"url":' + _json_string(button.url)
+        kept = {"text": button.text, "url": button.url}
     else:
         action = button.action
         data = action if isinstance(action, str) else button.data or ""
-        kept = '{"text":' + _json_string(button.text) + ',"data":' + _json_string(data)
+        kept = {"text": button.text, "data": data}
     if button.style is not None:
-        kept += ',"style":' + _json_string(button.style.value)
-    return kept + "}"
+        kept["style"] = button.style.value
+    return kept
 
 
 def loaded_buttons(stored: list[list[dict[str, str]]] | None) -> list[Row]:
