@@ -215,6 +215,8 @@ async def test_two_workers_serve_a_schools_new_bot_its_replacement_and_not_a_dro
         assert code == 0, err
         await wait_until(lambda: run.said(RELOADED) == 6)
         await wait_until(lambda: fake.bot(C_TOKEN).webhook is None)
+        # Said between two rounds: each process listens again once its new round starts.
+        await wait_until(lambda: all(listens(p, run.port) for p in (parent, worker)))
         assert await old_path_answers(run.port, C_ID) == {404}
         await all_answered(fake, USERNAME, 7600, count=6)
         assert [p.pid for p in run.processes()] == [parent.pid, worker.pid]
