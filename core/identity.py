@@ -13,7 +13,8 @@ from core.models import Binding, Messenger
 def bot_channel(messenger: str, bot_id: int | None) -> str:
     """The channel of a bot (issue 14), the outbox's and the send leases' name for it: its
     messenger's name for the shared bot, ``<messenger>:<bot_id>`` for a school's own bot.
-    In SQL: ``BINDING_CHANNEL`` (notifications/outbox.py)."""
+    In SQL, from a binding's bot: ``notifications.outbox._INSERT``; read back:
+    ``notifications.outbox.binding_of_channel``."""
     return messenger if bot_id is None else f"{messenger}:{bot_id}"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -145,14 +145,14 @@ async def fetch_chunks(
     and the cursor keeps the snapshot it was opened with). ``by_index``: planned as
     :func:`planned_by_index` plans."""
     conn = await driver(s)
-    async with planned_by_index(conn, by_index):
+    async with planned_by_index(conn) if by_index else nullcontext():
         cursor = await conn.cursor(sql, *args)  # planned here, run as it is read
     while rows := await cursor.fetch(chunk):
         yield rows
 
 
 @asynccontextmanager
-async def planned_by_index(conn: Any, by_index: bool = True) -> AsyncIterator[None]:
+async def planned_by_index(conn: Any) -> AsyncIterator[None]:
     """Statements planned inside read a table by a sequential scan only where no index
     serves. For a plan made once and run while the job writes the table it reads: the
     due parents' cursor joins digests, which the job's processes fill meanwhile, and
@@ -161,11 +161,9 @@ async def planned_by_index(conn: Any, by_index: bool = True) -> AsyncIterator[No
     primary key finds each parent's in one look (1,000,000 pupils: 554 s instead of 88 s
     with 2 processes, and with 4 the job never ended). Left as it was on an error (the
     transaction is lost then, and the setting with it)."""
-    if by_index:
-        await conn.execute("SET LOCAL enable_seqscan = off")
+    await conn.execute("SET LOCAL enable_seqscan = off")
     yield
-    if by_index:
-        await conn.execute("SET LOCAL enable_seqscan = on")
+    await conn.execute("SET LOCAL enable_seqscan = on")
 
 
 async def due_digest_slots(
