@@ -4,9 +4,11 @@ one process builds them, once."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -20,6 +22,20 @@ from core.rules import Rules
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
 from school_journal.database import create_engine
+
+
+@pytest.fixture
+async def district(db_url: str) -> AsyncIterator[Journal]:
+    """Two schools of 1,000 pupils (the digest benchmark's generator) and the journal on
+    them at the benchmark's hour."""
+    engine = create_engine(db_url)
+    try:
+        await generate(engine, 2000)
+        yield Journal(
+            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+        )
+    finally:
+        await engine.dispose()
 
 
 async def held(journal: Journal) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -41,86 +57,65 @@ async def held(journal: Journal) -> tuple[list[tuple[Any, ...]], list[tuple[Any,
     return outbox, built
 
 
-async def test_r16_two_processes_build_the_same_digests_as_one_each_once(db_url: str) -> None:
-    engine = create_engine(db_url)
-    try:
-        await generate(engine, 2000)  # two schools of 1,000 pupils
-        journal = Journal(
-            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
-        )
-        two = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
-        queued = await two.digests()
-        assert [p.built > 0 for p in two.digest_parts] == [True, True]  # each built a school
-        assert sum(p.queued for p in two.digest_parts) == queued > 1000
-        by_two = await held(journal)
-        assert await two.digests() == 0  # built once: nothing is due any more
+async def test_r16_two_processes_build_the_same_digests_as_one_each_once(district: Journal) -> None:
+    journal = district
+    two = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+    queued = await two.digests()
+    assert [p.built > 0 for p in two.digest_parts] == [True, True]  # each built a school
+    assert sum(p.queued for p in two.digest_parts) == queued > 1000
+    by_two = await held(journal)
+    assert await two.digests() == 0  # built once: nothing is due any more
 
-        async with journal.transaction() as s:
-            await s.execute(text("TRUNCATE outbox, digests"))
-        # One process, in chunks of 5,000: by COPY (the outbox's and the digests'), where
-        # the chunks of 300 went in by INSERT; the same rows come out.
-        one = NotificationJobs(journal, NotificationRules(digest_chunk=5000, digest_workers=1))
-        assert await one.digests() == queued
-        assert len(one.digest_parts) == 1
-        assert await held(journal) == by_two
-    finally:
-        await engine.dispose()
+    async with journal.transaction() as s:
+        await s.execute(text("TRUNCATE outbox, digests"))
+    # One process, in chunks of 5,000: by COPY (the outbox's and the digests'), where
+    # the chunks of 300 went in by INSERT; the same rows come out.
+    one = NotificationJobs(journal, NotificationRules(digest_chunk=5000, digest_workers=1))
+    assert await one.digests() == queued
+    assert len(one.digest_parts) == 1
+    assert await held(journal) == by_two
 
 
 async def test_r16_a_childs_absences_at_another_school_than_the_parents_are_told(
-    db_url: str,
+    district: Journal,
 ) -> None:
     """The district's last pupil of a family may be at the next school (the generator's
     siblings cross a school's end): the digest built with the parent's school alone (its
     own process, or a chunk of that school's parents) still tells the child's absences."""
-    engine = create_engine(db_url)
-    try:
-        await generate(engine, 2000)
-        journal = Journal(
-            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
-        )
-        async with journal.transaction() as s:
-            elsewhere = (
-                await s.execute(
-                    text(
-                        """SELECT b.id, split_part(c.full_name, ' ', 1)
-                           FROM guardianships g
-                           JOIN people gp ON gp.id = g.guardian_id
-                           JOIN bindings b ON b.person_id = gp.id
-                           JOIN pupils p ON p.person_id = g.pupil_id
-                           JOIN classes k ON k.id = p.class_id
-                           JOIN people c ON c.id = p.person_id
-                           WHERE k.school_id <> gp.school_id AND p.person_id % 20 = 0"""
-                    )
+    journal = district
+    async with journal.transaction() as s:
+        elsewhere = (
+            await s.execute(
+                text(
+                    """SELECT b.id, split_part(c.full_name, ' ', 1)
+                       FROM guardianships g
+                       JOIN people gp ON gp.id = g.guardian_id
+                       JOIN bindings b ON b.person_id = gp.id
+                       JOIN pupils p ON p.person_id = g.pupil_id
+                       JOIN classes k ON k.id = p.class_id
+                       JOIN people c ON c.id = p.person_id
+                       WHERE k.school_id <> gp.school_id AND p.person_id % 20 = 0"""
                 )
-            ).all()
-        assert elsewhere  # absent all day (the generator's every 20th pupil)
-        jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
-        await jobs.digests()
-        async with journal.transaction() as s:
-            for binding_id, surname in elsewhere:
-                told = await s.scalar(
-                    text("SELECT text FROM outbox WHERE binding_id = :b"), {"b": binding_id}
-                )
-                child = next(b for b in told.split("\n\n") if surname in b)
-                assert "Пропущены уроки: 1 (" in child
-    finally:
-        await engine.dispose()
+            )
+        ).all()
+    assert elsewhere  # absent all day (the generator's every 20th pupil)
+    jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+    await jobs.digests()
+    async with journal.transaction() as s:
+        for binding_id, surname in elsewhere:
+            told = await s.scalar(
+                text("SELECT text FROM outbox WHERE binding_id = :b"), {"b": binding_id}
+            )
+            child = next(b for b in told.split("\n\n") if surname in b)
+            assert "Пропущены уроки: 1 (" in child
 
 
-async def test_r16_few_parents_due_are_built_in_the_jobs_own_process(db_url: str) -> None:
+async def test_r16_few_parents_due_are_built_in_the_jobs_own_process(district: Journal) -> None:
     """Fewer parents due than a chunk: no process is started for them."""
-    engine = create_engine(db_url)
-    try:
-        await generate(engine, 2000)
-        journal = Journal(
-            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
-        )
-        jobs = NotificationJobs(journal, NotificationRules(digest_workers=2))  # chunk 10,000
-        assert await jobs.digests() > 1000
-        assert len(jobs.digest_parts) == 1
-    finally:
-        await engine.dispose()
+    journal = district
+    jobs = NotificationJobs(journal, NotificationRules(digest_workers=2))  # chunk 10,000
+    assert await jobs.digests() > 1000
+    assert len(jobs.digest_parts) == 1
 
 
 async def test_r16_digests_recorded_again_keep_the_first_record(journal: Journal) -> None:
@@ -156,7 +151,7 @@ async def test_r16_digests_recorded_again_keep_the_first_record(journal: Journal
 
 
 async def test_r16_the_due_parents_are_planned_by_index_even_on_an_empty_digests_table(
-    db_url: str,
+    district: Journal,
 ) -> None:
     """The due parents are read through one cursor, planned once, while the job's
     processes write digests. Planned on an empty digests table (a new deployment's first
@@ -164,28 +159,21 @@ async def test_r16_the_due_parents_are_planned_by_index_even_on_an_empty_digests
     ran as a scan of the whole, growing table per parent: a region's job took 554 s
     instead of 88 s, and with 4 processes it never ended. Planned as the cursor is, it
     looks each parent's digests up by the primary key, whatever the table's statistics."""
-    engine = create_engine(db_url)
-    try:
-        await generate(engine, 2000)
-        journal = Journal(
-            async_sessionmaker(engine, expire_on_commit=False), ManualClock(BUILD_AT), Rules()
+    journal = district
+    async with journal.transaction() as s:
+        await s.execute(text("TRUNCATE digests"))
+        await s.execute(text("ANALYZE digests"))  # known to be empty: the risky plan
+        slots = await digest.due_digest_slots(
+            s, BUILD_AT, MOSCOW, NotificationRules().digest_time, timedelta(hours=1)
         )
-        async with journal.transaction() as s:
-            await s.execute(text("TRUNCATE digests"))
-            await s.execute(text("ANALYZE digests"))  # known to be empty: the risky plan
-            slots = await digest.due_digest_slots(
-                s, BUILD_AT, MOSCOW, NotificationRules().digest_time, timedelta(hours=1)
-            )
-            columns = [[x[i] for x in slots] for i in range(5)]
-            conn = await content.driver(s)
-            explain = "EXPLAIN " + content._DIGEST_PARENTS_SQL
-            plain = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
-            async with content.planned_by_index(conn):
-                planned = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
-        assert "Seq Scan on digests" in plain  # what the planner makes of it unguided
-        assert "Seq Scan on digests" not in planned and "pk_digests on digests" in planned
-        jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
-        assert await jobs.digests() > 1000
-        assert await jobs.digests() == 0
-    finally:
-        await engine.dispose()
+        columns = [[x[i] for x in slots] for i in range(5)]
+        conn = await content.driver(s)
+        explain = "EXPLAIN " + content._DIGEST_PARENTS_SQL
+        plain = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
+        async with content.planned_by_index(conn):
+            planned = "\\n".join(r[0] for r in await conn.fetch(explain, *columns))
+    assert "Seq Scan on digests" in plain  # what the planner makes of it unguided
+    assert "Seq Scan on digests" not in planned and "pk_digests on digests" in planned
+    jobs = NotificationJobs(journal, NotificationRules(digest_chunk=300, digest_workers=2))
+    assert await jobs.digests() > 1000
+    assert await jobs.digests() == 0

@@ -13,9 +13,10 @@ from aiogram import Bot
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core.journal import Journal
+from core.metrics import Metrics
 from fakegram import FakeTelegram, FakeUser
 from notifications.channels.telegram import TelegramChannel
 from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
@@ -94,24 +95,34 @@ async def test_a_database_outage_mid_broadcast_is_a_line_in_the_log_and_costs_no
     assert [len(p.bot_messages) for p in parents] == [1] * 60  # none lost, none twice
 
 
+class VirtualBackoff:
+    """A recorder's backoff in virtual time: each sleep is counted and none waits; the
+    recorder's clock is their sum."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(0)
+
+    def now(self) -> float:
+        return sum(self.sleeps)
+
+    def recorder(self, engine: AsyncEngine, metrics: Metrics | None = None) -> Recorder:
+        """A recorder on ``engine`` that keeps trying for a lease of 60 virtual seconds."""
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        return Recorder(sessions, self.sleep, patience=60.0, monotonic=self.now, metrics=metrics)
+
+
 async def test_an_outage_longer_than_the_lease_gives_up_the_outcomes_in_a_line(
     journal: Journal, proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     """After the rows' lease another sender may take them anyway: the recorder stops
     holding its sender back and says, in one line, that those rows go again."""
-    now = [0.0]
-
-    async def sleep(seconds: float) -> None:  # the recorder's backoff, in virtual time
-        now[0] += seconds
-        await asyncio.sleep(0)
-
     engine = create_engine(proxy.url, pool_timeout=2)
-    recorder = Recorder(
-        async_sessionmaker(engine, expire_on_commit=False),
-        sleep,
-        patience=60.0,
-        monotonic=lambda: now[0],
-    )
+    backoff = VirtualBackoff()
+    recorder = backoff.recorder(engine)
     row = Claimed(1, "b:1", "telegram", 7001, None, "b:1", None, 1, False)
     try:
         await proxy.down()
@@ -120,7 +131,7 @@ async def test_an_outage_longer_than_the_lease_gives_up_the_outcomes_in_a_line(
             assert await asyncio.wait_for(written, 30) is False
     finally:
         await engine.dispose()
-    assert 60 <= now[0] < 70  # it kept trying for the lease's length
+    assert 60 <= backoff.now() < 70  # it kept trying for the lease's length
     bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, [r.getMessage() for r in bad]
     assert any("1 outcomes not recorded after" in r.getMessage() for r in caplog.records)
@@ -133,20 +144,9 @@ async def test_failed_outcome_writes_are_counted_on_metrics(
     recorder tried it: zero while the database answers, one a try while it is down."""
     app = App(settings=settings, engine=None, journal=journal, database_url=settings.database_url)  # type: ignore[arg-type]  # App without an engine: the test has its journal
     assert app.recorder().metrics is app.metrics  # journal run's recorder counts there
-    tries: list[float] = []
-
-    async def sleep(seconds: float) -> None:  # the recorder's backoff, in virtual time
-        tries.append(seconds)
-        await asyncio.sleep(0)
-
     engine = create_engine(proxy.url, pool_timeout=2)
-    recorder = Recorder(
-        async_sessionmaker(engine, expire_on_commit=False),
-        sleep,
-        patience=60.0,
-        monotonic=lambda: sum(tries),
-        metrics=app.metrics,
-    )
+    backoff = VirtualBackoff()
+    recorder = backoff.recorder(engine, app.metrics)
     row = Claimed(1, "b:1", "telegram", 7001, None, "b:1", None, 1, False)
     async with TestServer(health_app(Probe(app, None, None))) as server, ClientSession() as http:
 
@@ -167,8 +167,8 @@ async def test_failed_outcome_writes_are_counted_on_metrics(
             assert await asyncio.wait_for(written, 30) is False
         finally:
             await engine.dispose()
-        assert len(tries) > 1
-        assert await scraped() == len(tries) + 1  # every try failed, the last one given up
+        assert len(backoff.sleeps) > 1
+        assert await scraped() == len(backoff.sleeps) + 1  # every try failed, the last given up
 
 
 async def test_the_evening_jobs_during_an_outage_are_a_line_each_and_run_when_it_is_back(
