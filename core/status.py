@@ -140,9 +140,20 @@ async def _bot_sending(s: AsyncSession, school_id: int) -> BotSending:
 
 async def _outbox(s: AsyncSession) -> OutboxBacklog:
     # Every bot's messages, the deployment's: each school's own bot has its line (_bot_sending).
-    states = _states(await s.execute(text("SELECT status, count(*) FROM outbox GROUP BY status")))
-    _, age = await _pending(s)
-    return OutboxBacklog(states, age)
+    return OutboxBacklog(*await outbox_states(s))
+
+
+_CLOSED = text("SELECT status, rows FROM outbox_closed")
+
+
+async def outbox_states(s: AsyncSession) -> tuple[dict[str, int], timedelta | None]:
+    """Every outbox row by its state, and how long the oldest pending one has waited: the
+    closed rows as the recorder counted them when it closed them (``outbox_closed``), the
+    pending ones counted now. Neither reads the outbox's history, which only grows."""
+    pending, age = await _pending(s)
+    states = _states(await s.execute(_CLOSED))
+    states["pending"] = pending
+    return states, age
 
 
 async def _pending(s: AsyncSession, channel: str | None = None) -> tuple[int, timedelta | None]:

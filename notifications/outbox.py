@@ -30,6 +30,7 @@ from core.digest.content import COPY_FROM, copy_new, driver
 from core.identity import bot_channel
 from core.journal import Journal
 from core.models import Messenger
+from core.status import outbox_states
 
 TELEGRAM = Messenger.TELEGRAM.value  # a channel is named as its messenger
 MAX_KEY_LENGTH = 255
@@ -317,7 +318,13 @@ async def delivery_stats(
     binding_ids: Sequence[int] | None = None,
 ) -> DeliveryStats:
     """Counts per delivery state, optionally for one kind of message, keys starting with
-    ``key_prefix`` (e.g. ``friday_round:2026-11-27:``) or some bindings (a class)."""
+    ``key_prefix`` (e.g. ``friday_round:2026-11-27:``) or some bindings (a class).
+    Unfiltered (/metrics, every scrape), they are read from the counts the recorder keeps
+    (``core.status.outbox_states``), not counted over the outbox's whole history."""
+    if kind is None and key_prefix is None and binding_ids is None:
+        async with journal.transaction() as s:
+            states, _ = await outbox_states(s)
+        return DeliveryStats(**{s.value: states[s.value] for s in DeliveryStatus})
     conditions = ["TRUE"]
     params: dict[str, Any] = {}
     if kind is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.faults import database_unavailable
@@ -22,7 +22,23 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
 
-_RECORD_SENT = text(
+
+def _counted(update: str) -> TextClause:
+    """``update`` (of outbox rows, ``RETURNING`` the state each is left in) with the rows
+    it closes added to ``outbox_closed`` in the same statement, so that the counts never
+    drift from the rows. Each transaction adds to the states' rows in one order (sent,
+    then failed and unreachable, by name), so that two recorders never deadlock there."""
+    return text(
+        f"""
+        WITH closed AS ({update})
+        INSERT INTO outbox_closed AS c (status, rows)
+        SELECT status, count(*) FROM closed GROUP BY status ORDER BY status
+        ON CONFLICT (status) DO UPDATE SET rows = c.rows + EXCLUDED.rows
+        """
+    )
+
+
+_RECORD_SENT = _counted(
     """
     UPDATE outbox o
     SET status = 'sent', sent_at = u.at, message_id = u.message_id,
@@ -30,6 +46,7 @@ _RECORD_SENT = text(
     FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS varchar[]),
                 CAST(:ats AS timestamptz[])) AS u(id, message_id, at)
     WHERE o.id = u.id AND o.status = 'pending'
+    RETURNING o.status
     """
 )
 
@@ -44,7 +61,7 @@ _RECORD_RETRY = text(
     """
 )
 
-_RECORD_CLOSED = text(
+_RECORD_CLOSED = _counted(
     """
     UPDATE outbox o
     SET status = u.status, failed_at = u.at, error_code = u.code, last_error = u.error,
@@ -53,6 +70,7 @@ _RECORD_CLOSED = text(
                 CAST(:ats AS timestamptz[]), CAST(:codes AS integer[]),
                 CAST(:errors AS text[])) AS u(id, status, at, code, error)
     WHERE o.id = u.id AND o.status = 'pending'
+    RETURNING o.status
     """
 )
 
@@ -81,7 +99,7 @@ _MARK_BINDINGS_UNREACHABLE = text(
     """.replace("BINDING_OF_CHANNEL", binding_of_channel("c.channel"))
 )
 
-_CLOSE_UNREACHABLE_CHATS = text(
+_CLOSE_UNREACHABLE_CHATS = _counted(
     """
     UPDATE outbox
     SET status = 'unreachable', failed_at = :at,
@@ -90,6 +108,7 @@ _CLOSE_UNREACHABLE_CHATS = text(
       AND (channel, chat_id) IN (
           SELECT * FROM unnest(CAST(:channels AS varchar[]), CAST(:chats AS bigint[])))
       AND (claimed_until IS NULL OR claimed_until <= now())
+    RETURNING status
     """
 )
 

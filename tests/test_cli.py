@@ -18,6 +18,7 @@ import asyncpg
 import openpyxl
 import pypdfium2
 import pytest
+from aiogram import Bot
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -26,8 +27,11 @@ from core.journal import Journal
 from core.models import BindingRole
 from core.rules import Rules
 from demo import SCHOOL_DIR, SCHOOL_NAME
+from fakegram import FakeTelegram
+from notifications.channels.telegram import TelegramChannel
 from notifications.rules import NotificationRules
 from notifications.scheduler import NotificationJobs
+from notifications.sender import Sender
 from school_journal.cli import build_parser, dispatch, main
 from school_journal.database import (
     EMBEDDED_DATABASE,
@@ -356,6 +360,8 @@ async def test_r16_r6_r22_status_shows_the_outbox_digest_round_backups_and_bindi
     journal: Journal,
     clock: ManualClock,
     db_url: str,
+    fake: FakeTelegram,
+    telegram_bot: Bot,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -370,13 +376,18 @@ async def test_r16_r6_r22_status_shows_the_outbox_digest_round_backups_and_bindi
     jobs = NotificationJobs(journal, NotificationRules())
     at(clock, MONDAY, 20)
     assert await jobs.digests() > 0
+    # The sender delivers the digests (through the fake Bot API), as the bot would.
+    for person in ("mother", "sidorov"):
+        fake.user(700_000 + w.people[person], person, known=True)
+    sender = Sender(journal.sessions, TelegramChannel(telegram_bot), journal.clock, jitter=0.0)
+    while await sender.run_once():
+        pass
     at(clock, MONDAY + timedelta(days=4), 14)  # Friday: Пётр's absence has no reason yet
     assert await jobs.friday_round() > 0
     conn = await asyncpg.connect(asyncpg_dsn(db_url))
     try:
-        # The sender delivered the digest; the round waits (queued 2 h 5 min ago); the
-        # other parent blocked the bot; a teacher's late correction waits for the deputy.
-        await conn.execute("UPDATE outbox SET status = 'sent' WHERE kind = 'digest'")
+        # The round waits (queued 2 h 5 min ago); the other parent blocked the bot
+        # afterwards; a teacher's late correction waits for the deputy.
         await conn.execute(
             "UPDATE outbox SET created_at = now() - interval '2 hours 5 minutes 10 seconds'"
             " WHERE kind = 'friday_round'"

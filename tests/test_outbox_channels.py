@@ -15,7 +15,7 @@ from core.models import outbox_table
 from core.rules import Rules
 from fakegram import FakeTelegram
 from notifications.channels.telegram import TelegramChannel
-from notifications.outbox import OutboxItem, enqueue
+from notifications.outbox import DeliveryStats, OutboxItem, delivery_stats, enqueue
 from notifications.sender import Sender
 from school_journal.database import asyncpg_dsn, create_engine, with_database
 from school_journal.migrate import upgrade
@@ -86,5 +86,38 @@ async def test_a_message_queued_before_the_upgrade_goes_out_with_its_buttons(
         message = anna.bot_messages[0]
         assert message.text == "Дневник"
         assert message.button_texts == ["Прочитано ✓", "Сайт"]
+    finally:
+        await engine.dispose()
+
+
+async def test_an_upgraded_outbox_counts_the_messages_sent_before_and_after(
+    pg_admin_url: str, clock: ManualClock, fake: FakeTelegram, telegram_bot: Bot
+) -> None:
+    """The closed rows' counts (migration 0030) start from what the outbox held: an
+    upgraded deployment's /metrics goes on from its history, not from zero."""
+    name = "outbox_counted_upgrade"
+    conn = await asyncpg.connect(asyncpg_dsn(pg_admin_url))
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    engine = create_engine(with_database(pg_admin_url, name))
+    try:
+        await upgrade(engine, "0029")
+        anna = fake.user(5002, "Анна", known=True)
+        async with engine.begin() as c:
+            await c.exec_driver_sql(
+                "INSERT INTO outbox (key, kind, chat_id, text, status)"
+                f" SELECT 'old:' || i, 'digest', {anna.id}, 'Дневник', s"
+                " FROM unnest(ARRAY['sent', 'sent', 'sent', 'failed', 'unreachable', 'pending'])"
+                " WITH ORDINALITY AS x(s, i)"
+            )
+        await upgrade(engine)
+        journal = Journal(async_sessionmaker(engine, expire_on_commit=False), clock, Rules())
+        assert await delivery_stats(journal) == DeliveryStats(
+            pending=1, sent=3, failed=1, unreachable=1
+        )
+        assert await sender(journal, telegram_bot).run_once() == 1
+        assert [m.text for m in anna.bot_messages] == ["Дневник"]
+        assert await delivery_stats(journal) == DeliveryStats(sent=4, failed=1, unreachable=1)
     finally:
         await engine.dispose()

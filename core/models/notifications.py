@@ -73,6 +73,19 @@ outbox_table = Table(
 )
 
 
+# How many outbox rows have ended in each closed state (migration 0030): counted by the
+# recorder in the statement that closes them (notifications/recorder.py), so that what a
+# scrape or the status screen reports costs a few rows to read, not the whole history
+# (rows are never deleted: a district's outbox grows by millions a year). Pending rows
+# are counted live, through the pending rows' index.
+outbox_closed_table = Table(
+    "outbox_closed",
+    Base.metadata,
+    Column("status", String(12), primary_key=True),
+    Column("rows", BigInteger, nullable=False, server_default=text("0")),
+    CheckConstraint("status IN ('sent', 'failed', 'unreachable')", name="status"),
+)
+
 # Which instance sends through a bot (issue 14): the one holding the bot's lease, renewed
 # while it runs, so that two ``journal run`` on one database keep one bot's rate between
 # them. ``channel`` is the outbox's channel (one bot each); ``holder`` a sender's worker
