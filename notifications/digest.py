@@ -106,10 +106,11 @@ async def build_digests(
     parents at a time: the caller queues and records each batch before the next is
     built, so memory stays one chunk's."""
     renderers: dict[tuple[str, str], DigestRenderer] = {}  # by language and channel
+    names = digest.JobNames()  # subjects, work types and classes: read once for all chunks
     async for targets in digest.digest_targets(
-        s, now, default_tz, rules.digest_time, rules.catch_up, rules.digest_chunk, part
+        s, now, default_tz, rules.digest_time, rules.catch_up, rules.digest_chunk, part, names
     ):
-        content = await _gather(s, rules, targets, now, default_tz)
+        content = await _gather(s, rules, targets, now, default_tz, names)
         batch = DigestBatch()
         for target in targets:
             renderer = renderers.get((target.language, target.channel))
@@ -140,15 +141,16 @@ async def _gather(
     targets: list[DigestTarget],
     now: datetime,
     default_tz: ZoneInfo,
+    names: digest.JobNames,
 ) -> dict[tuple[int, date], list[ChildDay]]:
     pupils = sorted({c.pupil_id for t in targets for c in t.children})
     since = min(t.since for t in targets)
-    marks = await digest.marks_recorded(s, pupils, since, now)
+    marks = await digest.marks_recorded(s, pupils, since, now, names)
     changed = await _corrections_by_since(s, targets, now, default_tz)
     schools = {t.school_id for t in targets} | {
         c.school_id for t in targets for c in t.children if c.school_id is not None
     }  # the lessons of a child at another school than the parent's count too
-    absences = await digest.day_absences(s, list(schools), pupils, [t.day for t in targets])
+    absences = await digest.day_absences(s, list(schools), pupils, [t.day for t in targets], names)
     class_days = {(c.class_id, t.day) for t in targets for c in t.children}
     next_days = await digest.next_school_days(s, class_days, rules.homework_horizon_days)
     marked = {c.class_id for t in targets for c in t.children if grade_has_marks(c.grade)}
