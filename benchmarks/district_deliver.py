@@ -290,6 +290,7 @@ class Run:
     last_send: float | None = None
     sustained: float = 0.0
     outbox: dict[str, int] = field(default_factory=dict)  # status -> rows
+    counted: dict[str, int] = field(default_factory=dict)  # closed rows, as /metrics reads them
     received: int = 0  # queued digests the fake got (at least once)
     twice: int = 0  # extra copies of a digest in its chat
     twice_chats: set[int] = field(default_factory=set)  # the chats that got them
@@ -328,6 +329,10 @@ class Run:
         return self.queued - self.received
 
     @property
+    def closed(self) -> dict[str, int]:
+        return {status: n for status, n in self.outbox.items() if status != "pending"}
+
+    @property
     def not_sent(self) -> int:
         return sum(n for status, n in self.outbox.items() if status != "sent")
 
@@ -337,6 +342,8 @@ class Run:
             found.append(f"{self.seconds:.0f} s > {GOAL_SECONDS:.0f} s")
         if self.lost or self.not_sent:
             found.append(f"lost {self.lost} (rows not sent {self.not_sent})")
+        if self.counted != self.closed:
+            found.append(f"the closed rows counted for /metrics {self.counted} != {self.closed}")
         if self.killed is None and self.twice:
             found.append(f"sent twice {self.twice}")
         if self.killed is not None:  # at least once: only what was in flight, within the bound
@@ -572,6 +579,8 @@ async def measure(conn: Any, fake: FakeTelegram, items: list[OutboxItem], run: R
 
     rows = await conn.fetch("SELECT status, count(*) AS n FROM outbox GROUP BY status")
     run.outbox = {row["status"]: int(row["n"]) for row in rows}
+    counted = await conn.fetch("SELECT status, rows FROM outbox_closed WHERE rows > 0")
+    run.counted = {row["status"]: int(row["rows"]) for row in counted}
     copies: Counter[tuple[int, str]] = Counter()  # (chat, text as the fake keeps it)
     for bot in fake.bots.values():
         for chat_id, chat in bot.chats.items():
@@ -718,6 +727,8 @@ def print_run(run: Run, *, timed: bool = True) -> None:
         )
     status = ", ".join(f"{k} {v:,}" for k, v in sorted(run.outbox.items()))
     print(f"  lost: {run.lost} (the outbox: {status})")
+    counted = ", ".join(f"{k} {v:,}" for k, v in sorted(run.counted.items()))
+    print(f"  counted for /metrics as the rows closed (outbox_closed): {counted or 'none'}")
     print(
         f"  429: {run.too_many_requests} answered by the fake, {run.handled_429} handled by"
         f" the senders; retry_after ignored: {run.retry_after_ignored}"

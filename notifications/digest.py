@@ -13,6 +13,7 @@ homework, a mark line, a date) is rendered once per language.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -146,7 +147,7 @@ async def _gather(
     pupils = sorted({c.pupil_id for t in targets for c in t.children})
     since = min(t.since for t in targets)
     marks = await digest.marks_recorded(s, pupils, since, now, names)
-    changed = await _corrections_by_since(s, targets, now, default_tz)
+    changed = await _corrections_by_since(s, targets, pupils, now, default_tz)
     schools = {t.school_id for t in targets} | {
         c.school_id for t in targets for c in t.children if c.school_id is not None
     }  # the lessons of a child at another school than the parent's count too
@@ -219,17 +220,26 @@ async def _gather(
 
 
 async def _corrections_by_since(
-    s: AsyncSession, targets: list[DigestTarget], now: datetime, default_tz: ZoneInfo
+    s: AsyncSession,
+    targets: list[DigestTarget],
+    pupils: list[int],
+    now: datetime,
+    default_tz: ZoneInfo,
 ) -> dict[datetime, dict[int, list[Correction]]]:
     """The corrections since each previous digest (R9), read once per distinct moment (a
     few: the digest hours): a mark's net change is folded over exactly what the parent
-    has not been told."""
-    pupils_since: dict[datetime, set[int]] = {}
-    for t in targets:
-        pupils_since.setdefault(t.since, set()).update(c.pupil_id for c in t.children)
+    has not been told. ``pupils``: all the targets' children (sorted)."""
+    pupils_since: dict[datetime, list[int]]
+    if len({t.since for t in targets}) == 1:  # the usual chunk: one previous digest hour
+        pupils_since = {targets[0].since: pupils}
+    else:
+        found: dict[datetime, set[int]] = defaultdict(set)
+        for t in targets:
+            found[t.since].update([c.pupil_id for c in t.children])
+        pupils_since = {since: sorted(ids) for since, ids in found.items()}
     return {
-        since: await digest.mark_corrections(s, sorted(pupils), since, now, default_tz)
-        for since, pupils in pupils_since.items()
+        since: await digest.mark_corrections(s, ids, since, now, default_tz)
+        for since, ids in pupils_since.items()
     }
 
 
