@@ -240,7 +240,8 @@ async def test_the_outbox_counts_of_every_scrape_read_what_waits_not_the_history
 ) -> None:
     """/metrics counts the outbox by state at every scrape (and the status screen too).
     The outbox keeps every message ever sent, about 12 million rows a school year for a
-    district: counting them all passed the scrape's 3-second timeout within weeks at a
+    district: counting them all grew with every evening (38 ms at a region's 725,000 rows
+    vacuumed, 400 ms fresh), passing the scrape's 3-second timeout within months at a
     region's size, and the scrape then said the database was down. The counts must cost
     what waits, not the history: here 1,000 delivered, 2 waiting."""
     people = users(fake, 1000)

@@ -3,10 +3,12 @@ in the statement that closes them (issue 14)
 
 Rows are never deleted: a district's outbox grows by about 12 million rows a school year,
 a region's by ten times that. What /metrics (every scrape) and the status screen reported
-was a ``count(*)`` of the whole table by state, an index scan of every row ever sent: at
-a region's million rows a day it passed the scrape's 3-second database timeout within
-weeks, and the scrape then reported the database down. Pending rows stay counted live
-(through the pending rows' partial index: as many as wait, not the history).
+was a ``count(*)`` of the whole table by state, an index scan of every row ever sent
+(at a region's 725,000 rows of one evening: 38 ms vacuumed, 400 ms while autovacuum had
+not passed yet; it grows with every evening): at a region's size it passed the scrape's
+3-second database timeout within months, and the scrape then reported the database down.
+Pending rows stay counted live (through the pending rows' partial index: as many as wait,
+not the history); the closed ones are read from here (0.1 ms).
 
 Revision ID: 0030
 Revises: 0029
