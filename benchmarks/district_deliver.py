@@ -316,13 +316,23 @@ class Run:
         return (self.last_send - self.hour) if self.last_send is not None else 0.0
 
     @property
-    def twice_bound(self) -> int:
-        """What a killed instance may have sent and not recorded: each of its bots' sends
-        in flight (``SEND_MAX_UNRECORDED`` a bot, the senders' default here)."""
+    def unrecorded_per_bot(self) -> int:
+        """``SEND_MAX_UNRECORDED``: the sends a bot may have in flight (the senders' default
+        here)."""
         from school_journal.settings import Settings
 
         bound: int = Settings.model_fields["send_max_unrecorded"].default
-        return bound * len(self.leases_at_kill.get(self.killed or "") or [])
+        return bound
+
+    @property
+    def killed_bots(self) -> int:
+        return len(self.leases_at_kill.get(self.killed or "") or [])
+
+    @property
+    def twice_bound(self) -> int:
+        """What a killed instance may have sent and not recorded: each of its bots' sends
+        in flight."""
+        return self.unrecorded_per_bot * self.killed_bots
 
     @property
     def lost(self) -> int:
@@ -758,10 +768,9 @@ def print_run(run: Run, *, timed: bool = True) -> None:
             f"{run.delivered_at_kill:,} of {run.queued:,} delivered; it had claimed and not "
             f"recorded {len(run.in_flight_at_kill)} rows (the only ones it may send twice)"
         )
-        bots = len(run.leases_at_kill.get(run.killed) or [])
         print(
             f"  of them sent and not recorded: at most SEND_MAX_UNRECORDED x its bots ="
-            f" {run.twice_bound // bots if bots else 0} x {bots} = {run.twice_bound:,}"
+            f" {run.unrecorded_per_bot} x {run.killed_bots} = {run.twice_bound:,}"
         )
         if run.taken_over_at is not None:
             print(
