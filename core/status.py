@@ -143,30 +143,34 @@ async def _outbox(s: AsyncSession) -> OutboxBacklog:
     return OutboxBacklog(*await outbox_states(s))
 
 
-_CLOSED = text("SELECT status, rows FROM outbox_closed")
+_WAITING = (
+    "SELECT 'pending', count(*), now() - min(created_at) FROM outbox WHERE status = 'pending'"
+)
+# One statement, so one snapshot: read in two, a row closed between them (its recorder
+# committing) was counted both pending and closed.
+_STATES = text(f"{_WAITING} UNION ALL SELECT status, rows, NULL FROM outbox_closed")
 
 
 async def outbox_states(s: AsyncSession) -> tuple[dict[str, int], timedelta | None]:
     """Every outbox row by its state, and how long the oldest pending one has waited: the
     closed rows as the recorder counted them when it closed them (``outbox_closed``), the
     pending ones counted now. Neither reads the outbox's history, which only grows."""
-    pending, age = await _pending(s)
-    states = _states(await s.execute(_CLOSED))
-    states["pending"] = pending
-    return states, age
+    rows = (await s.execute(_STATES)).all()
+    age = next(waited for state, _, waited in rows if state == "pending")
+    return _states((state, n) for state, n, _ in rows), _waited(age)
 
 
-async def _pending(s: AsyncSession, channel: str | None = None) -> tuple[int, timedelta | None]:
-    """How many messages wait (for one channel's bot, or for any) and how long the oldest
-    of them has waited (None: none waits)."""
-    query = "SELECT count(*), now() - min(created_at) FROM outbox WHERE status = 'pending'"
-    if channel is None:
-        found = await s.execute(text(query))
-    else:
-        found = await s.execute(text(query + " AND channel = :channel"), {"channel": channel})
-    count, age = found.one()
+async def _pending(s: AsyncSession, channel: str) -> tuple[int, timedelta | None]:
+    """How many messages wait for one channel's bot and how long the oldest of them has
+    waited (None: none waits)."""
+    found = await s.execute(text(_WAITING + " AND channel = :channel"), {"channel": channel})
+    _, count, age = found.one()
+    return int(count), _waited(age)
+
+
+def _waited(age: timedelta | None) -> timedelta | None:
     # created_at is the database's clock (its default), so the age is measured by it too.
-    return int(count), max(age, timedelta(0)) if age is not None else None
+    return max(age, timedelta(0)) if age is not None else None
 
 
 async def _last_digest(s: AsyncSession, school_id: int) -> DigestRun | None:
